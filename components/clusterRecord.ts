@@ -1,0 +1,42 @@
+import * as consul from "@pulumi/consul";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ClusterRecordArgs {
+    /** consul's HTTP endpoint, `host:port`. */
+    endpoint: pulumi.Input<string>;
+    /** Key prefix the record is written under, e.g. `docker-overlay/dev`. */
+    prefix: string;
+    /** Relative key -> value (JSON documents), e.g. `hosts/swarm-node1`. */
+    entries: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The KV machine: the provider waits for it. */
+    kvReady: pulumi.Resource[];
+    /** The engines whose registration under `docker/nodes` is read back once they exist. */
+    engines: pulumi.Resource[];
+}
+
+/**
+ * With consul: records the cluster (hosts, networks, placements) under a key
+ * prefix so operators see what the program built next to what the engines
+ * wrote, and reads back the engines registered under `docker/nodes`.
+ */
+export class ClusterRecord extends pulumi.ComponentResource {
+    public readonly provider: consul.Provider;
+    /** `<ip>:<port>` of every engine registered in the store (libkv's `docker/nodes/<addr>`). */
+    public readonly registeredEngines: pulumi.Output<string[]>;
+
+    constructor(name: string, args: ClusterRecordArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("docker-overlay:kv:ClusterRecord", name, {}, opts);
+        this.provider = new consul.Provider(`${name}-consul`, { address: args.endpoint, scheme: "http" }, { parent: this, dependsOn: args.kvReady });
+        const record = new consul.KeyPrefix(
+            `${name}-keys`,
+            { pathPrefix: `${args.prefix}/`, subkeys: args.entries },
+            { parent: this, provider: this.provider },
+        );
+        const nodes = consul.getKeyPrefixOutput(
+            { pathPrefix: "docker/nodes/" },
+            { parent: this, provider: this.provider, dependsOn: [record, ...args.engines] },
+        );
+        this.registeredEngines = nodes.apply((n) => Object.keys(n.subkeys ?? {}).sort());
+        this.registerOutputs({ registeredEngines: this.registeredEngines });
+    }
+}

@@ -1,0 +1,145 @@
+/**
+ * dind driver: every machine a privileged `docker:20.10.x-dind` container on
+ * one bridge network of the local Docker, the KV machine a container beside
+ * them. What each container runs with is decided in lib/drivers/dind.ts.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig } from "../../lib/config/types";
+import {
+    DindHealthcheck,
+    dindAddressPlan,
+    dindConfigOf,
+    dindDockerHost,
+    dindEngineCommand,
+    dindEngineContainer,
+    dindFabricNetwork,
+    dindKvContainer,
+    dindTls,
+    kvServerSpec,
+} from "../../lib/drivers/dind";
+import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+
+/** What createFabric hands back to the machine creators, beyond the shared resource list. */
+interface DindFabric extends Fabric {
+    dind: {
+        provider: docker.Provider;
+        network: docker.Network;
+        engineImage: docker.RemoteImage;
+        kvImage?: docker.RemoteImage;
+    };
+}
+
+function partsOf(fabric: Fabric): DindFabric["dind"] {
+    const parts = (fabric as Partial<DindFabric>).dind;
+    if (parts === undefined) {
+        throw new Error("dind driver: the fabric was not made by the dind driver's createFabric");
+    }
+    return parts;
+}
+
+/** The address the cluster plan gave the machine, else the driver's own plan (same order). */
+function addressOf(config: ClusterConfig, machine: string, given: string | undefined): string {
+    const address = given ?? dindAddressPlan(config).addresses[machine];
+    if (address === undefined) {
+        throw new Error(`dind driver: no fabric address for machine "${machine}"`);
+    }
+    return address;
+}
+
+/** Fixed container and network names: remove the old one before creating its replacement. */
+const fixedName: pulumi.CustomResourceOptions = { deleteBeforeReplace: true };
+
+function healthcheck(h: DindHealthcheck) {
+    return { tests: h.tests, interval: h.interval, timeout: h.timeout, retries: h.retries, startPeriod: h.startPeriod };
+}
+
+export const dindDriver: MachineDriver = {
+    createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric {
+        const d = dindConfigOf(config);
+        const provider = new docker.Provider(`${name}-local-docker`, { host: d.localDockerHost }, { parent });
+        const net = dindFabricNetwork(config);
+        const network = new docker.Network(
+            `${name}-network`,
+            {
+                name: net.name,
+                driver: "bridge",
+                ipamConfigs: [{ subnet: net.subnet, gateway: net.gateway }],
+                options: net.options,
+            },
+            { parent, provider, ...fixedName },
+        );
+        const engineImage = new docker.RemoteImage(`${name}-engine-image`, { name: d.image, keepLocally: true }, { parent, provider });
+        const kvImage =
+            config.kvStore.address === undefined && config.kvStore.machine !== undefined
+                ? new docker.RemoteImage(
+                      `${name}-kv-image`,
+                      { name: kvServerSpec(config.kvStore.backend, config.kvStore.port, d.kvImage).image, keepLocally: true },
+                      { parent, provider },
+                  )
+                : undefined;
+        const fabric: DindFabric = {
+            resources: [network, engineImage, ...(kvImage ? [kvImage] : [])],
+            dind: { provider, network, engineImage, kvImage },
+        };
+        return fabric;
+    },
+
+    createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine {
+        const parts = partsOf(args.fabric);
+        const address = addressOf(args.config, args.host.name, args.address);
+        const spec = dindEngineContainer(args.config, args.host, address);
+        const container = new docker.Container(
+            `${name}-container`,
+            {
+                name: spec.name,
+                image: parts.engineImage.name,
+                hostname: spec.hostname,
+                privileged: spec.privileged,
+                command: args.engine.apply((engine) => dindEngineCommand(args.config, address, engine)),
+                envs: spec.env,
+                networksAdvanced: [{ name: parts.network.name, ipv4Address: spec.network.ipv4Address }],
+                ports: spec.ports,
+                restart: spec.restart,
+                healthcheck: healthcheck(spec.healthcheck),
+                wait: spec.wait,
+                waitTimeout: spec.waitTimeout,
+                removeVolumes: true,
+            },
+            { parent, provider: parts.provider, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...fixedName },
+        );
+        return {
+            dockerHost: pulumi.output(dindDockerHost(args.config, args.host)),
+            address: pulumi.output(address),
+            providerArgs: dindTls().providerArgs,
+            resources: [container],
+        };
+    },
+
+    createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine {
+        const parts = partsOf(args.fabric);
+        if (parts.kvImage === undefined) {
+            throw new Error("dind driver: createKvMachine called, but the config has no docker-overlay:kvStore.machine");
+        }
+        const address = addressOf(args.config, args.name, args.address);
+        const spec = dindKvContainer(args.config, args.name, address);
+        const container = new docker.Container(
+            `${name}-container`,
+            {
+                name: spec.name,
+                image: parts.kvImage.name,
+                hostname: spec.hostname,
+                command: spec.command.length > 0 ? spec.command : undefined,
+                envs: spec.env,
+                networksAdvanced: [{ name: parts.network.name, ipv4Address: spec.network.ipv4Address }],
+                restart: spec.restart,
+                healthcheck: healthcheck(spec.healthcheck),
+                wait: spec.wait,
+                waitTimeout: spec.waitTimeout,
+                removeVolumes: true,
+            },
+            { parent, provider: parts.provider, dependsOn: args.fabric.resources, ...fixedName },
+        );
+        return { address: pulumi.output(address), resources: [container] };
+    },
+};

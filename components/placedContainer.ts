@@ -1,0 +1,66 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerConfig } from "../lib/config/types";
+import { DockerHost } from "./dockerHost";
+import { OverlayNetwork } from "./overlayNetwork";
+
+export interface PlacedContainerArgs {
+    container: ContainerConfig;
+    /** The host placement chose (resolved at plan time, so a preview shows it). */
+    host: DockerHost;
+    /** Every overlay network by name; the container attaches to those it lists. */
+    networks: Record<string, OverlayNetwork>;
+}
+
+/** A container on the host its constraints chose, attached to its overlays with its name as alias. */
+export class PlacedContainer extends pulumi.ComponentResource {
+    public readonly containerName: string;
+    public readonly hostName: string;
+    public readonly container: docker.Container;
+    /** Network name -> the container's address on it, as the engine reports it. */
+    public readonly addresses: pulumi.Output<Record<string, string>>;
+
+    constructor(name: string, args: PlacedContainerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("docker-overlay:container:PlacedContainer", name, {}, opts);
+        const c = args.container;
+        this.containerName = c.name;
+        this.hostName = args.host.hostName;
+        const provider = args.host.provider;
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: c.image, keepLocally: true },
+            { parent: this, provider, dependsOn: args.host.ready },
+        );
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: c.name,
+                image: image.name,
+                hostname: c.name,
+                ...(c.command.length > 0 ? { command: c.command } : {}),
+                envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
+                networksAdvanced: c.networks.map((attachment) => ({
+                    name: args.networks[attachment.name].network.name,
+                    ...(attachment.ipv4Address ? { ipv4Address: attachment.ipv4Address } : {}),
+                    aliases: [c.name],
+                })),
+                labels: [
+                    { label: "docker-overlay.container", value: c.name },
+                    { label: "docker-overlay.host", value: args.host.hostName },
+                ],
+                // Come back with the engine: a restarted host must rejoin the overlay on its own.
+                restart: "unless-stopped",
+                mustRun: true,
+            },
+            { parent: this, provider },
+        );
+        this.addresses = this.container.networkDatas.apply((datas) =>
+            Object.fromEntries(
+                (datas ?? [])
+                    .filter((d) => d.networkName !== undefined && d.ipAddress !== undefined)
+                    .map((d) => [d.networkName as string, d.ipAddress as string]),
+            ),
+        );
+        this.registerOutputs({ name: this.containerName, host: this.hostName, addresses: this.addresses });
+    }
+}

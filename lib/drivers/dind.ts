@@ -1,0 +1,310 @@
+/**
+ * dind driver, pure part: every machine is a privileged `docker:20.10.x-dind`
+ * container on one user-defined bridge network (the fabric) of the local
+ * Docker; the KV machine is a plain container on the same network. This file
+ * decides addresses, ports, flags and container arguments; components/machines/dind.ts
+ * only turns them into docker resources.
+ *
+ * Also home of the KV server recipe (image, command, health check) shared with
+ * the docker-machine driver, which runs the same containers on a VM.
+ */
+import { ClusterConfig, DindDriverConfig, HostConfig, KvBackend } from "../config/types";
+import { AddressPlan, allocateAddresses } from "../net/allocate";
+import { EngineOptions, renderDaemonFlags } from "../render/engine";
+
+/** VXLAN's encapsulation overhead: an overlay inside a network of MTU m carries at most m - 50. */
+export const VXLAN_OVERHEAD = 50;
+
+/** Pinned KV images; `driver.kvImage` overrides. etcd stays on 3.4: libkv speaks the v2 API, removed in 3.6. */
+export const KV_DEFAULT_IMAGE: Record<KvBackend, string> = {
+    consul: "hashicorp/consul:1.16",
+    etcd: "quay.io/coreos/etcd:v3.4.23",
+    zookeeper: "zookeeper:3.8",
+};
+
+/** Where the engines' API ports are published on the machine running the local Docker. */
+export const PUBLISH_IP = "127.0.0.1";
+
+// ---------------------------------------------------------------- KV server
+
+export interface KvServerSpec {
+    image: string;
+    /** Container command (the image's entrypoint stays); empty = the image's default. */
+    command: string[];
+    /** Environment, `KEY=VALUE`, without the advertise variable. */
+    env: string[];
+    /**
+     * A variable that must carry the store's client URL as seen by the engines,
+     * `http://<address>:<port>` (etcd, whose clients follow the advertised URL).
+     */
+    advertiseUrlEnv?: string;
+    /** `docker run --health-cmd` / healthcheck test, exec form. */
+    healthcheck: string[];
+}
+
+/**
+ * How to run one single-node store listening on `port` for clients from other
+ * machines. consul: the walkthrough's `agent -server -bootstrap`; etcd: v2 API
+ * on (libkv); zookeeper: the official image's standalone default.
+ */
+export function kvServerSpec(backend: KvBackend, port: number, image?: string): KvServerSpec {
+    switch (backend) {
+        case "consul":
+            return {
+                image: image ?? KV_DEFAULT_IMAGE.consul,
+                command: [
+                    "agent",
+                    "-server",
+                    "-bootstrap",
+                    "-client",
+                    "0.0.0.0",
+                    "-ui",
+                    ...(port === 8500 ? [] : [`-http-port=${port}`]),
+                ],
+                env: [],
+                healthcheck: ["CMD", "consul", "members", `-http-addr=http://127.0.0.1:${port}`],
+            };
+        case "etcd":
+            return {
+                image: image ?? KV_DEFAULT_IMAGE.etcd,
+                command: [
+                    "/usr/local/bin/etcd",
+                    "--name=kvstore",
+                    "--data-dir=/etcd-data",
+                    "--enable-v2=true",
+                    `--listen-client-urls=http://0.0.0.0:${port}`,
+                ],
+                env: [],
+                advertiseUrlEnv: "ETCD_ADVERTISE_CLIENT_URLS",
+                healthcheck: ["CMD", "/usr/local/bin/etcdctl", `--endpoints=http://127.0.0.1:${port}`, "endpoint", "health"],
+            };
+        case "zookeeper":
+            return {
+                image: image ?? KV_DEFAULT_IMAGE.zookeeper,
+                command: [],
+                // The official image takes the client port from the server line it writes to zoo.cfg.
+                env: port === 2181 ? [] : [`ZOO_SERVERS=server.1=localhost:2888:3888;${port}`],
+                healthcheck: ["CMD", "zkServer.sh", "status"],
+            };
+    }
+}
+
+/** The client URL a store advertises (etcd): what engines are redirected to. */
+export function kvAdvertiseUrl(address: string, port: number): string {
+    return `http://${address}:${port}`;
+}
+
+// ---------------------------------------------------------------- addresses and endpoints
+
+/**
+ * Fabric addresses: the network's gateway takes the first usable address, then
+ * the KV machine (when the driver creates one), then hosts in order, except
+ * hosts that set `address`. The same order as lib/plan/cluster.ts, which hands
+ * these to the driver; the driver falls back to this when called directly.
+ */
+export function dindAddressPlan(config: ClusterConfig): AddressPlan {
+    const d = dindConfigOf(config);
+    const kv = config.kvStore.address === undefined && config.kvStore.machine !== undefined ? [{ name: config.kvStore.machine }] : [];
+    return allocateAddresses(d.subnet, [...kv, ...config.hosts.map((h) => ({ name: h.name, address: h.address }))]);
+}
+
+/**
+ * Host port each engine's API is published on: `engine.apiPort + index` in host
+ * order (2376, 2377, ...), bound to 127.0.0.1. Why publish rather than dial the
+ * container's fabric IP: a bridge network's addresses are routable only from the
+ * Linux machine running that Docker; with Docker Desktop (the laptop path) the
+ * bridge lives in a VM and only published ports reach the host. Why 127.0.0.1:
+ * the API has no TLS yet (see dindTls) and must not be reachable from the LAN.
+ */
+export function dindEnginePort(config: ClusterConfig, host: HostConfig): number {
+    const index = config.hosts.findIndex((h) => h.name === host.name);
+    if (index < 0) {
+        throw new Error(`dind driver: host "${host.name}" is not in docker-overlay:hosts`);
+    }
+    return config.engine.apiPort + index;
+}
+
+/** The docker provider endpoint of one engine, as seen from the machine running Pulumi. */
+export function dindDockerHost(config: ClusterConfig, host: HostConfig): string {
+    const d = dindConfigOf(config);
+    if (!isLocalDockerEndpoint(d.localDockerHost)) {
+        throw new Error(
+            `dind driver: driver.localDockerHost "${d.localDockerHost}" is not on this machine; the engines' ports are published on ${PUBLISH_IP} of the Docker host and would be unreachable from here`,
+        );
+    }
+    return `tcp://${PUBLISH_IP}:${dindEnginePort(config, host)}`;
+}
+
+/** unix and npipe sockets, and tcp on a loopback address, are this machine's Docker. */
+export function isLocalDockerEndpoint(endpoint: string): boolean {
+    if (/^(unix|npipe):\/\//.test(endpoint)) {
+        return true;
+    }
+    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)(:\d+)?\/?$/.exec(endpoint);
+    return m !== null && ["127.0.0.1", "localhost", "[::1]"].includes(m[1]);
+}
+
+/** MTU for overlay networks created inside dind engines: the fabric's minus VXLAN's overhead. */
+export function dindOverlayMtu(driver: DindDriverConfig): number {
+    return driver.mtu - VXLAN_OVERHEAD;
+}
+
+// ---------------------------------------------------------------- TLS hook
+
+export interface DindTls {
+    /** Environment of the engine container. */
+    env: string[];
+    /** Extra dockerd flags. */
+    dockerdFlags: string[];
+    /** Extra docker provider arguments (caMaterial/certMaterial/keyMaterial) for the engine's endpoint. */
+    providerArgs: Record<string, string>;
+}
+
+/**
+ * TLS of the engines' API: the one place to change when it is turned on.
+ * For now off: `DOCKER_TLS_CERTDIR=""` stops the image from generating certs,
+ * the API listens in plain TCP, and only on 127.0.0.1 of the local machine.
+ * TODO(tls): generate a CA and per-engine server certs (SAN: 127.0.0.1 and the
+ * fabric IP), mount them, add `--tlsverify --tlscacert --tlscert --tlskey` here and
+ * return the client material as providerArgs (as secrets in the wiring).
+ */
+export function dindTls(): DindTls {
+    return { env: ["DOCKER_TLS_CERTDIR="], dockerdFlags: [], providerArgs: {} };
+}
+
+// ---------------------------------------------------------------- containers
+
+export interface DindHealthcheck {
+    tests: string[];
+    interval: string;
+    timeout: string;
+    retries: number;
+    startPeriod: string;
+}
+
+export interface DindContainerSpec {
+    /** Container name on the local Docker: `<fabric network>-<machine>`, so two fabrics never clash. */
+    name: string;
+    /** The machine's own name: cluster-store engines must each have a unique hostname. */
+    hostname: string;
+    privileged: boolean;
+    env: string[];
+    /** The fabric network and the machine's fixed address on it. */
+    network: { name: string; ipv4Address: string };
+    ports: { internal: number; external: number; ip: string; protocol: string }[];
+    restart: string;
+    healthcheck: DindHealthcheck;
+    /** Container creation waits until the health check passes, so the provider finds a live engine. */
+    wait: boolean;
+    waitTimeout: number;
+}
+
+/**
+ * The engine machine's container, everything but the command. No volumes and
+ * no bind mounts: the image declares /var/lib/docker an anonymous volume, so
+ * each container gets its own data root, and each dockerd generates its own
+ * identity (key.json) on first start. Sharing either would make two engines one
+ * to the KV store. Restart `unless-stopped`: after a reboot the machines come
+ * back at the same addresses, as Pulumi's state says they are.
+ */
+export function dindEngineContainer(config: ClusterConfig, host: HostConfig, address: string): DindContainerSpec {
+    const d = dindConfigOf(config);
+    return {
+        name: `${d.network}-${host.name}`,
+        hostname: host.name,
+        privileged: true,
+        env: [...dindTls().env],
+        network: { name: d.network, ipv4Address: address },
+        ports: [{ internal: config.engine.apiPort, external: dindEnginePort(config, host), ip: PUBLISH_IP, protocol: "tcp" }],
+        restart: "unless-stopped",
+        healthcheck: {
+            tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"],
+            interval: "2s",
+            timeout: "5s",
+            retries: 60,
+            startPeriod: "5s",
+        },
+        wait: true,
+        waitTimeout: 180,
+    };
+}
+
+/**
+ * The engine machine's command: `dockerd` first, so the image's entrypoint runs
+ * it through its `dind` helper without adding its own `--host` defaults. The
+ * API listens on the unix socket and on `engine.apiPort`. `cluster-advertise`
+ * is the machine's fabric address rather than the configured interface: the
+ * fabric is the container's only network (eth0), whatever the stack says for
+ * VMs (eth1). `--mtu` is the fabric's minus VXLAN's overhead.
+ */
+export function dindEngineCommand(config: ClusterConfig, address: string, engine: EngineOptions): string[] {
+    const d = dindConfigOf(config);
+    const apiPort = config.engine.apiPort;
+    return [
+        "dockerd",
+        "--host=unix:///var/run/docker.sock",
+        `--host=tcp://0.0.0.0:${apiPort}`,
+        `--mtu=${dindOverlayMtu(d)}`,
+        ...dindTls().dockerdFlags,
+        ...renderDaemonFlags({ ...engine, clusterAdvertise: `${address}:${apiPort}` }),
+    ];
+}
+
+export interface DindKvContainerSpec {
+    name: string;
+    image: string;
+    hostname: string;
+    command: string[];
+    env: string[];
+    network: { name: string; ipv4Address: string };
+    restart: string;
+    healthcheck: DindHealthcheck;
+    wait: boolean;
+    waitTimeout: number;
+}
+
+/**
+ * The KV machine's container: the store listens on `kvStore.port` at its fabric
+ * address, where the engines reach it. Nothing is published: the engines are
+ * on the same network.
+ */
+export function dindKvContainer(config: ClusterConfig, machine: string, address: string): DindKvContainerSpec {
+    const d = dindConfigOf(config);
+    const port = config.kvStore.port;
+    const kv = kvServerSpec(config.kvStore.backend, port, d.kvImage);
+    return {
+        name: `${d.network}-${machine}`,
+        image: kv.image,
+        hostname: machine,
+        command: kv.command,
+        env: [...kv.env, ...(kv.advertiseUrlEnv ? [`${kv.advertiseUrlEnv}=${kvAdvertiseUrl(address, port)}`] : [])],
+        network: { name: d.network, ipv4Address: address },
+        restart: "unless-stopped",
+        healthcheck: { tests: kv.healthcheck, interval: "2s", timeout: "5s", retries: 30, startPeriod: "2s" },
+        wait: true,
+        waitTimeout: 120,
+    };
+}
+
+/** The fabric network: a bridge with a fixed subnet and gateway, MTU as configured. */
+export function dindFabricNetwork(config: ClusterConfig): {
+    name: string;
+    subnet: string;
+    gateway: string;
+    options: Record<string, string>;
+} {
+    const d = dindConfigOf(config);
+    return {
+        name: d.network,
+        subnet: d.subnet,
+        gateway: dindAddressPlan(config).gateway,
+        options: { "com.docker.network.driver.mtu": String(d.mtu) },
+    };
+}
+
+export function dindConfigOf(config: ClusterConfig): DindDriverConfig {
+    if (config.driver.kind !== "dind") {
+        throw new Error(`the dind driver got a config for driver "${config.driver.kind}"`);
+    }
+    return config.driver;
+}

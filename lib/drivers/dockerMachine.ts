@@ -1,0 +1,212 @@
+/**
+ * docker-machine driver, pure part: the seed's own way of making the hosts.
+ *
+ *   docker-machine create -d virtualbox consul            (+ a consul container)
+ *   docker-machine create -d virtualbox --swarm --swarm-master \
+ *       --swarm-discovery=consul://<kv>:8500 \
+ *       --engine-opt=cluster-store=consul://<kv>:8500 \
+ *       --engine-opt=cluster-advertise=eth1:2376 swarm-manager
+ *   docker-machine create ... --swarm --swarm-discovery=... swarm-node1
+ *
+ * Scripts write their chatter to stderr and print on stdout only what the
+ * program reads back: a machine's IP, or its connection as JSON.
+ */
+import { KvBackend } from "../config/types";
+import { EngineOptions, renderEngineOptFlags } from "../render/engine";
+import { shJoin, shQuote } from "../render/shell";
+import { kvAdvertiseUrl, kvServerSpec } from "./dind";
+
+export interface DockerMachineSwarm {
+    /** The classic swarm manager (`--swarm-master`). */
+    master: boolean;
+    /** `--swarm-discovery`: the seed points it at the same KV URL as cluster-store. */
+    discovery: string;
+    /** `--swarm-image`, e.g. `swarm:1.2.9`. */
+    image: string;
+}
+
+export interface DockerMachineCreateArgs {
+    /** Machine name; docker-machine also makes it the engine's hostname. */
+    name: string;
+    /** `-d`: virtualbox, generic, ... */
+    machineDriver: string;
+    /** Extra flags, passed as given (e.g. `--virtualbox-memory=1024`). */
+    createFlags: string[];
+    engine: EngineOptions;
+    /** Classic swarm: absent for a plain engine. */
+    swarm?: DockerMachineSwarm;
+}
+
+/** argv of `docker-machine create` for one engine machine. */
+export function renderDockerMachineCreate(args: DockerMachineCreateArgs): string[] {
+    return [
+        "docker-machine",
+        "create",
+        "-d",
+        args.machineDriver,
+        ...args.createFlags,
+        ...renderEngineOptFlags(args.engine),
+        ...(args.swarm
+            ? [
+                  "--swarm",
+                  ...(args.swarm.master ? ["--swarm-master"] : []),
+                  `--swarm-discovery=${args.swarm.discovery}`,
+                  `--swarm-image=${args.swarm.image}`,
+              ]
+            : []),
+        args.name,
+    ];
+}
+
+/** `docker-machine create` for a machine with a plain engine (the KV machine). */
+export function renderDockerMachineCreatePlain(args: { name: string; machineDriver: string; createFlags: string[] }): string[] {
+    return ["docker-machine", "create", "-d", args.machineDriver, ...args.createFlags, args.name];
+}
+
+/**
+ * Create an engine machine and print its IP. Refuses a machine of that name
+ * that already exists (it may run other engine options); on failure says how
+ * to clean up rather than deleting a VM the user may want to inspect.
+ */
+export function renderDockerMachineCreateScript(args: DockerMachineCreateArgs): string {
+    return createScript(args.name, renderDockerMachineCreate(args), []);
+}
+
+/** Remove a machine; succeeds when it is already gone. */
+export function renderDockerMachineDeleteScript(name: string): string {
+    const n = shQuote(name);
+    return [
+        "#!/bin/sh",
+        "set -eu",
+        `if docker-machine inspect ${n} >/dev/null 2>&1; then`,
+        `    docker-machine rm -y ${n} >&2`,
+        "else",
+        `    echo ${shQuote(`docker-overlay: machine ${name} is already gone`)} >&2`,
+        "fi",
+        "",
+    ].join("\n");
+}
+
+/**
+ * Print the machine's Docker connection as one line of JSON on stdout:
+ * `{"host":"tcp://<ip>:2376","certPath":"<dir with ca.pem, cert.pem, key.pem>"}`,
+ * what `docker-machine env` exports as DOCKER_HOST and DOCKER_CERT_PATH. Read
+ * with `docker-machine url` and `inspect` (JSON-quoted path) rather than by
+ * parsing `env`, whose syntax follows the caller's shell.
+ */
+export function renderDockerMachineConnectionScript(name: string): string {
+    const n = shQuote(name);
+    return [
+        "#!/bin/sh",
+        "set -eu",
+        `url=$(docker-machine url ${n})`,
+        `cert_path=$(docker-machine inspect --format '{{json .HostOptions.AuthOptions.StorePath}}' ${n})`,
+        `printf '{"host":"%s","certPath":%s}\\n' "$url" "$cert_path"`,
+        "",
+    ].join("\n");
+}
+
+export interface DockerMachineConnection {
+    host: string;
+    certPath: string;
+}
+
+/** Parse the connection script's stdout; a clear error for anything else. */
+export function parseDockerMachineConnection(machine: string, stdout: string): DockerMachineConnection {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(stdout.trim());
+    } catch {
+        throw new Error(`docker-machine driver: the connection of ${machine} is not JSON: ${JSON.stringify(stdout)}`);
+    }
+    const d = doc as Record<string, unknown> | null;
+    if (!d || typeof d.host !== "string" || !/^tcp:\/\/.+/.test(d.host) || typeof d.certPath !== "string" || d.certPath === "") {
+        throw new Error(
+            `docker-machine driver: the connection of ${machine} must be {"host":"tcp://...","certPath":"..."}, got ${JSON.stringify(stdout)}`,
+        );
+    }
+    return { host: d.host, certPath: d.certPath };
+}
+
+/** Parse the IP a create script prints (`docker-machine ip`). */
+export function parseDockerMachineIp(machine: string, stdout: string): string {
+    const ip = stdout.trim();
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) {
+        throw new Error(`docker-machine driver: \`docker-machine ip ${machine}\` printed ${JSON.stringify(stdout)}, not an IPv4 address`);
+    }
+    return ip;
+}
+
+export interface DockerMachineKvArgs {
+    name: string;
+    machineDriver: string;
+    createFlags: string[];
+    backend: KvBackend;
+    port: number;
+    /** Default per backend (lib/drivers/dind.ts KV_DEFAULT_IMAGE). */
+    image?: string;
+}
+
+/** `docker run` argv of the KV container on the KV machine, the seed's `docker run -d -p 8500:8500 -h consul ...`. */
+export function renderKvDockerRun(args: { backend: KvBackend; port: number; image?: string }): string[] {
+    const kv = kvServerSpec(args.backend, args.port, args.image);
+    return [
+        "docker",
+        "run",
+        "-d",
+        `--name=${args.backend}`,
+        "-p",
+        `${args.port}:${args.port}`,
+        "-h",
+        args.backend,
+        "--restart",
+        "always",
+        ...kv.env.flatMap((e) => ["-e", e]),
+        // Passed through from the script's environment, where it is set from the machine's IP.
+        ...(kv.advertiseUrlEnv ? ["-e", kv.advertiseUrlEnv] : []),
+        kv.image,
+        ...kv.command,
+    ];
+}
+
+/**
+ * Create the KV machine, start the store on it (as a container, published on
+ * the store's port), print the machine's IP.
+ */
+export function renderDockerMachineKvCreateScript(args: DockerMachineKvArgs): string {
+    const kv = kvServerSpec(args.backend, args.port, args.image);
+    const n = shQuote(args.name);
+    const run = [
+        `kv_ip=$(docker-machine ip ${n})`,
+        // The documented way to point the docker CLI at a machine; bash syntax whatever the user's $SHELL is.
+        `eval "$(docker-machine env --shell bash ${n})"`,
+        ...(kv.advertiseUrlEnv
+            ? [`${kv.advertiseUrlEnv}="${kvAdvertiseUrl("${kv_ip}", args.port)}"`, `export ${kv.advertiseUrlEnv}`]
+            : []),
+        `${shJoin(renderKvDockerRun(args))} >&2`,
+    ];
+    return createScript(args.name, renderDockerMachineCreatePlain(args), run);
+}
+
+function createScript(name: string, create: string[], after: string[]): string {
+    const n = shQuote(name);
+    return [
+        "#!/bin/sh",
+        "set -eu",
+        `if docker-machine inspect ${n} >/dev/null 2>&1; then`,
+        `    echo ${shQuote(
+            `docker-overlay: a machine named ${name} already exists; remove it (docker-machine rm -y ${name}) or rename the host, then retry`,
+        )} >&2`,
+        "    exit 1",
+        "fi",
+        `if ! ${shJoin(create)} >&2; then`,
+        `    echo ${shQuote(
+            `docker-overlay: docker-machine create ${name} failed. If the engine it installed is Docker >= 23, cluster-store is gone (removed in 23.0): pin an engine <= 20.10 (e.g. --engine-install-url, or a boot2docker ISO <= v19.03). Inspect with docker-machine ls / docker-machine ssh ${name}; remove it with docker-machine rm -y ${name} before retrying.`,
+        )} >&2`,
+        "    exit 1",
+        "fi",
+        ...after,
+        `docker-machine ip ${n}`,
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,93 @@
+/**
+ * Plan-time placement of containers on hosts, the way classic swarm's
+ * scheduler did it with the `spread` strategy, so a preview shows where each
+ * container lands:
+ *
+ * 1. containers are placed one by one, in config order;
+ * 2. a container's eligible hosts satisfy ALL of its constraints;
+ * 3. among those, the host with the fewest containers placed so far wins,
+ *    ties going to the host whose name sorts first (plain code-point order,
+ *    independent of locale and of the order hosts are listed in).
+ *
+ * Every host is eligible, whatever its role: in the seed all hosts are engines.
+ */
+import { Constraint, ConstraintTarget, formatConstraint, parseConstraint, satisfies } from "./constraints";
+
+export interface PlacementContainer {
+    name: string;
+    /** Constraint strings, with or without the `constraint:` prefix. */
+    constraints: readonly string[];
+}
+
+export interface PlacementProblem {
+    container: string;
+    /** Index of the container in the list given to `placeContainers`. */
+    index: number;
+    /** Index of the offending constraint, when one constraint is the problem (it does not parse). */
+    constraint?: number;
+    message: string;
+}
+
+export interface PlacementResult {
+    /** Container name -> host name, for every container that could be placed. */
+    placements: Record<string, string>;
+    problems: PlacementProblem[];
+}
+
+export function placeContainers(hosts: readonly ConstraintTarget[], containers: readonly PlacementContainer[]): PlacementResult {
+    const placements: Record<string, string> = {};
+    const problems: PlacementProblem[] = [];
+    const load = new Map<string, number>(hosts.map((h) => [h.name, 0]));
+    // Name order once; the spread choice then never depends on how hosts were listed.
+    const byName = [...hosts].sort((a, b) => compareNames(a.name, b.name));
+
+    containers.forEach((container, index) => {
+        const parsed: Constraint[] = [];
+        let unparsable = false;
+        container.constraints.forEach((text, constraint) => {
+            const result = parseConstraint(text);
+            if (result.ok) {
+                parsed.push(result.constraint);
+            } else {
+                unparsable = true;
+                problems.push({ container: container.name, index, constraint, message: result.reason });
+            }
+        });
+        if (unparsable) {
+            return;
+        }
+        if (hosts.length === 0) {
+            problems.push({ container: container.name, index, message: "there are no hosts to place it on" });
+            return;
+        }
+        const eligible = byName.filter((h) => parsed.every((c) => satisfies(h, c)));
+        if (eligible.length === 0) {
+            problems.push({ container: container.name, index, message: unsatisfiableMessage(hosts, parsed) });
+            return;
+        }
+        let chosen = eligible[0];
+        for (const h of eligible) {
+            if ((load.get(h.name) ?? 0) < (load.get(chosen.name) ?? 0)) {
+                chosen = h;
+            }
+        }
+        placements[container.name] = chosen.name;
+        load.set(chosen.name, (load.get(chosen.name) ?? 0) + 1);
+    });
+    return { placements, problems };
+}
+
+/**
+ * Why no host fits: each host (in the order given) with the constraints it
+ * fails, so the user sees which constraint to relax or which label to add.
+ */
+export function unsatisfiableMessage(hosts: readonly ConstraintTarget[], constraints: readonly Constraint[]): string {
+    const all = constraints.map(formatConstraint).join(", ");
+    const reasons = hosts.map((h) => `${h.name} fails ${constraints.filter((c) => !satisfies(h, c)).map(formatConstraint).join(", ")}`);
+    return `no host satisfies all of [${all}] (${reasons.join("; ")}); relax a constraint or give a host the labels it needs`;
+}
+
+/** Code-point order, the same on every machine. */
+function compareNames(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,554 @@
+/**
+ * The host drivers' pure renderers: docker-machine argv and scripts, the ssh
+ * install/restore scripts (also run for real against a scratch root with stub
+ * commands), and the dind containers' arguments and addresses.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ClusterConfig, DriverConfig, HostConfig } from "../../lib/config/types";
+import {
+    dindAddressPlan,
+    dindDockerHost,
+    dindEngineCommand,
+    dindEngineContainer,
+    dindFabricNetwork,
+    dindKvContainer,
+    dindTls,
+    isLocalDockerEndpoint,
+} from "../../lib/drivers/dind";
+import {
+    parseDockerMachineConnection,
+    parseDockerMachineIp,
+    renderDockerMachineConnectionScript,
+    renderDockerMachineCreate,
+    renderDockerMachineCreateScript,
+    renderDockerMachineDeleteScript,
+    renderDockerMachineKvCreateScript,
+} from "../../lib/drivers/dockerMachine";
+import {
+    renderSshDaemonJson,
+    renderSshHostKeyCheckScript,
+    renderSshInstallScript,
+    renderSshRestoreScript,
+    sshDockerHost,
+} from "../../lib/drivers/ssh";
+import { EngineOptions } from "../../lib/render/engine";
+
+const SEED_KV = "consul://192.168.99.100:8500";
+
+function seedEngine(labels: Record<string, string> = {}): EngineOptions {
+    return { clusterStore: SEED_KV, clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels };
+}
+
+function host(name: string, extra: Partial<HostConfig> = {}): HostConfig {
+    return { name, role: "worker", labels: {}, ...extra };
+}
+
+const DIND: DriverConfig = {
+    kind: "dind",
+    image: "docker:20.10.24-dind",
+    network: "docker-overlay",
+    subnet: "172.30.0.0/24",
+    mtu: 1450,
+    localDockerHost: "unix:///var/run/docker.sock",
+};
+
+function cluster(driver: DriverConfig = DIND, edit: (c: ClusterConfig) => void = () => undefined): ClusterConfig {
+    const c: ClusterConfig = {
+        stack: "test",
+        driver,
+        kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/test" },
+        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {} },
+        hosts: [host("swarm-manager", { role: "manager" }), host("swarm-node1", { labels: { storage: "ssd" } }), host("swarm-node2")],
+        networks: [],
+        containers: [],
+    };
+    edit(c);
+    return c;
+}
+
+describe("docker-machine renderers", () => {
+    it("renders the seed's swarm manager exactly", () => {
+        assert.deepEqual(
+            renderDockerMachineCreate({
+                name: "swarm-manager",
+                machineDriver: "virtualbox",
+                createFlags: [],
+                engine: seedEngine(),
+                swarm: { master: true, discovery: SEED_KV, image: "swarm:1.2.9" },
+            }),
+            [
+                "docker-machine",
+                "create",
+                "-d",
+                "virtualbox",
+                "--engine-opt=cluster-store=consul://192.168.99.100:8500",
+                "--engine-opt=cluster-advertise=eth1:2376",
+                "--swarm",
+                "--swarm-master",
+                "--swarm-discovery=consul://192.168.99.100:8500",
+                "--swarm-image=swarm:1.2.9",
+                "swarm-manager",
+            ],
+        );
+    });
+
+    it("renders a seed node without --swarm-master, with its labels and the extra create flags", () => {
+        assert.deepEqual(
+            renderDockerMachineCreate({
+                name: "swarm-node1",
+                machineDriver: "virtualbox",
+                createFlags: ["--virtualbox-memory=1024"],
+                engine: seedEngine({ storage: "ssd" }),
+                swarm: { master: false, discovery: SEED_KV, image: "swarm:1.2.9" },
+            }),
+            [
+                "docker-machine",
+                "create",
+                "-d",
+                "virtualbox",
+                "--virtualbox-memory=1024",
+                "--engine-opt=cluster-store=consul://192.168.99.100:8500",
+                "--engine-opt=cluster-advertise=eth1:2376",
+                "--engine-label=storage=ssd",
+                "--swarm",
+                "--swarm-discovery=consul://192.168.99.100:8500",
+                "--swarm-image=swarm:1.2.9",
+                "swarm-node1",
+            ],
+        );
+    });
+
+    it("leaves every swarm flag out when swarm is off", () => {
+        const argv = renderDockerMachineCreate({ name: "n", machineDriver: "generic", createFlags: [], engine: seedEngine() });
+        assert.deepEqual(argv.filter((a) => a.startsWith("--swarm")), []);
+        assert.equal(argv[argv.length - 1], "n");
+    });
+
+    it("create script passes the argv through the shell intact and prints only the IP", () => {
+        const stub = stubDir({
+            "docker-machine": `#!/bin/sh
+case "$1" in
+  inspect) exit 1 ;;
+  create) printf '%s\\n' "$@" > "$STUB_LOG"; echo "Creating machine..." ;;
+  ip) echo 192.168.99.101 ;;
+esac
+`,
+        });
+        const args = {
+            name: "swarm-node1",
+            machineDriver: "virtualbox",
+            createFlags: ["--virtualbox-hostonly-cidr=192.168.99.1/24", "--engine-env=A=it's spaced"],
+            engine: seedEngine({ storage: "ssd" }),
+            swarm: { master: false, discovery: SEED_KV, image: "swarm:1.2.9" },
+        };
+        const r = runSh(renderDockerMachineCreateScript(args), stub);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "192.168.99.101\n");
+        assert.deepEqual(fs.readFileSync(stub.log, "utf8").trimEnd().split("\n"), renderDockerMachineCreate(args).slice(1));
+    });
+
+    it("create script refuses a machine that already exists, delete script tolerates one that is gone", () => {
+        const stub = stubDir({ "docker-machine": `#!/bin/sh\necho "$@" >> "$STUB_LOG"\n[ "$1" = inspect ] && exit "$INSPECT_RC"\nexit 0\n` });
+        const create = runSh(
+            renderDockerMachineCreateScript({ name: "swarm-node2", machineDriver: "virtualbox", createFlags: [], engine: seedEngine() }),
+            stub,
+            { INSPECT_RC: "0" },
+        );
+        assert.equal(create.status, 1);
+        assert.match(create.stderr, /a machine named swarm-node2 already exists; remove it \(docker-machine rm -y swarm-node2\)/);
+        assert.doesNotMatch(fs.readFileSync(stub.log, "utf8"), /create/);
+
+        const gone = runSh(renderDockerMachineDeleteScript("swarm-node2"), stub, { INSPECT_RC: "1" });
+        assert.equal(gone.status, 0);
+        assert.match(gone.stderr, /machine swarm-node2 is already gone/);
+        const present = runSh(renderDockerMachineDeleteScript("swarm-node2"), stub, { INSPECT_RC: "0" });
+        assert.equal(present.status, 0);
+        assert.match(fs.readFileSync(stub.log, "utf8"), /^rm -y swarm-node2$/m);
+    });
+
+    it("connection script prints JSON the program parses, even for a cert path with quotes", () => {
+        const stub = stubDir({
+            "docker-machine": `#!/bin/sh
+case "$1" in
+  url) echo tcp://192.168.99.101:2376 ;;
+  inspect) echo '"/home/a \\"b\\"/.docker/machine/machines/swarm-node1"' ;;
+esac
+`,
+        });
+        const r = runSh(renderDockerMachineConnectionScript("swarm-node1"), stub);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(parseDockerMachineConnection("swarm-node1", r.stdout), {
+            host: "tcp://192.168.99.101:2376",
+            certPath: '/home/a "b"/.docker/machine/machines/swarm-node1',
+        });
+        assert.throws(
+            () => parseDockerMachineConnection("swarm-node1", "Error: host does not exist"),
+            new Error('docker-machine driver: the connection of swarm-node1 is not JSON: "Error: host does not exist"'),
+        );
+        assert.throws(() => parseDockerMachineIp("kvstore", "\n"), new Error('docker-machine driver: `docker-machine ip kvstore` printed "\\n", not an IPv4 address'));
+    });
+
+    it("KV machine script runs the walkthrough's consul, and etcd with its advertise URL from the machine's IP", () => {
+        const consul = renderDockerMachineKvCreateScript({ name: "consul", machineDriver: "virtualbox", createFlags: [], backend: "consul", port: 8500 });
+        assert.match(
+            consul,
+            /^docker run -d --name=consul -p 8500:8500 -h consul --restart always hashicorp\/consul:1\.16 agent -server -bootstrap -client 0\.0\.0\.0 -ui >&2$/m,
+        );
+        assert.match(consul, /^docker-machine ip consul$/m);
+
+        const stub = stubDir({
+            "docker-machine": `#!/bin/sh
+case "$1" in inspect) exit 1 ;; ip) echo 192.168.99.100 ;; env) echo 'export DOCKER_HOST="tcp://192.168.99.100:2376"' ;; esac
+`,
+            docker: `#!/bin/sh\necho "DOCKER_HOST=$DOCKER_HOST ADV=$ETCD_ADVERTISE_CLIENT_URLS $*" > "$STUB_LOG"\n`,
+        });
+        const etcd = runSh(
+            renderDockerMachineKvCreateScript({ name: "kvstore", machineDriver: "virtualbox", createFlags: [], backend: "etcd", port: 2379 }),
+            stub,
+        );
+        assert.equal(etcd.status, 0, etcd.stderr);
+        assert.equal(etcd.stdout, "192.168.99.100\n");
+        assert.equal(
+            fs.readFileSync(stub.log, "utf8").trim(),
+            "DOCKER_HOST=tcp://192.168.99.100:2376 ADV=http://192.168.99.100:2379 run -d --name=etcd -p 2379:2379 -h etcd --restart always -e ETCD_ADVERTISE_CLIENT_URLS quay.io/coreos/etcd:v3.4.23 /usr/local/bin/etcd --name=kvstore --data-dir=/etcd-data --enable-v2=true --listen-client-urls=http://0.0.0.0:2379",
+        );
+    });
+});
+
+describe("ssh renderers", () => {
+    const engine: EngineOptions = {
+        clusterStore: SEED_KV,
+        clusterAdvertise: "lo:2376",
+        clusterStoreOpts: { "kv.path": "docker/nodes" },
+        labels: { storage: "ssd" },
+    };
+
+    it("daemon.json carries exactly the cluster keys and labels, never hosts", () => {
+        assert.equal(
+            renderSshDaemonJson(engine),
+            `{
+  "cluster-store": "consul://192.168.99.100:8500",
+  "cluster-advertise": "lo:2376",
+  "cluster-store-opts": {
+    "kv.path": "docker/nodes"
+  },
+  "labels": [
+    "storage=ssd"
+  ]
+}
+`,
+        );
+        assert.throws(
+            () => renderSshInstallScript({ daemonJson: JSON.stringify({ ...JSON.parse(renderSshDaemonJson(engine)), hosts: ["tcp://0.0.0.0:2376"] }), hostname: "n1" }),
+            new Error(
+                "ssh driver: daemon.json must not set `hosts`: systemd starts dockerd with -H fd:// and dockerd refuses a directive given both as a flag and in daemon.json; the program reaches the engine over ssh:// instead",
+            ),
+        );
+    });
+
+    it("docker endpoint is ssh://user@address:port, IPv6 bracketed", () => {
+        assert.equal(sshDockerHost("root", "192.0.2.11", 22), "ssh://root@192.0.2.11:22");
+        assert.equal(sshDockerHost("ops", "2001:db8::5", 2222), "ssh://ops@[2001:db8::5]:2222");
+    });
+
+    it("install backs up the user's daemon.json once, renames the host, restarts, and restore puts both back", () => {
+        const m = fakeMachine({ daemonJson: '{ "debug": true }\n', hostname: "cloned-vm" });
+        const install = () => m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "swarm-node1", root: m.root }));
+        let r = install();
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "");
+        assert.equal(m.read("/etc/docker/daemon.json"), renderSshDaemonJson(engine));
+        assert.equal(m.read("/etc/docker/daemon.json.docker-overlay.bak"), '{ "debug": true }\n');
+        assert.equal(m.read("/etc/docker/hostname.docker-overlay.bak"), "cloned-vm\n");
+        assert.equal(m.hostname(), "swarm-node1");
+        assert.deepEqual(m.calls(), ["service docker restart"]);
+
+        // A second install (e.g. new labels) keeps the first backup: the user's file, not ours.
+        r = m.run(
+            renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, labels: {} }), hostname: "swarm-node1", root: m.root }),
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(m.read("/etc/docker/daemon.json.docker-overlay.bak"), '{ "debug": true }\n');
+
+        r = m.run(renderSshRestoreScript({ root: m.root }));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(m.read("/etc/docker/daemon.json"), '{ "debug": true }\n');
+        assert.equal(m.exists("/etc/docker/daemon.json.docker-overlay.bak"), false);
+        assert.equal(m.hostname(), "cloned-vm");
+        assert.equal(m.calls().length, 3);
+    });
+
+    it("with no daemon.json before, install records that and restore removes ours", () => {
+        const m = fakeMachine({ hostname: "swarm-node2" });
+        let r = m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "swarm-node2", root: m.root }));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(m.exists("/etc/docker/daemon.json.docker-overlay.none"), true);
+        assert.equal(m.exists("/etc/docker/hostname.docker-overlay.bak"), false, "hostname already right: nothing to restore");
+        r = m.run(renderSshRestoreScript({ root: m.root }));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(m.exists("/etc/docker/daemon.json"), false);
+        assert.equal(m.exists("/etc/docker/daemon.json.docker-overlay.none"), false);
+    });
+
+    it("restore with nothing saved changes nothing and does not restart", () => {
+        const m = fakeMachine({ daemonJson: "{}\n", hostname: "h" });
+        const r = m.run(renderSshRestoreScript({ root: m.root }));
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /no saved daemon.json on this machine/);
+        assert.equal(m.read("/etc/docker/daemon.json"), "{}\n");
+        assert.deepEqual(m.calls(), []);
+    });
+
+    it("refuses Docker >= 23 before touching anything", () => {
+        const m = fakeMachine({ daemonJson: "{}\n", hostname: "h", version: "24.0.7" });
+        const r = m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "swarm-node1", root: m.root }));
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim(),
+            "docker-overlay: swarm-node1 runs Docker Engine 24.0.7: cluster-store was deprecated in 20.10 and removed in 23.0, so the legacy overlay (engine.mode: cluster-store) needs an engine <= 20.10. Install 20.10.x there, or use engine.mode: swarm.",
+        );
+        assert.equal(m.read("/etc/docker/daemon.json"), "{}\n");
+        assert.equal(m.exists("/etc/docker/daemon.json.docker-overlay.bak"), false);
+        assert.equal(m.hostname(), "h");
+        assert.deepEqual(m.calls(), []);
+    });
+
+    it("accepts old version strings (17.06.2-ce, 20.10.24+dfsg1) and reads dockerd --version when the server is down", () => {
+        for (const version of ["17.06.2-ce", "20.10.24+dfsg1"]) {
+            const m = fakeMachine({ hostname: "n", version });
+            const r = m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "n", root: m.root }));
+            assert.equal(r.status, 0, `${version}: ${r.stderr}`);
+        }
+        const down = fakeMachine({ hostname: "n", version: "23.0.1", serverDownUntilRestart: true });
+        const r = down.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "n", root: down.root }));
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /runs Docker Engine 23\.0\.1: cluster-store was deprecated/);
+    });
+
+    it("fails with the engine's log when it does not come back, and when the advertise interface is missing", () => {
+        const m = fakeMachine({ hostname: "n", neverUp: true });
+        let r = m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "n", root: m.root, waitSeconds: 2 }));
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /the Docker engine on n did not answer within 2s of its restart; its last log lines:\nfake journal: unknown flag --cluster-store/);
+
+        const noIf = fakeMachine({ hostname: "n" });
+        r = noIf.run(
+            renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, clusterAdvertise: "eth9:2376" }), hostname: "n", root: noIf.root }),
+        );
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /^docker-overlay: n has no interface eth9 \(engine.advertiseInterface, cluster-advertise=eth9:2376\); it has: lo $/m);
+        assert.equal(noIf.exists("/etc/docker/daemon.json"), false);
+    });
+
+    it("host key check compares the pinned key with what ssh-keyscan sees", () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        const script = renderSshHostKeyCheckScript({ machine: "n1", address: "192.0.2.11", port: 2222, hostKey: `${key} me@laptop` });
+        const stub = stubDir({ "ssh-keyscan": `#!/bin/sh\necho "$*" > "$STUB_LOG"\necho "[192.0.2.11]:2222 $SCANNED"\n` });
+        assert.equal(runSh(script, stub, { SCANNED: key }).status, 0);
+        assert.equal(fs.readFileSync(stub.log, "utf8").trim(), "-T 10 -p 2222 -t ed25519 192.0.2.11");
+        const bad = runSh(script, stub, { SCANNED: "ssh-ed25519 AAAAOTHER" });
+        assert.equal(bad.status, 1);
+        assert.match(bad.stderr, /n1 \(192\.0\.2\.11:2222\) does not present the pinned ssh-ed25519 host key; refusing to configure it/);
+        assert.throws(() => renderSshHostKeyCheckScript({ machine: "n1", address: "a", port: 22, hostKey: "AAAA" }), /is not "<type> <base64>"/);
+    });
+});
+
+describe("dind renderers", () => {
+    it("allocates the gateway, then the KV machine, then hosts in order, skipping a host's own address", () => {
+        assert.deepEqual(dindAddressPlan(cluster()), {
+            gateway: "172.30.0.1",
+            prefixLength: 24,
+            addresses: { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.3", "swarm-node1": "172.30.0.4", "swarm-node2": "172.30.0.5" },
+        });
+        const pinned = dindAddressPlan(cluster(DIND, (c) => (c.hosts[0].address = "172.30.0.4")));
+        assert.deepEqual(pinned.addresses, { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.4", "swarm-node1": "172.30.0.3", "swarm-node2": "172.30.0.5" });
+        const external = dindAddressPlan(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore, machine: undefined, address: "consul://192.0.2.1:8500" })));
+        assert.equal(external.addresses["swarm-manager"], "172.30.0.2");
+    });
+
+    it("engine command: dockerd first, both API hosts, MTU 50 below the fabric, cluster flags advertising the fabric IP", () => {
+        const c = cluster();
+        assert.deepEqual(dindEngineCommand(c, "172.30.0.4", { ...seedEngine({ storage: "ssd" }), clusterStoreOpts: { "kv.path": "docker/nodes" } }), [
+            "dockerd",
+            "--host=unix:///var/run/docker.sock",
+            "--host=tcp://0.0.0.0:2376",
+            "--mtu=1400",
+            "--cluster-store=consul://192.168.99.100:8500",
+            "--cluster-advertise=172.30.0.4:2376",
+            "--cluster-store-opt=kv.path=docker/nodes",
+            "--label=storage=ssd",
+        ]);
+        assert.equal(dindEngineCommand(cluster({ ...DIND, mtu: 1500 } as DriverConfig), "172.30.0.4", seedEngine())[3], "--mtu=1450");
+    });
+
+    it("engine containers: privileged, unique hostnames, no shared volumes, TLS off through the hook, one published port each", () => {
+        const c = cluster();
+        const plan = dindAddressPlan(c);
+        const specs = c.hosts.map((h) => dindEngineContainer(c, h, plan.addresses[h.name]));
+        assert.deepEqual(
+            specs.map((s) => s.hostname),
+            ["swarm-manager", "swarm-node1", "swarm-node2"],
+        );
+        assert.equal(new Set(specs.map((s) => s.name)).size, 3);
+        assert.deepEqual(specs[1], {
+            name: "docker-overlay-swarm-node1",
+            hostname: "swarm-node1",
+            privileged: true,
+            env: ["DOCKER_TLS_CERTDIR="],
+            network: { name: "docker-overlay", ipv4Address: "172.30.0.4" },
+            ports: [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }],
+            restart: "unless-stopped",
+            healthcheck: { tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"], interval: "2s", timeout: "5s", retries: 60, startPeriod: "5s" },
+            wait: true,
+            waitTimeout: 180,
+        });
+        assert.ok(specs.every((s) => !("volumes" in s) && !("mounts" in s)));
+        assert.deepEqual(dindTls(), { env: ["DOCKER_TLS_CERTDIR="], dockerdFlags: [], providerArgs: {} });
+        assert.deepEqual(
+            c.hosts.map((h) => dindDockerHost(c, h)),
+            ["tcp://127.0.0.1:2376", "tcp://127.0.0.1:2377", "tcp://127.0.0.1:2378"],
+        );
+    });
+
+    it("refuses a remote localDockerHost, whose published 127.0.0.1 ports this machine cannot reach", () => {
+        const c = cluster({ ...DIND, localDockerHost: "tcp://10.1.2.3:2375" } as DriverConfig);
+        assert.throws(
+            () => dindDockerHost(c, c.hosts[0]),
+            new Error(
+                'dind driver: driver.localDockerHost "tcp://10.1.2.3:2375" is not on this machine; the engines\' ports are published on 127.0.0.1 of the Docker host and would be unreachable from here',
+            ),
+        );
+        assert.deepEqual(
+            ["unix:///var/run/docker.sock", "npipe:////./pipe/docker_engine", "tcp://127.0.0.1:2375", "tcp://localhost:2375", "ssh://me@box"].map(isLocalDockerEndpoint),
+            [true, true, true, true, false],
+        );
+    });
+
+    it("KV containers: pinned images per backend, etcd's v2 API and advertise URL, zookeeper's port, kvImage override", () => {
+        const consul = dindKvContainer(cluster(), "kvstore", "172.30.0.2");
+        assert.equal(consul.image, "hashicorp/consul:1.16");
+        assert.deepEqual(consul.command, ["agent", "-server", "-bootstrap", "-client", "0.0.0.0", "-ui"]);
+        assert.equal(consul.hostname, "kvstore");
+        assert.deepEqual(consul.network, { name: "docker-overlay", ipv4Address: "172.30.0.2" });
+
+        const etcd = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore, backend: "etcd", port: 2379 })), "kvstore", "172.30.0.2");
+        assert.equal(etcd.image, "quay.io/coreos/etcd:v3.4.23");
+        assert.ok(etcd.command.includes("--enable-v2=true"));
+        assert.deepEqual(etcd.env, ["ETCD_ADVERTISE_CLIENT_URLS=http://172.30.0.2:2379"]);
+
+        const zk = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore, backend: "zookeeper", port: 2182 })), "kvstore", "172.30.0.2");
+        assert.equal(zk.image, "zookeeper:3.8");
+        assert.deepEqual(zk.command, []);
+        assert.deepEqual(zk.env, ["ZOO_SERVERS=server.1=localhost:2888:3888;2182"]);
+
+        const custom = dindKvContainer(cluster({ ...DIND, kvImage: "registry.local/consul:1.16.6" } as DriverConfig), "kvstore", "172.30.0.2");
+        assert.equal(custom.image, "registry.local/consul:1.16.6");
+    });
+
+    it("fabric network: name, subnet, gateway and MTU option", () => {
+        assert.deepEqual(dindFabricNetwork(cluster()), {
+            name: "docker-overlay",
+            subnet: "172.30.0.0/24",
+            gateway: "172.30.0.1",
+            options: { "com.docker.network.driver.mtu": "1450" },
+        });
+    });
+});
+
+// ---------------------------------------------------------------- shell harness
+
+/** Scratch directories made by this file, removed when it is done. */
+const scratch: string[] = [];
+after(() => scratch.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function scratchDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    scratch.push(dir);
+    return dir;
+}
+
+interface Stub {
+    bin: string;
+    log: string;
+}
+
+/** A directory of stub commands put first on PATH; each may append to $STUB_LOG. */
+function stubDir(commands: Record<string, string>): Stub {
+    const dir = scratchDir("drivers-stub-");
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    for (const [name, body] of Object.entries(commands)) {
+        fs.writeFileSync(path.join(bin, name), body, { mode: 0o755 });
+    }
+    const log = path.join(dir, "log");
+    fs.writeFileSync(log, "");
+    return { bin, log };
+}
+
+function runSh(script: string, stub: Stub, env: Record<string, string> = {}) {
+    const r = spawnSync("sh", ["-c", script], {
+        encoding: "utf8",
+        env: { PATH: `${stub.bin}:${process.env.PATH}`, STUB_LOG: stub.log, HOME: os.tmpdir(), ...env },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface FakeMachineOptions {
+    daemonJson?: string;
+    hostname: string;
+    /** Server version `docker version` reports. Default 20.10.24. */
+    version?: string;
+    /** The engine never answers after a restart. */
+    neverUp?: boolean;
+    /** The engine is down until restarted (`docker version` fails; `dockerd --version` answers). */
+    serverDownUntilRestart?: boolean;
+}
+
+/**
+ * A machine in a scratch directory: /etc/docker under a fake root, stub
+ * docker/dockerd/service/hostname/journalctl that keep their state there. No
+ * systemd (so `service docker restart`), runs as root (`id -u` = 0).
+ */
+function fakeMachine(o: FakeMachineOptions) {
+    const root = scratchDir("drivers-root-");
+    fs.mkdirSync(path.join(root, "etc/docker"), { recursive: true });
+    fs.mkdirSync(path.join(root, "sys/class/net/lo"), { recursive: true });
+    const state = path.join(root, "state");
+    fs.mkdirSync(state);
+    if (o.daemonJson !== undefined) {
+        fs.writeFileSync(path.join(root, "etc/docker/daemon.json"), o.daemonJson);
+    }
+    fs.writeFileSync(path.join(state, "hostname"), `${o.hostname}\n`);
+    if (!o.serverDownUntilRestart) {
+        fs.writeFileSync(path.join(state, "up"), "");
+    }
+    const version = o.version ?? "20.10.24";
+    const stub = stubDir({
+        id: `#!/bin/sh\necho 0\n`,
+        sleep: `#!/bin/sh\nexit 0\n`,
+        hostname: `#!/bin/sh\nif [ $# -eq 0 ]; then cat "$STATE/hostname"; else echo "$1" > "$STATE/hostname"; fi\n`,
+        service: `#!/bin/sh\necho "service $*" >> "$STATE/calls"\n${o.neverUp ? "rm -f" : "touch"} "$STATE/up"\n`,
+        journalctl: `#!/bin/sh\necho "fake journal: unknown flag --cluster-store"\n`,
+        dockerd: `#!/bin/sh\necho "Docker version ${version}, build 0000000"\n`,
+        docker: `#!/bin/sh
+[ -e "$STATE/up" ] || { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
+case "$1 $3" in
+  "version {{.Server.Version}}") echo "${version}" ;;
+  "info {{.ClusterStore}}") sed -n 's/^  "cluster-store": "\\(.*\\)",$/\\1/p' "$ROOT/etc/docker/daemon.json" ;;
+  *) exit 0 ;;
+esac
+`,
+    });
+    return {
+        root,
+        run: (script: string) => runSh(script, stub, { STATE: state, ROOT: root }),
+        read: (p: string) => fs.readFileSync(path.join(root, p), "utf8"),
+        exists: (p: string) => fs.existsSync(path.join(root, p)),
+        hostname: () => fs.readFileSync(path.join(state, "hostname"), "utf8").trim(),
+        calls: () => (fs.existsSync(path.join(state, "calls")) ? fs.readFileSync(path.join(state, "calls"), "utf8").trim().split("\n") : []),
+    };
+}

@@ -1,0 +1,449 @@
+/**
+ * The netns driver's rendered scripts: what they run (flags, names, guards) and
+ * how they behave when executed against stub commands (`ip`, `iptables`, ...)
+ * that record their calls, so idempotence and quoting are checked by running
+ * bash, not only by reading text. No root, no namespaces, no daemons.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+    IFNAME_MAX,
+    NETNS_SCRIPT_INTERPRETER,
+    NetnsEngineParams,
+    NetnsKvParams,
+    netnsDockerHost,
+    netnsName,
+    netnsVethName,
+    renderNetnsEngineScripts,
+    renderNetnsFabricScripts,
+    renderNetnsKvScripts,
+} from "../../lib/drivers/netns";
+import { shQuote } from "../../lib/render/shell";
+
+const machine = {
+    stack: "dev",
+    bridge: "dovl0",
+    underlay: "10.199.0.0/24",
+    stateDir: "/var/lib/docker-overlay/dev",
+    runDir: "/run/docker-overlay/dev",
+};
+
+function engine(over: Partial<NetnsEngineParams> = {}): NetnsEngineParams {
+    return {
+        ...machine,
+        name: "swarm-node1",
+        address: "10.199.0.4",
+        engineBin: "/opt/docker-overlay/engine/bin",
+        advertiseInterface: "eth1",
+        daemonFlags: ["--cluster-store=consul://10.199.0.2:8500", "--cluster-advertise=eth1:2376", "--label=storage=ssd"],
+        images: [{ name: "busybox:latest", rootfs: "/var/lib/docker-overlay/images/busybox-rootfs.tar" }],
+        ...over,
+    };
+}
+
+function kv(backend: NetnsKvParams["backend"], port: number, over: Partial<NetnsKvParams> = {}): NetnsKvParams {
+    return { ...machine, name: "kvstore", address: "10.199.0.2", backend, port, kvBin: "/opt/docker-overlay/kv/bin", ...over };
+}
+
+/** Script lines that run something: comments and blank lines dropped. */
+function code(script: string): string[] {
+    return script.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+}
+
+/** The logical command starting with `prefix` (backslash continuations joined). */
+function command(script: string, prefix: string): string {
+    const lines = script.split("\n");
+    const i = lines.findIndex((l) => l.startsWith(prefix));
+    assert.ok(i >= 0, `no line starts with ${prefix}`);
+    const parts: string[] = [];
+    for (let j = i; j < lines.length; j++) {
+        parts.push(lines[j]);
+        if (!lines[j].endsWith("\\")) break;
+    }
+    return parts.join("\n");
+}
+
+/** The `NAME=value` assignments at the top of a script. */
+function assignments(script: string): string {
+    return script
+        .split("\n")
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .join("\n");
+}
+
+/** Runs bash on `body` and returns the NUL-separated words it printed. */
+function bashWords(body: string): string[] {
+    const out = execFileSync("bash", ["-c", body], { encoding: "utf8" });
+    return out.split("\0").slice(0, -1);
+}
+
+interface StubRun {
+    status: number | null;
+    stderr: string;
+    /** Every call of a stubbed command, one line each: `<cmd> <args...>`. */
+    calls: string[];
+}
+
+/**
+ * Runs `script` with stub commands first on PATH. Each stub appends its argv
+ * to a log; `behaviour` maps a stub name to bash deciding its exit status
+ * from "$*" (default: succeed).
+ */
+function runWithStubs(script: string, behaviour: Record<string, string>): StubRun {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "netns-test-"));
+    try {
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        const log = path.join(dir, "calls.log");
+        for (const [name, rule] of Object.entries(behaviour)) {
+            fs.writeFileSync(
+                path.join(bin, name),
+                `#!/usr/bin/env bash\nprintf '%s\\n' "${name} $*" >>${shQuote(log)}\n${rule}\nexit 0\n`,
+                { mode: 0o755 },
+            );
+        }
+        const file = path.join(dir, "script.sh");
+        fs.writeFileSync(file, script);
+        const r = spawnSync("bash", [file], {
+            encoding: "utf8",
+            env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: dir },
+            timeout: 20000,
+        });
+        const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "") : [];
+        return { status: r.status, stderr: r.stderr, calls };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+describe("netns driver: names", () => {
+    it("names the namespace deterministically, readable and unique per stack and machine", () => {
+        const a = netnsName({ stack: "dev", name: "swarm-node1" });
+        assert.equal(a, netnsName({ stack: "dev", name: "swarm-node1" }));
+        assert.match(a, /^dovl-dev-swarm-node1-[0-9a-f]{6}$/);
+        assert.notEqual(a, netnsName({ stack: "prod", name: "swarm-node1" }));
+        assert.notEqual(a, netnsName({ stack: "dev", name: "swarm-node2" }));
+        // The readable parts alone would collide here; the hash keeps them apart.
+        assert.notEqual(netnsName({ stack: "a-b", name: "c" }), netnsName({ stack: "a", name: "b-c" }));
+        assert.doesNotMatch(netnsName({ stack: "dev", name: "a/b c" }), /[/ ]/);
+    });
+
+    it("keeps the root-side veth name within 15 characters, deterministic and unique", () => {
+        const seen = new Set<string>();
+        for (const stack of ["dev", "h1test", "a-very-long-stack-name-for-testing"]) {
+            for (let i = 0; i < 300; i++) {
+                const name = `host-with-a-rather-long-name-${i}`;
+                const v = netnsVethName({ stack, name });
+                assert.ok(v.length <= IFNAME_MAX, `${v} is longer than ${IFNAME_MAX}`);
+                assert.match(v, /^[a-z0-9]+$/);
+                assert.equal(v, netnsVethName({ stack, name }));
+                assert.ok(!seen.has(v), `duplicate veth name ${v}`);
+                seen.add(v);
+            }
+        }
+    });
+
+    it("gives each engine a unix socket under its run directory", () => {
+        assert.equal(netnsDockerHost({ runDir: "/run/docker-overlay/dev", name: "swarm-node1" }), "unix:///run/docker-overlay/dev/swarm-node1/docker.sock");
+        assert.equal(netnsDockerHost({ runDir: "/run/x/", name: "n" }), "unix:///run/x/n/docker.sock");
+    });
+});
+
+describe("netns driver: fabric", () => {
+    const s = renderNetnsFabricScripts({ stack: "dev", bridge: "dovl0", underlay: "10.199.0.0/24" });
+
+    it("puts the underlay's first address on the bridge", () => {
+        assert.ok(s.create.includes("BRIDGE_ADDRESS=10.199.0.1/24"));
+        assert.ok(code(s.create).some((l) => l.includes('ip addr replace "$BRIDGE_ADDRESS" dev "$BRIDGE"')));
+        const other = renderNetnsFabricScripts({ stack: "dev", bridge: "dovl0", underlay: "172.31.8.0/22" });
+        assert.ok(other.create.includes("BRIDGE_ADDRESS=172.31.8.1/22"));
+    });
+
+    it("accepts bridged FORWARD traffic idempotently (-C || -I) and removes exactly those rules", () => {
+        const accept = "-i dovl0 -o dovl0 -m comment --comment 'docker-overlay dev dovl0' -j ACCEPT";
+        assert.ok(s.create.includes(`iptables -C FORWARD ${accept} 2>/dev/null || iptables -I FORWARD ${accept}`));
+        assert.ok(s.delete.includes(`while iptables -C FORWARD ${accept} 2>/dev/null; do iptables -D FORWARD ${accept}; done`));
+        const insertedRules = s.create.match(/iptables -I FORWARD [^\n]*/g) ?? [];
+        const deletedRules = s.delete.match(/iptables -D FORWARD [^;\n]*/g) ?? [];
+        assert.deepEqual(
+            deletedRules.map((r) => r.replace("-D", "")),
+            insertedRules.map((r) => r.replace("-I", "")),
+        );
+    });
+
+    it("inserts the rules only when missing", () => {
+        const missing = runWithStubs(s.create, { ip: 'case "$*" in "link show"*) exit 1;; esac', iptables: '[ "$1" = -C ] && exit 1' });
+        assert.equal(missing.status, 0, missing.stderr);
+        assert.equal(missing.calls.filter((c) => c.startsWith("iptables -I FORWARD")).length, 2);
+        assert.ok(missing.calls.includes("ip link add name dovl0 type bridge"));
+
+        const present = runWithStubs(s.create, { ip: "", iptables: "" });
+        assert.equal(present.status, 0, present.stderr);
+        assert.deepEqual(present.calls.filter((c) => c.startsWith("iptables -I")), []);
+        assert.ok(!present.calls.some((c) => c.startsWith("ip link add")));
+    });
+
+    it("deletes without error when the bridge and rules are already gone", () => {
+        const r = runWithStubs(s.delete, { ip: 'case "$*" in "link show"*) exit 1;; esac', iptables: '[ "$1" = -C ] && exit 1' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(!r.calls.some((c) => c.startsWith("ip link del") || c.startsWith("iptables -D")), r.calls.join("\n"));
+    });
+
+    it("rejects a bridge name Linux would refuse", () => {
+        assert.throws(() => renderNetnsFabricScripts({ stack: "dev", bridge: "a-bridge-name-too-long", underlay: "10.199.0.0/24" }), /interface name/);
+    });
+});
+
+describe("netns driver: engine machine", () => {
+    const p = engine();
+    const s = renderNetnsEngineScripts(p);
+    const ns = netnsName(p);
+    const veth = netnsVethName(p);
+
+    it("starts dockerd with its own roots, pidfile, socket and config, then the daemon flags, in order", () => {
+        const start = command(s.create, "start_daemon ");
+        const argv = bashWords(`${assignments(s.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${start}`);
+        assert.deepEqual(argv, [
+            "/opt/docker-overlay/engine/bin/dockerd",
+            "--data-root=/var/lib/docker-overlay/dev/swarm-node1/docker",
+            "--exec-root=/run/docker-overlay/dev/swarm-node1/exec",
+            "--pidfile=/run/docker-overlay/dev/swarm-node1/docker.pid",
+            "--host=unix:///run/docker-overlay/dev/swarm-node1/docker.sock",
+            "--config-file=/var/lib/docker-overlay/dev/swarm-node1/daemon.json",
+            "--cluster-store=consul://10.199.0.2:8500",
+            "--cluster-advertise=eth1:2376",
+            "--label=storage=ssd",
+        ]);
+        assert.ok(!s.create.includes("--containerd"), "each dockerd must run its own managed containerd");
+    });
+
+    it("enters the namespace with nsenter, never `ip netns exec`, and sets the hostname in a new UTS namespace", () => {
+        const body = code(s.create).join("\n");
+        assert.ok(!/ip\s+netns\s+exec/.test(body), "ip netns exec remounts /sys and hides the cgroups from dockerd");
+        assert.ok(body.includes('nsenter --net="$NS_PATH" unshare --uts --'));
+        assert.ok(body.includes(`sh -c 'hostname "$1" && shift && exec "$@"' set-hostname "$NAME" "$@"`));
+        assert.ok(s.create.includes(`NS_PATH=/var/run/netns/${ns}`));
+        assert.ok(s.create.includes("NAME=swarm-node1"));
+        // Detached, with its output in the machine's log and engineBin first on PATH.
+        assert.ok(body.includes("setsid nohup"));
+        assert.ok(body.includes('</dev/null >>"$LOG" 2>&1 &'));
+        assert.ok(s.create.includes("LOG=/var/lib/docker-overlay/dev/swarm-node1/dockerd.log"));
+        assert.match(s.create, /^DAEMON_PATH=\/opt\/docker-overlay\/engine\/bin:/m);
+        // And checks the engine really sees that hostname.
+        assert.ok(body.includes(`[ "$seen" = "$NAME" ]`));
+    });
+
+    it("plumbs the namespace: veth into the bridge, the advertise interface with address/prefix, lo, default route", () => {
+        const body = code(s.create);
+        assert.ok(s.create.includes(`VETH=${veth}`));
+        assert.ok(s.create.includes("IFNAME=eth1"));
+        for (const line of [
+            'ip netns add "$NS"',
+            'ip link add name "$VETH" type veth peer name "$IFNAME" netns "$NS"',
+            'ip link set dev "$VETH" master "$BRIDGE"',
+            'ip -n "$NS" link set dev lo up',
+            'ip -n "$NS" addr add "$ADDRESS/$PREFIX" dev "$IFNAME"',
+            'ip -n "$NS" route replace default via "$GATEWAY" dev "$IFNAME"',
+        ]) {
+            assert.ok(body.includes(line), `missing: ${line}`);
+        }
+        assert.ok(s.create.includes("ADDRESS=10.199.0.4\n") && s.create.includes("PREFIX=24\n") && s.create.includes("GATEWAY=10.199.0.1\n"));
+    });
+
+    it("waits for the socket with a timeout and shows the log tail on failure", () => {
+        assert.match(s.create, /deadline=\$\(\( SECONDS \+ 60 \)\)/);
+        assert.ok(s.create.includes("until docker version >/dev/null 2>&1; do"));
+        assert.ok(s.create.includes('tail -n 40 "$LOG" >&2'));
+    });
+
+    it("imports every image rootfs under its name, skipping images already present", () => {
+        const q = renderNetnsEngineScripts(
+            engine({
+                images: [
+                    { name: "busybox:latest", rootfs: "/var/lib/docker-overlay/images/busybox-rootfs.tar" },
+                    { name: "debian:bookworm", rootfs: "/srv/images/it's a rootfs.tar" },
+                ],
+            }),
+        );
+        const calls = q.create.split("\n").filter((l) => l.startsWith("import_image "));
+        const argv = bashWords(`import_image() { printf '%s\\0' "$@"; }\n${calls.join("\n")}`);
+        assert.deepEqual(argv, [
+            "busybox:latest",
+            "/var/lib/docker-overlay/images/busybox-rootfs.tar",
+            "debian:bookworm",
+            "/srv/images/it's a rootfs.tar",
+        ]);
+        assert.ok(q.create.includes('if docker image inspect "$1" >/dev/null 2>&1; then'));
+        assert.ok(q.create.includes('docker import "$2" "$1"'));
+    });
+
+    it("quotes odd values so bash sees exactly what was given", () => {
+        const odd = engine({
+            name: "node 'one'",
+            stateDir: "/tmp/state dir/$HOME",
+            runDir: "/tmp/run`x`",
+            daemonFlags: ["--label=owner=Jane Doe", "--cluster-store-opt=kv.path=a;b|c", '--label=q="x"'],
+        });
+        const r = renderNetnsEngineScripts(odd);
+        for (const script of [r.create, r.delete]) {
+            execFileSync("bash", ["-n"], { input: script });
+        }
+        const vars = bashWords(`${assignments(r.create)}\nprintf '%s\\0' "$NAME" "$STATE" "$RUN" "$SOCK"`);
+        assert.deepEqual(vars, ["node 'one'", "/tmp/state dir/$HOME/node 'one'", "/tmp/run`x`/node 'one'", "/tmp/run`x`/node 'one'/docker.sock"]);
+        const argv = bashWords(`${assignments(r.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(r.create, "start_daemon ")}`);
+        assert.deepEqual(argv.slice(-3), ["--label=owner=Jane Doe", "--cluster-store-opt=kv.path=a;b|c", '--label=q="x"']);
+        assert.equal(argv[1], "--data-root=/tmp/state dir/$HOME/node 'one'/docker");
+    });
+
+    it("refuses engines without cluster-store (>= 23) and warns about zookeeper on 20.10", () => {
+        assert.ok(s.create.includes('if [ "$version" -ge 23 ]; then'));
+        assert.ok(!s.create.includes("zookeeper cluster store"));
+        const zk = renderNetnsEngineScripts(engine({ daemonFlags: ["--cluster-store=zk://10.199.0.2:2181", "--cluster-advertise=eth1:2376"] }));
+        assert.ok(zk.create.includes("zookeeper cluster store"));
+        assert.ok(zk.create.includes(`[ "$store" = zk://10.199.0.2:2181 ]`));
+    });
+
+    it("deletes in order: dockerd by pidfile, leftovers in the namespace, mounts, veth, namespace, state", () => {
+        const d = s.delete;
+        const order = [
+            'kill -TERM "$pid"',
+            'kill -KILL "$pid"',
+            'ip netns pids "$NS"',
+            'readlink "$p/root"',
+            'umount "$p"',
+            'ip link del dev "$VETH"',
+            'ip netns del "$NS"',
+            'rm -rf --one-file-system -- "$STATE" "$RUN"',
+        ].map((needle) => {
+            const i = d.indexOf(needle);
+            assert.ok(i >= 0, `delete lacks ${needle}`);
+            return i;
+        });
+        assert.deepEqual(order, [...order].sort((a, b) => a - b));
+        assert.ok(d.includes("PIDFILE=/run/docker-overlay/dev/swarm-node1/docker.pid"));
+        assert.ok(d.includes('mounts_under "$STATE"; mounts_under "$RUN"'));
+    });
+
+    it("guards every destructive step of delete so it succeeds when everything is gone", () => {
+        for (const guard of [
+            'if [ -s "$PIDFILE" ]; then',
+            'if [ -n "$pid" ] && ours "$pid"; then',
+            'if [ -e "$NS_PATH" ]; then',
+            'if ip link show dev "$VETH" >/dev/null 2>&1; then ip link del dev "$VETH"',
+            'if [ -e "$NS_PATH" ]; then ip netns del "$NS"',
+        ]) {
+            assert.ok(s.delete.includes(guard), `missing guard: ${guard}`);
+        }
+        // Run it for a machine that does not exist: it must exit 0 and touch nothing.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-gone-"));
+        try {
+            const gone = renderNetnsEngineScripts(engine({ stack: `unit-${process.pid}`, stateDir: `${tmp}/state`, runDir: `${tmp}/run` }));
+            const r = runWithStubs(gone.delete, {
+                ip: 'case "$*" in "link show"*|"netns pids"*) exit 1;; esac',
+                umount: "exit 1",
+                rmdir: "",
+            });
+            assert.equal(r.status, 0, r.stderr);
+            const destructive = r.calls.filter((c) => /^(ip (link|netns) del|umount)/.test(c));
+            assert.deepEqual(destructive, []);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("clears leftovers of a failed attempt before create, and takes a failed create down again", () => {
+        const i = s.create.indexOf('log "clearing leftovers of an earlier attempt"');
+        const j = s.create.indexOf('ip netns add "$NS"');
+        assert.ok(i > 0 && j > i);
+        assert.ok(s.create.includes("trap on_exit EXIT"));
+    });
+
+    it("renders the same text for the same input and reads nothing from the repository", () => {
+        assert.deepEqual(renderNetnsEngineScripts(engine()), s);
+        for (const script of [s.create, s.delete]) {
+            assert.ok(script.startsWith("#!/usr/bin/env bash\n"));
+            assert.ok(script.includes("\nset -euo pipefail\n"));
+            assert.ok(!script.includes(process.cwd()));
+            assert.ok(!/^\s*(source|\.)\s/m.test(script));
+        }
+    });
+
+    it("refuses to run under sh (dash), the command resource's default interpreter", () => {
+        assert.deepEqual(NETNS_SCRIPT_INTERPRETER, ["/bin/bash", "-c"]);
+        // Only the script's head runs (never its body: that would tear down a real "dev" machine).
+        const head = s.delete.split("\n").slice(0, s.delete.split("\n").indexOf("set -euo pipefail")).join("\n");
+        const r = spawnSync("sh", ["-c", `${head}\necho past-the-guard`], { encoding: "utf8" });
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /needs bash/);
+        assert.doesNotMatch(r.stdout, /past-the-guard/);
+        const b = spawnSync("bash", ["-c", `${head}\necho past-the-guard`], { encoding: "utf8" });
+        assert.match(b.stdout, /past-the-guard/);
+    });
+
+    it("rejects an advertise interface Linux would refuse", () => {
+        assert.throws(() => renderNetnsEngineScripts(engine({ advertiseInterface: "eth-name-too-long0" })), /interface name/);
+        assert.throws(() => renderNetnsEngineScripts(engine({ name: "../x" })), /directory/);
+    });
+});
+
+describe("netns driver: KV machine", () => {
+    function startArgv(s: string): string[] {
+        return bashWords(`${assignments(s)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(s, "start_daemon ")}`);
+    }
+
+    it("runs a single-server consul on the machine's address and waits for a leader", () => {
+        const s = renderNetnsKvScripts(kv("consul", 8500));
+        const argv = startArgv(s.create);
+        assert.equal(argv[0], "/opt/docker-overlay/kv/bin/consul");
+        for (const a of ["agent", "-server", "-bootstrap-expect=1", "-bind=10.199.0.2", "-client=10.199.0.2", "-http-port=8500", "-data-dir=/var/lib/docker-overlay/dev/kvstore/consul", "-node=kvstore"]) {
+            assert.ok(argv.includes(a), `consul lacks ${a}`);
+        }
+        assert.ok(s.create.includes("http://10.199.0.2:8500/v1/status/leader"));
+        assert.ok(s.create.includes('echo "$DAEMON_PID" >"$PIDFILE"'));
+        assert.ok(s.create.includes("PIDFILE=/run/docker-overlay/dev/kvstore/consul.pid"));
+        assert.ok(code(s.create).join("\n").includes('nsenter --net="$NS_PATH" unshare --uts'));
+    });
+
+    it("runs etcd with the v2 API on address:port", () => {
+        const s = renderNetnsKvScripts(kv("etcd", 2379));
+        const argv = startArgv(s.create);
+        assert.equal(argv[0], "/opt/docker-overlay/kv/bin/etcd");
+        for (const a of ["--enable-v2=true", "--listen-client-urls=http://10.199.0.2:2379", "--advertise-client-urls=http://10.199.0.2:2379", "--data-dir=/var/lib/docker-overlay/dev/kvstore/etcd"]) {
+            assert.ok(argv.includes(a), `etcd lacks ${a}`);
+        }
+        assert.ok(s.create.includes("http://10.199.0.2:2379/v2/keys/"));
+    });
+
+    it("runs zookeeper from a config in the state directory and waits for imok", () => {
+        const s = renderNetnsKvScripts(kv("zookeeper", 2181));
+        assert.deepEqual(startArgv(s.create), ["/opt/docker-overlay/kv/bin/zookeeper-server", "/var/lib/docker-overlay/dev/kvstore/zookeeper"]);
+        const write = s.create.split("\n").find((l) => l.startsWith("printf '%s\\n' ") && l.endsWith('>"$STATE/zookeeper/zoo.cfg"'));
+        assert.ok(write, "no zoo.cfg write");
+        const conf = bashWords(write.replace(/^printf '%s\\n'/, "printf '%s\\0'").replace(/ >"\$STATE\/zookeeper\/zoo\.cfg"$/, ""));
+        assert.ok(conf.includes("clientPortAddress=10.199.0.2"));
+        assert.ok(conf.includes("clientPort=2181"));
+        assert.ok(conf.includes("dataDir=/var/lib/docker-overlay/dev/kvstore/zookeeper/data"));
+        assert.ok(conf.includes("4lw.commands.whitelist=ruok,srvr,stat"));
+        assert.ok(s.create.includes("printf ruok") && s.create.includes("= imok ]"));
+    });
+
+    it("deletes idempotently like an engine machine, and rejects a bad port", () => {
+        const s = renderNetnsKvScripts(kv("etcd", 2379));
+        assert.ok(s.delete.includes('if [ -e "$NS_PATH" ]; then ip netns del "$NS"'));
+        assert.ok(s.delete.includes('rm -rf --one-file-system -- "$STATE" "$RUN"'));
+        assert.ok(s.delete.includes(`VETH=${netnsVethName({ stack: "dev", name: "kvstore" })}`));
+        assert.throws(() => renderNetnsKvScripts(kv("consul", 0)), /port/);
+        assert.throws(() => renderNetnsKvScripts(kv("consul", 70000)), /port/);
+    });
+
+    it("renders syntactically valid bash for every backend", () => {
+        for (const [b, port] of [["consul", 8500], ["etcd", 2379], ["zookeeper", 2181]] as const) {
+            const s = renderNetnsKvScripts(kv(b, port));
+            execFileSync("bash", ["-n"], { input: s.create });
+            execFileSync("bash", ["-n"], { input: s.delete });
+        }
+    });
+});

@@ -1,0 +1,229 @@
+/**
+ * The program as a whole, under mocks: the dev stack is the seed's cluster,
+ * wired as one dependency graph with the right providers, parents and inputs.
+ */
+import * as assert from "node:assert/strict";
+import { devRaw, devWith, find, ofType, preview, T } from "./helpers";
+import { ProgramRun } from "../../tools/harness";
+
+const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
+
+describe("program: the dev stack is the seed's cluster", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await preview(devRaw());
+    });
+
+    it("places c1 on swarm-node2 and c2 on swarm-node1", () => {
+        assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1" });
+    });
+
+    it("creates one docker provider per host, named after the host, on its own socket", () => {
+        const providers = ofType(run, T.dockerProvider);
+        assert.deepEqual(
+            providers.map((p) => [p.name, p.inputs["host"]]),
+            ["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => [h, SOCK(h)]),
+        );
+    });
+
+    it("starts every engine with the seed's cluster-store and cluster-advertise", () => {
+        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+            const create = String(find(run, T.command, `${host}-engine`).inputs["create"]);
+            assert.match(create, /--cluster-store=consul:\/\/10\.199\.0\.2:8500/);
+            assert.match(create, /--cluster-advertise=eth1:2376/);
+            assert.match(create, new RegExp(`^NAME=${host}$`, "m"));
+        }
+    });
+
+    it("gives every machine its own underlay address, the KV machine first", () => {
+        assert.match(String(find(run, T.command, "kvstore-machine").inputs["create"]), /10\.199\.0\.2/);
+        const addresses = run.outputs["hosts"] as { name: string; address: string; dockerHost: string }[];
+        assert.deepEqual(addresses, [
+            { name: "swarm-manager", dockerHost: SOCK("swarm-manager"), address: "10.199.0.3" },
+            { name: "swarm-node1", dockerHost: SOCK("swarm-node1"), address: "10.199.0.4" },
+            { name: "swarm-node2", dockerHost: SOCK("swarm-node2"), address: "10.199.0.5" },
+        ]);
+    });
+
+    it("exports the KV store as a consul cluster-store URL", () => {
+        assert.deepEqual(run.outputs["kv"], { backend: "consul", url: "consul://10.199.0.2:8500" });
+    });
+
+    it("creates net1 as an overlay on 10.0.0.0/24 through the manager's provider", () => {
+        const net = find(run, T.network, "net1-network");
+        assert.deepEqual(net.inputs["name"], "net1");
+        assert.deepEqual(net.inputs["driver"], "overlay");
+        assert.deepEqual(net.inputs["ipamConfigs"], [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1" }]);
+        assert.equal(net.inputs["internal"], false);
+        assert.equal(net.provider, find(run, T.dockerProvider, "swarm-manager").urn);
+    });
+
+    it("creates each container through the provider of the host it was placed on", () => {
+        assert.equal(find(run, T.container, "c1-container").provider, find(run, T.dockerProvider, "swarm-node2").urn);
+        assert.equal(find(run, T.container, "c2-container").provider, find(run, T.dockerProvider, "swarm-node1").urn);
+        assert.equal(find(run, T.image, "c1-image").provider, find(run, T.dockerProvider, "swarm-node2").urn);
+    });
+
+    it("attaches containers to net1 with their name as alias, busybox running top", () => {
+        const c1 = find(run, T.container, "c1-container");
+        assert.equal(c1.inputs["name"], "c1");
+        assert.equal(c1.inputs["hostname"], "c1");
+        assert.deepEqual(c1.inputs["command"], ["top"]);
+        assert.equal(c1.inputs["image"], "busybox:latest");
+        assert.deepEqual(c1.inputs["networksAdvanced"], [{ name: "net1", aliases: ["c1"] }]);
+        assert.equal(c1.inputs["restart"], "unless-stopped");
+    });
+
+    it("wires the graph KV store -> hosts -> network -> containers -> check", () => {
+        const urn = (type: string, name: string) => find(run, type, name).urn;
+        const deps = (type: string, name: string) => find(run, type, name).dependsOn;
+        const bridge = urn(T.command, "cluster-fabric-bridge");
+        const kv = urn(T.command, "kvstore-machine");
+        assert.deepEqual(deps(T.command, "kvstore-machine"), [bridge]);
+        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv].sort());
+            assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
+        }
+        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine")]);
+        assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
+        assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));
+        assert.deepEqual(deps(T.command, "connectivity-ping"), [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
+    });
+
+    it("parents every resource under the cluster component, children named after their component", () => {
+        const cluster = find(run, T.cluster, "cluster");
+        const host = find(run, T.host, "swarm-node1");
+        assert.equal(host.parent, cluster.urn);
+        assert.equal(find(run, T.command, "swarm-node1-engine").parent, host.urn);
+        assert.equal(find(run, T.dockerProvider, "swarm-node1").parent, host.urn);
+        assert.equal(find(run, T.command, "kvstore-machine").parent, find(run, T.kv, "kvstore").urn);
+        assert.equal(find(run, T.network, "net1-network").parent, find(run, "docker-overlay:network:OverlayNetwork", "net1").urn);
+        for (const r of run.registrations.filter((x) => x.type !== "pulumi:pulumi:Stack" && x.type !== T.cluster)) {
+            assert.notEqual(r.parent, "", `${r.type} ${r.name} has no parent`);
+        }
+    });
+
+    it("records the cluster in consul and reads back docker/nodes through the consul provider", () => {
+        const provider = find(run, T.consulProvider, "cluster-record-consul");
+        assert.equal(provider.inputs["address"], "10.199.0.2:8500");
+        assert.deepEqual(provider.dependsOn, [find(run, T.command, "kvstore-machine").urn]);
+        const keys = find(run, T.keyPrefix, "cluster-record-keys");
+        assert.equal(keys.provider, provider.urn);
+        assert.equal(keys.inputs["pathPrefix"], "docker-overlay/dev/");
+        const subkeys = keys.inputs["subkeys"] as Record<string, string>;
+        assert.deepEqual(Object.keys(subkeys).sort(), [
+            "containers/c1",
+            "containers/c2",
+            "hosts/swarm-manager",
+            "hosts/swarm-node1",
+            "hosts/swarm-node2",
+            "networks/net1",
+        ]);
+        assert.deepEqual(JSON.parse(subkeys["containers/c1"]), { host: "swarm-node2", networks: ["net1"] });
+        assert.deepEqual(JSON.parse(subkeys["hosts/swarm-manager"]), { address: "10.199.0.3", role: "manager", labels: {} });
+    });
+
+    it("checks c1 <-> c2 by IP and by name on net1 after both containers exist", () => {
+        const create = String(find(run, T.command, "connectivity-ping").inputs["create"]);
+        assert.match(create, /# c1 -> c2 on net1: must reach/);
+        assert.match(create, /# c2 -> c1 on net1: must reach/);
+        assert.ok(create.includes(`probe ${SOCK("swarm-node2")} c1 c2`), "c1 pings c2 by name from swarm-node2");
+        assert.ok(create.includes(`ip_of ${SOCK("swarm-node2")} c1 net1`), "c1's address is read on its own host");
+    });
+
+    it("creates nothing else", () => {
+        const counts: Record<string, number> = {};
+        for (const r of run.registrations) {
+            counts[r.type] = (counts[r.type] ?? 0) + 1;
+        }
+        assert.deepEqual(counts, {
+            "pulumi:pulumi:Stack": 1,
+            [T.cluster]: 1,
+            [T.command]: 6, // bridge, kv machine, 3 engines, check
+            [T.kv]: 1,
+            [T.host]: 3,
+            [T.dockerProvider]: 3,
+            "docker-overlay:network:OverlayNetwork": 1,
+            [T.network]: 1,
+            "docker-overlay:container:PlacedContainer": 2,
+            [T.image]: 2,
+            [T.container]: 2,
+            "docker-overlay:check:ConnectivityCheck": 1,
+            "docker-overlay:kv:ClusterRecord": 1,
+            [T.consulProvider]: 1,
+            [T.keyPrefix]: 1,
+        });
+    });
+});
+
+describe("program: other stacks", () => {
+    it("with etcd, engines use an etcd:// store and nothing is recorded in consul", async () => {
+        const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", machine: "kvstore" })));
+        assert.match(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--cluster-store=etcd:\/\/10\.199\.0\.2:2379/);
+        assert.equal(ofType(run, T.consulProvider).length, 0);
+        assert.equal(run.outputs["registeredEngines"], undefined);
+    });
+
+    it("with zookeeper, engines use a zk:// store", async () => {
+        const run = await preview(devWith((raw) => (raw.kvStore = { backend: "zookeeper" })));
+        assert.match(String(find(run, T.command, "swarm-node2-engine").inputs["create"]), /--cluster-store=zk:\/\/10\.199\.0\.2:2181/);
+    });
+
+    it("with an existing store, no KV machine is made and hosts take the first addresses", async () => {
+        const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", address: "etcd://10.199.0.250:2379" })));
+        assert.equal(ofType(run, T.command).filter((c) => c.name.startsWith("kvstore")).length, 0);
+        const create = String(find(run, T.command, "swarm-manager-engine").inputs["create"]);
+        assert.match(create, /--cluster-store=etcd:\/\/10\.199\.0\.250:2379/);
+        assert.deepEqual(find(run, T.command, "swarm-manager-engine").dependsOn, [find(run, T.command, "cluster-fabric-bridge").urn]);
+        assert.equal((run.outputs["hosts"] as { address: string }[])[0].address, "10.199.0.2");
+    });
+
+    it("passes labels to engines and places by label", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                raw.hosts[1].labels = { storage: "ssd" };
+                raw.containers[1].constraints = ["storage==ssd"];
+                raw.containers[0].constraints = ["storage!=ssd", "node!=swarm-manager"];
+            }),
+        );
+        assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1" });
+        assert.match(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--label=storage=ssd/);
+        assert.doesNotMatch(String(find(run, T.command, "swarm-node2-engine").inputs["create"]), /--label=storage/);
+    });
+
+    it("gives a static container address, gateway and ip range to the engine as written", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                raw.networks[0] = { name: "net1", subnet: "10.0.0.0/24", gateway: "10.0.0.254", ipRange: "10.0.0.0/25", internal: true };
+                raw.containers[0].networks = [{ name: "net1", ipv4Address: "10.0.0.200" }];
+            }),
+        );
+        assert.deepEqual(find(run, T.network, "net1-network").inputs["ipamConfigs"], [
+            { subnet: "10.0.0.0/24", gateway: "10.0.0.254", ipRange: "10.0.0.0/25" },
+        ]);
+        assert.equal(find(run, T.network, "net1-network").inputs["internal"], true);
+        assert.deepEqual(find(run, T.container, "c1-container").inputs["networksAdvanced"], [
+            { name: "net1", ipv4Address: "10.0.0.200", aliases: ["c1"] },
+        ]);
+    });
+
+    it("plans containers on two networks and checks that unrelated pairs stay isolated", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                raw.networks.push({ name: "net2", subnet: "10.0.1.0/24" });
+                raw.containers.push({ name: "c3", image: "busybox:latest", command: ["top"], networks: ["net2"] });
+            }),
+        );
+        const create = String(find(run, T.command, "connectivity-ping").inputs["create"]);
+        assert.match(create, /# c1 -> c3 on net2: must not reach/);
+        assert.match(create, /# c3 -> c2 on net1: must not reach/);
+        assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1", c3: "swarm-manager" });
+    });
+
+    it("rejects engine.mode swarm clearly until swarm mode lands", async () => {
+        await assert.rejects(
+            preview(devWith((raw) => (raw.engine = { mode: "swarm" }))),
+            (err: Error) => err.message.includes('docker-overlay:engine.mode: "swarm" is not available in this version'),
+        );
+    });
+});

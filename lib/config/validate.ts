@@ -1094,9 +1094,13 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
             }
         }
         if (name === undefined && !names.has(String(n["name"]))) {
+            // Which name was meant is unclear: skip "no network is named" follow-ons.
             complete = false;
         }
-        const label = name === undefined ? path : name;
+        // A reserved or malformed name still identifies this network for the
+        // subnet checks (overlaps, gateway, static addresses), which stay useful.
+        const refName = name ?? (typeof n["name"] === "string" && !facts.some((f) => f.name === n["name"]) ? (n["name"] as string) : undefined);
+        const label = refName === undefined ? path : refName;
 
         let net: Ipv4Network | undefined;
         if (n["subnet"] === undefined) {
@@ -1148,8 +1152,8 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
                 );
             }
         }
-        if (name !== undefined) {
-            facts.push({ index: i, name, net, gateway });
+        if (refName !== undefined) {
+            facts.push({ index: i, name: refName, net, gateway });
         }
     });
     return { networks: facts, complete };

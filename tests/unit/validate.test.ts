@@ -870,3 +870,19 @@ describe("normalizeConfig", () => {
         });
     });
 });
+
+describe("validate: a network with a bad name still gets its subnet checked", () => {
+    it("reports the reserved name and the overlap it causes", () => {
+        const problems = validateConfig({
+            hosts: [{ name: "h1" }],
+            networks: [
+                { name: "bridge", subnet: "10.1.0.0/24" },
+                { name: "net3", subnet: "10.1.0.128/25" },
+            ],
+        }).map(formatProblem);
+        assert.deepEqual(problems, [
+            'docker-overlay:networks[0].name: "bridge" is a network Docker creates itself (reserved: bridge, host, none, docker_gwbridge, ingress); choose another name',
+            'docker-overlay:networks[1].subnet: "10.1.0.128/25" (net3) overlaps 10.1.0.0/24 of bridge (networks[0]); overlay subnets must not share addresses, or containers\' routes become ambiguous',
+        ]);
+    });
+});

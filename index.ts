@@ -12,7 +12,9 @@ import { normalizeConfig } from "./lib/config/validate";
 
 const cfg = new pulumi.Config(PROJECT);
 // Throws one ConfigError listing every problem, before any resource is registered.
-const config = normalizeConfig(rawFromPulumiConfig((key) => cfg.getObject(key)), pulumi.getStack());
+// Every key of the stack is passed so a misspelt one (docker-overlay:host) is reported, not ignored.
+const raw = rawFromPulumiConfig((key) => cfg.getObject(key), Object.keys(pulumi.runtime.allConfig()));
+const config = normalizeConfig(raw, pulumi.getStack());
 
 const cluster = new OverlayCluster("cluster", {
     config,
@@ -24,5 +26,5 @@ export const hosts = cluster.hostSummaries;
 export const networks = config.networks.map((n) => ({ name: n.name, subnet: n.subnet, gateway: n.gateway }));
 export const placements = cluster.plan.placements;
 export const containers = cluster.containerSummaries;
-export const connectivity = cluster.connectivity;
-export const registeredEngines = cluster.record ? cluster.record.registeredEngines : pulumi.output(undefined);
+export const connectivity = cluster.connectivity.apply((result) => result ?? null);
+export const registeredEngines = cluster.record ? cluster.record.registeredEngines : null;

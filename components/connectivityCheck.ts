@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { connectivityPairs, PairExpectation } from "../lib/check/pairs";
-import { CheckResult, parseCheckResult, renderCheckScript } from "../lib/render/check";
+import { CHECK_SCRIPT_INTERPRETER, CheckResult, parseCheckResult, renderCheckScript } from "../lib/render/check";
 import { PlacedContainer } from "./placedContainer";
 import { DockerHost } from "./dockerHost";
 
@@ -28,6 +28,7 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
             `${name}-ping`,
             {
                 create: targets.apply((t) => renderCheckScript(this.pairs, t)),
+                interpreter: [...CHECK_SCRIPT_INTERPRETER],
                 // Re-run whenever any container is replaced.
                 triggers: args.containers.map((c) => c.placed.container.id),
             },

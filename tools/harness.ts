@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
-import { PROJECT, RawConfig, CONFIG_KEYS } from "../lib/config/types";
+import { PROJECT, RawConfig } from "../lib/config/types";
 
 // Markers of the Pulumi wire format (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -55,8 +55,8 @@ export interface ProgramRun {
 /** Stack config as the Pulumi CLI hands it to a program: `docker-overlay:<key>` -> JSON text. */
 export function configMap(raw: RawConfig, secrets: Record<string, string> = {}): Record<string, string> {
     const map: Record<string, string> = {};
-    for (const key of CONFIG_KEYS) {
-        const value = raw[key];
+    // Every key the stack file has, known or not: validation names the unknown ones.
+    for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
         if (value !== undefined) {
             map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
         }

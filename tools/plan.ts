@@ -48,11 +48,12 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
+    // exitCode, not exit(): a piped stdout must drain before the process ends.
     main().then(
-        (code) => process.exit(code),
+        (code) => (process.exitCode = code),
         (err: unknown) => {
             process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-            process.exit(1);
+            process.exitCode = 1;
         },
     );
 }

@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NetnsDriverConfig } from "../../lib/config/types";
 import {
+    NETNS_SCRIPT_INTERPRETER,
     netnsDockerHost,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
@@ -39,7 +40,7 @@ export const netnsDriver: MachineDriver = {
         const scripts = renderNetnsFabricScripts({ stack: config.stack, bridge: d.bridge, underlay: d.underlay });
         const bridge = new command.local.Command(
             `${name}-bridge`,
-            { create: scripts.create, delete: scripts.delete },
+            { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
             { parent, ...replaceWhole },
         );
         return { resources: [bridge] };
@@ -65,7 +66,7 @@ export const netnsDriver: MachineDriver = {
         );
         const engine = new command.local.Command(
             name,
-            { create: scripts.create, delete: scripts.delete },
+            { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
         return {
@@ -94,7 +95,7 @@ export const netnsDriver: MachineDriver = {
         });
         const machine = new command.local.Command(
             name,
-            { create: scripts.create, delete: scripts.delete },
+            { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
             { parent, dependsOn: args.fabric.resources, ...replaceWhole },
         );
         return { address: pulumi.output(address), resources: [machine] };

@@ -8,6 +8,9 @@
 import { PairExpectation } from "../check/pairs";
 import { shQuote } from "./shell";
 
+/** The script is bash (arrays of results, `pipefail`); the command provider's default is /bin/sh. */
+export const CHECK_SCRIPT_INTERPRETER: readonly string[] = ["/bin/bash", "-c"];
+
 export interface CheckTarget {
     /** Docker endpoint of the host the container runs on. */
     dockerHost: string;

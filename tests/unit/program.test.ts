@@ -161,12 +161,23 @@ describe("program: other stacks", () => {
         const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", machine: "kvstore" })));
         assert.match(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--cluster-store=etcd:\/\/10\.199\.0\.2:2379/);
         assert.equal(ofType(run, T.consulProvider).length, 0);
-        assert.equal(run.outputs["registeredEngines"], undefined);
+        assert.equal(run.outputs["registeredEngines"], null);
     });
 
-    it("with zookeeper, engines use a zk:// store", async () => {
-        const run = await preview(devWith((raw) => (raw.kvStore = { backend: "zookeeper" })));
-        assert.match(String(find(run, T.command, "swarm-node2-engine").inputs["create"]), /--cluster-store=zk:\/\/10\.199\.0\.2:2181/);
+    it("with zookeeper (docker-machine engines), engines use a zk:// store and the seed's swarm flags", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                raw.kvStore = { backend: "zookeeper", address: "zk://192.0.2.10:2181" };
+                raw.driver = { kind: "docker-machine" };
+                delete raw.networks;
+                delete raw.containers;
+            }),
+        );
+        const create = String(find(run, T.command, "swarm-node2-engine-machine").inputs["create"]);
+        assert.ok(create.includes("--engine-opt=cluster-store=zk://192.0.2.10:2181"), create);
+        assert.ok(create.includes("--swarm-discovery=zk://192.0.2.10:2181"), create);
+        assert.ok(!create.includes("--swarm-master"), create);
+        assert.ok(String(find(run, T.command, "swarm-manager-engine-machine").inputs["create"]).includes("--swarm-master"));
     });
 
     it("with an existing store, no KV machine is made and hosts take the first addresses", async () => {
@@ -225,5 +236,34 @@ describe("program: other stacks", () => {
             preview(devWith((raw) => (raw.engine = { mode: "swarm" }))),
             (err: Error) => err.message.includes('docker-overlay:engine.mode: "swarm" is not available in this version'),
         );
+    });
+});
+
+describe("program: bad config stops it before anything is registered", () => {
+    it("throws one error listing every problem and registers no resource", async () => {
+        const registered: string[] = [];
+        const { runProgram } = await import("../../tools/harness");
+        const { previewMocks } = await import("../../tools/plan");
+        const raw = devWith((r) => {
+            r.networks[0].subnet = "10.0.0.0/33";
+            r.containers[0].constraints = ["node==swarm-node9"];
+            r.hostz = [];
+        });
+        await assert.rejects(
+            runProgram({ stack: "dev", raw, mocks: previewMocks, preview: true, onRegister: (r) => registered.push(r.type) }),
+            (err: Error) => {
+                assert.equal(
+                    err.message,
+                    [
+                        "docker-overlay: 3 problems in the stack configuration:",
+                        'docker-overlay:hostz: unknown config key; did you mean "docker-overlay:hosts"? (known keys: docker-overlay:driver, docker-overlay:kvStore, docker-overlay:engine, docker-overlay:hosts, docker-overlay:networks, docker-overlay:containers, docker-overlay:sshPrivateKey)',
+                        'docker-overlay:networks[0].subnet: "10.0.0.0/33" is not an IPv4 CIDR (the prefix length must be a number from 0 to 32)',
+                        'docker-overlay:containers[0].constraints[0]: "node==swarm-node9" names no host; did you mean "swarm-node1"? (hosts: swarm-manager, swarm-node1, swarm-node2)',
+                    ].join("\n"),
+                );
+                return true;
+            },
+        );
+        assert.deepEqual(registered.filter((t) => t !== "pulumi:pulumi:Stack"), []);
     });
 });

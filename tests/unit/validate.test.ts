@@ -311,7 +311,7 @@ describe("validate: kvStore", () => {
     });
 
     it("address uses the backend's scheme", () => {
-        assert.deepEqual(problems((raw) => (raw.kvStore = { backend: "zookeeper", address: "zookeeper://192.0.2.10:2181" })), [
+        assert.deepEqual(problems((raw) => ((raw.kvStore = { backend: "zookeeper", address: "zookeeper://192.0.2.10:2181" }), (raw.driver = { kind: "docker-machine" }))), [
             `${P}kvStore.address: "zookeeper://192.0.2.10:2181" must start with zk:// for the zookeeper backend, e.g. zk://192.0.2.10:2181`,
         ]);
     });
@@ -829,7 +829,7 @@ describe("normalizeConfig", () => {
     it("KV store: port per backend, or the address's port and no machine", () => {
         const hosts = [{ name: "h1" }];
         assert.deepEqual(
-            (["consul", "etcd", "zookeeper"] as const).map((backend) => normalizeConfig({ kvStore: { backend }, hosts }, "dev").kvStore.port),
+            (["consul", "etcd", "zookeeper"] as const).map((backend) => normalizeConfig({ driver: { kind: "docker-machine" }, kvStore: { backend }, hosts }, "dev").kvStore.port),
             [8500, 2379, 2181],
         );
         assert.deepEqual(normalizeConfig({ kvStore: { backend: "etcd", address: "etcd://192.0.2.10:4001" }, hosts }, "dev").kvStore, {
@@ -884,5 +884,19 @@ describe("validate: a network with a bad name still gets its subnet checked", ()
             'docker-overlay:networks[0].name: "bridge" is a network Docker creates itself (reserved: bridge, host, none, docker_gwbridge, ingress); choose another name',
             'docker-overlay:networks[1].subnet: "10.1.0.128/25" (net3) overlaps 10.1.0.0/24 of bridge (networks[0]); overlay subnets must not share addresses, or containers\' routes become ambiguous',
         ]);
+    });
+});
+
+describe("validate: zookeeper with the drivers that run 20.10 engines", () => {
+    for (const kind of ["netns", "dind"]) {
+        it(`rejects zookeeper with driver.kind ${kind}, naming the crash and the way out`, () => {
+            const problems = validateConfig({ driver: { kind }, kvStore: { backend: "zookeeper" }, hosts: [{ name: "h1" }] }).map(formatProblem);
+            assert.deepEqual(problems, [
+                `docker-overlay:kvStore.backend: zookeeper crashes the Docker 20.10 engines the ${kind} driver runs as soon as a container joins an overlay (a libnetwork bug in its zookeeper store); use consul or etcd, or engines <= 19.03 through the ssh or docker-machine driver`,
+            ]);
+        });
+    }
+    it("accepts zookeeper with docker-machine, whose engine version the user chooses", () => {
+        assert.deepEqual(validateConfig({ driver: { kind: "docker-machine" }, kvStore: { backend: "zookeeper" }, hosts: [{ name: "h1" }] }), []);
     });
 });

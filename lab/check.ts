@@ -1,0 +1,138 @@
+/**
+ * `check`: the connectivity check run from outside the program, against the
+ * live engines. The pairs are `connectivityPairs` (lib/check/pairs.ts), the
+ * same the program's own check runs: pairs sharing a network must ping each
+ * other by IP and by name; pairs sharing none must reach none of the other's
+ * addresses. Pings run with `docker exec` in the `from` container.
+ */
+import { connectivityPairs, PairExpectation } from "../lib/check/pairs";
+import { EngineClient } from "./docker";
+import { LabStatus } from "./status";
+
+export const PING_TIMEOUT_SECONDS = 2;
+
+export interface PairResult {
+    from: string;
+    to: string;
+    expect: "reach" | "isolated";
+    /** Networks probed: the shared one (reach) or every network of `to` (isolated). */
+    networks: string[];
+    /** Addresses of `to` that were pinged. */
+    ips: string[];
+    /** Some address answered. */
+    byIp: boolean;
+    /** `to`'s name answered. */
+    byName: boolean;
+    ok: boolean;
+    /** Why a pair failed, when it did. */
+    detail?: string;
+}
+
+export interface CheckReport {
+    containers: string[];
+    pairs: PairResult[];
+    passed: number;
+    failed: number;
+}
+
+/** Runs `ping` in a container; true when the target answered. Errors (no container, no engine) throw. */
+export type Pinger = (from: string, target: string) => Promise<boolean>;
+
+export function dockerPinger(status: LabStatus, engineFor: (dockerHost: string) => EngineClient): Pinger {
+    const hostOf = new Map(status.containers.map((c) => [c.name, c.host]));
+    const dockerHostOf = new Map(status.hosts.map((h) => [h.name, h.dockerHost]));
+    return async (from, target) => {
+        const host = hostOf.get(from);
+        const dockerHost = host === undefined ? undefined : dockerHostOf.get(host);
+        if (dockerHost === undefined) {
+            throw new Error(`no host known for container ${from}`);
+        }
+        const r = await engineFor(dockerHost).exec(from, ["ping", "-c", "1", "-W", String(PING_TIMEOUT_SECONDS), target], (PING_TIMEOUT_SECONDS + 10) * 1000);
+        // busybox ping: 0 answered, 1 no answer, 2 other error (e.g. name does not resolve).
+        if (r.exitCode === 0) {
+            return true;
+        }
+        if (r.exitCode === 1 || r.exitCode === 2) {
+            return false;
+        }
+        throw new Error(`ping ${target} in ${from} exited ${r.exitCode}: ${r.output.trim().split("\n").slice(-2).join(" / ")}`);
+    };
+}
+
+async function probe(pair: PairExpectation, live: LabStatus, ping: Pinger): Promise<PairResult> {
+    const to = live.containers.find((c) => c.name === pair.to);
+    const networks = pair.expect === "reach" ? [pair.network] : pair.networks;
+    const ips = networks.map((n) => to?.networks[n]).filter((ip): ip is string => ip !== undefined && ip !== "");
+    const base = { from: pair.from, to: pair.to, expect: pair.expect, networks, ips };
+    try {
+        const ipAnswers = await Promise.all(ips.map((ip) => ping(pair.from, ip)));
+        const byIp = ipAnswers.some((a) => a);
+        const byName = await ping(pair.from, pair.to);
+        if (pair.expect === "reach") {
+            const missing = ips.length === 0 ? `${pair.to} has no address on ${pair.network}` : undefined;
+            const ok = missing === undefined && byIp && byName;
+            return { ...base, byIp, byName, ok, ...(ok ? {} : { detail: missing ?? `${byIp ? "" : `no answer from ${ips.join(",")}`}${!byIp && !byName ? "; " : ""}${byName ? "" : `no answer from name ${pair.to}`}` }) };
+        }
+        const reached = ips.filter((_, i) => ipAnswers[i]);
+        const ok = !byIp && !byName;
+        return { ...base, byIp, byName, ok, ...(ok ? {} : { detail: `reached ${[...reached, ...(byName ? [`name ${pair.to}`] : [])].join(", ")}` }) };
+    } catch (err) {
+        // A probe that could not run proves nothing either way.
+        return { ...base, byIp: false, byName: false, ok: false, detail: (err as Error).message };
+    }
+}
+
+/**
+ * Every pair, probed a few at a time (a ping that must fail takes its full
+ * timeout). Pairs come from `declared` (the networks the program attached, so
+ * a container that lost its network fails instead of passing as "isolated");
+ * the addresses pinged come from `live`.
+ */
+export async function runCheck(declared: LabStatus, live: LabStatus, ping: Pinger, concurrency = 6): Promise<CheckReport> {
+    const pairs = connectivityPairs(declared.containers.map((c) => ({ name: c.name, networks: Object.keys(c.networks) })));
+    const results: PairResult[] = new Array(pairs.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < pairs.length) {
+            const i = next++;
+            results[i] = await probe(pairs[i], live, ping);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, pairs.length)) }, worker));
+    const passed = results.filter((r) => r.ok).length;
+    return {
+        containers: declared.containers.map((c) => c.name).sort(),
+        pairs: results,
+        passed,
+        failed: results.length - passed,
+    };
+}
+
+/** The cell text for one pair: `ok ip+name`, `isolated`, or `FAIL ...`. */
+export function cellText(r: PairResult): string {
+    if (r.expect === "reach") {
+        if (r.ok) {
+            return "ok ip+name";
+        }
+        const missing = [r.byIp ? undefined : "ip", r.byName ? undefined : "name"].filter((x) => x !== undefined).join("+");
+        return `FAIL no ${missing}`;
+    }
+    if (r.ok) {
+        return "isolated";
+    }
+    return `FAIL reached ${[r.byIp ? "ip" : undefined, r.byName ? "name" : undefined].filter((x) => x !== undefined).join("+") || "?"}`;
+}
+
+/** Rows are `from`, columns `to`; failures are listed under the matrix with their details. */
+export function renderMatrix(report: CheckReport): string {
+    const names = report.containers;
+    const cell = new Map(report.pairs.map((r) => [`${r.from}\u0000${r.to}`, cellText(r)]));
+    const rows = [["from \\ to", ...names], ...names.map((from) => [from, ...names.map((to) => (from === to ? "-" : cell.get(`${from}\u0000${to}`) ?? "?"))])];
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+    const lines = rows.map((r) => r.map((c, col) => c.padEnd(widths[col])).join("  ").trimEnd());
+    for (const r of report.pairs.filter((p) => !p.ok)) {
+        lines.push(`FAIL ${r.from} -> ${r.to} (${r.expect} on ${r.networks.join(",")}): ${r.detail ?? "?"}`);
+    }
+    lines.push(`check: ${report.passed} of ${report.pairs.length} pairs hold${report.failed > 0 ? `, ${report.failed} fail` : ""}`);
+    return lines.join("\n") + "\n";
+}

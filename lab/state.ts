@@ -1,0 +1,205 @@
+/**
+ * The lab's record of what it performed: one JSON file per stack, written as
+ * each resource begins and ends, so an `up` that crashed half-way can still
+ * be torn down by `down`. It plays the part of Pulumi's state file for the lab.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+/** Where state files live; `DOCKER_OVERLAY_LAB_STATE_DIR` overrides it (tests). */
+export function stateDir(): string {
+    return process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] ?? "/var/lib/docker-overlay/lab";
+}
+
+export function statePath(stack: string): string {
+    return path.join(stateDir(), `${stack}.json`);
+}
+
+export type RecordStatus = "creating" | "created" | "failed";
+
+/** One resource the lab performed (or began to perform). */
+export interface ResourceRecord {
+    urn: string;
+    type: string;
+    name: string;
+    /** Parent URN, "" for the stack itself. */
+    parent: string;
+    custom: boolean;
+    /** URN of the provider resource the resource was created through, "" when none. */
+    provider: string;
+    /** URNs the resource depends on (explicit and through inputs), as the engine would see them. */
+    dependsOn: string[];
+    /** Inputs exactly as the program declared them (resolved). */
+    inputs: Record<string, unknown>;
+    status: RecordStatus;
+    id?: string;
+    outputs?: Record<string, unknown>;
+    error?: string;
+    /** ISO timestamps. */
+    startedAt: string;
+    endedAt?: string;
+}
+
+export type RunStatus = "running" | "succeeded" | "failed";
+
+export interface LabState {
+    version: 1;
+    stack: string;
+    /** Absolute path of the stack file the state was made from. */
+    stackFile: string;
+    /** Absolute path of the program that was applied. */
+    program: string;
+    status: RunStatus;
+    startedAt: string;
+    endedAt?: string;
+    error?: string;
+    /** Resources in the order the lab began them. */
+    resources: ResourceRecord[];
+    /** The stack's outputs (index.ts's exports) once `up` finished. */
+    exports?: Record<string, unknown>;
+}
+
+export function readState(file: string): LabState | undefined {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+            return undefined;
+        }
+        throw err;
+    }
+    const state = JSON.parse(text) as LabState;
+    if (state.version !== 1 || !Array.isArray(state.resources)) {
+        throw new Error(`${file}: not a docker-overlay lab state file (version ${String(state.version)})`);
+    }
+    return state;
+}
+
+/** Writes the whole document atomically (temp file + rename), so a crash never leaves half a file. */
+export function writeState(file: string, state: LabState): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n");
+    fs.renameSync(tmp, file);
+}
+
+export function removeState(file: string): void {
+    fs.rmSync(file, { force: true });
+}
+
+/**
+ * The state of one run, kept in memory and flushed to `file` (when given)
+ * after every change.
+ */
+export class StateRecorder {
+    readonly state: LabState;
+
+    constructor(
+        private readonly file: string | undefined,
+        init: { stack: string; stackFile: string; program: string },
+        private readonly now: () => Date = () => new Date(),
+    ) {
+        this.state = {
+            version: 1,
+            stack: init.stack,
+            stackFile: init.stackFile,
+            program: init.program,
+            status: "running",
+            startedAt: this.now().toISOString(),
+            resources: [],
+        };
+        this.flush();
+    }
+
+    begin(r: Omit<ResourceRecord, "status" | "startedAt">): ResourceRecord {
+        if (this.find(r.urn) !== undefined) {
+            throw new Error(`lab: resource ${r.urn} registered twice`);
+        }
+        const record: ResourceRecord = { ...r, status: "creating", startedAt: this.now().toISOString() };
+        this.state.resources.push(record);
+        this.flush();
+        return record;
+    }
+
+    /** The id of an object that exists before the resource is complete (so `down` can find it). */
+    noteId(urn: string, id: string): void {
+        this.mustFind(urn).id = id;
+        this.flush();
+    }
+
+    complete(urn: string, id: string | undefined, outputs: Record<string, unknown>): ResourceRecord {
+        const record = this.mustFind(urn);
+        record.status = "created";
+        record.id = id;
+        record.outputs = outputs;
+        record.endedAt = this.now().toISOString();
+        this.flush();
+        return record;
+    }
+
+    fail(urn: string, error: string): ResourceRecord {
+        const record = this.mustFind(urn);
+        record.status = "failed";
+        record.error = error;
+        record.endedAt = this.now().toISOString();
+        this.flush();
+        return record;
+    }
+
+    finish(status: Exclude<RunStatus, "running">, details: { exports?: Record<string, unknown>; error?: string }): void {
+        this.state.status = status;
+        this.state.endedAt = this.now().toISOString();
+        if (details.exports !== undefined) {
+            this.state.exports = details.exports;
+        }
+        if (details.error !== undefined) {
+            this.state.error = details.error;
+        }
+        this.flush();
+    }
+
+    find(urn: string): ResourceRecord | undefined {
+        return this.state.resources.find((r) => r.urn === urn);
+    }
+
+    private mustFind(urn: string): ResourceRecord {
+        const record = this.find(urn);
+        if (record === undefined) {
+            throw new Error(`lab: no record of ${urn}`);
+        }
+        return record;
+    }
+
+    private flush(): void {
+        if (this.file !== undefined) {
+            writeState(this.file, this.state);
+        }
+    }
+}
+
+/**
+ * The order to delete in: reverse of the order resources began. A resource
+ * begins only after everything it depends on has finished, so every
+ * dependent comes before its dependencies. Records that were still being
+ * created or failed are included (a half-made resource may exist).
+ * Components and providers stay in the list; deleting them does nothing.
+ */
+export function deletionOrder(records: readonly ResourceRecord[]): ResourceRecord[] {
+    // Records are appended as resources begin, so the array is the begin order.
+    return [...records].reverse();
+}
+
+/**
+ * Merges what the state file recorded with what the program would create
+ * (collect mode): the deletion list is the program's full registration order
+ * reversed, using the recorded ids and outputs where the state has them,
+ * preceded by recorded resources the program no longer registers.
+ */
+export function mergeForDeletion(recorded: readonly ResourceRecord[], collected: readonly ResourceRecord[]): ResourceRecord[] {
+    const byUrn = new Map(recorded.map((r) => [r.urn, r]));
+    const collectedUrns = new Set(collected.map((r) => r.urn));
+    const stale = deletionOrder(recorded.filter((r) => !collectedUrns.has(r.urn)));
+    const planned = [...collected].reverse().map((c) => byUrn.get(c.urn) ?? c);
+    return [...stale, ...planned];
+}

@@ -1,0 +1,356 @@
+/**
+ * The lab applier's pure parts and its bookkeeping, with fake engines, a fake
+ * consul and a fake script runner: no daemons are touched.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type Docker from "dockerode";
+import { ApplierDeps, LabApplier, LabDeleter, providerUrnOf } from "../../lab/applier";
+import { ScriptRun, ScriptResult } from "../../lab/command";
+import { KvClient } from "../../lab/consul";
+import { containerPlan, ContainerInspect, EngineClient, ExecResult, ImageInfo, networkCreateRequest, NetworkInspect } from "../../lab/docker";
+import { deletionOrder, readState, StateRecorder } from "../../lab/state";
+
+const STACK = "t";
+const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::docker-overlay::${type}::${name}`;
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+const NETWORK = "docker:index/network:Network";
+const CONTAINER = "docker:index/container:Container";
+
+/** An engine that records every call and answers like a small dockerd. */
+class FakeEngine implements EngineClient {
+    calls: string[] = [];
+    networkRequests: Docker.NetworkCreateOptions[] = [];
+    containerRequests: Docker.ContainerCreateOptions[] = [];
+    connects: { network: string; container: string; endpoint: Docker.EndpointSettings }[] = [];
+    images = new Map<string, ImageInfo>([["busybox:latest", { Id: "sha256:bb" }]]);
+    containers = new Map<string, ContainerInspect>();
+    removed: string[] = [];
+
+    constructor(readonly host: string) {}
+
+    async inspectImage(name: string) {
+        this.calls.push(`inspectImage ${name}`);
+        return this.images.get(name);
+    }
+    async pullImage(name: string): Promise<void> {
+        this.calls.push(`pullImage ${name}`);
+        throw new Error(`Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host`);
+    }
+    async removeImage(name: string) {
+        this.calls.push(`removeImage ${name}`);
+        return false;
+    }
+    async createNetwork(req: Docker.NetworkCreateOptions) {
+        this.calls.push(`createNetwork ${req.Name}`);
+        this.networkRequests.push(req);
+        return `net-${req.Name}`;
+    }
+    async inspectNetwork(id: string): Promise<NetworkInspect> {
+        const req = this.networkRequests.find((r) => `net-${r.Name}` === id)!;
+        return {
+            Id: id,
+            Name: req.Name,
+            Driver: req.Driver ?? "bridge",
+            Scope: "global",
+            Internal: req.Internal ?? false,
+            IPAM: { Driver: "default", Config: (req.IPAM?.Config ?? []).map((c) => ({ Subnet: c.Subnet, Gateway: c.Gateway })) },
+            Options: req.Options ?? {},
+        };
+    }
+    async removeNetwork(id: string) {
+        this.removed.push(id);
+        return true;
+    }
+    async createContainer(req: Docker.ContainerCreateOptions) {
+        this.calls.push(`createContainer ${req.name}`);
+        this.containerRequests.push(req);
+        const id = `ctr-${req.name}`;
+        this.containers.set(id, { Id: id, Name: `/${req.name}`, Config: { Hostname: req.Hostname }, State: { Running: false }, NetworkSettings: { Networks: {} } });
+        return id;
+    }
+    async connectNetwork(network: string, container: string, endpoint: Docker.EndpointSettings) {
+        this.calls.push(`connectNetwork ${network} ${container}`);
+        this.connects.push({ network, container, endpoint });
+    }
+    async startContainer(id: string) {
+        this.calls.push(`startContainer ${id}`);
+        const c = this.containers.get(id)!;
+        const req = this.containerRequests.find((r) => `ctr-${r.name}` === id)!;
+        const nets = [String(req.HostConfig?.NetworkMode), ...this.connects.filter((x) => x.container === id).map((x) => x.network)];
+        c.State = { Running: true, Status: "running" };
+        c.NetworkSettings = {
+            Networks: Object.fromEntries(nets.map((n, i) => [n, { IPAddress: `10.0.${i}.5`, IPPrefixLen: 24, Gateway: "", MacAddress: `02:42:0a:00:0${i}:05` }])),
+        };
+    }
+    async inspectContainer(id: string) {
+        return this.containers.get(id);
+    }
+    async containerLogs() {
+        return "";
+    }
+    async removeContainer(id: string) {
+        this.removed.push(id);
+        return this.containers.delete(id);
+    }
+    async exec(): Promise<ExecResult> {
+        return { exitCode: 0, output: "" };
+    }
+}
+
+interface World {
+    applier: LabApplier;
+    recorder: StateRecorder;
+    engines: Map<string, FakeEngine>;
+    scripts: ScriptRun[];
+    kvPuts: [string, string][];
+    deps: Partial<ApplierDeps>;
+}
+
+function world(opts: { file?: string; script?: (run: ScriptRun) => ScriptResult; kvList?: Record<string, string> } = {}): World {
+    const engines = new Map<string, FakeEngine>();
+    const scripts: ScriptRun[] = [];
+    const kvPuts: [string, string][] = [];
+    let n = 0;
+    let clock = 0;
+    const kv: KvClient = {
+        baseUrl: "http://kv",
+        put: async (k, v) => void kvPuts.push([k, v]),
+        list: async () => opts.kvList ?? {},
+        deleteTree: async () => undefined,
+    };
+    const deps: Partial<ApplierDeps> = {
+        engine: (endpoint) => {
+            const e = engines.get(endpoint.host) ?? new FakeEngine(endpoint.host);
+            engines.set(endpoint.host, e);
+            return e;
+        },
+        kv: () => kv,
+        runScript: async (run) => {
+            scripts.push(run);
+            return opts.script?.(run) ?? { code: 0, signal: null, stdout: "made\n", stderr: "" };
+        },
+        now: () => new Date(Date.UTC(2024, 0, 1) + (clock += 100)),
+        newId: () => `id-${++n}`,
+    };
+    const recorder = new StateRecorder(opts.file, { stack: STACK, stackFile: "/x/Pulumi.t.yaml", program: "/x/index.ts" }, deps.now);
+    const applier = new LabApplier({ mode: "up", stack: STACK, recorder, deps });
+    return { applier, recorder, engines, scripts, kvPuts, deps };
+}
+
+/** Registers a docker provider for `host` and returns its `URN::ID` reference. */
+async function dockerProvider(w: World, name: string, host: string): Promise<string> {
+    const r = await w.applier.newResource({ type: DOCKER_PROVIDER, name, inputs: { host }, custom: true });
+    return `${urnOf(DOCKER_PROVIDER, name)}::${r.id}`;
+}
+
+describe("lab applier", () => {
+    it("translates overlay Network inputs into exactly that network create request", () => {
+        const req = networkCreateRequest(urnOf(NETWORK, "net1"), {
+            name: "net1",
+            driver: "overlay",
+            ipamConfigs: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1", ipRange: "10.0.0.0/25" }],
+            internal: false,
+            options: { encrypted: "" },
+            labels: [{ label: "docker-overlay.network", value: "net1" }],
+        });
+        assert.deepEqual(req, {
+            Name: "net1",
+            CheckDuplicate: true,
+            Driver: "overlay",
+            Options: { encrypted: "" },
+            Internal: false,
+            Labels: { "docker-overlay.network": "net1" },
+            IPAM: { Driver: "default", Config: [{ Subnet: "10.0.0.0/24", IPRange: "10.0.0.0/25", Gateway: "10.0.0.1" }] },
+        });
+    });
+
+    it("refuses Network inputs it cannot translate and unnamed networks, naming the resource", () => {
+        const urn = urnOf(NETWORK, "n");
+        assert.throws(
+            () => networkCreateRequest(urn, { name: "n", driver: "overlay", scope: "swarm" } as never),
+            { message: `${NETWORK} ${urn}: the lab applier does not translate input(s) "scope"; refusing to create it without them` },
+        );
+        assert.throws(() => networkCreateRequest(urn, { driver: "overlay" }), {
+            message: `${NETWORK} ${urn}: input "name" is not set. The real provider would compute one; the lab needs every Docker object named explicitly.`,
+        });
+    });
+
+    it("creates a container on its first network (with its fixed address) and connects the rest", () => {
+        const plan = containerPlan(urnOf(CONTAINER, "c1"), {
+            name: "c1",
+            image: "busybox:latest",
+            hostname: "c1",
+            command: ["top"],
+            envs: ["A=1"],
+            networksAdvanced: [
+                { name: "net1", ipv4Address: "10.0.0.50", aliases: ["c1"] },
+                { name: "net2", aliases: ["c1"] },
+            ],
+            labels: [{ label: "docker-overlay.host", value: "swarm-node2" }],
+            restart: "unless-stopped",
+            mustRun: true,
+        });
+        assert.deepEqual(plan.create, {
+            name: "c1",
+            Image: "busybox:latest",
+            Tty: false,
+            OpenStdin: false,
+            HostConfig: { RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 }, Privileged: false, AutoRemove: false, Init: false, NetworkMode: "net1" },
+            Hostname: "c1",
+            Cmd: ["top"],
+            Env: ["A=1"],
+            Labels: { "docker-overlay.host": "swarm-node2" },
+            NetworkingConfig: { EndpointsConfig: { net1: { Aliases: ["c1"], IPAMConfig: { IPv4Address: "10.0.0.50" } } } },
+        });
+        assert.deepEqual(plan.connect, [{ network: "net2", endpoint: { Aliases: ["c1"] } }]);
+        assert.equal(plan.start, true);
+        assert.equal(plan.mustRun, true);
+    });
+
+    it("resolves URN::ID provider references, and refuses malformed ones", () => {
+        const urn = urnOf(DOCKER_PROVIDER, "swarm-node1");
+        assert.equal(providerUrnOf(`${urn}::04da6b54-aaaa`), urn);
+        assert.equal(providerUrnOf(""), "");
+        assert.throws(() => providerUrnOf("swarm-node1"), { message: 'lab: malformed provider reference "swarm-node1" (expected URN::ID)' });
+    });
+
+    it("creates Network and Container on the engine of their own provider, with state from inspects", async () => {
+        const w = world();
+        const p1 = await dockerProvider(w, "swarm-node1", "unix:///run/n1/docker.sock");
+        const p2 = await dockerProvider(w, "swarm-node2", "unix:///run/n2/docker.sock");
+        const net = await w.applier.newResource({
+            type: NETWORK,
+            name: "net1",
+            provider: p1,
+            custom: true,
+            inputs: { name: "net1", driver: "overlay", ipamConfigs: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1" }] },
+        });
+        assert.equal(net.id, "net-net1");
+        assert.equal(net.state["scope"], "global");
+        assert.deepEqual(net.state["ipamConfigs"], [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1", ipRange: "", auxAddress: {} }]);
+        const c = await w.applier.newResource({
+            type: CONTAINER,
+            name: "c1",
+            provider: p2,
+            custom: true,
+            inputs: { name: "c1", image: "busybox:latest", networksAdvanced: [{ name: "net1", aliases: ["c1"] }], mustRun: true },
+        });
+        assert.deepEqual(w.engines.get("unix:///run/n1/docker.sock")!.calls, ["createNetwork net1"]);
+        assert.deepEqual(w.engines.get("unix:///run/n2/docker.sock")!.calls, ["createContainer c1", "startContainer ctr-c1"]);
+        assert.deepEqual(c.state["networkDatas"], [
+            { networkName: "net1", ipAddress: "10.0.0.5", ipPrefixLength: 24, gateway: "", macAddress: "02:42:0a:00:00:05", globalIpv6Address: "", ipv6Gateway: "" },
+        ]);
+        assert.equal(c.state["name"], "c1");
+    });
+
+    it("fails loudly on a docker resource without an explicit provider", async () => {
+        const w = world();
+        await assert.rejects(w.applier.newResource({ type: NETWORK, name: "net1", custom: true, inputs: { name: "net1" } }), {
+            message: `${NETWORK} ${urnOf(NETWORK, "net1")}: no explicit docker provider; the lab never uses a default provider (that would be whatever DOCKER_HOST points at)`,
+        });
+        assert.equal(w.recorder.state.resources[0].status, "failed");
+    });
+
+    it("fails loudly on unsupported resource types and invokes, then starts nothing new", async () => {
+        const w = world();
+        const type = "docker:index/volume:Volume";
+        await assert.rejects(w.applier.newResource({ type, name: "v", custom: true, inputs: {} }), {
+            message: `${type} ${urnOf(type, "v")}: resource type not supported by the lab applier`,
+        });
+        assert.equal((await w.applier.failed).message, `${type} ${urnOf(type, "v")}: resource type not supported by the lab applier`);
+        await assert.rejects(w.applier.newResource({ type: "command:local:Command", name: "later", custom: true, inputs: { create: "true" } }), {
+            message: `command:local:Command ${urnOf("command:local:Command", "later")}: not created, because an earlier resource failed`,
+        });
+        assert.equal(w.scripts.length, 0);
+
+        const w2 = world();
+        await assert.rejects(Promise.resolve(w2.applier.call({ token: "docker:index/getNetwork:getNetwork", inputs: { name: "x" } })), {
+            message: "invoke docker:index/getNetwork:getNetwork (no provider): not supported by the lab applier",
+        });
+    });
+
+    it("runs a Command's create with the provider's default interpreter and fails with the URN and stderr tail", async () => {
+        const ok = world();
+        const r = await ok.applier.newResource({ type: "command:local:Command", name: "bridge", custom: true, inputs: { create: "make-bridge", environment: { X: "1" } } });
+        assert.deepEqual(ok.scripts, [{ script: "make-bridge", interpreter: undefined, environment: { X: "1" }, dir: undefined, stdin: undefined }]);
+        assert.equal(r.state["stdout"], "made");
+        assert.equal(r.state["create"], "make-bridge");
+
+        const bad = world({ script: () => ({ code: 3, signal: null, stdout: "", stderr: "line1\nno such bridge\n" }) });
+        const urn = urnOf("command:local:Command", "engine");
+        await assert.rejects(bad.applier.newResource({ type: "command:local:Command", name: "engine", custom: true, inputs: { create: "x" } }), {
+            message: `command:local:Command ${urn}: create exited with code 3\n--- stderr (end) ---\nline1\nno such bridge`,
+        });
+    });
+
+    it("says an image must be preloaded when it is missing, without pulling it", async () => {
+        const w = world();
+        const p = await dockerProvider(w, "n1", "unix:///run/n1/docker.sock");
+        const type = "docker:index/remoteImage:RemoteImage";
+        await assert.rejects(w.applier.newResource({ type, name: "img", provider: p, custom: true, inputs: { name: "alpine:3", keepLocally: true } }), (err: Error) => {
+            assert.match(err.message, new RegExp(`^${type.replace(/[/]/g, "\\/")} ${urnOf(type, "img").replace(/[$]/g, "\\$")}: image "alpine:3" is not on the engine at unix:///run/n1/docker.sock`));
+            assert.match(err.message, /the image must be preloaded on every engine/);
+            return true;
+        });
+        // No pull unless DOCKER_OVERLAY_LAB_PULL=1: a pull only sends the engine's traffic out of the lab.
+        assert.deepEqual(w.engines.get("unix:///run/n1/docker.sock")!.calls, ["inspectImage alpine:3"]);
+    });
+
+    it("answers getKeyPrefix through the consul provider named in the call", async () => {
+        const w = world({ kvList: { "10.199.0.3:2376": "10.199.0.3:2376" } });
+        const consul = await w.applier.newResource({ type: "pulumi:providers:consul", name: "kv", custom: true, inputs: { address: "10.199.0.2:8500", scheme: "http" } });
+        const ref = `${urnOf("pulumi:providers:consul", "kv")}::${consul.id}`;
+        const result = await w.applier.call({ token: "consul:index/getKeyPrefix:getKeyPrefix", inputs: { pathPrefix: "docker/nodes/" }, provider: ref });
+        assert.deepEqual(result, { id: "docker/nodes/", pathPrefix: "docker/nodes/", subkeys: { "10.199.0.3:2376": "10.199.0.3:2376" } });
+        await assert.rejects(Promise.resolve(w.applier.call({ token: "consul:index/getKeyPrefix:getKeyPrefix", inputs: { pathPrefix: "x/" } })), {
+            message: 'invoke consul:index/getKeyPrefix:getKeyPrefix (no provider): needs an explicit consul provider the lab registered (got "")',
+        });
+    });
+
+    it("records each resource in the state file as it goes, and deletes in reverse order", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-state-"));
+        const file = path.join(dir, "t.json");
+        const w = world({ file, script: (run) => (run.script === "fail" ? { code: 1, signal: null, stdout: "", stderr: "bad" } : { code: 0, signal: null, stdout: "", stderr: "" }) });
+        w.applier.noteRegistration({ urn: "urn:a", type: "command:local:Command", name: "a", parent: "urn:stack", provider: "", custom: true, dependsOn: [] });
+        await w.applier.newResource({ type: "command:local:Command", name: "a", custom: true, inputs: { create: "ok", delete: "undo-a" } });
+        w.applier.noteRegistration({ urn: "urn:b", type: "command:local:Command", name: "b", parent: "urn:stack", provider: "", custom: true, dependsOn: ["urn:a"] });
+        await w.applier.newResource({ type: "command:local:Command", name: "b", custom: true, inputs: { create: "ok", delete: "undo-b" } });
+        await assert.rejects(w.applier.newResource({ type: "command:local:Command", name: "c", custom: true, inputs: { create: "fail", delete: "undo-c" } }));
+
+        const saved = readState(file)!;
+        assert.equal(saved.status, "running");
+        assert.deepEqual(
+            saved.resources.map((r) => [r.urn, r.status, r.parent, r.dependsOn]),
+            [
+                ["urn:a", "created", "urn:stack", []],
+                ["urn:b", "created", "urn:stack", ["urn:a"]],
+                [urnOf("command:local:Command", "c"), "failed", "", []],
+            ],
+        );
+        assert.deepEqual(deletionOrder(saved.resources).map((r) => r.name), ["c", "b", "a"]);
+
+        const deleted: ScriptRun[] = [];
+        const deleter = new LabDeleter(saved.resources, { runScript: async (run) => (deleted.push(run), { code: 0, signal: null, stdout: "", stderr: "" }) });
+        for (const r of deletionOrder(saved.resources)) {
+            assert.equal(await deleter.delete(r), "deleted");
+        }
+        assert.deepEqual(deleted.map((d) => d.script), ["undo-c", "undo-b", "undo-a"]);
+        assert.deepEqual(deleted[1].environment, { PULUMI_COMMAND_STDOUT: "", PULUMI_COMMAND_STDERR: "" });
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("treats a container or network that is already gone as deleted, on the engine of its provider", async () => {
+        const w = world();
+        const p = await dockerProvider(w, "n1", "unix:///run/n1/docker.sock");
+        await w.applier.newResource({ type: CONTAINER, name: "c1", provider: p, custom: true, inputs: { name: "c1", image: "busybox:latest", networksAdvanced: [{ name: "net1" }] } });
+        const records = w.recorder.state.resources;
+        const deleter = new LabDeleter(records, w.deps);
+        const container = records.find((r) => r.type === CONTAINER)!;
+        assert.equal(await deleter.delete(container), "deleted");
+        assert.equal(await deleter.delete(container), "absent");
+        assert.deepEqual(w.engines.get("unix:///run/n1/docker.sock")!.removed, ["ctr-c1", "ctr-c1"]);
+    });
+});

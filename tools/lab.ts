@@ -1,0 +1,310 @@
+/**
+ * `npm run lab -- up|status|check|down [<stack-file.yaml>] [--json]`
+ * (Linux, root). Applies the program to real daemons on this machine; see
+ * DESIGN.md "The lab" and lab/applier.ts.
+ *
+ *   up      runs index.ts with the stack's config; every resource is performed
+ *           for real as the program's dependencies allow, and recorded in
+ *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
+ *   status  hosts, KV store and containers (with live addresses).
+ *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
+ *   down    deletes everything in reverse; without a complete state it asks the
+ *           program what it would have created (collect mode) and deletes that.
+ *
+ * The functions below (labUp, labDown, labStatus, labCheck) are also what tests
+ * call. Running the program several times in one process works: each run
+ * calls setMocks afresh (new mock monitor, options reset), overwrites the
+ * config and re-requires the program's modules; verified in one process with
+ * collect -> up -> check -> down -> up -> down, and failed up -> down -> up ->
+ * check -> down. Still, lab tests (tests/lab) should run each command as a
+ * child process (`npx ts-node --transpile-only tools/lab.ts <cmd> <stack>
+ * --json`) and parse its JSON: a failed run leaves promises of its resource
+ * graph pending for good and installs a process-wide handler for the runtime's
+ * rejection echoes, and the Pulumi runtime's state is global, so a mocha
+ * process that also runs mocked unit tests stays cleaner without them.
+ */
+import * as path from "path";
+import { parseArgs } from "util";
+import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "../lab/applier";
+import { CheckReport, dockerPinger, renderMatrix, runCheck } from "../lab/check";
+import { DockerEndpoint, EngineClient } from "../lab/docker";
+import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "../lab/state";
+import { endpointFor, LabStatus, refreshStatus, RefreshedStatus, renderStatusText, statusFromExports } from "../lab/status";
+import { loadStackFile } from "../lib/config/load";
+
+export interface LabOptions {
+    /** The program to apply (default: this repository's index.ts). */
+    program?: string;
+    /** Progress, one event per resource. */
+    onEvent?: (e: ApplierEvent) => void;
+    /** Progress of `down`. */
+    onDelete?: (e: DeleteEvent) => void;
+}
+
+// --------------------------------------------------------------------- up
+
+export interface UpResult {
+    ok: boolean;
+    stack: string;
+    stateFile: string;
+    seconds: number;
+    resources: { urn: string; type: string; name: string; status: string; seconds?: number; error?: string }[];
+    exports?: Record<string, unknown>;
+    error?: string;
+}
+
+function summarize(r: ProgramResult, ok: boolean): UpResult {
+    return {
+        ok,
+        stack: r.stack,
+        stateFile: r.stateFile ?? statePath(r.stack),
+        seconds: r.seconds,
+        resources: r.records
+            .filter((x) => x.custom)
+            .map((x) => ({
+                urn: x.urn,
+                type: x.type,
+                name: x.name,
+                status: x.status,
+                ...(x.endedAt !== undefined ? { seconds: (Date.parse(x.endedAt) - Date.parse(x.startedAt)) / 1000 } : {}),
+                ...(x.error !== undefined ? { error: x.error } : {}),
+            })),
+        ...(r.exports !== undefined ? { exports: r.exports } : {}),
+        ...(r.error !== undefined ? { error: r.error.message } : {}),
+    };
+}
+
+/** Applies the stack. Refuses when a state file exists: the lab creates, it does not update. */
+export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<UpResult> {
+    const { stack } = loadStackFile(stackFile);
+    const file = statePath(stack);
+    const existing = readState(file);
+    if (existing !== undefined && existing.resources.length > 0) {
+        throw new Error(
+            `${file} exists (${existing.status}, ${existing.resources.filter((r) => r.custom).length} resources): ` +
+                `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
+        );
+    }
+    try {
+        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent }), true);
+    } catch (err) {
+        if (err instanceof LabRunError) {
+            return summarize(err.result, false);
+        }
+        throw err;
+    }
+}
+
+// ------------------------------------------------------------------- down
+
+export type DeleteEvent = { record: ResourceRecord; outcome: "deleted" | "absent" | "nothing" | "failed"; seconds: number; error?: string };
+
+export interface DownResult {
+    ok: boolean;
+    stack: string;
+    /** Where the deletion list came from. */
+    source: "state" | "state+collect" | "collect";
+    deleted: string[];
+    absent: string[];
+    failed: { urn: string; error: string }[];
+    notes: string[];
+    seconds: number;
+}
+
+export async function labDown(stackFile: string, opts: LabOptions = {}): Promise<DownResult> {
+    const started = Date.now();
+    const { stack } = loadStackFile(stackFile);
+    const file = statePath(stack);
+    const state = readState(file);
+    const notes: string[] = [];
+    let collected: ResourceRecord[] = [];
+    if (state === undefined || state.status !== "succeeded") {
+        notes.push(state === undefined ? `no state file ${file}: deleting what the program would create` : `state is ${state.status}: adding what the program would create`);
+        try {
+            collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program })).records;
+        } catch (err) {
+            const partial = err instanceof LabRunError ? err.result.records : [];
+            collected = partial;
+            notes.push(`collect mode failed (${(err as Error).message.split("\n")[0]}); deleting ${partial.length} resources it registered before failing`);
+        }
+    }
+    const recorded = state?.resources ?? [];
+    const order = collected.length === 0 ? deletionOrder(recorded) : recorded.length === 0 ? [...collected].reverse() : mergeForDeletion(recorded, collected);
+    const source: DownResult["source"] = state === undefined ? "collect" : collected.length > 0 ? "state+collect" : "state";
+    // Providers from the state win over collected ones (they are what the resources were created through).
+    const deleter = new LabDeleter([...collected, ...recorded]);
+    const result: DownResult = { ok: true, stack, source, deleted: [], absent: [], failed: [], notes, seconds: 0 };
+    const left: ResourceRecord[] = [];
+    for (const r of order) {
+        const t0 = Date.now();
+        try {
+            const outcome = await deleter.delete(r);
+            if (outcome === "deleted") {
+                result.deleted.push(r.urn);
+            } else if (outcome === "absent") {
+                result.absent.push(r.urn);
+            }
+            if (r.custom && outcome !== "nothing") {
+                opts.onDelete?.({ record: r, outcome, seconds: (Date.now() - t0) / 1000 });
+            }
+        } catch (err) {
+            const message = (err as Error).message;
+            result.failed.push({ urn: r.urn, error: message });
+            left.push(r);
+            opts.onDelete?.({ record: r, outcome: "failed", seconds: (Date.now() - t0) / 1000, error: message });
+        }
+    }
+    if (result.failed.length === 0) {
+        removeState(file);
+    } else {
+        // Keep what could not be deleted (and the providers it needs) for another `down`.
+        const keep = new Set(left.map((r) => r.urn));
+        const all = [...collected, ...recorded];
+        const resources = [...new Map(all.filter((r) => keep.has(r.urn) || r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r])).values()];
+        const base: LabState = state ?? { version: 1, stack, stackFile: path.resolve(stackFile), program: opts.program ?? "", status: "failed", startedAt: new Date().toISOString(), resources: [] };
+        writeState(file, { ...base, status: "failed", error: "down left resources behind", resources });
+        result.ok = false;
+    }
+    result.seconds = (Date.now() - started) / 1000;
+    return result;
+}
+
+// ----------------------------------------------------------- status, check
+
+function engineFactory(state: LabState | undefined): (dockerHost: string) => EngineClient {
+    const cache = new Map<string, EngineClient>();
+    return (dockerHost) => {
+        let e = cache.get(dockerHost);
+        if (e === undefined) {
+            e = realDeps.engine(endpointFor(state, dockerHost) as DockerEndpoint);
+            cache.set(dockerHost, e);
+        }
+        return e;
+    };
+}
+
+function savedState(stackFile: string): LabState {
+    const { stack } = loadStackFile(stackFile);
+    const file = statePath(stack);
+    const state = readState(file);
+    if (state === undefined) {
+        throw new Error(`no state file ${file}: run \`npm run lab -- up ${stackFile}\` first`);
+    }
+    return state;
+}
+
+export async function labStatus(stackFile: string): Promise<RefreshedStatus> {
+    const state = savedState(stackFile);
+    return refreshStatus(statusFromExports(state.exports), engineFactory(state));
+}
+
+export async function labCheck(stackFile: string): Promise<CheckReport & { notes: string[] }> {
+    const state = savedState(stackFile);
+    const engines = engineFactory(state);
+    const declared = statusFromExports(state.exports);
+    const { status: live, notes } = await refreshStatus(declared, engines);
+    // Pairs come from the networks the program attached; addresses from the engines now.
+    const report = await runCheck(declared, live, dockerPinger(live, engines));
+    return { ...report, notes };
+}
+
+// -------------------------------------------------------------------- CLI
+
+function printEvent(e: ApplierEvent): void {
+    if (e.kind === "invoke") {
+        process.stdout.write(`${e.error === undefined ? ">" : "!"} invoke ${e.token}  ${e.seconds.toFixed(1)}s${e.error === undefined ? "" : "  FAILED"}\n`);
+        return;
+    }
+    const mark = e.kind === "created" ? "+" : "!";
+    process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${e.kind === "failed" ? "  FAILED" : ""}\n`);
+}
+
+function printDelete(e: DeleteEvent): void {
+    const mark = e.outcome === "deleted" ? "-" : e.outcome === "absent" ? "=" : "!";
+    const note = e.outcome === "absent" ? "  (already gone)" : e.outcome === "failed" ? "  FAILED" : "";
+    process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${note}\n`);
+}
+
+const USAGE = "usage: npm run lab -- up|status|check|down [<stack-file.yaml>] [--json] [--program <index.ts>]\n";
+
+async function main(): Promise<number> {
+    const { values, positionals } = parseArgs({
+        args: process.argv.slice(2),
+        options: { json: { type: "boolean", default: false }, program: { type: "string" } },
+        allowPositionals: true,
+    });
+    const [command, file, ...extra] = positionals;
+    if (command === undefined || !["up", "status", "check", "down"].includes(command) || extra.length > 0) {
+        process.stderr.write(USAGE);
+        return 2;
+    }
+    const stackFile = path.resolve(file ?? "Pulumi.dev.yaml");
+    const json = values.json === true;
+    const out = (doc: unknown) => process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+
+    switch (command) {
+        case "up": {
+            const r = await labUp(stackFile, { program: values.program, onEvent: json ? undefined : printEvent });
+            if (json) {
+                out(r);
+            } else if (r.ok) {
+                process.stdout.write(`up: ${r.resources.length} resources in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
+            } else {
+                process.stderr.write(`\nup FAILED after ${r.seconds.toFixed(1)}s:\n${r.error ?? "unknown error"}\n`);
+                process.stderr.write(`state kept in ${r.stateFile}; remove what was created with: npm run lab -- down ${file ?? ""}\n`);
+            }
+            return r.ok ? 0 : 1;
+        }
+        case "down": {
+            const r = await labDown(stackFile, { program: values.program, onDelete: json ? undefined : printDelete });
+            if (json) {
+                out(r);
+            } else {
+                for (const n of r.notes) {
+                    process.stdout.write(`note: ${n}\n`);
+                }
+                for (const f of r.failed) {
+                    process.stderr.write(`FAILED ${f.urn}:\n${f.error}\n`);
+                }
+                process.stdout.write(
+                    `down: ${r.deleted.length} deleted, ${r.absent.length} already gone, ${r.failed.length} failed in ${r.seconds.toFixed(1)}s (from ${r.source})\n`,
+                );
+            }
+            return r.ok ? 0 : 1;
+        }
+        case "status": {
+            const r = await labStatus(stackFile);
+            if (json) {
+                out(r.status satisfies LabStatus);
+            } else {
+                process.stdout.write(renderStatusText(r.status, r.notes));
+            }
+            return 0;
+        }
+        case "check": {
+            const r = await labCheck(stackFile);
+            if (json) {
+                out(r);
+            } else {
+                for (const n of r.notes) {
+                    process.stdout.write(`note: ${n}\n`);
+                }
+                process.stdout.write(renderMatrix(r));
+            }
+            return r.failed === 0 ? 0 : 1;
+        }
+    }
+    return 2;
+}
+
+/** Exits once stdout and stderr are flushed (a bare process.exit cuts off output written to a pipe). */
+function exitAfterFlush(code: number): void {
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+if (require.main === module) {
+    main().then(exitAfterFlush, (err: unknown) => {
+        process.stderr.write(`lab: ${err instanceof Error ? err.message : String(err)}\n`);
+        exitAfterFlush(1);
+    });
+}

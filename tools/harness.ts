@@ -71,9 +71,13 @@ export async function runProgram(opts: ProgramRunOptions): Promise<ProgramRun> {
     const registrations: Registration[] = [];
     await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack, opts.preview);
     const monitor = new MockMonitor(opts.mocks);
+    // URNs as the Pulumi engine makes them: the parent's whole qualified type
+    // chain (the mock monitor keeps only the parent's last type), and no prefix
+    // for children of the root stack. Plans then diff against real previews.
+    (monitor as unknown as { newUrn: typeof engineUrn }).newUrn = engineUrn;
     const registerResource = monitor.registerResource.bind(monitor);
     (monitor as unknown as { registerResource: typeof registerResource }).registerResource = (req: any, callback: any) => {
-        const registration = describe(monitor, req);
+        const registration = describe(req);
         registrations.push(registration);
         opts.onRegister?.(registration);
         return registerResource(req, callback);
@@ -105,6 +109,20 @@ async function resolveExports(exported: Record<string, unknown>): Promise<Record
     return outputs;
 }
 
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** `urn:pulumi:<stack>::<project>::<qualified type>::<name>`, as the engine's resource.NewURN builds it. */
+export function engineUrn(parent: string, type: string, name: string): string {
+    let qualified = type;
+    if (parent) {
+        const parentType = parent.split("::")[2];
+        if (parentType !== ROOT_STACK_TYPE) {
+            qualified = `${parentType}$${type}`;
+        }
+    }
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
 /** Drop the program's modules from require's cache so each run builds a fresh graph. */
 function forgetProgramModules(): void {
     for (const id of Object.keys(require.cache)) {
@@ -114,11 +132,11 @@ function forgetProgramModules(): void {
     }
 }
 
-function describe(monitor: MockMonitor, req: any): Registration {
+function describe(req: any): Registration {
     const parent: string = req.getParent() ?? "";
     const providerRef: string = req.getProvider() ?? "";
     return {
-        urn: (monitor as unknown as { newUrn(p: string, t: string, n: string): string }).newUrn(parent, req.getType(), req.getName()),
+        urn: engineUrn(parent, req.getType(), req.getName()),
         type: req.getType(),
         name: req.getName(),
         parent,

@@ -44,7 +44,15 @@ export function planDocument(resources: readonly PlanResource[], placements: Rec
         return d;
     };
     const sorted = [...resources]
-        .map((r) => ({ ...r, dependsOn: [...r.dependsOn].sort(), inputs: sortKeys(r.inputs) as Record<string, unknown> }))
+        .map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            provider: r.provider,
+            dependsOn: [...r.dependsOn].sort(),
+            inputs: sortKeys(r.inputs) as Record<string, unknown>,
+        }))
         .sort((a, b) => depthOf(a.urn, new Set()) - depthOf(b.urn, new Set()) || compare(a.urn, b.urn));
     return { resources: sorted, placements: sortKeys(placements) as Record<string, string> };
 }

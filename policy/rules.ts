@@ -1,0 +1,168 @@
+/**
+ * The guardrails of the docker-overlay policy pack, as plain functions over a
+ * resource's type and inputs. `policy/index.ts` wraps them for CrossGuard
+ * (`pulumi preview --policy-pack policy`); tests feed them the registrations
+ * of `npm run plan` directly, so no Pulumi CLI is needed to test them.
+ */
+import { isCidr, overlaps } from "../lib/net/cidr";
+
+export interface CheckedResource {
+    type: string;
+    name: string;
+    urn: string;
+    props: Record<string, unknown>;
+}
+
+export interface Violation {
+    message: string;
+    urn?: string;
+}
+
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+const DOCKER_CONTAINER = "docker:index/container:Container";
+const DOCKER_NETWORK = "docker:index/network:Network";
+const LOCAL_COMMAND = "command:local:Command";
+const REMOTE_COMMAND = "command:remote:Command";
+
+/** The newest engine line that still has `cluster-store` (removed in 23.0, deprecated in 20.10). */
+export const LAST_CLUSTER_STORE_ENGINE: readonly [number, number] = [20, 10];
+
+// ------------------------------------------------------------ TLS
+
+/** A dockerd command line that opens a TCP API: `-H tcp://...`, `--host=tcp://...`, `-H=tcp://...`. */
+const TCP_LISTEN = /(?:^|\s)(?:-H|--host)(?:=|\s+)['"]?tcp:\/\//;
+
+/**
+ * No Docker API on TCP without TLS: a docker provider on `tcp://` must carry
+ * client certificates, and a dockerd started with a TCP listener must verify
+ * clients (`--tlsverify`).
+ */
+export function dockerApiTls(r: CheckedResource): Violation[] {
+    if (r.type === DOCKER_PROVIDER) {
+        const host = String(r.props["host"] ?? "");
+        if (host.startsWith("tcp://")) {
+            const hasMaterial = ["caMaterial", "certMaterial", "keyMaterial"].every((k) => r.props[k] !== undefined && r.props[k] !== "");
+            if (!hasMaterial && r.props["certPath"] === undefined) {
+                return [{ message: `docker provider ${r.name} reaches ${host} over TCP without client certificates; set caMaterial, certMaterial and keyMaterial (or certPath)` }];
+            }
+        }
+        return [];
+    }
+    const commandLines = dockerdCommandLines(r);
+    return commandLines
+        .filter((line) => TCP_LISTEN.test(line) && !/--tlsverify\b/.test(line))
+        .map(() => ({ message: `${r.name} starts dockerd with a TCP API but without --tlsverify; anyone who reaches the port controls the engine` }));
+}
+
+/** The dockerd invocations a resource makes: a container's command, or lines of a command's scripts. */
+function dockerdCommandLines(r: CheckedResource): string[] {
+    if (r.type === DOCKER_CONTAINER) {
+        const command = r.props["command"];
+        const line = Array.isArray(command) ? command.map(String).join(" ") : "";
+        return /(?:^|\s|\/)dockerd(?:\s|$)/.test(line) ? [line] : [];
+    }
+    if (r.type === LOCAL_COMMAND || r.type === REMOTE_COMMAND) {
+        const script = String(r.props["create"] ?? "");
+        // Join continued lines so one invocation is one line.
+        return script
+            .replace(/\\\n/g, " ")
+            .split("\n")
+            .filter((line) => /(?:^|\s|\/|")dockerd["']?(?:\s|$)/.test(line) && !line.trimStart().startsWith("#"));
+    }
+    return [];
+}
+
+// ---------------------------------------------------- engine versions
+
+/**
+ * `cluster-store` only with engines <= 20.10: a dind engine container whose
+ * command asks for a cluster store must run a `docker:<= 20.10>` image.
+ */
+export function clusterStoreEngineVersion(r: CheckedResource): Violation[] {
+    if (r.type !== DOCKER_CONTAINER) {
+        return [];
+    }
+    const command = Array.isArray(r.props["command"]) ? (r.props["command"] as unknown[]).map(String) : [];
+    if (!command.some((arg) => arg.startsWith("--cluster-store"))) {
+        return [];
+    }
+    const image = String(r.props["image"] ?? "");
+    const version = /^(?:.*\/)?docker:(\d+)\.(\d+)/.exec(image);
+    if (version === null) {
+        return [{ message: `${r.name} runs an engine with --cluster-store from image "${image}", whose version cannot be told; pin docker:20.10.x-dind (cluster-store was removed in 23.0)` }];
+    }
+    const [major, minor] = [Number(version[1]), Number(version[2])];
+    const [maxMajor, maxMinor] = LAST_CLUSTER_STORE_ENGINE;
+    if (major > maxMajor || (major === maxMajor && minor > maxMinor)) {
+        return [{ message: `${r.name} runs Docker ${major}.${minor} with --cluster-store, which engines after ${maxMajor}.${maxMinor} no longer have; use docker:20.10.x-dind or engine.mode: swarm` }];
+    }
+    return [];
+}
+
+// ------------------------------------------------------------ subnets
+
+export interface SubnetPolicyConfig {
+    /** Networks the hosts sit on (e.g. the netns lab's underlay) that overlays must stay out of. */
+    underlays?: string[];
+}
+
+/**
+ * Overlay subnets must not overlap each other, nor the networks the hosts
+ * sit on: the configured underlays and every non-overlay docker network of
+ * the stack (the dind machines' network).
+ */
+export function overlaySubnetsDisjoint(resources: readonly CheckedResource[], config: SubnetPolicyConfig): Violation[] {
+    const subnetsOf = (r: CheckedResource): string[] =>
+        (Array.isArray(r.props["ipamConfigs"]) ? (r.props["ipamConfigs"] as Record<string, unknown>[]) : [])
+            .map((c) => String(c["subnet"] ?? ""))
+            .filter(isCidr);
+    const networks = resources.filter((r) => r.type === DOCKER_NETWORK);
+    const overlays = networks.filter((r) => r.props["driver"] === "overlay").flatMap((r) => subnetsOf(r).map((subnet) => ({ r, subnet })));
+    const underlays = [
+        ...(config.underlays ?? []).filter(isCidr).map((subnet) => ({ what: `underlay ${subnet}`, subnet })),
+        ...networks
+            .filter((r) => r.props["driver"] !== "overlay")
+            .flatMap((r) => subnetsOf(r).map((subnet) => ({ what: `host network ${String(r.props["name"] ?? r.name)} ${subnet}`, subnet }))),
+    ];
+    const violations: Violation[] = [];
+    overlays.forEach((a, i) => {
+        for (const b of overlays.slice(i + 1)) {
+            if (overlaps(a.subnet, b.subnet)) {
+                violations.push({
+                    message: `overlay ${String(a.r.props["name"])} ${a.subnet} overlaps overlay ${String(b.r.props["name"])} ${b.subnet}`,
+                    urn: b.r.urn,
+                });
+            }
+        }
+        for (const u of underlays) {
+            if (overlaps(a.subnet, u.subnet)) {
+                violations.push({ message: `overlay ${String(a.r.props["name"])} ${a.subnet} overlaps the ${u.what}`, urn: a.r.urn });
+            }
+        }
+    });
+    return violations;
+}
+
+// ------------------------------------------------------------ limits
+
+export interface LimitsPolicyConfig {
+    /** Require every container to set a memory limit. Default false. */
+    requireMemory?: boolean;
+    /** Require every container to set cpu shares. Default false. */
+    requireCpuShares?: boolean;
+}
+
+/** Containers must carry resource limits, where the pack's config requires them. */
+export function containerLimits(r: CheckedResource, config: LimitsPolicyConfig): Violation[] {
+    if (r.type !== DOCKER_CONTAINER) {
+        return [];
+    }
+    const missing: string[] = [];
+    if (config.requireMemory && !(Number(r.props["memory"]) > 0)) {
+        missing.push("memory");
+    }
+    if (config.requireCpuShares && !(Number(r.props["cpuShares"]) > 0)) {
+        missing.push("cpuShares");
+    }
+    return missing.length === 0 ? [] : [{ message: `container ${String(r.props["name"] ?? r.name)} sets no ${missing.join(" or ")} limit, which this stack's policy requires` }];
+}

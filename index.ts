@@ -9,6 +9,7 @@ import { machineDriver } from "./components/machines";
 import { rawFromPulumiConfig } from "./lib/config/load";
 import { PROJECT } from "./lib/config/types";
 import { normalizeConfig } from "./lib/config/validate";
+import { requiredPorts } from "./lib/plan/ports";
 
 const cfg = new pulumi.Config(PROJECT);
 // Throws one ConfigError listing every problem, before any resource is registered.
@@ -21,10 +22,15 @@ const cluster = new OverlayCluster("cluster", {
     driver: machineDriver(config.driver.kind, { sshPrivateKey: cfg.getSecret("sshPrivateKey") }),
 });
 
-export const kv = cluster.kv.url.apply((url) => ({ backend: config.kvStore.backend, url }));
+/** `{ backend, url }`, or null in swarm mode without a configured store. */
+export const kv = cluster.kvSummary;
+/** Swarm mode: `{ manager, managerAddress, ingressSubnet, addressPool, nodes }`; null in cluster-store mode. */
+export const swarm = cluster.swarmSummary;
 export const hosts = cluster.hostSummaries;
 export const networks = config.networks.map((n) => ({ name: n.name, subnet: n.subnet, gateway: n.gateway }));
 export const placements = cluster.plan.placements;
 export const containers = cluster.containerSummaries;
 export const connectivity = cluster.connectivity.apply((result) => result ?? null);
 export const registeredEngines = cluster.record ? cluster.record.registeredEngines : null;
+/** What must be open between the hosts for this stack (mode, KV store, TLS). */
+export const ports = requiredPorts(config);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../lib/config/types";
+import { ClusterConfig, HostConfig } from "../lib/config/types";
 import { ClusterPlan, planCluster } from "../lib/plan/cluster";
 import { ClusterRecord } from "./clusterRecord";
 import { ConnectivityCheck } from "./connectivityCheck";
@@ -8,6 +8,8 @@ import { KvStore } from "./kvStore";
 import { MachineDriver } from "./machines/types";
 import { OverlayNetwork } from "./overlayNetwork";
 import { PlacedContainer } from "./placedContainer";
+import { ClusterPki } from "./pki";
+import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
 
 export interface OverlayClusterArgs {
@@ -30,13 +32,20 @@ export interface ContainerSummary {
 }
 
 /**
- * The whole multi-host overlay as one dependency graph:
- * KV store -> Docker hosts -> overlay networks -> placed containers -> connectivity check.
+ * The whole multi-host overlay as one dependency graph. cluster-store mode:
+ * KV store -> Docker hosts -> overlay networks -> placed containers -> check.
+ * Swarm mode: Docker hosts -> swarm (init, joins, node labels) -> attachable
+ * overlay networks (through the manager) -> placed containers -> check; no KV
+ * store unless configured. With `engine.tls`, a CA and client certificate come
+ * first and every host gets a server certificate.
  */
 export class OverlayCluster extends pulumi.ComponentResource {
     public readonly plan: ClusterPlan;
-    public readonly kv: KvStore;
+    /** The KV store: always in cluster-store mode; in swarm mode only when configured. */
+    public readonly kv: KvStore | undefined;
+    public readonly pki: ClusterPki | undefined;
     public readonly hosts: Record<string, DockerHost>;
+    public readonly swarm: Swarm | undefined;
     public readonly networks: Record<string, OverlayNetwork>;
     public readonly containers: Record<string, PlacedContainer>;
     public readonly check: ConnectivityCheck | undefined;
@@ -45,25 +54,31 @@ export class OverlayCluster extends pulumi.ComponentResource {
     public readonly hostSummaries: pulumi.Output<HostSummary[]>;
     public readonly containerSummaries: pulumi.Output<ContainerSummary[]>;
     public readonly connectivity: pulumi.Output<CheckResult | undefined>;
+    /** `{ backend, url }` of the KV store, or null without one. */
+    public readonly kvSummary: pulumi.Output<{ backend: string; url: string } | null>;
+    /** `{ manager, managerAddress, ingressSubnet, addressPool, nodes }`, or null in cluster-store mode. */
+    public readonly swarmSummary: pulumi.Output<SwarmSummary | null>;
 
     constructor(name: string, args: OverlayClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        // Refuse what this version cannot build before registering anything, the component included.
-        if (args.config.engine.mode !== "cluster-store") {
-            throw new Error(
-                `docker-overlay:engine.mode: "${args.config.engine.mode}" is not available in this version; use "cluster-store" (engines <= 20.10)`,
-            );
-        }
         super("docker-overlay:index:OverlayCluster", name, {}, opts);
         const config = args.config;
+        const swarmMode = config.engine.mode === "swarm";
         // Decide everything pure first: a placement or address problem stops here, before any resource exists.
         this.plan = planCluster(config);
         const addressOf = (machine: string) => this.plan.addresses?.addresses[machine];
 
         const fabric = args.driver.createFabric(`${name}-fabric`, config, this);
 
-        const kvName = config.kvStore.machine ?? "kvstore";
-        this.kv = new KvStore(kvName, { config, driver: args.driver, fabric, address: addressOf(kvName) }, { parent: this });
+        const kvName = config.kvStore?.machine ?? "kvstore";
+        this.kv =
+            config.kvStore !== undefined
+                ? new KvStore(kvName, { config, kvStore: config.kvStore, driver: args.driver, fabric, address: addressOf(kvName) }, { parent: this })
+                : undefined;
 
+        // docker-machine secures its engines with certificates of its own.
+        this.pki = config.engine.tls && config.driver.kind !== "docker-machine" ? new ClusterPki("pki", { stack: config.stack }, { parent: this }) : undefined;
+
+        const encryptedNetworks = config.networks.filter((n) => n.encrypted).map((n) => n.name);
         this.hosts = {};
         for (const host of config.hosts) {
             this.hosts[host.name] = new DockerHost(
@@ -73,22 +88,49 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     host,
                     driver: args.driver,
                     fabric,
-                    clusterStore: this.kv.url,
+                    // In swarm mode the engines have no cluster store, whether or not a KV store exists.
+                    ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
                     address: addressOf(host.name),
-                    dependsOn: this.kv.ready,
+                    dependsOn: swarmMode || this.kv === undefined ? [] : this.kv.ready,
+                    ...(this.pki !== undefined ? { pki: this.pki } : {}),
+                    encryptedNetworks,
                 },
                 { parent: this },
             );
         }
         const allEngines = Object.values(this.hosts).flatMap((h) => h.ready);
-
-        // A KV-backed overlay created through one engine is visible on every engine sharing the store.
         const networkHost = this.hosts[this.plan.networkHost];
+
+        this.swarm =
+            swarmMode && config.engine.swarm !== undefined
+                ? new Swarm(
+                      "swarm",
+                      {
+                          stack: config.stack,
+                          manager: { host: hostConfig(config, this.plan.networkHost), docker: networkHost },
+                          workers: config.hosts.filter((h) => h.name !== this.plan.networkHost).map((h) => ({ host: h, docker: this.hosts[h.name] })),
+                          swarm: config.engine.swarm,
+                          overlays: config.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+
+        // A KV-backed overlay created through one engine is visible on every engine sharing the store;
+        // a swarm overlay created through the manager is visible to every node (attachable for containers).
+        const probes = Object.values(this.hosts).flatMap((h) => (h.espProbe !== undefined ? [h.espProbe] : []));
         this.networks = {};
         for (const network of config.networks) {
             this.networks[network.name] = new OverlayNetwork(
                 network.name,
-                { network, mode: config.engine.mode, provider: networkHost.provider, dependsOn: networkHost.ready },
+                {
+                    network,
+                    mode: config.engine.mode,
+                    provider: networkHost.provider,
+                    ...(args.driver.overlayNetworkOptions !== undefined ? { driverOptions: args.driver.overlayNetworkOptions(config) } : {}),
+                    // An encrypted overlay only after every host proved its kernel can carry it.
+                    dependsOn: [...networkHost.ready, ...(this.swarm?.ready ?? []), ...(network.encrypted ? probes : [])],
+                },
                 { parent: this },
             );
         }
@@ -119,7 +161,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                 : undefined;
 
         this.record =
-            config.kvStore.backend === "consul"
+            config.kvStore?.backend === "consul" && this.kv !== undefined
                 ? new ClusterRecord(
                       `${name}-record`,
                       {
@@ -127,7 +169,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           prefix: config.kvStore.recordPrefix,
                           entries: recordEntries(config, this.plan, this.hosts),
                           kvReady: this.kv.ready,
-                          engines: allEngines,
+                          // Swarm-mode engines do not register in the store: nothing to read back.
+                          engines: swarmMode ? undefined : allEngines,
                       },
                       { parent: this },
                   )
@@ -146,13 +189,49 @@ export class OverlayCluster extends pulumi.ComponentResource {
             ),
         );
         this.connectivity = this.check ? this.check.result : pulumi.output(undefined);
+        this.kvSummary =
+            this.kv !== undefined && config.kvStore !== undefined
+                ? this.kv.url.apply((url) => ({ backend: config.kvStore!.backend, url }))
+                : pulumi.output(null);
+        this.swarmSummary =
+            this.swarm !== undefined && config.engine.swarm !== undefined
+                ? pulumi
+                      .all([this.swarm.managerAddress, this.swarm.ingressSubnet, this.swarm.nodeIds])
+                      .apply(([managerAddress, ingressSubnet, nodes]) => ({
+                          manager: this.plan.networkHost,
+                          managerAddress,
+                          ingressSubnet,
+                          addressPool: config.engine.swarm!.addressPool,
+                          nodes,
+                      }))
+                : pulumi.output(null);
         this.registerOutputs({
             placements: this.plan.placements,
             hosts: this.hostSummaries,
             containers: this.containerSummaries,
             connectivity: this.connectivity,
+            kv: this.kvSummary,
+            swarm: this.swarmSummary,
         });
     }
+}
+
+export interface SwarmSummary {
+    manager: string;
+    /** `<ip>:<port>`; these three are unknown until the swarm exists. */
+    managerAddress: string | undefined;
+    ingressSubnet: string | undefined;
+    addressPool: string;
+    /** Host name -> node id. */
+    nodes: Record<string, string | undefined>;
+}
+
+function hostConfig(config: ClusterConfig, name: string): HostConfig {
+    const host = config.hosts.find((h) => h.name === name);
+    if (host === undefined) {
+        throw new Error(`no host named ${name}`);
+    }
+    return host;
 }
 
 /** What the program records in consul: one JSON document per host, network and container. */

@@ -10,8 +10,8 @@ export interface ClusterRecordArgs {
     entries: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** The KV machine: the provider waits for it. */
     kvReady: pulumi.Resource[];
-    /** The engines whose registration under `docker/nodes` is read back once they exist. */
-    engines: pulumi.Resource[];
+    /** The engines whose registration under `docker/nodes` is read back once they exist; undefined: nothing to read (swarm mode). */
+    engines?: pulumi.Resource[];
 }
 
 /**
@@ -21,8 +21,8 @@ export interface ClusterRecordArgs {
  */
 export class ClusterRecord extends pulumi.ComponentResource {
     public readonly provider: consul.Provider;
-    /** `<ip>:<port>` of every engine registered in the store (libkv's `docker/nodes/<addr>`). */
-    public readonly registeredEngines: pulumi.Output<string[]>;
+    /** `<ip>:<port>` of every engine registered in the store (libkv's `docker/nodes/<addr>`); null when not read. */
+    public readonly registeredEngines: pulumi.Output<string[] | null>;
 
     constructor(name: string, args: ClusterRecordArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:kv:ClusterRecord", name, {}, opts);
@@ -32,11 +32,15 @@ export class ClusterRecord extends pulumi.ComponentResource {
             { pathPrefix: `${args.prefix}/`, subkeys: args.entries },
             { parent: this, provider: this.provider },
         );
-        const nodes = consul.getKeyPrefixOutput(
-            { pathPrefix: "docker/nodes/" },
-            { parent: this, provider: this.provider, dependsOn: [record, ...args.engines] },
-        );
-        this.registeredEngines = nodes.apply((n) => Object.keys(n.subkeys ?? {}).sort());
+        if (args.engines === undefined) {
+            this.registeredEngines = pulumi.output(null);
+        } else {
+            const nodes = consul.getKeyPrefixOutput(
+                { pathPrefix: "docker/nodes/" },
+                { parent: this, provider: this.provider, dependsOn: [record, ...args.engines] },
+            );
+            this.registeredEngines = nodes.apply((n) => Object.keys(n.subkeys ?? {}).sort());
+        }
         this.registerOutputs({ registeredEngines: this.registeredEngines });
     }
 }

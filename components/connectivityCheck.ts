@@ -24,11 +24,15 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         const targets = pulumi
             .all(args.containers.map((c) => c.host.dockerHost.apply((dockerHost) => [c.placed.containerName, { dockerHost }] as const)))
             .apply((entries) => Object.fromEntries(entries));
+        // Every host of a stack is reached the same way (one driver, one client certificate).
+        const first = args.containers[0]?.host;
         const ping = new command.local.Command(
             `${name}-ping`,
             {
-                create: targets.apply((t) => renderCheckScript(this.pairs, t)),
+                create: targets.apply((t) => renderCheckScript(this.pairs, t, { cli: first?.cli ?? "docker" })),
                 interpreter: [...CHECK_SCRIPT_INTERPRETER],
+                // The client's TLS material (tcp:// hosts), never in the script's text.
+                ...(first !== undefined && Object.keys(first.scriptEnv).length > 0 ? { environment: first.scriptEnv } : {}),
                 // Re-run whenever any container is replaced.
                 triggers: args.containers.map((c) => c.placed.container.id),
             },

@@ -2,39 +2,64 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig } from "../lib/config/types";
 import { EngineOptions, engineOptions } from "../lib/render/engine";
-import { Fabric, MachineDriver } from "./machines/types";
+import { serverCertNames } from "../lib/tls/names";
+import { EngineServerTls, Fabric, MachineDriver } from "./machines/types";
+import { ClusterPki, serverCertificate } from "./pki";
 
 export interface DockerHostArgs {
     config: ClusterConfig;
     host: HostConfig;
     driver: MachineDriver;
     fabric: Fabric;
-    /** The KV store's `cluster-store` URL. */
-    clusterStore: pulumi.Output<string>;
+    /** The KV store's `cluster-store` URL (cluster-store mode); undefined in swarm mode. */
+    clusterStore?: pulumi.Output<string>;
     /** Underlay address where the program allocates it (netns, dind). */
     address?: string;
-    /** What the engine must wait for (the KV store). */
+    /** What the engine must wait for (the KV store in cluster-store mode). */
     dependsOn: pulumi.Resource[];
+    /** With `engine.tls`: the cluster's CA and client certificate; the host gets a server certificate from it. */
+    pki?: ClusterPki;
+    /** Encrypted networks of the stack: when any, the host's kernel is probed for IPsec ESP AES-GCM. */
+    encryptedNetworks: string[];
 }
 
 /**
- * One Docker host: a machine made by the driver whose engine runs with
- * `cluster-store` / `cluster-advertise`, and a docker provider named after the
- * host through which everything placed on it is created.
+ * One Docker host: a machine made by the driver whose engine runs with the
+ * mode's options (`cluster-store` / `cluster-advertise`, or none for swarm
+ * mode) and, with `engine.tls`, a server certificate and `--tlsverify`; and a
+ * docker provider named after the host through which everything placed on it
+ * is created, presenting the program's client certificate.
  */
 export class DockerHost extends pulumi.ComponentResource {
     public readonly hostName: string;
     public readonly engine: pulumi.Output<EngineOptions>;
     public readonly dockerHost: pulumi.Output<string>;
     public readonly address: pulumi.Output<string>;
+    /** Swarm's `--advertise-addr` for this host (without port). */
+    public readonly advertise: pulumi.Output<string>;
+    /** The docker CLI the program's scripts reach this engine with. */
+    public readonly cli: string;
+    /** Environment for scripts reaching this engine: the client TLS material (secret key) or a cert directory. */
+    public readonly scriptEnv: Record<string, pulumi.Input<string>>;
     public readonly provider: docker.Provider;
     /** The resources that make the engine: whatever runs on the host depends on them. */
     public readonly ready: pulumi.Resource[];
+    /** Fails unless the host's kernel can carry encrypted overlays; only when the stack has some. */
+    public readonly espProbe: pulumi.Resource | undefined;
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:host:DockerHost", name, {}, opts);
         this.hostName = args.host.name;
-        this.engine = args.clusterStore.apply((url) => engineOptions(args.config, args.host, url));
+        const clusterStore = args.clusterStore ?? pulumi.output<string | undefined>(undefined);
+        this.engine = clusterStore.apply((url) => engineOptions(args.config, args.host, url));
+        // docker-machine makes certificates of its own; every other driver gets the cluster CA's.
+        const tls: EngineServerTls | undefined =
+            args.pki !== undefined && args.config.driver.kind !== "docker-machine"
+                ? {
+                      caCertPem: args.pki.caCertPem,
+                      ...serverCertificate(`${name}-tls`, args.pki, args.host.name, serverCertNames(args.config, args.host, args.address), this),
+                  }
+                : undefined;
         const machine = args.driver.createEngineMachine(
             `${name}-engine`,
             {
@@ -42,6 +67,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 host: args.host,
                 address: args.address,
                 engine: this.engine,
+                ...(tls !== undefined ? { tls } : {}),
                 fabric: args.fabric,
                 dependsOn: args.dependsOn,
             },
@@ -49,12 +75,36 @@ export class DockerHost extends pulumi.ComponentResource {
         );
         this.dockerHost = machine.dockerHost;
         this.address = machine.address;
+        this.advertise = machine.advertise;
+        this.cli = machine.cli;
         this.ready = machine.resources;
+        const client =
+            tls !== undefined && args.pki !== undefined
+                ? { caMaterial: args.pki.caCertPem, certMaterial: args.pki.client.certPem, keyMaterial: args.pki.client.keyPem }
+                : {};
+        this.scriptEnv = { ...(tls !== undefined && args.pki !== undefined ? args.pki.clientEnv : {}), ...machine.scriptEnv };
         this.provider = new docker.Provider(
             name,
-            { host: machine.dockerHost, ...machine.providerArgs },
+            { host: machine.dockerHost, ...machine.providerArgs, ...client },
             { parent: this, dependsOn: machine.resources },
         );
+        this.espProbe =
+            args.encryptedNetworks.length > 0
+                ? createEspProbe(args.driver, `${name}-esp-probe`, { config: args.config, host: args.host, networks: args.encryptedNetworks, dependsOn: machine.resources }, this)
+                : undefined;
         this.registerOutputs({ dockerHost: this.dockerHost, address: this.address, engine: this.engine });
     }
+}
+
+function createEspProbe(
+    driver: MachineDriver,
+    name: string,
+    args: Parameters<NonNullable<MachineDriver["createEspProbe"]>>[1],
+    parent: pulumi.Resource,
+): pulumi.Resource {
+    if (driver.createEspProbe === undefined) {
+        // validateConfig rejects encrypted overlays for such drivers first; reaching here is a bug.
+        throw new Error(`the ${args.config.driver.kind} driver cannot probe host ${args.host.name} for IPsec ESP AES-GCM (encrypted overlays)`);
+    }
+    return driver.createEspProbe(name, args, parent);
 }

@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, KV_SCHEME, KvBackend } from "../lib/config/types";
+import { ClusterConfig, KV_SCHEME, KvBackend, KvStoreConfig } from "../lib/config/types";
 import { Fabric, MachineDriver } from "./machines/types";
 
 export interface KvStoreArgs {
     config: ClusterConfig;
+    /** The store's settings (`config.kvStore`, present whenever there is a store). */
+    kvStore: KvStoreConfig;
     driver: MachineDriver;
     fabric: Fabric;
     /** Underlay address for a managed machine, where the program allocates it (netns, dind). */
@@ -26,7 +28,7 @@ export class KvStore extends pulumi.ComponentResource {
 
     constructor(name: string, args: KvStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:kv:KvStore", name, {}, opts);
-        const kv = args.config.kvStore;
+        const kv = args.kvStore;
         this.backend = kv.backend;
         if (kv.address !== undefined) {
             this.url = pulumi.output(kv.address);

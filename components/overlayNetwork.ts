@@ -8,6 +8,8 @@ export interface OverlayNetworkArgs {
     /** Provider of the host the network is created through; the KV store (or swarm) shares it with all hosts. */
     provider: docker.Provider;
     dependsOn: pulumi.Resource[];
+    /** Driver options from the machine driver (dind: the overlay's MTU), merged under the network's own. */
+    driverOptions?: Record<string, string>;
 }
 
 /** An overlay network with an explicit name and subnet, created through one host and visible on all. */
@@ -31,7 +33,9 @@ export class OverlayNetwork extends pulumi.ComponentResource {
                 // Swarm-scoped overlays take standalone containers only when attachable;
                 // KV-backed (cluster-store) overlays are global scope and need no flag.
                 ...(args.mode === "swarm" ? { attachable: true } : {}),
-                ...(net.encrypted ? { options: { encrypted: "" } } : {}),
+                ...(net.encrypted || args.driverOptions !== undefined
+                    ? { options: { ...(args.driverOptions ?? {}), ...(net.encrypted ? { encrypted: "" } : {}) } }
+                    : {}),
                 labels: [{ label: "docker-overlay.network", value: net.name }],
             },
             { parent: this, provider: args.provider, dependsOn: args.dependsOn },

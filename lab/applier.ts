@@ -69,8 +69,20 @@ import {
     networkState,
     REMOTE_IMAGE_TYPE,
     RemoteImageInputs,
+    waitHealthy,
 } from "./docker";
 import { NotLabLocalError } from "./net";
+import {
+    isMachineGone,
+    REMOTE_COMMAND_TYPE,
+    RemoteCommandInputs,
+    remoteCommandProblems,
+    RemoteResult,
+    RemoteRunner,
+    runRemote as realRunRemote,
+} from "./remote";
+import { revealInputs } from "./secrets";
+import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "./tls";
 import { ResourceRecord, StateRecorder, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
 
@@ -102,6 +114,8 @@ export interface ApplierDeps {
     engine(endpoint: DockerEndpoint): EngineClient;
     kv(provider: ConsulProviderInputs): KvClient;
     runScript: ScriptRunner;
+    /** Runs a `command:remote:Command`'s script over ssh. */
+    runRemote: RemoteRunner;
     now(): Date;
     newId(): string;
 }
@@ -110,6 +124,7 @@ export const realDeps: ApplierDeps = {
     engine: (endpoint) => new DockerodeEngine(endpoint),
     kv: (provider) => new ConsulHttp(provider),
     runScript: realRunScript,
+    runRemote: realRunRemote,
     now: () => new Date(),
     newId: () => randomUUID(),
 };
@@ -206,11 +221,29 @@ export class LabApplier implements pulumi.runtime.Mocks {
     }
 
     newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
-        return this.track(this.register(args));
+        return this.track(this.oneAtATime(() => this.register(args)));
     }
 
     call(args: pulumi.runtime.MockCallArgs): Promise<pulumi.runtime.MockCallResult> {
-        return this.track(this.invoke(args));
+        return this.track(this.oneAtATime(() => this.invoke(args)));
+    }
+
+    /**
+     * DOCKER_OVERLAY_LAB_SERIAL=1 (the benchmark's serial baseline, bench/converge.ts):
+     * perform one resource or invoke at a time, in the order they become ready, i.e.
+     * the order of a hand-written script (KV machine, each host's machine in
+     * order, the network, the containers). Otherwise everything ready runs at once.
+     */
+    private readonly serial = process.env["DOCKER_OVERLAY_LAB_SERIAL"] === "1";
+    private serialTail: Promise<unknown> = Promise.resolve();
+
+    private oneAtATime<T>(op: () => Promise<T>): Promise<T> {
+        if (!this.serial) {
+            return op();
+        }
+        const run = this.serialTail.then(op, op);
+        this.serialTail = run.catch(() => undefined);
+        return run;
     }
 
     private track<T>(p: Promise<T>): Promise<T> {
@@ -252,7 +285,8 @@ export class LabApplier implements pulumi.runtime.Mocks {
 
     private async register(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
         const ctx = this.contextFor(args);
-        const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+        // Secret inputs arrive wrapped; perform with plain values, and let the state file seal them.
+        const { inputs, secretKeys } = revealInputs((args.inputs ?? {}) as Record<string, unknown>);
         if (this.firstFailure !== undefined && this.mode === "up") {
             // Like the engine after a failed step: start nothing new.
             throw new Error(`${args.type} ${ctx.urn}: not created, because an earlier resource failed`);
@@ -270,6 +304,7 @@ export class LabApplier implements pulumi.runtime.Mocks {
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,
             inputs,
+            ...(secretKeys.length > 0 ? { secrets: secretKeys } : {}),
         });
         try {
             const result = this.mode === "collect" ? this.collect(record) : await this.perform(record);
@@ -302,6 +337,8 @@ export class LabApplier implements pulumi.runtime.Mocks {
         switch (r.type) {
             case COMMAND_TYPE:
                 return this.createCommand(r);
+            case REMOTE_COMMAND_TYPE:
+                return this.createRemoteCommand(r);
             case DOCKER_PROVIDER_TYPE: {
                 assertKnownInputs(DOCKER_PROVIDER_TYPE, r.urn, r.inputs);
                 const host = r.inputs["host"];
@@ -324,6 +361,11 @@ export class LabApplier implements pulumi.runtime.Mocks {
                 return this.createContainer(r);
             case KEY_PREFIX_TYPE:
                 return this.createKeyPrefix(r);
+            case PRIVATE_KEY_TYPE:
+            case SELF_SIGNED_CERT_TYPE:
+            case CERT_REQUEST_TYPE:
+            case LOCALLY_SIGNED_CERT_TYPE:
+                return this.createTls(r);
             default:
                 throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier`);
         }
@@ -359,6 +401,39 @@ export class LabApplier implements pulumi.runtime.Mocks {
             state["stderr"] = trimOutput(result.stderr);
         }
         return { id: `${r.name}-${this.deps.newId().slice(0, 8)}`, state };
+    }
+
+    /** Runs a remote Command's `create` over ssh, as the command provider does (lab/remote.ts). */
+    private async createRemoteCommand(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
+        const problems = remoteCommandProblems(r.inputs);
+        if (problems.length > 0) {
+            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
+        }
+        const inputs = r.inputs as RemoteCommandInputs;
+        const state: Record<string, unknown> = { ...r.inputs };
+        if (inputs.create !== undefined && inputs.create !== "") {
+            let result: RemoteResult;
+            try {
+                result = await this.deps.runRemote({ connection: inputs.connection!, command: inputs.create, environment: inputs.environment, stdin: inputs.stdin });
+            } catch (err) {
+                throw new Error(`${r.type} ${r.urn}: create: ${(err as Error).message}`);
+            }
+            if (result.code !== 0) {
+                throw new Error(scriptFailure(`${r.type} ${r.urn}: create on ${inputs.connection!.host}`, result));
+            }
+            state["stdout"] = trimOutput(result.stdout);
+            state["stderr"] = trimOutput(result.stderr);
+        }
+        return { id: `${r.name}-${this.deps.newId().slice(0, 8)}`, state };
+    }
+
+    /** A key, certificate request or certificate, made for real (lab/tls.ts); private keys stay secrets, in the program and the state file. */
+    private async createTls(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
+        const result = await performTls(r.type, r.urn, r.inputs);
+        if (result.secretOutputs.length > 0) {
+            r.secrets = [...new Set([...(r.secrets ?? []), ...result.secretOutputs])].sort();
+        }
+        return { id: this.deps.newId(), state: markSecrets(result.state, result.secretOutputs) };
     }
 
     /** The engine behind a resource's docker provider; fails loudly when there is none. */
@@ -460,6 +535,16 @@ export class LabApplier implements pulumi.runtime.Mocks {
                 throw new Error(`${what}: connecting to network "${c.network}" failed: ${(err as Error).message.trim()}`);
             }
         }
+        if (plan.uploads.length > 0) {
+            if (engine.uploadFiles === undefined) {
+                throw new Error(`${what}: the engine client cannot upload files`);
+            }
+            try {
+                await engine.uploadFiles(id, plan.uploads);
+            } catch (err) {
+                throw new Error(`${what}: uploading ${plan.uploads.map((u) => u.path).join(", ")} failed: ${(err as Error).message.trim()}`);
+            }
+        }
         if (plan.start) {
             try {
                 await engine.startContainer(id);
@@ -483,6 +568,9 @@ export class LabApplier implements pulumi.runtime.Mocks {
                     })${logs.trim() !== "" ? `\n--- logs (end) ---\n${logs.trim()}` : ""}`,
                 );
             }
+        }
+        if (plan.waitHealthy !== undefined) {
+            info = await waitHealthy(engine, id, what, plan.waitHealthy.timeoutSeconds);
         }
         if (info === undefined) {
             throw new Error(`${what}: container ${id} vanished after create`);
@@ -569,9 +657,16 @@ export class LabDeleter {
         switch (r.type) {
             case DOCKER_PROVIDER_TYPE:
             case CONSUL_PROVIDER_TYPE:
+            // Keys and certificates exist only in the state.
+            case PRIVATE_KEY_TYPE:
+            case SELF_SIGNED_CERT_TYPE:
+            case CERT_REQUEST_TYPE:
+            case LOCALLY_SIGNED_CERT_TYPE:
                 return "nothing";
             case COMMAND_TYPE:
                 return this.deleteCommand(r);
+            case REMOTE_COMMAND_TYPE:
+                return this.deleteRemoteCommand(r);
             case CONTAINER_TYPE: {
                 const name = (r.inputs as ContainerInputs).name;
                 const target = r.id !== undefined && !r.id.startsWith("collected:") ? r.id : name;
@@ -641,6 +736,39 @@ export class LabDeleter {
         return "deleted";
     }
 
+    /** Runs a remote Command's `delete` over ssh; a machine that is gone (nothing answers, or off the lab's networks) has nothing to undo. */
+    private async deleteRemoteCommand(r: ResourceRecord): Promise<DeleteOutcome> {
+        const inputs = r.inputs as RemoteCommandInputs;
+        if (inputs.delete === undefined || inputs.delete === "") {
+            return "nothing";
+        }
+        const problems = remoteCommandProblems(r.inputs);
+        if (problems.length > 0) {
+            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
+        }
+        const out = r.outputs ?? {};
+        const environment: Record<string, string> = { ...(inputs.environment ?? {}) };
+        // The provider sends the create step's output along, when there was any.
+        for (const [name, key] of [["PULUMI_COMMAND_STDOUT", "stdout"], ["PULUMI_COMMAND_STDERR", "stderr"]] as const) {
+            if (typeof out[key] === "string" && out[key] !== "") {
+                environment[name] = out[key] as string;
+            }
+        }
+        let result: RemoteResult;
+        try {
+            result = await this.deps.runRemote({ connection: inputs.connection!, command: inputs.delete, environment, stdin: inputs.stdin });
+        } catch (err) {
+            if (err instanceof NotLabLocalError || isMachineGone(err)) {
+                return "absent";
+            }
+            throw new Error(`${r.type} ${r.urn}: delete: ${(err as Error).message}`);
+        }
+        if (result.code !== 0) {
+            throw new Error(scriptFailure(`${r.type} ${r.urn}: delete on ${inputs.connection!.host}`, result));
+        }
+        return "deleted";
+    }
+
     private async onEngine(r: ResourceRecord, op: (e: EngineClient) => Promise<boolean>): Promise<DeleteOutcome> {
         const p = this.providers.get(r.provider);
         if (p === undefined) {
@@ -669,6 +797,8 @@ export interface RunProgramOptions {
     program?: string;
     onEvent?: (e: ApplierEvent) => void;
     deps?: Partial<ApplierDeps>;
+    /** Config values the program reads as secrets (e.g. `sshPrivateKey`), by key without the project prefix. */
+    secrets?: Record<string, string>;
 }
 
 export interface ProgramResult {
@@ -818,7 +948,11 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
     try {
         await pulumi.runtime.setMocks(applier, PROJECT, stack, false);
         hookMonitor(applier);
-        pulumi.runtime.setAllConfig(configMap(raw as Record<string, unknown>));
+        const secrets = opts.secrets ?? {};
+        pulumi.runtime.setAllConfig(
+            { ...configMap(raw as Record<string, unknown>), ...configMap(secrets) },
+            Object.keys(secrets).map((k) => `${PROJECT}:${k}`),
+        );
         forgetProgramModules(program);
         const outputs = pulumi.runtime.runInPulumiStack(async () => require(program) as Record<string, unknown>);
         const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

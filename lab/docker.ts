@@ -10,6 +10,7 @@
 import Docker from "dockerode";
 import { PassThrough } from "stream";
 import { assertLabLocal } from "./net";
+import { parseSshDockerHost, SshDialStdioAgent } from "./sshDial";
 
 export const NETWORK_TYPE = "docker:index/network:Network";
 export const CONTAINER_TYPE = "docker:index/container:Container";
@@ -77,6 +78,37 @@ export interface ContainerInputs {
     removeVolumes?: boolean;
     attach?: boolean;
     logs?: boolean;
+    ports?: ContainerPortInput[];
+    healthcheck?: HealthcheckInput;
+    uploads?: UploadInput[];
+    wait?: boolean;
+    waitTimeout?: number;
+}
+
+/** One of a container's `uploads`: a file put into the container after create, before start. */
+export interface UploadInput {
+    file: string;
+    content?: string;
+    contentBase64?: string;
+    executable?: boolean;
+}
+
+/** One of a container's `ports` (docker provider: internal required; external random when unset; ip 0.0.0.0; protocol tcp). */
+export interface ContainerPortInput {
+    internal: number;
+    external?: number;
+    ip?: string;
+    protocol?: string;
+}
+
+/** A container's `healthcheck`; durations in Go's notation (`2s`, `1m30s`, `500ms`). */
+export interface HealthcheckInput {
+    tests?: string[];
+    interval?: string;
+    timeout?: string;
+    startPeriod?: string;
+    startInterval?: string;
+    retries?: number;
 }
 
 export interface RemoteImageInputs {
@@ -100,7 +132,7 @@ export const KNOWN_INPUTS: Record<string, readonly string[]> = {
     [CONTAINER_TYPE]: [
         "name", "image", "command", "entrypoint", "hostname", "domainname", "envs", "labels", "networksAdvanced", "networkMode",
         "restart", "maxRetryCount", "mustRun", "start", "user", "workingDir", "tty", "stdinOpen", "privileged", "rm", "init",
-        "removeVolumes", "attach", "logs",
+        "removeVolumes", "attach", "logs", "ports", "healthcheck", "wait", "waitTimeout", "uploads",
     ],
     [REMOTE_IMAGE_TYPE]: ["name", "keepLocally", "forceRemove", "pullTriggers", "triggers"],
     [DOCKER_PROVIDER_TYPE]: ["host", "caMaterial", "certMaterial", "keyMaterial", "version"],
@@ -223,6 +255,137 @@ export interface ContainerPlan {
     connect: { network: string; endpoint: Docker.EndpointSettings }[];
     start: boolean;
     mustRun: boolean;
+    /** `wait`: after start, wait until the container's health check reports healthy. */
+    waitHealthy?: { timeoutSeconds: number };
+    /** `uploads`: files put into the container before it starts. */
+    uploads: ContainerFile[];
+}
+
+/** A file to put into a container: absolute path, content, mode. */
+export interface ContainerFile {
+    path: string;
+    content: Buffer;
+    mode: number;
+}
+
+/** `uploads` as files; the provider's rules: an absolute `file`, exactly one of content / contentBase64 (source is not translated). */
+function uploadFiles(urn: string, uploads: readonly UploadInput[]): ContainerFile[] {
+    return uploads.map((u, i) => {
+        const known = ["file", "content", "contentBase64", "executable"];
+        const unknown = Object.keys(u).filter((k) => (u as unknown as Record<string, unknown>)[k] !== undefined && !known.includes(k));
+        if (unknown.length > 0) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: uploads[${i}]: the lab applier does not translate ${unknown.map((k) => `"${k}"`).join(", ")}`);
+        }
+        if (typeof u.file !== "string" || !u.file.startsWith("/")) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: uploads[${i}].file must be an absolute path`);
+        }
+        if ((u.content === undefined) === (u.contentBase64 === undefined)) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: uploads[${i}] needs exactly one of content and contentBase64`);
+        }
+        const content = u.content !== undefined ? Buffer.from(u.content, "utf8") : Buffer.from(u.contentBase64 as string, "base64");
+        return { path: u.file, content, mode: u.executable === true ? 0o755 : 0o644 };
+    });
+}
+
+/**
+ * A tar archive (ustar) of `files`, their paths relative to `/`, as the
+ * provider uploads them (extracted at `/`, so missing directories are made).
+ */
+export function tarOf(files: readonly ContainerFile[]): Buffer {
+    const blocks: Buffer[] = [];
+    const field = (h: Buffer, offset: number, length: number, text: string) => h.write(text, offset, length, "utf8");
+    const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, "0");
+    for (const f of files) {
+        const name = f.path.replace(/^\/+/, "");
+        if (Buffer.byteLength(name) > 100) {
+            throw new Error(`upload path ${f.path} is longer than 100 bytes`);
+        }
+        const h = Buffer.alloc(512);
+        field(h, 0, 100, name);
+        field(h, 100, 8, octal(f.mode, 8));
+        field(h, 108, 8, octal(0, 8));
+        field(h, 116, 8, octal(0, 8));
+        field(h, 124, 12, octal(f.content.length, 12));
+        field(h, 136, 12, octal(Math.floor(Date.now() / 1000), 12));
+        field(h, 148, 8, "        ");
+        field(h, 156, 1, "0");
+        field(h, 257, 6, "ustar\0");
+        field(h, 263, 2, "00");
+        let sum = 0;
+        for (const b of h) {
+            sum += b;
+        }
+        field(h, 148, 8, `${octal(sum, 7)}\0`);
+        blocks.push(h, f.content, Buffer.alloc((512 - (f.content.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    return Buffer.concat(blocks);
+}
+
+/** The provider's default `waitTimeout`, in seconds. */
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 60;
+
+const DURATION_UNITS_NS: Record<string, number> = { ns: 1, us: 1e3, "\u00b5s": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** A Go duration (`2s`, `1m30s`, `500ms`, `0`) in nanoseconds, as the provider parses `healthcheck` durations; undefined if malformed. */
+export function parseGoDuration(text: string): number | undefined {
+    if (text === "0") {
+        return 0;
+    }
+    const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/gy;
+    let total = 0;
+    let end = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        total += Number(m[1]) * DURATION_UNITS_NS[m[2]];
+        end = re.lastIndex;
+    }
+    return text !== "" && end === text.length ? Math.round(total) : undefined;
+}
+
+/** `ports` as the Docker API's ExposedPorts and PortBindings. */
+function portBindings(urn: string, ports: readonly ContainerPortInput[]): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const [i, p] of ports.entries()) {
+        const protocol = p.protocol ?? "tcp";
+        if (!Number.isInteger(p.internal) || p.internal < 1 || p.internal > 65535) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: ports[${i}].internal ${JSON.stringify(p.internal)} is not a port`);
+        }
+        if (p.external !== undefined && (!Number.isInteger(p.external) || p.external < 0 || p.external > 65535)) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: ports[${i}].external ${JSON.stringify(p.external)} is not a port`);
+        }
+        if (!["tcp", "udp", "sctp"].includes(protocol)) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: ports[${i}].protocol ${JSON.stringify(protocol)} is not tcp, udp or sctp`);
+        }
+        const key = `${p.internal}/${protocol}`;
+        exposed[key] = {};
+        // HostPort "" lets the engine choose, as the provider does for an unset external port.
+        (bindings[key] ??= []).push({ HostIp: p.ip ?? "0.0.0.0", HostPort: p.external === undefined || p.external === 0 ? "" : String(p.external) });
+    }
+    return { exposed, bindings };
+}
+
+/** `healthcheck` as the Docker API's HealthConfig (durations in nanoseconds). */
+function healthConfig(urn: string, h: HealthcheckInput): Docker.HealthConfig {
+    const duration = (key: "interval" | "timeout" | "startPeriod"): number => {
+        const text = h[key];
+        if (text === undefined) {
+            return 0;
+        }
+        const ns = parseGoDuration(text);
+        if (ns === undefined) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: healthcheck.${key} ${JSON.stringify(text)} is not a duration (e.g. 2s, 1m30s, 500ms)`);
+        }
+        return ns;
+    };
+    if (h.startInterval !== undefined && parseGoDuration(h.startInterval) !== 0) {
+        // Docker API 1.44+; the lab's 20.10 engines have no such setting, and dropping it would change the check.
+        throw new Error(`${CONTAINER_TYPE} ${urn}: healthcheck.startInterval is not supported by the lab applier (Docker 20.10 engines have none)`);
+    }
+    if (h.tests === undefined || h.tests.length === 0) {
+        throw new Error(`${CONTAINER_TYPE} ${urn}: healthcheck.tests is empty`);
+    }
+    return { Test: [...h.tests], Interval: duration("interval"), Timeout: duration("timeout"), StartPeriod: duration("startPeriod"), Retries: h.retries ?? 0 };
 }
 
 function endpointSettings(a: NetworkAttachmentInput): Docker.EndpointSettings {
@@ -303,12 +466,72 @@ export function containerPlan(urn: string, inputs: ContainerInputs): ContainerPl
     if (first !== undefined) {
         create.NetworkingConfig = { EndpointsConfig: { [first.name]: endpointSettings(first) } };
     }
+    if (inputs.ports !== undefined && inputs.ports.length > 0) {
+        const { exposed, bindings } = portBindings(urn, inputs.ports);
+        create.ExposedPorts = exposed;
+        create.HostConfig!.PortBindings = bindings;
+    }
+    if (inputs.healthcheck !== undefined) {
+        create.Healthcheck = healthConfig(urn, inputs.healthcheck);
+    }
+    const start = inputs.start ?? true;
+    let waitHealthy: ContainerPlan["waitHealthy"];
+    if (inputs.wait === true) {
+        if (!start) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: wait is set, but start is false: a container that is not started never becomes healthy`);
+        }
+        const timeoutSeconds = inputs.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
+        if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+            throw new Error(`${CONTAINER_TYPE} ${urn}: waitTimeout ${JSON.stringify(inputs.waitTimeout)} is not a positive number of seconds`);
+        }
+        waitHealthy = { timeoutSeconds };
+    }
     return {
         create,
         connect: attachments.filter((a) => a !== first).map((a) => ({ network: a.name, endpoint: endpointSettings(a) })),
-        start: inputs.start ?? true,
+        uploads: uploadFiles(urn, inputs.uploads ?? []),
+        start,
         mustRun: inputs.mustRun ?? true,
+        ...(waitHealthy !== undefined ? { waitHealthy } : {}),
     };
+}
+
+/**
+ * `wait`: polls the container until its health check reports `healthy`, as the
+ * provider does after create. Fails at once when the container has no health
+ * check (the provider errors too) or stops running, and after `timeoutSeconds`
+ * with the health check's last output. Returns the last inspect.
+ */
+export async function waitHealthy(
+    engine: Pick<EngineClient, "inspectContainer" | "host">,
+    id: string,
+    what: string,
+    timeoutSeconds: number,
+    clock: { now(): Date; sleep(ms: number): Promise<void> } = { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+): Promise<ContainerInspect> {
+    const deadline = clock.now().getTime() + timeoutSeconds * 1000;
+    for (;;) {
+        const info = await engine.inspectContainer(id);
+        if (info === undefined) {
+            throw new Error(`${what}: container ${id} vanished while waiting for it to become healthy`);
+        }
+        const health = info.State?.Health;
+        if (health === undefined || health === null) {
+            throw new Error(`${what}: wait is set, but the container has no health check (neither its healthcheck input nor its image defines one)`);
+        }
+        if (health.Status === "healthy") {
+            return info;
+        }
+        const last = (health.Log ?? []).slice(-1)[0];
+        const detail = last !== undefined ? ` (last check exit ${last.ExitCode}: ${(last.Output ?? "").trim().slice(0, 400)})` : "";
+        if (info.State?.Running !== true) {
+            throw new Error(`${what}: container stopped (status ${info.State?.Status ?? "unknown"}, exit ${String(info.State?.ExitCode)}) before becoming healthy${detail}`);
+        }
+        if (clock.now().getTime() >= deadline) {
+            throw new Error(`${what}: not healthy after waitTimeout ${timeoutSeconds}s (health ${health.Status})${detail}`);
+        }
+        await clock.sleep(500);
+    }
 }
 
 /** The parts of `GET /containers/{id}/json` the lab reads. */
@@ -317,7 +540,13 @@ export interface ContainerInspect {
     Name: string;
     Config?: { Hostname?: string; Image?: string };
     Image?: string;
-    State?: { Running?: boolean; Status?: string; ExitCode?: number; Error?: string };
+    State?: {
+        Running?: boolean;
+        Status?: string;
+        ExitCode?: number;
+        Error?: string;
+        Health?: { Status: string; FailingStreak?: number; Log?: { ExitCode: number; Output?: string }[] | null } | null;
+    };
     NetworkSettings?: {
         Networks?: Record<string, { IPAddress?: string; IPPrefixLen?: number; Gateway?: string; MacAddress?: string; GlobalIPv6Address?: string; IPv6Gateway?: string }> | null;
     };
@@ -377,7 +606,7 @@ export interface DockerEndpoint {
     keyMaterial?: string;
 }
 
-/** dockerode options for a docker provider's `host` (`unix://` or `tcp://`); anything else is refused. */
+/** dockerode options for a docker provider's `host` (`unix://`, `tcp://` or `ssh://`); anything else is refused. */
 export function dockerodeOptions(endpoint: DockerEndpoint): Docker.DockerOptions {
     const host = endpoint.host;
     if (host.startsWith("unix://")) {
@@ -399,7 +628,13 @@ export function dockerodeOptions(endpoint: DockerEndpoint): Docker.DockerOptions
             ...(endpoint.keyMaterial !== undefined ? { key: endpoint.keyMaterial } : {}),
         };
     }
-    throw new Error(`docker host "${host}": the lab applier speaks unix:// and tcp:// only`);
+    if (host.startsWith("ssh://")) {
+        // As the docker provider does: the system ssh client runs `docker system dial-stdio` there.
+        const target = parseSshDockerHost(host);
+        // docker-modem takes an http.Agent (`agent`), which its typings leave out.
+        return { protocol: "http", host: target.host, port: target.port, agent: new SshDialStdioAgent(target) } as Docker.DockerOptions;
+    }
+    throw new Error(`docker host "${host}": the lab applier speaks unix://, tcp:// and ssh:// only`);
 }
 
 export interface ImageInfo {
@@ -425,6 +660,8 @@ export interface EngineClient {
     createContainer(req: Docker.ContainerCreateOptions): Promise<string>;
     connectNetwork(network: string, container: string, endpoint: Docker.EndpointSettings): Promise<void>;
     startContainer(id: string): Promise<void>;
+    /** Puts files into a (created, not yet started) container. Optional: fakes without it cannot take `uploads`. */
+    uploadFiles?(id: string, files: readonly ContainerFile[]): Promise<void>;
     inspectContainer(idOrName: string): Promise<ContainerInspect | undefined>;
     containerLogs(id: string, tail: number): Promise<string>;
     removeContainer(idOrName: string, removeVolumes: boolean): Promise<boolean>;
@@ -501,6 +738,10 @@ export class DockerodeEngine implements EngineClient {
 
     async startContainer(id: string): Promise<void> {
         await this.docker.getContainer(id).start();
+    }
+
+    async uploadFiles(id: string, files: readonly ContainerFile[]): Promise<void> {
+        await this.docker.getContainer(id).putArchive(tarOf(files), { path: "/" });
     }
 
     async inspectContainer(idOrName: string): Promise<ContainerInspect | undefined> {

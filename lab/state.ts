@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { isSealed, loadSecretsKey, openKeys, sealKeys, secretBox } from "./secrets";
 
 /** Where state files live; `DOCKER_OVERLAY_LAB_STATE_DIR` overrides it (tests). */
 export function stateDir(): string {
@@ -31,6 +32,8 @@ export interface ResourceRecord {
     dependsOn: string[];
     /** Inputs exactly as the program declared them (resolved). */
     inputs: Record<string, unknown>;
+    /** Top-level inputs (and outputs of the same name) that are secrets: sealed in the file (lab/secrets.ts). */
+    secrets?: string[];
     status: RecordStatus;
     id?: string;
     outputs?: Record<string, unknown>;
@@ -73,14 +76,46 @@ export function readState(file: string): LabState | undefined {
     if (state.version !== 1 || !Array.isArray(state.resources)) {
         throw new Error(`${file}: not a docker-overlay lab state file (version ${String(state.version)})`);
     }
-    return state;
+    return openSecrets(state, path.dirname(file));
+}
+
+/** Secret inputs and outputs sealed under the key beside the state files; the state is returned as is when it has none. */
+function sealSecrets(state: LabState, dir: string): LabState {
+    if (!state.resources.some((r) => (r.secrets ?? []).length > 0)) {
+        return state;
+    }
+    const box = secretBox(loadSecretsKey(dir, true) as Buffer);
+    return {
+        ...state,
+        resources: state.resources.map((r) =>
+            (r.secrets ?? []).length === 0
+                ? r
+                : { ...r, inputs: sealKeys(r.inputs, r.secrets!, box), ...(r.outputs !== undefined ? { outputs: sealKeys(r.outputs, r.secrets!, box) } : {}) },
+        ),
+    };
+}
+
+function openSecrets(state: LabState, dir: string): LabState {
+    const sealed = (v: Record<string, unknown> | undefined) => v !== undefined && Object.values(v).some(isSealed);
+    if (!state.resources.some((r) => sealed(r.inputs) || sealed(r.outputs))) {
+        return state;
+    }
+    const key = loadSecretsKey(dir, false);
+    if (key === undefined) {
+        throw new Error(`the lab state in ${dir} holds secrets, but their key ${path.join(dir, ".secrets.key")} is gone`);
+    }
+    const box = secretBox(key);
+    return {
+        ...state,
+        resources: state.resources.map((r) => ({ ...r, inputs: openKeys(r.inputs, box), ...(r.outputs !== undefined ? { outputs: openKeys(r.outputs, box) } : {}) })),
+    };
 }
 
 /** Writes the whole document atomically (temp file + rename), so a crash never leaves half a file. */
 export function writeState(file: string, state: LabState): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n");
+    fs.writeFileSync(tmp, JSON.stringify(sealSecrets(state, path.dirname(file)), null, 2) + "\n");
     fs.renameSync(tmp, file);
 }
 

@@ -21,7 +21,8 @@ export interface StatusContainer {
 /** DESIGN.md's `status --json` document. */
 export interface LabStatus {
     hosts: StatusHost[];
-    kv: { backend: string; url: string };
+    /** null in swarm mode without a configured store. */
+    kv: { backend: string; url: string } | null;
     containers: StatusContainer[];
 }
 
@@ -44,7 +45,7 @@ export function statusFromExports(exports: Record<string, unknown> | undefined):
     const kv = exports["kv"];
     const hosts = exports["hosts"];
     const containers = exports["containers"];
-    if (!isRecord(kv) || !Array.isArray(hosts) || !Array.isArray(containers)) {
+    if ((kv !== null && !isRecord(kv)) || !Array.isArray(hosts) || !Array.isArray(containers)) {
         throw new Error("saved outputs lack kv, hosts or containers: is the program exporting them?");
     }
     return {
@@ -54,7 +55,7 @@ export function statusFromExports(exports: Record<string, unknown> | undefined):
             }
             return { name: str(h["name"], `hosts[${i}].name`), dockerHost: str(h["dockerHost"], `hosts[${i}].dockerHost`), address: str(h["address"], `hosts[${i}].address`) };
         }),
-        kv: { backend: str(kv["backend"], "kv.backend"), url: str(kv["url"], "kv.url") },
+        kv: kv === null ? null : { backend: str(kv["backend"], "kv.backend"), url: str(kv["url"], "kv.url") },
         containers: containers.map((c: unknown, i) => {
             if (!isRecord(c) || !isRecord(c["networks"])) {
                 throw new Error(`saved outputs: containers[${i}] is not { name, host, networks }`);
@@ -120,7 +121,7 @@ export async function refreshStatus(saved: LabStatus, engineFor: (dockerHost: st
 }
 
 export function renderStatusText(s: LabStatus, notes: readonly string[]): string {
-    const lines = [`kv: ${s.kv.backend} ${s.kv.url}`, "hosts:"];
+    const lines = [s.kv === null ? "kv: none (swarm mode)" : `kv: ${s.kv.backend} ${s.kv.url}`, "hosts:"];
     for (const h of s.hosts) {
         lines.push(`  ${h.name.padEnd(16)} ${h.address.padEnd(15)} ${h.dockerHost}`);
     }

@@ -8,6 +8,8 @@
 # What it puts where:
 #   bookworm packages (apt-get)  containerd, runc, iptables, iproute2, etcd-server,
 #                                zookeeper, busybox-static, tini, curl, ...
+#                                openssh-server (sshd for the ssh driver's lab
+#                                machines; its own service is never started)
 #   /opt/docker-overlay/engine/bin  dockerd, docker-proxy, docker, docker-init
 #                                   from bullseye's docker.io 20.10.5
 #   /opt/docker-overlay/kv/bin      consul (bullseye's 1.8.7), etcd (-> bookworm),
@@ -147,6 +149,45 @@ stop_packaged_service zookeeper
 listeners=$(ss -Hltnp 2>/dev/null | grep -E '"(etcd|java)"' | grep -E ':(2379|2380|2181|2888|3888)\b' || true)
 [ -z "$listeners" ] || die "a packaged etcd/zookeeper still listens in the root namespace; stop it first:
 $listeners"
+
+# ------------------------------------------------------------ openssh-server
+# The ssh driver's lab fixture (tests/lab/fixtures/sshMachines.ts) runs
+# Debian's own sshd inside each namespace machine, with a config, host key and
+# authorized key of its own. The packaged service must never run in the root
+# namespace (it would listen on this machine's port 22): the package is
+# installed with service starts refused (a policy-rc.d answering 101, put in
+# place only for the install when the machine has none), and if its service
+# runs anyway after we installed it, it is stopped and disabled. An sshd that
+# was installed before this script ran is left alone.
+if ! pkg_installed openssh-server; then
+    has_candidate openssh-server || apt-get "${APT_LOCK_OPTS[@]}" -q update >/dev/null
+    policy=/usr/sbin/policy-rc.d
+    own_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# Temporary, from docker-overlay scripts/lab-deps.sh: no service starts during its install.\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        own_policy=1
+        # Removed again however the script ends; on_exit still sees the exit status
+        # (`||`: under `set -e` a failing first command would end the trap early).
+        drop_policy() { local rc=$?; rm -f /usr/sbin/policy-rc.d; return "$rc"; }
+        trap 'drop_policy || on_exit' EXIT
+    fi
+    apt_log=$(mktemp /tmp/lab-deps-apt.XXXXXX.log)
+    if ! apt-get "${APT_LOCK_OPTS[@]}" -q -y --no-install-recommends install openssh-server >"$apt_log" 2>&1; then
+        tail -n 30 "$apt_log" >&2
+        die "apt-get install openssh-server failed (log: $apt_log)"
+    fi
+    rm -f "$apt_log"
+    if [ "$own_policy" -eq 1 ]; then
+        rm -f "$policy"
+        trap on_exit EXIT
+    fi
+    did "installed from bookworm: openssh-server (service not started)"
+    stop_packaged_service ssh
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+        systemctl disable --now ssh.socket >/dev/null 2>&1 || true
+    fi
+fi
 
 # ---------------------------------------------------------------- bullseye
 # Private apt configuration: nothing under /etc/apt or /var/lib/apt is read
@@ -306,7 +347,8 @@ rm -rf "$tmpd"
 for b in "$ENGINE_BIN/dockerd" "$ENGINE_BIN/docker-proxy" "$ENGINE_BIN/docker" "$ENGINE_BIN/docker-init" \
          "$KV_BIN/consul" "$KV_BIN/etcd" "$KV_BIN/zookeeper-server" \
          /usr/bin/containerd /usr/bin/containerd-shim-runc-v2 /usr/sbin/runc \
-         /usr/sbin/iptables /usr/bin/nsenter /usr/bin/unshare /usr/bin/java; do
+         /usr/sbin/iptables /usr/bin/nsenter /usr/bin/unshare /usr/bin/java \
+         /usr/sbin/sshd /usr/bin/ssh-keygen /usr/sbin/service /sbin/start-stop-daemon; do
     [ -x "$b" ] || die "$b is missing after install"
 done
 

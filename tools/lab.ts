@@ -11,6 +11,11 @@
  *   down    deletes everything in reverse; without a complete state it asks the
  *           program what it would have created (collect mode) and deletes that.
  *
+ * Secret config (the ssh driver's `sshPrivateKey`) comes from files named by
+ * environment variables (SECRET_FILE_VARIABLES below); secret inputs are
+ * sealed in the state file (lab/secrets.ts). ssh:// engines are reached with
+ * the system ssh client, as the docker provider does (lab/sshDial.ts).
+ *
  * The functions below (labUp, labDown, labStatus, labCheck) are also what tests
  * call. Running the program several times in one process works: each run
  * calls setMocks afresh (new mock monitor, options reset), overwrites the
@@ -23,6 +28,7 @@
  * rejection echoes, and the Pulumi runtime's state is global, so a mocha
  * process that also runs mocked unit tests stays cleaner without them.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "../lab/applier";
@@ -39,6 +45,36 @@ export interface LabOptions {
     onEvent?: (e: ApplierEvent) => void;
     /** Progress of `down`. */
     onDelete?: (e: DeleteEvent) => void;
+    /** Secret config for the program; default: read from the files `SECRET_FILE_VARIABLES` name. */
+    secrets?: Record<string, string>;
+}
+
+/**
+ * The lab has no `pulumi config set --secret`: a secret config value comes from
+ * a file named by an environment variable, and reaches the program as a secret
+ * (`cfg.getSecret`). E.g. the ssh driver's private key:
+ *   DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE=~/.ssh/id_ed25519 npm run lab -- up stack.yaml
+ * `down` needs the same variables as `up` when it has to ask the program what
+ * it created (a failed or missing state).
+ */
+export const SECRET_FILE_VARIABLES: Record<string, string> = {
+    sshPrivateKey: "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE",
+};
+
+export function secretsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    for (const [key, variable] of Object.entries(SECRET_FILE_VARIABLES)) {
+        const file = env[variable];
+        if (file === undefined || file === "") {
+            continue;
+        }
+        try {
+            secrets[key] = fs.readFileSync(file, "utf8");
+        } catch (err) {
+            throw new Error(`${variable}=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds docker-overlay:${key}`);
+        }
+    }
+    return secrets;
 }
 
 // --------------------------------------------------------------------- up
@@ -79,16 +115,23 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     const { stack } = loadStackFile(stackFile);
     const file = statePath(stack);
     const existing = readState(file);
-    if (existing !== undefined && existing.resources.length > 0) {
+    // A state with nothing but components (an `up` the program itself refused, e.g. a config
+    // error) holds nothing to take down: it must not block the corrected `up`.
+    if (existing !== undefined && existing.resources.some((r) => r.custom)) {
         throw new Error(
             `${file} exists (${existing.status}, ${existing.resources.filter((r) => r.custom).length} resources): ` +
                 `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
         );
     }
     try {
-        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent }), true);
+        const secrets = opts.secrets ?? secretsFromEnvironment();
+        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets }), true);
     } catch (err) {
         if (err instanceof LabRunError) {
+            if (!err.result.records.some((r) => r.custom)) {
+                // Nothing was begun (the program failed before registering a resource): no state to keep.
+                removeState(file);
+            }
             return summarize(err.result, false);
         }
         throw err;
@@ -121,7 +164,8 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
     if (state === undefined || state.status !== "succeeded") {
         notes.push(state === undefined ? `no state file ${file}: deleting what the program would create` : `state is ${state.status}: adding what the program would create`);
         try {
-            collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program })).records;
+            const secrets = opts.secrets ?? secretsFromEnvironment();
+            collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program, secrets })).records;
         } catch (err) {
             const partial = err instanceof LabRunError ? err.result.records : [];
             collected = partial;
@@ -135,8 +179,18 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
     const deleter = new LabDeleter([...collected, ...recorded]);
     const result: DownResult = { ok: true, stack, source, deleted: [], absent: [], failed: [], notes, seconds: 0 };
     const left: ResourceRecord[] = [];
+    const recordedUrns = new Set(recorded.map((x) => x.urn));
     for (const r of order) {
         const t0 = Date.now();
+        // Only the program knows this resource, and the state never saw its provider: it was never
+        // created (a resource is performed only once its provider was, and the state records each
+        // resource as it begins). Asking the engine anyway would go through a collected provider,
+        // whose TLS material is not the real one (dind: "unable to verify the first certificate").
+        if (r.custom && r.provider !== "" && recorded.length > 0 && !recordedUrns.has(r.urn) && !recordedUrns.has(r.provider)) {
+            result.absent.push(r.urn);
+            opts.onDelete?.({ record: r, outcome: "absent", seconds: 0 });
+            continue;
+        }
         try {
             const outcome = await deleter.delete(r);
             if (outcome === "deleted") {
@@ -251,7 +305,11 @@ async function main(): Promise<number> {
                 process.stdout.write(`up: ${r.resources.length} resources in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else {
                 process.stderr.write(`\nup FAILED after ${r.seconds.toFixed(1)}s:\n${r.error ?? "unknown error"}\n`);
-                process.stderr.write(`state kept in ${r.stateFile}; remove what was created with: npm run lab -- down ${file ?? ""}\n`);
+                if (fs.existsSync(r.stateFile)) {
+                    process.stderr.write(`state kept in ${r.stateFile}; remove what was created with: npm run lab -- down ${file ?? ""}\n`);
+                } else {
+                    process.stderr.write("nothing was created\n");
+                }
             }
             return r.ok ? 0 : 1;
         }

@@ -25,8 +25,12 @@ function main(argv: string[]): number {
         return 1;
     }
     const c = normalizeConfig(loaded.raw, loaded.stack);
+    const mode =
+        c.engine.mode === "swarm"
+            ? `swarm mode (address pool ${c.engine.swarm?.addressPool})${c.kvStore !== undefined ? `, ${c.kvStore.backend} store` : ""}`
+            : `${c.kvStore?.backend} store`;
     process.stdout.write(
-        `${argv[0]}: valid: stack ${c.stack}, driver ${c.driver.kind}, ${c.kvStore.backend} store, ` +
+        `${argv[0]}: valid: stack ${c.stack}, driver ${c.driver.kind}, ${mode}, TLS ${c.engine.tls ? "on" : "off"}, ` +
             `${c.hosts.length} hosts, ${c.networks.length} networks, ${c.containers.length} containers\n`,
     );
     return 0;

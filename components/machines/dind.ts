@@ -15,9 +15,11 @@ import {
     dindEngineContainer,
     dindFabricNetwork,
     dindKvContainer,
+    dindOverlayNetworkOptions,
     dindTls,
     kvServerSpec,
 } from "../../lib/drivers/dind";
+import { kvMachineName } from "../../lib/plan/cluster";
 import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
 /** What createFabric hands back to the machine creators, beyond the shared resource list. */
@@ -55,6 +57,8 @@ function healthcheck(h: DindHealthcheck) {
 }
 
 export const dindDriver: MachineDriver = {
+    overlayNetworkOptions: dindOverlayNetworkOptions,
+
     createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric {
         const d = dindConfigOf(config);
         const provider = new docker.Provider(`${name}-local-docker`, { host: d.localDockerHost }, { parent });
@@ -71,7 +75,7 @@ export const dindDriver: MachineDriver = {
         );
         const engineImage = new docker.RemoteImage(`${name}-engine-image`, { name: d.image, keepLocally: true }, { parent, provider });
         const kvImage =
-            config.kvStore.address === undefined && config.kvStore.machine !== undefined
+            config.kvStore !== undefined && kvMachineName(config) !== undefined
                 ? new docker.RemoteImage(
                       `${name}-kv-image`,
                       { name: kvServerSpec(config.kvStore.backend, config.kvStore.port, d.kvImage).image, keepLocally: true },
@@ -89,6 +93,19 @@ export const dindDriver: MachineDriver = {
         const parts = partsOf(args.fabric);
         const address = addressOf(args.config, args.host.name, args.address);
         const spec = dindEngineContainer(args.config, args.host, address);
+        const tls = dindTls(args.config);
+        if (tls.files !== undefined && args.tls === undefined) {
+            throw new Error(`dind driver: engine.tls is on but host ${args.host.name} got no TLS material`);
+        }
+        // The engine's TLS files, put into the container before it starts (the key is a secret).
+        const uploads =
+            tls.files !== undefined && args.tls !== undefined
+                ? [
+                      { file: tls.files.ca, content: args.tls.caCertPem },
+                      { file: tls.files.cert, content: args.tls.certPem },
+                      { file: tls.files.key, content: args.tls.keyPem },
+                  ]
+                : undefined;
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -105,13 +122,17 @@ export const dindDriver: MachineDriver = {
                 wait: spec.wait,
                 waitTimeout: spec.waitTimeout,
                 removeVolumes: true,
+                ...(uploads !== undefined ? { uploads } : {}),
             },
             { parent, provider: parts.provider, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...fixedName },
         );
         return {
             dockerHost: pulumi.output(dindDockerHost(args.config, args.host)),
             address: pulumi.output(address),
-            providerArgs: dindTls().providerArgs,
+            advertise: pulumi.output(address),
+            cli: "docker",
+            providerArgs: {},
+            scriptEnv: {},
             resources: [container],
         };
     },

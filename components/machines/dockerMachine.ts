@@ -15,7 +15,11 @@ import {
     renderDockerMachineDeleteScript,
     renderDockerMachineKvCreateScript,
 } from "../../lib/drivers/dockerMachine";
-import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+import { requireKvStore } from "../../lib/plan/cluster";
+import { CLIENT_TLS_ENV } from "../../lib/render/dockerCli";
+import { shQuote } from "../../lib/render/shell";
+import { renderEspProbeScript } from "../../lib/swarm/esp";
+import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
 /** Machines have fixed names: the old one must be removed before its replacement is created. */
 const replaceWhole: pulumi.CustomResourceOptions = { replaceOnChanges: ["*"], deleteBeforeReplace: true };
@@ -45,9 +49,11 @@ export const dockerMachineDriver: MachineDriver = {
                         machineDriver: d.machineDriver,
                         createFlags: d.createFlags,
                         engine,
-                        swarm: d.swarm
-                            ? { master: host.role === "manager", discovery: engine.clusterStore, image: d.swarmImage }
-                            : undefined,
+                        // Classic swarm discovers through the cluster store (cluster-store mode only).
+                        swarm:
+                            d.swarm && engine.clusterStore !== undefined
+                                ? { master: host.role === "manager", discovery: engine.clusterStore, image: d.swarmImage }
+                                : undefined,
                     }),
                 ),
                 delete: renderDockerMachineDeleteScript(host.name),
@@ -64,16 +70,22 @@ export const dockerMachineDriver: MachineDriver = {
             { parent, dependsOn: [machine] },
         );
         const conn = connection.stdout.apply((out) => parseDockerMachineConnection(host.name, out));
+        const address = machine.stdout.apply((out) => parseDockerMachineIp(host.name, out));
         return {
             dockerHost: conn.host,
-            address: machine.stdout.apply((out) => parseDockerMachineIp(host.name, out)),
+            address,
+            advertise: address,
+            cli: "docker",
+            // docker-machine's own TLS: its cert directory, for the provider and the scripts.
             providerArgs: { certPath: conn.certPath },
+            scriptEnv: { [CLIENT_TLS_ENV.dir]: conn.certPath },
             resources: [machine, connection],
         };
     },
 
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine {
         const d = dockerMachineOf(args.config);
+        const kv = requireKvStore(args.config, "docker-machine driver");
         const machine = new command.local.Command(
             `${name}-machine`,
             {
@@ -81,8 +93,8 @@ export const dockerMachineDriver: MachineDriver = {
                     name: args.name,
                     machineDriver: d.machineDriver,
                     createFlags: d.createFlags,
-                    backend: args.config.kvStore.backend,
-                    port: args.config.kvStore.port,
+                    backend: kv.backend,
+                    port: kv.port,
                 }),
                 delete: renderDockerMachineDeleteScript(args.name),
             },
@@ -92,5 +104,23 @@ export const dockerMachineDriver: MachineDriver = {
             address: machine.stdout.apply((out) => parseDockerMachineIp(args.name, out)),
             resources: [machine],
         };
+    },
+
+    createEspProbe(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource {
+        dockerMachineOf(args.config);
+        // On the VM's kernel, in a throwaway network namespace; each ip call is one `docker-machine ssh`.
+        return new command.local.Command(
+            name,
+            {
+                create: renderEspProbeScript({
+                    host: args.host.name,
+                    networks: args.networks,
+                    // The remote shell re-parses the command line: each argument quoted with bash's printf %q.
+                    runIp: `docker-machine ssh ${shQuote(args.host.name)} "sudo unshare --net ip $(printf '%q ' "$@")"`,
+                }),
+                interpreter: ["/bin/bash", "-c"],
+            },
+            { parent, dependsOn: args.dependsOn },
+        );
     },
 };

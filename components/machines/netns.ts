@@ -10,12 +10,18 @@ import { ClusterConfig, NetnsDriverConfig } from "../../lib/config/types";
 import {
     NETNS_SCRIPT_INTERPRETER,
     netnsDockerHost,
+    netnsName,
+    netnsTcpDockerHost,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
     renderNetnsKvScripts,
 } from "../../lib/drivers/netns";
+import { requireKvStore } from "../../lib/plan/cluster";
 import { renderDaemonFlags } from "../../lib/render/engine";
-import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+import { renderEspProbeScript } from "../../lib/swarm/esp";
+import { shQuote } from "../../lib/render/shell";
+import { SERVER_TLS_ENV } from "../../lib/tls/engine";
+import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
 /** Machines are replaced, never updated in place: a namespace host cannot change its dockerd flags live. */
 const replaceWhole: pulumi.CustomResourceOptions = { replaceOnChanges: ["*"], deleteBeforeReplace: true };
@@ -62,18 +68,36 @@ export const netnsDriver: MachineDriver = {
                 advertiseInterface: args.config.engine.advertiseInterface,
                 daemonFlags: renderDaemonFlags(engine),
                 images: d.images,
+                ...(args.tls !== undefined ? { tls: { apiPort: args.config.engine.apiPort } } : {}),
             }),
         );
         const engine = new command.local.Command(
             name,
-            { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
+            {
+                create: scripts.create,
+                delete: scripts.delete,
+                interpreter: [...NETNS_SCRIPT_INTERPRETER],
+                // The engine's TLS material reaches its create script through the environment (the key is a secret).
+                ...(args.tls !== undefined
+                    ? { environment: { [SERVER_TLS_ENV.ca]: args.tls.caCertPem, [SERVER_TLS_ENV.cert]: args.tls.certPem, [SERVER_TLS_ENV.key]: args.tls.keyPem } }
+                    : {}),
+            },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
         return {
-            // The unix socket is reachable from the machine running the program; no TCP API is exposed.
-            dockerHost: pulumi.output(netnsDockerHost({ runDir: d.runDir, name: args.host.name })),
+            // Without TLS only the unix socket, reachable from the machine running the program;
+            // with TLS the program uses the TCP API on the underlay, as a remote client would.
+            dockerHost: pulumi.output(
+                args.tls !== undefined
+                    ? netnsTcpDockerHost(address, args.config.engine.apiPort)
+                    : netnsDockerHost({ runDir: d.runDir, name: args.host.name }),
+            ),
             address: pulumi.output(address),
+            advertise: pulumi.output(address),
+            // The lab's own client, of the engines' generation.
+            cli: `${d.engineBin}/docker`,
             providerArgs: {},
+            scriptEnv: {},
             resources: [engine],
         };
     },
@@ -81,6 +105,7 @@ export const netnsDriver: MachineDriver = {
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine {
         const d = netnsOf(args.config);
         const address = requireAddress(args.address, args.name);
+        const kv = requireKvStore(args.config, "netns driver");
         const scripts = renderNetnsKvScripts({
             stack: args.config.stack,
             name: args.name,
@@ -89,8 +114,8 @@ export const netnsDriver: MachineDriver = {
             address,
             stateDir: d.stateDir,
             runDir: d.runDir,
-            backend: args.config.kvStore.backend,
-            port: args.config.kvStore.port,
+            backend: kv.backend,
+            port: kv.port,
             kvBin: d.kvBin,
         });
         const machine = new command.local.Command(
@@ -99,5 +124,16 @@ export const netnsDriver: MachineDriver = {
             { parent, dependsOn: args.fabric.resources, ...replaceWhole },
         );
         return { address: pulumi.output(address), resources: [machine] };
+    },
+
+    createEspProbe(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource {
+        netnsOf(args.config);
+        // In the host's own network namespace, entered as its engine is (nsenter, not `ip netns exec`).
+        const ns = `/var/run/netns/${netnsName({ stack: args.config.stack, name: args.host.name })}`;
+        return new command.local.Command(
+            name,
+            { create: renderEspProbeScript({ host: args.host.name, networks: args.networks, runIp: `nsenter --net=${shQuote(ns)} ip "$@"` }) },
+            { parent, dependsOn: args.dependsOn },
+        );
     },
 };

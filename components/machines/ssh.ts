@@ -13,8 +13,10 @@ import {
     renderSshInstallScript,
     renderSshRestoreScript,
     sshDockerHost,
+    sshTls,
 } from "../../lib/drivers/ssh";
-import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+import { renderEspProbeScript } from "../../lib/swarm/esp";
+import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
 export interface SshDriverSecrets {
     /** Private key the remote commands log in with (index.ts reads it as a secret). */
@@ -42,6 +44,12 @@ function machineOf(host: HostConfig, d: SshDriverConfig): { address: string; use
 }
 
 export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
+    const connectionOf = (m: { address: string; user: string; port: number }) => ({
+        host: m.address,
+        user: m.user,
+        port: m.port,
+        privateKey: pulumi.secret(secrets.privateKey),
+    });
     return {
         createFabric(_name: string, config: ClusterConfig, _parent: pulumi.Resource): Fabric {
             sshOf(config);
@@ -64,14 +72,19 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                               { parent },
                           ),
                       ];
+            const tls = args.tls !== undefined ? sshTls(args.config.engine.apiPort) : undefined;
             const engine = new command.remote.Command(
                 `${name}-daemon`,
                 {
-                    connection: { host: m.address, user: m.user, port: m.port, privateKey: pulumi.secret(secrets.privateKey) },
+                    connection: connectionOf(m),
                     create: args.engine.apply((e) =>
-                        renderSshInstallScript({ daemonJson: renderSshDaemonJson(e), hostname: args.host.name }),
+                        renderSshInstallScript({ daemonJson: renderSshDaemonJson(e, tls), hostname: args.host.name, ...(tls !== undefined ? { tls } : {}) }),
                     ),
                     delete: renderSshRestoreScript(),
+                    // With TLS, the CA, the engine's certificate and its key go in on stdin (a secret), never in the script.
+                    ...(args.tls !== undefined
+                        ? { stdin: pulumi.secret(pulumi.interpolate`${args.tls.caCertPem}\n${args.tls.certPem}\n${args.tls.keyPem}\n`) }
+                        : {}),
                 },
                 {
                     parent,
@@ -82,12 +95,35 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                 },
             );
             return {
-                dockerHost: pulumi.output(sshDockerHost(m.user, m.address, m.port)),
+                // Without TLS, over ssh (no TCP API at all); with TLS, the engine's TLS listener.
+                dockerHost: pulumi.output(tls !== undefined ? `tcp://${m.address}:${args.config.engine.apiPort}` : sshDockerHost(m.user, m.address, m.port)),
                 // What the program knows of the machine; the engine advertises its advertiseInterface's address.
                 address: pulumi.output(m.address),
+                // Swarm takes an interface name for --advertise-addr: the same interface cluster-advertise names.
+                advertise: pulumi.output(args.config.engine.advertiseInterface),
+                cli: "docker",
                 providerArgs: {},
+                scriptEnv: {},
                 resources: [...hostKeyCheck, engine],
             };
+        },
+
+        createEspProbe(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource {
+            const m = machineOf(args.host, sshOf(args.config));
+            return new command.remote.Command(
+                name,
+                {
+                    connection: connectionOf(m),
+                    create: renderEspProbeScript({
+                        host: args.host.name,
+                        networks: args.networks,
+                        prelude: [`if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`],
+                        // A throwaway namespace: the kernel's algorithms are the same in all, and the host's own stays untouched.
+                        runIp: `$SUDO unshare --net ip "$@"`,
+                    }),
+                },
+                { parent, dependsOn: args.dependsOn },
+            );
         },
 
         createKvMachine(_name: string, args: KvMachineArgs, _parent: pulumi.Resource): KvMachine {

@@ -13,6 +13,16 @@ export interface Fabric {
     resources: pulumi.Resource[];
 }
 
+/** An engine's server TLS material (`engine.tls`): the driver installs it where the engine reads it. */
+export interface EngineServerTls {
+    /** The cluster CA's certificate: the engine trusts clients it signed. */
+    caCertPem: pulumi.Output<string>;
+    /** The engine's own certificate, signed by the CA. */
+    certPem: pulumi.Output<string>;
+    /** The engine's private key: a secret. */
+    keyPem: pulumi.Output<string>;
+}
+
 export interface EngineMachineArgs {
     config: ClusterConfig;
     host: HostConfig;
@@ -20,18 +30,26 @@ export interface EngineMachineArgs {
     address?: string;
     /** The engine's options; an Output because the cluster-store URL is known only once the KV store exists. */
     engine: pulumi.Output<EngineOptions>;
+    /** With `engine.tls` (drivers other than docker-machine, which makes its own): the engine's TLS material. */
+    tls?: EngineServerTls;
     fabric: Fabric;
     /** Resources the engine must wait for (the KV store). */
     dependsOn: pulumi.Resource[];
 }
 
 export interface EngineMachine {
-    /** Docker endpoint for this host's docker provider: `unix://...`, `tcp://...:2376`, `ssh://...`. */
+    /** Docker endpoint for this host's docker provider and the program's scripts: `unix://...`, `tcp://...:2376`, `ssh://...`. */
     dockerHost: pulumi.Output<string>;
     /** The host's address on the underlay (what it advertises). */
     address: pulumi.Output<string>;
-    /** Extra docker provider arguments (TLS material) for this host. */
+    /** Swarm's `--advertise-addr` (without port): the host's address, or an interface name where the program does not know it (ssh). */
+    advertise: pulumi.Output<string>;
+    /** The docker CLI the program's scripts reach this engine with (netns: the lab's own 20.10 client). */
+    cli: string;
+    /** Extra docker provider arguments for this host beyond the program's client TLS material (docker-machine's certPath). */
     providerArgs: Record<string, pulumi.Input<string>>;
+    /** Environment for scripts reaching this engine, beyond the client TLS material (docker-machine's cert directory). */
+    scriptEnv: Record<string, pulumi.Input<string>>;
     /** The resources that make the engine; the provider and everything on the host depend on them. */
     resources: pulumi.Resource[];
 }
@@ -50,9 +68,26 @@ export interface KvMachine {
     resources: pulumi.Resource[];
 }
 
+export interface EspProbeArgs {
+    config: ClusterConfig;
+    host: HostConfig;
+    /** The encrypted networks that need the probe to pass (named in its message). */
+    networks: string[];
+    /** The host's machine (the probe runs in its namespace, on its kernel). */
+    dependsOn: pulumi.Resource[];
+}
+
 /** A driver: creates the fabric, engine machines and the KV machine, all parented to `parent`. */
 export interface MachineDriver {
     createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric;
     createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine;
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine;
+    /** Driver options every overlay network gets on this driver's engines (dind: the MTU that fits its fabric). */
+    overlayNetworkOptions?(config: ClusterConfig): Record<string, string>;
+    /**
+     * A resource that fails, naming the host, unless the host's kernel has IPsec
+     * ESP AES-GCM (encrypted overlays). Drivers that cannot probe their machines'
+     * kernel leave it out; validation rejects encrypted overlays for them.
+     */
+    createEspProbe?(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource;
 }

@@ -93,7 +93,7 @@ export interface DockerMachineDriverConfig {
     machineDriver: string;
     /** Extra `docker-machine create` flags, e.g. `--virtualbox-memory=1024`. */
     createFlags: string[];
-    /** Run classic swarm (`--swarm`, `--swarm-master`, `--swarm-discovery`). Default true. */
+    /** Run classic swarm (`--swarm`, `--swarm-master`, `--swarm-discovery`). Default true in cluster-store mode; never in swarm mode. */
     swarm: boolean;
     /** Swarm image. Default `swarm:1.2.9`. */
     swarmImage: string;
@@ -114,13 +114,44 @@ export interface KvStoreConfig {
 }
 
 export interface EngineConfig {
+    /**
+     * `cluster-store`: engines keep overlay state in the KV store (Docker <= 20.10).
+     * `swarm`: the hosts form a swarm-mode cluster (any current engine). Default `cluster-store`.
+     */
     mode: EngineMode;
-    /** Interface whose address engines advertise (`cluster-advertise=<if>:<port>`). Default `eth1`. */
+    /** Interface whose address engines advertise (`cluster-advertise=<if>:<port>`, swarm's `--advertise-addr` on ssh hosts). Default `eth1`. */
     advertiseInterface: string;
-    /** Port the engine API listens on and advertises. Default 2376. */
+    /** Port the engine's TCP API listens on (with TLS) and, in cluster-store mode, advertises. Default 2376. */
     apiPort: number;
-    /** Extra `cluster-store-opts` (e.g. `kv.path`), rendered as `key=value`. */
+    /** Extra `cluster-store-opts` (e.g. `kv.path`), rendered as `key=value`. cluster-store mode only. */
     clusterStoreOpts: Record<string, string>;
+    /**
+     * TLS on the engines' TCP API: the program makes a CA, a server certificate per
+     * engine and one client certificate; engines run with `--tlsverify` and the
+     * program's docker providers (and scripts) present the client certificate.
+     * Defaults per driver, by whether the API leaves a unix socket anyway:
+     * dind `true` (its API is TCP); netns `false` (unix sockets; `true` adds
+     * `tcp://<address>:<apiPort>`); ssh `false` (the program reaches engines over
+     * `ssh://`; `true` opens `tcp://0.0.0.0:<apiPort>` with TLS and uses it);
+     * docker-machine: always TLS, with docker-machine's own certificates.
+     */
+    tls: boolean;
+    /** Swarm-mode settings; present only with `mode: swarm`. */
+    swarm?: SwarmEngineConfig;
+}
+
+export interface SwarmEngineConfig {
+    /**
+     * `--default-addr-pool`: where swarm allocates its `ingress` network (and any
+     * network without a subnet). Default: chosen away from every overlay subnet and
+     * the machines' network (lib/swarm/pool.ts), because the engine's own default
+     * puts `ingress` on 10.0.0.0/24.
+     */
+    addressPool: string;
+    /** `--default-addr-pool-mask-length`. Default 24. */
+    addressPoolMaskLength: number;
+    /** Swarm's management port (`--listen-addr` / `--advertise-addr`). Default 2377. */
+    port: number;
 }
 
 export interface HostConfig {
@@ -164,7 +195,12 @@ export interface ContainerConfig {
 export interface ClusterConfig {
     stack: string;
     driver: DriverConfig;
-    kvStore: KvStoreConfig;
+    /**
+     * The KV store. Always present in cluster-store mode (defaulted to a `kvstore`
+     * machine); in swarm mode only when `docker-overlay:kvStore` is configured
+     * (the engines do not use it; with consul the program records the cluster there).
+     */
+    kvStore?: KvStoreConfig;
     engine: EngineConfig;
     hosts: HostConfig[];
     networks: NetworkConfig[];

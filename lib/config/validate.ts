@@ -14,6 +14,8 @@
  * rather than a cascade.
  */
 import { Address6 } from "ip-address";
+import { chooseSwarmAddressPool, DEFAULT_POOL_MASK_LENGTH } from "../swarm/pool";
+import { overlayPorts } from "../plan/ports";
 import { CONSTRAINT_KEY, Constraint, NODE_KEY, parseConstraint, satisfiesAll, stripConstraintPrefix } from "../placement/constraints";
 import { unsatisfiableMessage } from "../placement/place";
 import {
@@ -36,6 +38,7 @@ import {
     DriverConfig,
     DriverKind,
     ENGINE_MODES,
+    EngineConfig,
     EngineMode,
     HOST_ROLES,
     HostConfig,
@@ -44,6 +47,7 @@ import {
     KV_DEFAULT_PORT,
     KV_SCHEME,
     KvBackend,
+    KvStoreConfig,
     NetworkConfig,
     PROJECT,
     RawConfig,
@@ -113,6 +117,13 @@ export const DEFAULTS = {
     /** The KV machine's name when neither `kvStore.machine` nor `kvStore.address` is given. */
     kvMachine: "kvstore",
     engine: { mode: "cluster-store" as EngineMode, advertiseInterface: "eth1", apiPort: 2376 },
+    /**
+     * `engine.tls` per driver: on where the engine API is TCP anyway (dind), off
+     * where the program reaches engines over unix sockets (netns) or ssh:// (ssh).
+     * docker-machine always secures its engines with certificates of its own.
+     */
+    tls: { netns: false, dind: true, ssh: false, "docker-machine": true } as Record<DriverKind, boolean>,
+    swarm: { addressPoolMaskLength: DEFAULT_POOL_MASK_LENGTH, port: 2377 },
     hostRole: "worker" as HostRole,
 } as const;
 
@@ -410,6 +421,10 @@ interface DriverFacts {
 
 interface EngineFacts {
     mode?: EngineMode;
+    /** `engine.swarm.addressPool` when given and a valid CIDR. */
+    addressPool?: Ipv4Network;
+    /** `engine.swarm.addressPoolMaskLength`, when valid (or the default). */
+    maskLength?: number;
 }
 
 /** What constraints are checked against: the hosts whose name is valid, with their valid labels. */
@@ -482,9 +497,12 @@ export function validateConfig(raw: RawConfig, _stack?: string): ConfigProblem[]
     const rawHosts = Array.isArray(value("hosts")) ? (value("hosts") as unknown[]) : [];
     const hostNames = rawHosts.flatMap((h) => (isRecord(h) && typeof h["name"] === "string" ? [h["name"]] : []));
 
-    const driver = readable("driver") ? checkDriver(c, value("driver"), rawHosts.length, kvMachineCount(value("kvStore"))) : {};
+    // The mode shapes rules of earlier sections (a KV store is required only in
+    // cluster-store mode), so it is read ahead; its own problems are reported under engine.
+    const mode = readable("engine") ? modeOf(value("engine")) : undefined;
+    const driver = readable("driver") ? checkDriver(c, value("driver"), rawHosts.length, kvMachineCount(value("kvStore"), mode), mode) : {};
     if (readable("kvStore")) {
-        checkKvStore(c, value("kvStore"), driver, hostNames);
+        checkKvStore(c, value("kvStore"), driver, hostNames, mode);
     }
     const engine = readable("engine") ? checkEngine(c, value("engine"), driver, rawHosts.length) : {};
     const hosts = readable("hosts") ? checkHosts(c, value("hosts"), driver) : emptyHostFacts(false);
@@ -492,12 +510,30 @@ export function validateConfig(raw: RawConfig, _stack?: string): ConfigProblem[]
     if (readable("containers")) {
         checkContainers(c, value("containers"), hosts, networks);
     }
+    if (engine.mode === "swarm" && readable("networks")) {
+        checkSwarmAddressPool(c, driver, engine, networks);
+    }
     return c.problems;
 }
 
-/** 1 when the driver will create a machine for the store (no `kvStore.address`), else 0. */
-function kvMachineCount(kvStore: unknown): number {
+/** 1 when the driver will create a machine for the store, else 0: none for an existing store (`kvStore.address`), none unless configured in swarm mode. */
+function kvMachineCount(kvStore: unknown, mode: EngineMode | undefined): number {
+    if (mode === "swarm" && kvStore === undefined) {
+        return 0;
+    }
     return isRecord(kvStore) && kvStore["address"] !== undefined ? 0 : 1;
+}
+
+/** `engine.mode` when it is valid (or defaulted), else undefined. */
+function modeOf(engine: unknown): EngineMode | undefined {
+    if (engine === undefined) {
+        return DEFAULTS.engine.mode;
+    }
+    if (!isRecord(engine)) {
+        return undefined;
+    }
+    const mode = engine["mode"] ?? DEFAULTS.engine.mode;
+    return (ENGINE_MODES as readonly unknown[]).includes(mode) ? (mode as EngineMode) : undefined;
 }
 
 // ---------------------------------------------------------------- driver
@@ -509,7 +545,7 @@ const DRIVER_KEYS: Record<DriverKind, readonly string[]> = {
     "docker-machine": ["kind", "machineDriver", "createFlags", "swarm", "swarmImage"],
 };
 
-function checkDriver(c: Checker, value: unknown, hostCount: number, kvMachines: number): DriverFacts {
+function checkDriver(c: Checker, value: unknown, hostCount: number, kvMachines: number, mode: EngineMode | undefined): DriverFacts {
     if (value === undefined) {
         value = {};
     }
@@ -561,6 +597,16 @@ function checkDriver(c: Checker, value: unknown, hostCount: number, kvMachines: 
                     c.word(`driver.${key}`, d[key], "an image reference");
                 }
             }
+            if (typeof d["image"] === "string" && mode === "cluster-store") {
+                const version = dockerImageVersion(d["image"]);
+                if (version !== undefined && (version[0] > 20 || (version[0] === 20 && version[1] > 10))) {
+                    c.add(
+                        "driver.image",
+                        `${JSON.stringify(d["image"])} runs Docker ${version[0]}.${version[1]}, but engine.mode cluster-store needs an engine <= 20.10 ` +
+                            `(cluster-store was deprecated in 20.10 and removed in 23.0); use docker:20.10.24-dind, or engine.mode: swarm for current engines`,
+                    );
+                }
+            }
             if (d["network"] !== undefined) {
                 const network = c.string("driver.network", d["network"]);
                 if (network !== undefined && !DOCKER_NAME.test(network)) {
@@ -606,13 +652,25 @@ function checkDriver(c: Checker, value: unknown, hostCount: number, kvMachines: 
                 c.stringList("driver.createFlags", d["createFlags"], `["--virtualbox-memory=1024"]`);
             }
             if (d["swarm"] !== undefined) {
-                c.boolean("driver.swarm", d["swarm"]);
+                const classic = c.boolean("driver.swarm", d["swarm"]);
+                if (classic === true && mode === "swarm") {
+                    c.add(
+                        "driver.swarm",
+                        "classic swarm (--swarm, --swarm-discovery) needs a cluster store; with engine.mode swarm the program forms a swarm-mode cluster itself, so remove driver.swarm",
+                    );
+                }
             }
             if (d["swarmImage"] !== undefined) {
                 c.word("driver.swarmImage", d["swarmImage"], "an image reference");
             }
             return { kind };
     }
+}
+
+/** `[major, minor]` of a `docker:<major>.<minor>...` image tag (e.g. docker:20.10.24-dind), else undefined. */
+function dockerImageVersion(image: string): [number, number] | undefined {
+    const m = /^(?:.*\/)?docker:(\d+)\.(\d+)/.exec(image);
+    return m === null ? undefined : [Number(m[1]), Number(m[2])];
 }
 
 /** unix and npipe sockets, and tcp on a loopback address, are this machine's Docker. */
@@ -701,10 +759,11 @@ function largerNetwork(net: Ipv4Network, machines: number): string {
 
 // ---------------------------------------------------------------- kvStore
 
-function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames: readonly string[]): void {
+function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames: readonly string[], mode: EngineMode | undefined): void {
     const ssh = driver.kind === "ssh";
     if (value === undefined) {
-        if (ssh) {
+        // Swarm mode keeps its state in the managers' raft store: no KV store unless configured.
+        if (ssh && mode === "cluster-store") {
             c.add("kvStore.address", "is required with driver.kind ssh: the ssh driver creates no machines, so point it at an existing store, e.g. consul://192.0.2.10:8500");
         }
         return;
@@ -714,7 +773,7 @@ function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames
         return;
     }
     const backend = kv["backend"] === undefined ? DEFAULTS.kvBackend : c.oneOf("kvStore.backend", kv["backend"], KV_BACKENDS);
-    if (backend === "zookeeper" && (driver.kind === "netns" || driver.kind === "dind")) {
+    if (backend === "zookeeper" && (driver.kind === "netns" || driver.kind === "dind") && mode === "cluster-store") {
         // Measured in the lab: engines register in zookeeper and networks propagate, but
         // the first container joining an overlay panics dockerd (libnetwork's zookeeper
         // store lists the endpoint-count key by its bare child name since 2019, in every
@@ -825,11 +884,14 @@ function checkKvAddress(c: Checker, address: string, backend: KvBackend | undefi
 
 // ---------------------------------------------------------------- engine
 
+const ENGINE_KEYS = ["mode", "advertiseInterface", "apiPort", "clusterStoreOpts", "tls", "swarm"];
+const SWARM_KEYS = ["addressPool", "addressPoolMaskLength", "port"];
+
 function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hostCount: number): EngineFacts {
     if (value === undefined) {
-        return { mode: DEFAULTS.engine.mode };
+        return { mode: DEFAULTS.engine.mode, maskLength: DEFAULTS.swarm.addressPoolMaskLength };
     }
-    const e = c.object("engine", value, ["mode", "advertiseInterface", "apiPort", "clusterStoreOpts"]);
+    const e = c.object("engine", value, ENGINE_KEYS);
     if (e === undefined) {
         return {};
     }
@@ -838,6 +900,42 @@ function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hostCount:
         const advertise = c.string("engine.advertiseInterface", e["advertiseInterface"], "an interface name or IPv4 address");
         if (advertise !== undefined) {
             checkAdvertise(c, advertise, driver);
+        }
+    }
+    let swarmPort: number | undefined = DEFAULTS.swarm.port;
+    const facts: EngineFacts = { mode, maskLength: DEFAULTS.swarm.addressPoolMaskLength };
+    if (e["swarm"] !== undefined) {
+        if (mode === "cluster-store") {
+            c.add("engine.swarm", "is only used with engine.mode: swarm; remove it, or set engine.mode: swarm");
+        }
+        const sw = c.object("engine.swarm", e["swarm"], SWARM_KEYS);
+        if (sw !== undefined) {
+            if (sw["port"] !== undefined) {
+                swarmPort = c.port("engine.swarm.port", sw["port"]);
+            }
+            if (sw["addressPoolMaskLength"] !== undefined) {
+                facts.maskLength = c.integer(
+                    "engine.swarm.addressPoolMaskLength",
+                    sw["addressPoolMaskLength"],
+                    MIN_NETWORK_PREFIX,
+                    MAX_NETWORK_PREFIX,
+                    " (the prefix length of each network swarm allocates from the pool)",
+                );
+            }
+            if (sw["addressPool"] !== undefined) {
+                const text = c.string("engine.swarm.addressPool", sw["addressPool"], "an IPv4 CIDR");
+                const parsed = text === undefined ? undefined : parseCidr(text);
+                if (parsed !== undefined && !parsed.ok) {
+                    c.add("engine.swarm.addressPool", parsed.reason);
+                } else if (parsed !== undefined && facts.maskLength !== undefined && parsed.value.prefix >= facts.maskLength) {
+                    c.add(
+                        "engine.swarm.addressPool",
+                        `${JSON.stringify(text)} is not larger than the /${facts.maskLength} networks swarm allocates from it (engine.swarm.addressPoolMaskLength); use a shorter prefix, e.g. /16`,
+                    );
+                } else if (parsed !== undefined) {
+                    facts.addressPool = parsed.value;
+                }
+            }
         }
     }
     if (e["apiPort"] !== undefined) {
@@ -849,13 +947,64 @@ function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hostCount:
                 `${port} is too high for ${plural(hostCount, "host")}: the dind driver publishes host i's API on apiPort + i, up to ${port + hostCount - 1}; use at most ${65536 - hostCount}`,
             );
         }
+        // The API listens next to the overlay's own ports on each host (with TLS, or dind's always).
+        const clash = port === undefined || mode === undefined ? undefined : overlayPorts(mode, swarmPort).find((p) => p.port === port);
+        if (clash !== undefined) {
+            c.add("engine.apiPort", `${port} is ${clash.what}, which the overlay uses on every host; the engine API needs another port (default ${DEFAULTS.engine.apiPort})`);
+        }
+    }
+    if (mode === "swarm" && swarmPort !== undefined) {
+        const clash = overlayPorts("cluster-store").find((p) => p.port === swarmPort);
+        if (clash !== undefined) {
+            c.add("engine.swarm.port", `${swarmPort} is ${clash.what}, which the overlay uses on every host; use another port (default ${DEFAULTS.swarm.port})`);
+        }
     }
     if (e["clusterStoreOpts"] !== undefined) {
         c.stringMap("engine.clusterStoreOpts", e["clusterStoreOpts"], (key) =>
             key === "" || /[=\s]/.test(key) ? `option names must not be empty or contain "=" or whitespace (they are rendered as name=value)` : undefined,
         );
+        if (mode === "swarm") {
+            c.add("engine.clusterStoreOpts", "is only used with engine.mode: cluster-store (swarm mode has no cluster store); remove it");
+        }
     }
-    return { mode };
+    if (e["tls"] !== undefined) {
+        const tls = c.boolean("engine.tls", e["tls"]);
+        if (tls === false && driver.kind === "docker-machine") {
+            c.add("engine.tls", "docker-machine always secures its engines' API with TLS certificates of its own; remove engine.tls");
+        }
+    }
+    return facts;
+}
+
+/**
+ * Swarm mode: the pool swarm allocates `ingress` from must stay off every
+ * overlay (and the machines' network). A configured pool that overlaps one is
+ * an error; without one, the program chooses a free pool, and says so when
+ * there is none.
+ */
+function checkSwarmAddressPool(c: Checker, driver: DriverFacts, engine: EngineFacts, networks: NetworkIndex): void {
+    const taken = [
+        ...networks.networks.flatMap((n) => (n.net === undefined ? [] : [{ cidr: n.net.cidr, what: `${n.name}'s subnet ${n.net.cidr} (networks[${n.index}])` }])),
+        ...(driver.fabric === undefined ? [] : [{ cidr: driver.fabric.net.cidr, what: `${driver.fabric.noun} ${driver.fabric.net.cidr} (${driver.fabric.key})` }]),
+    ];
+    const why =
+        "swarm allocates its ingress network from this pool, and an attachable overlay on addresses the ingress holds fails at container start with only \"attaching to network failed ... context deadline exceeded\"";
+    if (engine.addressPool !== undefined) {
+        const clash = taken.find((t) => overlaps(t.cidr, engine.addressPool!.cidr));
+        if (clash !== undefined) {
+            c.add(
+                "engine.swarm.addressPool",
+                `${JSON.stringify(engine.addressPool.cidr)} overlaps ${clash.what}; ${why}; choose a pool outside every overlay subnet, or leave addressPool out to have one chosen`,
+            );
+        }
+        return;
+    }
+    if (chooseSwarmAddressPool(taken.map((t) => t.cidr), engine.maskLength) === undefined) {
+        c.add(
+            "engine.swarm.addressPool",
+            `is required here: every /16 the program chooses from (those of 10.0.0.0/8, then 172.31.0.0/16 down to 172.18.0.0/16) overlaps the stack's networks; ${why}; set a pool that overlaps none of them`,
+        );
+    }
 }
 
 function checkAdvertise(c: Checker, advertise: string, driver: DriverFacts): void {
@@ -1161,6 +1310,12 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
                     `${path}.encrypted`,
                     "encrypted overlays need swarm mode's key distribution, which engine.mode cluster-store does not have; remove encrypted or use engine.mode: swarm",
                 );
+            } else if (encrypted === true && driver.kind === "dind") {
+                // The probe needs `ip xfrm` where the machines' kernel is; the docker:dind image's busybox ip has no xfrm.
+                c.add(
+                    `${path}.encrypted`,
+                    "the dind driver cannot check its machines' kernel for IPsec ESP AES-GCM, without which encrypted overlays silently drop traffic; use the netns, ssh or docker-machine driver, or remove encrypted",
+                );
             }
         }
         if (refName !== undefined) {
@@ -1452,13 +1607,18 @@ export function normalizeConfig(raw: RawConfig, stack: string): ClusterConfig {
         throw new ConfigError(problems);
     }
     const hosts = ((raw.hosts ?? []) as Record<string, unknown>[]).map(normalizeHost);
+    const mode = opt<EngineMode>(record(raw.engine)["mode"], DEFAULTS.engine.mode);
+    const driver = normalizeDriver(record(raw.driver), stack, mode);
+    const networks = ((raw.networks ?? []) as Record<string, unknown>[]).map(normalizeNetwork);
+    // Swarm mode keeps its state in the managers' raft store: a KV store only when configured.
+    const kvStore = mode === "swarm" && raw.kvStore === undefined ? undefined : normalizeKvStore(record(raw.kvStore), stack);
     return {
         stack,
-        driver: normalizeDriver(record(raw.driver), stack),
-        kvStore: normalizeKvStore(record(raw.kvStore), stack),
-        engine: normalizeEngine(record(raw.engine)),
+        driver,
+        ...(kvStore !== undefined ? { kvStore } : {}),
+        engine: normalizeEngine(record(raw.engine), driver, networks),
         hosts,
-        networks: ((raw.networks ?? []) as Record<string, unknown>[]).map(normalizeNetwork),
+        networks,
         containers: ((raw.containers ?? []) as Record<string, unknown>[]).map(normalizeContainer),
     };
 }
@@ -1471,7 +1631,7 @@ function opt<T>(value: unknown, fallback: T): T {
     return value === undefined ? fallback : (value as T);
 }
 
-function normalizeDriver(d: Record<string, unknown>, stack: string): DriverConfig {
+function normalizeDriver(d: Record<string, unknown>, stack: string, mode: EngineMode): DriverConfig {
     const kind = opt<DriverKind>(d["kind"], DEFAULTS.driverKind);
     switch (kind) {
         case "netns":
@@ -1502,13 +1662,14 @@ function normalizeDriver(d: Record<string, unknown>, stack: string): DriverConfi
                 kind,
                 machineDriver: opt(d["machineDriver"], DEFAULTS.dockerMachine.machineDriver),
                 createFlags: [...opt<string[]>(d["createFlags"], [])],
-                swarm: opt(d["swarm"], DEFAULTS.dockerMachine.swarm),
+                // Classic swarm runs on a cluster store: never in swarm mode.
+                swarm: mode === "cluster-store" && opt(d["swarm"], DEFAULTS.dockerMachine.swarm),
                 swarmImage: opt(d["swarmImage"], DEFAULTS.dockerMachine.swarmImage),
             };
     }
 }
 
-function normalizeKvStore(kv: Record<string, unknown>, stack: string): ClusterConfig["kvStore"] {
+function normalizeKvStore(kv: Record<string, unknown>, stack: string): KvStoreConfig {
     const backend = opt<KvBackend>(kv["backend"], DEFAULTS.kvBackend);
     const recordPrefix = opt(kv["recordPrefix"], `${PROJECT}/${stack}`);
     if (kv["address"] !== undefined) {
@@ -1518,13 +1679,27 @@ function normalizeKvStore(kv: Record<string, unknown>, stack: string): ClusterCo
     return { backend, machine: opt(kv["machine"], DEFAULTS.kvMachine), port: opt(kv["port"], KV_DEFAULT_PORT[backend]), recordPrefix };
 }
 
-function normalizeEngine(e: Record<string, unknown>): ClusterConfig["engine"] {
-    return {
-        mode: opt(e["mode"], DEFAULTS.engine.mode),
+function normalizeEngine(e: Record<string, unknown>, driver: DriverConfig, networks: readonly NetworkConfig[]): EngineConfig {
+    const mode = opt<EngineMode>(e["mode"], DEFAULTS.engine.mode);
+    const engine: EngineConfig = {
+        mode,
         advertiseInterface: opt(e["advertiseInterface"], DEFAULTS.engine.advertiseInterface),
         apiPort: opt(e["apiPort"], DEFAULTS.engine.apiPort),
         clusterStoreOpts: { ...opt<Record<string, string>>(e["clusterStoreOpts"], {}) },
+        tls: opt(e["tls"], DEFAULTS.tls[driver.kind]),
     };
+    if (mode === "swarm") {
+        const sw = record(e["swarm"]);
+        const maskLength = opt<number>(sw["addressPoolMaskLength"], DEFAULTS.swarm.addressPoolMaskLength);
+        const fabric = driver.kind === "netns" ? [driver.underlay] : driver.kind === "dind" ? [driver.subnet] : [];
+        const chosen = chooseSwarmAddressPool([...networks.map((n) => n.subnet), ...fabric], maskLength);
+        const addressPool = opt<string | undefined>(sw["addressPool"], chosen?.pool);
+        if (addressPool === undefined) {
+            throw new Error("normalizeConfig: no swarm address pool (validateConfig reports this first; reaching here is a bug)");
+        }
+        engine.swarm = { addressPool, addressPoolMaskLength: maskLength, port: opt(sw["port"], DEFAULTS.swarm.port) };
+    }
+    return engine;
 }
 
 function normalizeHost(h: Record<string, unknown>): HostConfig {

@@ -23,6 +23,7 @@ import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
 import { shQuote } from "../render/shell";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE } from "./ssh";
+import { dockerdTlsFlags, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
 
 export interface Scripts {
     create: string;
@@ -60,6 +61,13 @@ export interface NetnsEngineParams extends NetnsMachineParams {
     daemonFlags: string[];
     /** Rootfs tarballs `docker import`ed as `name` once the engine answers. */
     images: { name: string; rootfs: string }[];
+    /**
+     * A TLS API besides the unix socket (`engine.tls`): dockerd also listens on
+     * `tcp://<address>:<apiPort>` with `--tlsverify`. The create script writes the
+     * server's CA, certificate and key from its environment (SERVER_TLS_ENV) into
+     * `netnsTlsDir`; they never appear in the script's text.
+     */
+    tls?: { apiPort: number };
 }
 
 export interface NetnsKvParams extends NetnsMachineParams {
@@ -114,6 +122,16 @@ export function netnsVethName(p: { stack: string; name: string }): string {
 /** Docker endpoint of a netns engine: its unix socket, reachable from the machine running the program. */
 export function netnsDockerHost(p: { runDir: string; name: string }): string {
     return `unix://${machineRunDir(p.runDir, p.name)}/docker.sock`;
+}
+
+/** The TLS endpoint of a netns engine with `engine.tls`: its underlay address, reachable from the lab bridge. */
+export function netnsTcpDockerHost(address: string, apiPort: number): string {
+    return `tcp://${address}:${apiPort}`;
+}
+
+/** Where a netns engine keeps its TLS files: `<stateDir>/<name>/tls` (removed with the machine). */
+export function netnsTlsDir(p: { stateDir: string; name: string }): string {
+    return `${machineStateDir(p.stateDir, p.name)}/tls`;
 }
 
 function machineRunDir(runDir: string, name: string): string {
@@ -472,6 +490,7 @@ export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
         `--host=${netnsDockerHost(p)}`,
         // Never /etc/docker/daemon.json: a system engine's file must not leak into the lab.
         `--config-file=${state}/daemon.json`,
+        ...(p.tls !== undefined ? dockerdTlsFlags(tlsFiles(netnsTlsDir(p)), netnsTcpDockerHost(p.address, p.tls.apiPort)) : []),
         ...p.daemonFlags,
     ];
 }
@@ -483,6 +502,24 @@ function flagValue(flags: readonly string[], name: string): string | undefined {
         if (f === name && i + 1 < flags.length) return flags[i + 1];
     }
     return undefined;
+}
+
+/** Create-script lines writing the engine's TLS files from the environment (nothing without `tls`). */
+function tlsFileLines(p: NetnsEngineParams): string[] {
+    if (p.tls === undefined) {
+        return [];
+    }
+    const files = tlsFiles(netnsTlsDir(p));
+    const e = SERVER_TLS_ENV;
+    return [
+        "# The API's TLS material comes in the environment (never in this text): the",
+        "# CA that signs clients' certificates, the engine's certificate and its key.",
+        `for v in ${e.ca} ${e.cert} ${e.key}; do`,
+        '    [ -n "${!v:-}" ] || { log "$v is not set: the TLS material of the engine is missing"; exit 1; }',
+        "done",
+        `mkdir -p -m 0700 ${shQuote(files.dir)}`,
+        `(umask 077 && printf '%s\\n' "$${e.ca}" >${shQuote(files.ca)} && printf '%s\\n' "$${e.cert}" >${shQuote(files.cert)} && printf '%s\\n' "$${e.key}" >${shQuote(files.key)})`,
+    ];
 }
 
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
@@ -535,6 +572,7 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         "",
         'mkdir -p "$STATE" "$RUN"',
         "printf '{}\\n' >\"$STATE/daemon.json\"",
+        ...tlsFileLines(p),
         "# dockerd starts and manages a containerd of its own (socket and state under",
         "# its exec-root, content under its data-root), so several engines share no",
         "# containerd and need no system one running.",
@@ -604,6 +642,11 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
                     `-client=${p.address}`,
                     `-http-port=${p.port}`,
                     "-dns-port=-1",
+                    // Raft timing at consul's production recommendation (1) instead of its
+                    // default 5 (sized for the smallest cloud VMs): a single server then
+                    // elects itself in ~1-2 s instead of the 5-10 s heartbeat timeout that
+                    // every engine, hence the whole cluster, waited for (bench/RESULTS.md).
+                    "-hcl=performance { raft_multiplier = 1 }",
                 ].map((a, i) => (i === 0 ? a : shQuote(a))),
                 setup: ['mkdir -p "$STATE/consul"'],
                 // The leader's address once elected; `""` before.

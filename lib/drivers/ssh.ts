@@ -13,6 +13,7 @@
  */
 import { EngineOptions, renderDaemonJson } from "../render/engine";
 import { shQuote } from "../render/shell";
+import { daemonJsonTls, TlsFiles, tlsFiles } from "../tls/engine";
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 /** The user's own daemon.json, saved once before the first change and put back on destroy. */
@@ -21,19 +22,43 @@ export const DAEMON_JSON_BACKUP = "/etc/docker/daemon.json.docker-overlay.bak";
 export const DAEMON_JSON_NONE_MARKER = "/etc/docker/daemon.json.docker-overlay.none";
 /** The machine's hostname before the program changed it, put back on destroy. */
 export const HOSTNAME_BACKUP = "/etc/docker/hostname.docker-overlay.bak";
+/** With `engine.tls`: the engine's CA, certificate and key (from the remote command's stdin). */
+export const SSH_TLS_DIR = "/etc/docker/docker-overlay-tls";
+/** With `engine.tls`: a systemd drop-in that lets dockerd take its listeners from daemon.json. */
+export const SYSTEMD_DROP_IN = "/etc/systemd/system/docker.service.d/docker-overlay.conf";
+/** The engine's own socket, kept when daemon.json lists the listeners. */
+export const DOCKER_UNIX_SOCKET = "unix:///var/run/docker.sock";
 
 /** First engine major version without `cluster-store` (removed in Docker 23.0). */
 export const FIRST_ENGINE_WITHOUT_CLUSTER_STORE = 23;
 /** Seconds to wait for the engine to answer after a restart. */
 export const DEFAULT_ENGINE_WAIT_SECONDS = 60;
 
+/** How an ssh machine's engine serves TLS (`engine.tls`): where its files go and the TCP listener. */
+export interface SshTls {
+    files: TlsFiles;
+    /** `tcp://0.0.0.0:<apiPort>` */
+    listen: string;
+}
+
+export function sshTls(apiPort: number): SshTls {
+    return { files: tlsFiles(SSH_TLS_DIR), listen: `tcp://0.0.0.0:${apiPort}` };
+}
+
 /**
- * daemon.json for an ssh machine: exactly the cluster keys and labels. Never
- * `hosts`: distribution units start dockerd with `-H fd://`, and dockerd
- * refuses to start when a directive is given both as a flag and in the file.
+ * daemon.json for an ssh machine: exactly the cluster keys (cluster-store mode)
+ * and labels. Without TLS, never `hosts`: distribution units start dockerd with
+ * `-H fd://`, and dockerd refuses to start when a directive is given both as a
+ * flag and in the file; the program reaches the engine over ssh:// instead.
+ * With TLS, `hosts` lists the engine's own socket and the TLS listener, and the
+ * install script adds a systemd drop-in that drops `-H fd://` from dockerd's
+ * command line (Docker's documented way to configure listeners in daemon.json).
  */
-export function renderSshDaemonJson(engine: EngineOptions): string {
-    return renderDaemonJson(engine);
+export function renderSshDaemonJson(engine: EngineOptions, tls?: SshTls): string {
+    if (tls === undefined) {
+        return renderDaemonJson(engine);
+    }
+    return renderDaemonJson(engine, { ...daemonJsonTls(tls.files), hosts: [DOCKER_UNIX_SOCKET, tls.listen] });
 }
 
 /** Docker endpoint of an ssh machine for the docker provider. IPv6 literals are bracketed. */
@@ -66,8 +91,14 @@ export function renderEngineVersionGuard(versionCommand: string, machine: string
 }
 
 export interface SshInstallScriptArgs {
-    /** The new /etc/docker/daemon.json (see renderSshDaemonJson). Must not contain `hosts`. */
+    /** The new /etc/docker/daemon.json (see renderSshDaemonJson). `hosts` only with `tls`. */
     daemonJson: string;
+    /**
+     * TLS on the engine's TCP API: the script reads the CA, the engine's
+     * certificate and its key (three PEM blocks, in that order) from stdin into
+     * `tls.files`, and installs the systemd drop-in. Needs systemd.
+     */
+    tls?: SshTls;
     /** The machine's hostname after install: the configured host name. */
     hostname: string;
     /** Seconds to wait for the engine after the restart. Default 60. */
@@ -85,6 +116,9 @@ function pathsUnder(root = "") {
         noneMarker: q(DAEMON_JSON_NONE_MARKER),
         hostnameBackup: q(HOSTNAME_BACKUP),
         etcDocker: q("/etc/docker"),
+        tlsDir: q(SSH_TLS_DIR),
+        dropIn: q(SYSTEMD_DROP_IN),
+        dropInDir: q(SYSTEMD_DROP_IN.slice(0, SYSTEMD_DROP_IN.lastIndexOf("/"))),
         etcHostname: q("/etc/hostname"),
         sysClassNet: root + "/sys/class/net",
         systemdRun: q("/run/systemd/system"),
@@ -102,34 +136,40 @@ const HEREDOC_END = "DOCKER_OVERLAY_DAEMON_JSON";
  */
 export function renderSshInstallScript(args: SshInstallScriptArgs): string {
     const doc = parseDaemonJson(args.daemonJson);
-    if ("hosts" in doc) {
+    if ("hosts" in doc && args.tls === undefined) {
         throw new Error(
             "ssh driver: daemon.json must not set `hosts`: systemd starts dockerd with -H fd:// and dockerd refuses a directive given both as a flag and in daemon.json; the program reaches the engine over ssh:// instead",
         );
     }
     const clusterStore = doc["cluster-store"];
     const clusterAdvertise = doc["cluster-advertise"];
-    if (typeof clusterStore !== "string" || typeof clusterAdvertise !== "string") {
-        throw new Error("ssh driver: daemon.json must set cluster-store and cluster-advertise");
+    if ((clusterStore === undefined) !== (clusterAdvertise === undefined)) {
+        throw new Error("ssh driver: daemon.json must set both cluster-store and cluster-advertise (cluster-store mode), or neither (swarm mode)");
+    }
+    if (clusterStore !== undefined && (typeof clusterStore !== "string" || typeof clusterAdvertise !== "string")) {
+        throw new Error("ssh driver: cluster-store and cluster-advertise must be strings");
     }
     if (args.daemonJson.split("\n").includes(HEREDOC_END)) {
         throw new Error(`ssh driver: daemon.json contains the line ${HEREDOC_END}, which ends the here-document`);
     }
     const name = args.hostname;
     const wait = args.waitSeconds ?? DEFAULT_ENGINE_WAIT_SECONDS;
-    const advertiseInterface = advertisedInterface(clusterAdvertise);
+    const advertiseInterface = typeof clusterAdvertise === "string" ? advertisedInterface(clusterAdvertise) : undefined;
     const p = pathsUnder(args.root);
     const body = args.daemonJson.endsWith("\n") ? args.daemonJson : `${args.daemonJson}\n`;
+    const purpose = clusterStore !== undefined ? "cluster-store overlay networking" : "a swarm-mode cluster";
 
     return [
         "#!/bin/sh",
-        `# docker-overlay: configure the engine on ${name} for cluster-store overlay networking.`,
+        `# docker-overlay: configure the engine on ${name} for ${purpose}.`,
         "set -eu",
         sudoPrelude(),
         engineFunctions(wait, p),
         "",
         "# 1. Refuse early, before anything on the machine changes.",
-        renderEngineVersionGuard("engine_version_now", name),
+        ...(clusterStore !== undefined
+            ? [renderEngineVersionGuard("engine_version_now", name)]
+            : ['engine_version=$(engine_version_now) || engine_version=""']),
         ...(advertiseInterface === undefined
             ? []
             : [
@@ -140,6 +180,7 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
                   "    exit 1",
                   "fi",
               ]),
+        ...(args.tls === undefined ? [] : tlsPreflight(name, p)),
         "",
         "# 2. Keep the user's daemon.json once, so destroy can put it back (or remove ours if there was none).",
         `$SUDO mkdir -p ${p.etcDocker}`,
@@ -152,12 +193,14 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
         "fi",
         "",
         "# 3. A unique hostname per engine: the KV store tells cluster-store engines apart",
-        "#    by hostname, and machines cloned from one image often share it; two engines",
-        "#    with one name overwrite each other's entry and overlay peers go missing.",
+        "#    by hostname (and swarm names its nodes after it), and machines cloned from",
+        "#    one image often share it; two engines with one name overwrite each other's",
+        "#    entry and overlay peers go missing.",
         `if [ "$(hostname)" != ${shQuote(name)} ]; then`,
         `    [ -e ${p.hostnameBackup} ] || hostname | $SUDO tee ${p.hostnameBackup} >/dev/null`,
         `    set_hostname ${shQuote(name)}`,
         "fi",
+        ...(args.tls === undefined ? [] : tlsInstall(args.tls, p)),
         "",
         "# 4. Write the new daemon.json atomically: a rename in the same directory, never a half-written file.",
         `tmp=$($SUDO mktemp ${p.etcDocker}/.daemon.json.XXXXXX)`,
@@ -166,21 +209,63 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
         `$SUDO chmod 0644 "$tmp"`,
         `$SUDO mv -f "$tmp" ${p.daemonJson}`,
         "",
-        "# 5. Restart the engine, wait for it, and check it took the cluster store.",
+        "# 5. Restart the engine, wait for it, and check it took the configuration.",
         "restart_engine",
         "wait_engine",
-        `expected_store=${shQuote(clusterStore)}`,
-        `actual_store=$($SUDO docker info --format '{{.ClusterStore}}' 2>/dev/null || true)`,
-        `if [ "$actual_store" != "$expected_store" ]; then`,
-        `    echo ${shQuote(`docker-overlay: the engine on ${name} restarted but reports cluster store "`)}"$actual_store"${shQuote(
-            `", not "${clusterStore}"`,
-        )} >&2`,
-        "    engine_logs",
-        "    exit 1",
-        "fi",
-        `echo ${shQuote(`docker-overlay: ${name} runs Docker Engine `)}"$engine_version"${shQuote(` with cluster-store=${clusterStore}`)} >&2`,
+        ...(clusterStore === undefined
+            ? [`echo ${shQuote(`docker-overlay: ${name} runs Docker Engine `)}"$(engine_version_now)"${shQuote(" for swarm mode")} >&2`]
+            : [
+                  `expected_store=${shQuote(clusterStore as string)}`,
+                  `actual_store=$($SUDO docker info --format '{{.ClusterStore}}' 2>/dev/null || true)`,
+                  `if [ "$actual_store" != "$expected_store" ]; then`,
+                  `    echo ${shQuote(`docker-overlay: the engine on ${name} restarted but reports cluster store "`)}"$actual_store"${shQuote(
+                      `", not "${clusterStore}"`,
+                  )} >&2`,
+                  "    engine_logs",
+                  "    exit 1",
+                  "fi",
+                  `echo ${shQuote(`docker-overlay: ${name} runs Docker Engine `)}"$engine_version"${shQuote(` with cluster-store=${clusterStore}`)} >&2`,
+              ]),
         "",
     ].join("\n");
+}
+
+/** TLS needs systemd (for the drop-in) and the material on stdin: checked before anything changes. */
+function tlsPreflight(name: string, p: ReturnType<typeof pathsUnder>): string[] {
+    return [
+        `if ! command -v systemctl >/dev/null 2>&1 || [ ! -d ${p.systemdRun} ]; then`,
+        `    echo ${shQuote(
+            `docker-overlay: ${name} does not run systemd; engine.tls on ssh hosts adds a systemd drop-in so dockerd takes its TLS listener from daemon.json. Set engine.tls: false (the program then reaches the engine over ssh://)`,
+        )} >&2`,
+        "    exit 1",
+        "fi",
+        "# The CA, the engine's certificate and its key arrive on stdin, never in this text.",
+        "tls_input=$(cat)",
+        `case "$(printf '%s\\n' "$tls_input" | grep -c -- '-----BEGIN ')" in`,
+        "    3) ;;",
+        `    *) echo ${shQuote(`docker-overlay: ${name}: expected the CA, certificate and key (three PEM blocks) on stdin`)} >&2; exit 1 ;;`,
+        "esac",
+    ];
+}
+
+/** Write the TLS files and the drop-in that removes `-H fd://` from dockerd's command line. */
+function tlsInstall(tls: SshTls, p: ReturnType<typeof pathsUnder>): string[] {
+    const dir = p.tlsDir;
+    return [
+        "",
+        "# TLS: the engine's files (key readable by root only), then a systemd drop-in:",
+        "# with `hosts` in daemon.json, dockerd must not also get -H from its unit.",
+        `$SUDO mkdir -p ${dir}`,
+        `$SUDO chmod 0700 ${dir}`,
+        `printf '%s\\n' "$tls_input" | $SUDO sh -c 'umask 077; awk -v dir="$1" '"'"'/-----BEGIN /{ n++ } { f = n == 1 ? "ca.pem" : n == 2 ? "cert.pem" : "key.pem"; print > (dir "/" f) }'"'"'' write-tls ${dir}`,
+        "unset tls_input",
+        `exec_start=$($SUDO systemctl show -p ExecStart --value docker | sed -n 's/.*argv\\[\\]=\\([^;]*\\) ;.*/\\1/p' | head -n 1)`,
+        `[ -n "$exec_start" ] || { echo 'docker-overlay: cannot read the docker unit'"'"'s ExecStart (systemctl show docker)' >&2; exit 1; }`,
+        `exec_start=$(printf '%s\\n' "$exec_start" | sed -e 's#\\(^\\| \\)\\(-H\\|--host\\)[ =]fd://\\( \\|$\\)# #g' -e 's/  */ /g' -e 's/^ //' -e 's/ $//')`,
+        `$SUDO mkdir -p ${p.dropInDir}`,
+        `printf '# docker-overlay: dockerd takes its listeners (${tls.listen}) from daemon.json\\n[Service]\\nExecStart=\\nExecStart=%s\\n' "$exec_start" | $SUDO tee ${p.dropIn} >/dev/null`,
+        "$SUDO systemctl daemon-reload",
+    ];
 }
 
 /**
@@ -207,6 +292,11 @@ export function renderSshRestoreScript(args: { waitSeconds?: number; root?: stri
         "    changed=yes",
         "else",
         `    echo 'docker-overlay: no saved daemon.json on this machine; leaving ${DAEMON_JSON} as it is' >&2`,
+        "fi",
+        `if [ -e ${p.dropIn} ] || [ -e ${p.tlsDir} ]; then`,
+        `    $SUDO rm -rf ${p.dropIn} ${p.tlsDir}`,
+        "    if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl daemon-reload || true; fi",
+        "    changed=yes",
         "fi",
         `if [ -e ${p.hostnameBackup} ]; then`,
         `    set_hostname "$($SUDO cat ${p.hostnameBackup})"`,

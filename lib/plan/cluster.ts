@@ -3,7 +3,7 @@
  * exists: where each container lands, which underlay address each machine
  * gets, which host creates the networks. Components only wire this plan.
  */
-import { ClusterConfig } from "../config/types";
+import { ClusterConfig, KvStoreConfig } from "../config/types";
 import { AddressPlan, allocateAddresses } from "../net/allocate";
 import { placeContainers } from "../placement/place";
 
@@ -30,11 +30,25 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
     };
 }
 
+/** The KV store's config, for code that only runs when there is one (a driver's createKvMachine). */
+export function requireKvStore(config: ClusterConfig, who: string): KvStoreConfig {
+    if (config.kvStore === undefined) {
+        throw new Error(`${who}: the stack has no KV store (engine.mode ${config.engine.mode} without docker-overlay:kvStore)`);
+    }
+    return config.kvStore;
+}
+
+/** The machine the driver creates for the KV store, if it creates one (none for an existing store, none without a store). */
+export function kvMachineName(config: ClusterConfig): string | undefined {
+    const kv = config.kvStore;
+    return kv !== undefined && kv.address === undefined ? kv.machine : undefined;
+}
+
 function machineAddresses(config: ClusterConfig): AddressPlan | undefined {
     const cidr = config.driver.kind === "netns" ? config.driver.underlay : config.driver.kind === "dind" ? config.driver.subnet : undefined;
     if (cidr === undefined) {
         return undefined;
     }
-    const kvMachine = config.kvStore.address === undefined && config.kvStore.machine !== undefined ? [{ name: config.kvStore.machine }] : [];
+    const kvMachine = kvMachineName(config) !== undefined ? [{ name: kvMachineName(config) as string }] : [];
     return allocateAddresses(cidr, [...kvMachine, ...config.hosts.map((h) => ({ name: h.name, address: h.address }))]);
 }

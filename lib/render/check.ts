@@ -7,6 +7,7 @@
  */
 import { PairExpectation } from "../check/pairs";
 import { shQuote } from "./shell";
+import { DockerCliAccess, renderDockerCliPrelude } from "./dockerCli";
 
 /** The script is bash (arrays of results, `pipefail`); the command provider's default is /bin/sh. */
 export const CHECK_SCRIPT_INTERPRETER: readonly string[] = ["/bin/bash", "-c"];
@@ -31,14 +32,20 @@ export interface CheckResult {
     failed: number;
 }
 
-export function renderCheckScript(pairs: readonly PairExpectation[], targets: Record<string, CheckTarget>): string {
+/**
+ * The check as a bash script. `access.cli` is the docker CLI it runs; for
+ * `tcp://` hosts the client's TLS material comes in the environment
+ * (lib/render/dockerCli.ts), never in the script's text.
+ */
+export function renderCheckScript(pairs: readonly PairExpectation[], targets: Record<string, CheckTarget>, access: DockerCliAccess = { cli: "docker" }): string {
     const lines = [
         "#!/usr/bin/env bash",
         "# Connectivity check rendered by docker-overlay (lib/render/check.ts).",
         "set -uo pipefail",
+        ...renderDockerCliPrelude(access),
         "passed=0; failed=0; sep=''",
-        "ip_of() { docker -H \"$1\" inspect -f \"{{with index .NetworkSettings.Networks \\\"$3\\\"}}{{.IPAddress}}{{end}}\" \"$2\" 2>/dev/null; }",
-        "probe() { [ -n \"$3\" ] && docker -H \"$1\" exec \"$2\" ping -c 1 -W 2 \"$3\" >/dev/null 2>&1; }",
+        "ip_of() { dk \"$1\" inspect -f \"{{with index .NetworkSettings.Networks \\\"$3\\\"}}{{.IPAddress}}{{end}}\" \"$2\" 2>/dev/null; }",
+        "probe() { [ -n \"$3\" ] && dk \"$1\" exec \"$2\" ping -c 1 -W 2 \"$3\" >/dev/null 2>&1; }",
         // record <from> <to> <expect> <network> <ip> <byIp> <byName>
         "record() {",
         "  local ok=false",
@@ -49,7 +56,7 @@ export function renderCheckScript(pairs: readonly PairExpectation[], targets: Re
         "  sep=','",
         "  printf '%-12s -> %-12s %-9s %-10s %-15s ip:%-5s name:%-5s %s\\n' \"$1\" \"$2\" \"$3\" \"$4\" \"$5\" \"$6\" \"$7\" \"$([ $ok = true ] && echo ok || echo FAIL)\" >&2",
         "}",
-        "out=$(mktemp); trap 'rm -f \"$out\"' EXIT",
+        "out=$(mktemp); cleanup_paths+=(\"$out\")",
     ];
     for (const pair of pairs) {
         const from = targets[pair.from];

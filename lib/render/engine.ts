@@ -1,23 +1,33 @@
 /**
- * Engine options for `cluster-store` mode, rendered once and shaped three ways:
- * dockerd flags (netns, dind), daemon.json (ssh) and `--engine-opt` values
- * (docker-machine). One place decides what the engines run with.
+ * Engine options, rendered once and shaped three ways: dockerd flags (netns,
+ * dind), daemon.json (ssh) and `--engine-opt` values (docker-machine). One
+ * place decides what the engines run with. In cluster-store mode that is the
+ * KV store and how the engine advertises itself; in swarm mode only the
+ * engine's labels (the swarm itself is formed through the engines' API,
+ * lib/swarm/scripts.ts). TLS flags are added by each driver (lib/tls/engine.ts),
+ * since where the certificate files live is the driver's business.
  */
 import { ClusterConfig, HostConfig } from "../config/types";
 
 export interface EngineOptions {
-    /** `cluster-store`: the KV store URL, e.g. `consul://10.199.0.2:8500`. */
-    clusterStore: string;
-    /** `cluster-advertise`: `<interface or ip>:<port>`, e.g. `eth1:2376`. */
-    clusterAdvertise: string;
+    /** `cluster-store`: the KV store URL, e.g. `consul://10.199.0.2:8500`. cluster-store mode only. */
+    clusterStore?: string;
+    /** `cluster-advertise`: `<interface or ip>:<port>`, e.g. `eth1:2376`. cluster-store mode only. */
+    clusterAdvertise?: string;
     /** `cluster-store-opts`, e.g. `{ "kv.path": "docker/nodes" }`. */
     clusterStoreOpts: Record<string, string>;
     /** Engine labels (`--label key=value`), matched by swarm-style constraints. */
     labels: Record<string, string>;
 }
 
-/** The options one host's engine runs with, given the KV store URL (known only once the store exists). */
-export function engineOptions(config: ClusterConfig, host: HostConfig, clusterStore: string): EngineOptions {
+/**
+ * The options one host's engine runs with. `clusterStore` is the KV store URL
+ * (known only once the store exists) in cluster-store mode, undefined in swarm mode.
+ */
+export function engineOptions(config: ClusterConfig, host: HostConfig, clusterStore: string | undefined): EngineOptions {
+    if (config.engine.mode === "swarm" || clusterStore === undefined) {
+        return { clusterStoreOpts: {}, labels: sortedRecord(host.labels) };
+    }
     return {
         clusterStore,
         clusterAdvertise: `${config.engine.advertiseInterface}:${config.engine.apiPort}`,
@@ -29,8 +39,8 @@ export function engineOptions(config: ClusterConfig, host: HostConfig, clusterSt
 /** dockerd command-line flags, in a stable order. */
 export function renderDaemonFlags(opts: EngineOptions): string[] {
     return [
-        `--cluster-store=${opts.clusterStore}`,
-        `--cluster-advertise=${opts.clusterAdvertise}`,
+        ...(opts.clusterStore !== undefined ? [`--cluster-store=${opts.clusterStore}`] : []),
+        ...(opts.clusterAdvertise !== undefined ? [`--cluster-advertise=${opts.clusterAdvertise}`] : []),
         ...Object.entries(opts.clusterStoreOpts).map(([k, v]) => `--cluster-store-opt=${k}=${v}`),
         ...Object.entries(opts.labels).map(([k, v]) => `--label=${k}=${v}`),
     ];
@@ -41,10 +51,13 @@ export function renderDaemonFlags(opts: EngineOptions): string[] {
  * settings) so a driver adds what it needs without re-deciding the cluster keys.
  */
 export function renderDaemonJson(opts: EngineOptions, extra: Record<string, unknown> = {}): string {
-    const doc: Record<string, unknown> = {
-        "cluster-store": opts.clusterStore,
-        "cluster-advertise": opts.clusterAdvertise,
-    };
+    const doc: Record<string, unknown> = {};
+    if (opts.clusterStore !== undefined) {
+        doc["cluster-store"] = opts.clusterStore;
+    }
+    if (opts.clusterAdvertise !== undefined) {
+        doc["cluster-advertise"] = opts.clusterAdvertise;
+    }
     if (Object.keys(opts.clusterStoreOpts).length > 0) {
         doc["cluster-store-opts"] = opts.clusterStoreOpts;
     }
@@ -58,8 +71,8 @@ export function renderDaemonJson(opts: EngineOptions, extra: Record<string, unkn
 /** `docker-machine create` flags: `--engine-opt` for cluster keys, `--engine-label` for labels. */
 export function renderEngineOptFlags(opts: EngineOptions): string[] {
     return [
-        `--engine-opt=cluster-store=${opts.clusterStore}`,
-        `--engine-opt=cluster-advertise=${opts.clusterAdvertise}`,
+        ...(opts.clusterStore !== undefined ? [`--engine-opt=cluster-store=${opts.clusterStore}`] : []),
+        ...(opts.clusterAdvertise !== undefined ? [`--engine-opt=cluster-advertise=${opts.clusterAdvertise}`] : []),
         ...Object.entries(opts.clusterStoreOpts).map(([k, v]) => `--engine-opt=cluster-store-opt=${k}=${v}`),
         ...Object.entries(opts.labels).map(([k, v]) => `--engine-label=${k}=${v}`),
     ];

@@ -87,7 +87,7 @@ function cluster(driver: DriverConfig, edit: (c: ClusterConfig) => void = () => 
         stack: "test",
         driver,
         kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/test" },
-        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {} },
+        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },
         hosts: [host("swarm-manager", { role: "manager" }), host("swarm-node1", { labels: { storage: "ssd" } }), host("swarm-node2")],
         networks: [],
         containers: [],
@@ -244,7 +244,7 @@ describe("driver wiring (mocked)", function () {
         const SSH: DriverConfig = { kind: "ssh", user: "root", port: 22 };
         const sshCluster = () =>
             cluster(SSH, (c) => {
-                c.kvStore = { ...c.kvStore, machine: undefined, address: "consul://192.0.2.10:8500" };
+                c.kvStore = { ...c.kvStore!, machine: undefined, address: "consul://192.0.2.10:8500" };
                 c.hosts[0].ssh = { address: "192.0.2.11" };
                 c.hosts[1].ssh = { address: "192.0.2.12", user: "ops", port: 2222 };
             });
@@ -361,7 +361,7 @@ describe("driver wiring (mocked)", function () {
 
         it("KV machine: one command creating the machine and the store, its IP the store's address", async () => {
             const parent = new Parent("dm-b");
-            const config = cluster(DM, (c) => (c.kvStore = { ...c.kvStore, machine: "consul" }));
+            const config = cluster(DM, (c) => (c.kvStore = { ...c.kvStore!, machine: "consul" }));
             mocks.stdouts["dm-b-kv-machine"] = "192.168.99.100\n";
             const kv = dockerMachineDriver.createKvMachine("dm-b-kv", { config, name: "consul", fabric: { resources: [] } }, parent);
             await settled(kv.resources);

@@ -61,7 +61,7 @@ function cluster(driver: DriverConfig = DIND, edit: (c: ClusterConfig) => void =
         stack: "test",
         driver,
         kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/test" },
-        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {} },
+        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },
         hosts: [host("swarm-manager", { role: "manager" }), host("swarm-node1", { labels: { storage: "ssd" } }), host("swarm-node2")],
         networks: [],
         containers: [],
@@ -366,7 +366,7 @@ describe("dind renderers", () => {
         });
         const pinned = dindAddressPlan(cluster(DIND, (c) => (c.hosts[0].address = "172.30.0.4")));
         assert.deepEqual(pinned.addresses, { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.4", "swarm-node1": "172.30.0.3", "swarm-node2": "172.30.0.5" });
-        const external = dindAddressPlan(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore, machine: undefined, address: "consul://192.0.2.1:8500" })));
+        const external = dindAddressPlan(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, machine: undefined, address: "consul://192.0.2.1:8500" })));
         assert.equal(external.addresses["swarm-manager"], "172.30.0.2");
     });
 
@@ -407,7 +407,7 @@ describe("dind renderers", () => {
             waitTimeout: 180,
         });
         assert.ok(specs.every((s) => !("volumes" in s) && !("mounts" in s)));
-        assert.deepEqual(dindTls(), { env: ["DOCKER_TLS_CERTDIR="], dockerdFlags: [], providerArgs: {} });
+        assert.deepEqual(dindTls(c), { env: ["DOCKER_TLS_CERTDIR="], dockerdFlags: ["--host=tcp://0.0.0.0:2376"] });
         assert.deepEqual(
             c.hosts.map((h) => dindDockerHost(c, h)),
             ["tcp://127.0.0.1:2376", "tcp://127.0.0.1:2377", "tcp://127.0.0.1:2378"],
@@ -435,12 +435,12 @@ describe("dind renderers", () => {
         assert.equal(consul.hostname, "kvstore");
         assert.deepEqual(consul.network, { name: "docker-overlay", ipv4Address: "172.30.0.2" });
 
-        const etcd = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore, backend: "etcd", port: 2379 })), "kvstore", "172.30.0.2");
+        const etcd = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, backend: "etcd", port: 2379 })), "kvstore", "172.30.0.2");
         assert.equal(etcd.image, "quay.io/coreos/etcd:v3.4.23");
         assert.ok(etcd.command.includes("--enable-v2=true"));
         assert.deepEqual(etcd.env, ["ETCD_ADVERTISE_CLIENT_URLS=http://172.30.0.2:2379"]);
 
-        const zk = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore, backend: "zookeeper", port: 2182 })), "kvstore", "172.30.0.2");
+        const zk = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, backend: "zookeeper", port: 2182 })), "kvstore", "172.30.0.2");
         assert.equal(zk.image, "zookeeper:3.8");
         assert.deepEqual(zk.command, []);
         assert.deepEqual(zk.env, ["ZOO_SERVERS=server.1=localhost:2888:3888;2182"]);

@@ -231,11 +231,12 @@ describe("program: other stacks", () => {
         assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1", c3: "swarm-manager" });
     });
 
-    it("rejects engine.mode swarm clearly until swarm mode lands", async () => {
-        await assert.rejects(
-            preview(devWith((raw) => (raw.engine = { mode: "swarm" }))),
-            (err: Error) => err.message.includes('docker-overlay:engine.mode: "swarm" is not available in this version'),
-        );
+    it("with engine.mode swarm, builds a swarm instead of KV-backed engines (tests/unit/swarm.test.ts has the details)", async () => {
+        const run = await preview(devWith((raw) => (raw.engine = { mode: "swarm" })));
+        assert.equal(ofType(run, "docker-overlay:swarm:Swarm").length, 1);
+        assert.equal(ofType(run, T.kv).length, 1, "the dev stack configures kvStore, so the store stays");
+        assert.doesNotMatch(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--cluster-store/);
+        assert.equal(find(run, T.network, "net1-network").inputs["attachable"], true);
     });
 });
 

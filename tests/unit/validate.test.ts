@@ -782,7 +782,7 @@ describe("normalizeConfig", () => {
                 images: [],
             },
             kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/lab" },
-            engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {} },
+            engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },
             hosts: [{ name: "h1", role: "worker", labels: {} }],
             networks: [{ name: "n1", subnet: "10.0.0.0/24", gateway: "10.0.0.1", internal: false, encrypted: false }],
             containers: [{ name: "c1", image: "busybox", command: [], networks: [{ name: "n1" }], constraints: [], env: {} }],
@@ -829,7 +829,7 @@ describe("normalizeConfig", () => {
     it("KV store: port per backend, or the address's port and no machine", () => {
         const hosts = [{ name: "h1" }];
         assert.deepEqual(
-            (["consul", "etcd", "zookeeper"] as const).map((backend) => normalizeConfig({ driver: { kind: "docker-machine" }, kvStore: { backend }, hosts }, "dev").kvStore.port),
+            (["consul", "etcd", "zookeeper"] as const).map((backend) => normalizeConfig({ driver: { kind: "docker-machine" }, kvStore: { backend }, hosts }, "dev").kvStore!.port),
             [8500, 2379, 2181],
         );
         assert.deepEqual(normalizeConfig({ kvStore: { backend: "etcd", address: "etcd://192.0.2.10:4001" }, hosts }, "dev").kvStore, {

@@ -1,0 +1,151 @@
+/**
+ * The benchmark's use of the lab: `npm run lab -- up|down <stack-file> --json`
+ * as child processes (as tests/lab does), the state file the applier kept,
+ * and commands run inside the lab's namespaces and engines.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { statePath } from "../lab/state";
+import { loadStackFile } from "../lib/config/load";
+
+export const REPO = path.resolve(__dirname, "..");
+/** The engines' docker CLI (scripts/lab-deps.sh): the lab's engine is 20.10, so is its client. */
+export const DOCKER_CLI = "/opt/docker-overlay/engine/bin/docker";
+
+export interface Exec {
+    code: number | null;
+    signal: string | null;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+}
+
+/** Runs `argv` with a time limit; never throws for a non-zero exit. */
+export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Exec> {
+    return new Promise((resolve, reject) => {
+        const started = process.hrtime.bigint();
+        const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (c: Buffer) => out.push(c));
+        child.stderr.on("data", (c: Buffer) => err.push(c));
+        const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolve({
+                code,
+                signal,
+                stdout: Buffer.concat(out).toString("utf8"),
+                stderr: Buffer.concat(err).toString("utf8"),
+                seconds: Number(process.hrtime.bigint() - started) / 1e9,
+            });
+        });
+    });
+}
+
+/** `node -r ts-node/register/transpile-only tools/lab.ts <args>` (what `npm run lab --` runs). */
+export function labCommand(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): Promise<Exec> {
+    return run([process.execPath, "-r", "ts-node/register/transpile-only", path.join(REPO, "tools", "lab.ts"), ...args], { env, timeoutMs });
+}
+
+export interface StateResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    startedAt: string;
+    endedAt?: string;
+    status: string;
+    outputs?: Record<string, unknown>;
+}
+
+export interface LabStateFile {
+    stack: string;
+    status: string;
+    startedAt: string;
+    endedAt?: string;
+    resources: StateResource[];
+    exports?: Record<string, unknown>;
+}
+
+export function readLabState(stackFile: string): LabStateFile | undefined {
+    const file = statePath(loadStackFile(stackFile).stack);
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as LabStateFile;
+    } catch {
+        return undefined;
+    }
+}
+
+export interface UpOutcome {
+    /** `seconds` of the lab's own report: the whole run, program start-up included. */
+    total: number;
+    /** From the first resource's start to the last one's end: the apply itself. */
+    apply: number;
+    /** Seconds before the first resource started (loading and running the program). */
+    startup: number;
+    /** Custom resources in the order they began, with their times relative to the run's start. */
+    timeline: { type: string; name: string; start: number; end: number }[];
+    state: LabStateFile;
+}
+
+export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.env): Promise<UpOutcome> {
+    const r = await labCommand(["up", stackFile, "--json"], env);
+    let report: { ok: boolean; seconds: number; error?: string } | undefined;
+    try {
+        report = JSON.parse(r.stdout) as { ok: boolean; seconds: number; error?: string };
+    } catch {
+        report = undefined;
+    }
+    if (r.code !== 0 || report === undefined || !report.ok) {
+        throw new Error(`lab up ${stackFile} failed (${r.signal ?? `exit ${r.code}`}): ${report?.error ?? r.stderr.trim().split("\n").slice(-20).join("\n")}`);
+    }
+    const state = readLabState(stackFile);
+    if (state === undefined) {
+        throw new Error(`lab up ${stackFile}: no state file after a successful up`);
+    }
+    const t0 = Date.parse(state.startedAt);
+    const timeline = state.resources
+        .filter((x) => x.custom && x.endedAt !== undefined)
+        .map((x) => ({ type: x.type, name: x.name, start: (Date.parse(x.startedAt) - t0) / 1000, end: (Date.parse(x.endedAt as string) - t0) / 1000 }));
+    const first = Math.min(...timeline.map((x) => x.start));
+    const last = Math.max(...timeline.map((x) => x.end));
+    return { total: report.seconds, apply: last - first, startup: first, timeline, state };
+}
+
+/** `lab down`; returns its seconds, throws when something was left behind. */
+export async function labDown(stackFile: string): Promise<number> {
+    const r = await labCommand(["down", stackFile, "--json"]);
+    let report: { ok: boolean; seconds: number; failed: { urn: string; error: string }[] } | undefined;
+    try {
+        report = JSON.parse(r.stdout) as { ok: boolean; seconds: number; failed: { urn: string; error: string }[] };
+    } catch {
+        report = undefined;
+    }
+    if (r.code !== 0 || report === undefined || !report.ok) {
+        throw new Error(
+            `lab down ${stackFile} failed: ${report !== undefined ? report.failed.map((f) => `${f.urn}: ${f.error}`).join("; ") : r.stderr.trim().split("\n").slice(-20).join("\n")}`,
+        );
+    }
+    return report.seconds;
+}
+
+/** Brings a stack down if anything of it may exist (a state file, or its bridge); never throws. */
+export async function labDownQuietly(stackFile: string, log: (line: string) => void): Promise<void> {
+    const { raw } = loadStackFile(stackFile);
+    const bridge = (raw.driver as { bridge?: string } | undefined)?.bridge;
+    const bridgeExists = bridge !== undefined && fs.existsSync(`/sys/class/net/${bridge}`);
+    if (readLabState(stackFile) === undefined && !bridgeExists) {
+        return;
+    }
+    try {
+        await labDown(stackFile);
+    } catch (err) {
+        log(`warning: ${(err as Error).message}`);
+    }
+}

@@ -1,0 +1,54 @@
+/**
+ * One plan measurement, run in a fresh process by bench/plan.ts:
+ * `node -r ts-node/register/transpile-only bench/planChild.ts <stack-file> <out.json>`
+ * does what `npm run plan -- <stack-file>` does (tools/plan.ts: the program
+ * under preview mocks, then the JSON document) and writes the document to
+ * <out.json>. Prints one JSON line on stdout: when main started (process
+ * start-up and module loading), how long planning and rendering took, the
+ * number of resources and the process's peak RSS.
+ */
+import * as fs from "fs";
+import { renderPlanJson } from "../lib/render/plan";
+import { planStack } from "../tools/plan";
+
+export interface PlanChildReport {
+    /** Seconds from process start to main (node, ts-node, module loading). */
+    startup: number;
+    /** Seconds in planStack: the program under mocks and the plan document. */
+    plan: number;
+    /** Seconds rendering the JSON. */
+    render: number;
+    resources: number;
+    /** Peak resident set size of the process, MB. */
+    maxRssMB: number;
+}
+
+async function main(): Promise<void> {
+    const [stackFile, outFile] = process.argv.slice(2);
+    if (stackFile === undefined || outFile === undefined) {
+        throw new Error("usage: planChild.ts <stack-file> <out.json>");
+    }
+    const startup = process.uptime();
+    const t0 = process.hrtime.bigint();
+    const doc = await planStack(stackFile);
+    const t1 = process.hrtime.bigint();
+    const text = renderPlanJson(doc);
+    const t2 = process.hrtime.bigint();
+    fs.writeFileSync(outFile, text);
+    const report: PlanChildReport = {
+        startup,
+        plan: Number(t1 - t0) / 1e9,
+        render: Number(t2 - t1) / 1e9,
+        resources: doc.resources.length,
+        maxRssMB: process.resourceUsage().maxRSS / 1024,
+    };
+    process.stdout.write(JSON.stringify(report) + "\n");
+}
+
+main().then(
+    () => (process.exitCode = 0),
+    (err: unknown) => {
+        process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.exitCode = 1;
+    },
+);

@@ -1,0 +1,230 @@
+/**
+ * `command:remote:Command` as the command provider runs it (read in
+ * pulumi/pulumi-command's provider/pkg/provider/remote/commandOutputs.go and
+ * the older remotecommand.go): one ssh connection per run with the
+ * connection's user and private key (or password), host key accepted
+ * unchecked (the pinned @pulumi/command 4.5.0's connection has no host-key
+ * field), each `environment` entry sent as an ssh "env" request whose refusal
+ * is ignored (sshd accepts only what its AcceptEnv allows), `stdin` piped in,
+ * and the command string run by an ssh "exec" request, i.e. through the
+ * remote user's login shell (`$SHELL -c <command>`). stdout and stderr are
+ * reported without their final newline. Delete runs `delete` the same way,
+ * with the create step's output in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR
+ * when non-empty. The dial is retried (the provider retries up to 10 times).
+ *
+ * The lab talks only to its own machines: the host must be lab-local
+ * (lab/net.ts) before any packet is sent.
+ */
+import { Client, ClientChannel, ConnectConfig } from "ssh2";
+import { assertLabLocal } from "./net";
+
+export const REMOTE_COMMAND_TYPE = "command:remote:Command";
+
+/** `connection` as @pulumi/command 4.5.0 sends it (its SDK fills in port 22 and user root). */
+export interface RemoteConnectionInputs {
+    host?: string;
+    port?: number;
+    user?: string;
+    privateKey?: string;
+    password?: string;
+}
+
+export interface RemoteCommandInputs {
+    connection?: RemoteConnectionInputs;
+    create?: string;
+    delete?: string;
+    update?: string;
+    environment?: Record<string, string>;
+    stdin?: string;
+    triggers?: unknown[];
+}
+
+/** The inputs @pulumi/command 4.5.0's remote.Command sends; anything else is refused. */
+export const KNOWN_REMOTE_COMMAND_INPUTS: readonly string[] = ["connection", "create", "delete", "update", "environment", "stdin", "triggers"];
+export const KNOWN_CONNECTION_INPUTS: readonly string[] = ["host", "port", "user", "privateKey", "password"];
+
+/** Checks a remote Command's inputs; returns what is wrong, one line each (empty when fine). */
+export function remoteCommandProblems(inputs: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    const unknown = Object.keys(inputs).filter((k) => inputs[k] !== undefined && !KNOWN_REMOTE_COMMAND_INPUTS.includes(k));
+    if (unknown.length > 0) {
+        problems.push(`the lab applier does not support input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
+    }
+    const c = inputs["connection"];
+    if (c === undefined || c === null || typeof c !== "object" || Array.isArray(c)) {
+        problems.push(`input "connection" is not set`);
+        return problems;
+    }
+    const conn = c as Record<string, unknown>;
+    const unknownConn = Object.keys(conn).filter((k) => conn[k] !== undefined && !KNOWN_CONNECTION_INPUTS.includes(k));
+    if (unknownConn.length > 0) {
+        problems.push(`the lab applier does not support connection field(s) ${unknownConn.map((k) => `"${k}"`).join(", ")}`);
+    }
+    if (typeof conn["host"] !== "string" || conn["host"] === "") {
+        problems.push(`connection.host is not set`);
+    }
+    if (conn["privateKey"] === undefined && conn["password"] === undefined) {
+        problems.push(`connection has neither privateKey nor password`);
+    }
+    return problems;
+}
+
+export interface RemoteRun {
+    connection: RemoteConnectionInputs;
+    command: string;
+    environment?: Record<string, string>;
+    stdin?: string;
+}
+
+export interface RemoteResult {
+    /** The command's exit status; null when it ended by a signal. */
+    code: number | null;
+    signal: string | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs one remote command; replaced by a fake in unit tests. */
+export type RemoteRunner = (run: RemoteRun) => Promise<RemoteResult>;
+
+/** The ssh connection could not be made (refused, unreachable, authentication failed). */
+export class RemoteDialError extends Error {
+    constructor(
+        readonly target: string,
+        readonly code: string | undefined,
+        message: string,
+    ) {
+        super(`ssh ${target}: ${message}`);
+        this.name = "RemoteDialError";
+    }
+}
+
+/** Errors after which a new dial may succeed (sshd not up yet, or busy). Authentication failures are final. */
+function retryable(err: unknown): boolean {
+    const code = (err as { code?: string }).code;
+    const level = (err as { level?: string }).level;
+    return code === "ECONNREFUSED" || code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EHOSTUNREACH" || level === "client-timeout";
+}
+
+export interface DialOptions {
+    /** Attempts in all (the provider's dial gives up after about 10). */
+    attempts: number;
+    /** Pause before the second attempt, doubled each time up to `maxDelayMs`. */
+    firstDelayMs: number;
+    maxDelayMs: number;
+    /** ssh handshake timeout per attempt. */
+    readyTimeoutMs: number;
+}
+
+export const DEFAULT_DIAL: DialOptions = { attempts: 10, firstDelayMs: 250, maxDelayMs: 4000, readyTimeoutMs: 15_000 };
+
+/** ssh2's connect options for a connection: key first, password as the fallback (the provider's order). */
+export function connectConfig(c: RemoteConnectionInputs, readyTimeoutMs: number): ConnectConfig {
+    if (c.host === undefined || c.host === "") {
+        throw new Error("connection.host is not set");
+    }
+    return {
+        host: c.host.replace(/^\[|\]$/g, ""),
+        port: c.port ?? 22,
+        username: c.user ?? "root",
+        ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
+        ...(c.password !== undefined ? { password: c.password, tryKeyboard: true } : {}),
+        // The provider's connection (4.5.0) uses ssh.InsecureIgnoreHostKey: no host key is checked.
+        hostVerifier: () => true,
+        readyTimeout: readyTimeoutMs,
+        keepaliveInterval: 0,
+    };
+}
+
+function dialOnce(config: ConnectConfig): Promise<Client> {
+    return new Promise((resolve, reject) => {
+        const client = new Client();
+        let settled = false;
+        client.once("ready", () => {
+            settled = true;
+            resolve(client);
+        });
+        client.on("error", (err) => {
+            if (!settled) {
+                settled = true;
+                client.end();
+                reject(err);
+            }
+        });
+        // ssh2 offers keyboard-interactive only when asked; answer every prompt with the password.
+        client.on("keyboard-interactive", (_name, _instr, _lang, prompts, finish) => finish(prompts.map(() => (config.password as string) ?? "")));
+        client.connect(config);
+    });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Dials with the provider's retries; throws RemoteDialError with the last error. */
+export async function dial(c: RemoteConnectionInputs, opts: DialOptions = DEFAULT_DIAL): Promise<Client> {
+    const target = `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`;
+    assertLabLocal(c.host ?? "");
+    const config = connectConfig(c, opts.readyTimeoutMs);
+    let delay = opts.firstDelayMs;
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await dialOnce(config);
+        } catch (err) {
+            if (attempt >= opts.attempts || !retryable(err)) {
+                const e = err as { code?: string; message: string };
+                throw new RemoteDialError(target, e.code, `${e.message}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`);
+            }
+            await sleep(delay);
+            delay = Math.min(delay * 2, opts.maxDelayMs);
+        }
+    }
+}
+
+function execOn(client: Client, run: RemoteRun): Promise<RemoteResult> {
+    return new Promise((resolve, reject) => {
+        // ssh2 sends each env entry as an "env" request (want-reply false): a refusal by
+        // sshd's AcceptEnv is silent, as the provider ignores Session.Setenv's error.
+        const env = run.environment !== undefined && Object.keys(run.environment).length > 0 ? { env: run.environment } : {};
+        client.exec(run.command, env, (err: Error | undefined, channel: ClientChannel) => {
+            if (err) {
+                reject(err);
+                return;
+            }
+            const stdout: Buffer[] = [];
+            const stderr: Buffer[] = [];
+            let code: number | null = null;
+            let signal: string | null = null;
+            channel.on("data", (c: Buffer) => stdout.push(c));
+            channel.stderr.on("data", (c: Buffer) => stderr.push(c));
+            channel.on("exit", (exitCode: number | null, exitSignal?: string) => {
+                code = typeof exitCode === "number" ? exitCode : null;
+                signal = exitSignal ?? null;
+            });
+            channel.on("close", () =>
+                resolve({ code, signal, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }),
+            );
+            channel.on("error", reject);
+            if (run.stdin !== undefined && run.stdin !== "") {
+                channel.end(run.stdin);
+            } else {
+                channel.end();
+            }
+        });
+    });
+}
+
+export const runRemote: RemoteRunner = async (run) => {
+    const client = await dial(run.connection);
+    try {
+        return await execOn(client, run);
+    } finally {
+        client.end();
+    }
+};
+
+/** True when the machine is not there any more (nothing answers on its address, or it left the lab's networks). */
+export function isMachineGone(err: unknown): boolean {
+    if (!(err instanceof RemoteDialError)) {
+        return false;
+    }
+    return err.code === "ECONNREFUSED" || err.code === "EHOSTUNREACH" || err.code === "ENETUNREACH" || err.code === "ETIMEDOUT";
+}

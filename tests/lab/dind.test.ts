@@ -1,0 +1,219 @@
+/**
+ * The dind driver on real engines: tests/lab/stacks/Pulumi.dind-lab.yaml (the
+ * seed's cluster) applied to a "laptop", a dockerd in a namespace of its own
+ * (tools/laptop.ts), with the machines' images built from Debian's packages
+ * (scripts/lab-dind-deps.sh: docker-overlay/dind:20.10.5 and
+ * docker-overlay/consul:1.8.7, named in the stack's driver.image and
+ * driver.kvImage). Every machine is a privileged engine container on the
+ * laptop's user-defined network; the nested engines run cluster-store overlays
+ * with TLS on their API. `check` must ping c1 <-> c2 by IP and by name; `down`
+ * must leave the laptop's engine empty; the laptop's teardown must leave
+ * nothing on this machine (the suite's root hook runs scripts/lab-clean.sh
+ * --check for its stack and bridge).
+ *
+ * The lab runs inside the laptop's network namespace (`nsenter --net`), where
+ * the engines' API ports are published (its 127.0.0.1) and consul answers (its
+ * bridge network), as a program on a real laptop would. Root only; needs
+ * scripts/lab-deps.sh (the before hook runs scripts/lab-dind-deps.sh, idempotent).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import "./support/root-hooks";
+import { bridgesUsed, describeRun, note, REPO, run, RunResult, stacksUsed, timings } from "./support/lab";
+import { inLaptop, LAPTOP, laptopDown, laptopInfo, laptopUp, lockLaptop } from "../../tools/laptop";
+
+const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.dind-lab.yaml");
+const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
+const DOCKER = path.join(LAPTOP.engineBin, "docker");
+const HOSTS = ["swarm-manager", "swarm-node1", "swarm-node2"];
+const NETWORK = "dovld-dind";
+const PLACED: Record<string, string> = { c1: "swarm-node2", c2: "swarm-node1" };
+
+function timing(what: string, seconds: number): void {
+    timings.push({ what: `dind: ${what}`, seconds });
+}
+
+async function timed<T>(what: string, f: () => Promise<T> | T): Promise<T> {
+    const t0 = Date.now();
+    try {
+        return await f();
+    } finally {
+        timing(what, (Date.now() - t0) / 1000);
+    }
+}
+
+describe("dind driver on a laptop engine (lab, root)", function () {
+    this.timeout(600_000);
+    let stateDir: string;
+    let laptopStarted = false;
+    let unlock: (() => void) | undefined;
+    let up: { ok: boolean; seconds: number; resources: { type: string; name: string; status: string; seconds?: number }[]; exports?: Record<string, any>; error?: string };
+
+    /** `tools/lab.ts <cmd> <stack> --json` inside the laptop's namespace. */
+    async function lab(cmd: "up" | "down" | "status" | "check"): Promise<RunResult & { json?: any }> {
+        const argv = inLaptop([TS_NODE, "--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, STACK_FILE, "--json"]);
+        const r: RunResult & { json?: any } = await run(argv[0], argv.slice(1), { timeoutMs: 400_000, env: { DOCKER_OVERLAY_LAB_STATE_DIR: stateDir } });
+        try {
+            r.json = JSON.parse(r.stdout);
+        } catch {
+            // Left undefined; assertions show the output.
+        }
+        return r;
+    }
+
+    /** The laptop's docker CLI. */
+    async function laptop(...args: string[]): Promise<string> {
+        const r = await run(DOCKER, ["-H", laptopInfo().dockerHost, ...args], { timeoutMs: 60_000 });
+        assert.equal(r.code, 0, `docker ${args.join(" ")}: ${describeRun(r)}`);
+        return r.stdout.trim();
+    }
+
+    /** A shell command inside a machine (its own docker CLI reaches its engine on the unix socket). */
+    function onMachine(host: string, script: string): Promise<string> {
+        return laptop("exec", `${NETWORK}-${host}`, "sh", "-c", script);
+    }
+
+    before(async function () {
+        stacksUsed.add(LAPTOP.stack);
+        bridgesUsed.add(LAPTOP.bridge);
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "dovl-dind-lab-state-"));
+        // One laptop per machine: a concurrent run of this file waits here.
+        unlock = await timed("waiting for the laptop", () => lockLaptop(20 * 60_000, (pid) => note(`dind: the laptop is in use by pid ${pid}; waiting`)));
+        const deps = await timed("lab-dind-deps.sh", () => run("bash", [path.join(REPO, "scripts", "lab-dind-deps.sh")], { timeoutMs: 900_000 }));
+        assert.equal(deps.code, 0, `scripts/lab-dind-deps.sh: ${describeRun(deps)}`);
+        laptopStarted = true;
+        await timed("laptop up (engine + image import)", () => laptopUp());
+        const r = await timed("lab up", () => lab("up"));
+        up = r.json;
+        assert.ok(up !== undefined, `lab up printed no JSON: ${describeRun(r)}`);
+        for (const res of up.resources.filter((x) => x.type === "docker:index/container:Container" && x.seconds !== undefined)) {
+            timing(`  ${res.name}`, res.seconds!);
+        }
+    });
+
+    after(async function () {
+        // Whatever happened above: the program's resources first, then the laptop.
+        try {
+            if (stateDir !== undefined && fs.existsSync(path.join(stateDir, "dind-lab.json"))) {
+                const r = await lab("down");
+                if (r.code !== 0) {
+                    note(`dind: down in after() failed: ${describeRun(r)}`);
+                }
+            }
+            if (laptopStarted) {
+                await timed("laptop down", () => laptopDown());
+            }
+        } finally {
+            if (stateDir !== undefined) {
+                fs.rmSync(stateDir, { recursive: true, force: true });
+            }
+            unlock?.();
+        }
+    });
+
+    it("up: every resource created, the program's own check passed, three engines registered in consul", function () {
+        assert.equal(up.ok, true, `up failed: ${up.error}`);
+        assert.ok(up.resources.every((r) => r.status === "created"));
+        assert.deepEqual(
+            { passed: up.exports?.["connectivity"]?.passed, failed: up.exports?.["connectivity"]?.failed },
+            { passed: 2, failed: 0 },
+        );
+        assert.deepEqual(up.exports?.["registeredEngines"], ["172.29.0.3:2376", "172.29.0.4:2376", "172.29.0.5:2376"]);
+        assert.deepEqual(up.exports?.["placements"], PLACED);
+        note(`dind: up in ${up.seconds.toFixed(1)}s`);
+    });
+
+    it("check: c1 <-> c2 by IP and by name", async function () {
+        const r = await timed("lab check", () => lab("check"));
+        assert.equal(r.code, 0, describeRun(r));
+        assert.equal(r.json.failed, 0);
+        assert.equal(r.json.passed, 2);
+        for (const p of r.json.pairs) {
+            assert.deepEqual({ from: p.from, byIp: p.byIp, byName: p.byName, ok: p.ok }, { from: p.from, byIp: true, byName: true, ok: true });
+        }
+    });
+
+    it("machines: privileged containers of the stack's images, each with its own hostname, data root and engine identity", async function () {
+        const seen = new Set<string>();
+        for (const host of HOSTS) {
+            const c = JSON.parse(await laptop("inspect", `${NETWORK}-${host}`))[0];
+            assert.equal(c.Config.Image, "docker-overlay/dind:20.10.5");
+            assert.equal(c.HostConfig.Privileged, true);
+            assert.equal(c.Config.Hostname, host);
+            assert.equal(c.State.Health.Status, "healthy");
+            const mounts = c.Mounts.map((m: any) => `${m.Type}:${m.Destination}`);
+            assert.deepEqual(mounts, ["volume:/var/lib/docker"], `${host}: only its own anonymous data-root volume`);
+            const [name, id, key, version] = (await onMachine(host, "docker info --format '{{.Name}} {{.ID}}'; sha256sum /etc/docker/key.json | cut -c1-64; docker version --format '{{.Server.Version}}'")).split(/\s+/);
+            assert.equal(name, host);
+            assert.match(version, /^20\.10\.5/);
+            assert.ok(!seen.has(id) && !seen.has(key), `${host}: engine identity ${id} / key.json ${key} shared with another machine`);
+            seen.add(id).add(key);
+        }
+        const kv = JSON.parse(await laptop("inspect", `${NETWORK}-kvstore`))[0];
+        assert.equal(kv.Config.Image, "docker-overlay/consul:1.8.7");
+        assert.match(await laptop("exec", `${NETWORK}-kvstore`, "consul", "version"), /^Consul v1\.8\.7/);
+    });
+
+    it("network: the machines sit on a user-defined bridge (172.29.0.0/24, MTU 1450) apart from the overlay", async function () {
+        const n = JSON.parse(await laptop("network", "inspect", NETWORK))[0];
+        assert.equal(n.Driver, "bridge");
+        assert.deepEqual(n.IPAM.Config, [{ Subnet: "172.29.0.0/24", Gateway: "172.29.0.1" }]);
+        assert.equal(n.Options["com.docker.network.driver.mtu"], "1450");
+        const addresses = Object.values(n.Containers as Record<string, { Name: string; IPv4Address: string }>)
+            .map((c) => `${c.Name}=${c.IPv4Address}`)
+            .sort();
+        assert.deepEqual(addresses, [
+            `${NETWORK}-kvstore=172.29.0.2/24`,
+            `${NETWORK}-swarm-manager=172.29.0.3/24`,
+            `${NETWORK}-swarm-node1=172.29.0.4/24`,
+            `${NETWORK}-swarm-node2=172.29.0.5/24`,
+        ]);
+        const overlay = JSON.parse(await onMachine("swarm-node1", "docker network inspect net1"))[0];
+        assert.equal(overlay.Scope, "global");
+        assert.deepEqual(overlay.IPAM.Config, [{ Subnet: "10.0.0.0/24", Gateway: "10.0.0.1" }]);
+    });
+
+    it("MTU: overlay containers get 1400 on the 1450 fabric; full-size packets cross without fragments", async function () {
+        for (const [c, host] of Object.entries(PLACED)) {
+            const other = c === "c1" ? "c2" : "c1";
+            const out = await onMachine(
+                host,
+                `docker exec ${c} sh -c 'cat /sys/class/net/eth0/mtu; ping -q -c 5 -W 2 -s 1372 ${other} | grep -o "[0-9]*% packet loss"; ` +
+                    `awk "/^Ip:/{n++; if (n == 1) { for (i = 1; i <= NF; i++) h[i] = \\$i } else { for (i = 1; i <= NF; i++) if (h[i] == \\"FragCreates\\") print \\$i }}" /proc/net/snmp'`,
+            );
+            const [mtu, loss, fragments] = out.split("\n");
+            assert.deepEqual({ mtu, loss, fragments }, { mtu: "1400", loss: "0% packet loss", fragments: "0" }, `${c} on ${host}`);
+        }
+    });
+
+    it("TLS: the engines' API answers only clients with the cluster CA's certificate", async function () {
+        for (const [i, host] of HOSTS.entries()) {
+            const args = (await onMachine(host, "tr '\\0' ' ' </proc/1/cmdline")).split(" ");
+            for (const flag of ["--tlsverify", "--tlscacert=/docker-overlay/tls/ca.pem", "--tlscert=/docker-overlay/tls/cert.pem", "--tlskey=/docker-overlay/tls/key.pem"]) {
+                assert.ok(args.includes(flag), `${host}: dockerd runs without ${flag}: ${args.join(" ")}`);
+            }
+            const argv = inLaptop([DOCKER, "-H", `tcp://127.0.0.1:${2376 + i}`, "version"]);
+            const plain = await run(argv[0], argv.slice(1), { timeoutMs: 30_000 });
+            assert.notEqual(plain.code, 0, `${host}: a client without a certificate got an answer`);
+        }
+    });
+
+    it("nothing in this machine's root namespace: no published port, no Docker bridge", async function () {
+        const listeners = await run("ss", ["-Hltn"]);
+        assert.doesNotMatch(listeners.stdout, /127\.0\.0\.1:237[678]\b/);
+        const links = await run("ip", ["-br", "link"]);
+        assert.doesNotMatch(links.stdout, /^(br-|docker0)/m);
+    });
+
+    it("down: deletes everything the program made; the laptop's engine is empty again", async function () {
+        const r = await timed("lab down", () => lab("down"));
+        assert.equal(r.code, 0, describeRun(r));
+        assert.deepEqual(r.json.failed, []);
+        assert.equal(await laptop("ps", "-aq"), "");
+        assert.equal(await laptop("volume", "ls", "-q"), "");
+        assert.deepEqual((await laptop("network", "ls", "--format", "{{.Name}}")).split("\n").sort(), ["bridge", "host", "none"]);
+        assert.ok(!fs.existsSync(path.join(stateDir, "dind-lab.json")), "the lab's state file is gone");
+    });
+});

@@ -1,0 +1,249 @@
+/**
+ * The ssh driver on real machines: "existing machines" made of namespaces
+ * (tests/lab/fixtures/sshMachines.ts: own sshd, /etc, hostname, a docker
+ * 20.10.5 engine under a sysvinit-style init script, one with a daemon.json of
+ * its own) and a consul. The lab applies tests/lab/stacks/Pulumi.ssh-lab.yaml:
+ * command.remote reconfigures each engine over ssh (daemon.json with
+ * cluster-store / cluster-advertise, `service docker restart`, wait until it
+ * answers), then the overlay and containers go through ssh:// docker
+ * providers. `check` pings across the machines; `down` must put each
+ * machine's daemon.json and hostname back exactly; the fixture's teardown must
+ * leave nothing. Root only; needs scripts/lab-deps.sh.
+ *
+ * Every lab command runs as a child process (`tools/lab.ts <cmd> --json`), as
+ * tools/lab.ts recommends, with the fixture's environment: the private key
+ * file for the `sshPrivateKey` secret and the fixture's ssh client first on PATH.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { fixtureLeftovers, PRESEEDED_DAEMON_JSON, SshLab, sshLabSpecFromStack } from "./fixtures/sshMachines";
+import "./support/root-hooks";
+import { bridgesUsed, stacksUsed, timings as suiteTimings } from "./support/lab";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.ssh-lab.yaml");
+const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
+const BACKUP_FILES = ["daemon.json.docker-overlay.bak", "daemon.json.docker-overlay.none", "hostname.docker-overlay.bak"];
+
+/** Measured durations: printed by the suite's root hook (tests/lab/support/root-hooks.ts). */
+function timing(what: string, seconds: number): void {
+    suiteTimings.push({ what: `ssh: ${what}`, seconds });
+}
+
+function timed<T>(what: string, f: () => T): T {
+    const t0 = Date.now();
+    try {
+        return f();
+    } finally {
+        timing(what, (Date.now() - t0) / 1000);
+    }
+}
+
+describe("ssh driver on namespace machines with sshd (lab, root)", function () {
+    this.timeout(600_000);
+
+    let lab: SshLab;
+    let stateDir: string;
+    let env: NodeJS.ProcessEnv;
+    const upState: { daemonJson: Record<string, string | undefined>; hostnames: Record<string, string> } = { daemonJson: {}, hostnames: {} };
+
+    /** `tools/lab.ts <cmd> <stack> --json`, its JSON output and exit code. */
+    function labCommand(cmd: string, stackFile = STACK_FILE): { code: number | null; doc: any; stderr: string } {
+        const r = spawnSync(TS_NODE, ["--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, stackFile, "--json"], {
+            cwd: REPO,
+            env,
+            encoding: "utf8",
+            timeout: 300_000,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        let doc: unknown;
+        try {
+            doc = JSON.parse(r.stdout);
+        } catch {
+            throw new Error(`lab ${cmd}: no JSON on stdout (exit ${String(r.status)})\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+        }
+        return { code: r.status, doc, stderr: r.stderr };
+    }
+
+    function stateFile(): string {
+        return path.join(stateDir, "ssh-lab.json");
+    }
+
+    before(function () {
+        if (process.getuid?.() !== 0) {
+            throw new Error("the ssh lab test needs root (namespaces, bridge, iptables)");
+        }
+        for (const bin of ["/usr/sbin/sshd", "/opt/docker-overlay/engine/bin/dockerd", "/opt/docker-overlay/kv/bin/consul", "/var/lib/docker-overlay/images/busybox-rootfs.tar"]) {
+            assert.ok(fs.existsSync(bin), `${bin} is missing: run scripts/lab-deps.sh`);
+        }
+        lab = new SshLab(sshLabSpecFromStack(STACK_FILE, { daemonJson: PRESEEDED_DAEMON_JSON }));
+        // What scripts/lab-clean.sh --check must find gone at the end: the fabric's stack and bridge, the fixture's directories.
+        stacksUsed.add(lab.spec.name);
+        stacksUsed.add("fixtures");
+        bridgesUsed.add(lab.spec.bridge);
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "dovl-ssh-lab-state-"));
+        const fixture = timed("fixture up", () => lab.up());
+        for (const [k, v] of Object.entries(fixture.seconds)) {
+            timing(`  fixture ${k}`, v);
+        }
+        env = { ...lab.labEnv(process.env), DOCKER_OVERLAY_LAB_STATE_DIR: stateDir };
+        for (const m of lab.machines) {
+            upState.daemonJson[m.spec.host] = lab.readFile(m.spec.host, "/etc/docker/daemon.json");
+            upState.hostnames[m.spec.host] = lab.exec(m.spec.host, ["hostname"]).trim();
+        }
+    });
+
+    after(function () {
+        // Whatever happened above: the program's resources, then the machines.
+        if (lab !== undefined) {
+            if (fs.existsSync(stateFile())) {
+                const r = labCommand("down");
+                if (r.code !== 0) {
+                    process.stderr.write(`ssh lab: down in after() failed:\n${JSON.stringify(r.doc, null, 2)}\n${r.stderr}\n`);
+                }
+            }
+            const failures = lab.down();
+            for (const f of failures) {
+                process.stderr.write(`ssh lab: fixture teardown: ${f}\n`);
+            }
+        }
+        if (stateDir !== undefined) {
+            fs.rmSync(stateDir, { recursive: true, force: true });
+        }
+    });
+
+    it("starts from machines the program has not touched (own hostnames, one daemon.json, one none)", function () {
+        assert.deepEqual(upState.hostnames, { "swarm-node1": "sshlab-m1", "swarm-node2": "sshlab-m2" });
+        assert.deepEqual(upState.daemonJson, { "swarm-node1": PRESEEDED_DAEMON_JSON, "swarm-node2": undefined });
+        for (const m of lab.machines) {
+            // The machine's own view, not this machine's: its interface and hostname file.
+            assert.match(lab.exec(m.spec.host, ["ls", "/sys/class/net"]), /^eth1$/m);
+            assert.equal(lab.readFile(m.spec.host, "/etc/hostname"), `${m.spec.hostname}\n`);
+        }
+        assert.notEqual(os.hostname(), "sshlab-m1");
+    });
+
+    it("a machine that cannot take the config is refused before anything on it changes; down after the failed up leaves both as they were", function () {
+        // Same machines, but engines told to advertise an interface they do not have.
+        const bad = path.join(stateDir, "Pulumi.ssh-lab-noif.yaml");
+        fs.writeFileSync(bad, fs.readFileSync(STACK_FILE, "utf8").replace("advertiseInterface: eth1", "advertiseInterface: eth9"));
+        const up = timed("lab up (refused)", () => labCommand("up", bad));
+        assert.equal(up.code, 1);
+        assert.match(up.doc.error, /command:remote:Command .*engine-daemon: create on 10\.150\.22\.1[12] exited with code 1/);
+        assert.match(up.doc.error, /docker-overlay: swarm-node[12] has no interface eth9 \(engine\.advertiseInterface, cluster-advertise=eth9:2376\); it has: .*eth1/);
+        const down = timed("lab down (after refused up)", () => labCommand("down", bad));
+        assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
+        for (const m of lab.machines) {
+            assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
+            assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);
+            assert.deepEqual(lab.exec(m.spec.host, ["ls", "/etc/docker"]).split("\n").filter((f) => BACKUP_FILES.includes(f)), []);
+        }
+    });
+
+    it("up: command.remote reconfigures each engine over ssh, then the overlay and containers are created through ssh://", function () {
+        const r = timed("lab up", () => labCommand("up"));
+        assert.equal(r.code, 0, `up failed: ${r.doc.error ?? ""}\n${r.stderr}`);
+        const resources = r.doc.resources as { type: string; name: string; status: string; seconds?: number }[];
+        for (const x of resources) {
+            timing(`  up ${x.type.split(":").pop()} ${x.name}`, x.seconds ?? 0);
+        }
+        const remote = resources.filter((x) => x.type === "command:remote:Command").map((x) => x.name).sort();
+        assert.deepEqual(remote, ["swarm-node1-engine-daemon", "swarm-node2-engine-daemon"]);
+        assert.ok(resources.every((x) => x.status === "created"));
+        const exports = r.doc.exports;
+        assert.deepEqual(exports.placements, { c1: "swarm-node2", c2: "swarm-node1" });
+        assert.deepEqual(
+            exports.hosts.map((h: { name: string; dockerHost: string }) => [h.name, h.dockerHost]),
+            [
+                ["swarm-node1", "ssh://root@10.150.22.11:22"],
+                ["swarm-node2", "ssh://root@10.150.22.12:22"],
+            ],
+        );
+        // The program's own connectivity check (a local command: docker -H ssh://... exec ... ping).
+        assert.equal(exports.connectivity.failed, 0);
+        assert.equal(exports.connectivity.passed, 2);
+        // Both engines registered in consul under docker/nodes by their advertised eth1 address.
+        assert.deepEqual([...exports.registeredEngines].sort(), ["10.150.22.11:2376", "10.150.22.12:2376"]);
+    });
+
+    it("each machine now runs its engine with the cluster store, under its host name, with its old config kept aside", function () {
+        for (const m of lab.machines) {
+            const host = m.spec.host;
+            const daemonJson = JSON.parse(lab.readFile(host, "/etc/docker/daemon.json") ?? "null");
+            assert.deepEqual(daemonJson, { "cluster-store": "consul://10.150.22.2:8500", "cluster-advertise": "eth1:2376" });
+            assert.equal(lab.exec(host, ["hostname"]).trim(), host);
+            assert.equal(lab.readFile(host, "/etc/hostname"), `${host}\n`);
+            assert.equal(
+                lab.exec(host, ["docker", "info", "--format", "{{.Name}} {{.ClusterStore}} {{.ClusterAdvertise}}"]).trim(),
+                `${host} consul://10.150.22.2:8500 ${m.spec.address}:2376`,
+            );
+            // Restarted by `service docker restart` (the machine has no systemd): the log shows two starts.
+            const log = lab.readFile(host, "/var/log/docker.log") ?? "";
+            assert.ok((log.match(/API listen on \/var\/run\/docker\.sock/g) ?? []).length >= 2, "the engine was not restarted");
+        }
+        const etc1 = lab.exec("swarm-node1", ["ls", "/etc/docker"]).split("\n");
+        const etc2 = lab.exec("swarm-node2", ["ls", "/etc/docker"]).split("\n");
+        assert.ok(etc1.includes("daemon.json.docker-overlay.bak") && !etc1.includes("daemon.json.docker-overlay.none"));
+        assert.ok(etc2.includes("daemon.json.docker-overlay.none") && !etc2.includes("daemon.json.docker-overlay.bak"));
+        assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json.docker-overlay.bak"), PRESEEDED_DAEMON_JSON);
+    });
+
+    it("the state file keeps the remote commands' connection (with the private key) sealed, never in clear", function () {
+        const text = fs.readFileSync(stateFile(), "utf8");
+        const key = fs.readFileSync(lab.privateKeyFile, "utf8");
+        assert.ok(!text.includes("PRIVATE KEY"), "the private key is in the state file in clear");
+        assert.ok(!text.includes(key.split("\n")[1]), "the private key is in the state file in clear");
+        const state = JSON.parse(text);
+        const remote = state.resources.filter((r: { type: string }) => r.type === "command:remote:Command");
+        assert.equal(remote.length, 2);
+        for (const r of remote) {
+            assert.deepEqual(r.secrets, ["connection"]);
+            assert.equal(typeof r.inputs.connection.ciphertext, "string");
+            assert.equal(typeof r.outputs.connection.ciphertext, "string");
+        }
+    });
+
+    it("check: containers on the two machines ping each other by IP and by name", function () {
+        const r = timed("lab check", () => labCommand("check"));
+        assert.equal(r.code, 0, JSON.stringify(r.doc, null, 2));
+        assert.equal(r.doc.failed, 0);
+        assert.deepEqual(
+            r.doc.pairs.map((p: { from: string; to: string; byIp: boolean; byName: boolean; ok: boolean }) => [p.from, p.to, p.byIp, p.byName, p.ok]).sort(),
+            [
+                ["c1", "c2", true, true, true],
+                ["c2", "c1", true, true, true],
+            ],
+        );
+    });
+
+    it("down: removes containers and network, and the remote delete restores each machine's daemon.json and hostname", function () {
+        const r = timed("lab down", () => labCommand("down"));
+        assert.equal(r.code, 0, JSON.stringify(r.doc, null, 2));
+        assert.deepEqual(r.doc.failed, []);
+        assert.ok(!fs.existsSync(stateFile()));
+        // Back to its original content, byte for byte; absent where there was none.
+        assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json"), PRESEEDED_DAEMON_JSON);
+        assert.equal(lab.readFile("swarm-node2", "/etc/docker/daemon.json"), undefined);
+        for (const m of lab.machines) {
+            const host = m.spec.host;
+            assert.equal(lab.exec(host, ["hostname"]).trim(), upState.hostnames[host]);
+            assert.equal(lab.readFile(host, "/etc/hostname"), `${upState.hostnames[host]}\n`);
+            const left = lab.exec(host, ["ls", "/etc/docker"]).split("\n");
+            assert.deepEqual(left.filter((f) => BACKUP_FILES.includes(f)), []);
+            // The engine was restarted with the old config and answers, without the cluster store and the program's containers.
+            assert.equal(lab.exec(host, ["docker", "info", "--format", "[{{.ClusterStore}}]"]).trim(), "[]");
+            assert.equal(lab.exec(host, ["docker", "ps", "-aq"]).trim(), "");
+            assert.doesNotMatch(lab.exec(host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m);
+        }
+        assert.match(lab.exec("swarm-node1", ["docker", "info", "--format", "{{.Labels}}"]), /provisioned-by=hand/);
+    });
+
+    it("the fixture's teardown leaves nothing behind", function () {
+        const failures = timed("fixture down", () => lab.down());
+        assert.deepEqual(failures, []);
+        assert.deepEqual(fixtureLeftovers(lab.spec), []);
+    });
+});

@@ -1,0 +1,540 @@
+/**
+ * Helpers for the real-engine lab tests (tests/lab/*.test.ts, `npm run test:lab`,
+ * root). Every lab command runs as a child process
+ * (`ts-node --transpile-only tools/lab.ts <cmd> <stack-file> [--json]`), as
+ * tools/lab.ts recommends: a failed run leaves the Pulumi runtime's global
+ * state behind, and a fresh process per command is what a user runs.
+ *
+ * Assertions talk to the lab's own machines only: the engines' unix sockets,
+ * the KV store on the stack's underlay (an address on a bridge of this
+ * machine), and pings between containers of the stack under test.
+ */
+import { execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+
+export const REPO = path.resolve(__dirname, "..", "..", "..");
+export const STACKS = path.join(REPO, "tests", "lab", "stacks");
+export const DOCKER_BIN = "/opt/docker-overlay/engine/bin/docker";
+export const LAB_STATE_DIR = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] ?? "/var/lib/docker-overlay/lab";
+const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
+const LAB_CLEAN = path.join(REPO, "scripts", "lab-clean.sh");
+
+// ------------------------------------------------------------ processes
+
+export interface RunResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+}
+
+/** The environment for child processes: nothing that could point the docker CLI or the lab elsewhere. */
+function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (!/^DOCKER_(HOST|CONTEXT|TLS_VERIFY|CERT_PATH|CONFIG)$/.test(k)) {
+            env[k] = v;
+        }
+    }
+    for (const [k, v] of Object.entries(extra)) {
+        if (v === undefined) {
+            delete env[k];
+        } else {
+            env[k] = v;
+        }
+    }
+    return env;
+}
+
+/** Runs a program to completion (never throws for a non-zero exit). */
+export function run(
+    file: string,
+    args: readonly string[],
+    opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string | undefined> } = {},
+): Promise<RunResult> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        execFile(
+            file,
+            [...args],
+            { cwd: opts.cwd ?? REPO, env: cleanEnv(opts.env), maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 300_000, killSignal: "SIGTERM" },
+            (err, stdout, stderr) => {
+                const seconds = (Date.now() - started) / 1000;
+                if (err !== null && typeof (err as { code?: unknown }).code !== "number") {
+                    if ((err as { killed?: boolean }).killed === true) {
+                        resolve({ code: -1, stdout, stderr: `${stderr}\n(killed after ${seconds}s: timeout)`, seconds });
+                        return;
+                    }
+                    reject(err);
+                    return;
+                }
+                resolve({ code: err === null ? 0 : ((err as { code: number }).code ?? -1), stdout, stderr, seconds });
+            },
+        );
+    });
+}
+
+/** One line for the suite's log; mocha's spec reporter keeps it next to the test. */
+export function note(message: string): void {
+    process.stdout.write(`      [lab] ${message}\n`);
+}
+
+/** Measured durations, printed once at the end of the run (tests/lab/support/root-hooks.ts). */
+export const timings: { what: string; seconds: number }[] = [];
+
+// ------------------------------------------------------------ the lab CLI
+
+export interface LabResult<T = unknown> extends RunResult {
+    /** The parsed JSON document, when --json was given and stdout held one. */
+    json?: T;
+}
+
+export async function lab<T = unknown>(command: "up" | "down" | "status" | "check", stackFile: string, json = true): Promise<LabResult<T>> {
+    const args = ["--transpile-only", path.join(REPO, "tools", "lab.ts"), command, stackFile, ...(json ? ["--json"] : [])];
+    const r: LabResult<T> = await run(TS_NODE, args, { timeoutMs: 400_000 });
+    if (json && r.stdout.trim().startsWith("{")) {
+        try {
+            r.json = JSON.parse(r.stdout) as T;
+        } catch {
+            // Left undefined: the caller's assertion shows stdout.
+        }
+    }
+    return r;
+}
+
+/** Output of a failed child process, for assertion messages. */
+export function describeRun(r: RunResult): string {
+    const tail = (s: string) => s.trim().split("\n").slice(-40).join("\n");
+    return `exit ${r.code} after ${r.seconds.toFixed(1)}s\n--- stdout (end) ---\n${tail(r.stdout)}\n--- stderr (end) ---\n${tail(r.stderr)}`;
+}
+
+export interface UpJson {
+    ok: boolean;
+    stack: string;
+    stateFile: string;
+    seconds: number;
+    resources: { urn: string; type: string; name: string; status: string; seconds?: number; error?: string }[];
+    exports?: Record<string, any>;
+    error?: string;
+}
+
+export interface DownJson {
+    ok: boolean;
+    stack: string;
+    source: "state" | "state+collect" | "collect";
+    deleted: string[];
+    absent: string[];
+    failed: { urn: string; error: string }[];
+    notes: string[];
+    seconds: number;
+}
+
+export interface StatusJson {
+    hosts: { name: string; dockerHost: string; address: string }[];
+    kv: { backend: string; url: string };
+    containers: { name: string; host: string; networks: Record<string, string> }[];
+}
+
+export interface CheckJson {
+    containers: string[];
+    pairs: { from: string; to: string; expect: "reach" | "isolated"; networks: string[]; ips: string[]; byIp: boolean; byName: boolean; ok: boolean; detail?: string }[];
+    passed: number;
+    failed: number;
+    notes: string[];
+}
+
+/** What a test needs to know of a stack file: its stack name and netns driver settings. */
+export interface StackInfo {
+    file: string;
+    stack: string;
+    bridge: string;
+    underlay: string;
+    runDir: string;
+    stateDir: string;
+    raw: Record<string, any>;
+}
+
+export function stackInfo(file: string): StackInfo {
+    const base = path.basename(file);
+    const m = /^Pulumi\.(.+)\.ya?ml$/.exec(base);
+    if (m === null) {
+        throw new Error(`${file}: not a Pulumi.<stack>.yaml file`);
+    }
+    const stack = m[1];
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, any> };
+    const raw: Record<string, any> = {};
+    for (const [k, v] of Object.entries(doc.config ?? {})) {
+        raw[k.replace(/^docker-overlay:/, "")] = v;
+    }
+    const driver = (raw["driver"] ?? {}) as Record<string, string>;
+    return {
+        file,
+        stack,
+        bridge: driver["bridge"] ?? "dovl0",
+        underlay: driver["underlay"] ?? "10.199.0.0/24",
+        runDir: driver["runDir"] ?? `/run/docker-overlay/${stack}`,
+        stateDir: driver["stateDir"] ?? `/var/lib/docker-overlay/${stack}`,
+        raw,
+    };
+}
+
+export function statePathOf(s: StackInfo): string {
+    return path.join(LAB_STATE_DIR, `${s.stack}.json`);
+}
+
+/** Every stack and bridge the tests used: the root hook checks that nothing of them is left. */
+export const stacksUsed = new Set<string>();
+export const bridgesUsed = new Set<string>();
+/** Every LabStack made: the root hook takes down any a file's own `after` did not. */
+export const allStacks: LabStack[] = [];
+
+/**
+ * One stack under test: `up` once, several tests, `down` in an `after` hook
+ * that runs even when the tests (or `up`) failed.
+ */
+export class LabStack {
+    readonly info: StackInfo;
+    upResult: LabResult<UpJson> | undefined;
+    private status_: StatusJson | undefined;
+    /** Set once this process started an `up` of the stack (so `down` is ours to run). */
+    owned = false;
+    downDone = false;
+    /** An `up` started ahead of the file's own tests (see `early`). */
+    private pending: Promise<LabResult<UpJson>> | undefined;
+
+    /**
+     * `early`: the root hook starts this stack's `up` as the suite begins, so it
+     * runs while other files' tests do (stacks on their own bridges coexist).
+     * For a stack whose `up` is long and mostly waiting: t-topo's, where the
+     * program's connectivity check spends ~12 s on each isolated pair.
+     */
+    constructor(file: string, readonly opts: { early?: boolean } = {}) {
+        this.info = stackInfo(file);
+        stacksUsed.add(this.stack);
+        bridgesUsed.add(this.info.bridge);
+        allStacks.push(this);
+    }
+
+    /** Starts `up` in the background (root hook); `up()` then waits for it. */
+    startEarly(): void {
+        if (this.pending === undefined) {
+            note(`starting up ${this.stack} in the background`);
+            this.pending = this.runUp();
+            this.pending.catch(() => undefined); // awaited (and reported) by up()
+        }
+    }
+
+    get stack(): string {
+        return this.info.stack;
+    }
+
+    /**
+     * For a test stack (bridge dovlt*): takes down whatever an earlier, aborted run
+     * left of it. For any other stack (the dev stack): refuses to touch it when
+     * it is already up, since it may be someone else's.
+     */
+    async prepare(): Promise<void> {
+        const leftovers = await labClean(["--check", "--stack", this.stack, "--bridge", this.info.bridge], { strict: true });
+        if (leftovers.code === 0 && !fs.existsSync(statePathOf(this.info))) {
+            return;
+        }
+        if (!this.info.bridge.startsWith("dovlt")) {
+            throw new Error(
+                `stack ${this.stack} (bridge ${this.info.bridge}) is already up or left something behind; it may be someone else's, so the test does not touch it:\n${leftovers.stdout}` +
+                    `\ntake it down with: npm run lab -- down ${path.relative(REPO, this.info.file)}`,
+            );
+        }
+        note(`${this.stack}: clearing what an earlier run left behind`);
+        const d = await lab<DownJson>("down", this.info.file);
+        if (d.code !== 0) {
+            throw new Error(`down of the leftovers of ${this.stack} failed: ${describeRun(d)}`);
+        }
+    }
+
+    async up(): Promise<LabResult<UpJson>> {
+        if (this.pending !== undefined) {
+            const r = await this.pending;
+            this.pending = undefined;
+            return r;
+        }
+        return this.runUp();
+    }
+
+    private async runUp(): Promise<LabResult<UpJson>> {
+        await this.prepare();
+        this.owned = true;
+        const r = await lab<UpJson>("up", this.info.file);
+        this.upResult = r;
+        timings.push({ what: `up ${this.stack}`, seconds: r.seconds });
+        note(`up ${this.stack}: exit ${r.code} in ${r.seconds.toFixed(1)}s (lab: ${r.json?.seconds?.toFixed(1) ?? "?"}s)`);
+        return r;
+    }
+
+    /** `up` that must succeed, with its JSON. */
+    async upOk(): Promise<UpJson> {
+        const r = await this.up();
+        if (r.code !== 0 || r.json?.ok !== true) {
+            throw new Error(`up ${this.stack} failed: ${r.json?.error ?? describeRun(r)}`);
+        }
+        return r.json;
+    }
+
+    async down(): Promise<LabResult<DownJson>> {
+        const r = await lab<DownJson>("down", this.info.file);
+        timings.push({ what: `down ${this.stack}`, seconds: r.seconds });
+        note(`down ${this.stack}: exit ${r.code} in ${r.seconds.toFixed(1)}s${r.json ? ` (${r.json.deleted.length} deleted, ${r.json.absent.length} already gone, ${r.json.failed.length} failed, from ${r.json.source})` : ""}`);
+        if (r.code === 0) {
+            this.downDone = true;
+        }
+        return r;
+    }
+
+    /**
+     * For `after` hooks: takes the stack down if this process brought it up and
+     * no test did already; a second `down` retries what the first could not
+     * delete. Throws (failing the hook) if something stays behind.
+     */
+    async teardown(): Promise<void> {
+        if (this.pending !== undefined) {
+            // An early `up` whose tests never ran: let it finish before taking it down.
+            await this.pending.catch(() => undefined);
+            this.pending = undefined;
+        }
+        if (!this.owned || this.downDone) {
+            return;
+        }
+        let r = await this.down();
+        if (r.code !== 0) {
+            note(`down ${this.stack} failed, retrying: ${describeRun(r)}`);
+            r = await this.down();
+        }
+        const clean = await this.leftovers();
+        if (r.code !== 0 || clean.code !== 0) {
+            throw new Error(`teardown of ${this.stack} left something behind:\n${describeRun(r)}\n${clean.stdout}`);
+        }
+    }
+
+    /** `lab-clean.sh --check` for this stack and its bridge only. */
+    leftovers(): Promise<RunResult> {
+        return labClean(["--check", "--stack", this.stack, "--bridge", this.info.bridge], { strict: true });
+    }
+
+    async status(refresh = false): Promise<StatusJson> {
+        if (this.status_ === undefined || refresh) {
+            const r = await lab<StatusJson>("status", this.info.file);
+            if (r.code !== 0 || r.json === undefined) {
+                throw new Error(`status ${this.stack} failed: ${describeRun(r)}`);
+            }
+            this.status_ = r.json;
+        }
+        return this.status_;
+    }
+
+    async check(): Promise<LabResult<CheckJson>> {
+        const r = await lab<CheckJson>("check", this.info.file);
+        note(`check ${this.stack}: exit ${r.code} in ${r.seconds.toFixed(1)}s${r.json ? ` (${r.json.passed} of ${r.json.pairs.length} pairs hold)` : ""}`);
+        return r;
+    }
+
+    async host(name: string): Promise<{ name: string; dockerHost: string; address: string }> {
+        const h = (await this.status()).hosts.find((x) => x.name === name);
+        if (h === undefined) {
+            throw new Error(`stack ${this.stack} has no host ${name}`);
+        }
+        return h;
+    }
+
+    /** The host a container was placed on (from status). */
+    async hostOf(container: string): Promise<string> {
+        const c = (await this.status()).containers.find((x) => x.name === container);
+        if (c === undefined) {
+            throw new Error(`stack ${this.stack} has no container ${container}`);
+        }
+        return c.host;
+    }
+
+    /** `docker -H <host's socket> ...` */
+    async docker(host: string, args: readonly string[], timeoutMs = 60_000): Promise<RunResult> {
+        const h = await this.host(host);
+        return run(DOCKER_BIN, ["-H", h.dockerHost, ...args], { timeoutMs });
+    }
+
+    /** `docker exec` in a container, on the host it was placed on. */
+    async exec(container: string, cmd: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
+        return this.docker(await this.hostOf(container), ["exec", container, ...cmd], timeoutMs);
+    }
+
+    /** The container's address on a network, as its engine reports it now. */
+    async ipOf(container: string, network: string, host?: string): Promise<string> {
+        const r = await this.docker(host ?? (await this.hostOf(container)), [
+            "inspect",
+            "-f",
+            `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`,
+            container,
+        ]);
+        if (r.code !== 0) {
+            throw new Error(`inspect ${container}: ${describeRun(r)}`);
+        }
+        return r.stdout.trim();
+    }
+
+    /** Pings `target` once from `from`; with a name, also the address it resolved to. */
+    async ping(from: string, target: string, host?: string): Promise<PingResult> {
+        const r = await this.docker(host ?? (await this.hostOf(from)), ["exec", from, "ping", "-c", "1", "-W", "2", target], 30_000);
+        // busybox: "PING c2 (10.0.0.2): 56 data bytes"
+        const m = /^PING \S+ \(([0-9.]+)\)/m.exec(r.stdout);
+        return { ok: r.code === 0, resolved: m?.[1], output: `${r.stdout}${r.stderr}`.trim(), code: r.code };
+    }
+}
+
+export interface PingResult {
+    ok: boolean;
+    /** The address the target resolved to, when ping printed it. */
+    resolved?: string;
+    output: string;
+    code: number;
+}
+
+/** Runs `fn` until it returns without throwing, at most `timeoutMs`; rethrows the last error. */
+export async function eventually<T>(what: string, timeoutMs: number, fn: () => Promise<T>, intervalMs = 1000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    let attempts = 0;
+    for (;;) {
+        attempts++;
+        try {
+            const v = await fn();
+            if (attempts > 1) {
+                note(`${what}: held after ${((Date.now() - started) / 1000).toFixed(1)}s (${attempts} attempts)`);
+            }
+            return v;
+        } catch (err) {
+            if (Date.now() + intervalMs > deadline) {
+                (err as Error).message = `${what}: still failing after ${((Date.now() - started) / 1000).toFixed(1)}s (${attempts} attempts): ${(err as Error).message}`;
+                throw err;
+            }
+        }
+        await new Promise((r) => setTimeout(r, intervalMs));
+    }
+}
+
+// ------------------------------------------------------------ lab-clean
+
+/**
+ * `scripts/lab-clean.sh <args>`. `strict` drops the exceptions the
+ * environment may carry (DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_*): a check of the
+ * tests' own stacks must never skip anything.
+ */
+export function labClean(args: readonly string[], opts: { strict?: boolean } = {}): Promise<RunResult> {
+    const env = opts.strict === true ? { DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_BRIDGES: undefined, DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_STACKS: undefined } : {};
+    return run("/bin/bash", [LAB_CLEAN, ...args], { env, timeoutMs: 120_000 });
+}
+
+// ------------------------------------------------------------ KV stores
+
+/** GET a JSON document from the stack's KV store (an address on the stack's own bridge). */
+export async function kvGet<T = unknown>(url: string): Promise<{ status: number; body: T | undefined }> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    let body: T | undefined;
+    try {
+        body = JSON.parse(text) as T;
+    } catch {
+        body = undefined;
+    }
+    return { status: res.status, body };
+}
+
+/** `consul://10.199.0.2:8500` -> `http://10.199.0.2:8500` */
+export function kvHttp(url: string): string {
+    return url.replace(/^[a-z]+:\/\//, "http://");
+}
+
+// ------------------------------------------------------------ daemons
+
+/** A daemon of a lab machine as it runs now: enough to start it again the same way. */
+export interface DaemonLaunch {
+    pid: number;
+    argv: string[];
+    /** Its environment (the create script runs it under `env -i` with a fixed PATH). */
+    env: Record<string, string>;
+    /** Name of the network namespace it runs in (`ip netns identify`). */
+    netns: string;
+    hostname: string;
+    /** Where its output goes (the machine's log in its state directory). */
+    log: string;
+}
+
+function readNul(file: string): string[] {
+    return fs.readFileSync(file).toString("utf8").split("\0").filter((s) => s !== "");
+}
+
+export async function captureDaemon(pidFile: string, log: string): Promise<DaemonLaunch> {
+    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+    if (!Number.isInteger(pid) || pid <= 1) {
+        throw new Error(`${pidFile}: no pid`);
+    }
+    const argv = readNul(`/proc/${pid}/cmdline`);
+    const env = Object.fromEntries(
+        readNul(`/proc/${pid}/environ`).map((kv) => {
+            const i = kv.indexOf("=");
+            return [kv.slice(0, i), kv.slice(i + 1)];
+        }),
+    );
+    const ns = await run("ip", ["netns", "identify", String(pid)]);
+    const host = await run("nsenter", ["--target", String(pid), "--uts", "hostname"]);
+    if (ns.code !== 0 || ns.stdout.trim() === "" || host.code !== 0) {
+        throw new Error(`cannot tell the namespace or hostname of pid ${pid}: ${describeRun(ns)} ${describeRun(host)}`);
+    }
+    return { pid, argv, env, netns: ns.stdout.trim(), hostname: host.stdout.trim(), log };
+}
+
+export function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** SIGTERM, then wait until the process is gone (at most `timeoutMs`). */
+export async function stopDaemon(pid: number, timeoutMs = 60_000): Promise<number> {
+    const started = Date.now();
+    process.kill(pid, "SIGTERM");
+    while (alive(pid)) {
+        if (Date.now() - started > timeoutMs) {
+            throw new Error(`pid ${pid} still running ${timeoutMs / 1000}s after SIGTERM`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return (Date.now() - started) / 1000;
+}
+
+/**
+ * Starts a daemon again exactly as the netns driver's create script does
+ * (lib/drivers/netns.ts start_daemon): same argv and environment, inside the
+ * machine's network namespace (nsenter --net), with its own hostname
+ * (unshare --uts), detached (a session of its own), output appended to its log.
+ * Every wrapper execs the next, so the returned pid is the daemon's.
+ */
+export function startDaemon(d: DaemonLaunch): number {
+    const out = fs.openSync(d.log, "a");
+    try {
+        // detached: the child calls setsid(), a session of its own, as `setsid nohup` gives the script's daemons.
+        const child = spawn(
+            "nsenter",
+            [`--net=/var/run/netns/${d.netns}`, "unshare", "--uts", "--", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "set-hostname", d.hostname, ...d.argv],
+            { env: d.env, stdio: ["ignore", out, out], detached: true },
+        );
+        child.unref();
+        if (child.pid === undefined) {
+            throw new Error(`could not start ${d.argv[0]}`);
+        }
+        return child.pid;
+    } finally {
+        fs.closeSync(out);
+    }
+}

@@ -1,0 +1,55 @@
+/**
+ * Mocks for an update (not a preview): every resource's outputs are known, so
+ * secrets show as "[secret]" in the recorded registrations (in a preview an
+ * unknown secret shows as "[unknown]"). Keys, certificates and command outputs
+ * are recognizable fakes; invokes throw.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RawConfig } from "../../lib/config/types";
+import { ProgramRun, runProgram } from "../../tools/harness";
+
+/** What each swarm command "printed", so the program's parsing is exercised. */
+const STDOUT: Record<string, string> = {
+    "swarm-init": '{"nodeId":"node-manager","managerAddress":"10.199.0.2:2377","ingressSubnet":"10.255.0.0/24"}',
+    "swarm-join-token": "c2VhbGVkLXRva2Vu",
+    "swarm-join-swarm-node1": '{"nodeId":"node-1"}',
+    "swarm-join-swarm-node2": '{"nodeId":"node-2"}',
+};
+
+export const appliedMocks: pulumi.runtime.Mocks = {
+    newResource: (args) => {
+        const state: Record<string, unknown> = { ...args.inputs };
+        switch (args.type) {
+            case "tls:index/privateKey:PrivateKey":
+                state["privateKeyPem"] = `FAKE PRIVATE KEY ${args.name}`;
+                state["publicKeyPem"] = `FAKE PUBLIC KEY ${args.name}`;
+                break;
+            case "tls:index/selfSignedCert:SelfSignedCert":
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                state["certPem"] = `FAKE CERTIFICATE ${args.name}`;
+                break;
+            case "tls:index/certRequest:CertRequest":
+                state["certRequestPem"] = `FAKE REQUEST ${args.name}`;
+                break;
+            case "command:local:Command":
+            case "command:remote:Command":
+                state["stdout"] = STDOUT[args.name] ?? "";
+                state["stderr"] = "";
+                break;
+            case "docker:index/container:Container":
+                state["networkDatas"] = [];
+                break;
+        }
+        return { id: args.custom ? `${args.name}-id` : undefined, state };
+    },
+    call: (args) => {
+        if (args.token === "consul:index/getKeyPrefix:getKeyPrefix") {
+            return { id: "docker/nodes/", pathPrefix: "docker/nodes/", subkeys: {} };
+        }
+        throw new Error(`unexpected invoke ${args.token}`);
+    },
+};
+
+export async function applied(raw: RawConfig, stack = "dev"): Promise<ProgramRun> {
+    return runProgram({ stack, raw, mocks: appliedMocks, preview: false, secrets: { sshPrivateKey: "test-key" } });
+}

@@ -1,0 +1,243 @@
+/**
+ * lib/swarm/scripts.ts run for real (bash, openssl) against a fake docker CLI
+ * that keeps each engine's swarm state in a scratch directory: init and join
+ * happen once and a re-run changes nothing; a host in another swarm is
+ * refused; an ingress network on an overlay's subnet is refused; the token
+ * goes to `swarm join` without ever reaching stdout; leave and label scripts
+ * do what they say.
+ */
+import * as assert from "node:assert/strict";
+import { generateKeyPairSync } from "crypto";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DockerCliAccess } from "../../lib/render/dockerCli";
+import {
+    parseSwarmInitOutput,
+    parseSwarmJoinOutput,
+    renderSwarmInitScripts,
+    renderSwarmJoinScripts,
+    renderSwarmLabelScripts,
+    renderSwarmTokenScript,
+    SWARM_ENV,
+    SwarmNode,
+} from "../../lib/swarm/scripts";
+
+const TOKEN = "SWMTKN-1-0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijk-abcdefghijklmnopqrstuvwxy";
+
+/**
+ * A docker CLI that answers for several engines (`-H <host>`), each a
+ * directory under $FAKE with files: state, control, node, addr; the manager's
+ * `nodes` lists the node ids it knows; `ingress` its ingress subnet.
+ */
+const FAKE_DOCKER = fs.readFileSync(path.join(__dirname, "fixtures", "fake-docker.sh"), "utf8");
+
+interface Fake {
+    dir: string;
+    access: DockerCliAccess;
+    engine(host: string, files: Record<string, string>): void;
+    read(host: string, file: string): string;
+    calls(): string[];
+}
+
+const scratch: string[] = [];
+after(() => scratch.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function fake(): Fake {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-scripts-"));
+    scratch.push(dir);
+    const cli = path.join(dir, "docker");
+    fs.writeFileSync(cli, FAKE_DOCKER, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "calls"), "");
+    const key = (host: string) => path.join(dir, host.replace(/[^A-Za-z0-9]/g, "_"));
+    return {
+        dir,
+        access: { cli },
+        engine(host, files) {
+            fs.mkdirSync(key(host), { recursive: true });
+            for (const [f, text] of Object.entries(files)) {
+                fs.writeFileSync(path.join(key(host), f), `${text}\n`);
+            }
+        },
+        read: (host, file) => fs.readFileSync(path.join(key(host), file), "utf8").trim(),
+        calls: () => fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n").filter((l) => l !== ""),
+    };
+}
+
+function bash(script: string, f: Fake, env: Record<string, string> = {}) {
+    const r = spawnSync("/bin/bash", ["-c", script], {
+        encoding: "utf8",
+        // stdin from /dev/null: bash reads ~/.bashrc when stdin is a socket (node's pipes are).
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", FAKE: f.dir, TOKEN_FOR_INIT: TOKEN, ...env },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const manager: SwarmNode = { name: "swarm-manager", dockerHost: "unix:///run/m.sock", advertise: "10.160.0.2" };
+const worker: SwarmNode = { name: "swarm-node1", dockerHost: "unix:///run/w1.sock", advertise: "10.160.0.3" };
+const POOL = { pool: "10.255.0.0/16", maskLength: 24 };
+const OVERLAYS = [{ name: "net1", subnet: "10.0.0.0/24" }];
+
+function initScripts(f: Fake) {
+    return renderSwarmInitScripts({ stack: "t", manager, port: 2377, pool: POOL, overlays: OVERLAYS, access: f.access });
+}
+
+describe("swarm scripts: init", () => {
+    it("inits an inactive engine with the advertise address and pool, prints only its JSON, and not again on a re-run", () => {
+        const f = fake();
+        f.engine(manager.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.2", ingress: "10.255.0.0/24 " });
+        const s = initScripts(f);
+        let r = bash(s.create, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, '{"nodeId":"node-unix____run_m_sock","managerAddress":"10.160.0.2:2377","ingressSubnet":"10.255.0.0/24"}\n');
+        assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN), "init's own output (with the token) goes nowhere");
+        assert.deepEqual(
+            f.calls().filter((c) => c.includes("swarm init")),
+            ["unix:///run/m.sock swarm init --advertise-addr 10.160.0.2:2377 --listen-addr 10.160.0.2:2377 --default-addr-pool 10.255.0.0/16 --default-addr-pool-mask-length 24"],
+        );
+        assert.deepEqual(parseSwarmInitOutput(r.stdout), { nodeId: "node-unix____run_m_sock", managerAddress: "10.160.0.2:2377", ingressSubnet: "10.255.0.0/24" });
+
+        r = bash(s.create, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /docker-overlay swarm init swarm-manager: already manages a swarm; not initialising again/);
+        assert.equal(f.calls().filter((c) => c.includes("swarm init")).length, 1);
+    });
+
+    it("refuses a manager that is a worker of another swarm", () => {
+        const f = fake();
+        f.engine(manager.dockerHost, { state: "active", control: "false", addr: "10.160.0.2" });
+        const r = bash(initScripts(f).create, f);
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim(),
+            "docker-overlay swarm init swarm-manager: swarm-manager is a worker of another swarm; make it leave first (docker swarm leave) or choose another manager",
+        );
+    });
+
+    it("refuses an existing swarm whose ingress network overlaps an overlay (the context-deadline trap)", () => {
+        const f = fake();
+        f.engine(manager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "n1", ingress: "10.0.0.0/24 " });
+        const r = bash(initScripts(f).create, f);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /the swarm ingress network is on 10\.0\.0\.0\/24, which overlaps net1 \(10\.0\.0\.0\/24\): containers could not attach to net1/);
+        // A neighbouring subnet is fine.
+        f.engine(manager.dockerHost, { ingress: "10.0.1.0/24 " });
+        assert.equal(bash(initScripts(f).create, f).status, 0);
+    });
+
+    it("leaves on delete, and tolerates an engine that is already gone or out of the swarm", () => {
+        const f = fake();
+        f.engine(manager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "n1" });
+        const s = initScripts(f);
+        assert.equal(bash(s.delete, f).status, 0);
+        assert.ok(f.calls().includes("unix:///run/m.sock swarm leave --force"));
+        assert.equal(f.read(manager.dockerHost, "state"), "inactive");
+        assert.equal(bash(s.delete, f).status, 0);
+        fs.rmSync(path.join(f.dir, "unix____run_m_sock"), { recursive: true });
+        const r = bash(s.delete, f);
+        assert.equal(r.status, 0);
+        assert.match(r.stderr, /the engine does not answer \(gone with its machine\?\); nothing to leave/);
+    });
+});
+
+describe("swarm scripts: token, join, leave, labels", () => {
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
+    const publicPem = publicKey.export({ type: "spki", format: "pem" }) as string;
+    const privatePem = privateKey.export({ type: "pkcs1", format: "pem" }) as string;
+
+    function swarmOf() {
+        const f = fake();
+        f.engine(manager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "node-m", nodes: "node-m", token: TOKEN });
+        f.engine(worker.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.3" });
+        return f;
+    }
+
+    function sealed(f: Fake): string {
+        const r = bash(renderSwarmTokenScript({ stack: "t", manager, access: f.access }), f, { [SWARM_ENV.sealPublicKey]: publicPem });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout.trim();
+    }
+
+    it("the token script prints only the token sealed to the key (RSA-OAEP, base64), which openssl opens again", () => {
+        const f = swarmOf();
+        const out = sealed(f);
+        assert.ok(!out.includes(TOKEN) && !out.includes("SWMTKN"));
+        assert.match(out, /^[A-Za-z0-9+/]+=*$/);
+        assert.equal(Buffer.from(out, "base64").length, 384, "one RSA-3072 block");
+        const opened = spawnSync("bash", ["-c", `printf '%s' "$S" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s' "$K") -pkeyopt rsa_padding_mode:oaep`], {
+            encoding: "utf8",
+            env: { PATH: process.env["PATH"], S: out, K: privatePem },
+        });
+        assert.equal(opened.stdout, TOKEN);
+    });
+
+    it("join unseals the token in memory, joins at the manager's advertised address, prints its node id; a re-run joins nothing", () => {
+        const f = swarmOf();
+        const s = renderSwarmJoinScripts({ stack: "t", worker, manager, port: 2377, access: f.access });
+        const env = { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem };
+        let r = bash(s.create, f, env);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, '{"nodeId":"node-unix____run_w1_sock"}\n');
+        assert.deepEqual(parseSwarmJoinOutput(r.stdout), { nodeId: "node-unix____run_w1_sock" });
+        assert.equal(f.read(worker.dockerHost, "joined-with"), TOKEN);
+        assert.equal(f.read(worker.dockerHost, "joined-at"), "10.160.0.2:2377");
+        assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN));
+        assert.ok(!s.create.includes(TOKEN) && !s.create.includes("PRIVATE KEY"));
+
+        fs.rmSync(path.join(f.dir, "unix____run_w1_sock", "joined-with"));
+        r = bash(s.create, f, env);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /already a node of this swarm \(node-unix____run_w1_sock\); not joining again/);
+        assert.equal(fs.existsSync(path.join(f.dir, "unix____run_w1_sock", "joined-with")), false, "no second join");
+    });
+
+    it("join refuses a worker that is in another swarm", () => {
+        const f = swarmOf();
+        f.engine(worker.dockerHost, { state: "active", node: "stranger" });
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker, manager, port: 2377, access: f.access }).create, f);
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim(),
+            "docker-overlay swarm join swarm-node1: swarm-node1 is already in another swarm (node stranger); make it leave first: docker swarm leave --force",
+        );
+    });
+
+    it("join's delete leaves and removes the node on the manager; labels are set and removed through the manager", () => {
+        const f = swarmOf();
+        const join = renderSwarmJoinScripts({ stack: "t", worker, manager, port: 2377, access: f.access });
+        assert.equal(bash(join.create, f, { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem }).status, 0);
+        const labels = renderSwarmLabelScripts({ stack: "t", host: worker, manager, labels: { zone: "a", storage: "ssd" }, access: f.access });
+        assert.equal(bash(labels.create, f).status, 0);
+        assert.equal(bash(labels.delete, f).status, 0);
+        assert.equal(bash(join.delete, f).status, 0);
+        assert.deepEqual(
+            f.calls().filter((c) => /node update|node rm|swarm leave/.test(c)),
+            [
+                "unix:///run/m.sock node update --label-add storage=ssd --label-add zone=a node-unix____run_w1_sock",
+                "unix:///run/m.sock node update --label-rm storage --label-rm zone node-unix____run_w1_sock",
+                "unix:///run/w1.sock swarm leave --force",
+                "unix:///run/m.sock node rm --force node-unix____run_w1_sock",
+            ],
+        );
+    });
+
+    it("scripts talk TLS to tcp:// engines with the client material from the environment, in a private directory removed at exit", () => {
+        const f = fake();
+        const tcpManager = { ...manager, dockerHost: "tcp://10.160.0.2:2376" };
+        f.engine(tcpManager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "n1", ingress: "10.255.0.0/24 " });
+        const r = bash(renderSwarmInitScripts({ stack: "t", manager: tcpManager, port: 2377, pool: POOL, overlays: OVERLAYS, access: f.access }).create, f, {
+            DOCKER_OVERLAY_CLIENT_CA: "CA PEM",
+            DOCKER_OVERLAY_CLIENT_CERT: "CERT PEM",
+            DOCKER_OVERLAY_CLIENT_KEY: "KEY PEM",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const argv = fs.readFileSync(path.join(f.dir, "argv"), "utf8").split("\n")[0];
+        const m = /^-H tcp:\/\/10\.160\.0\.2:2376 --tlsverify --tlscacert=(\S+)\/ca\.pem --tlscert=\S+\/cert\.pem --tlskey=\S+\/key\.pem info/.exec(argv);
+        assert.ok(m !== null, argv);
+        assert.equal(fs.readFileSync(path.join(f.dir, "seen-tls", "key.pem"), "utf8"), "KEY PEM\n");
+        assert.equal(fs.statSync(path.join(f.dir, "seen-tls", "key.pem")).mode & 0o777, 0o600);
+        assert.equal(fs.existsSync(m[1]), false, "the material is gone when the script ends");
+    });
+});

@@ -1,0 +1,239 @@
+/**
+ * The program in swarm mode, under mocks: the dev stack switched to
+ * `engine.mode: swarm` is wired hosts -> swarm -> attachable networks ->
+ * containers -> check, with no KV store, the join token a secret, the host's
+ * labels as node labels and the swarm's address pool away from net1.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import { loadStackFile } from "../../lib/config/load";
+import { planStack } from "../../tools/plan";
+import { ProgramRun } from "../../tools/harness";
+import { applied } from "./appliedMocks";
+import { devWith, find, ofType, preview, T } from "./helpers";
+
+const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
+const HOSTS = ["swarm-manager", "swarm-node1", "swarm-node2"];
+const SWARM = "docker-overlay:swarm:Swarm";
+
+/** The dev stack in swarm mode: its kvStore removed, as a user switching modes would. */
+const devSwarm = (edit: (raw: any) => void = () => undefined) =>
+    devWith((raw) => {
+        raw.engine = { mode: "swarm", advertiseInterface: "eth1", apiPort: 2376 };
+        delete raw.kvStore;
+        raw.hosts[1].labels = { storage: "ssd" };
+        edit(raw);
+    });
+
+describe("swarm mode: the dev stack as a swarm (preview)", () => {
+    let run: ProgramRun;
+    const urn = (type: string, name: string) => find(run, type, name).urn;
+    const script = (name: string, key = "create") => String(find(run, T.command, name).inputs[key]);
+
+    before(async () => {
+        run = await preview(devSwarm());
+    });
+
+    it("creates no KV store: no KV machine, no consul provider or record, and exports kv as null", () => {
+        assert.deepEqual(ofType(run, T.kv), []);
+        assert.deepEqual(ofType(run, T.consulProvider), []);
+        assert.deepEqual(ofType(run, T.keyPrefix), []);
+        assert.deepEqual(
+            ofType(run, T.command).filter((c) => c.name.startsWith("kvstore")),
+            [],
+        );
+        assert.equal(run.outputs["kv"], null);
+        assert.equal(run.outputs["registeredEngines"], null);
+    });
+
+    it("gives the hosts the first underlay addresses, since no KV machine takes one", () => {
+        assert.deepEqual(
+            (run.outputs["hosts"] as { address: string }[]).map((h) => h.address),
+            ["10.199.0.2", "10.199.0.3", "10.199.0.4"],
+        );
+    });
+
+    it("starts engines without cluster-store flags and without waiting for a store", () => {
+        for (const host of HOSTS) {
+            const create = script(`${host}-engine`);
+            assert.doesNotMatch(create, /--cluster-store|--cluster-advertise/);
+            assert.deepEqual(find(run, T.command, `${host}-engine`).dependsOn, [urn(T.command, "cluster-fabric-bridge")]);
+        }
+    });
+
+    it("inits the swarm on the manager, advertising its underlay address, with the pool chosen away from net1", () => {
+        const init = find(run, T.command, "swarm-init");
+        assert.deepEqual(init.inputs["interpreter"], ["/bin/bash", "-c"]);
+        const create = script("swarm-init");
+        assert.match(create, /^MANAGER=unix:\/\/\/run\/docker-overlay\/dev\/swarm-manager\/docker\.sock$/m);
+        assert.match(create, /^ADVERTISE=10\.199\.0\.2:2377$/m);
+        assert.match(create, /^POOL=10\.255\.0\.0\/16$/m);
+        assert.match(create, /^MASK=24$/m);
+        assert.match(create, /^OVERLAYS=\(net1=10\.0\.0\.0\/24\)$/m);
+        assert.ok(create.includes('--default-addr-pool "$POOL" --default-addr-pool-mask-length "$MASK" >/dev/null'), "init's output (the join command with the token) goes nowhere");
+        assert.ok(script("swarm-init", "delete").includes('swarm leave --force'));
+        assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine")]);
+        assert.equal(init.parent, urn(SWARM, "swarm"));
+    });
+
+    it("joins each worker once, through its own engine, after the init and the sealed token", () => {
+        const joins = ofType(run, T.command).filter((c) => c.name.startsWith("swarm-join-swarm-"));
+        assert.deepEqual(
+            joins.map((j) => j.name),
+            ["swarm-join-swarm-node1", "swarm-join-swarm-node2"],
+        );
+        for (const worker of ["swarm-node1", "swarm-node2"]) {
+            const join = find(run, T.command, `swarm-join-${worker}`);
+            const create = String(join.inputs["create"]);
+            assert.ok(create.includes(`WORKER=${SOCK(worker).replace(/^/, "")}`), create.slice(0, 400));
+            assert.match(create, new RegExp(`^ADVERTISE=10\\.199\\.0\\.${worker === "swarm-node1" ? 3 : 4}:2377$`, "m"));
+            assert.deepEqual(
+                join.dependsOn,
+                [urn(T.command, `${worker}-engine`), urn(T.command, "swarm-init"), urn(T.command, "swarm-join-token"), urn("tls:index/privateKey:PrivateKey", "swarm-token-key")].sort(),
+            );
+        }
+    });
+
+    it("sets swarm-node1's label as a node label, and only on the labelled host", () => {
+        assert.deepEqual(
+            ofType(run, T.command).filter((c) => c.name.startsWith("swarm-labels-")).map((c) => c.name),
+            ["swarm-labels-swarm-node1"],
+        );
+        assert.ok(script("swarm-labels-swarm-node1").includes(`dk "$MANAGER" node update --label-add storage=ssd "$NODE" >/dev/null`));
+        assert.ok(script("swarm-labels-swarm-node1", "delete").includes(`--label-rm storage`));
+        assert.deepEqual(find(run, T.command, "swarm-labels-swarm-node1").dependsOn, [urn(T.command, "swarm-init"), urn(T.command, "swarm-join-swarm-node1")].sort());
+    });
+
+    it("creates net1 attachable, with its subnet, through the manager, after the whole swarm", () => {
+        const net = find(run, T.network, "net1-network");
+        assert.equal(net.inputs["attachable"], true);
+        assert.equal(net.inputs["driver"], "overlay");
+        assert.deepEqual(net.inputs["ipamConfigs"], [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1" }]);
+        assert.equal(net.provider, find(run, T.dockerProvider, "swarm-manager").urn);
+        assert.deepEqual(
+            net.dependsOn,
+            [
+                urn(T.command, "swarm-manager-engine"),
+                urn(T.command, "swarm-init"),
+                urn(T.command, "swarm-join-token"),
+                urn(T.command, "swarm-join-swarm-node1"),
+                urn(T.command, "swarm-join-swarm-node2"),
+                urn(T.command, "swarm-labels-swarm-node1"),
+            ].sort(),
+        );
+    });
+
+    it("places containers by the same constraints, through the placed host's provider, then checks them", () => {
+        assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1" });
+        assert.equal(find(run, T.container, "c1-container").provider, find(run, T.dockerProvider, "swarm-node2").urn);
+        assert.equal(find(run, T.container, "c2-container").provider, find(run, T.dockerProvider, "swarm-node1").urn);
+        assert.ok(find(run, T.container, "c1-container").dependsOn.includes(urn(T.network, "net1-network")));
+        assert.deepEqual(find(run, T.command, "connectivity-ping").dependsOn, [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
+    });
+
+    it("exports the ports swarm mode needs between hosts", () => {
+        assert.deepEqual(run.outputs["ports"], [
+            { port: 2377, protocol: "tcp", between: "hosts -> manager", why: "swarm management: join and raft" },
+            { port: 7946, protocol: "tcp+udp", between: "host <-> host", why: "overlay membership gossip (serf)" },
+            { port: 4789, protocol: "udp", between: "host <-> host", why: "overlay data plane (VXLAN)" },
+        ]);
+    });
+
+    it("creates nothing else", () => {
+        const counts: Record<string, number> = {};
+        for (const r of run.registrations) {
+            counts[r.type] = (counts[r.type] ?? 0) + 1;
+        }
+        assert.deepEqual(counts, {
+            "pulumi:pulumi:Stack": 1,
+            [T.cluster]: 1,
+            [T.command]: 10, // bridge, 3 engines, init, token, 2 joins, 1 labels, check
+            [T.host]: 3,
+            [T.dockerProvider]: 3,
+            [SWARM]: 1,
+            "tls:index/privateKey:PrivateKey": 1,
+            "docker-overlay:network:OverlayNetwork": 1,
+            [T.network]: 1,
+            "docker-overlay:container:PlacedContainer": 2,
+            [T.image]: 2,
+            [T.container]: 2,
+            "docker-overlay:check:ConnectivityCheck": 1,
+        });
+    });
+});
+
+describe("swarm mode: secrets (update mocks, outputs known)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await applied(devSwarm());
+    });
+
+    it("hands each join the sealed token and its key as secrets, through the environment only", () => {
+        for (const worker of ["swarm-node1", "swarm-node2"]) {
+            const join = find(run, T.command, `swarm-join-${worker}`);
+            assert.deepEqual(join.inputs["environment"], {
+                DOCKER_OVERLAY_SWARM_SEAL_KEY: "[secret]",
+                DOCKER_OVERLAY_SWARM_TOKEN_SEALED: "[secret]",
+            });
+            for (const key of ["create", "delete"]) {
+                const text = String(join.inputs[key]);
+                assert.ok(!text.includes("c2VhbGVkLXRva2Vu") && !text.includes("FAKE PRIVATE KEY"), `${worker} ${key} carries no secret`);
+            }
+        }
+    });
+
+    it("gives the token command only the seal key's public half, and seals before printing", () => {
+        const token = find(run, T.command, "swarm-join-token");
+        assert.deepEqual(token.inputs["environment"], { DOCKER_OVERLAY_SWARM_SEAL_PUBLIC_KEY: "FAKE PUBLIC KEY swarm-token-key" });
+        assert.deepEqual(token.inputs["triggers"], ["swarm-init-id"]);
+        assert.ok(String(token.inputs["create"]).includes("openssl pkeyutl -encrypt -pubin"));
+    });
+
+    it("exports the swarm: manager, its address, ingress subnet, pool and node ids", () => {
+        assert.deepEqual(run.outputs["swarm"], {
+            manager: "swarm-manager",
+            managerAddress: "10.199.0.2:2377",
+            ingressSubnet: "10.255.0.0/24",
+            addressPool: "10.255.0.0/16",
+            nodes: { "swarm-manager": "node-manager", "swarm-node1": "node-1", "swarm-node2": "node-2" },
+        });
+    });
+});
+
+describe("swarm mode: variations", () => {
+    it("with no manager role, the first host inits the swarm and creates the networks", async () => {
+        const run = await preview(devSwarm((raw) => (raw.hosts[0].role = "worker")));
+        assert.match(String(find(run, T.command, "swarm-init").inputs["create"]), /^NAME=swarm-manager$/m);
+        assert.equal(find(run, T.network, "net1-network").provider, find(run, T.dockerProvider, "swarm-manager").urn);
+    });
+
+    it("keeps a configured KV store (consul records the cluster) without giving engines a cluster store", async () => {
+        const run = await preview(devSwarm((raw) => (raw.kvStore = { backend: "consul", machine: "kvstore" })));
+        assert.equal(ofType(run, T.kv).length, 1);
+        assert.doesNotMatch(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--cluster-store/);
+        assert.deepEqual(find(run, T.command, "swarm-node1-engine").dependsOn, [find(run, T.command, "cluster-fabric-bridge").urn]);
+        assert.equal(ofType(run, T.keyPrefix).length, 1);
+        assert.equal(run.outputs["registeredEngines"], null, "swarm engines register nothing in the store");
+    });
+
+    it("moves the pool when net1 sits in 10.255.0.0/16, and takes a configured one as given", async () => {
+        const moved = await preview(devSwarm((raw) => (raw.networks[0].subnet = "10.255.3.0/24")));
+        assert.match(String(find(moved, T.command, "swarm-init").inputs["create"]), /^POOL=10\.254\.0\.0\/16$/m);
+        const given = await preview(devSwarm((raw) => (raw.engine.swarm = { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26, port: 2400 })));
+        const create = String(find(given, T.command, "swarm-init").inputs["create"]);
+        assert.match(create, /^POOL=192\.168\.128\.0\/17$/m);
+        assert.match(create, /^MASK=26$/m);
+        assert.match(create, /^ADVERTISE=10\.199\.0\.2:2400$/m);
+    });
+
+    it("the shipped examples/Pulumi.swarm.yaml is this stack on its own bridge, and plans", async () => {
+        const file = path.resolve(__dirname, "..", "..", "examples", "Pulumi.swarm.yaml");
+        const { raw } = loadStackFile(file);
+        assert.equal((raw.engine as { mode: string }).mode, "swarm");
+        assert.equal(raw.kvStore, undefined);
+        const doc = await planStack(file);
+        assert.deepEqual(doc.placements, { c1: "swarm-node2", c2: "swarm-node1" });
+        const net = doc.resources.find((r) => r.name === "net1-network");
+        assert.equal(net?.inputs["attachable"], true);
+    });
+});

@@ -1,0 +1,80 @@
+/**
+ * `npm run bench [-- --runs N] [--only plan,converge,dataplane] [--sizes 3,30,300] [--out FILE]`
+ * (Linux, root; uses the lab: scripts/lab-deps.sh first).
+ *
+ * Measures in one run (code in bench/):
+ *   1. program scale: `plan` of generated topologies, 3/30/300 hosts x 10 containers;
+ *   2. convergence: the seed's cluster brought up by the lab's applier in parallel
+ *      vs one resource at a time in script order, and 9 hosts vs 3;
+ *   3. data plane: iperf3 and ping over the overlay vs the underlay, and the MTU proof;
+ * writes bench/RESULTS.md and ends with one line:
+ *   bench: plan300x10=<s> rss=<MB> parallel/serial=<ratio> hosts9/hosts3=<ratio> overlay/underlay=<ratio>
+ * Everything the lab creates is brought down again, also on failure.
+ * Not part of CI's test run: benchmarks are not tests.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { benchConverge } from "../bench/converge";
+import { benchDataplane } from "../bench/dataplane";
+import { benchPlan } from "../bench/plan";
+import { BenchResults, headline, headlineLine, machine, renderResults } from "../bench/report";
+
+const PARTS = ["plan", "converge", "dataplane"] as const;
+type Part = (typeof PARTS)[number];
+
+async function main(): Promise<number> {
+    const { values } = parseArgs({
+        args: process.argv.slice(2),
+        options: {
+            runs: { type: "string", default: "3" },
+            only: { type: "string" },
+            sizes: { type: "string", default: "3,30,300" },
+            out: { type: "string", default: path.resolve(__dirname, "..", "bench", "RESULTS.md") },
+            "iperf-seconds": { type: "string", default: "5" },
+        },
+    });
+    const runs = Number(values.runs);
+    const sizes = (values.sizes ?? "").split(",").map(Number);
+    const only = values.only === undefined ? [...PARTS] : values.only.split(",");
+    if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s) || s < 1) || only.some((p) => !PARTS.includes(p as Part))) {
+        process.stderr.write("usage: npm run bench [-- --runs N] [--only plan,converge,dataplane] [--sizes 3,30,300] [--out FILE]\n");
+        return 2;
+    }
+    const needsLab = only.includes("converge") || only.includes("dataplane");
+    if (needsLab && process.getuid?.() !== 0) {
+        process.stderr.write("bench: the convergence and data-plane parts use the lab and need root (or use --only plan)\n");
+        return 2;
+    }
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docker-overlay-bench-"));
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    const started = new Date();
+    const results: BenchResults = { startedAt: started, seconds: 0, runs };
+    try {
+        if (only.includes("plan")) {
+            results.plan = await benchPlan({ workDir, sizes, containersPerHost: 10, runs, log });
+        }
+        if (only.includes("converge")) {
+            results.converge = await benchConverge({ workDir, runs, log });
+        }
+        if (only.includes("dataplane")) {
+            results.dataplane = await benchDataplane({ workDir, runs, seconds: Number(values["iperf-seconds"]), log });
+        }
+    } finally {
+        fs.rmSync(workDir, { recursive: true, force: true });
+    }
+    results.seconds = (Date.now() - started.getTime()) / 1000;
+    fs.writeFileSync(values.out as string, renderResults(results, machine()) + "\n");
+    log(`results: ${path.relative(process.cwd(), values.out as string)} (${(results.seconds / 60).toFixed(1)} min)`);
+    log(headlineLine(headline(results)));
+    return 0;
+}
+
+main().then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+        process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+    },
+);

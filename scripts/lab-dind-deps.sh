@@ -12,12 +12,14 @@
 # The laptop's engine (tools/laptop.ts runs it in a namespace of its own):
 #   /opt/docker-overlay/laptop/bin   dockerd, docker-proxy, docker from bookworm's
 #       docker.io 20.10.24, unpacked privately (apt-get download + dpkg-deb -x; no
-#       package is installed, no service started). Not bullseye's 20.10.5 (the
-#       nested engines' version): this machine's capability bounding set lacks
-#       CAP_SYS_RESOURCE, and 20.10.5 gives a privileged container every
-#       capability the kernel knows, so runc fails ("unable to apply caps:
-#       operation not permitted"). bookworm's 20.10.24 does the same (measured),
-#       so the laptop's engine runs with --default-runtime runc-bounded:
+#       package is installed, no service started): Debian's current engine, as
+#       on "any machine with Docker"; the laptop needs no cluster store, only the
+#       nested engines do (20.10.5, in the dind image). This machine's capability
+#       bounding set lacks CAP_SYS_RESOURCE, and every Docker 20.10 (5 and 24,
+#       measured) gives a privileged container all capabilities the kernel
+#       knows, so runc fails ("unable to apply caps: operation not permitted";
+#       moby/moby#42906, fixed in later engines by moby/moby#42933). So the
+#       laptop's engine runs with --default-runtime runc-bounded:
 #   /opt/docker-overlay/laptop/bin/runc-bounded   scripts/images/runc-bounded.sh, runc
 #       minus the capabilities missing from this machine's bounding set (a no-op
 #       where none are missing).

@@ -6,7 +6,7 @@
  * seed's cluster on 9 hosts against 3. Every run starts from nothing and is
  * torn down (`lab down`) before the next.
  */
-import { labDown, labDownQuietly, labUp, UpOutcome } from "./lab";
+import { CpuAccount, labDown, labDownQuietly, labUp, UpOutcome } from "./lab";
 import { labStack, seedContainers, writeStack } from "./topology";
 import * as path from "path";
 
@@ -17,6 +17,8 @@ export interface ConvergeRun {
     total: number;
     apply: number;
     startup: number;
+    /** CPU seconds of the whole `lab up` (program, scripts, daemons); undefined without cgroup v1 cpuacct. */
+    cpu?: number;
     down: number;
     phases: Record<string, number>;
     order: string[];
@@ -63,19 +65,27 @@ export async function benchConverge(opts: { workDir: string; runs: number; log: 
     // Modes interleaved run by run, so a burst of load on the machine does not hit one mode only.
     for (let i = 0; i < opts.runs; i++) {
         for (const p of plan) {
+            // CPU time of the whole up (program, scripts, engines, KV store): what 2 cores must get through.
+            const cpu = CpuAccount.create(`docker-overlay-bench-${process.pid}-${p.mode}-${i}`);
             let up: UpOutcome;
+            let down: number;
             try {
-                up = await labUp(p.file, p.env);
-            } catch (err) {
-                await labDownQuietly(p.file, opts.log);
-                throw err;
+                try {
+                    up = await labUp(p.file, p.env, cpu);
+                } catch (err) {
+                    await labDownQuietly(p.file, opts.log);
+                    throw err;
+                }
+                down = await labDown(p.file);
+            } finally {
+                cpu?.remove();
             }
-            const down = await labDown(p.file);
             const phases = phasesOf(up.timeline);
             const order = up.timeline.filter((x) => x.type === "command:local:Command" || x.type.startsWith("docker:index/")).map((x) => x.name);
-            runs.push({ mode: p.mode, total: up.total, apply: up.apply, startup: up.startup, down, phases, order });
+            runs.push({ mode: p.mode, total: up.total, apply: up.apply, startup: up.startup, ...(up.cpu !== undefined ? { cpu: up.cpu } : {}), down, phases, order });
             opts.log(
-                `converge ${p.mode} run ${i + 1}: apply ${up.apply.toFixed(2)} s (lab up ${up.total.toFixed(2)} s, program start-up ${up.startup.toFixed(2)} s; ` +
+                `converge ${p.mode} run ${i + 1}: apply ${up.apply.toFixed(2)} s (lab up ${up.total.toFixed(2)} s, ` +
+                    `${up.cpu !== undefined ? `${up.cpu.toFixed(2)} CPU s, ` : ""}program start-up ${up.startup.toFixed(2)} s; ` +
                     `${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}); down ${down.toFixed(1)} s`,
             );
             if (p.mode === "serial3" && i === 0) {

@@ -22,10 +22,16 @@ export interface Exec {
 }
 
 /** Runs `argv` with a time limit; never throws for a non-zero exit. */
-export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Exec> {
+export function run(
+    argv: string[],
+    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void } = {},
+): Promise<Exec> {
     return new Promise((resolve, reject) => {
         const started = process.hrtime.bigint();
         const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+        if (child.pid !== undefined) {
+            opts.onSpawn?.(child.pid);
+        }
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -49,8 +55,59 @@ export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
 }
 
 /** `node -r ts-node/register/transpile-only tools/lab.ts <args>` (what `npm run lab --` runs). */
-export function labCommand(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): Promise<Exec> {
-    return run([process.execPath, "-r", "ts-node/register/transpile-only", path.join(REPO, "tools", "lab.ts"), ...args], { env, timeoutMs });
+export function labCommand(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000, onSpawn?: (pid: number) => void): Promise<Exec> {
+    return run([process.execPath, "-r", "ts-node/register/transpile-only", path.join(REPO, "tools", "lab.ts"), ...args], { env, timeoutMs, onSpawn });
+}
+
+const CPUACCT = "/sys/fs/cgroup/cpuacct";
+
+/**
+ * The CPU time of a process tree: a cgroup v1 cpuacct group its root is moved
+ * into as it starts (everything it forks stays in it, daemons included; the
+ * engines' containers go to cgroups of their own). Undefined where there is no
+ * cpuacct hierarchy.
+ */
+export class CpuAccount {
+    private constructor(private readonly dir: string) {}
+
+    static create(name: string): CpuAccount | undefined {
+        if (!fs.existsSync(path.join(CPUACCT, "cpuacct.usage"))) {
+            return undefined;
+        }
+        const dir = path.join(CPUACCT, name);
+        try {
+            fs.mkdirSync(dir);
+        } catch {
+            return undefined;
+        }
+        return new CpuAccount(dir);
+    }
+
+    add(pid: number): void {
+        fs.writeFileSync(path.join(this.dir, "cgroup.procs"), String(pid));
+    }
+
+    /** CPU seconds used so far by everything in the group. */
+    seconds(): number {
+        return Number(fs.readFileSync(path.join(this.dir, "cpuacct.usage"), "utf8").trim()) / 1e9;
+    }
+
+    /** Removes the group, moving anything still in it back to the root group first. */
+    remove(): void {
+        try {
+            const left = fs.readFileSync(path.join(this.dir, "cgroup.procs"), "utf8").trim().split("\n").filter((x) => x !== "");
+            for (const pid of left) {
+                try {
+                    fs.writeFileSync(path.join(CPUACCT, "cgroup.procs"), pid);
+                } catch {
+                    // gone meanwhile
+                }
+            }
+            fs.rmdirSync(this.dir);
+        } catch {
+            // best effort
+        }
+    }
 }
 
 export interface StateResource {
@@ -85,6 +142,8 @@ export function readLabState(stackFile: string): LabStateFile | undefined {
 export interface UpOutcome {
     /** `seconds` of the lab's own report: the whole run, program start-up included. */
     total: number;
+    /** CPU seconds of `lab up` and everything it started (engines, KV store), until it exited; undefined without cpuacct. */
+    cpu?: number;
     /** From the first resource's start to the last one's end: the apply itself. */
     apply: number;
     /** Seconds before the first resource started (loading and running the program). */
@@ -94,8 +153,27 @@ export interface UpOutcome {
     state: LabStateFile;
 }
 
-export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.env): Promise<UpOutcome> {
-    const r = await labCommand(["up", stackFile, "--json"], env);
+/**
+ * Refuses to bring a stack up while its underlay is already routed here (a
+ * leftover of an interrupted run under another bridge name, or someone
+ * else's lab): the benchmark's traffic and the KV health checks would go to
+ * the wrong machines.
+ */
+export async function assertUnderlayFree(stackFile: string): Promise<void> {
+    const underlay = (loadStackFile(stackFile).raw.driver as { underlay?: string } | undefined)?.underlay;
+    if (underlay === undefined) {
+        return;
+    }
+    const r = await run(["ip", "-o", "-4", "route", "show", "exact", underlay], { timeoutMs: 10_000 });
+    if (r.code !== 0 || r.stdout.trim() !== "") {
+        throw new Error(`${stackFile}: its underlay ${underlay} is already routed here (${(r.stdout + r.stderr).trim()}); remove that first`);
+    }
+}
+
+export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.env, cpu?: CpuAccount): Promise<UpOutcome> {
+    await assertUnderlayFree(stackFile);
+    const r = await labCommand(["up", stackFile, "--json"], env, 600_000, (pid) => cpu?.add(pid));
+    const cpuSeconds = cpu?.seconds();
     let report: { ok: boolean; seconds: number; error?: string } | undefined;
     try {
         report = JSON.parse(r.stdout) as { ok: boolean; seconds: number; error?: string };
@@ -115,7 +193,7 @@ export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.
         .map((x) => ({ type: x.type, name: x.name, start: (Date.parse(x.startedAt) - t0) / 1000, end: (Date.parse(x.endedAt as string) - t0) / 1000 }));
     const first = Math.min(...timeline.map((x) => x.start));
     const last = Math.max(...timeline.map((x) => x.end));
-    return { total: report.seconds, apply: last - first, startup: first, timeline, state };
+    return { total: report.seconds, ...(cpuSeconds !== undefined ? { cpu: cpuSeconds } : {}), apply: last - first, startup: first, timeline, state };
 }
 
 /** `lab down`; returns its seconds, throws when something was left behind. */

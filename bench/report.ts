@@ -171,12 +171,13 @@ export function renderResults(r: BenchResults, m: Machine): string {
             "## 2. Convergence: the lab's applier on real engines",
             "",
             "Apply time: from the first resource starting to the last one ending (the applier's state file); `lab up` adds",
-            "loading and running the program (~2 s, the same in every mode). Each run starts from nothing and is torn down",
-            "with `npm run lab -- down` before the next; modes interleaved. Phases: medians, from the first resource of the",
-            "kind starting to the last ending.",
+            "loading and running the program (~1 s, the same in every mode). CPU: everything `lab up` ran (the program, the",
+            "scripts, every dockerd, containerd and consul it started) until it exited, from a cgroup. Each run starts from",
+            "nothing and is torn down with `npm run lab -- down` before the next; modes interleaved. Phases: medians, from the",
+            "first resource of the kind starting to the last ending.",
             "",
-            `| run | apply s (median / min / max) | lab up s (median) | ${phaseNames.join(" s | ")} s |`,
-            `|---|---|---|${phaseNames.map(() => "---").join("|")}|`,
+            `| run | apply s (median / min / max) | lab up s (median) | CPU s of lab up (median) | ${phaseNames.join(" s | ")} s |`,
+            `|---|---|---|---|${phaseNames.map(() => "---").join("|")}|`,
         );
         for (const [mode, label] of modes) {
             const of = runs.filter((x) => x.mode === mode);
@@ -184,7 +185,10 @@ export function renderResults(r: BenchResults, m: Machine): string {
                 continue;
             }
             const phases = phaseNames.map((p) => summarize(of.map((x) => x.phases[p] ?? NaN).filter((v) => !Number.isNaN(v))).median.toFixed(2));
-            lines.push(`| ${label} | ${cells(summarize(of.map((x) => x.apply)))} | ${summarize(of.map((x) => x.total)).median.toFixed(2)} | ${phases.join(" | ")} |`);
+            const cpu = summarize(of.flatMap((x) => (x.cpu !== undefined ? [x.cpu] : [])));
+            lines.push(
+                `| ${label} | ${cells(summarize(of.map((x) => x.apply)))} | ${summarize(of.map((x) => x.total)).median.toFixed(2)} | ${cpu.n > 0 ? cpu.median.toFixed(2) : "n/a"} | ${phases.join(" | ")} |`,
+            );
         }
         const serial = runs.find((x) => x.mode === "serial3");
         lines.push(

@@ -47,8 +47,10 @@ export class OverlayCluster extends pulumi.ComponentResource {
     public readonly hosts: Record<string, DockerHost>;
     public readonly swarm: Swarm | undefined;
     public readonly networks: Record<string, OverlayNetwork>;
+    /** Every container by name, once `check` has settled (they are built in batches). */
     public readonly containers: Record<string, PlacedContainer>;
-    public readonly check: ConnectivityCheck | undefined;
+    /** The connectivity check (undefined with fewer than two containers), made once every container exists. */
+    public readonly check: Promise<ConnectivityCheck | undefined>;
     public readonly record: ClusterRecord | undefined;
 
     public readonly hostSummaries: pulumi.Output<HostSummary[]>;
@@ -135,30 +137,48 @@ export class OverlayCluster extends pulumi.ComponentResource {
             );
         }
 
-        this.containers = {};
-        for (const container of config.containers) {
-            const host = this.hosts[this.plan.placements[container.name]];
-            this.containers[container.name] = new PlacedContainer(
-                container.name,
-                { container, host, networks: this.networks },
-                { parent: this },
-            );
-        }
-
-        this.check =
-            config.containers.length > 1
-                ? new ConnectivityCheck(
-                      "connectivity",
-                      {
-                          containers: config.containers.map((c) => ({
-                              placed: this.containers[c.name],
-                              host: this.hosts[this.plan.placements[c.name]],
-                              networks: c.networks.map((n) => n.name),
-                          })),
-                      },
-                      { parent: this },
-                  )
-                : undefined;
+        // Containers are built a batch at a time, yielding to the event loop in between, so that
+        // each batch's registrations go out and the runtime's promises for its resources' outputs
+        // settle before the next batch exists. Built in one synchronous pass, every container's
+        // ~80 outputs are pending at once: a plan of 300 hosts x 10 containers needed over 2 GB
+        // that way (bench/RESULTS.md). `containers` fills up as the batches are built;
+        // `check` settles when all are. Up to CONTAINER_BATCH containers, nothing changes: all are
+        // built before the constructor returns.
+        const containers: Record<string, PlacedContainer> = {};
+        this.containers = containers;
+        const { hosts, plan, networks } = this;
+        const keepAlive = pulumi.runtime.rpcKeepAlive();
+        const built = (async (): Promise<ConnectivityCheck | undefined> => {
+            try {
+                for (let i = 0; i < config.containers.length; i++) {
+                    if (i > 0 && i % CONTAINER_BATCH === 0) {
+                        await new Promise((resolve) => setImmediate(resolve));
+                    }
+                    const container = config.containers[i];
+                    containers[container.name] = new PlacedContainer(
+                        container.name,
+                        { container, host: hosts[plan.placements[container.name]], networks },
+                        { parent: this },
+                    );
+                }
+                return config.containers.length > 1
+                    ? new ConnectivityCheck(
+                          "connectivity",
+                          {
+                              containers: config.containers.map((c) => ({
+                                  placed: containers[c.name],
+                                  host: hosts[plan.placements[c.name]],
+                                  networks: c.networks.map((n) => n.name),
+                              })),
+                          },
+                          { parent: this },
+                      )
+                    : undefined;
+            } finally {
+                keepAlive();
+            }
+        })();
+        this.check = built;
 
         this.record =
             config.kvStore?.backend === "consul" && this.kv !== undefined
@@ -183,12 +203,14 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     .apply(([dockerHost, address]) => ({ name: h.name, dockerHost, address })),
             ),
         );
-        this.containerSummaries = pulumi.all(
-            config.containers.map((c) =>
-                this.containers[c.name].addresses.apply((networks) => ({ name: c.name, host: this.plan.placements[c.name], networks })),
+        this.containerSummaries = pulumi.output(built).apply(() =>
+            pulumi.all(
+                config.containers.map((c) =>
+                    this.containers[c.name].addresses.apply((networks) => ({ name: c.name, host: this.plan.placements[c.name], networks })),
+                ),
             ),
         );
-        this.connectivity = this.check ? this.check.result : pulumi.output(undefined);
+        this.connectivity = pulumi.output(built).apply((check) => (check !== undefined ? check.result : pulumi.output<CheckResult | undefined>(undefined)));
         this.kvSummary =
             this.kv !== undefined && config.kvStore !== undefined
                 ? this.kv.url.apply((url) => ({ backend: config.kvStore!.backend, url }))
@@ -215,6 +237,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
         });
     }
 }
+
+/** Containers built between two yields to the event loop (see OverlayCluster). */
+export const CONTAINER_BATCH = 10;
 
 export interface SwarmSummary {
     manager: string;

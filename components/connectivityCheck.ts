@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { connectivityPairs, PairExpectation } from "../lib/check/pairs";
+import { CheckContainer } from "../lib/check/pairs";
 import { CHECK_SCRIPT_INTERPRETER, CheckResult, parseCheckResult, renderCheckScript } from "../lib/render/check";
 import { PlacedContainer } from "./placedContainer";
 import { DockerHost } from "./dockerHost";
@@ -13,14 +13,21 @@ export interface ConnectivityCheckArgs {
  * After every container is up, pings every pair that shares a network by IP
  * and by name (and checks that pairs sharing none stay apart). Fails the
  * deployment when the overlay does not carry traffic; exports the matrix.
+ * The pairs (lib/check/pairs.ts) are walked by the script when it runs; the
+ * program only hands it the containers, so its size grows with them, not
+ * with their square.
  */
 export class ConnectivityCheck extends pulumi.ComponentResource {
-    public readonly pairs: PairExpectation[];
+    /** The containers checked, with their networks. */
+    public readonly containers: CheckContainer[];
+    /** Ordered pairs the check tests: every container against every other. */
+    public readonly pairCount: number;
     public readonly result: pulumi.Output<CheckResult | undefined>;
 
     constructor(name: string, args: ConnectivityCheckArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:check:ConnectivityCheck", name, {}, opts);
-        this.pairs = connectivityPairs(args.containers.map((c) => ({ name: c.placed.containerName, networks: c.networks })));
+        this.containers = args.containers.map((c) => ({ name: c.placed.containerName, networks: c.networks }));
+        this.pairCount = this.containers.length * (this.containers.length - 1);
         const targets = pulumi
             .all(args.containers.map((c) => c.host.dockerHost.apply((dockerHost) => [c.placed.containerName, { dockerHost }] as const)))
             .apply((entries) => Object.fromEntries(entries));
@@ -29,7 +36,7 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         const ping = new command.local.Command(
             `${name}-ping`,
             {
-                create: targets.apply((t) => renderCheckScript(this.pairs, t, { cli: first?.cli ?? "docker" })),
+                create: targets.apply((t) => renderCheckScript(this.containers, t, { cli: first?.cli ?? "docker" })),
                 interpreter: [...CHECK_SCRIPT_INTERPRETER],
                 // The client's TLS material (tcp:// hosts), never in the script's text.
                 ...(first !== undefined && Object.keys(first.scriptEnv).length > 0 ? { environment: first.scriptEnv } : {}),
@@ -39,6 +46,6 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.containers.map((c) => c.placed.container) },
         );
         this.result = ping.stdout.apply((stdout) => parseCheckResult(stdout));
-        this.registerOutputs({ pairs: this.pairs, result: this.result });
+        this.registerOutputs({ pairs: this.pairCount, result: this.result });
     }
 }

@@ -21,15 +21,17 @@
 # Never touched: /var/lib/docker-overlay/images and /opt/docker-overlay (what
 # scripts/lab-deps.sh installs), and the lab directory itself.
 #
-# Scope (repeatable; a stack's bridge and a bridge's stack are found through
-# the fabric's iptables comment "docker-overlay <stack> <bridge>", a namespace's
-# bridge through its veth, a process's stack through its command line or root):
+# Scope (repeatable; NAME may be a glob such as 'dovlb*'; a stack's bridge and a
+# bridge's stack are found through the fabric's iptables comment
+# "docker-overlay <stack> <bridge>" and the processes in the bridge's namespaces,
+# a namespace's bridge through its veth, a process's stack through its command
+# line or the layers of its root):
 #   --stack NAME / --bridge NAME                 only what belongs to these stacks or bridges
 #   --except-stack NAME / --except-bridge NAME   everything but what belongs to these
 #                                                (other people's running stacks)
 # The environment adds exceptions (comma- or space-separated), e.g. for a test run
 # on a machine where others run stacks of their own:
-#   DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_BRIDGES="dovls9 dovld0"
+#   DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_BRIDGES="dovls9 dovlb*"
 #   DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_STACKS="swexp"
 set -uo pipefail
 shopt -s nullglob
@@ -59,10 +61,11 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-v=${DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_BRIDGES:-}
-for v in ${v//,/ }; do EXCEPT_BRIDGES+=("$v"); done
-v=${DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_STACKS:-}
-for v in ${v//,/ }; do EXCEPT_STACKS+=("$v"); done
+# (read -a, not a for loop over an unquoted expansion: the names may be globs.)
+IFS=$', \t\n' read -r -a v <<<"${DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_BRIDGES:-}"
+EXCEPT_BRIDGES+=("${v[@]}")
+IFS=$', \t\n' read -r -a v <<<"${DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_STACKS:-}"
+EXCEPT_STACKS+=("${v[@]}")
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "lab-clean: must run as root (it reads every process, namespace and iptables table)" >&2
@@ -317,36 +320,56 @@ ns_prefix() {
     printf 'dovl-%s-' "${s:0:24}"
 }
 
-# matches ITEM STACKS... -- BRIDGES...: does the item belong to one of the stacks or bridges?
+# has_tag TAGS KEY PATTERN: does TAGS hold KEY:<value> with value matching the glob PATTERN?
+has_tag() {
+    local t
+    for t in $1; do
+        # shellcheck disable=SC2053 # $3 is a glob on purpose
+        [[ "$t" == "$2":* ]] && [[ "${t#"$2":}" == $3 ]] && return 0
+    done
+    return 1
+}
+
+# matches ITEM STACKS... -- BRIDGES...: does the item belong to one of the stacks or bridges (globs)?
 matches() {
     local kind id desc tags
     IFS=$'\t' read -r kind id desc tags <<<"$1"
     shift
-    local s b in_bridges=0
+    local s in_bridges=0
     for s in "$@"; do
         if [ "$s" = -- ]; then in_bridges=1; continue; fi
         if [ "$in_bridges" -eq 0 ]; then
-            case "$tags" in *" stack:$s "*) return 0 ;; esac
+            has_tag "$tags" stack "$s" && return 0
             if [ "$kind" = netns ]; then case "$id" in "$(ns_prefix "$s")"*) return 0 ;; esac; fi
         else
-            case "$tags" in *" bridge:$s "*) return 0 ;; esac
+            has_tag "$tags" bridge "$s" && return 0
         fi
     done
     return 1
 }
 
-# A scope's stacks and bridges, each completed with the other through the fabric's comments.
+# A scope's stacks and bridges (globs), each completed with the other through what
+# tied them together: the fabric's comments and the processes on a bridge's namespaces.
 expand_scope() { # NAME_OF_STACK_ARRAY NAME_OF_BRIDGE_ARRAY
     local -n stacks=$1 bridges=$2
-    local b s
-    for b in "${bridges[@]}"; do
-        for s in ${BRIDGE_STACKS[$b]:-}; do stacks+=("$s"); done
-    done
+    local b s p
+    local -a add_stacks=() add_bridges=()
     for b in "${!BRIDGE_STACKS[@]}"; do
-        for s in "${stacks[@]}"; do
-            case " ${BRIDGE_STACKS[$b]} " in *" $s "*) bridges+=("$b") ;; esac
+        for p in "${bridges[@]}"; do
+            # shellcheck disable=SC2053
+            if [[ "$b" == $p ]]; then
+                for s in ${BRIDGE_STACKS[$b]}; do add_stacks+=("$s"); done
+            fi
+        done
+        for s in ${BRIDGE_STACKS[$b]}; do
+            for p in "${stacks[@]}"; do
+                # shellcheck disable=SC2053
+                [[ "$s" == $p ]] && add_bridges+=("$b")
+            done
         done
     done
+    stacks+=("${add_stacks[@]}")
+    bridges+=("${add_bridges[@]}")
 }
 
 declare -a SELECTED=() EXCEPTED=()

@@ -67,7 +67,33 @@ export function configMap(raw: RawConfig, secrets: Record<string, string> = {}):
     return map;
 }
 
+/**
+ * Stack frames V8 records per `Error` while the program runs here: none. The
+ * Pulumi runtime captures a stack trace for every promise it makes (runtime/
+ * debuggable.js: four per output property of every resource, ~300 per
+ * docker.Container, only for a promise-leak report), and under ts-node every
+ * capture goes through source-map support: 20-100 us and up to ~1 KB each, even
+ * for a single frame. Measured (bench/RESULTS.md), that was most of a large
+ * plan's time and memory. The runtime takes resources' source positions with a
+ * limit of its own, so plans do not change; errors thrown while the program runs
+ * keep their message but lose their frames. PULUMI_DEBUG_PROMISE_LEAKS=1 keeps
+ * V8's default (full stacks, for a leak hunt or to find where an error came from).
+ */
+export const STACK_FRAMES_WHILE_RUNNING = 0;
+
 export async function runProgram(opts: ProgramRunOptions): Promise<ProgramRun> {
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) {
+        Error.stackTraceLimit = STACK_FRAMES_WHILE_RUNNING;
+    }
+    try {
+        return await runWithMocks(opts);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
+
+async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
     const registrations: Registration[] = [];
     await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack, opts.preview);
     const monitor = new MockMonitor(opts.mocks);

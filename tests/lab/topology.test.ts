@@ -6,9 +6,6 @@
  * (attached to nothing else, so without a default route) reaches b2 on
  * another host. Modelled on libnetwork's legacy overlay tests (multi-host
  * reachability, network isolation, internal networks).
- *
- * Its `up` starts in the background when the suite begins (the program's
- * connectivity check waits ~12 s on each of the 20 isolated pairs).
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -23,7 +20,7 @@ const ALL = [...NET1, ...NET2, "i1"];
 const SUBNETS: Record<string, string> = { net1: "10.0.0.0/24", net2: "10.0.1.0/24", inet: "10.0.2.0/24" };
 
 describe("lab: a bigger topology (3 hosts; net1, net2 and an internal overlay)", function () {
-    const topo = new LabStack(path.join(STACKS, "Pulumi.t-topo.yaml"), { early: true });
+    const topo = new LabStack(path.join(STACKS, "Pulumi.t-topo.yaml"));
     let up: UpJson;
 
     before(async function () {

@@ -255,7 +255,7 @@ describe("netns driver: engine machine", () => {
 
     it("waits for the socket with a timeout and shows the log tail on failure", () => {
         assert.match(s.create, /deadline=\$\(\( SECONDS \+ 60 \)\)/);
-        assert.ok(s.create.includes("until docker version >/dev/null 2>&1; do"));
+        assert.ok(s.create.includes('until [ -S "$SOCK" ] && docker version >/dev/null 2>&1; do'));
         assert.ok(s.create.includes('tail -n 40 "$LOG" >&2'));
     });
 

@@ -116,7 +116,7 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
             DOCKER_OVERLAY_CLIENT_CERT: "FAKE CERTIFICATE pki-client-cert",
             DOCKER_OVERLAY_CLIENT_KEY: "[secret]",
         });
-        assert.ok(String(check.inputs["create"]).includes("probe tcp://10.199.0.5:2376 c1 c2"));
+        assert.ok(String(check.inputs["create"]).includes("\nc c1 tcp://10.199.0.5:2376 net1\n"));
         noKeyInClear(run);
     });
 

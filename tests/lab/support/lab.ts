@@ -201,29 +201,11 @@ export class LabStack {
     /** Set once this process started an `up` of the stack (so `down` is ours to run). */
     owned = false;
     downDone = false;
-    /** An `up` started ahead of the file's own tests (see `early`). */
-    private pending: Promise<LabResult<UpJson>> | undefined;
-
-    /**
-     * `early`: the root hook starts this stack's `up` as the suite begins, so it
-     * runs while other files' tests do (stacks on their own bridges coexist).
-     * For a stack whose `up` is long and mostly waiting: t-topo's, where the
-     * program's connectivity check spends ~12 s on each isolated pair.
-     */
-    constructor(file: string, readonly opts: { early?: boolean } = {}) {
+    constructor(file: string) {
         this.info = stackInfo(file);
         stacksUsed.add(this.stack);
         bridgesUsed.add(this.info.bridge);
         allStacks.push(this);
-    }
-
-    /** Starts `up` in the background (root hook); `up()` then waits for it. */
-    startEarly(): void {
-        if (this.pending === undefined) {
-            note(`starting up ${this.stack} in the background`);
-            this.pending = this.runUp();
-            this.pending.catch(() => undefined); // awaited (and reported) by up()
-        }
     }
 
     get stack(): string {
@@ -254,15 +236,6 @@ export class LabStack {
     }
 
     async up(): Promise<LabResult<UpJson>> {
-        if (this.pending !== undefined) {
-            const r = await this.pending;
-            this.pending = undefined;
-            return r;
-        }
-        return this.runUp();
-    }
-
-    private async runUp(): Promise<LabResult<UpJson>> {
         await this.prepare();
         this.owned = true;
         const r = await lab<UpJson>("up", this.info.file);
@@ -297,11 +270,6 @@ export class LabStack {
      * delete. Throws (failing the hook) if something stays behind.
      */
     async teardown(): Promise<void> {
-        if (this.pending !== undefined) {
-            // An early `up` whose tests never ran: let it finish before taking it down.
-            await this.pending.catch(() => undefined);
-            this.pending = undefined;
-        }
         if (!this.owned || this.downDone) {
             return;
         }

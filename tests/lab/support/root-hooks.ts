@@ -25,10 +25,6 @@ before("the lab can run on this machine", function () {
             throw new Error(`${f} is missing: run scripts/lab-deps.sh first`);
         }
     }
-    // Every test file is loaded by now: start the long `up`s that can overlap the other files' tests.
-    for (const s of allStacks.filter((x) => x.opts.early === true)) {
-        s.startEarly();
-    }
 });
 
 after("nothing of the lab is left on this machine", async function () {

@@ -1,0 +1,200 @@
+/**
+ * lib/render/check.ts run for real (bash) against a fake docker CLI: the
+ * script walks the pairs itself, in connectivityPairs' order, and its JSON is
+ * exactly what the pairs and what is reachable say: pairs sharing a network
+ * reach by IP and by name, pairs sharing none reach nothing, a broken name or
+ * a leak between networks fails the check (exit 1). It asks each engine once
+ * per container for addresses and execs once per container; its text grows
+ * with the containers, not with the pairs.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CheckContainer, connectivityPairs } from "../../lib/check/pairs";
+import { CheckResult, renderCheckScript } from "../../lib/render/check";
+
+/**
+ * `-H <host> inspect -f <template> <name>` prints "<net> <ip>" lines from
+ * $FAKE/ip/<name> (the container must run on <host>: $FAKE/host/<name>);
+ * `-H <host> exec <name> sh -c <script> sh <targets>` runs the script here with
+ * a `ping` that succeeds when "<name> <target>" is a line of $FAKE/reach.
+ */
+const FAKE_DOCKER = `#!/usr/bin/env bash
+set -u
+[ "$1" = -H ] || exit 2
+host=$2; shift 2
+case "$1" in
+  inspect) name=$4 ;;
+  exec) name=$2 ;;
+  *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
+esac
+echo "$host $1 $name" >>"$FAKE/calls"
+[ -f "$FAKE/host/$name" ] && [ "$(cat "$FAKE/host/$name")" = "$host" ] || { echo "Error: No such container: $name" >&2; exit 1; }
+case "$1" in
+  inspect) cat "$FAKE/ip/$name" ;;
+  exec) shift 2; FROM=$name PATH="$FAKE/bin:$PATH" "$@" ;;
+esac
+`;
+const FAKE_PING = `#!/bin/sh
+for target; do :; done
+grep -qxF "$FROM $target" "$FAKE/reach"
+`;
+
+interface Fixture {
+    containers: (CheckContainer & { host: string; ips: Record<string, string>; running?: boolean })[];
+    /** "<from> <target>" pairs that answer a ping (target: an address or a name). */
+    reach: string[];
+}
+
+function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls: string[]; script: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-script-"));
+    try {
+        for (const d of ["ip", "host", "bin"]) {
+            fs.mkdirSync(path.join(dir, d));
+        }
+        fs.writeFileSync(path.join(dir, "docker"), FAKE_DOCKER, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "bin", "ping"), FAKE_PING, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "reach"), f.reach.join("\n") + "\n");
+        for (const c of f.containers) {
+            if (c.running !== false) {
+                fs.writeFileSync(path.join(dir, "host", c.name), c.host);
+                fs.writeFileSync(path.join(dir, "ip", c.name), Object.entries(c.ips).map(([n, ip]) => `${n} ${ip}\n`).join(""));
+            }
+        }
+        const targets = Object.fromEntries(f.containers.map((c) => [c.name, { dockerHost: c.host }]));
+        const script = renderCheckScript(
+            f.containers.map((c) => ({ name: c.name, networks: c.networks })),
+            targets,
+            { cli: path.join(dir, "docker") },
+        );
+        const r = spawnSync("/bin/bash", ["-c", script], { env: { ...process.env, FAKE: dir }, encoding: "utf8", timeout: 60_000 });
+        const calls = fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [];
+        return { code: r.status, result: JSON.parse(r.stdout) as CheckResult, calls, script };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** What the check must report: connectivityPairs, with each probe answered by the fixture. */
+function expected(f: Fixture): CheckResult {
+    const byName = new Map(f.containers.map((c) => [c.name, c]));
+    // A container that is gone pings nothing (its exec fails) and has no address.
+    const reaches = (from: string, target: string) => byName.get(from)!.running !== false && target !== "" && f.reach.includes(`${from} ${target}`);
+    const ipOf = (name: string, net: string) => (byName.get(name)!.running === false ? "" : byName.get(name)!.ips[net] ?? "");
+    const pairs: CheckResult["pairs"] = [];
+    for (const p of connectivityPairs(f.containers)) {
+        for (const network of p.expect === "reach" ? [p.network] : p.networks) {
+            const ip = ipOf(p.to, network);
+            const byIp = reaches(p.from, ip);
+            const byNm = reaches(p.from, p.to);
+            const ok = p.expect === "reach" ? byIp && byNm : !byIp && !byNm;
+            pairs.push({ from: p.from, to: p.to, expect: p.expect, network, ip, byIp, byName: byNm, ok });
+        }
+    }
+    return { pairs, passed: pairs.filter((p) => p.ok).length, failed: pairs.filter((p) => !p.ok).length };
+}
+
+const H1 = "unix:///run/docker-overlay/t/node1/docker.sock";
+const H2 = "unix:///run/docker-overlay/t/node2/docker.sock";
+const H3 = "tcp://10.199.0.5:2376";
+
+/** c1, c2, c4 on net1; c3, c4 on net2; every pair sharing a network reaches by IP and name. */
+function fixture(): Fixture {
+    const containers: Fixture["containers"] = [
+        { name: "c3", networks: ["net2"], host: H3, ips: { net2: "10.0.1.2" } },
+        { name: "c1", networks: ["net1"], host: H2, ips: { net1: "10.0.0.2" } },
+        { name: "c4", networks: ["net2", "net1"], host: H1, ips: { net1: "10.0.0.4", net2: "10.0.1.4" } },
+        { name: "c2", networks: ["net1"], host: H1, ips: { net1: "10.0.0.3" } },
+    ];
+    const reach: string[] = [];
+    for (const a of containers) {
+        for (const b of containers) {
+            const shared = a.networks.filter((n) => b.networks.includes(n));
+            if (a !== b && shared.length > 0) {
+                reach.push(`${a.name} ${b.name}`, ...shared.map((n) => `${a.name} ${b.ips[n]}`));
+            }
+        }
+    }
+    return { containers, reach };
+}
+
+describe("the connectivity check script (lib/render/check.ts, run against a fake docker)", () => {
+    it("reports every pair in connectivityPairs' order and passes when the overlay works", () => {
+        const f = fixture();
+        const r = runCheck(f);
+        assert.deepEqual(r.result, expected(f));
+        assert.equal(r.result.failed, 0);
+        assert.equal(r.code, 0);
+        // 4 containers: 12 ordered pairs; c1/c2 -> c3 and c3 -> c1/c2 share nothing (one record each, c3 and c1/c2 have one network).
+        assert.equal(r.result.pairs.length, 12);
+        assert.deepEqual(
+            r.result.pairs.filter((p) => p.expect === "isolated").map((p) => `${p.from}->${p.to}`),
+            ["c1->c3", "c2->c3", "c3->c1", "c3->c2"],
+        );
+        assert.deepEqual(r.result.pairs.find((p) => p.from === "c4" && p.to === "c3"), {
+            from: "c4", to: "c3", expect: "reach", network: "net2", ip: "10.0.1.2", byIp: true, byName: true, ok: true,
+        });
+    });
+
+    it("asks each engine once per container: one inspect, one exec, on the container's own host", () => {
+        const r = runCheck(fixture());
+        const expectedCalls = [
+            [H2, "c1"],
+            [H1, "c2"],
+            [H3, "c3"],
+            [H1, "c4"],
+        ].flatMap(([h, c]) => [`${h} inspect ${c}`, `${h} exec ${c}`]);
+        assert.deepEqual([...r.calls].sort(), expectedCalls.sort());
+    });
+
+    it("fails on a name that does not resolve, and on a leak between networks", () => {
+        const f = fixture();
+        f.reach = f.reach.filter((x) => x !== "c2 c1");
+        f.reach.push("c3 10.0.0.3");
+        const r = runCheck(f);
+        assert.deepEqual(r.result, expected(f));
+        assert.equal(r.code, 1);
+        assert.deepEqual(
+            r.result.pairs.filter((p) => !p.ok).map((p) => `${p.from}->${p.to} ${p.expect} ip:${p.byIp} name:${p.byName}`),
+            ["c2->c1 reach ip:true name:false", "c3->c2 isolated ip:true name:false"],
+        );
+    });
+
+    it("gives a container that is gone no address and fails the pairs that must reach it", () => {
+        const f = fixture();
+        f.containers.find((c) => c.name === "c2")!.running = false;
+        const r = runCheck(f);
+        assert.deepEqual(r.result, expected(f));
+        assert.equal(r.code, 1);
+        assert.deepEqual(r.result.pairs.find((p) => p.from === "c1" && p.to === "c2"), {
+            from: "c1", to: "c2", expect: "reach", network: "net1", ip: "", byIp: false, byName: true, ok: false,
+        });
+    });
+
+    it("checks a container sharing no network on each of the other's networks", () => {
+        const f: Fixture = {
+            containers: [
+                { name: "a", networks: ["n1"], host: H1, ips: { n1: "10.0.0.2" } },
+                { name: "b", networks: ["n3", "n2"], host: H2, ips: { n2: "10.0.2.2", n3: "10.0.3.2" } },
+            ],
+            reach: [],
+        };
+        const r = runCheck(f);
+        assert.deepEqual(r.result, expected(f));
+        assert.deepEqual(r.result.pairs.map((p) => `${p.from}->${p.to} ${p.network} ${p.ip}`), ["a->b n2 10.0.2.2", "a->b n3 10.0.3.2", "b->a n1 10.0.0.2"]);
+        assert.equal(r.code, 0);
+    });
+
+    it("renders a script that grows with the containers, not the pairs", () => {
+        const size = (n: number) =>
+            renderCheckScript(
+                Array.from({ length: n }, (_, i) => ({ name: `c${i}`, networks: ["net1"] })),
+                Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, { dockerHost: H1 }])),
+            ).length;
+        const fixed = size(0);
+        const per100 = size(100) - fixed;
+        assert.ok(size(1000) - fixed < 11 * per100, `1000 containers: ${size(1000)} bytes, 100: ${size(100)}`);
+    });
+});

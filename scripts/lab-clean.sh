@@ -150,7 +150,7 @@ inventory() {
         # "12: dov1234567890@if2: <...> mtu 1500 ... master dovl0 ... link-netns dovl-dev-x-abc123 ..."
         name=${line#*: }; name=${name%%: *}; name=${name%%@*}
         case "$name" in dov*) ;; *) continue ;; esac
-        master=""; peerns=""; kind=link
+        master=""; peerns=""; kind="link"
         [[ "$line" =~ $MASTER_RE ]] && master=${BASH_REMATCH[1]}
         [[ "$line" =~ $PEERNS_RE ]] && peerns=${BASH_REMATCH[1]}
         [[ "$line" =~ $BRIDGE_RE ]] && kind=bridge
@@ -199,7 +199,7 @@ inventory() {
 
     # Processes: our daemons by command line; containers as their descendants, or (orphaned)
     # by the overlay layers of their root mount; anything in a dovl-* namespace.
-    local p comm root mymnt mnt rootline netns_link
+    local p comm mymnt mnt rootline netns_link ppid
     declare -A PPID_OF=() PTAGS=() NS_BY_LINK=()
     local -a allpids=()
     mymnt=$(readlink /proc/self/ns/mnt)
@@ -240,7 +240,8 @@ inventory() {
         if [ -n "$tags" ]; then
             # The bridge its namespace hangs on (and so that bridge's stack is this stack too).
             netns_link=$(readlink "$p/ns/net" 2>/dev/null) || netns_link=""
-            ns=${NS_BY_LINK[$netns_link]:-}
+            ns=""
+            [ -n "$netns_link" ] && ns=${NS_BY_LINK[$netns_link]:-}
             if [ -n "$ns" ] && [ -n "${NS_TAGS[$ns]:-}" ]; then
                 for bridge in $(tags_values bridge "${NS_TAGS[$ns]}"); do
                     for s in $(tags_values stack "$tags"); do

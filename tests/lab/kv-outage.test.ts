@@ -56,6 +56,7 @@ describe("lab: the KV store down and back (Pulumi.t-kvdown.yaml)", function () {
         consul = await captureDaemon(pidFile, `${stack.info.stateDir}/kvstore/consul.log`);
         assert.match(consul.argv[0], /\/consul$/);
         assert.strictEqual(consul.argv[1], "agent");
+        assert.match(consul.netns, /^dovl-t-kvdown-kvstore-[0-9a-f]{6}$/);
         const seconds = await stopDaemon(consul.pid, 30_000);
         note(`consul stopped in ${seconds.toFixed(1)}s`);
         await assert.rejects(kvGet(`${kvUrl}/v1/status/leader`), "consul still answers");
@@ -67,6 +68,7 @@ describe("lab: the KV store down and back (Pulumi.t-kvdown.yaml)", function () {
     });
 
     it("consul, started again the same way, elects itself and still holds both engines under docker/nodes", async function () {
+        assert.ok(consul !== undefined, "consul was not captured and stopped");
         const pid = startDaemon(consul);
         fs.writeFileSync(pidFile, `${pid}\n`); // as the create script does, so `down` finds it by its pidfile
         note(`consul started again as pid ${pid}`);

@@ -53,6 +53,7 @@ describe("lab: an engine restart (Pulumi.t-restart.yaml)", function () {
         assert.match(daemon.argv[0], /\/dockerd$/);
         assert.ok(daemon.argv.includes(`--pidfile=${pidFile}`), daemon.argv.join(" "));
         assert.strictEqual(daemon.hostname, "h2");
+        assert.match(daemon.netns, /^dovl-t-restart-h2-[0-9a-f]{6}$/);
         const seconds = await stopDaemon(daemon.pid, 60_000);
         note(`h2's dockerd stopped in ${seconds.toFixed(1)}s`);
         const version = await stack.docker("h2", ["version"], 10_000);
@@ -63,6 +64,7 @@ describe("lab: an engine restart (Pulumi.t-restart.yaml)", function () {
     });
 
     it("h2's dockerd, started again the same way, answers with its own hostname and cluster store", async function () {
+        assert.ok(daemon !== undefined, "h2's dockerd was not captured and stopped");
         const pid = startDaemon(daemon);
         note(`h2's dockerd started again as pid ${pid}`);
         const info = await eventually("h2's engine answers", 60_000, async () => {
@@ -76,6 +78,7 @@ describe("lab: an engine restart (Pulumi.t-restart.yaml)", function () {
     });
 
     it("c2 comes back (restart: unless-stopped) and reaches c1 again, both ways, by IP and by name", async function () {
+        assert.ok(daemon !== undefined, "h2's dockerd was not restarted");
         await eventually("c2 is running again", 60_000, async () => {
             const r = await stack.docker("h2", ["inspect", "-f", "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}", "c2"]);
             assert.strictEqual(r.stdout.trim(), "true unless-stopped", r.stdout + r.stderr);

@@ -201,6 +201,7 @@ export class LabStack {
     /** Set once this process started an `up` of the stack (so `down` is ours to run). */
     owned = false;
     downDone = false;
+
     constructor(file: string) {
         this.info = stackInfo(file);
         stacksUsed.add(this.stack);
@@ -451,12 +452,32 @@ export async function captureDaemon(pidFile: string, log: string): Promise<Daemo
             return [kv.slice(0, i), kv.slice(i + 1)];
         }),
     );
-    const ns = await run("ip", ["netns", "identify", String(pid)]);
+    const netns = namedNetnsOf(pid);
     const host = await run("nsenter", ["--target", String(pid), "--uts", "hostname"]);
-    if (ns.code !== 0 || ns.stdout.trim() === "" || host.code !== 0) {
-        throw new Error(`cannot tell the namespace or hostname of pid ${pid}: ${describeRun(ns)} ${describeRun(host)}`);
+    if (host.code !== 0 || host.stdout.trim() === "") {
+        throw new Error(`cannot tell the hostname of pid ${pid}: ${describeRun(host)}`);
     }
-    return { pid, argv, env, netns: ns.stdout.trim(), hostname: host.stdout.trim(), log };
+    return { pid, argv, env, netns, hostname: host.stdout.trim(), log };
+}
+
+/**
+ * The named network namespace (/run/netns/<name>) a process runs in, by the
+ * namespace's inode. (`ip netns identify` was seen to print nothing while
+ * other people's namespaces came and went.)
+ */
+export function namedNetnsOf(pid: number): string {
+    const ino = fs.statSync(`/proc/${pid}/ns/net`).ino;
+    const names = fs.readdirSync("/run/netns").filter((n) => {
+        try {
+            return fs.statSync(`/run/netns/${n}`).ino === ino;
+        } catch {
+            return false; // being created or deleted
+        }
+    });
+    if (names.length !== 1) {
+        throw new Error(`pid ${pid} runs in ${names.length === 0 ? "no named network namespace" : `several named namespaces (${names.join(", ")})`}`);
+    }
+    return names[0];
 }
 
 export function alive(pid: number): boolean {

@@ -122,8 +122,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // a swarm overlay created through the manager is visible to every node (attachable for containers).
         const probes = Object.values(this.hosts).flatMap((h) => (h.espProbe !== undefined ? [h.espProbe] : []));
         this.networks = {};
+        // One network at a time: an engine allocating several overlay pools at once
+        // against the KV store sometimes answers 403 "Pool overlaps with other one
+        // on this address space" (measured in the lab: 3 of ~13 loaded ups).
+        let previous: OverlayNetwork | undefined;
         for (const network of config.networks) {
-            this.networks[network.name] = new OverlayNetwork(
+            previous = this.networks[network.name] = new OverlayNetwork(
                 network.name,
                 {
                     network,
@@ -131,7 +135,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     provider: networkHost.provider,
                     ...(args.driver.overlayNetworkOptions !== undefined ? { driverOptions: args.driver.overlayNetworkOptions(config) } : {}),
                     // An encrypted overlay only after every host proved its kernel can carry it.
-                    dependsOn: [...networkHost.ready, ...(this.swarm?.ready ?? []), ...(network.encrypted ? probes : [])],
+                    dependsOn: [
+                        ...networkHost.ready,
+                        ...(this.swarm?.ready ?? []),
+                        ...(network.encrypted ? probes : []),
+                        ...(previous !== undefined ? [previous.network] : []),
+                    ],
                 },
                 { parent: this },
             );

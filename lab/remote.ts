@@ -3,8 +3,8 @@
  * pulumi/pulumi-command's provider/pkg/provider/remote/commandOutputs.go and
  * the older remotecommand.go): one ssh connection per run with the
  * connection's user and private key (or password), host key accepted
- * unchecked (the pinned @pulumi/command 4.5.0's connection has no host-key
- * field), each `environment` entry sent as an ssh "env" request whose refusal
+ * unchecked (the program sets no `connection.hostKey`; the provider then
+ * accepts any key), each `environment` entry sent as an ssh "env" request whose refusal
  * is ignored (sshd accepts only what its AcceptEnv allows), `stdin` piped in,
  * and the command string run by an ssh "exec" request, i.e. through the
  * remote user's login shell (`$SHELL -c <command>`). stdout and stderr are
@@ -20,13 +20,17 @@ import { assertLabLocal } from "./net";
 
 export const REMOTE_COMMAND_TYPE = "command:remote:Command";
 
-/** `connection` as @pulumi/command 4.5.0 sends it (its SDK fills in port 22 and user root). */
+/** `connection` as @pulumi/command 1.x sends it (its SDK fills in port 22 and user root). */
 export interface RemoteConnectionInputs {
     host?: string;
     port?: number;
     user?: string;
     privateKey?: string;
     password?: string;
+    /** @pulumi/command 1.x: dial attempts before giving up (default 10). */
+    dialErrorLimit?: number;
+    /** @pulumi/command 1.x: seconds each dial may take (default 15). */
+    perDialTimeout?: number;
 }
 
 export interface RemoteCommandInputs {
@@ -39,9 +43,9 @@ export interface RemoteCommandInputs {
     triggers?: unknown[];
 }
 
-/** The inputs @pulumi/command 4.5.0's remote.Command sends; anything else is refused. */
+/** The inputs @pulumi/command's remote.Command sends; anything else is refused. */
 export const KNOWN_REMOTE_COMMAND_INPUTS: readonly string[] = ["connection", "create", "delete", "update", "environment", "stdin", "triggers"];
-export const KNOWN_CONNECTION_INPUTS: readonly string[] = ["host", "port", "user", "privateKey", "password"];
+export const KNOWN_CONNECTION_INPUTS: readonly string[] = ["host", "port", "user", "privateKey", "password", "dialErrorLimit", "perDialTimeout"];
 
 /** Checks a remote Command's inputs; returns what is wrong, one line each (empty when fine). */
 export function remoteCommandProblems(inputs: Record<string, unknown>): string[] {
@@ -129,7 +133,7 @@ export function connectConfig(c: RemoteConnectionInputs, readyTimeoutMs: number)
         username: c.user ?? "root",
         ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
         ...(c.password !== undefined ? { password: c.password, tryKeyboard: true } : {}),
-        // The provider's connection (4.5.0) uses ssh.InsecureIgnoreHostKey: no host key is checked.
+        // Without connection.hostKey the provider accepts any host key; so does the lab.
         hostVerifier: () => true,
         readyTimeout: readyTimeoutMs,
         keepaliveInterval: 0,
@@ -213,7 +217,11 @@ function execOn(client: Client, run: RemoteRun): Promise<RemoteResult> {
 }
 
 export const runRemote: RemoteRunner = async (run) => {
-    const client = await dial(run.connection);
+    const client = await dial(run.connection, {
+        ...DEFAULT_DIAL,
+        ...(run.connection.dialErrorLimit !== undefined && run.connection.dialErrorLimit > 0 ? { attempts: run.connection.dialErrorLimit } : {}),
+        ...(run.connection.perDialTimeout !== undefined && run.connection.perDialTimeout > 0 ? { readyTimeoutMs: run.connection.perDialTimeout * 1000 } : {}),
+    });
     try {
         return await execOn(client, run);
     } finally {

@@ -50,17 +50,25 @@ async function main(): Promise<number> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docker-overlay-bench-"));
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const started = new Date();
-    const results: BenchResults = { startedAt: started, seconds: 0, runs };
+    const results: BenchResults = { startedAt: started, seconds: 0, runs, load: {} };
+    // The machine may be shared: what else was running shows in the load average.
+    const load = (part: string) => {
+        results.load[part] = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    };
     try {
         if (only.includes("plan")) {
+            load("plan");
             results.plan = await benchPlan({ workDir, sizes, containersPerHost: 10, runs, log });
         }
         if (only.includes("converge")) {
+            load("convergence");
             results.converge = await benchConverge({ workDir, runs, log });
         }
         if (only.includes("dataplane")) {
+            load("data plane");
             results.dataplane = await benchDataplane({ workDir, runs, seconds: Number(values["iperf-seconds"]), log });
         }
+        load("end");
     } finally {
         fs.rmSync(workDir, { recursive: true, force: true });
     }

@@ -322,8 +322,8 @@ export interface HostKeyCheckArgs {
 
 /**
  * A local pre-flight check that the machine presents the pinned host key.
- * @pulumi/command 4.5.0's remote connection has no host-key field and accepts
- * any key, so this is the one place a pinned key is checked. It is a separate
+ * The program does not yet pass pinned keys as @pulumi/command 1.x's
+ * `connection.hostKey`, so this is the one place a pinned key is checked. It is a separate
  * ssh handshake from the remote command's (a check, not a binding), but
  * ssh-keyscan completes the key exchange, so the peer must hold the key.
  */

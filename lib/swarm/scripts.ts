@@ -14,7 +14,7 @@
  *   labels   on the manager: the host's labels as node labels. Delete: remove them.
  *
  * Why the token is sealed: the command provider logs every line a command
- * prints, and @pulumi/command 4.5.0 has no switch to stop it. So the token
+ * prints unless told otherwise, and the state keeps stdout in any case. So the token
  * script encrypts the token to an RSA key (a `tls.PrivateKey`, a Pulumi
  * secret) before it reaches stdout: the log, the state and the plan only ever
  * see ciphertext, and only a join script, given the key through its

@@ -276,6 +276,9 @@ describe("driver wiring (mocked)", function () {
                 user: "ops",
                 port: 2222,
                 privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n",
+                // @pulumi/command 1.x's connection defaults
+                dialErrorLimit: 10,
+                perDialTimeout: 15,
             });
             assert.match(cmd.inputs.create, /\n\{\n {2}"cluster-store": "consul:\/\/192\.0\.2\.10:8500",\n {2}"cluster-advertise": "eth1:2376",\n {2}"labels": \[\n {4}"storage=ssd"\n {2}\]\n\}\nDOCKER_OVERLAY_DAEMON_JSON\n/);
             assert.match(cmd.inputs.create, /set_hostname swarm-node1\n/);
@@ -301,7 +304,7 @@ describe("driver wiring (mocked)", function () {
             const check = mocks.find(T.local, "ssh-b-manager-hostkey");
             assert.match(check.inputs.create, /ssh-keyscan -T 10 -p 22 -t ed25519 192\.0\.2\.11/);
             const cmd = mocks.find(T.remote, "ssh-b-manager-daemon");
-            assert.deepEqual(cmd.inputs.connection.value, { host: "192.0.2.11", user: "root", port: 22, privateKey: "k" });
+            assert.deepEqual(cmd.inputs.connection.value, { host: "192.0.2.11", user: "root", port: 22, privateKey: "k", dialErrorLimit: 10, perDialTimeout: 15 });
             assert.equal(await promiseOf(machine.dockerHost), "ssh://root@192.0.2.11:22");
         });
 

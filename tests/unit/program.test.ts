@@ -230,6 +230,9 @@ describe("program: other stacks", () => {
         assert.ok(create.includes(`\nc c3 ${SOCK("swarm-manager")} net2\n`), create);
         assert.ok(create.includes(`\nc c1 ${SOCK("swarm-node2")} net1\n`), create);
         assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1", c3: "swarm-manager" });
+        // Networks are created one at a time (concurrent pool allocation races in libnetwork).
+        assert.ok(find(run, T.network, "net2-network").dependsOn.includes(find(run, T.network, "net1-network").urn));
+        assert.ok(!find(run, T.network, "net1-network").dependsOn.includes(find(run, T.network, "net2-network").urn));
     });
 
     it("with engine.mode swarm, builds a swarm instead of KV-backed engines (tests/unit/swarm.test.ts has the details)", async () => {

@@ -6,7 +6,7 @@ import * as os from "os";
 import { ConvergeResult, ConvergeRun } from "./converge";
 import { DataplaneResult } from "./dataplane";
 import { PlanSize } from "./plan";
-import { growthExponent, summarize, Summary } from "./stats";
+import { formatSummary, growthExponent, summarize, Summary } from "./stats";
 
 export interface BenchResults {
     startedAt: Date;
@@ -237,7 +237,8 @@ export function renderResults(r: BenchResults, m: Machine): string {
             `| TCP throughput, Gbit/s | ${cells(ov)} | ${cells(ul)} | ${(ov.median / ul.median).toFixed(2)} |`,
             `| round trip (ping avg), ms | ${cells(ovRtt, 3)} | ${cells(ulRtt, 3)} | ${(ovRtt.median / ulRtt.median).toFixed(2)} |`,
             `| TCP retransmits per run | ${cells(summarize(d.overlay.map((x) => x.retransmits)), 0)} | ${cells(summarize(d.underlay.map((x) => x.retransmits)), 0)} | |`,
-            `| throughput ratio per run (overlay / underlay of the same run) | ${cells(summarize(d.overlay.map((x, i) => x.gbps / d.underlay[i].gbps)))} | | | | |`,
+            "",
+            `Throughput ratio of each run (overlay / underlay measured back to back): ${formatSummary(summarize(d.overlay.map((x, i) => x.gbps / d.underlay[i].gbps)))} (median (min-max)).`,
             "",
             `MTU: c1's eth0 (the overlay) has MTU ${d.mtu.mtu}, the hosts' underlay interface ${d.mtu.underlayMtu} (VXLAN adds 50 bytes).`,
             `\`ping -M do -s ${d.mtu.fits.payload}\` (a ${d.mtu.fits.payload + 28}-byte packet, do-not-fragment) c1 -> c2: exit ${d.mtu.fits.code}, ` +

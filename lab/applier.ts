@@ -85,6 +85,7 @@ import { revealInputs } from "./secrets";
 import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "./tls";
 import { ResourceRecord, StateRecorder, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
+import { configMap } from "../tools/harness";
 
 export const PROJECT = "docker-overlay";
 export const DEFAULT_PROGRAM = path.resolve(__dirname, "..", "index.ts");
@@ -827,16 +828,6 @@ export class LabRunError extends Error {
 /** Marks of the wire format the monitor's requests use (sdk/nodejs/runtime/rpc.ts). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Stack config as the Pulumi CLI hands it to a program: `docker-overlay:<key>` -> JSON text. */
-export function configMap(raw: Record<string, unknown>): Record<string, string> {
-    const map: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw)) {
-        if (value !== undefined) {
-            map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return map;
-}
 
 interface MonitorLike {
     registerResource(req: any, callback: any): unknown;
@@ -950,7 +941,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
         hookMonitor(applier);
         const secrets = opts.secrets ?? {};
         pulumi.runtime.setAllConfig(
-            { ...configMap(raw as Record<string, unknown>), ...configMap(secrets) },
+            configMap(raw, secrets),
             Object.keys(secrets).map((k) => `${PROJECT}:${k}`),
         );
         forgetProgramModules(program);

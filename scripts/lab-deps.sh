@@ -38,24 +38,8 @@ IMAGES_DIR=/var/lib/docker-overlay/images
 BUSYBOX_TAR="$IMAGES_DIR/busybox-rootfs.tar"
 CACHE=/var/cache/docker-overlay/apt-bullseye
 LOCK=/run/lock/docker-overlay-lab-deps.lock
-# system_archive SUITE: the first URI the system's apt sources give for SUITE.
-system_archive() {
-    local suite=$1 f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -r "$f" ] || continue
-        # deb822 stanzas: print the URIs of a stanza whose Suites name the suite.
-        awk -v suite="$suite" '
-            /^[ \t]*$/ { if (hit && uri != "") { print uri; exit } uri = ""; hit = 0; next }
-            /^URIs:/ { uri = $2 }
-            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) hit = 1 }
-            END { if (hit && uri != "") print uri }
-        ' "$f" | head -n1
-    done
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -r "$f" ] || continue
-        awk -v suite="$suite" '$1 == "deb" && $3 == suite { print $2; exit }' "$f"
-    done
-}
+# shellcheck source=lib/apt-archive.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-archive.sh"
 DEBIAN_MIRROR="${DOCKER_OVERLAY_DEBIAN_MIRROR:-$(system_archive bookworm | head -n1)}"
 SECURITY_MIRROR="${DOCKER_OVERLAY_SECURITY_MIRROR:-$(system_archive bookworm-security | head -n1)}"
 if [ -z "$DEBIAN_MIRROR" ] || [ -z "$SECURITY_MIRROR" ]; then

@@ -150,22 +150,8 @@ if ! cmp -s "$HERE/images/runc-bounded.sh" "$LAPTOP_BIN/runc-bounded"; then
 fi
 
 # ------------------------------------------------------------------ debootstrap
-system_archive() {
-    local f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -r "$f" ] || continue
-        awk -v suite="$SUITE" '
-            /^[ \t]*$/ { if (hit && uri != "") { print uri; exit } uri = ""; hit = 0; next }
-            /^URIs:/ { uri = $2 }
-            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) hit = 1 }
-            END { if (hit && uri != "") print uri }
-        ' "$f" | head -n1
-    done
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -r "$f" ] || continue
-        awk -v suite="$SUITE" '$1 == "deb" && $3 == suite { print $2; exit }' "$f"
-    done
-}
+# shellcheck source=lib/apt-archive.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-archive.sh"
 
 # base_rootfs NAME PKG...: a cached `debootstrap --variant=minbase` tree with PKGs; prints its path.
 base_rootfs() {
@@ -179,7 +165,7 @@ base_rootfs() {
             DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -q -y --no-install-recommends install debootstrap >/dev/null \
                 || die "apt-get install debootstrap failed"
         }
-        mirror="${DOCKER_OVERLAY_DEBIAN_MIRROR:-$(system_archive | head -n1)}"
+        mirror="${DOCKER_OVERLAY_DEBIAN_MIRROR:-$(system_archive "$SUITE" | head -n1)}"
         [ -n "$mirror" ] || die "cannot find the Debian archive for $SUITE in this machine's apt sources; set DOCKER_OVERLAY_DEBIAN_MIRROR"
         rm -rf --one-file-system "$dir" "$dir.stamp"
         mkdir -p "$CACHE"

@@ -326,6 +326,7 @@ function teardownFunctions(stopTimeout: number): string[] {
         "    done",
         "    return 1",
         "}",
+        ...DESCENDANTS_FUNCTION.split("\n"),
         "# Mount points at or below $1, deepest first. /proc/mounts escapes blanks as",
         "# octal (\\040); printf %b decodes them.",
         "mounts_under() {",
@@ -352,24 +353,18 @@ function teardownFunctions(stopTimeout: number): string[] {
         "        fi",
         "    fi",
         "    # 2. Anything still running in the namespace (containerd, shims, a daemon",
-        "    #    whose pidfile was lost), then anything whose root directory lies in our",
-        "    #    state (container processes live in namespaces of their own).",
+        "    #    whose pidfile was lost) and everything below it: a shim's container",
+        "    #    processes live in network namespaces of their own, so ip netns pids",
+        "    #    does not list them. Collected before anything is killed, while the",
+        "    #    shims are still their parents.",
         '    if [ -e "$NS_PATH" ]; then',
         '        pids=$(ip netns pids "$NS" 2>/dev/null | tr \'\\n\' \' \' || true)',
         '        if [ -n "${pids// /}" ]; then',
-        '            log "stopping what still runs in namespace $NS: $pids"',
+        '            pids="$pids $(descendants $pids)"',
+        '            log "stopping what still runs in namespace $NS and below it: $pids"',
         "            kill -TERM $pids 2>/dev/null || true",
         "            wait_gone 10 $pids || { kill -KILL $pids 2>/dev/null || true; wait_gone 5 $pids || true; }",
         "        fi",
-        "    fi",
-        "    pids=''",
-        "    for p in /proc/[0-9]*; do",
-        '        case "$(readlink "$p/root" 2>/dev/null || true)" in "$STATE"/*) pids="$pids ${p#/proc/}" ;; esac',
-        "    done",
-        '    if [ -n "$pids" ]; then',
-        '        log "killing processes rooted in $STATE:$pids"',
-        "        kill -KILL $pids 2>/dev/null || true",
-        "        wait_gone 5 $pids || true",
         "    fi",
         "    # 3. Mounts the daemon left under its state and run directories (overlay",
         "    #    layers, container namespaces, shm), deepest first; lazily if busy.",
@@ -477,7 +472,32 @@ function clearLeftovers(): string[] {
     ];
 }
 
+/**
+ * `descendants PID...`: prints every process below the given ones (children
+ * first found with pgrep -P, then theirs), space-separated.
+ */
+export const DESCENDANTS_FUNCTION = [
+    "# descendants PID...: every process below the given ones, space-separated.",
+    "descendants() {",
+    "    local p c",
+    '    for p in "$@"; do',
+    '        for c in $(pgrep -P "$p" 2>/dev/null || true); do printf \'%s \' "$c"; descendants "$c"; done',
+    "    done",
+    "}",
+].join("\n");
+
 // ---------------------------------------------------------------- engine
+
+/**
+ * The engine's daemon.json: only its identity file. dockerd 20.10 otherwise
+ * keeps the key its engine ID comes from in /etc/docker/key.json, shared by
+ * every engine on the machine (one ID for all hosts) and left behind on the
+ * machine running the namespaces. 20.10 takes the path from daemon.json only
+ * (`deprecated-key-path`; as a flag it is unknown).
+ */
+export function netnsDaemonJson(p: NetnsEngineParams): string {
+    return JSON.stringify({ "deprecated-key-path": `${machineStateDir(p.stateDir, p.name)}/key.json` });
+}
 
 /** The dockerd flags of an engine machine: its own roots, pidfile and socket, then `daemonFlags`. */
 export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
@@ -490,6 +510,11 @@ export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
         `--host=${netnsDockerHost(p)}`,
         // Never /etc/docker/daemon.json: a system engine's file must not leak into the lab.
         `--config-file=${state}/daemon.json`,
+        // Namespace hosts reach no nameserver beyond the bridge: a name the embedded
+        // DNS does not know (a container on a network this one does not share)
+        // would wait out the resolver's default 5 s x 2 attempts; one try of 1 s.
+        "--dns-opt=timeout:1",
+        "--dns-opt=attempts:1",
         ...(p.tls !== undefined ? dockerdTlsFlags(tlsFiles(netnsTlsDir(p)), netnsTcpDockerHost(p.address, p.tls.apiPort)) : []),
         ...p.daemonFlags,
     ];
@@ -571,7 +596,7 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         ...plumbingLines(),
         "",
         'mkdir -p "$STATE" "$RUN"',
-        "printf '{}\\n' >\"$STATE/daemon.json\"",
+        `printf '%s\\n' ${shQuote(netnsDaemonJson(p))} >"$STATE/daemon.json"`,
         ...tlsFileLines(p),
         "# dockerd starts and manages a containerd of its own (socket and state under",
         "# its exec-root, content under its data-root), so several engines share no",

@@ -8,6 +8,7 @@
  * when it is already up, this file fails without touching it.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import "./support/root-hooks";
 import { kvGet, kvHttp, LabStack, REPO, UpJson } from "./support/lab";
@@ -16,8 +17,12 @@ import { inSubnet } from "./support/net";
 describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
     const dev = new LabStack(path.join(REPO, "Pulumi.dev.yaml"));
     let up: UpJson;
+    // dockerd's default identity file on the machine running the lab, before `up`.
+    const SYSTEM_KEY = "/etc/docker/key.json";
+    let systemKeyBefore: string | undefined;
 
     before(async function () {
+        systemKeyBefore = fs.existsSync(SYSTEM_KEY) ? `${fs.statSync(SYSTEM_KEY).mtimeMs}` : undefined;
         up = await dev.upOk();
     });
 
@@ -114,6 +119,23 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
         }
         assert.strictEqual(record["hosts/swarm-manager"].role, "manager");
         assert.strictEqual(record["networks/net1"].subnet, "10.0.0.0/24");
+    });
+
+    it("gives every engine its own identity, kept in its own state directory and not in the machine's /etc/docker", async function () {
+        const status = await dev.status();
+        const ids = new Map<string, string>();
+        for (const h of status.hosts) {
+            const info = await dev.docker(h.name, ["info", "--format", "{{.ID}}"]);
+            assert.strictEqual(info.code, 0, info.stderr);
+            const id = info.stdout.trim();
+            assert.match(id, /^[A-Z0-9]{4}(:[A-Z0-9]{4}){11}$/, `${h.name}: engine ID ${id}`);
+            assert.ok(!ids.has(id), `${h.name} has the engine ID of ${ids.get(id)}: ${id}`);
+            ids.set(id, h.name);
+            assert.ok(fs.existsSync(path.join(dev.info.stateDir, h.name, "key.json")), `${h.name}: no key.json in its state directory`);
+        }
+        assert.strictEqual(ids.size, 3);
+        const after = fs.existsSync(SYSTEM_KEY) ? `${fs.statSync(SYSTEM_KEY).mtimeMs}` : undefined;
+        assert.strictEqual(after, systemKeyBefore, `${SYSTEM_KEY} was written by the lab's engines`);
     });
 
     it("`down` removes everything: lab-clean finds nothing of the dev stack", async function () {

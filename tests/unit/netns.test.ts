@@ -5,11 +5,12 @@
  * bash, not only by reading text. No root, no namespaces, no daemons.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+    DESCENDANTS_FUNCTION,
     IFNAME_MAX,
     NETNS_SCRIPT_INTERPRETER,
     NetnsEngineParams,
@@ -213,6 +214,8 @@ describe("netns driver: engine machine", () => {
             "--pidfile=/run/docker-overlay/dev/swarm-node1/docker.pid",
             "--host=unix:///run/docker-overlay/dev/swarm-node1/docker.sock",
             "--config-file=/var/lib/docker-overlay/dev/swarm-node1/daemon.json",
+            "--dns-opt=timeout:1",
+            "--dns-opt=attempts:1",
             "--cluster-store=consul://10.199.0.2:8500",
             "--cluster-advertise=eth1:2376",
             "--label=storage=ssd",
@@ -296,6 +299,18 @@ describe("netns driver: engine machine", () => {
         const argv = bashWords(`${assignments(r.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(r.create, "start_daemon ")}`);
         assert.deepEqual(argv.slice(-3), ["--label=owner=Jane Doe", "--cluster-store-opt=kv.path=a;b|c", '--label=q="x"']);
         assert.equal(argv[1], "--data-root=/tmp/state dir/$HOME/node 'one'/docker");
+        // daemon.json as the script writes it (into a scratch STATE): the identity key in the machine's own state.
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "netns-daemon-json-"));
+        try {
+            const line = r.create.split("\n").find((l) => l.includes('>"$STATE/daemon.json"'));
+            assert.ok(line !== undefined, "create writes no daemon.json");
+            execFileSync("bash", ["-c", `STATE=${shQuote(scratch)}\n${line}`]);
+            assert.deepEqual(JSON.parse(fs.readFileSync(path.join(scratch, "daemon.json"), "utf8")), {
+                "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
+            });
+        } finally {
+            fs.rmSync(scratch, { recursive: true, force: true });
+        }
     });
 
     it("refuses engines without cluster-store (>= 23) and warns about zookeeper on 20.10", () => {
@@ -312,7 +327,7 @@ describe("netns driver: engine machine", () => {
             'kill -TERM "$pid"',
             'kill -KILL "$pid"',
             'ip netns pids "$NS"',
-            'readlink "$p/root"',
+            'pids="$pids $(descendants $pids)"',
             'umount "$p"',
             'ip link del dev "$VETH"',
             'ip netns del "$NS"',
@@ -325,6 +340,27 @@ describe("netns driver: engine machine", () => {
         assert.deepEqual(order, [...order].sort((a, b) => a - b));
         assert.ok(d.includes("PIDFILE=/run/docker-overlay/dev/swarm-node1/docker.pid"));
         assert.ok(d.includes('mounts_under "$STATE"; mounts_under "$RUN"'));
+    });
+
+    it("finds every process below the namespace's (a shim's containers), before killing any", () => {
+        assert.ok(s.delete.includes(DESCENDANTS_FUNCTION));
+        // A real tree: bash -> (sh -> sleep, sleep). Only its descendants, not itself or unrelated processes.
+        const tree = spawn("bash", ["-c", "sh -c 'sleep 30 & sleep 30 & wait' & wait"], { stdio: "ignore" });
+        try {
+            let found: number[] = [];
+            for (let i = 0; i < 50 && found.length < 3; i++) {
+                execFileSync("sleep", ["0.1"]);
+                const out = execFileSync("bash", ["-c", `${DESCENDANTS_FUNCTION}\ndescendants ${tree.pid}`], { encoding: "utf8" });
+                found = out.trim().split(/\s+/).filter((x) => x !== "").map(Number);
+            }
+            assert.equal(found.length, 3, `descendants of ${tree.pid}: ${found.join(" ")}`);
+            assert.ok(!found.includes(tree.pid!));
+            const comms = found.map((pid) => fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim()).sort();
+            assert.deepEqual(comms, ["sh", "sleep", "sleep"]);
+            assert.equal(execFileSync("bash", ["-c", `${DESCENDANTS_FUNCTION}\ndescendants 999999999`], { encoding: "utf8" }), "");
+        } finally {
+            execFileSync("bash", ["-c", `${DESCENDANTS_FUNCTION}\nkill -KILL $(descendants ${tree.pid}) ${tree.pid} 2>/dev/null || true`]);
+        }
     });
 
     it("guards every destructive step of delete so it succeeds when everything is gone", () => {

@@ -74,6 +74,7 @@ import {
 import { NotLabLocalError } from "./net";
 import {
     isMachineGone,
+    RemoteDialError,
     REMOTE_COMMAND_TYPE,
     RemoteCommandInputs,
     remoteCommandProblems,
@@ -89,6 +90,14 @@ import { configMap } from "../tools/harness";
 
 export const PROJECT = "docker-overlay";
 export const DEFAULT_PROGRAM = path.resolve(__dirname, "..", "index.ts");
+
+/** A create that failed before anything ran on its target (see ResourceRecord.nothingPerformed). */
+export class NothingPerformedError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "NothingPerformedError";
+    }
+}
 
 export type ApplierMode = "up" | "collect";
 
@@ -316,7 +325,7 @@ export class LabApplier implements pulumi.runtime.Mocks {
             return result;
         } catch (err) {
             const message = (err as Error).message;
-            const failed = this.recorder.fail(ctx.urn, message);
+            const failed = this.recorder.fail(ctx.urn, message, err instanceof NothingPerformedError);
             this.onEvent({ kind: "failed", record: failed, seconds: (this.deps.now().getTime() - started) / 1000, error: message });
             throw this.fail(err as Error);
         }
@@ -417,7 +426,8 @@ export class LabApplier implements pulumi.runtime.Mocks {
             try {
                 result = await this.deps.runRemote({ connection: inputs.connection!, command: inputs.create, environment: inputs.environment, stdin: inputs.stdin });
             } catch (err) {
-                throw new Error(`${r.type} ${r.urn}: create: ${(err as Error).message}`);
+                const message = `${r.type} ${r.urn}: create: ${(err as Error).message}`;
+                throw err instanceof RemoteDialError ? new NothingPerformedError(message) : new Error(message);
             }
             if (result.code !== 0) {
                 throw new Error(scriptFailure(`${r.type} ${r.urn}: create on ${inputs.connection!.host}`, result));
@@ -654,6 +664,10 @@ export class LabDeleter {
     async delete(r: ResourceRecord): Promise<DeleteOutcome> {
         if (!r.custom) {
             return "nothing";
+        }
+        // Its create failed before anything ran on the target: nothing there to undo.
+        if (r.status === "failed" && r.nothingPerformed === true) {
+            return "absent";
         }
         switch (r.type) {
             case DOCKER_PROVIDER_TYPE:

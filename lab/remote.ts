@@ -2,9 +2,9 @@
  * `command:remote:Command` as the command provider runs it (read in
  * pulumi/pulumi-command's provider/pkg/provider/remote/commandOutputs.go and
  * the older remotecommand.go): one ssh connection per run with the
- * connection's user and private key (or password), host key accepted
- * unchecked (the program sets no `connection.hostKey`; the provider then
- * accepts any key), each `environment` entry sent as an ssh "env" request whose refusal
+ * connection's user and private key (or password), the host key checked
+ * against `connection.hostKey` when set (only that key's algorithm offered,
+ * any other key refused) and accepted unchecked otherwise, each `environment` entry sent as an ssh "env" request whose refusal
  * is ignored (sshd accepts only what its AcceptEnv allows), `stdin` piped in,
  * and the command string run by an ssh "exec" request, i.e. through the
  * remote user's login shell (`$SHELL -c <command>`). stdout and stderr are
@@ -15,7 +15,8 @@
  * The lab talks only to its own machines: the host must be lab-local
  * (lab/net.ts) before any packet is sent.
  */
-import { Client, ClientChannel, ConnectConfig } from "ssh2";
+import { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
+import { describeKeyBlob, HostKey, hostKeyAlgorithms, isPinnedKey, parseHostKey } from "../lib/ssh/hostKey";
 import { assertLabLocal } from "./net";
 
 export const REMOTE_COMMAND_TYPE = "command:remote:Command";
@@ -27,6 +28,8 @@ export interface RemoteConnectionInputs {
     user?: string;
     privateKey?: string;
     password?: string;
+    /** The server's pinned public key (`<type> <base64>`); without it any key is accepted. */
+    hostKey?: string;
     /** @pulumi/command 1.x: dial attempts before giving up (default 10). */
     dialErrorLimit?: number;
     /** @pulumi/command 1.x: seconds each dial may take (default 15). */
@@ -45,7 +48,7 @@ export interface RemoteCommandInputs {
 
 /** The inputs @pulumi/command's remote.Command sends; anything else is refused. */
 export const KNOWN_REMOTE_COMMAND_INPUTS: readonly string[] = ["connection", "create", "delete", "update", "environment", "stdin", "triggers"];
-export const KNOWN_CONNECTION_INPUTS: readonly string[] = ["host", "port", "user", "privateKey", "password", "dialErrorLimit", "perDialTimeout"];
+export const KNOWN_CONNECTION_INPUTS: readonly string[] = ["host", "port", "user", "privateKey", "password", "hostKey", "dialErrorLimit", "perDialTimeout"];
 
 /** Checks a remote Command's inputs; returns what is wrong, one line each (empty when fine). */
 export function remoteCommandProblems(inputs: Record<string, unknown>): string[] {
@@ -69,6 +72,12 @@ export function remoteCommandProblems(inputs: Record<string, unknown>): string[]
     }
     if (conn["privateKey"] === undefined && conn["password"] === undefined) {
         problems.push(`connection has neither privateKey nor password`);
+    }
+    if (conn["hostKey"] !== undefined) {
+        const key = typeof conn["hostKey"] === "string" ? parseHostKey(conn["hostKey"]) : "is not a string";
+        if (typeof key === "string") {
+            problems.push(`connection.hostKey ${key}`);
+        }
     }
     return problems;
 }
@@ -122,10 +131,17 @@ export interface DialOptions {
 
 export const DEFAULT_DIAL: DialOptions = { attempts: 10, firstDelayMs: 250, maxDelayMs: 4000, readyTimeoutMs: 15_000 };
 
-/** ssh2's connect options for a connection: key first, password as the fallback (the provider's order). */
-export function connectConfig(c: RemoteConnectionInputs, readyTimeoutMs: number): ConnectConfig {
+/**
+ * ssh2's connect options for a connection: key first, password as the fallback
+ * (the provider's order). `presented` receives the key the server showed.
+ */
+export function connectConfig(c: RemoteConnectionInputs, readyTimeoutMs: number, presented: (key: Buffer) => void = () => undefined): ConnectConfig {
     if (c.host === undefined || c.host === "") {
         throw new Error("connection.host is not set");
+    }
+    const pinned = c.hostKey !== undefined ? parseHostKey(c.hostKey) : undefined;
+    if (typeof pinned === "string") {
+        throw new Error(`connection.hostKey ${pinned}`);
     }
     return {
         host: c.host.replace(/^\[|\]$/g, ""),
@@ -133,8 +149,12 @@ export function connectConfig(c: RemoteConnectionInputs, readyTimeoutMs: number)
         username: c.user ?? "root",
         ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
         ...(c.password !== undefined ? { password: c.password, tryKeyboard: true } : {}),
-        // Without connection.hostKey the provider accepts any host key; so does the lab.
-        hostVerifier: () => true,
+        // As the provider: with connection.hostKey only that key (and its algorithm); without it, any key.
+        ...(pinned !== undefined ? { algorithms: { serverHostKey: hostKeyAlgorithms(pinned) as ServerHostKeyAlgorithm[] } } : {}),
+        hostVerifier: (key: Buffer) => {
+            presented(key);
+            return pinned === undefined || isPinnedKey(pinned, key);
+        },
         readyTimeout: readyTimeoutMs,
         keepaliveInterval: 0,
     };
@@ -167,12 +187,22 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function dial(c: RemoteConnectionInputs, opts: DialOptions = DEFAULT_DIAL): Promise<Client> {
     const target = `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`;
     assertLabLocal(c.host ?? "");
-    const config = connectConfig(c, opts.readyTimeoutMs);
+    let shown: Buffer | undefined;
+    const config = connectConfig(c, opts.readyTimeoutMs, (key) => (shown = key));
     let delay = opts.firstDelayMs;
     for (let attempt = 1; ; attempt++) {
         try {
             return await dialOnce(config);
         } catch (err) {
+            const pinned = c.hostKey !== undefined ? (parseHostKey(c.hostKey) as HostKey) : undefined;
+            if (pinned !== undefined && shown !== undefined && !isPinnedKey(pinned, shown)) {
+                const want = describeKeyBlob(Buffer.from(pinned.blob, "base64"));
+                throw new RemoteDialError(
+                    target,
+                    "EHOSTKEY",
+                    `host key mismatch: the machine presented ${describeKeyBlob(shown)}, not the pinned connection.hostKey ${want}; refusing to run anything there`,
+                );
+            }
             if (attempt >= opts.attempts || !retryable(err)) {
                 const e = err as { code?: string; message: string };
                 throw new RemoteDialError(target, e.code, `${e.message}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`);

@@ -38,6 +38,12 @@ export interface ResourceRecord {
     id?: string;
     outputs?: Record<string, unknown>;
     error?: string;
+    /**
+     * Set when the create failed before anything ran on its target (an ssh
+     * dial refused: unreachable, authentication, host key mismatch): a delete
+     * has nothing to undo there, and is not attempted.
+     */
+    nothingPerformed?: true;
     /** ISO timestamps. */
     startedAt: string;
     endedAt?: string;
@@ -173,10 +179,13 @@ export class StateRecorder {
         return record;
     }
 
-    fail(urn: string, error: string): ResourceRecord {
+    fail(urn: string, error: string, nothingPerformed = false): ResourceRecord {
         const record = this.mustFind(urn);
         record.status = "failed";
         record.error = error;
+        if (nothingPerformed) {
+            record.nothingPerformed = true;
+        }
         record.endedAt = this.now().toISOString();
         this.flush();
         return record;

@@ -9,7 +9,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig, SshDriverConfig } from "../../lib/config/types";
 import {
     renderSshDaemonJson,
-    renderSshHostKeyCheckScript,
     renderSshInstallScript,
     renderSshRestoreScript,
     sshDockerHost,
@@ -21,12 +20,6 @@ import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMa
 export interface SshDriverSecrets {
     /** Private key the remote commands log in with (index.ts reads it as a secret). */
     privateKey: pulumi.Input<string>;
-    /**
-     * Pinned host keys by host name (`ssh-ed25519 AAAA...`). The pinned
-     * @pulumi/command's connection cannot check host keys, so a host listed here
-     * gets a local ssh-keyscan check that must pass before its engine is touched.
-     */
-    hostKeys?: Record<string, string>;
 }
 
 function sshOf(config: ClusterConfig): SshDriverConfig {
@@ -36,19 +29,34 @@ function sshOf(config: ClusterConfig): SshDriverConfig {
     return config.driver;
 }
 
-function machineOf(host: HostConfig, d: SshDriverConfig): { address: string; user: string; port: number } {
+interface SshTarget {
+    address: string;
+    user: string;
+    port: number;
+    hostKey?: string;
+}
+
+function machineOf(host: HostConfig, d: SshDriverConfig): SshTarget {
     if (host.ssh === undefined) {
         throw new Error(`docker-overlay:hosts: host "${host.name}" has no ssh.address, which the ssh driver needs`);
     }
-    return { address: host.ssh.address, user: host.ssh.user ?? d.user, port: host.ssh.port ?? d.port };
+    return {
+        address: host.ssh.address,
+        user: host.ssh.user ?? d.user,
+        port: host.ssh.port ?? d.port,
+        ...(host.ssh.hostKey !== undefined ? { hostKey: host.ssh.hostKey } : {}),
+    };
 }
 
 export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
-    const connectionOf = (m: { address: string; user: string; port: number }) => ({
+    // A pinned host key makes the command provider refuse any other key (and
+    // only negotiate that key's algorithm); without one it accepts any.
+    const connectionOf = (m: SshTarget) => ({
         host: m.address,
         user: m.user,
         port: m.port,
         privateKey: pulumi.secret(secrets.privateKey),
+        ...(m.hostKey !== undefined ? { hostKey: m.hostKey } : {}),
     });
     return {
         createFabric(_name: string, config: ClusterConfig, _parent: pulumi.Resource): Fabric {
@@ -59,19 +67,6 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
         createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine {
             const d = sshOf(args.config);
             const m = machineOf(args.host, d);
-            const hostKey = secrets.hostKeys?.[args.host.name];
-            const hostKeyCheck =
-                hostKey === undefined
-                    ? []
-                    : [
-                          new command.local.Command(
-                              `${name}-hostkey`,
-                              {
-                                  create: renderSshHostKeyCheckScript({ machine: args.host.name, address: m.address, port: m.port, hostKey }),
-                              },
-                              { parent },
-                          ),
-                      ];
             const tls = args.tls !== undefined ? sshTls(args.config.engine.apiPort) : undefined;
             const engine = new command.remote.Command(
                 `${name}-daemon`,
@@ -88,7 +83,7 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                 },
                 {
                     parent,
-                    dependsOn: [...args.fabric.resources, ...args.dependsOn, ...hostKeyCheck],
+                    dependsOn: [...args.fabric.resources, ...args.dependsOn],
                     // Restore the old configuration before installing the new one: create-then-delete
                     // would let the old delete put the user's daemon.json back over the new one.
                     deleteBeforeReplace: true,
@@ -104,7 +99,7 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                 cli: "docker",
                 providerArgs: {},
                 scriptEnv: {},
-                resources: [...hostKeyCheck, engine],
+                resources: [engine],
             };
         },
 

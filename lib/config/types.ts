@@ -77,6 +77,12 @@ export interface SshMachine {
     address: string;
     user?: string;
     port?: number;
+    /**
+     * The machine's public host key, pinned (`<type> <base64>`, as
+     * /etc/ssh/ssh_host_ed25519_key.pub reads): the remote commands refuse a
+     * machine that presents another. Without it they accept any key.
+     */
+    hostKey?: string;
 }
 
 export interface SshDriverConfig {

@@ -14,6 +14,7 @@
  * rather than a cascade.
  */
 import { Address6 } from "ip-address";
+import { formatHostKey, HostKey, parseHostKey } from "../ssh/hostKey";
 import { chooseSwarmAddressPool, DEFAULT_POOL_MASK_LENGTH } from "../swarm/pool";
 import { overlayPorts } from "../plan/ports";
 import { CONSTRAINT_KEY, Constraint, NODE_KEY, parseConstraint, satisfiesAll, stripConstraintPrefix } from "../placement/constraints";
@@ -1134,7 +1135,7 @@ function checkSshMachine(c: Checker, path: string, value: unknown, driver: Drive
         c.add(path, `is only used by the ssh driver; remove it or set driver.kind: ssh`);
         return;
     }
-    const ssh = c.object(path, value, ["address", "user", "port"]);
+    const ssh = c.object(path, value, ["address", "user", "port", "hostKey"]);
     if (ssh === undefined) {
         return;
     }
@@ -1158,6 +1159,16 @@ function checkSshMachine(c: Checker, path: string, value: unknown, driver: Drive
     }
     if (ssh["port"] !== undefined) {
         c.port(`${path}.port`, ssh["port"]);
+    }
+    if (ssh["hostKey"] !== undefined) {
+        const text = c.string(`${path}.hostKey`, ssh["hostKey"], "a public ssh host key");
+        const key = text === undefined ? undefined : parseHostKey(text);
+        if (typeof key === "string") {
+            c.add(
+                `${path}.hostKey`,
+                `${key}: write the machine's public host key as "<type> <base64>", e.g. the content of /etc/ssh/ssh_host_ed25519_key.pub there, or ssh-keyscan -t ed25519 <address> without its first column`,
+            );
+        }
     }
 }
 
@@ -1714,6 +1725,7 @@ function normalizeHost(h: Record<string, unknown>): HostConfig {
                       address: ssh["address"] as string,
                       ...(ssh["user"] !== undefined ? { user: ssh["user"] as string } : {}),
                       ...(ssh["port"] !== undefined ? { port: ssh["port"] as number } : {}),
+                      ...(ssh["hostKey"] !== undefined ? { hostKey: formatHostKey(parseHostKey(ssh["hostKey"] as string) as HostKey) } : {}),
                   },
               }
             : {}),

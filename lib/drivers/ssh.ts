@@ -311,43 +311,6 @@ export function renderSshRestoreScript(args: { waitSeconds?: number; root?: stri
     ].join("\n");
 }
 
-export interface HostKeyCheckArgs {
-    /** Machine name, for the message. */
-    machine: string;
-    address: string;
-    port: number;
-    /** The pinned key as in known_hosts / *.pub: `ssh-ed25519 AAAA...` (a trailing comment is ignored). */
-    hostKey: string;
-}
-
-/**
- * A local pre-flight check that the machine presents the pinned host key.
- * The program does not yet pass pinned keys as @pulumi/command 1.x's
- * `connection.hostKey`, so this is the one place a pinned key is checked. It is a separate
- * ssh handshake from the remote command's (a check, not a binding), but
- * ssh-keyscan completes the key exchange, so the peer must hold the key.
- */
-export function renderSshHostKeyCheckScript(args: HostKeyCheckArgs): string {
-    const [type, blob] = args.hostKey.trim().split(/\s+/);
-    if (!type || !blob || !/^[A-Za-z0-9+/=]+$/.test(blob)) {
-        throw new Error(`ssh driver: the host key for ${args.machine} is not "<type> <base64>" (e.g. "ssh-ed25519 AAAA...")`);
-    }
-    const keyscanType = type.replace(/^ssh-/, "").replace(/^ecdsa-sha2-nistp\d+$/, "ecdsa");
-    return [
-        "#!/bin/sh",
-        "set -eu",
-        `expected=${shQuote(`${type} ${blob}`)}`,
-        `scanned=$(ssh-keyscan -T 10 -p ${args.port} -t ${shQuote(keyscanType)} ${shQuote(args.address)} 2>/dev/null | awk '{ print $2 " " $3 }')`,
-        `if ! printf '%s\\n' "$scanned" | grep -qxF "$expected"; then`,
-        `    echo ${shQuote(
-            `docker-overlay: ${args.machine} (${args.address}:${args.port}) does not present the pinned ${type} host key; refusing to configure it. It presented: `,
-        )}"$scanned" >&2`,
-        "    exit 1",
-        "fi",
-        "",
-    ].join("\n");
-}
-
 /** `SUDO` is empty for root, `sudo -n` otherwise (never prompts: a prompt would hang the command). */
 function sudoPrelude(): string {
     return `if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi`;

@@ -16,6 +16,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -51,7 +52,22 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     const upState: { daemonJson: Record<string, string | undefined>; hostnames: Record<string, string> } = { daemonJson: {}, hostnames: {} };
 
     /** `tools/lab.ts <cmd> <stack> --json`, its JSON output and exit code. */
-    function labCommand(cmd: string, stackFile = STACK_FILE): { code: number | null; doc: any; stderr: string } {
+    /** STACK_FILE with each machine's host key pinned (hosts[].ssh.hostKey): the keys are made per run. */
+    let pinnedStack: string;
+
+    /** The stack file with these host keys pinned, by machine address. */
+    function withHostKeys(file: string, keys: Record<string, string>): string {
+        let text = fs.readFileSync(STACK_FILE, "utf8");
+        for (const [address, key] of Object.entries(keys)) {
+            const before = `ssh: { address: ${address} }`;
+            assert.ok(text.includes(before), `${STACK_FILE} has no "${before}"`);
+            text = text.replace(before, `ssh: { address: ${address}, hostKey: "${key}" }`);
+        }
+        fs.writeFileSync(file, text);
+        return file;
+    }
+
+    function labCommand(cmd: string, stackFile = pinnedStack): { code: number | null; doc: any; stderr: string } {
         const r = spawnSync(TS_NODE, ["--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, stackFile, "--json"], {
             cwd: REPO,
             env,
@@ -66,6 +82,15 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             throw new Error(`lab ${cmd}: no JSON on stdout (exit ${String(r.status)})\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
         }
         return { code: r.status, doc, stderr: r.stderr };
+    }
+
+    /** Each machine's daemon.json and hostname as before the first `up`, and none of the program's backups left. */
+    function assertUntouched(machines: SshLab["machines"]): void {
+        for (const m of machines) {
+            assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
+            assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);
+            assert.deepEqual(lab.exec(m.spec.host, ["ls", "/etc/docker"]).split("\n").filter((f) => BACKUP_FILES.includes(f)), []);
+        }
     }
 
     function stateFile(): string {
@@ -90,6 +115,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             timing(`  fixture ${k}`, v);
         }
         env = { ...lab.labEnv(process.env), DOCKER_OVERLAY_LAB_STATE_DIR: stateDir };
+        pinnedStack = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab.yaml"), Object.fromEntries(lab.machines.map((m) => [m.spec.address, m.hostKey])));
         for (const m of lab.machines) {
             upState.daemonJson[m.spec.host] = lab.readFile(m.spec.host, "/etc/docker/daemon.json");
             upState.hostnames[m.spec.host] = lab.exec(m.spec.host, ["hostname"]).trim();
@@ -136,14 +162,31 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assert.match(up.doc.error, /docker-overlay: swarm-node[12] has no interface eth9 \(engine\.advertiseInterface, cluster-advertise=eth9:2376\); it has: .*eth1/);
         const down = timed("lab down (after refused up)", () => labCommand("down", bad));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
-        for (const m of lab.machines) {
-            assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
-            assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);
-            assert.deepEqual(lab.exec(m.spec.host, ["ls", "/etc/docker"]).split("\n").filter((f) => BACKUP_FILES.includes(f)), []);
-        }
+        assertUntouched(lab.machines);
     });
 
-    it("up: command.remote reconfigures each engine over ssh, then the overlay and containers are created through ssh://", function () {
+    it("a machine that presents another host key than the pinned one is refused before anything runs there; down leaves both as they were", function () {
+        // swarm-node1 pinned to swarm-node2's key: what a man in the middle (or a reinstalled machine) looks like.
+        const [m1, m2] = lab.machines;
+        const swapped = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab-hostkey.yaml"), { [m1.spec.address]: m2.hostKey, [m2.spec.address]: m2.hostKey });
+        const up = timed("lab up (host key mismatch)", () => labCommand("up", swapped));
+        assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
+        const fp = (key: string) => `SHA256:${crypto.createHash("sha256").update(Buffer.from(key.split(" ")[1], "base64")).digest("base64").replace(/=+$/, "")}`;
+        assert.ok(
+            up.doc.error.includes(
+                `ssh root@${m1.spec.address}:22: host key mismatch: the machine presented ssh-ed25519 ${fp(m1.hostKey)}, not the pinned connection.hostKey ssh-ed25519 ${fp(m2.hostKey)}; refusing to run anything there`,
+            ),
+            up.doc.error,
+        );
+        assert.match(up.doc.error, /swarm-node1-engine-daemon/);
+        // Nothing ran on swarm-node1; swarm-node2 (its key right) may have been configured, and down puts it back.
+        assertUntouched([m1]);
+        const down = timed("lab down (after host key mismatch)", () => labCommand("down", swapped));
+        assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
+        assertUntouched(lab.machines);
+    });
+
+    it("up: command.remote reconfigures each engine over ssh (host keys pinned), then the overlay and containers are created through ssh://", function () {
         const r = timed("lab up", () => labCommand("up"));
         assert.equal(r.code, 0, `up failed: ${r.doc.error ?? ""}\n${r.stderr}`);
         const resources = r.doc.resources as { type: string; name: string; status: string; seconds?: number }[];

@@ -288,11 +288,12 @@ describe("driver wiring (mocked)", function () {
             assert.deepEqual(machine.providerArgs, {});
         });
 
-        it("uses the driver's default user and port, and checks a pinned host key first", async () => {
+        it("uses the driver's default user and port, and pins the host key in the connection when one is given", async () => {
             const parent = new Parent("ssh-b");
-            const config = sshCluster();
             const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
-            const driver = sshDriver({ privateKey: pulumi.secret("k"), hostKeys: { "swarm-manager": key } });
+            const base = sshCluster();
+            const config = { ...base, hosts: base.hosts.map((h, i) => (i === 0 ? { ...h, ssh: { ...h.ssh!, hostKey: key } } : h)) };
+            const driver = sshDriver({ privateKey: pulumi.secret("k") });
             const manager = config.hosts[0];
             const machine = driver.createEngineMachine(
                 "ssh-b-manager",
@@ -300,12 +301,24 @@ describe("driver wiring (mocked)", function () {
                 parent,
             );
             await settled(machine.resources);
-            assert.equal(machine.resources.length, 2);
-            const check = mocks.find(T.local, "ssh-b-manager-hostkey");
-            assert.match(check.inputs.create, /ssh-keyscan -T 10 -p 22 -t ed25519 192\.0\.2\.11/);
+            assert.equal(machine.resources.length, 1, "no separate host key check: the connection itself refuses another key");
             const cmd = mocks.find(T.remote, "ssh-b-manager-daemon");
-            assert.deepEqual(cmd.inputs.connection.value, { host: "192.0.2.11", user: "root", port: 22, privateKey: "k", dialErrorLimit: 10, perDialTimeout: 15 });
+            assert.ok(isSecret(cmd.inputs.connection), "the connection (with the pinned key) is a secret");
+            assert.deepEqual(cmd.inputs.connection.value, {
+                host: "192.0.2.11",
+                user: "root",
+                port: 22,
+                privateKey: "k",
+                hostKey: key,
+                dialErrorLimit: 10,
+                perDialTimeout: 15,
+            });
             assert.equal(await promiseOf(machine.dockerHost), "ssh://root@192.0.2.11:22");
+
+            // The ESP probe on the same machine goes through the same pinned connection.
+            const probe = driver.createEspProbe!("ssh-b-manager-esp", { config, host: manager, networks: ["secure"], dependsOn: [] }, parent);
+            await settled([probe]);
+            assert.equal(mocks.find(T.remote, "ssh-b-manager-esp").inputs.connection.value.hostKey, key);
         });
 
         it("cannot create a KV machine", () => {

@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ParsedKey, utils } from "ssh2";
 import { ApplierDeps, LabApplier, LabDeleter } from "../../lab/applier";
 import { dockerodeOptions } from "../../lab/docker";
 import { NotLabLocalError } from "../../lab/net";
@@ -80,6 +81,54 @@ describe("lab: command:remote:Command", () => {
         assert.equal(c.username, "root");
         assert.equal(c.privateKey, KEY);
         assert.equal((c.hostVerifier as (k: Buffer) => boolean)(Buffer.from("any")), true);
+    });
+
+    it("with connection.hostKey, offers only that key's algorithm and accepts only that key, as the provider's FixedHostKey", () => {
+        const pinned = utils.parseKey(utils.generateKeyPairSync("ed25519").public) as ParsedKey;
+        const other = utils.parseKey(utils.generateKeyPairSync("ed25519").public) as ParsedKey;
+        const hostKey = `ssh-ed25519 ${pinned.getPublicSSH().toString("base64")} root@n1`;
+        const c = connectConfig({ host: "10.150.22.11", privateKey: KEY, hostKey }, 5000);
+        assert.deepEqual(c.algorithms, { serverHostKey: ["ssh-ed25519"] });
+        const verify = c.hostVerifier as (k: Buffer) => boolean;
+        assert.equal(verify(pinned.getPublicSSH()), true);
+        assert.equal(verify(other.getPublicSSH()), false);
+        const rsa = utils.parseKey(utils.generateKeyPairSync("rsa", { bits: 2048 }).public) as ParsedKey;
+        const withRsa = connectConfig({ host: "10.150.22.11", privateKey: KEY, hostKey: `ssh-rsa ${rsa.getPublicSSH().toString("base64")}` }, 5000);
+        assert.deepEqual(withRsa.algorithms, { serverHostKey: ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] });
+        assert.deepEqual(remoteCommandProblems({ connection: { ...connection, hostKey: "ssh-ed25519 AAAA" } }), [
+            "connection.hostKey is not an OpenSSH public key (Malformed OpenSSH public key)",
+        ]);
+        assert.throws(() => connectConfig({ host: "10.150.22.11", privateKey: KEY, hostKey: "ssh-ed25519 AAAA" }, 5000), {
+            message: "connection.hostKey is not an OpenSSH public key (Malformed OpenSSH public key)",
+        });
+    });
+
+    it("a create refused at the ssh dial ran nothing: its record says so and down does not try the machine again", async () => {
+        const mismatch = "host key mismatch: the machine presented ssh-ed25519 SHA256:aaa, not the pinned connection.hostKey ssh-ed25519 SHA256:bbb; refusing to run anything there";
+        const w = world({
+            remote: () => {
+                throw new RemoteDialError("root@10.150.22.11:22", "EHOSTKEY", mismatch);
+            },
+        });
+        const inputs = { connection, create: "install", delete: "restore" };
+        await assert.rejects(w.applier.newResource({ type: TYPE, name: "n1-daemon", custom: true, inputs }), {
+            message: `${TYPE} ${urnOf("n1-daemon")}: create: ssh root@10.150.22.11:22: ${mismatch}`,
+        });
+        const [record] = w.recorder.state.resources;
+        assert.equal(record.status, "failed");
+        assert.equal(record.nothingPerformed, true);
+        const runs: RemoteRun[] = [];
+        const deleter = new LabDeleter([record], { runRemote: async (run) => (runs.push(run), { code: 0, signal: null, stdout: "", stderr: "" }) });
+        assert.equal(await deleter.delete(record), "absent");
+        assert.deepEqual(runs, [], "down dialled a machine where nothing ran");
+
+        // A create that ran and failed may have changed the machine: its delete still runs.
+        const ran = world({ remote: () => ({ code: 1, signal: null, stdout: "", stderr: "half done" }) });
+        await assert.rejects(ran.applier.newResource({ type: TYPE, name: "n2-daemon", custom: true, inputs }));
+        const [ranRecord] = ran.recorder.state.resources;
+        assert.equal(ranRecord.nothingPerformed, undefined);
+        assert.equal(await deleter.delete(ranRecord), "deleted");
+        assert.equal(runs.length, 1);
     });
 
     it("refuses a host that is not one of the lab's own machines, before sending anything", async () => {

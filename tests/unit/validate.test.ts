@@ -8,6 +8,7 @@ import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
 import { RawConfig } from "../../lib/config/types";
 import { ConfigError, didYouMean, formatProblem, normalizeConfig, UnreadableConfigValue, validateConfig } from "../../lib/config/validate";
+import { utils } from "ssh2";
 
 /** The dev stack exactly as DESIGN.md writes it. */
 const DESIGN_DEV = {
@@ -267,10 +268,34 @@ describe("validate: driver", () => {
                 `${P}driver.port: must be an integer from 1 to 65535 (a TCP port), got the number 0`,
                 `${P}hosts[0].ssh.address: "10.0.0.300" is not an IPv4 address (each number must be from 0 to 255)`,
                 `${P}hosts[0].ssh.port: must be an integer from 1 to 65535 (a TCP port), got the string "22"; remove the quotes`,
-                `${P}hosts[1].ssh.addres: unknown key; did you mean "address"? (known keys: address, user, port)`,
+                `${P}hosts[1].ssh.addres: unknown key; did you mean "address"? (known keys: address, user, port, hostKey)`,
                 `${P}hosts[1].ssh.address: is required: the hostname or IP address the program reaches the machine at over ssh`,
             ],
         );
+    });
+
+    it("ssh: a pinned host key must be one public OpenSSH key, and is passed on as <type> <base64>", () => {
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        const privateKey = utils.generateKeyPairSync("ed25519").private;
+        const fix = `: write the machine's public host key as "<type> <base64>", e.g. the content of /etc/ssh/ssh_host_ed25519_key.pub there, or ssh-keyscan -t ed25519 <address> without its first column`;
+        const withKeys = (...keys: unknown[]): RawConfig => ({
+            driver: { kind: "ssh" },
+            kvStore: { address: "consul://192.0.2.10:8500" },
+            hosts: keys.map((hostKey, i) => ({ name: `h${i}`, ssh: { address: `192.0.2.${20 + i}`, hostKey } })),
+        });
+        assert.deepEqual(
+            validateConfig(withKeys(`10.0.0.1 ${key}`, "ssh-ed25519 AAAA", privateKey, [key], `${key}\n${key}`)).map(formatProblem),
+            [
+                `${P}hosts[0].ssh.hostKey: starts with "10.0.0.1", which looks like ssh-keyscan's or known_hosts' host name column; give only "<type> <base64>"${fix}`,
+                `${P}hosts[1].ssh.hostKey: is not an OpenSSH public key (Malformed OpenSSH public key)${fix}`,
+                `${P}hosts[2].ssh.hostKey: is a private key; give the machine's public host key${fix}`,
+                `${P}hosts[3].ssh.hostKey: must be a public ssh host key, got a list`,
+                `${P}hosts[4].ssh.hostKey: holds several lines; give one public key${fix}`,
+            ],
+        );
+        const c = normalizeConfig(withKeys(`  ${key}   root@node1\n`, undefined), "dev");
+        assert.deepEqual(c.hosts[0].ssh, { address: "192.0.2.20", hostKey: key });
+        assert.deepEqual(c.hosts[1].ssh, { address: "192.0.2.21" });
     });
 
     it("ssh settings on a netns host and underlay addresses on an ssh host are refused", () => {

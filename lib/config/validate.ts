@@ -310,6 +310,20 @@ class Checker {
         return value;
     }
 
+    /** An IPv4 address: its text and its value, or undefined once the problem is added. */
+    ipv4(path: string, value: unknown): { address: string; value: bigint } | undefined {
+        const address = this.string(path, value, "an IPv4 address");
+        if (address === undefined) {
+            return undefined;
+        }
+        const ip = parseIPv4(address);
+        if (!ip.ok) {
+            this.add(path, ip.reason);
+            return undefined;
+        }
+        return { address, value: ip.value };
+    }
+
     /** A string that is not empty and has no whitespace (image references, user names, ...). */
     word(path: string, value: unknown, what: string): string | undefined {
         const s = this.string(path, value, what);
@@ -1182,15 +1196,11 @@ function checkHostAddress(c: Checker, path: string, value: unknown, driver: Driv
         c.add(path, "is only used by the netns and dind drivers; docker-machine assigns machine addresses itself, so remove it");
         return;
     }
-    const address = c.string(path, value, "an IPv4 address");
-    if (address === undefined) {
+    const ip = c.ipv4(path, value);
+    if (ip === undefined) {
         return;
     }
-    const ip = parseIPv4(address);
-    if (!ip.ok) {
-        c.add(path, ip.reason);
-        return;
-    }
+    const address = ip.address;
     const fabric = driver.fabric;
     if (fabric !== undefined) {
         const cidr = fabric.net.cidr;
@@ -1282,18 +1292,13 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
 
         let gateway: string | undefined;
         if (n["gateway"] !== undefined) {
-            gateway = c.string(`${path}.gateway`, n["gateway"], "an IPv4 address");
-            if (gateway !== undefined) {
-                const ip = parseIPv4(gateway);
-                if (!ip.ok) {
-                    c.add(`${path}.gateway`, ip.reason);
+            const ip = c.ipv4(`${path}.gateway`, n["gateway"]);
+            gateway = ip?.address;
+            if (ip !== undefined && net !== undefined) {
+                const problem = reservedAddressProblem(ip.value, ip.address, net, `${label}'s subnet`);
+                if (problem !== undefined) {
+                    c.add(`${path}.gateway`, `${problem}; the gateway must be a usable address of the subnet`);
                     gateway = undefined;
-                } else if (net !== undefined) {
-                    const problem = reservedAddressProblem(ip.value, gateway, net, `${label}'s subnet`);
-                    if (problem !== undefined) {
-                        c.add(`${path}.gateway`, `${problem}; the gateway must be a usable address of the subnet`);
-                        gateway = undefined;
-                    }
                 }
             }
         } else if (net !== undefined) {
@@ -1536,15 +1541,11 @@ function checkStaticAddress(
     staticAddresses: Map<string, Map<string, number>>,
     containerIndex: number,
 ): void {
-    const address = c.string(path, value, "an IPv4 address");
-    if (address === undefined) {
+    const ip = c.ipv4(path, value);
+    if (ip === undefined) {
         return;
     }
-    const ip = parseIPv4(address);
-    if (!ip.ok) {
-        c.add(path, ip.reason);
-        return;
-    }
+    const address = ip.address;
     if (network.net === undefined) {
         return;
     }

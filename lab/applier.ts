@@ -86,7 +86,7 @@ import { revealInputs } from "./secrets";
 import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "./tls";
 import { ResourceRecord, StateRecorder, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
-import { configMap } from "../tools/harness";
+import { configMap, Registration } from "../tools/harness";
 
 export const PROJECT = "docker-overlay";
 export const DEFAULT_PROGRAM = path.resolve(__dirname, "..", "index.ts");
@@ -101,18 +101,8 @@ export class NothingPerformedError extends Error {
 
 export type ApplierMode = "up" | "collect";
 
-/** What the monitor knows about a registration and `Mocks.newResource` is not told. */
-export interface RegistrationContext {
-    urn: string;
-    type: string;
-    name: string;
-    /** Parent URN, "" at the top. */
-    parent: string;
-    /** Provider URN, "" when none was given. */
-    provider: string;
-    custom: boolean;
-    dependsOn: string[];
-}
+/** What the monitor knows about a registration and `Mocks.newResource` is not told (the harness's Registration, less its inputs). */
+export type RegistrationContext = Omit<Registration, "inputs">;
 
 export type ApplierEvent =
     | { kind: "created"; record: ResourceRecord; seconds: number }

@@ -4,9 +4,10 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, DriverConfig, HostConfig } from "../../lib/config/types";
+import type { DriverConfig, HostConfig } from "../../lib/config/types";
 import type { EngineOptions } from "../../lib/render/engine";
 import type { MachineDriver } from "../../components/machines/types";
+import { cluster, DIND } from "./fixtures/configs";
 
 interface Registration {
     type: string;
@@ -78,36 +79,12 @@ class Parent extends pulumi.ComponentResource {
     }
 }
 
-function host(name: string, extra: Partial<HostConfig> = {}): HostConfig {
-    return { name, role: "worker", labels: {}, ...extra };
-}
 
-function cluster(driver: DriverConfig, edit: (c: ClusterConfig) => void = () => undefined): ClusterConfig {
-    const c: ClusterConfig = {
-        stack: "test",
-        driver,
-        kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/test" },
-        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },
-        hosts: [host("swarm-manager", { role: "manager" }), host("swarm-node1", { labels: { storage: "ssd" } }), host("swarm-node2")],
-        networks: [],
-        containers: [],
-    };
-    edit(c);
-    return c;
-}
 
 function engineOf(h: HostConfig, clusterStore = "consul://172.30.0.2:8500"): EngineOptions {
     return { clusterStore, clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels: h.labels };
 }
 
-const DIND: DriverConfig = {
-    kind: "dind",
-    image: "docker:20.10.24-dind",
-    network: "docker-overlay",
-    subnet: "172.30.0.0/24",
-    mtu: 1450,
-    localDockerHost: "unix:///var/run/docker.sock",
-};
 
 describe("driver wiring (mocked)", function () {
     const mocks = new RecordingMocks();

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ClusterConfig, DriverConfig, HostConfig } from "../../lib/config/types";
+import { DriverConfig } from "../../lib/config/types";
 import {
     dindAddressPlan,
     dindDockerHost,
@@ -35,6 +35,7 @@ import {
     sshDockerHost,
 } from "../../lib/drivers/ssh";
 import { EngineOptions } from "../../lib/render/engine";
+import { cluster, DIND } from "./fixtures/configs";
 
 const SEED_KV = "consul://192.168.99.100:8500";
 
@@ -42,32 +43,8 @@ function seedEngine(labels: Record<string, string> = {}): EngineOptions {
     return { clusterStore: SEED_KV, clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels };
 }
 
-function host(name: string, extra: Partial<HostConfig> = {}): HostConfig {
-    return { name, role: "worker", labels: {}, ...extra };
-}
 
-const DIND: DriverConfig = {
-    kind: "dind",
-    image: "docker:20.10.24-dind",
-    network: "docker-overlay",
-    subnet: "172.30.0.0/24",
-    mtu: 1450,
-    localDockerHost: "unix:///var/run/docker.sock",
-};
 
-function cluster(driver: DriverConfig = DIND, edit: (c: ClusterConfig) => void = () => undefined): ClusterConfig {
-    const c: ClusterConfig = {
-        stack: "test",
-        driver,
-        kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/test" },
-        engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },
-        hosts: [host("swarm-manager", { role: "manager" }), host("swarm-node1", { labels: { storage: "ssd" } }), host("swarm-node2")],
-        networks: [],
-        containers: [],
-    };
-    edit(c);
-    return c;
-}
 
 describe("docker-machine renderers", () => {
     it("renders the seed's swarm manager exactly", () => {

@@ -13,6 +13,7 @@ import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import type { DownResult, UpResult } from "../../../tools/lab";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 export const STACKS = path.join(REPO, "tests", "lab", "stacks");
@@ -110,26 +111,11 @@ export function describeRun(r: RunResult): string {
     return `exit ${r.code} after ${r.seconds.toFixed(1)}s\n--- stdout (end) ---\n${tail(r.stdout)}\n--- stderr (end) ---\n${tail(r.stderr)}`;
 }
 
-export interface UpJson {
-    ok: boolean;
-    stack: string;
-    stateFile: string;
-    seconds: number;
-    resources: { urn: string; type: string; name: string; status: string; seconds?: number; error?: string }[];
-    exports?: Record<string, any>;
-    error?: string;
-}
+/** `lab up --json`: tools/lab.ts's UpResult, its exports loosely typed for assertions. */
+export type UpJson = Omit<UpResult, "exports"> & { exports?: Record<string, any> };
 
-export interface DownJson {
-    ok: boolean;
-    stack: string;
-    source: "state" | "state+collect" | "collect";
-    deleted: string[];
-    absent: string[];
-    failed: { urn: string; error: string }[];
-    notes: string[];
-    seconds: number;
-}
+/** `lab down --json`. */
+export type DownJson = DownResult;
 
 export interface StatusJson {
     hosts: { name: string; dockerHost: string; address: string }[];

@@ -9,6 +9,7 @@
  * the KV store on the stack's underlay (an address on a bridge of this
  * machine), and pings between containers of the stack under test.
  */
+import * as assert from "node:assert/strict";
 import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -269,6 +270,19 @@ export class LabStack {
         if (r.code !== 0 || clean.code !== 0) {
             throw new Error(`teardown of ${this.stack} left something behind:\n${describeRun(r)}\n${clean.stdout}`);
         }
+    }
+
+    /**
+     * `down`, which must succeed with nothing failed and leave nothing of the
+     * stack (lab-clean's check); returns its result for further assertions.
+     */
+    async downClean(): Promise<LabResult<DownJson>> {
+        const r = await this.down();
+        assert.equal(r.code, 0, describeRun(r));
+        assert.deepEqual(r.json?.failed, []);
+        const left = await this.leftovers();
+        assert.equal(left.code, 0, left.stdout);
+        return r;
     }
 
     /** `lab-clean.sh --check` for this stack and its bridge only. */

@@ -37,13 +37,17 @@ export interface ContainerSummary {
  * Swarm mode: Docker hosts -> swarm (init, joins, node labels) -> attachable
  * overlay networks (through the manager) -> placed containers -> check; no KV
  * store unless configured. With `engine.tls`, a CA and client certificate come
- * first and every host gets a server certificate.
+ * first and every host gets a server certificate; with `kvStore.tls`, the
+ * store gets a CA of its own, a server certificate, and the engines and the
+ * consul provider its client certificate.
  */
 export class OverlayCluster extends pulumi.ComponentResource {
     public readonly plan: ClusterPlan;
     /** The KV store: always in cluster-store mode; in swarm mode only when configured. */
     public readonly kv: KvStore | undefined;
     public readonly pki: ClusterPki | undefined;
+    /** With `kvStore.tls`: the KV store's own CA and client certificate. */
+    public readonly kvPki: ClusterPki | undefined;
     public readonly hosts: Record<string, DockerHost>;
     public readonly swarm: Swarm | undefined;
     public readonly networks: Record<string, OverlayNetwork>;
@@ -72,9 +76,22 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const fabric = args.driver.createFabric(`${name}-fabric`, config, this);
 
         const kvName = config.kvStore?.machine ?? "kvstore";
+        // The store's CA is its own: a certificate the engines hold for the store must not open their APIs.
+        this.kvPki = config.kvStore?.tls === true ? new ClusterPki("kv-pki", { stack: config.stack, scope: "kv" }, { parent: this }) : undefined;
         this.kv =
             config.kvStore !== undefined
-                ? new KvStore(kvName, { config, kvStore: config.kvStore, driver: args.driver, fabric, address: addressOf(kvName) }, { parent: this })
+                ? new KvStore(
+                      kvName,
+                      {
+                          config,
+                          kvStore: config.kvStore,
+                          driver: args.driver,
+                          fabric,
+                          address: addressOf(kvName),
+                          ...(this.kvPki !== undefined ? { pki: this.kvPki } : {}),
+                      },
+                      { parent: this },
+                  )
                 : undefined;
 
         // docker-machine secures its engines with certificates of its own.
@@ -92,6 +109,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     fabric,
                     // In swarm mode the engines have no cluster store, whether or not a KV store exists.
                     ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
+                    ...(swarmMode || this.kv?.clientTls === undefined ? {} : { kvTls: this.kv.clientTls }),
                     address: addressOf(host.name),
                     dependsOn: swarmMode || this.kv === undefined ? [] : this.kv.ready,
                     ...(this.pki !== undefined ? { pki: this.pki } : {}),
@@ -195,6 +213,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                       `${name}-record`,
                       {
                           endpoint: this.kv.endpoint,
+                          ...(this.kv.clientTls !== undefined ? { tls: this.kv.clientTls } : {}),
                           prefix: config.kvStore.recordPrefix,
                           entries: recordEntries(config, this.plan, this.hosts),
                           kvReady: this.kv.ready,

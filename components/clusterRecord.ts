@@ -1,9 +1,12 @@
 import * as consul from "@pulumi/consul";
 import * as pulumi from "@pulumi/pulumi";
+import { TlsMaterial } from "./machines/types";
 
 export interface ClusterRecordArgs {
     /** consul's HTTP endpoint, `host:port`. */
     endpoint: pulumi.Input<string>;
+    /** With `kvStore.tls`: consul speaks HTTPS and wants this client certificate. */
+    tls?: TlsMaterial;
     /** Key prefix the record is written under, e.g. `docker-overlay/dev`. */
     prefix: string;
     /** Relative key -> value (JSON documents), e.g. `hosts/swarm-node1`. */
@@ -26,7 +29,16 @@ export class ClusterRecord extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterRecordArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:kv:ClusterRecord", name, {}, opts);
-        this.provider = new consul.Provider(`${name}-consul`, { address: args.endpoint, scheme: "http" }, { parent: this, dependsOn: args.kvReady });
+        this.provider = new consul.Provider(
+            `${name}-consul`,
+            {
+                address: args.endpoint,
+                ...(args.tls !== undefined
+                    ? { scheme: "https", caPem: args.tls.caCertPem, certPem: args.tls.certPem, keyPem: pulumi.secret(args.tls.keyPem) }
+                    : { scheme: "http" }),
+            },
+            { parent: this, dependsOn: args.kvReady },
+        );
         const record = new consul.KeyPrefix(
             `${name}-keys`,
             { pathPrefix: `${args.prefix}/`, subkeys: args.entries },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig } from "../lib/config/types";
 import { EngineOptions, engineOptions } from "../lib/render/engine";
 import { serverCertNames } from "../lib/tls/names";
-import { EngineServerTls, Fabric, MachineDriver } from "./machines/types";
+import { TlsMaterial, Fabric, MachineDriver } from "./machines/types";
 import { ClusterPki, serverCertificate } from "./pki";
 
 export interface DockerHostArgs {
@@ -19,6 +19,8 @@ export interface DockerHostArgs {
     dependsOn: pulumi.Resource[];
     /** With `engine.tls`: the cluster's CA and client certificate; the host gets a server certificate from it. */
     pki?: ClusterPki;
+    /** With `kvStore.tls` in cluster-store mode: what the engine presents to the store. */
+    kvTls?: TlsMaterial;
     /** Encrypted networks of the stack: when any, the host's kernel is probed for IPsec ESP AES-GCM. */
     encryptedNetworks: string[];
 }
@@ -53,7 +55,7 @@ export class DockerHost extends pulumi.ComponentResource {
         const clusterStore = args.clusterStore ?? pulumi.output<string | undefined>(undefined);
         this.engine = clusterStore.apply((url) => engineOptions(args.config, args.host, url));
         // docker-machine makes certificates of its own; every other driver gets the cluster CA's.
-        const tls: EngineServerTls | undefined =
+        const tls: TlsMaterial | undefined =
             args.pki !== undefined && args.config.driver.kind !== "docker-machine"
                 ? {
                       caCertPem: args.pki.caCertPem,
@@ -68,6 +70,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 address: args.address,
                 engine: this.engine,
                 ...(tls !== undefined ? { tls } : {}),
+                ...(args.kvTls !== undefined ? { kvTls: args.kvTls } : {}),
                 fabric: args.fabric,
                 dependsOn: args.dependsOn,
             },

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, KV_SCHEME, KvBackend, KvStoreConfig } from "../lib/config/types";
-import { Fabric, MachineDriver } from "./machines/types";
+import { KV_SERVER_USES } from "../lib/tls/engine";
+import { kvServerCertNames } from "../lib/tls/names";
+import { Fabric, MachineDriver, TlsMaterial } from "./machines/types";
+import { ClusterPki, serverCertificate } from "./pki";
 
 export interface KvStoreArgs {
     config: ClusterConfig;
@@ -10,12 +13,16 @@ export interface KvStoreArgs {
     fabric: Fabric;
     /** Underlay address for a managed machine, where the program allocates it (netns, dind). */
     address?: string;
+    /** With `kvStore.tls`: the store's own CA; the machine gets a server certificate from it. */
+    pki?: ClusterPki;
 }
 
 /**
  * The key-value store the engines keep overlay state in: a machine the driver
  * creates (`kvStore.machine`) or an existing store (`kvStore.address`).
- * Exposes the `cluster-store` URL every engine is started with.
+ * Exposes the `cluster-store` URL every engine is started with. With
+ * `kvStore.tls` the machine gets a server certificate from the store's own CA
+ * (components/pki.ts) and `clientTls` is what its clients present.
  */
 export class KvStore extends pulumi.ComponentResource {
     public readonly backend: KvBackend;
@@ -25,6 +32,8 @@ export class KvStore extends pulumi.ComponentResource {
     public readonly endpoint: pulumi.Output<string>;
     /** What the engines must wait for; empty for an existing store. */
     public readonly ready: pulumi.Resource[];
+    /** With `kvStore.tls`: what a client presents to the store (the store's CA, the client certificate and its secret key). */
+    public readonly clientTls: TlsMaterial | undefined;
 
     constructor(name: string, args: KvStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:kv:KvStore", name, {}, opts);
@@ -35,15 +44,25 @@ export class KvStore extends pulumi.ComponentResource {
             this.endpoint = pulumi.output(kv.address.replace(/^[a-z]+:\/\//, ""));
             this.ready = [];
         } else {
+            const machineName = kv.machine ?? name;
+            const tls: TlsMaterial | undefined =
+                args.pki !== undefined
+                    ? {
+                          caCertPem: args.pki.caCertPem,
+                          ...serverCertificate(`${name}-tls`, args.pki, machineName, kvServerCertNames(machineName, args.address), this, KV_SERVER_USES),
+                      }
+                    : undefined;
             const machine = args.driver.createKvMachine(
                 `${name}-machine`,
-                { config: args.config, name: kv.machine ?? name, address: args.address, fabric: args.fabric },
+                { config: args.config, name: machineName, address: args.address, fabric: args.fabric, ...(tls !== undefined ? { tls } : {}) },
                 this,
             );
             this.endpoint = pulumi.interpolate`${machine.address}:${kv.port}`;
             this.url = pulumi.interpolate`${KV_SCHEME[kv.backend]}://${this.endpoint}`;
             this.ready = machine.resources;
         }
+        this.clientTls =
+            args.pki !== undefined ? { caCertPem: args.pki.caCertPem, certPem: args.pki.client.certPem, keyPem: args.pki.client.keyPem } : undefined;
         this.registerOutputs({ backend: this.backend, url: this.url, endpoint: this.endpoint });
     }
 }

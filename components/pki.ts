@@ -1,7 +1,10 @@
 /**
- * The cluster's TLS material, made by the program (`@pulumi/tls`): one CA,
- * one client certificate (the docker providers' and the scripts'), and a
- * server certificate per engine (`serverCertificate`, created under each host).
+ * A CA of the stack and its client certificate, made by the program
+ * (`@pulumi/tls`): the engines' (`engine.tls`: the docker providers' and the
+ * scripts' client certificate, a server certificate per engine created under
+ * each host) and, apart from it, the KV store's (`kvStore.tls`, scope "kv":
+ * the engines' and the consul provider's client certificate, the store's
+ * server certificate).
  * Private keys are Pulumi secrets. What each certificate says is decided in
  * lib/tls/engine.ts.
  */
@@ -24,6 +27,8 @@ import { CLIENT_TLS_ENV } from "../lib/render/dockerCli";
 
 export interface ClusterPkiArgs {
     stack: string;
+    /** Names a second CA of the stack in its subjects (the KV store's: "kv"); none for the engines'. */
+    scope?: string;
 }
 
 /** A certificate and its key (a secret). */
@@ -50,7 +55,7 @@ export class ClusterPki extends pulumi.ComponentResource {
             `${name}-ca`,
             {
                 privateKeyPem: this.caKeyPem,
-                subject: caSubject(args.stack),
+                subject: caSubject(args.stack, args.scope),
                 isCaCertificate: true,
                 validityPeriodHours: CA_VALIDITY_HOURS,
                 allowedUses: [...CA_USES],
@@ -58,7 +63,7 @@ export class ClusterPki extends pulumi.ComponentResource {
             { parent: this },
         );
         this.caCertPem = ca.certPem;
-        this.client = signedPair(`${name}-client`, this, { subject: clientSubject(args.stack), uses: CLIENT_USES }, this);
+        this.client = signedPair(`${name}-client`, this, { subject: clientSubject(args.stack, args.scope), uses: CLIENT_USES }, this);
         this.clientEnv = {
             [CLIENT_TLS_ENV.ca]: this.caCertPem,
             [CLIENT_TLS_ENV.cert]: this.client.certPem,
@@ -68,9 +73,20 @@ export class ClusterPki extends pulumi.ComponentResource {
     }
 }
 
-/** An engine's server certificate for the names its clients dial, as children of `parent` (its DockerHost). */
-export function serverCertificate(name: string, pki: ClusterPki, host: string, names: ServerNames, parent: pulumi.Resource): TlsPair {
-    return signedPair(name, pki, { subject: serverSubject(pki.stack, host), names, uses: SERVER_USES }, parent);
+/**
+ * A server's certificate for the names its clients dial, as children of
+ * `parent` (its DockerHost or KvStore). `uses` beyond SERVER_USES: the KV
+ * store's also authenticates its own readiness probe as a client.
+ */
+export function serverCertificate(
+    name: string,
+    pki: ClusterPki,
+    host: string,
+    names: ServerNames,
+    parent: pulumi.Resource,
+    uses: readonly string[] = SERVER_USES,
+): TlsPair {
+    return signedPair(name, pki, { subject: serverSubject(pki.stack, host), names, uses }, parent);
 }
 
 /** Key -> certificate request -> certificate signed by the cluster CA. */

@@ -1,8 +1,12 @@
 /**
  * The consul side of the lab applier: consul's KV HTTP API (v1) through
- * Node's fetch, for `consul:index/keyPrefix:KeyPrefix` and the
- * `consul:index/getKeyPrefix:getKeyPrefix` invoke.
+ * Node's http/https, for `consul:index/keyPrefix:KeyPrefix` and the
+ * `consul:index/getKeyPrefix:getKeyPrefix` invoke. With the provider's
+ * `caPem`/`certPem`/`keyPem` (scheme https) it verifies consul's certificate
+ * against that CA and presents the client certificate, as the provider does.
  */
+import * as http from "node:http";
+import * as https from "node:https";
 import { assertLabLocal } from "./net";
 
 export const CONSUL_PROVIDER_TYPE = "pulumi:providers:consul";
@@ -14,6 +18,11 @@ export interface ConsulProviderInputs {
     scheme?: string;
     token?: string;
     datacenter?: string;
+    /** PEM: the CA consul's certificate must chain to (https). */
+    caPem?: string;
+    /** PEM: the client certificate and its key, presented to consul (https). */
+    certPem?: string;
+    keyPem?: string;
 }
 
 export interface KeyPrefixInputs {
@@ -23,7 +32,7 @@ export interface KeyPrefixInputs {
 }
 
 export const KNOWN_CONSUL_INPUTS: Record<string, readonly string[]> = {
-    [CONSUL_PROVIDER_TYPE]: ["address", "scheme", "token", "datacenter", "version"],
+    [CONSUL_PROVIDER_TYPE]: ["address", "scheme", "token", "datacenter", "caPem", "certPem", "keyPem", "version"],
     [KEY_PREFIX_TYPE]: ["pathPrefix", "subkeys", "datacenter"],
 };
 
@@ -62,16 +71,17 @@ export class ConsulHttp implements KvClient {
         this.baseUrl = consulBaseUrl(provider);
         this.token = provider.token;
         this.datacenter = provider.datacenter;
+        this.tls = { ca: provider.caPem, cert: provider.certPem, key: provider.keyPem };
     }
 
     private readonly token: string | undefined;
     private readonly datacenter: string | undefined;
+    private readonly tls: { ca?: string; cert?: string; key?: string };
 
     async put(key: string, value: string): Promise<void> {
         const res = await this.request("PUT", kvPath(key), {}, value);
-        const body = await res.text();
-        if (!res.ok || body.trim() !== "true") {
-            throw new Error(`consul PUT ${this.baseUrl}${kvPath(key)}: HTTP ${res.status} ${body.trim()}`);
+        if (!ok(res) || res.body.trim() !== "true") {
+            throw new Error(`consul PUT ${this.baseUrl}${kvPath(key)}: HTTP ${res.status} ${res.body.trim()}`);
         }
     }
 
@@ -80,10 +90,10 @@ export class ConsulHttp implements KvClient {
         if (res.status === 404) {
             return {};
         }
-        if (!res.ok) {
-            throw new Error(`consul GET ${this.baseUrl}${kvPath(prefix)}?recurse: HTTP ${res.status} ${(await res.text()).trim()}`);
+        if (!ok(res)) {
+            throw new Error(`consul GET ${this.baseUrl}${kvPath(prefix)}?recurse: HTTP ${res.status} ${res.body.trim()}`);
         }
-        const entries = (await res.json()) as { Key: string; Value: string | null }[];
+        const entries = JSON.parse(res.body) as { Key: string; Value: string | null }[];
         return Object.fromEntries(
             entries
                 .filter((e) => e.Key.startsWith(prefix) && e.Key !== prefix)
@@ -96,13 +106,14 @@ export class ConsulHttp implements KvClient {
             throw new Error(`consul: refusing to delete the whole KV tree (prefix "${prefix}")`);
         }
         const res = await this.request("DELETE", kvPath(prefix), { recurse: "" });
-        if (!res.ok) {
-            throw new Error(`consul DELETE ${this.baseUrl}${kvPath(prefix)}?recurse: HTTP ${res.status} ${(await res.text()).trim()}`);
+        if (!ok(res)) {
+            throw new Error(`consul DELETE ${this.baseUrl}${kvPath(prefix)}?recurse: HTTP ${res.status} ${res.body.trim()}`);
         }
     }
 
-    private async request(method: string, path: string, query: Record<string, string>, body?: string): Promise<Response> {
-        assertLabLocal(new URL(this.baseUrl).hostname);
+    private async request(method: string, path: string, query: Record<string, string>, body?: string): Promise<HttpAnswer> {
+        const url = new URL(this.baseUrl);
+        assertLabLocal(url.hostname);
         const params = new URLSearchParams(query);
         if (this.datacenter !== undefined) {
             params.set("dc", this.datacenter);
@@ -113,15 +124,43 @@ export class ConsulHttp implements KvClient {
             headers["X-Consul-Token"] = this.token;
         }
         try {
-            return await fetch(`${this.baseUrl}${path}${qs === "" ? "" : `?${qs}`}`, {
-                method,
-                headers,
-                body,
-                signal: AbortSignal.timeout(this.timeoutMs),
-            });
+            return await send(`${this.baseUrl}${path}${qs === "" ? "" : `?${qs}`}`, { method, headers, body, timeoutMs: this.timeoutMs, tls: this.tls });
         } catch (err) {
-            const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-            throw new Error(`consul ${method} ${this.baseUrl}${path}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+            const e = err as { code?: string; message?: string };
+            throw new Error(`consul ${method} ${this.baseUrl}${path}: ${e.code ?? e.message}`);
         }
     }
+}
+
+interface HttpAnswer {
+    status: number;
+    body: string;
+}
+
+const ok = (res: HttpAnswer): boolean => res.status >= 200 && res.status < 300;
+
+/** One HTTP(S) request; https verifies the server against `tls.ca` (when given) and presents `tls.cert`/`tls.key`. */
+function send(
+    url: string,
+    opts: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number; tls: { ca?: string; cert?: string; key?: string } },
+): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+        const u = new URL(url);
+        const secure = u.protocol === "https:";
+        const options: https.RequestOptions = {
+            method: opts.method,
+            headers: { ...opts.headers, ...(opts.body !== undefined ? { "Content-Length": Buffer.byteLength(opts.body) } : {}) },
+            timeout: opts.timeoutMs,
+            ...(secure ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key } : {}),
+        };
+        const req = (secure ? https : http).request(u, options, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+            res.on("error", reject);
+        });
+        req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })));
+        req.on("error", reject);
+        req.end(opts.body);
+    });
 }

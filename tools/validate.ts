@@ -29,8 +29,9 @@ function main(argv: string[]): number {
         c.engine.mode === "swarm"
             ? `swarm mode (address pool ${c.engine.swarm?.addressPool})${c.kvStore !== undefined ? `, ${c.kvStore.backend} store` : ""}`
             : `${c.kvStore?.backend} store`;
+    const storeTls = c.kvStore?.tls === true ? " over TLS" : "";
     process.stdout.write(
-        `${argv[0]}: valid: stack ${c.stack}, driver ${c.driver.kind}, ${mode}, TLS ${c.engine.tls ? "on" : "off"}, ` +
+        `${argv[0]}: valid: stack ${c.stack}, driver ${c.driver.kind}, ${mode}${storeTls}, engine API TLS ${c.engine.tls ? "on" : "off"}, ` +
             `${c.hosts.length} hosts, ${c.networks.length} networks, ${c.containers.length} containers\n`,
     );
     return 0;

@@ -20,8 +20,8 @@ import { requireKvStore } from "../../lib/plan/cluster";
 import { renderDaemonFlags } from "../../lib/render/engine";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
 import { shQuote } from "../../lib/render/shell";
-import { SERVER_TLS_ENV } from "../../lib/tls/engine";
-import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+import { KV_CLIENT_TLS_ENV, SERVER_TLS_ENV } from "../../lib/tls/engine";
+import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver, TlsMaterial } from "./types";
 
 /** Machines are replaced, never updated in place: a namespace host cannot change its dockerd flags live. */
 const replaceWhole: pulumi.CustomResourceOptions = { replaceOnChanges: ["*"], deleteBeforeReplace: true };
@@ -38,6 +38,11 @@ function requireAddress(address: string | undefined, machine: string): string {
         throw new Error(`netns driver: no underlay address was allocated for machine "${machine}"`);
     }
     return address;
+}
+
+/** TLS material as a create script's environment (names from lib/tls/engine.ts); nothing without material. */
+function tlsEnvironment(env: { ca: string; cert: string; key: string }, tls: TlsMaterial | undefined): Record<string, pulumi.Output<string>> {
+    return tls === undefined ? {} : { [env.ca]: tls.caCertPem, [env.cert]: tls.certPem, [env.key]: pulumi.secret(tls.keyPem) };
 }
 
 export const netnsDriver: MachineDriver = {
@@ -69,6 +74,7 @@ export const netnsDriver: MachineDriver = {
                 daemonFlags: renderDaemonFlags(engine),
                 images: d.images,
                 ...(args.tls !== undefined ? { tls: { apiPort: args.config.engine.apiPort } } : {}),
+                ...(args.kvTls !== undefined ? { kvTls: true } : {}),
             }),
         );
         const engine = new command.local.Command(
@@ -77,9 +83,9 @@ export const netnsDriver: MachineDriver = {
                 create: scripts.create,
                 delete: scripts.delete,
                 interpreter: [...NETNS_SCRIPT_INTERPRETER],
-                // The engine's TLS material reaches its create script through the environment (the key is a secret).
-                ...(args.tls !== undefined
-                    ? { environment: { [SERVER_TLS_ENV.ca]: args.tls.caCertPem, [SERVER_TLS_ENV.cert]: args.tls.certPem, [SERVER_TLS_ENV.key]: args.tls.keyPem } }
+                // TLS material reaches the create script through the environment (the keys are secrets).
+                ...(args.tls !== undefined || args.kvTls !== undefined
+                    ? { environment: { ...tlsEnvironment(SERVER_TLS_ENV, args.tls), ...tlsEnvironment(KV_CLIENT_TLS_ENV, args.kvTls) } }
                     : {}),
             },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
@@ -117,10 +123,16 @@ export const netnsDriver: MachineDriver = {
             backend: kv.backend,
             port: kv.port,
             kvBin: d.kvBin,
+            ...(args.tls !== undefined ? { tls: true } : {}),
         });
         const machine = new command.local.Command(
             name,
-            { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
+            {
+                create: scripts.create,
+                delete: scripts.delete,
+                interpreter: [...NETNS_SCRIPT_INTERPRETER],
+                ...(args.tls !== undefined ? { environment: tlsEnvironment(SERVER_TLS_ENV, args.tls) } : {}),
+            },
             { parent, dependsOn: args.fabric.resources, ...replaceWhole },
         );
         return { address: pulumi.output(address), resources: [machine] };

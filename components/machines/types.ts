@@ -13,13 +13,17 @@ export interface Fabric {
     resources: pulumi.Resource[];
 }
 
-/** An engine's server TLS material (`engine.tls`): the driver installs it where the engine reads it. */
-export interface EngineServerTls {
-    /** The cluster CA's certificate: the engine trusts clients it signed. */
+/**
+ * TLS material a machine gets, installed by the driver where its daemon reads
+ * it: a server's (an engine's API with `engine.tls`, the KV store with
+ * `kvStore.tls`) or a client's (an engine's connection to a TLS KV store).
+ */
+export interface TlsMaterial {
+    /** The CA's certificate: a server trusts the clients it signed; a client, the servers. */
     caCertPem: pulumi.Output<string>;
-    /** The engine's own certificate, signed by the CA. */
+    /** The machine's own certificate, signed by the CA. */
     certPem: pulumi.Output<string>;
-    /** The engine's private key: a secret. */
+    /** Its private key: a secret. */
     keyPem: pulumi.Output<string>;
 }
 
@@ -31,7 +35,9 @@ export interface EngineMachineArgs {
     /** The engine's options; an Output because the cluster-store URL is known only once the KV store exists. */
     engine: pulumi.Output<EngineOptions>;
     /** With `engine.tls` (drivers other than docker-machine, which makes its own): the engine's TLS material. */
-    tls?: EngineServerTls;
+    tls?: TlsMaterial;
+    /** With `kvStore.tls` in cluster-store mode: the engine's client material for the store (cluster-store-opts). */
+    kvTls?: TlsMaterial;
     fabric: Fabric;
     /** Resources the engine must wait for (the KV store). */
     dependsOn: pulumi.Resource[];
@@ -60,6 +66,8 @@ export interface KvMachineArgs {
     name: string;
     address?: string;
     fabric: Fabric;
+    /** With `kvStore.tls`: the store's server material. */
+    tls?: TlsMaterial;
 }
 
 export interface KvMachine {

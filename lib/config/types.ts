@@ -19,6 +19,10 @@ export const KV_BACKENDS: readonly KvBackend[] = ["consul", "etcd", "zookeeper"]
 
 /** Default client port of each KV backend, and the URL scheme libkv expects. */
 export const KV_DEFAULT_PORT: Record<KvBackend, number> = { consul: 8500, etcd: 2379, zookeeper: 2181 };
+/** With `kvStore.tls`: consul's HTTPS port by convention; etcd serves TLS on its client port. */
+export const KV_TLS_DEFAULT_PORT: Record<KvBackend, number> = { ...KV_DEFAULT_PORT, consul: 8501 };
+/** The `cluster-store-opts` that carry the store's TLS files to libkv. */
+export const KV_TLS_OPTS = { ca: "kv.cacertfile", cert: "kv.certfile", key: "kv.keyfile" } as const;
 export const KV_SCHEME: Record<KvBackend, string> = { consul: "consul", etcd: "etcd", zookeeper: "zk" };
 
 export type EngineMode = "cluster-store" | "swarm";
@@ -117,6 +121,15 @@ export interface KvStoreConfig {
     port: number;
     /** Key prefix where the program records the cluster (consul only). Default `docker-overlay/<stack>`. */
     recordPrefix: string;
+    /**
+     * TLS with client certificates on the store's client port (consul's HTTPS
+     * API, etcd's client URL): the program makes a CA of the store's own, the
+     * store's server certificate and one client certificate that the engines
+     * (`cluster-store-opts` kv.cacertfile/kv.certfile/kv.keyfile) and the
+     * program's consul provider present; the store refuses every other client.
+     * A store the netns driver creates, consul or etcd. Default false.
+     */
+    tls: boolean;
 }
 
 export interface EngineConfig {

@@ -46,6 +46,8 @@ import {
     HostRole,
     KV_BACKENDS,
     KV_DEFAULT_PORT,
+    KV_TLS_DEFAULT_PORT,
+    KV_TLS_OPTS,
     KV_SCHEME,
     KvBackend,
     KvStoreConfig,
@@ -520,6 +522,9 @@ export function validateConfig(raw: RawConfig, _stack?: string): ConfigProblem[]
         checkKvStore(c, value("kvStore"), driver, hostNames, mode);
     }
     const engine = readable("engine") ? checkEngine(c, value("engine"), driver, rawHosts.length) : {};
+    if (readable("kvStore") && readable("engine")) {
+        checkKvTlsOpts(c, value("kvStore"), value("engine"));
+    }
     const hosts = readable("hosts") ? checkHosts(c, value("hosts"), driver) : emptyHostFacts(false);
     const networks = readable("networks") ? checkNetworks(c, value("networks"), driver, engine) : { networks: [], complete: false };
     if (readable("containers")) {
@@ -783,7 +788,7 @@ function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames
         }
         return;
     }
-    const kv = c.object("kvStore", value, ["backend", "machine", "address", "port", "recordPrefix"]);
+    const kv = c.object("kvStore", value, ["backend", "machine", "address", "port", "recordPrefix", "tls"]);
     if (kv === undefined) {
         return;
     }
@@ -843,6 +848,19 @@ function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames
             c.add("kvStore.port", `${port} conflicts with the port in kvStore.address (${addressPort}); remove port, the address already says it`);
         }
     }
+    if (kv["tls"] !== undefined && c.boolean("kvStore.tls", kv["tls"]) === true) {
+        if (kv["address"] !== undefined) {
+            c.add(
+                "kvStore.tls",
+                `makes certificates for a store the program runs; for an existing TLS store, put its files on the hosts and name them in engine.clusterStoreOpts (${Object.values(KV_TLS_OPTS).join(", ")}), or remove tls`,
+            );
+        } else if (driver.kind !== undefined && driver.kind !== "netns") {
+            c.add("kvStore.tls", `is supported for a store the netns driver runs; the ${driver.kind} driver cannot give its KV machine certificates yet, so remove tls`);
+        }
+        if (backend === "zookeeper") {
+            c.add("kvStore.tls", "is supported for consul and etcd; libkv's zookeeper client has no TLS, so remove tls or use another backend");
+        }
+    }
     if (kv["recordPrefix"] !== undefined) {
         const prefix = c.string("kvStore.recordPrefix", kv["recordPrefix"], "a consul key prefix");
         if (prefix !== undefined && (prefix === "" || prefix.startsWith("/") || prefix.endsWith("/") || /\s/.test(prefix))) {
@@ -850,6 +868,18 @@ function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames
         }
         if (backend !== undefined && backend !== "consul") {
             c.add("kvStore.recordPrefix", `is only used with the consul backend (the cluster is recorded in consul); remove it for ${backend}`);
+        }
+    }
+}
+
+/** With `kvStore.tls` the program sets the store's TLS cluster-store-opts itself: the user's would contradict them. */
+function checkKvTlsOpts(c: Checker, kvStore: unknown, engine: unknown): void {
+    if (!isRecord(kvStore) || kvStore["tls"] !== true || !isRecord(engine) || !isRecord(engine["clusterStoreOpts"])) {
+        return;
+    }
+    for (const opt of Object.values(KV_TLS_OPTS)) {
+        if (engine["clusterStoreOpts"][opt] !== undefined) {
+            c.add(`engine.clusterStoreOpts.${opt}`, "is set by kvStore.tls (the program writes the store's certificate files on each host); remove it");
         }
     }
 }
@@ -1686,9 +1716,16 @@ function normalizeKvStore(kv: Record<string, unknown>, stack: string): KvStoreCo
     const recordPrefix = opt(kv["recordPrefix"], `${PROJECT}/${stack}`);
     if (kv["address"] !== undefined) {
         const address = kv["address"] as string;
-        return { backend, address, port: Number(address.slice(address.lastIndexOf(":") + 1)), recordPrefix };
+        return { backend, address, port: Number(address.slice(address.lastIndexOf(":") + 1)), recordPrefix, tls: false };
     }
-    return { backend, machine: opt(kv["machine"], DEFAULTS.kvMachine), port: opt(kv["port"], KV_DEFAULT_PORT[backend]), recordPrefix };
+    const tls = opt(kv["tls"], false);
+    return {
+        backend,
+        machine: opt(kv["machine"], DEFAULTS.kvMachine),
+        port: opt(kv["port"], (tls ? KV_TLS_DEFAULT_PORT : KV_DEFAULT_PORT)[backend]),
+        recordPrefix,
+        tls,
+    };
 }
 
 function normalizeEngine(e: Record<string, unknown>, driver: DriverConfig, networks: readonly NetworkConfig[]): EngineConfig {

@@ -23,7 +23,7 @@ import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
 import { shQuote } from "../render/shell";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE } from "./ssh";
-import { dockerdTlsFlags, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
+import { dockerdTlsFlags, KV_CLIENT_TLS_ENV, kvTlsStoreOpts, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
 
 export interface Scripts {
     create: string;
@@ -68,6 +68,12 @@ export interface NetnsEngineParams extends NetnsMachineParams {
      * `netnsTlsDir`; they never appear in the script's text.
      */
     tls?: { apiPort: number };
+    /**
+     * A TLS KV store (`kvStore.tls`): the create script writes the engine's
+     * client material from its environment (KV_CLIENT_TLS_ENV) into
+     * `netnsKvTlsDir` and dockerd gets them as cluster-store-opts.
+     */
+    kvTls?: boolean;
 }
 
 export interface NetnsKvParams extends NetnsMachineParams {
@@ -76,6 +82,12 @@ export interface NetnsKvParams extends NetnsMachineParams {
     port: number;
     /** Directory with `consul`, `etcd` and `zookeeper-server` (scripts/lab-deps.sh installs them). */
     kvBin: string;
+    /**
+     * TLS with client certificates on the client port (`kvStore.tls`, consul and
+     * etcd): the create script writes the store's CA, certificate and key from
+     * its environment (SERVER_TLS_ENV) into `netnsTlsDir`.
+     */
+    tls?: boolean;
 }
 
 /** Seconds a create script waits for its daemon to answer. */
@@ -129,9 +141,14 @@ export function netnsTcpDockerHost(address: string, apiPort: number): string {
     return `tcp://${address}:${apiPort}`;
 }
 
-/** Where a netns engine keeps its TLS files: `<stateDir>/<name>/tls` (removed with the machine). */
+/** Where a netns machine keeps its server TLS files (engine API, KV store): `<stateDir>/<name>/tls` (removed with the machine). */
 export function netnsTlsDir(p: { stateDir: string; name: string }): string {
     return `${machineStateDir(p.stateDir, p.name)}/tls`;
+}
+
+/** Where a netns engine keeps its client files for a TLS KV store: `<stateDir>/<name>/kv-tls`. */
+export function netnsKvTlsDir(p: { stateDir: string; name: string }): string {
+    return `${machineStateDir(p.stateDir, p.name)}/kv-tls`;
 }
 
 function machineRunDir(runDir: string, name: string): string {
@@ -516,6 +533,7 @@ export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
         "--dns-opt=timeout:1",
         "--dns-opt=attempts:1",
         ...(p.tls !== undefined ? dockerdTlsFlags(tlsFiles(netnsTlsDir(p)), netnsTcpDockerHost(p.address, p.tls.apiPort)) : []),
+        ...(p.kvTls === true ? kvTlsStoreOpts(tlsFiles(netnsKvTlsDir(p))).map((o) => `--cluster-store-opt=${o}`) : []),
         ...p.daemonFlags,
     ];
 }
@@ -529,21 +547,27 @@ function flagValue(flags: readonly string[], name: string): string | undefined {
     return undefined;
 }
 
-/** Create-script lines writing the engine's TLS files from the environment (nothing without `tls`). */
-function tlsFileLines(p: NetnsEngineParams): string[] {
-    if (p.tls === undefined) {
-        return [];
-    }
-    const files = tlsFiles(netnsTlsDir(p));
-    const e = SERVER_TLS_ENV;
+/**
+ * Create-script lines writing TLS material from the environment into `dir`
+ * (ca.pem, cert.pem, key.pem; the key never in the script's text).
+ */
+function tlsFileLines(dir: string, env: { ca: string; cert: string; key: string }, what: string): string[] {
+    const files = tlsFiles(dir);
     return [
-        "# The API's TLS material comes in the environment (never in this text): the",
-        "# CA that signs clients' certificates, the engine's certificate and its key.",
-        `for v in ${e.ca} ${e.cert} ${e.key}; do`,
-        '    [ -n "${!v:-}" ] || { log "$v is not set: the TLS material of the engine is missing"; exit 1; }',
+        `# ${what} comes in the environment (never in this text): a CA, a certificate and its key.`,
+        `for v in ${env.ca} ${env.cert} ${env.key}; do`,
+        `    [ -n "\${!v:-}" ] || { log "$v is not set: ${what} is missing"; exit 1; }`,
         "done",
         `mkdir -p -m 0700 ${shQuote(files.dir)}`,
-        `(umask 077 && printf '%s\\n' "$${e.ca}" >${shQuote(files.ca)} && printf '%s\\n' "$${e.cert}" >${shQuote(files.cert)} && printf '%s\\n' "$${e.key}" >${shQuote(files.key)})`,
+        `(umask 077 && printf '%s\\n' "$${env.ca}" >${shQuote(files.ca)} && printf '%s\\n' "$${env.cert}" >${shQuote(files.cert)} && printf '%s\\n' "$${env.key}" >${shQuote(files.key)})`,
+    ];
+}
+
+/** The engine's TLS files: its API's server material, its client material for a TLS KV store. */
+function engineTlsFileLines(p: NetnsEngineParams): string[] {
+    return [
+        ...(p.tls !== undefined ? tlsFileLines(netnsTlsDir(p), SERVER_TLS_ENV, "the TLS material of the engine's API") : []),
+        ...(p.kvTls === true ? tlsFileLines(netnsKvTlsDir(p), KV_CLIENT_TLS_ENV, "the engine's client material for the KV store") : []),
     ];
 }
 
@@ -597,7 +621,7 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         "",
         'mkdir -p "$STATE" "$RUN"',
         `printf '%s\\n' ${shQuote(netnsDaemonJson(p))} >"$STATE/daemon.json"`,
-        ...tlsFileLines(p),
+        ...engineTlsFileLines(p),
         "# dockerd starts and manages a containerd of its own (socket and state under",
         "# its exec-root, content under its data-root), so several engines share no",
         "# containerd and need no system one running.",
@@ -653,7 +677,15 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
 /** The KV daemon's argv and how to tell it answers, per backend. */
 function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: string[]; ready: string; what: string } {
     const bin = (b: string) => `"$KV_BIN"/${shQuote(b)}`;
-    const url = `http://${p.address}:${p.port}`;
+    const url = `${p.tls === true ? "https" : "http"}://${p.address}:${p.port}`;
+    const files = tlsFiles(netnsTlsDir(p));
+    // With TLS the store's own files, written by the create script before it starts.
+    const tlsSetup = p.tls === true ? tlsFileLines(files.dir, SERVER_TLS_ENV, "the KV store's TLS material") : [];
+    // The readiness probe presents the store's own certificate (signed by the store's CA, as a client's is).
+    const curl = `curl -fsS --noproxy '*' --max-time 2${p.tls === true ? ` --cacert ${shQuote(files.ca)} --cert ${shQuote(files.cert)} --key ${shQuote(files.key)}` : ""}`;
+    if (p.tls === true && p.backend === "zookeeper") {
+        throw new Error("netns driver: a zookeeper store has no TLS here (libkv's zookeeper client has none)");
+    }
     switch (p.backend) {
         case "consul":
             return {
@@ -668,7 +700,16 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
                     `-data-dir=${l.stateDir}/consul`,
                     `-bind=${p.address}`,
                     `-client=${p.address}`,
-                    `-http-port=${p.port}`,
+                    // With TLS only HTTPS on the port, and only for clients with a certificate of the store's CA.
+                    ...(p.tls === true
+                        ? [
+                              `-hcl=ports { http = -1, https = ${p.port} }`,
+                              `-hcl=ca_file = ${JSON.stringify(files.ca)}`,
+                              `-hcl=cert_file = ${JSON.stringify(files.cert)}`,
+                              `-hcl=key_file = ${JSON.stringify(files.key)}`,
+                              "-hcl=verify_incoming_https = true",
+                          ]
+                        : [`-http-port=${p.port}`]),
                     "-dns-port=-1",
                     // Raft timing at consul's production recommendation (1) instead of its
                     // default 5 (sized for the smallest cloud VMs): a single server then
@@ -676,9 +717,9 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
                     // every engine, hence the whole cluster, waited for (bench/RESULTS.md).
                     "-hcl=performance { raft_multiplier = 1 }",
                 ].map((a, i) => (i === 0 ? a : shQuote(a))),
-                setup: ['mkdir -p "$STATE/consul"'],
+                setup: ['mkdir -p "$STATE/consul"', ...tlsSetup],
                 // The leader's address once elected; `""` before.
-                ready: `[ "$(curl -fsS --noproxy '*' --max-time 2 ${shQuote(`${url}/v1/status/leader`)} 2>/dev/null | tr -d '"[:space:]')" != "" ]`,
+                ready: `[ "$(${curl} ${shQuote(`${url}/v1/status/leader`)} 2>/dev/null | tr -d '"[:space:]')" != "" ]`,
                 what: `consul leader elected at ${url}`,
             };
         case "etcd":
@@ -696,9 +737,11 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
                     "--initial-cluster-state=new",
                     // libkv (Docker's cluster store) speaks etcd's v2 API only.
                     "--enable-v2=true",
+                    // With TLS only clients with a certificate of the store's CA.
+                    ...(p.tls === true ? [`--cert-file=${files.cert}`, `--key-file=${files.key}`, `--trusted-ca-file=${files.ca}`, "--client-cert-auth"] : []),
                 ].map((a, i) => (i === 0 ? a : shQuote(a))),
-                setup: [],
-                ready: `curl -fsS --noproxy '*' --max-time 2 ${shQuote(`${url}/v2/keys/`)} >/dev/null 2>&1`,
+                setup: tlsSetup,
+                ready: `${curl} ${shQuote(`${url}/v2/keys/`)} >/dev/null 2>&1`,
                 what: `etcd v2 API at ${url}`,
             };
         case "zookeeper": {

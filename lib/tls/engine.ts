@@ -4,7 +4,9 @@
  * them, and what each certificate is for (the names on an engine's
  * certificate: lib/tls/names.ts). The certificates themselves are
  * `@pulumi/tls` resources (components/pki.ts, components/dockerHost.ts).
+ * The KV store's TLS (`kvStore.tls`) uses the same file layout and uses.
  */
+import { KV_TLS_OPTS } from "../config/types";
 /** The three PEM files an engine's TLS needs. */
 export interface TlsFiles {
     dir: string;
@@ -28,16 +30,28 @@ export function dockerdTlsFlags(files: TlsFiles, listen: string): string[] {
     return [`--host=${listen}`, "--tlsverify", `--tlscacert=${files.ca}`, `--tlscert=${files.cert}`, `--tlskey=${files.key}`];
 }
 
+/** `cluster-store-opts` that make libkv talk TLS to the store with these files (`kv.cacertfile=...`, ...). */
+export function kvTlsStoreOpts(files: TlsFiles): string[] {
+    return [`${KV_TLS_OPTS.ca}=${files.ca}`, `${KV_TLS_OPTS.cert}=${files.cert}`, `${KV_TLS_OPTS.key}=${files.key}`];
+}
+
 /** The same as daemon.json keys (the ssh driver), without `hosts`. */
 export function daemonJsonTls(files: TlsFiles): Record<string, unknown> {
     return { tlsverify: true, tlscacert: files.ca, tlscert: files.cert, tlskey: files.key };
 }
 
-/** Environment variables carrying an engine's server material into its machine's create script. */
+/** Environment variables carrying a server's material (an engine's API, the KV store) into its machine's create script. */
 export const SERVER_TLS_ENV = {
     ca: "DOCKER_OVERLAY_SERVER_CA",
     cert: "DOCKER_OVERLAY_SERVER_CERT",
     key: "DOCKER_OVERLAY_SERVER_KEY",
+} as const;
+
+/** Environment variables carrying an engine's client material for a TLS KV store into its machine's create script. */
+export const KV_CLIENT_TLS_ENV = {
+    ca: "DOCKER_OVERLAY_KV_CA",
+    cert: "DOCKER_OVERLAY_KV_CERT",
+    key: "DOCKER_OVERLAY_KV_KEY",
 } as const;
 
 // ---------------------------------------------------------------- certificates
@@ -52,16 +66,19 @@ export const LEAF_EARLY_RENEWAL_HOURS = 30 * 24;
 export const CA_USES: readonly string[] = ["cert_signing", "crl_signing", "digital_signature"];
 export const SERVER_USES: readonly string[] = ["server_auth", "digital_signature", "key_encipherment"];
 export const CLIENT_USES: readonly string[] = ["client_auth", "digital_signature", "key_encipherment"];
+/** The KV store's certificate: a server's, and a client's for the store's own readiness probe (verify_incoming / --client-cert-auth). */
+export const KV_SERVER_USES: readonly string[] = [...SERVER_USES, "client_auth"];
 
 /** Keys: ECDSA P-256, which dockerd, the docker CLI and the docker provider all take. */
 export const TLS_KEY = { algorithm: "ECDSA", ecdsaCurve: "P256" } as const;
 
-export function caSubject(stack: string): { commonName: string; organization: string } {
-    return { commonName: `docker-overlay ${stack} CA`, organization: "docker-overlay" };
+/** `scope` tells a second CA of the stack apart (the KV store's: "kv"). */
+export function caSubject(stack: string, scope?: string): { commonName: string; organization: string } {
+    return { commonName: `docker-overlay ${stack}${scope !== undefined ? ` ${scope}` : ""} CA`, organization: "docker-overlay" };
 }
 
-export function clientSubject(stack: string): { commonName: string; organization: string } {
-    return { commonName: `docker-overlay ${stack} client`, organization: "docker-overlay" };
+export function clientSubject(stack: string, scope?: string): { commonName: string; organization: string } {
+    return { commonName: `docker-overlay ${stack}${scope !== undefined ? ` ${scope}` : ""} client`, organization: "docker-overlay" };
 }
 
 export function serverSubject(stack: string, host: string): { commonName: string; organization: string } {

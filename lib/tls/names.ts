@@ -51,3 +51,8 @@ export function serverCertNames(config: ClusterConfig, host: HostConfig, address
     }
     return { dnsNames: [...dns].sort(), ipAddresses: [...ips].sort() };
 }
+
+/** The names on a KV machine's server certificate: its name and the address engines and the program dial. */
+export function kvServerCertNames(machine: string, address: string | undefined): ServerNames {
+    return { dnsNames: [machine], ipAddresses: address !== undefined ? [address] : [] };
+}

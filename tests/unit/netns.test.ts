@@ -223,6 +223,21 @@ describe("netns driver: engine machine", () => {
         assert.ok(!s.create.includes("--containerd"), "each dockerd must run its own managed containerd");
     });
 
+    it("with a TLS KV store, writes the engine's client files from the environment and names them in cluster-store-opts", () => {
+        const t = renderNetnsEngineScripts(engine({ kvTls: true }));
+        const argv = bashWords(`${assignments(t.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(t.create, "start_daemon ")}`);
+        const dir = "/var/lib/docker-overlay/dev/swarm-node1/kv-tls";
+        assert.deepEqual(argv.filter((a) => a.startsWith("--cluster-store-opt=")), [
+            `--cluster-store-opt=kv.cacertfile=${dir}/ca.pem`,
+            `--cluster-store-opt=kv.certfile=${dir}/cert.pem`,
+            `--cluster-store-opt=kv.keyfile=${dir}/key.pem`,
+        ]);
+        assert.ok(t.create.includes("for v in DOCKER_OVERLAY_KV_CA DOCKER_OVERLAY_KV_CERT DOCKER_OVERLAY_KV_KEY; do"));
+        const write = t.create.indexOf(`>${dir}/key.pem`);
+        assert.ok(write > 0 && write < t.create.indexOf("\nstart_daemon "), "the key is not written before dockerd starts");
+        assert.ok(!s.create.includes("kv-tls"), "without kvTls no KV files");
+    });
+
     it("enters the namespace with nsenter, never `ip netns exec`, and sets the hostname in a new UTS namespace", () => {
         const body = code(s.create).join("\n");
         assert.ok(!/ip\s+netns\s+exec/.test(body), "ip netns exec remounts /sys and hides the cgroups from dockerd");
@@ -473,6 +488,46 @@ describe("netns driver: KV machine", () => {
         assert.ok(s.delete.includes(`VETH=${netnsVethName({ stack: "dev", name: "kvstore" })}`));
         assert.throws(() => renderNetnsKvScripts(kv("consul", 0)), /port/);
         assert.throws(() => renderNetnsKvScripts(kv("consul", 70000)), /port/);
+    });
+
+    it("with tls, consul serves only HTTPS on the port, for clients of its CA, and the probe presents the store's own certificate", () => {
+        const s = renderNetnsKvScripts(kv("consul", 8501, { tls: true }));
+        const argv = startArgv(s.create);
+        const dir = "/var/lib/docker-overlay/dev/kvstore/tls";
+        for (const a of [
+            "-hcl=ports { http = -1, https = 8501 }",
+            `-hcl=ca_file = "${dir}/ca.pem"`,
+            `-hcl=cert_file = "${dir}/cert.pem"`,
+            `-hcl=key_file = "${dir}/key.pem"`,
+            "-hcl=verify_incoming_https = true",
+        ]) {
+            assert.ok(argv.includes(a), `consul lacks ${a}`);
+        }
+        assert.ok(!argv.some((a) => a.startsWith("-http-port")), "an HTTP port next to HTTPS");
+        assert.ok(s.create.includes(`--cacert ${dir}/ca.pem --cert ${dir}/cert.pem --key ${dir}/key.pem https://10.199.0.2:8501/v1/status/leader`));
+        // The files come from the environment, before the daemon starts, never in the text.
+        const write = s.create.indexOf(`>${dir}/key.pem`);
+        assert.ok(write > 0 && write < s.create.indexOf("\nstart_daemon "), "the key is not written before consul starts");
+        assert.ok(s.create.includes("for v in DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY; do"));
+        assert.ok(!s.create.includes("BEGIN"));
+    });
+
+    it("with tls, etcd's client URL is https and requires client certificates", () => {
+        const s = renderNetnsKvScripts(kv("etcd", 2379, { tls: true }));
+        const argv = startArgv(s.create);
+        const dir = "/var/lib/docker-overlay/dev/kvstore/tls";
+        for (const a of [
+            "--listen-client-urls=https://10.199.0.2:2379",
+            "--advertise-client-urls=https://10.199.0.2:2379",
+            `--cert-file=${dir}/cert.pem`,
+            `--key-file=${dir}/key.pem`,
+            `--trusted-ca-file=${dir}/ca.pem`,
+            "--client-cert-auth",
+        ]) {
+            assert.ok(argv.includes(a), `etcd lacks ${a}`);
+        }
+        assert.ok(s.create.includes(`--key ${dir}/key.pem https://10.199.0.2:2379/v2/keys/`));
+        assert.throws(() => renderNetnsKvScripts(kv("zookeeper", 2181, { tls: true })), /zookeeper store has no TLS/);
     });
 
     it("renders syntactically valid bash for every backend", () => {

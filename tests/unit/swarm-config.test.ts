@@ -149,7 +149,7 @@ describe("swarm config: normalization", () => {
             swarm: { addressPool: "10.255.0.0/16", addressPoolMaskLength: 24, port: 2377 },
         });
         const withStore = normalizeConfig(swarmWith((raw) => (raw.kvStore = { backend: "consul" })), "dev");
-        assert.deepEqual(withStore.kvStore, { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/dev" });
+        assert.deepEqual(withStore.kvStore, { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/dev", tls: false });
     });
 
     it("docker-machine's classic swarm is never on in swarm mode", () => {

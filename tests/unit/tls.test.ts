@@ -128,6 +128,89 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
     });
 });
 
+describe("TLS: the KV store with kvStore.tls (dev stack, consul)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await applied(devWith((raw) => (raw.kvStore = { ...raw.kvStore, tls: true })));
+    });
+
+    it("makes the store a CA of its own (not the engines'), a server certificate for its address and one client certificate", () => {
+        assert.deepEqual(
+            ofType(run, KEY).map((k) => k.name),
+            ["kv-pki-ca-key", "kv-pki-client-key", "kvstore-tls-key"],
+            "no engine PKI without engine.tls",
+        );
+        assert.deepEqual(find(run, SELF_SIGNED, "kv-pki-ca").inputs["subject"], { commonName: "docker-overlay dev kv CA", organization: "docker-overlay" });
+        assert.deepEqual(find(run, CSR, "kv-pki-client-csr").inputs["subject"], { commonName: "docker-overlay dev kv client", organization: "docker-overlay" });
+        const csr = find(run, CSR, "kvstore-tls-csr");
+        assert.deepEqual(csr.inputs, {
+            dnsNames: ["kvstore"],
+            ipAddresses: ["10.199.0.2"],
+            privateKeyPem: "[secret]",
+            subject: { commonName: "kvstore", organization: "docker-overlay dev" },
+        });
+        assert.equal(csr.parent, find(run, T.kv, "kvstore").urn);
+        // The store's own readiness probe presents it as a client too.
+        assert.deepEqual(find(run, SIGNED, "kvstore-tls-cert").inputs["allowedUses"], ["server_auth", "digital_signature", "key_encipherment", "client_auth"]);
+        assert.equal(find(run, SIGNED, "kvstore-tls-cert").inputs["caCertPem"], "FAKE CERTIFICATE kv-pki-ca");
+    });
+
+    it("gives the KV machine its server material and the engines their client material through the environment, the keys secret", () => {
+        const kv = find(run, T.command, "kvstore-machine");
+        assert.deepEqual(kv.inputs["environment"], {
+            DOCKER_OVERLAY_SERVER_CA: "FAKE CERTIFICATE kv-pki-ca",
+            DOCKER_OVERLAY_SERVER_CERT: "FAKE CERTIFICATE kvstore-tls-cert",
+            DOCKER_OVERLAY_SERVER_KEY: "[secret]",
+        });
+        assert.ok(String(kv.inputs["create"]).includes("'-hcl=ports { http = -1, https = 8501 }'"));
+        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+            const engine = find(run, T.command, `${host}-engine`);
+            assert.deepEqual(engine.inputs["environment"], {
+                DOCKER_OVERLAY_KV_CA: "FAKE CERTIFICATE kv-pki-ca",
+                DOCKER_OVERLAY_KV_CERT: "FAKE CERTIFICATE kv-pki-client-cert",
+                DOCKER_OVERLAY_KV_KEY: "[secret]",
+            });
+            const create = String(engine.inputs["create"]);
+            for (const flag of [
+                "--cluster-store=consul://10.199.0.2:8501",
+                `--cluster-store-opt=kv.cacertfile=/var/lib/docker-overlay/dev/${host}/kv-tls/ca.pem`,
+                `--cluster-store-opt=kv.certfile=/var/lib/docker-overlay/dev/${host}/kv-tls/cert.pem`,
+                `--cluster-store-opt=kv.keyfile=/var/lib/docker-overlay/dev/${host}/kv-tls/key.pem`,
+            ]) {
+                assert.ok(create.includes(flag), `${host}: ${flag}`);
+            }
+            assert.ok(engine.dependsOn.includes(kv.urn), `${host} does not wait for the store`);
+        }
+        noKeyInClear(run);
+    });
+
+    it("points the consul provider at HTTPS with the client certificate, the key secret", () => {
+        assert.deepEqual(find(run, T.consulProvider, "cluster-record-consul").inputs, {
+            address: "10.199.0.2:8501",
+            caPem: "FAKE CERTIFICATE kv-pki-ca",
+            certPem: "FAKE CERTIFICATE kv-pki-client-cert",
+            keyPem: "[secret]",
+            scheme: "https",
+        });
+        // The docker providers stay on the engines' unix sockets: the store's certificate opens nothing else.
+        assert.deepEqual(find(run, T.dockerProvider, "swarm-node1").inputs, { host: "unix:///run/docker-overlay/dev/swarm-node1/docker.sock" });
+    });
+
+    it("with engine.tls too, the two CAs stay apart", async () => {
+        const both = await applied(devWith((raw) => ((raw.kvStore = { ...raw.kvStore, tls: true }), (raw.engine = { ...raw.engine, tls: true }))));
+        assert.equal(find(both, SIGNED, "swarm-node1-tls-cert").inputs["caCertPem"], "FAKE CERTIFICATE pki-ca");
+        assert.equal(find(both, SIGNED, "kvstore-tls-cert").inputs["caCertPem"], "FAKE CERTIFICATE kv-pki-ca");
+        assert.deepEqual(Object.keys(find(both, T.command, "swarm-node1-engine").inputs["environment"] as object).sort(), [
+            "DOCKER_OVERLAY_KV_CA",
+            "DOCKER_OVERLAY_KV_CERT",
+            "DOCKER_OVERLAY_KV_KEY",
+            "DOCKER_OVERLAY_SERVER_CA",
+            "DOCKER_OVERLAY_SERVER_CERT",
+            "DOCKER_OVERLAY_SERVER_KEY",
+        ]);
+    });
+});
+
 describe("TLS: the shipped dind and ssh stacks plan with TLS everywhere", () => {
     let dind: ProgramRun;
     let ssh: ProgramRun;

@@ -385,6 +385,42 @@ describe("validate: kvStore", () => {
     });
 });
 
+describe("validate: kvStore.tls", () => {
+    it("is a boolean for a store the netns driver runs, consul or etcd, and defaults consul to its HTTPS port", () => {
+        assert.deepEqual(problems((raw) => (raw.kvStore.tls = "yes")), [`${P}kvStore.tls: must be true or false, got the string "yes"`]);
+        assert.deepEqual(problems((raw) => (raw.kvStore = { backend: "consul", address: "consul://192.0.2.10:8501", tls: true })), [
+            `${P}kvStore.tls: makes certificates for a store the program runs; for an existing TLS store, put its files on the hosts and name them in engine.clusterStoreOpts (kv.cacertfile, kv.certfile, kv.keyfile), or remove tls`,
+        ]);
+        assert.deepEqual(
+            validateConfig({ driver: { kind: "docker-machine" }, kvStore: { backend: "zookeeper", tls: true }, hosts: [{ name: "h1" }] }).map(formatProblem),
+            [
+                `${P}kvStore.tls: is supported for a store the netns driver runs; the docker-machine driver cannot give its KV machine certificates yet, so remove tls`,
+                `${P}kvStore.tls: is supported for consul and etcd; libkv's zookeeper client has no TLS, so remove tls or use another backend`,
+            ],
+        );
+        const normalized = (kvStore: Record<string, unknown>) => normalizeConfig(devWith((raw) => (raw.kvStore = kvStore)), "dev").kvStore;
+        assert.deepEqual(normalized({ tls: true }), { backend: "consul", machine: "kvstore", port: 8501, recordPrefix: "docker-overlay/dev", tls: true });
+        assert.equal(normalized({ backend: "etcd", tls: true })?.port, 2379);
+        assert.equal(normalized({ tls: true, port: 9443 })?.port, 9443);
+        assert.equal(normalized({})?.tls, false);
+    });
+
+    it("leaves the store's TLS cluster-store-opts to the program", () => {
+        assert.deepEqual(
+            problems((raw) => {
+                raw.kvStore.tls = true;
+                raw.engine.clusterStoreOpts = { "kv.path": "docker/nodes", "kv.certfile": "/etc/kv/cert.pem", "kv.keyfile": "/etc/kv/key.pem" };
+            }),
+            [
+                `${P}engine.clusterStoreOpts.kv.certfile: is set by kvStore.tls (the program writes the store's certificate files on each host); remove it`,
+                `${P}engine.clusterStoreOpts.kv.keyfile: is set by kvStore.tls (the program writes the store's certificate files on each host); remove it`,
+            ],
+        );
+        // Without kvStore.tls they are the user's: an existing TLS store.
+        assert.deepEqual(problems((raw) => (raw.engine.clusterStoreOpts = { "kv.certfile": "/etc/kv/cert.pem" })), []);
+    });
+});
+
 describe("validate: engine", () => {
     it("mode is cluster-store or swarm", () => {
         assert.deepEqual(problems((raw) => (raw.engine.mode = "cluster")), [
@@ -806,7 +842,7 @@ describe("normalizeConfig", () => {
                 runDir: "/run/docker-overlay/lab",
                 images: [],
             },
-            kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/lab" },
+            kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/lab", tls: false },
             engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },
             hosts: [{ name: "h1", role: "worker", labels: {} }],
             networks: [{ name: "n1", subnet: "10.0.0.0/24", gateway: "10.0.0.1", internal: false, encrypted: false }],
@@ -822,7 +858,7 @@ describe("normalizeConfig", () => {
             }),
             "dev",
         );
-        assert.deepEqual(config.kvStore, { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/dev" });
+        assert.deepEqual(config.kvStore, { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/dev", tls: false });
         assert.deepEqual(config.hosts[1], { name: "swarm-node1", role: "worker", labels: { storage: "ssd" } });
         assert.deepEqual(config.networks[0], { name: "net1", subnet: "10.0.0.0/24", gateway: "10.0.0.1", ipRange: "10.0.0.0/25", internal: false, encrypted: false });
         assert.deepEqual(config.containers[0].constraints, ["node==swarm-node2"]);
@@ -862,6 +898,7 @@ describe("normalizeConfig", () => {
             address: "etcd://192.0.2.10:4001",
             port: 4001,
             recordPrefix: "docker-overlay/dev",
+            tls: false,
         });
     });
 

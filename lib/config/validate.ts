@@ -29,6 +29,7 @@ import {
     overlaps,
     parseCidr,
     parseIPv4,
+    ParseResult,
     toText,
 } from "../net/cidr";
 import {
@@ -312,18 +313,28 @@ class Checker {
         return value;
     }
 
-    /** An IPv4 address: its text and its value, or undefined once the problem is added. */
-    ipv4(path: string, value: unknown): { address: string; value: bigint } | undefined {
-        const address = this.string(path, value, "an IPv4 address");
-        if (address === undefined) {
+    /** A string `parse` accepts: its text and value, or undefined once the problem is added. */
+    parsed<T>(path: string, value: unknown, what: string, parse: (text: string) => ParseResult<T>): { text: string; value: T } | undefined {
+        const text = this.string(path, value, what);
+        if (text === undefined) {
             return undefined;
         }
-        const ip = parseIPv4(address);
-        if (!ip.ok) {
-            this.add(path, ip.reason);
+        const result = parse(text);
+        if (!result.ok) {
+            this.add(path, result.reason);
             return undefined;
         }
-        return { address, value: ip.value };
+        return { text, value: result.value };
+    }
+
+    /** An IPv4 CIDR: its text and the network. */
+    cidr(path: string, value: unknown): { text: string; value: Ipv4Network } | undefined {
+        return this.parsed(path, value, "an IPv4 CIDR", parseCidr);
+    }
+
+    /** An IPv4 address: its text and its value. */
+    ipv4(path: string, value: unknown): { text: string; value: bigint } | undefined {
+        return this.parsed(path, value, "an IPv4 address", parseIPv4);
     }
 
     /** A string that is not empty and has no whitespace (image references, user names, ...). */
@@ -968,17 +979,14 @@ function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hostCount:
                 );
             }
             if (sw["addressPool"] !== undefined) {
-                const text = c.string("engine.swarm.addressPool", sw["addressPool"], "an IPv4 CIDR");
-                const parsed = text === undefined ? undefined : parseCidr(text);
-                if (parsed !== undefined && !parsed.ok) {
-                    c.add("engine.swarm.addressPool", parsed.reason);
-                } else if (parsed !== undefined && facts.maskLength !== undefined && parsed.value.prefix >= facts.maskLength) {
+                const pool = c.cidr("engine.swarm.addressPool", sw["addressPool"]);
+                if (pool !== undefined && facts.maskLength !== undefined && pool.value.prefix >= facts.maskLength) {
                     c.add(
                         "engine.swarm.addressPool",
-                        `${JSON.stringify(text)} is not larger than the /${facts.maskLength} networks swarm allocates from it (engine.swarm.addressPoolMaskLength); use a shorter prefix, e.g. /16`,
+                        `${JSON.stringify(pool.text)} is not larger than the /${facts.maskLength} networks swarm allocates from it (engine.swarm.addressPoolMaskLength); use a shorter prefix, e.g. /16`,
                     );
-                } else if (parsed !== undefined) {
-                    facts.addressPool = parsed.value;
+                } else if (pool !== undefined) {
+                    facts.addressPool = pool.value;
                 }
             }
         }
@@ -1230,7 +1238,7 @@ function checkHostAddress(c: Checker, path: string, value: unknown, driver: Driv
     if (ip === undefined) {
         return;
     }
-    const address = ip.address;
+    const address = ip.text;
     const fabric = driver.fabric;
     if (fabric !== undefined) {
         const cidr = fabric.net.cidr;
@@ -1323,9 +1331,9 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
         let gateway: string | undefined;
         if (n["gateway"] !== undefined) {
             const ip = c.ipv4(`${path}.gateway`, n["gateway"]);
-            gateway = ip?.address;
+            gateway = ip?.text;
             if (ip !== undefined && net !== undefined) {
-                const problem = reservedAddressProblem(ip.value, ip.address, net, `${label}'s subnet`);
+                const problem = reservedAddressProblem(ip.value, ip.text, net, `${label}'s subnet`);
                 if (problem !== undefined) {
                     c.add(`${path}.gateway`, `${problem}; the gateway must be a usable address of the subnet`);
                     gateway = undefined;
@@ -1336,14 +1344,9 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
         }
 
         if (n["ipRange"] !== undefined) {
-            const range = c.string(`${path}.ipRange`, n["ipRange"], "an IPv4 CIDR");
-            if (range !== undefined) {
-                const parsed = parseCidr(range);
-                if (!parsed.ok) {
-                    c.add(`${path}.ipRange`, parsed.reason);
-                } else if (net !== undefined && !cidrContains(net.cidr, range)) {
-                    c.add(`${path}.ipRange`, `${JSON.stringify(range)} is not inside the subnet ${net.cidr}; the range containers get addresses from must be part of the subnet`);
-                }
+            const range = c.cidr(`${path}.ipRange`, n["ipRange"]);
+            if (range !== undefined && net !== undefined && !cidrContains(net.cidr, range.text)) {
+                c.add(`${path}.ipRange`, `${JSON.stringify(range.text)} is not inside the subnet ${net.cidr}; the range containers get addresses from must be part of the subnet`);
             }
         }
         if (n["internal"] !== undefined) {
@@ -1372,15 +1375,11 @@ function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: 
 }
 
 function checkOverlaySubnet(c: Checker, path: string, value: unknown, label: string, earlier: readonly NetworkFacts[], driver: DriverFacts): Ipv4Network | undefined {
-    const subnet = c.string(path, value, "an IPv4 CIDR");
-    if (subnet === undefined) {
+    const parsed = c.cidr(path, value);
+    if (parsed === undefined) {
         return undefined;
     }
-    const parsed = parseCidr(subnet);
-    if (!parsed.ok) {
-        c.add(path, parsed.reason);
-        return undefined;
-    }
+    const subnet = parsed.text;
     const net = parsed.value;
     if (net.prefix > MAX_NETWORK_PREFIX) {
         c.add(
@@ -1575,7 +1574,7 @@ function checkStaticAddress(
     if (ip === undefined) {
         return;
     }
-    const address = ip.address;
+    const address = ip.text;
     if (network.net === undefined) {
         return;
     }

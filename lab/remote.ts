@@ -189,12 +189,13 @@ export async function dial(c: RemoteConnectionInputs, opts: DialOptions = DEFAUL
     assertLabLocal(c.host ?? "");
     let shown: Buffer | undefined;
     const config = connectConfig(c, opts.readyTimeoutMs, (key) => (shown = key));
+    // connectConfig has refused a hostKey that does not parse.
+    const pinned = c.hostKey !== undefined ? (parseHostKey(c.hostKey) as HostKey) : undefined;
     let delay = opts.firstDelayMs;
     for (let attempt = 1; ; attempt++) {
         try {
             return await dialOnce(config);
         } catch (err) {
-            const pinned = c.hostKey !== undefined ? (parseHostKey(c.hostKey) as HostKey) : undefined;
             if (pinned !== undefined && shown !== undefined && !isPinnedKey(pinned, shown)) {
                 const want = describeKeyBlob(Buffer.from(pinned.blob, "base64"));
                 throw new RemoteDialError(

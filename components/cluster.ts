@@ -46,8 +46,6 @@ export class OverlayCluster extends pulumi.ComponentResource {
     /** The KV store: always in cluster-store mode; in swarm mode only when configured. */
     public readonly kv: KvStore | undefined;
     public readonly pki: ClusterPki | undefined;
-    /** With `kvStore.tls`: the KV store's own CA and client certificate. */
-    public readonly kvPki: ClusterPki | undefined;
     public readonly hosts: Record<string, DockerHost>;
     public readonly swarm: Swarm | undefined;
     public readonly networks: Record<string, OverlayNetwork>;
@@ -76,22 +74,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const fabric = args.driver.createFabric(`${name}-fabric`, config, this);
 
         const kvName = config.kvStore?.machine ?? "kvstore";
-        // The store's CA is its own: a certificate the engines hold for the store must not open their APIs.
-        this.kvPki = config.kvStore?.tls === true ? new ClusterPki("kv-pki", { stack: config.stack, scope: "kv" }, { parent: this }) : undefined;
         this.kv =
             config.kvStore !== undefined
-                ? new KvStore(
-                      kvName,
-                      {
-                          config,
-                          kvStore: config.kvStore,
-                          driver: args.driver,
-                          fabric,
-                          address: addressOf(kvName),
-                          ...(this.kvPki !== undefined ? { pki: this.kvPki } : {}),
-                      },
-                      { parent: this },
-                  )
+                ? new KvStore(kvName, { config, kvStore: config.kvStore, driver: args.driver, fabric, address: addressOf(kvName) }, { parent: this })
                 : undefined;
 
         // docker-machine secures its engines with certificates of its own.

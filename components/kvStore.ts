@@ -13,16 +13,16 @@ export interface KvStoreArgs {
     fabric: Fabric;
     /** Underlay address for a managed machine, where the program allocates it (netns, dind). */
     address?: string;
-    /** With `kvStore.tls`: the store's own CA; the machine gets a server certificate from it. */
-    pki?: ClusterPki;
 }
 
 /**
  * The key-value store the engines keep overlay state in: a machine the driver
  * creates (`kvStore.machine`) or an existing store (`kvStore.address`).
  * Exposes the `cluster-store` URL every engine is started with. With
- * `kvStore.tls` the machine gets a server certificate from the store's own CA
- * (components/pki.ts) and `clientTls` is what its clients present.
+ * `kvStore.tls` the store has a CA of its own (components/pki.ts; a
+ * certificate the engines hold for the store must not open their APIs), the
+ * machine a server certificate from it, and `clientTls` is what its clients
+ * present.
  */
 export class KvStore extends pulumi.ComponentResource {
     public readonly backend: KvBackend;
@@ -39,6 +39,8 @@ export class KvStore extends pulumi.ComponentResource {
         super("docker-overlay:kv:KvStore", name, {}, opts);
         const kv = args.kvStore;
         this.backend = kv.backend;
+        // Validation allows kvStore.tls only for a store the driver creates.
+        const pki = kv.tls ? new ClusterPki("kv-pki", { stack: args.config.stack, scope: "kv" }, { parent: this }) : undefined;
         if (kv.address !== undefined) {
             this.url = pulumi.output(kv.address);
             this.endpoint = pulumi.output(kv.address.replace(/^[a-z]+:\/\//, ""));
@@ -46,10 +48,10 @@ export class KvStore extends pulumi.ComponentResource {
         } else {
             const machineName = kv.machine ?? name;
             const tls: TlsMaterial | undefined =
-                args.pki !== undefined
+                pki !== undefined
                     ? {
-                          caCertPem: args.pki.caCertPem,
-                          ...serverCertificate(`${name}-tls`, args.pki, machineName, kvServerCertNames(machineName, args.address), this, KV_SERVER_USES),
+                          caCertPem: pki.caCertPem,
+                          ...serverCertificate(`${name}-tls`, pki, machineName, kvServerCertNames(machineName, args.address), this, KV_SERVER_USES),
                       }
                     : undefined;
             const machine = args.driver.createKvMachine(
@@ -61,8 +63,7 @@ export class KvStore extends pulumi.ComponentResource {
             this.url = pulumi.interpolate`${KV_SCHEME[kv.backend]}://${this.endpoint}`;
             this.ready = machine.resources;
         }
-        this.clientTls =
-            args.pki !== undefined ? { caCertPem: args.pki.caCertPem, certPem: args.pki.client.certPem, keyPem: args.pki.client.keyPem } : undefined;
+        this.clientTls = pki !== undefined ? { caCertPem: pki.caCertPem, certPem: pki.client.certPem, keyPem: pki.client.keyPem } : undefined;
         this.registerOutputs({ backend: this.backend, url: this.url, endpoint: this.endpoint });
     }
 }

@@ -150,6 +150,8 @@ describe("TLS: the KV store with kvStore.tls (dev stack, consul)", () => {
             subject: { commonName: "kvstore", organization: "docker-overlay dev" },
         });
         assert.equal(csr.parent, find(run, T.kv, "kvstore").urn);
+        // The store owns its CA: it exists only because the store does.
+        assert.equal(find(run, "docker-overlay:tls:ClusterPki", "kv-pki").parent, find(run, T.kv, "kvstore").urn);
         // The store's own readiness probe presents it as a client too.
         assert.deepEqual(find(run, SIGNED, "kvstore-tls-cert").inputs["allowedUses"], ["server_auth", "digital_signature", "key_encipherment", "client_auth"]);
         assert.equal(find(run, SIGNED, "kvstore-tls-cert").inputs["caCertPem"], "FAKE CERTIFICATE kv-pki-ca");

@@ -8,9 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import type Docker from "dockerode";
 import { ApplierDeps, LabApplier, LabDeleter, providerUrnOf } from "../../lab/applier";
-import { ScriptRun, ScriptResult } from "../../lab/command";
-import { KvClient } from "../../lab/consul";
-import { containerPlan, ContainerInspect, EngineClient, ExecResult, ImageInfo, networkCreateRequest, NetworkInspect } from "../../lab/docker";
+import { ScriptRun, ScriptResult } from "../../lab/clients/script";
+import { KvClient } from "../../lab/clients/consul";
+import { ContainerInspect, EngineClient, ExecResult, ImageInfo, NetworkInspect } from "../../lab/clients/docker";
+import { containerPlan } from "../../lab/resources/containerRequest";
+import { networkCreateRequest } from "../../lab/resources/network";
 import { deletionOrder, readState, StateRecorder } from "../../lab/state";
 
 const STACK = "t";

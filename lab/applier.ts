@@ -31,59 +31,14 @@
 import * as path from "path";
 import { randomUUID } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    COMMAND_TYPE,
-    CommandInputs,
-    KNOWN_COMMAND_INPUTS,
-    runScript as realRunScript,
-    ScriptRunner,
-    scriptFailure,
-    trimOutput,
-} from "./command";
-import {
-    CONSUL_PROVIDER_TYPE,
-    ConsulHttp,
-    ConsulProviderInputs,
-    GET_KEY_PREFIX_TOKEN,
-    KEY_PREFIX_TYPE,
-    KeyPrefixInputs,
-    KNOWN_CONSUL_INPUTS,
-    KvClient,
-} from "./consul";
-import {
-    assertKnownInputs,
-    CONTAINER_TYPE,
-    ContainerInputs,
-    containerPlan,
-    containerState,
-    DOCKER_PROVIDER_TYPE,
-    DockerEndpoint,
-    DockerodeEngine,
-    dockerodeOptions,
-    EngineClient,
-    isEngineGone,
-    isNotFound,
-    NETWORK_TYPE,
-    NetworkInputs,
-    networkCreateRequest,
-    networkState,
-    REMOTE_IMAGE_TYPE,
-    RemoteImageInputs,
-    waitHealthy,
-} from "./docker";
-import { NotLabLocalError } from "./net";
-import {
-    isMachineGone,
-    RemoteDialError,
-    REMOTE_COMMAND_TYPE,
-    RemoteCommandInputs,
-    remoteCommandProblems,
-    RemoteResult,
-    RemoteRunner,
-    runRemote as realRunRemote,
-} from "./remote";
+import { ConsulHttp, ConsulProviderInputs, KvClient } from "./clients/consul";
+import { DockerEndpoint, DockerodeEngine, EngineClient } from "./clients/docker";
+import { runScript as realRunScript } from "./clients/script";
+import { runRemote as realRunRemote } from "./clients/ssh";
+import { ApplierDeps, CreateContext, DeleteContext, DeleteOutcome, invokeHandler, isProviderType, NothingPerformedError, resourceHandler } from "./resources";
+import { CONSUL_PROVIDER_TYPE } from "./resources/consulProvider";
+import { DOCKER_PROVIDER_TYPE } from "./resources/dockerProvider";
 import { revealInputs } from "./secrets";
-import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "./tls";
 import { ResourceRecord, StateRecorder, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
 import { configMap, Registration } from "../tools/harness";
@@ -91,13 +46,9 @@ import { configMap, Registration } from "../tools/harness";
 export const PROJECT = "docker-overlay";
 export const DEFAULT_PROGRAM = path.resolve(__dirname, "..", "index.ts");
 
-/** A create that failed before anything ran on its target (see ResourceRecord.nothingPerformed). */
-export class NothingPerformedError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "NothingPerformedError";
-    }
-}
+// Defined with the resource handlers (lab/resources/handler.ts); exported here as before.
+export type { ApplierDeps, DeleteOutcome } from "./resources";
+export { NothingPerformedError } from "./resources";
 
 export type ApplierMode = "up" | "collect";
 
@@ -108,17 +59,6 @@ export type ApplierEvent =
     | { kind: "created"; record: ResourceRecord; seconds: number }
     | { kind: "failed"; record: ResourceRecord; seconds: number; error: string }
     | { kind: "invoke"; token: string; urn: string; seconds: number; error?: string };
-
-/** The outside world, replaceable in unit tests. */
-export interface ApplierDeps {
-    engine(endpoint: DockerEndpoint): EngineClient;
-    kv(provider: ConsulProviderInputs): KvClient;
-    runScript: ScriptRunner;
-    /** Runs a `command:remote:Command`'s script over ssh. */
-    runRemote: RemoteRunner;
-    now(): Date;
-    newId(): string;
-}
 
 export const realDeps: ApplierDeps = {
     engine: (endpoint) => new DockerodeEngine(endpoint),
@@ -182,6 +122,8 @@ export class LabApplier implements pulumi.runtime.Mocks {
     private resolveFailed!: (err: Error) => void;
     /** Settles with the first failure; never settles when nothing fails. */
     readonly failed: Promise<Error>;
+    /** What the resource handlers' creates may use (lab/resources/handler.ts). */
+    private readonly ctx: CreateContext;
 
     constructor(opts: LabApplierOptions) {
         this.mode = opts.mode;
@@ -191,6 +133,13 @@ export class LabApplier implements pulumi.runtime.Mocks {
         this.deps = { ...realDeps, ...opts.deps };
         this.onEvent = opts.onEvent ?? (() => undefined);
         this.failed = new Promise<Error>((resolve) => (this.resolveFailed = resolve));
+        this.ctx = {
+            deps: this.deps,
+            engineFor: (r) => this.engineFor(r),
+            kvFor: (r) => this.kvFor(r),
+            noteId: (urn, id) => this.recorder.noteId(urn, id),
+            registerProvider: (r) => this.providers.set(r.urn, { type: r.type, inputs: r.inputs }),
+        };
     }
 
     get failure(): Error | undefined {
@@ -323,118 +272,23 @@ export class LabApplier implements pulumi.runtime.Mocks {
 
     /** Collect mode: perform nothing; outputs are the inputs (enough to render every later resource's inputs). */
     private collect(record: ResourceRecord): pulumi.runtime.MockResourceResult {
-        if (record.type === DOCKER_PROVIDER_TYPE || record.type === CONSUL_PROVIDER_TYPE) {
+        if (isProviderType(record.type)) {
             this.providers.set(record.urn, { type: record.type, inputs: record.inputs });
         }
         return { id: record.custom ? `collected:${record.name}` : undefined, state: record.inputs };
     }
 
+    /** Performs a resource through the handler for its type (lab/resources/index.ts). */
     private async perform(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
         if (!r.custom) {
             // Component resources (and the stack) own nothing of their own.
             return { id: undefined, state: r.inputs };
         }
-        switch (r.type) {
-            case COMMAND_TYPE:
-                return this.createCommand(r);
-            case REMOTE_COMMAND_TYPE:
-                return this.createRemoteCommand(r);
-            case DOCKER_PROVIDER_TYPE: {
-                assertKnownInputs(DOCKER_PROVIDER_TYPE, r.urn, r.inputs);
-                const host = r.inputs["host"];
-                if (typeof host !== "string" || host === "") {
-                    throw new Error(`${r.type} ${r.urn}: input "host" is not set; the lab does not fall back to DOCKER_HOST`);
-                }
-                dockerodeOptions(r.inputs as unknown as DockerEndpoint); // refuses unsupported schemes now, not at first use
-                this.providers.set(r.urn, { type: r.type, inputs: r.inputs });
-                return { id: this.deps.newId(), state: r.inputs };
-            }
-            case CONSUL_PROVIDER_TYPE:
-                this.assertKnownConsul(r);
-                this.providers.set(r.urn, { type: r.type, inputs: r.inputs });
-                return { id: this.deps.newId(), state: r.inputs };
-            case REMOTE_IMAGE_TYPE:
-                return this.createImage(r);
-            case NETWORK_TYPE:
-                return this.createNetwork(r);
-            case CONTAINER_TYPE:
-                return this.createContainer(r);
-            case KEY_PREFIX_TYPE:
-                return this.createKeyPrefix(r);
-            case PRIVATE_KEY_TYPE:
-            case SELF_SIGNED_CERT_TYPE:
-            case CERT_REQUEST_TYPE:
-            case LOCALLY_SIGNED_CERT_TYPE:
-                return this.createTls(r);
-            default:
-                throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier`);
+        const handler = resourceHandler(r.type);
+        if (handler === undefined) {
+            throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier`);
         }
-    }
-
-    private assertKnownConsul(r: ResourceRecord): void {
-        const known = KNOWN_CONSUL_INPUTS[r.type];
-        const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !known.includes(k));
-        if (unknown.length > 0) {
-            throw new Error(`${r.type} ${r.urn}: the lab applier does not translate input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
-        }
-    }
-
-    private async createCommand(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        const inputs = r.inputs as CommandInputs;
-        const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !KNOWN_COMMAND_INPUTS.includes(k));
-        if (unknown.length > 0) {
-            throw new Error(`${r.type} ${r.urn}: the lab applier does not support input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
-        }
-        const state: Record<string, unknown> = { ...r.inputs };
-        if (inputs.create !== undefined && inputs.create !== "") {
-            const result = await this.deps.runScript({
-                script: inputs.create,
-                interpreter: inputs.interpreter,
-                environment: inputs.environment,
-                dir: inputs.dir,
-                stdin: inputs.stdin,
-            });
-            if (result.code !== 0) {
-                throw new Error(scriptFailure(`${r.type} ${r.urn}: create`, result));
-            }
-            state["stdout"] = trimOutput(result.stdout);
-            state["stderr"] = trimOutput(result.stderr);
-        }
-        return { id: `${r.name}-${this.deps.newId().slice(0, 8)}`, state };
-    }
-
-    /** Runs a remote Command's `create` over ssh, as the command provider does (lab/remote.ts). */
-    private async createRemoteCommand(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        const problems = remoteCommandProblems(r.inputs);
-        if (problems.length > 0) {
-            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
-        }
-        const inputs = r.inputs as RemoteCommandInputs;
-        const state: Record<string, unknown> = { ...r.inputs };
-        if (inputs.create !== undefined && inputs.create !== "") {
-            let result: RemoteResult;
-            try {
-                result = await this.deps.runRemote({ connection: inputs.connection!, command: inputs.create, environment: inputs.environment, stdin: inputs.stdin });
-            } catch (err) {
-                const message = `${r.type} ${r.urn}: create: ${(err as Error).message}`;
-                throw err instanceof RemoteDialError ? new NothingPerformedError(message) : new Error(message);
-            }
-            if (result.code !== 0) {
-                throw new Error(scriptFailure(`${r.type} ${r.urn}: create on ${inputs.connection!.host}`, result));
-            }
-            state["stdout"] = trimOutput(result.stdout);
-            state["stderr"] = trimOutput(result.stderr);
-        }
-        return { id: `${r.name}-${this.deps.newId().slice(0, 8)}`, state };
-    }
-
-    /** A key, certificate request or certificate, made for real (lab/tls.ts); private keys stay secrets, in the program and the state file. */
-    private async createTls(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        const result = await performTls(r.type, r.urn, r.inputs);
-        if (result.secretOutputs.length > 0) {
-            r.secrets = [...new Set([...(r.secrets ?? []), ...result.secretOutputs])].sort();
-        }
-        return { id: this.deps.newId(), state: markSecrets(result.state, result.secretOutputs) };
+        return handler.create(this.ctx, r);
     }
 
     /** The engine behind a resource's docker provider; fails loudly when there is none. */
@@ -462,140 +316,6 @@ export class LabApplier implements pulumi.runtime.Mocks {
         return this.deps.kv(p.inputs as ConsulProviderInputs);
     }
 
-    private async createImage(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        assertKnownInputs(REMOTE_IMAGE_TYPE, r.urn, r.inputs);
-        const inputs = r.inputs as RemoteImageInputs;
-        const name = inputs.name;
-        if (name === undefined || name === "") {
-            throw new Error(`${r.type} ${r.urn}: input "name" is not set`);
-        }
-        const engine = this.engineFor(r);
-        let image = await engine.inspectImage(name);
-        if (image === undefined) {
-            // The provider would pull. No registry is reachable in the lab, and a pull only sends
-            // the engine's DNS and HTTPS traffic out of the lab, so pulling is opt-in.
-            if (process.env["DOCKER_OVERLAY_LAB_PULL"] !== "1") {
-                throw new Error(
-                    `${r.type} ${r.urn}: image "${name}" is not on the engine at ${engine.host}. ` +
-                        `No registry is reachable in the lab: the image must be preloaded on every engine (the netns driver imports it from a rootfs tarball). ` +
-                        `Set DOCKER_OVERLAY_LAB_PULL=1 to let the engine try a pull.`,
-                );
-            }
-            try {
-                await engine.pullImage(name);
-            } catch (err) {
-                throw new Error(
-                    `${r.type} ${r.urn}: image "${name}" is not on the engine at ${engine.host}, and pulling it failed (${(err as Error).message.trim()}). ` +
-                        `No registry is reachable in the lab: the image must be preloaded on every engine (the netns driver imports it from a rootfs tarball).`,
-                );
-            }
-            image = await engine.inspectImage(name);
-            if (image === undefined) {
-                throw new Error(`${r.type} ${r.urn}: image "${name}" still missing on ${engine.host} after a pull`);
-            }
-        }
-        return {
-            // The provider's id for a remote image: image id followed by the name.
-            id: `${image.Id}${name}`,
-            state: { ...r.inputs, imageId: image.Id, repoDigest: image.RepoDigests?.[0] ?? "" },
-        };
-    }
-
-    private async createNetwork(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        const inputs = r.inputs as NetworkInputs;
-        const req = networkCreateRequest(r.urn, inputs);
-        const engine = this.engineFor(r);
-        let id: string;
-        try {
-            id = await engine.createNetwork(req);
-        } catch (err) {
-            throw new Error(`${r.type} ${r.urn}: creating network "${req.Name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
-        }
-        // Record the id at once: if inspecting fails, `down` still knows what to remove.
-        this.recorder.noteId(r.urn, id);
-        const net = await engine.inspectNetwork(id);
-        return { id, state: networkState(inputs, net) };
-    }
-
-    private async createContainer(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        const inputs = r.inputs as ContainerInputs;
-        const plan = containerPlan(r.urn, inputs);
-        const engine = this.engineFor(r);
-        const what = `${r.type} ${r.urn}`;
-        let id: string;
-        try {
-            id = await engine.createContainer(plan.create);
-        } catch (err) {
-            throw new Error(`${what}: creating container "${plan.create.name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
-        }
-        this.recorder.noteId(r.urn, id);
-        for (const c of plan.connect) {
-            try {
-                await engine.connectNetwork(c.network, id, c.endpoint);
-            } catch (err) {
-                throw new Error(`${what}: connecting to network "${c.network}" failed: ${(err as Error).message.trim()}`);
-            }
-        }
-        if (plan.uploads.length > 0) {
-            if (engine.uploadFiles === undefined) {
-                throw new Error(`${what}: the engine client cannot upload files`);
-            }
-            try {
-                await engine.uploadFiles(id, plan.uploads);
-            } catch (err) {
-                throw new Error(`${what}: uploading ${plan.uploads.map((u) => u.path).join(", ")} failed: ${(err as Error).message.trim()}`);
-            }
-        }
-        if (plan.start) {
-            try {
-                await engine.startContainer(id);
-            } catch (err) {
-                throw new Error(`${what}: starting container "${plan.create.name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
-            }
-        }
-        let info = await engine.inspectContainer(id);
-        if (plan.start && plan.mustRun) {
-            // The provider waits for the running state before reporting success.
-            const deadline = this.deps.now().getTime() + 15_000;
-            while (info?.State?.Running !== true && this.deps.now().getTime() < deadline) {
-                await new Promise((resolve) => setTimeout(resolve, 250));
-                info = await engine.inspectContainer(id);
-            }
-            if (info?.State?.Running !== true) {
-                const logs = await engine.containerLogs(id, 20).catch(() => "");
-                throw new Error(
-                    `${what}: container "${plan.create.name}" is not running (status ${info?.State?.Status ?? "gone"}, exit ${String(info?.State?.ExitCode)}${
-                        info?.State?.Error ? `, ${info.State.Error}` : ""
-                    })${logs.trim() !== "" ? `\n--- logs (end) ---\n${logs.trim()}` : ""}`,
-                );
-            }
-        }
-        if (plan.waitHealthy !== undefined) {
-            info = await waitHealthy(engine, id, what, plan.waitHealthy.timeoutSeconds);
-        }
-        if (info === undefined) {
-            throw new Error(`${what}: container ${id} vanished after create`);
-        }
-        return { id, state: containerState(inputs, info) };
-    }
-
-    private async createKeyPrefix(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        this.assertKnownConsul(r);
-        const inputs = r.inputs as KeyPrefixInputs;
-        if (inputs.pathPrefix === undefined || inputs.pathPrefix === "") {
-            throw new Error(`${r.type} ${r.urn}: input "pathPrefix" is not set`);
-        }
-        const kv = this.kvFor(r);
-        for (const [key, value] of Object.entries(inputs.subkeys ?? {})) {
-            try {
-                await kv.put(`${inputs.pathPrefix}${key}`, value);
-            } catch (err) {
-                throw new Error(`${r.type} ${r.urn}: ${(err as Error).message}`);
-            }
-        }
-        return { id: inputs.pathPrefix, state: { ...r.inputs } };
-    }
-
     private async invoke(args: pulumi.runtime.MockCallArgs): Promise<pulumi.runtime.MockCallResult> {
         const provider = providerUrnOf(args.provider);
         const inputs = (args.inputs ?? {}) as Record<string, unknown>;
@@ -607,17 +327,14 @@ export class LabApplier implements pulumi.runtime.Mocks {
             if (this.firstFailure !== undefined && this.mode === "up") {
                 throw new Error(`invoke ${args.token} ${where}: not run, because an earlier resource failed`);
             }
-            let result: Record<string, unknown>;
-            if (args.token === GET_KEY_PREFIX_TOKEN) {
-                const pathPrefix = inputs["pathPrefix"];
-                if (typeof pathPrefix !== "string" || pathPrefix === "") {
-                    throw new Error(`invoke ${args.token} ${where}: input "pathPrefix" is not set`);
-                }
-                const subkeys = this.mode === "collect" ? {} : await this.kvFor({ type: `invoke ${args.token}`, urn: where, provider }).list(pathPrefix);
-                result = { id: pathPrefix, pathPrefix, subkeys, ...(inputs["datacenter"] !== undefined ? { datacenter: inputs["datacenter"] } : {}) };
-            } else {
+            const handler = invokeHandler(args.token);
+            if (handler === undefined) {
                 throw new Error(`invoke ${args.token} ${where}: not supported by the lab applier`);
             }
+            const result = await handler.invoke(
+                { collect: this.mode === "collect", kvFor: (r) => this.kvFor(r) },
+                { token: args.token, provider, where, inputs },
+            );
             record.result = result;
             if (this.mode === "up") {
                 this.onEvent({ kind: "invoke", token: args.token, urn: provider, seconds: (this.deps.now().getTime() - started) / 1000 });
@@ -635,20 +352,22 @@ export class LabApplier implements pulumi.runtime.Mocks {
 
 // ------------------------------------------------------------------ delete
 
-export type DeleteOutcome = "deleted" | "absent" | "nothing";
-
 /**
- * Deletes what a record describes, tolerating objects that are already gone
- * (and engines that are gone, which took their objects with them).
+ * Deletes what a record describes, through the handler for its type
+ * (lab/resources/index.ts), tolerating objects that are already gone (and
+ * engines that are gone, which took their objects with them).
  * `records` supplies the providers (docker host, consul address) by URN.
  */
 export class LabDeleter {
     private readonly deps: ApplierDeps;
     private readonly providers: Map<string, ResourceRecord>;
+    /** What the resource handlers' deletes may use (lab/resources/handler.ts). */
+    private readonly ctx: DeleteContext;
 
     constructor(records: readonly ResourceRecord[], deps: Partial<ApplierDeps> = {}) {
         this.deps = { ...realDeps, ...deps };
-        this.providers = new Map(records.filter((r) => r.type === DOCKER_PROVIDER_TYPE || r.type === CONSUL_PROVIDER_TYPE).map((r) => [r.urn, r]));
+        this.providers = new Map(records.filter((r) => isProviderType(r.type)).map((r) => [r.urn, r]));
+        this.ctx = { deps: this.deps, provider: (urn) => this.providers.get(urn) };
     }
 
     async delete(r: ResourceRecord): Promise<DeleteOutcome> {
@@ -659,137 +378,11 @@ export class LabDeleter {
         if (r.status === "failed" && r.nothingPerformed === true) {
             return "absent";
         }
-        switch (r.type) {
-            case DOCKER_PROVIDER_TYPE:
-            case CONSUL_PROVIDER_TYPE:
-            // Keys and certificates exist only in the state.
-            case PRIVATE_KEY_TYPE:
-            case SELF_SIGNED_CERT_TYPE:
-            case CERT_REQUEST_TYPE:
-            case LOCALLY_SIGNED_CERT_TYPE:
-                return "nothing";
-            case COMMAND_TYPE:
-                return this.deleteCommand(r);
-            case REMOTE_COMMAND_TYPE:
-                return this.deleteRemoteCommand(r);
-            case CONTAINER_TYPE: {
-                const name = (r.inputs as ContainerInputs).name;
-                const target = r.id !== undefined && !r.id.startsWith("collected:") ? r.id : name;
-                if (target === undefined) {
-                    return "absent";
-                }
-                const removeVolumes = (r.inputs as ContainerInputs).removeVolumes ?? true;
-                return this.onEngine(r, (e) => e.removeContainer(target, removeVolumes));
-            }
-            case NETWORK_TYPE: {
-                const name = (r.inputs as NetworkInputs).name;
-                const target = r.id !== undefined && !r.id.startsWith("collected:") ? r.id : name;
-                if (target === undefined) {
-                    return "absent";
-                }
-                return this.onEngine(r, (e) => e.removeNetwork(target));
-            }
-            case REMOTE_IMAGE_TYPE: {
-                const inputs = r.inputs as RemoteImageInputs;
-                if (inputs.keepLocally === true || inputs.name === undefined) {
-                    return "nothing";
-                }
-                return this.onEngine(r, (e) => e.removeImage(inputs.name as string, inputs.forceRemove ?? false));
-            }
-            case KEY_PREFIX_TYPE: {
-                const prefix = (r.inputs as KeyPrefixInputs).pathPrefix;
-                const p = this.providers.get(r.provider);
-                if (prefix === undefined || p === undefined) {
-                    return "absent";
-                }
-                try {
-                    await this.deps.kv(p.inputs as ConsulProviderInputs).deleteTree(prefix);
-                    return "deleted";
-                } catch (err) {
-                    // The store went first (its machine, or the whole lab network, deleted): nothing left to delete.
-                    if (err instanceof NotLabLocalError || /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|TimeoutError|aborted/i.test((err as Error).message)) {
-                        return "absent";
-                    }
-                    throw err;
-                }
-            }
-            default:
-                throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier; delete it by hand`);
+        const handler = resourceHandler(r.type);
+        if (handler === undefined) {
+            throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier; delete it by hand`);
         }
-    }
-
-    private async deleteCommand(r: ResourceRecord): Promise<DeleteOutcome> {
-        const inputs = r.inputs as CommandInputs;
-        if (inputs.delete === undefined || inputs.delete === "") {
-            return "nothing";
-        }
-        const out = r.outputs ?? {};
-        const result = await this.deps.runScript({
-            script: inputs.delete,
-            interpreter: inputs.interpreter,
-            // The command provider hands delete the create step's output.
-            environment: {
-                ...(inputs.environment ?? {}),
-                PULUMI_COMMAND_STDOUT: typeof out["stdout"] === "string" ? out["stdout"] : "",
-                PULUMI_COMMAND_STDERR: typeof out["stderr"] === "string" ? out["stderr"] : "",
-            },
-            dir: inputs.dir,
-        });
-        if (result.code !== 0) {
-            throw new Error(scriptFailure(`${r.type} ${r.urn}: delete`, result));
-        }
-        return "deleted";
-    }
-
-    /** Runs a remote Command's `delete` over ssh; a machine that is gone (nothing answers, or off the lab's networks) has nothing to undo. */
-    private async deleteRemoteCommand(r: ResourceRecord): Promise<DeleteOutcome> {
-        const inputs = r.inputs as RemoteCommandInputs;
-        if (inputs.delete === undefined || inputs.delete === "") {
-            return "nothing";
-        }
-        const problems = remoteCommandProblems(r.inputs);
-        if (problems.length > 0) {
-            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
-        }
-        const out = r.outputs ?? {};
-        const environment: Record<string, string> = { ...(inputs.environment ?? {}) };
-        // The provider sends the create step's output along, when there was any.
-        for (const [name, key] of [["PULUMI_COMMAND_STDOUT", "stdout"], ["PULUMI_COMMAND_STDERR", "stderr"]] as const) {
-            if (typeof out[key] === "string" && out[key] !== "") {
-                environment[name] = out[key] as string;
-            }
-        }
-        let result: RemoteResult;
-        try {
-            result = await this.deps.runRemote({ connection: inputs.connection!, command: inputs.delete, environment, stdin: inputs.stdin });
-        } catch (err) {
-            if (err instanceof NotLabLocalError || isMachineGone(err)) {
-                return "absent";
-            }
-            throw new Error(`${r.type} ${r.urn}: delete: ${(err as Error).message}`);
-        }
-        if (result.code !== 0) {
-            throw new Error(scriptFailure(`${r.type} ${r.urn}: delete on ${inputs.connection!.host}`, result));
-        }
-        return "deleted";
-    }
-
-    private async onEngine(r: ResourceRecord, op: (e: EngineClient) => Promise<boolean>): Promise<DeleteOutcome> {
-        const p = this.providers.get(r.provider);
-        if (p === undefined) {
-            throw new Error(`${r.type} ${r.urn}: its provider ${r.provider || "(none)"} is not in the state; cannot tell which engine it is on`);
-        }
-        if (typeof p.inputs["host"] !== "string") {
-            return "absent";
-        }
-        try {
-            return (await op(this.deps.engine(p.inputs as unknown as DockerEndpoint))) ? "deleted" : "absent";
-        } catch (err) {
-            if (isNotFound(err) || isEngineGone(err) || err instanceof NotLabLocalError) {
-                return "absent";
-            }
-            throw new Error(`${r.type} ${r.urn}: ${(err as Error).message.trim()}`);
-        }
+        return handler.delete(this.ctx, r);
     }
 }
 

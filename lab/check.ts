@@ -6,7 +6,7 @@
  * addresses. Pings run with `docker exec` in the `from` container.
  */
 import { connectivityPairs, PairExpectation } from "../lib/check/pairs";
-import { EngineClient } from "./docker";
+import { EngineClient } from "./clients/docker";
 import { LabStatus } from "./status";
 
 export const PING_TIMEOUT_SECONDS = 2;

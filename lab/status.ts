@@ -2,7 +2,8 @@
  * `status`: what the last `up` built, from the stack outputs it saved,
  * refreshed from live inspects of the engines where they answer.
  */
-import { DOCKER_PROVIDER_TYPE, DockerEndpoint, EngineClient, isEngineGone } from "./docker";
+import { DockerEndpoint, EngineClient, isEngineGone } from "./clients/docker";
+import { DOCKER_PROVIDER_TYPE } from "./resources/dockerProvider";
 import { LabState } from "./state";
 
 export interface StatusHost {

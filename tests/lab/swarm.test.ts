@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import "./support/root-hooks";
-import { runScript } from "../../lab/command";
+import { runScript } from "../../lab/clients/script";
 import { readState, ResourceRecord } from "../../lab/state";
 import { overlaps } from "../../lib/net/cidr";
 import { describeRun, LabStack, note, run, STACKS, statePathOf, UpJson } from "./support/lab";

@@ -1,6 +1,7 @@
 /**
  * The lab applier's pure parts and its bookkeeping, with fake engines, a fake
- * consul and a fake script runner: no daemons are touched.
+ * consul and a fake script runner: no daemons are touched. Each resource
+ * type's request translation is tested in lab-resources.test.ts.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -8,9 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import type Docker from "dockerode";
 import { ApplierDeps, LabApplier, LabDeleter, providerUrnOf } from "../../lab/applier";
-import { ScriptRun, ScriptResult } from "../../lab/command";
-import { KvClient } from "../../lab/consul";
-import { containerPlan, ContainerInspect, EngineClient, ExecResult, ImageInfo, networkCreateRequest, NetworkInspect } from "../../lab/docker";
+import { ScriptRun, ScriptResult } from "../../lab/clients/script";
+import { KvClient } from "../../lab/clients/consul";
+import { ContainerInspect, EngineClient, ExecResult, ImageInfo, NetworkInspect } from "../../lab/clients/docker";
 import { deletionOrder, readState, StateRecorder } from "../../lab/state";
 
 const STACK = "t";
@@ -147,69 +148,6 @@ async function dockerProvider(w: World, name: string, host: string): Promise<str
 }
 
 describe("lab applier", () => {
-    it("translates overlay Network inputs into exactly that network create request", () => {
-        const req = networkCreateRequest(urnOf(NETWORK, "net1"), {
-            name: "net1",
-            driver: "overlay",
-            ipamConfigs: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1", ipRange: "10.0.0.0/25" }],
-            internal: false,
-            options: { encrypted: "" },
-            labels: [{ label: "docker-overlay.network", value: "net1" }],
-        });
-        assert.deepEqual(req, {
-            Name: "net1",
-            CheckDuplicate: true,
-            Driver: "overlay",
-            Options: { encrypted: "" },
-            Internal: false,
-            Labels: { "docker-overlay.network": "net1" },
-            IPAM: { Driver: "default", Config: [{ Subnet: "10.0.0.0/24", IPRange: "10.0.0.0/25", Gateway: "10.0.0.1" }] },
-        });
-    });
-
-    it("refuses Network inputs it cannot translate and unnamed networks, naming the resource", () => {
-        const urn = urnOf(NETWORK, "n");
-        assert.throws(
-            () => networkCreateRequest(urn, { name: "n", driver: "overlay", scope: "swarm" } as never),
-            { message: `${NETWORK} ${urn}: the lab applier does not translate input(s) "scope"; refusing to create it without them` },
-        );
-        assert.throws(() => networkCreateRequest(urn, { driver: "overlay" }), {
-            message: `${NETWORK} ${urn}: input "name" is not set. The real provider would compute one; the lab needs every Docker object named explicitly.`,
-        });
-    });
-
-    it("creates a container on its first network (with its fixed address) and connects the rest", () => {
-        const plan = containerPlan(urnOf(CONTAINER, "c1"), {
-            name: "c1",
-            image: "busybox:latest",
-            hostname: "c1",
-            command: ["top"],
-            envs: ["A=1"],
-            networksAdvanced: [
-                { name: "net1", ipv4Address: "10.0.0.50", aliases: ["c1"] },
-                { name: "net2", aliases: ["c1"] },
-            ],
-            labels: [{ label: "docker-overlay.host", value: "swarm-node2" }],
-            restart: "unless-stopped",
-            mustRun: true,
-        });
-        assert.deepEqual(plan.create, {
-            name: "c1",
-            Image: "busybox:latest",
-            Tty: false,
-            OpenStdin: false,
-            HostConfig: { RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 }, Privileged: false, AutoRemove: false, Init: false, NetworkMode: "net1" },
-            Hostname: "c1",
-            Cmd: ["top"],
-            Env: ["A=1"],
-            Labels: { "docker-overlay.host": "swarm-node2" },
-            NetworkingConfig: { EndpointsConfig: { net1: { Aliases: ["c1"], IPAMConfig: { IPv4Address: "10.0.0.50" } } } },
-        });
-        assert.deepEqual(plan.connect, [{ network: "net2", endpoint: { Aliases: ["c1"] } }]);
-        assert.equal(plan.start, true);
-        assert.equal(plan.mustRun, true);
-    });
-
     it("resolves URN::ID provider references, and refuses malformed ones", () => {
         const urn = urnOf(DOCKER_PROVIDER, "swarm-node1");
         assert.equal(providerUrnOf(`${urn}::04da6b54-aaaa`), urn);

@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { containerPlan, ContainerInspect, parseGoDuration, waitHealthy } from "../../lab/docker";
+import { containerPlan, ContainerInspect, parseGoDuration, waitHealthy } from "../../lab/resources/container";
 import { loadStackFile } from "../../lib/config/load";
 import { devRaw, find, ofType, preview, T } from "./helpers";
 

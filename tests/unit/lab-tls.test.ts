@@ -10,9 +10,10 @@ import { createPrivateKey, X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { containerPlan, tarOf } from "../../lab/docker";
+import { tarOf } from "../../lab/clients/tar";
+import { containerPlan } from "../../lab/resources/containerRequest";
 import { SECRET_SIG, SIG_KEY } from "../../lab/secrets";
-import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "../../lab/tls";
+import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "../../lab/resources/tls";
 
 describe("lab: tls resources performed for real", function () {
     this.timeout(20_000);

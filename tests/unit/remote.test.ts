@@ -9,11 +9,12 @@ import * as os from "os";
 import * as path from "path";
 import { ParsedKey, utils } from "ssh2";
 import { ApplierDeps, LabApplier, LabDeleter } from "../../lab/applier";
-import { dockerodeOptions } from "../../lab/docker";
+import { dockerodeOptions } from "../../lab/clients/docker";
 import { NotLabLocalError } from "../../lab/net";
-import { connectConfig, RemoteDialError, remoteCommandProblems, RemoteResult, RemoteRun, runRemote } from "../../lab/remote";
+import { connectConfig, RemoteDialError, RemoteResult, RemoteRun, runRemote } from "../../lab/clients/ssh";
+import { remoteCommandProblems } from "../../lab/resources/remoteCommand";
 import { openKeys, revealInputs, SECRET_SIG, sealKeys, secretBox, SIG_KEY } from "../../lab/secrets";
-import { dialStdioArgs, parseSshDockerHost, sshFailureCode } from "../../lab/sshDial";
+import { dialStdioArgs, parseSshDockerHost, sshFailureCode } from "../../lab/clients/sshDial";
 import { readState, StateRecorder } from "../../lab/state";
 import { secretsFromEnvironment } from "../../tools/lab";
 

@@ -1,0 +1,33 @@
+/**
+ * `pulumi:providers:consul`: an explicit consul provider, i.e. which consul
+ * the consul resources and invokes naming it talk to (lab/clients/consul.ts).
+ * Nothing is created; the applier keeps it by URN.
+ */
+import { ResourceRecord } from "../state";
+import { nothingToDelete, ResourceHandler } from "./handler";
+
+export type { ConsulProviderInputs } from "../clients/consul";
+
+export const CONSUL_PROVIDER_TYPE = "pulumi:providers:consul";
+
+/** The inputs the lab translates; anything else is refused. */
+export const CONSUL_PROVIDER_INPUTS: readonly string[] = ["address", "scheme", "token", "datacenter", "caPem", "certPem", "keyPem", "version"];
+
+/** Throws, naming the resource and the inputs, if a consul resource carries anything the lab does not translate (`known`: the inputs it does). */
+export function assertKnownConsul(r: ResourceRecord, known: readonly string[]): void {
+    const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !known.includes(k));
+    if (unknown.length > 0) {
+        throw new Error(`${r.type} ${r.urn}: the lab applier does not translate input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
+    }
+}
+
+export const consulProvider: ResourceHandler = {
+    types: [CONSUL_PROVIDER_TYPE],
+    provider: true,
+    async create(ctx, r) {
+        assertKnownConsul(r, CONSUL_PROVIDER_INPUTS);
+        ctx.registerProvider(r);
+        return { id: ctx.deps.newId(), state: r.inputs };
+    },
+    delete: nothingToDelete,
+};

@@ -1,0 +1,168 @@
+/**
+ * `docker:index/container:Container` on the engine of its provider: create
+ * (the request from lab/resources/containerRequest.ts, then connect, upload,
+ * start, and wait for running or healthy as the provider does), the state the
+ * provider reports, and delete.
+ */
+import { ContainerInspect, EngineClient } from "../clients/docker";
+import { CONTAINER_TYPE, ContainerInputs, containerPlan } from "./containerRequest";
+import { objectTarget, onEngine } from "./dockerInputs";
+import { ResourceHandler } from "./handler";
+
+export * from "./containerRequest";
+export type { ContainerInspect } from "../clients/docker";
+
+export const container: ResourceHandler = {
+    types: [CONTAINER_TYPE],
+    async create(ctx, r) {
+        const inputs = r.inputs as ContainerInputs;
+        const plan = containerPlan(r.urn, inputs);
+        const engine = ctx.engineFor(r);
+        const what = `${r.type} ${r.urn}`;
+        let id: string;
+        try {
+            id = await engine.createContainer(plan.create);
+        } catch (err) {
+            throw new Error(`${what}: creating container "${plan.create.name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
+        }
+        ctx.noteId(r.urn, id);
+        for (const c of plan.connect) {
+            try {
+                await engine.connectNetwork(c.network, id, c.endpoint);
+            } catch (err) {
+                throw new Error(`${what}: connecting to network "${c.network}" failed: ${(err as Error).message.trim()}`);
+            }
+        }
+        if (plan.uploads.length > 0) {
+            if (engine.uploadFiles === undefined) {
+                throw new Error(`${what}: the engine client cannot upload files`);
+            }
+            try {
+                await engine.uploadFiles(id, plan.uploads);
+            } catch (err) {
+                throw new Error(`${what}: uploading ${plan.uploads.map((u) => u.path).join(", ")} failed: ${(err as Error).message.trim()}`);
+            }
+        }
+        if (plan.start) {
+            try {
+                await engine.startContainer(id);
+            } catch (err) {
+                throw new Error(`${what}: starting container "${plan.create.name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
+            }
+        }
+        let info = await engine.inspectContainer(id);
+        if (plan.start && plan.mustRun) {
+            // The provider waits for the running state before reporting success.
+            const deadline = ctx.deps.now().getTime() + 15_000;
+            while (info?.State?.Running !== true && ctx.deps.now().getTime() < deadline) {
+                await new Promise((resolve) => setTimeout(resolve, 250));
+                info = await engine.inspectContainer(id);
+            }
+            if (info?.State?.Running !== true) {
+                const logs = await engine.containerLogs(id, 20).catch(() => "");
+                throw new Error(
+                    `${what}: container "${plan.create.name}" is not running (status ${info?.State?.Status ?? "gone"}, exit ${String(info?.State?.ExitCode)}${
+                        info?.State?.Error ? `, ${info.State.Error}` : ""
+                    })${logs.trim() !== "" ? `\n--- logs (end) ---\n${logs.trim()}` : ""}`,
+                );
+            }
+        }
+        if (plan.waitHealthy !== undefined) {
+            info = await waitHealthy(engine, id, what, plan.waitHealthy.timeoutSeconds);
+        }
+        if (info === undefined) {
+            throw new Error(`${what}: container ${id} vanished after create`);
+        }
+        return { id, state: containerState(inputs, info) };
+    },
+    async delete(ctx, r) {
+        const target = objectTarget(r, (r.inputs as ContainerInputs).name);
+        if (target === undefined) {
+            return "absent";
+        }
+        const removeVolumes = (r.inputs as ContainerInputs).removeVolumes ?? true;
+        return onEngine(ctx, r, (e) => e.removeContainer(target, removeVolumes));
+    },
+};
+
+/**
+ * `wait`: polls the container until its health check reports `healthy`, as the
+ * provider does after create. Fails at once when the container has no health
+ * check (the provider errors too) or stops running, and after `timeoutSeconds`
+ * with the health check's last output. Returns the last inspect.
+ */
+export async function waitHealthy(
+    engine: Pick<EngineClient, "inspectContainer" | "host">,
+    id: string,
+    what: string,
+    timeoutSeconds: number,
+    clock: { now(): Date; sleep(ms: number): Promise<void> } = { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+): Promise<ContainerInspect> {
+    const deadline = clock.now().getTime() + timeoutSeconds * 1000;
+    for (;;) {
+        const info = await engine.inspectContainer(id);
+        if (info === undefined) {
+            throw new Error(`${what}: container ${id} vanished while waiting for it to become healthy`);
+        }
+        const health = info.State?.Health;
+        if (health === undefined || health === null) {
+            throw new Error(`${what}: wait is set, but the container has no health check (neither its healthcheck input nor its image defines one)`);
+        }
+        if (health.Status === "healthy") {
+            return info;
+        }
+        const last = (health.Log ?? []).slice(-1)[0];
+        const detail = last !== undefined ? ` (last check exit ${last.ExitCode}: ${(last.Output ?? "").trim().slice(0, 400)})` : "";
+        if (info.State?.Running !== true) {
+            throw new Error(`${what}: container stopped (status ${info.State?.Status ?? "unknown"}, exit ${String(info.State?.ExitCode)}) before becoming healthy${detail}`);
+        }
+        if (clock.now().getTime() >= deadline) {
+            throw new Error(`${what}: not healthy after waitTimeout ${timeoutSeconds}s (health ${health.Status})${detail}`);
+        }
+        await clock.sleep(500);
+    }
+}
+
+export interface NetworkData {
+    networkName: string;
+    ipAddress: string;
+    ipPrefixLength: number;
+    gateway: string;
+    macAddress: string;
+    globalIpv6Address: string;
+    ipv6Gateway: string;
+}
+
+/** `networkDatas` as the provider reports them: one entry per attached network, in the order the inputs list them. */
+export function networkDatas(inputs: ContainerInputs, c: ContainerInspect): NetworkData[] {
+    const networks = c.NetworkSettings?.Networks ?? {};
+    const order = (inputs.networksAdvanced ?? []).map((a) => a.name);
+    const names = Object.keys(networks).sort((a, b) => rank(order, a) - rank(order, b) || (a < b ? -1 : a > b ? 1 : 0));
+    return names.map((name) => {
+        const n = networks[name];
+        return {
+            networkName: name,
+            ipAddress: n.IPAddress ?? "",
+            ipPrefixLength: n.IPPrefixLen ?? 0,
+            gateway: n.Gateway ?? "",
+            macAddress: n.MacAddress ?? "",
+            globalIpv6Address: n.GlobalIPv6Address ?? "",
+            ipv6Gateway: n.IPv6Gateway ?? "",
+        };
+    });
+}
+
+function rank(order: string[], name: string): number {
+    const i = order.indexOf(name);
+    return i < 0 ? order.length : i;
+}
+
+export function containerState(inputs: ContainerInputs, c: ContainerInspect): Record<string, unknown> {
+    return {
+        ...inputs,
+        name: c.Name.replace(/^\//, ""),
+        hostname: c.Config?.Hostname ?? inputs.hostname,
+        networkDatas: networkDatas(inputs, c),
+        ...(c.State?.ExitCode !== undefined && c.State.Running === false ? { exitCode: c.State.ExitCode } : {}),
+    };
+}

@@ -1,0 +1,36 @@
+/**
+ * `pulumi:providers:docker`: an explicit docker provider, i.e. which engine
+ * the docker resources naming it are on. Nothing is created; the lab checks
+ * the endpoint now and the applier keeps it by URN.
+ */
+import { dockerodeOptions, DockerEndpoint } from "../clients/docker";
+import { assertKnownInputs } from "./dockerInputs";
+import { nothingToDelete, ResourceHandler } from "./handler";
+
+export const DOCKER_PROVIDER_TYPE = "pulumi:providers:docker";
+
+export interface DockerProviderInputs {
+    host?: string;
+    caMaterial?: string;
+    certMaterial?: string;
+    keyMaterial?: string;
+}
+
+/** The inputs the lab translates; anything else is refused. */
+export const DOCKER_PROVIDER_INPUTS: readonly string[] = ["host", "caMaterial", "certMaterial", "keyMaterial", "version"];
+
+export const dockerProvider: ResourceHandler = {
+    types: [DOCKER_PROVIDER_TYPE],
+    provider: true,
+    async create(ctx, r) {
+        assertKnownInputs(DOCKER_PROVIDER_TYPE, r.urn, r.inputs, DOCKER_PROVIDER_INPUTS);
+        const host = r.inputs["host"];
+        if (typeof host !== "string" || host === "") {
+            throw new Error(`${r.type} ${r.urn}: input "host" is not set; the lab does not fall back to DOCKER_HOST`);
+        }
+        dockerodeOptions(r.inputs as unknown as DockerEndpoint); // refuses unsupported schemes now, not at first use
+        ctx.registerProvider(r);
+        return { id: ctx.deps.newId(), state: r.inputs };
+    },
+    delete: nothingToDelete,
+};

@@ -1,0 +1,71 @@
+/**
+ * `consul:index/keyPrefix:KeyPrefix` (its `subkeys` put under `pathPrefix`,
+ * the whole prefix deleted at delete) and the
+ * `consul:index/getKeyPrefix:getKeyPrefix` invoke, through the consul of the
+ * resource's (or call's) provider.
+ */
+import { ConsulProviderInputs } from "../clients/consul";
+import { NotLabLocalError } from "../net";
+import { assertKnownConsul } from "./consulProvider";
+import { InvokeHandler, ResourceHandler } from "./handler";
+
+export const KEY_PREFIX_TYPE = "consul:index/keyPrefix:KeyPrefix";
+export const GET_KEY_PREFIX_TOKEN = "consul:index/getKeyPrefix:getKeyPrefix";
+
+export interface KeyPrefixInputs {
+    pathPrefix?: string;
+    subkeys?: Record<string, string>;
+    datacenter?: string;
+}
+
+/** The inputs the lab translates; anything else is refused. */
+export const KEY_PREFIX_INPUTS: readonly string[] = ["pathPrefix", "subkeys", "datacenter"];
+
+export const keyPrefix: ResourceHandler = {
+    types: [KEY_PREFIX_TYPE],
+    async create(ctx, r) {
+        assertKnownConsul(r, KEY_PREFIX_INPUTS);
+        const inputs = r.inputs as KeyPrefixInputs;
+        if (inputs.pathPrefix === undefined || inputs.pathPrefix === "") {
+            throw new Error(`${r.type} ${r.urn}: input "pathPrefix" is not set`);
+        }
+        const kv = ctx.kvFor(r);
+        for (const [key, value] of Object.entries(inputs.subkeys ?? {})) {
+            try {
+                await kv.put(`${inputs.pathPrefix}${key}`, value);
+            } catch (err) {
+                throw new Error(`${r.type} ${r.urn}: ${(err as Error).message}`);
+            }
+        }
+        return { id: inputs.pathPrefix, state: { ...r.inputs } };
+    },
+    async delete(ctx, r) {
+        const prefix = (r.inputs as KeyPrefixInputs).pathPrefix;
+        const p = ctx.provider(r.provider);
+        if (prefix === undefined || p === undefined) {
+            return "absent";
+        }
+        try {
+            await ctx.deps.kv(p.inputs as ConsulProviderInputs).deleteTree(prefix);
+            return "deleted";
+        } catch (err) {
+            // The store went first (its machine, or the whole lab network, deleted): nothing left to delete.
+            if (err instanceof NotLabLocalError || /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|TimeoutError|aborted/i.test((err as Error).message)) {
+                return "absent";
+            }
+            throw err;
+        }
+    },
+};
+
+export const getKeyPrefix: InvokeHandler = {
+    token: GET_KEY_PREFIX_TOKEN,
+    async invoke(ctx, call) {
+        const pathPrefix = call.inputs["pathPrefix"];
+        if (typeof pathPrefix !== "string" || pathPrefix === "") {
+            throw new Error(`invoke ${call.token} ${call.where}: input "pathPrefix" is not set`);
+        }
+        const subkeys = ctx.collect ? {} : await ctx.kvFor({ type: `invoke ${call.token}`, urn: call.where, provider: call.provider }).list(pathPrefix);
+        return { id: pathPrefix, pathPrefix, subkeys, ...(call.inputs["datacenter"] !== undefined ? { datacenter: call.inputs["datacenter"] } : {}) };
+    },
+};

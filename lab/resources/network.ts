@@ -1,0 +1,130 @@
+/**
+ * `docker:index/network:Network`: the network create request the docker
+ * provider sends for a Network's inputs, the state it reports after create,
+ * and the network's create and delete on the engine of its provider.
+ */
+import type Docker from "dockerode";
+import { NetworkInspect } from "../clients/docker";
+import { assertKnownInputs, Label, labelMap, objectTarget, onEngine, required } from "./dockerInputs";
+import { ResourceHandler } from "./handler";
+
+export type { NetworkInspect } from "../clients/docker";
+
+export const NETWORK_TYPE = "docker:index/network:Network";
+
+export interface IpamConfigInput {
+    subnet?: string;
+    gateway?: string;
+    ipRange?: string;
+    auxAddress?: Record<string, string>;
+}
+
+export interface NetworkInputs {
+    name?: string;
+    driver?: string;
+    ipamConfigs?: IpamConfigInput[];
+    ipamDriver?: string;
+    ipamOptions?: Record<string, string>;
+    internal?: boolean;
+    attachable?: boolean;
+    ingress?: boolean;
+    ipv6?: boolean;
+    options?: Record<string, string>;
+    labels?: Label[];
+    checkDuplicate?: boolean;
+}
+
+/** The inputs the lab translates; anything else is refused. */
+export const NETWORK_INPUTS: readonly string[] = ["name", "driver", "ipamConfigs", "ipamDriver", "ipamOptions", "internal", "attachable", "ingress", "ipv6", "options", "labels", "checkDuplicate"];
+
+/** The body of `POST /networks/create` the docker provider sends for these inputs. */
+export function networkCreateRequest(urn: string, inputs: NetworkInputs): Docker.NetworkCreateOptions {
+    assertKnownInputs(NETWORK_TYPE, urn, inputs as Record<string, unknown>, NETWORK_INPUTS);
+    const req: Docker.NetworkCreateOptions = {
+        Name: required(inputs.name, "name", NETWORK_TYPE, urn),
+        CheckDuplicate: inputs.checkDuplicate ?? true,
+    };
+    if (inputs.driver !== undefined) {
+        req.Driver = inputs.driver;
+    }
+    if (inputs.options !== undefined) {
+        req.Options = { ...inputs.options };
+    }
+    if (inputs.internal !== undefined) {
+        req.Internal = inputs.internal;
+    }
+    if (inputs.attachable !== undefined) {
+        req.Attachable = inputs.attachable;
+    }
+    if (inputs.ingress !== undefined) {
+        req.Ingress = inputs.ingress;
+    }
+    if (inputs.ipv6 !== undefined) {
+        req.EnableIPv6 = inputs.ipv6;
+    }
+    const labels = labelMap(inputs.labels);
+    if (labels !== undefined) {
+        req.Labels = labels;
+    }
+    if (inputs.ipamConfigs !== undefined || inputs.ipamDriver !== undefined || inputs.ipamOptions !== undefined) {
+        req.IPAM = {
+            Driver: inputs.ipamDriver ?? "default",
+            Config: (inputs.ipamConfigs ?? []).map((c) => ({
+                ...(c.subnet !== undefined ? { Subnet: c.subnet } : {}),
+                ...(c.ipRange !== undefined ? { IPRange: c.ipRange } : {}),
+                ...(c.gateway !== undefined ? { Gateway: c.gateway } : {}),
+                ...(c.auxAddress !== undefined ? { AuxiliaryAddresses: { ...c.auxAddress } } : {}),
+            })),
+            ...(inputs.ipamOptions !== undefined ? { Options: { ...inputs.ipamOptions } } : {}),
+        };
+    }
+    return req;
+}
+
+/** Resource state as the docker provider reports it after create: the inputs, overlaid with what the engine says. */
+export function networkState(inputs: NetworkInputs, net: NetworkInspect): Record<string, unknown> {
+    return {
+        ...inputs,
+        name: net.Name,
+        driver: net.Driver,
+        scope: net.Scope,
+        internal: net.Internal ?? false,
+        attachable: net.Attachable ?? false,
+        ingress: net.Ingress ?? false,
+        ipv6: net.EnableIPv6 ?? false,
+        ipamDriver: net.IPAM?.Driver ?? "default",
+        ipamConfigs: (net.IPAM?.Config ?? []).map((c) => ({
+            subnet: c.Subnet ?? "",
+            gateway: c.Gateway ?? "",
+            ipRange: c.IPRange ?? "",
+            auxAddress: c.AuxiliaryAddresses ?? {},
+        })),
+        options: net.Options ?? {},
+    };
+}
+
+export const network: ResourceHandler = {
+    types: [NETWORK_TYPE],
+    async create(ctx, r) {
+        const inputs = r.inputs as NetworkInputs;
+        const req = networkCreateRequest(r.urn, inputs);
+        const engine = ctx.engineFor(r);
+        let id: string;
+        try {
+            id = await engine.createNetwork(req);
+        } catch (err) {
+            throw new Error(`${r.type} ${r.urn}: creating network "${req.Name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
+        }
+        // Record the id at once: if inspecting fails, `down` still knows what to remove.
+        ctx.noteId(r.urn, id);
+        const net = await engine.inspectNetwork(id);
+        return { id, state: networkState(inputs, net) };
+    },
+    async delete(ctx, r) {
+        const target = objectTarget(r, (r.inputs as NetworkInputs).name);
+        if (target === undefined) {
+            return "absent";
+        }
+        return onEngine(ctx, r, (e) => e.removeNetwork(target));
+    },
+};

@@ -1,0 +1,124 @@
+/**
+ * `command:remote:Command` as the command provider runs it (read in
+ * pulumi/pulumi-command's provider/pkg/provider/remote/commandOutputs.go and
+ * the older remotecommand.go): `create` over one ssh connection per run
+ * (lab/clients/ssh.ts), stdout and stderr reported without their final
+ * newline. Delete runs `delete` the same way, with the create step's output
+ * in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR when non-empty.
+ */
+import { parseHostKey } from "../../lib/ssh/hostKey";
+import { isMachineGone, RemoteConnectionInputs, RemoteDialError, RemoteResult } from "../clients/ssh";
+import { scriptFailure, trimOutput } from "../clients/script";
+import { NotLabLocalError } from "../net";
+import { NothingPerformedError, ResourceHandler } from "./handler";
+
+export type { RemoteConnectionInputs } from "../clients/ssh";
+
+export const REMOTE_COMMAND_TYPE = "command:remote:Command";
+
+export interface RemoteCommandInputs {
+    connection?: RemoteConnectionInputs;
+    create?: string;
+    delete?: string;
+    update?: string;
+    environment?: Record<string, string>;
+    stdin?: string;
+    triggers?: unknown[];
+}
+
+/** The inputs @pulumi/command's remote.Command sends; anything else is refused. */
+export const KNOWN_REMOTE_COMMAND_INPUTS: readonly string[] = ["connection", "create", "delete", "update", "environment", "stdin", "triggers"];
+export const KNOWN_CONNECTION_INPUTS: readonly string[] = ["host", "port", "user", "privateKey", "password", "hostKey", "dialErrorLimit", "perDialTimeout"];
+
+/** Checks a remote Command's inputs; returns what is wrong, one line each (empty when fine). */
+export function remoteCommandProblems(inputs: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    const unknown = Object.keys(inputs).filter((k) => inputs[k] !== undefined && !KNOWN_REMOTE_COMMAND_INPUTS.includes(k));
+    if (unknown.length > 0) {
+        problems.push(`the lab applier does not support input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
+    }
+    const c = inputs["connection"];
+    if (c === undefined || c === null || typeof c !== "object" || Array.isArray(c)) {
+        problems.push(`input "connection" is not set`);
+        return problems;
+    }
+    const conn = c as Record<string, unknown>;
+    const unknownConn = Object.keys(conn).filter((k) => conn[k] !== undefined && !KNOWN_CONNECTION_INPUTS.includes(k));
+    if (unknownConn.length > 0) {
+        problems.push(`the lab applier does not support connection field(s) ${unknownConn.map((k) => `"${k}"`).join(", ")}`);
+    }
+    if (typeof conn["host"] !== "string" || conn["host"] === "") {
+        problems.push(`connection.host is not set`);
+    }
+    if (conn["privateKey"] === undefined && conn["password"] === undefined) {
+        problems.push(`connection has neither privateKey nor password`);
+    }
+    if (conn["hostKey"] !== undefined) {
+        const key = typeof conn["hostKey"] === "string" ? parseHostKey(conn["hostKey"]) : "is not a string";
+        if (typeof key === "string") {
+            problems.push(`connection.hostKey ${key}`);
+        }
+    }
+    return problems;
+}
+
+
+export const remoteCommand: ResourceHandler = {
+    types: [REMOTE_COMMAND_TYPE],
+    /** Runs a remote Command's `create` over ssh, as the command provider does (lab/clients/ssh.ts). */
+    async create(ctx, r) {
+        const problems = remoteCommandProblems(r.inputs);
+        if (problems.length > 0) {
+            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
+        }
+        const inputs = r.inputs as RemoteCommandInputs;
+        const state: Record<string, unknown> = { ...r.inputs };
+        if (inputs.create !== undefined && inputs.create !== "") {
+            let result: RemoteResult;
+            try {
+                result = await ctx.deps.runRemote({ connection: inputs.connection!, command: inputs.create, environment: inputs.environment, stdin: inputs.stdin });
+            } catch (err) {
+                const message = `${r.type} ${r.urn}: create: ${(err as Error).message}`;
+                throw err instanceof RemoteDialError ? new NothingPerformedError(message) : new Error(message);
+            }
+            if (result.code !== 0) {
+                throw new Error(scriptFailure(`${r.type} ${r.urn}: create on ${inputs.connection!.host}`, result));
+            }
+            state["stdout"] = trimOutput(result.stdout);
+            state["stderr"] = trimOutput(result.stderr);
+        }
+        return { id: `${r.name}-${ctx.deps.newId().slice(0, 8)}`, state };
+    },
+    /** Runs a remote Command's `delete` over ssh; a machine that is gone (nothing answers, or off the lab's networks) has nothing to undo. */
+    async delete(ctx, r) {
+        const inputs = r.inputs as RemoteCommandInputs;
+        if (inputs.delete === undefined || inputs.delete === "") {
+            return "nothing";
+        }
+        const problems = remoteCommandProblems(r.inputs);
+        if (problems.length > 0) {
+            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
+        }
+        const out = r.outputs ?? {};
+        const environment: Record<string, string> = { ...(inputs.environment ?? {}) };
+        // The provider sends the create step's output along, when there was any.
+        for (const [name, key] of [["PULUMI_COMMAND_STDOUT", "stdout"], ["PULUMI_COMMAND_STDERR", "stderr"]] as const) {
+            if (typeof out[key] === "string" && out[key] !== "") {
+                environment[name] = out[key] as string;
+            }
+        }
+        let result: RemoteResult;
+        try {
+            result = await ctx.deps.runRemote({ connection: inputs.connection!, command: inputs.delete, environment, stdin: inputs.stdin });
+        } catch (err) {
+            if (err instanceof NotLabLocalError || isMachineGone(err)) {
+                return "absent";
+            }
+            throw new Error(`${r.type} ${r.urn}: delete: ${(err as Error).message}`);
+        }
+        if (result.code !== 0) {
+            throw new Error(scriptFailure(`${r.type} ${r.urn}: delete on ${inputs.connection!.host}`, result));
+        }
+        return "deleted";
+    },
+};

@@ -1,0 +1,194 @@
+/**
+ * The lab's resource rooms (lab/resources/): the dispatch table from type
+ * token to handler, and each docker resource's request translation (pure;
+ * the applier tests drive the handlers through fake engines).
+ */
+import * as assert from "node:assert/strict";
+import { LabDeleter } from "../../lab/applier";
+import { INVOKE_HANDLERS, invokeHandler, isProviderType, RESOURCE_HANDLERS, resourceHandler } from "../../lab/resources";
+import { containerPlan } from "../../lab/resources/containerRequest";
+import { networkCreateRequest } from "../../lab/resources/network";
+import { ResourceRecord } from "../../lab/state";
+
+const STACK = "t";
+const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::docker-overlay::${type}::${name}`;
+const NETWORK = "docker:index/network:Network";
+const CONTAINER = "docker:index/container:Container";
+
+/** Every type the lab performs, and the invokes it answers. */
+const SUPPORTED_TYPES = [
+    "command:local:Command",
+    "command:remote:Command",
+    "pulumi:providers:docker",
+    "pulumi:providers:consul",
+    "docker:index/remoteImage:RemoteImage",
+    "docker:index/network:Network",
+    "docker:index/container:Container",
+    "consul:index/keyPrefix:KeyPrefix",
+    "tls:index/privateKey:PrivateKey",
+    "tls:index/selfSignedCert:SelfSignedCert",
+    "tls:index/certRequest:CertRequest",
+    "tls:index/locallySignedCert:LocallySignedCert",
+];
+
+describe("lab resources: the dispatch table", () => {
+    it("has exactly one handler for each supported type token and invoke token, and none for anything else", () => {
+        const tokens = RESOURCE_HANDLERS.flatMap((h) => h.types);
+        assert.deepEqual([...tokens].sort(), [...SUPPORTED_TYPES].sort());
+        for (const type of SUPPORTED_TYPES) {
+            const handler = resourceHandler(type);
+            assert.ok(handler !== undefined, type);
+            assert.ok(handler.types.includes(type), type);
+        }
+        assert.equal(resourceHandler("docker:index/volume:Volume"), undefined);
+        assert.deepEqual(
+            INVOKE_HANDLERS.map((h) => h.token),
+            ["consul:index/getKeyPrefix:getKeyPrefix"],
+        );
+        assert.equal(invokeHandler("consul:index/getKeyPrefix:getKeyPrefix")?.token, "consul:index/getKeyPrefix:getKeyPrefix");
+        assert.equal(invokeHandler("docker:index/getNetwork:getNetwork"), undefined);
+    });
+
+    it("knows the two providers, which other resources name by URN", () => {
+        assert.deepEqual(
+            SUPPORTED_TYPES.filter((t) => isProviderType(t)),
+            ["pulumi:providers:docker", "pulumi:providers:consul"],
+        );
+        assert.equal(isProviderType("pulumi:providers:aws"), false);
+    });
+
+    it("refuses to delete a type it has no handler for, naming it", async () => {
+        const type = "docker:index/volume:Volume";
+        const record: ResourceRecord = {
+            urn: urnOf(type, "v"),
+            type,
+            name: "v",
+            parent: "",
+            custom: true,
+            provider: "",
+            dependsOn: [],
+            inputs: {},
+            status: "created",
+            startedAt: "2024-01-01T00:00:00.000Z",
+        };
+        await assert.rejects(new LabDeleter([]).delete(record), {
+            message: `${type} ${urnOf(type, "v")}: resource type not supported by the lab applier; delete it by hand`,
+        });
+    });
+});
+
+describe("lab resources: request translation", () => {
+    it("translates overlay Network inputs into exactly that network create request", () => {
+        const req = networkCreateRequest(urnOf(NETWORK, "net1"), {
+            name: "net1",
+            driver: "overlay",
+            ipamConfigs: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1", ipRange: "10.0.0.0/25" }],
+            internal: false,
+            options: { encrypted: "" },
+            labels: [{ label: "docker-overlay.network", value: "net1" }],
+        });
+        assert.deepEqual(req, {
+            Name: "net1",
+            CheckDuplicate: true,
+            Driver: "overlay",
+            Options: { encrypted: "" },
+            Internal: false,
+            Labels: { "docker-overlay.network": "net1" },
+            IPAM: { Driver: "default", Config: [{ Subnet: "10.0.0.0/24", IPRange: "10.0.0.0/25", Gateway: "10.0.0.1" }] },
+        });
+    });
+
+    it("refuses Network inputs it cannot translate and unnamed networks, naming the resource", () => {
+        const urn = urnOf(NETWORK, "n");
+        assert.throws(
+            () => networkCreateRequest(urn, { name: "n", driver: "overlay", scope: "swarm" } as never),
+            { message: `${NETWORK} ${urn}: the lab applier does not translate input(s) "scope"; refusing to create it without them` },
+        );
+        assert.throws(() => networkCreateRequest(urn, { driver: "overlay" }), {
+            message: `${NETWORK} ${urn}: input "name" is not set. The real provider would compute one; the lab needs every Docker object named explicitly.`,
+        });
+    });
+
+    it("creates a container on its first network (with its fixed address) and connects the rest", () => {
+        const plan = containerPlan(urnOf(CONTAINER, "c1"), {
+            name: "c1",
+            image: "busybox:latest",
+            hostname: "c1",
+            command: ["top"],
+            envs: ["A=1"],
+            networksAdvanced: [
+                { name: "net1", ipv4Address: "10.0.0.50", aliases: ["c1"] },
+                { name: "net2", aliases: ["c1"] },
+            ],
+            labels: [{ label: "docker-overlay.host", value: "swarm-node2" }],
+            restart: "unless-stopped",
+            mustRun: true,
+        });
+        assert.deepEqual(plan.create, {
+            name: "c1",
+            Image: "busybox:latest",
+            Tty: false,
+            OpenStdin: false,
+            HostConfig: { RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 }, Privileged: false, AutoRemove: false, Init: false, NetworkMode: "net1" },
+            Hostname: "c1",
+            Cmd: ["top"],
+            Env: ["A=1"],
+            Labels: { "docker-overlay.host": "swarm-node2" },
+            NetworkingConfig: { EndpointsConfig: { net1: { Aliases: ["c1"], IPAMConfig: { IPv4Address: "10.0.0.50" } } } },
+        });
+        assert.deepEqual(plan.connect, [{ network: "net2", endpoint: { Aliases: ["c1"] } }]);
+        assert.equal(plan.start, true);
+        assert.equal(plan.mustRun, true);
+    });
+});
+
+describe("lab resources: the old module paths", () => {
+    // lab/docker.ts, command.ts, consul.ts, remote.ts, sshDial.ts and tls.ts re-export from the rooms.
+    const OLD_EXPORTS: Record<string, string[]> = {
+        docker: [
+            "NETWORK_TYPE", "CONTAINER_TYPE", "REMOTE_IMAGE_TYPE", "DOCKER_PROVIDER_TYPE", "KNOWN_INPUTS", "assertKnownInputs", "networkCreateRequest",
+            "networkState", "tarOf", "DEFAULT_WAIT_TIMEOUT_SECONDS", "parseGoDuration", "containerPlan", "waitHealthy", "networkDatas", "containerState",
+            "dockerodeOptions", "isNotFound", "isEngineGone", "DockerodeEngine", "demuxBuffer",
+        ],
+        command: ["COMMAND_TYPE", "KNOWN_COMMAND_INPUTS", "DEFAULT_INTERPRETER", "runScript", "trimOutput", "tail", "scriptFailure"],
+        consul: ["CONSUL_PROVIDER_TYPE", "KEY_PREFIX_TYPE", "GET_KEY_PREFIX_TOKEN", "KNOWN_CONSUL_INPUTS", "consulBaseUrl", "kvPath", "ConsulHttp"],
+        remote: [
+            "REMOTE_COMMAND_TYPE", "KNOWN_REMOTE_COMMAND_INPUTS", "KNOWN_CONNECTION_INPUTS", "remoteCommandProblems", "RemoteDialError", "DEFAULT_DIAL",
+            "connectConfig", "dial", "runRemote", "isMachineGone",
+        ],
+        sshDial: ["parseSshDockerHost", "dialStdioArgs", "sshFailureCode", "DialStdioStream", "SshDialStdioAgent"],
+        tls: ["PRIVATE_KEY_TYPE", "SELF_SIGNED_CERT_TYPE", "CERT_REQUEST_TYPE", "LOCALLY_SIGNED_CERT_TYPE", "TLS_TYPES", "TLS_SECRET_OUTPUTS", "runOpenssl", "performTls", "markSecrets"],
+        applier: ["PROJECT", "DEFAULT_PROGRAM", "NothingPerformedError", "realDeps", "providerUrnOf", "LabApplier", "LabDeleter", "LabRunError", "runProgram"],
+    };
+
+    it("still export every value they exported before the split", () => {
+        for (const [file, names] of Object.entries(OLD_EXPORTS)) {
+            const mod = require(`../../lab/${file}`) as Record<string, unknown>;
+            const missing = names.filter((n) => mod[n] === undefined);
+            assert.deepEqual(missing, [], `lab/${file}.ts`);
+        }
+    });
+
+    it("keep the per-type input tables the lab translates", () => {
+        const docker = require("../../lab/docker") as { KNOWN_INPUTS: Record<string, readonly string[]>; assertKnownInputs(type: string, urn: string, inputs: Record<string, unknown>): void };
+        const consul = require("../../lab/consul") as { KNOWN_CONSUL_INPUTS: Record<string, readonly string[]> };
+        assert.deepEqual(docker.KNOWN_INPUTS, {
+            [NETWORK]: ["name", "driver", "ipamConfigs", "ipamDriver", "ipamOptions", "internal", "attachable", "ingress", "ipv6", "options", "labels", "checkDuplicate"],
+            [CONTAINER]: [
+                "name", "image", "command", "entrypoint", "hostname", "domainname", "envs", "labels", "networksAdvanced", "networkMode",
+                "restart", "maxRetryCount", "mustRun", "start", "user", "workingDir", "tty", "stdinOpen", "privileged", "rm", "init",
+                "removeVolumes", "attach", "logs", "ports", "healthcheck", "wait", "waitTimeout", "uploads",
+            ],
+            "docker:index/remoteImage:RemoteImage": ["name", "keepLocally", "forceRemove", "pullTriggers", "triggers"],
+            "pulumi:providers:docker": ["host", "caMaterial", "certMaterial", "keyMaterial", "version"],
+        });
+        assert.deepEqual(consul.KNOWN_CONSUL_INPUTS, {
+            "pulumi:providers:consul": ["address", "scheme", "token", "datacenter", "caPem", "certPem", "keyPem", "version"],
+            "consul:index/keyPrefix:KeyPrefix": ["pathPrefix", "subkeys", "datacenter"],
+        });
+        assert.throws(() => docker.assertKnownInputs("docker:index/volume:Volume", "urn:v", {}), { message: "lab: no input table for docker:index/volume:Volume (urn:v)" });
+        assert.throws(() => docker.assertKnownInputs(NETWORK, "urn:n", { name: "n", scope: "swarm" }), {
+            message: `${NETWORK} urn:n: the lab applier does not translate input(s) "scope"; refusing to create it without them`,
+        });
+    });
+});

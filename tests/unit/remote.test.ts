@@ -15,7 +15,7 @@ import { connectConfig, RemoteDialError, remoteCommandProblems, RemoteResult, Re
 import { openKeys, revealInputs, SECRET_SIG, sealKeys, secretBox, SIG_KEY } from "../../lab/secrets";
 import { dialStdioArgs, parseSshDockerHost, sshFailureCode } from "../../lab/sshDial";
 import { readState, StateRecorder } from "../../lab/state";
-import { secretsFromEnvironment } from "../../tools/lab";
+import { secretsFromEnvironment } from "../../lab/stack";
 
 const STACK = "t";
 const TYPE = "command:remote:Command";

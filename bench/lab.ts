@@ -6,7 +6,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { statePath } from "../lab/state";
+import { LabState, readState, statePath } from "../lab/state";
 import { loadStackFile } from "../lib/config/load";
 
 export const REPO = path.resolve(__dirname, "..");
@@ -110,30 +110,14 @@ export class CpuAccount {
     }
 }
 
-export interface StateResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
-    startedAt: string;
-    endedAt?: string;
-    status: string;
-    outputs?: Record<string, unknown>;
-}
-
-export interface LabStateFile {
-    stack: string;
-    status: string;
-    startedAt: string;
-    endedAt?: string;
-    resources: StateResource[];
-    exports?: Record<string, unknown>;
-}
-
-export function readLabState(stackFile: string): LabStateFile | undefined {
+/**
+ * The state file the lab kept for a stack (lab/state.ts), or undefined when
+ * there is none or it cannot be read.
+ */
+export function readLabState(stackFile: string): LabState | undefined {
     const file = statePath(loadStackFile(stackFile).stack);
     try {
-        return JSON.parse(fs.readFileSync(file, "utf8")) as LabStateFile;
+        return readState(file);
     } catch {
         return undefined;
     }
@@ -150,7 +134,7 @@ export interface UpOutcome {
     startup: number;
     /** Custom resources in the order they began, with their times relative to the run's start. */
     timeline: { type: string; name: string; start: number; end: number }[];
-    state: LabStateFile;
+    state: LabState;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * One plan measurement, run in a fresh process by bench/plan.ts:
  * `node -r ts-node/register/transpile-only bench/planChild.ts <stack-file> <out.json>`
- * does what `npm run plan -- <stack-file>` does (tools/plan.ts: the program
+ * does what `npm run plan -- <stack-file>` does (runner/plan.ts: the program
  * under preview mocks, then the JSON document) and writes the document to
  * <out.json>. Prints one JSON line on stdout: when main started (process
  * start-up and module loading), how long planning and rendering took, the
@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import { renderPlanJson } from "../lib/render/plan";
-import { planStack } from "../tools/plan";
+import { planStack } from "../runner/plan";
 
 export interface PlanChildReport {
     /** Seconds from process start to main (node, ts-node, module loading). */

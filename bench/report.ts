@@ -272,7 +272,7 @@ const FINDINGS: readonly string[] = [
     "  containers the check went from 6.5-8 s to about 0.5 s.",
     "- **A source-mapped stack trace for every promise.** Most of planning time went to `Error.stack` under",
     "  ts-node's source-map support, called by the Pulumi runtime's debuggablePromise: four promises per output",
-    "  property of every resource (about 300 per docker.Container), kept only for a promise-leak report. tools/harness.ts",
+    "  property of every resource (about 300 per docker.Container), kept only for a promise-leak report. runner/program.ts",
     "  runs the program with `Error.stackTraceLimit = 0` (PULUMI_DEBUG_PROMISE_LEAKS=1 keeps the default; resources'",
     "  source positions use their own limit, plans are unchanged). 300 x 10 (without the check): 109 s -> 14 s.",
     "- **Every container's outputs pending at once.** The program built all containers in one synchronous pass, so",

@@ -41,7 +41,7 @@ import { DOCKER_PROVIDER_TYPE } from "./resources/dockerProvider";
 import { revealInputs } from "./secrets";
 import { ResourceRecord, StateRecorder, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
-import { configMap, Registration } from "../tools/harness";
+import { Registration, runProgram as runUnderMocks } from "../runner/program";
 
 export const PROJECT = "docker-overlay";
 export const DEFAULT_PROGRAM = path.resolve(__dirname, "..", "index.ts");
@@ -422,102 +422,21 @@ export class LabRunError extends Error {
     }
 }
 
-/** Marks of the wire format the monitor's requests use (sdk/nodejs/runtime/rpc.ts). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-
-interface MonitorLike {
-    registerResource(req: any, callback: any): unknown;
-    readResource(req: any, callback: any): unknown;
-    newUrn(parent: string, type: string, name: string): string;
-}
-
-/** Wraps the mock monitor so the applier learns each registration's URN, parent, provider and dependencies. */
-function hookMonitor(applier: LabApplier): void {
-    const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike | undefined;
-    if (monitor === undefined || typeof monitor.newUrn !== "function") {
-        throw new Error("lab: the Pulumi runtime has no mock monitor after setMocks (is @pulumi/pulumi loaded twice?)");
-    }
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: any) => {
-        const parent: string = req.getParent() ?? "";
-        applier.noteRegistration({
-            urn: monitor.newUrn(parent, req.getType(), req.getName()),
-            type: req.getType(),
-            name: req.getName(),
-            parent,
-            provider: providerUrnOf(req.getProvider()),
-            custom: req.getCustom(),
-            dependsOn: [...new Set<string>(req.getDependenciesList())].sort(),
-        });
-        return register(req, callback);
-    };
-}
-
-/** Drops the program's modules from require's cache so each run builds a fresh resource graph. */
-function forgetProgramModules(program: string): void {
-    const root = path.dirname(program);
-    const keep = [`${path.sep}node_modules${path.sep}`, `${path.sep}lab${path.sep}`, `${path.sep}tools${path.sep}`];
-    for (const id of Object.keys(require.cache)) {
-        if (id.startsWith(root + path.sep) && !keep.some((k) => id.slice(root.length).includes(k))) {
-            delete require.cache[id];
-        }
-    }
-}
-
-function plain(value: unknown): Record<string, unknown> {
-    return JSON.parse(
-        JSON.stringify(value ?? {}, (_k, v: unknown) => (v === UNKNOWN ? "[unknown]" : pulumi.Resource.isInstance(v) ? "[resource]" : v)),
-    ) as Record<string, unknown>;
-}
-
 /**
- * A failed registration surfaces in the Pulumi runtime as unhandled rejections:
- * its own, and one per dependent the runtime then gives up on, some arriving
- * after the run has returned (registrations refused after a failure). The
- * applier already holds the real error, so those echoes must not kill the
- * process. One process-wide handler swallows rejections that are echoes of a
- * lab failure; anything else is rethrown as Node would. While a run is
- * watching, unrecognized rejections are collected as that run's error instead.
+ * Rejections the Pulumi runtime raises that only echo a failure the applier
+ * already holds (runner/program.ts's `echoes`): a failed registration, and
+ * its dependents the applier refused to start.
  */
 // The last alternative: the runtime rethrows a failed invoke as `new Error(err.details)`, and
 // errors from Mocks.call carry no `details`.
-const LAB_ECHO = /^failed to register new resource |: not created, because an earlier resource failed$|: not run, because an earlier resource failed$|^undefined$/;
-let currentStray: unknown[] | undefined;
-let handlerInstalled = false;
-
-function watchRuntimeRejections(stray: unknown[]): () => void {
-    currentStray = stray;
-    if (!handlerInstalled) {
-        handlerInstalled = true;
-        process.on("unhandledRejection", (reason: unknown) => {
-            const message = reason instanceof Error ? reason.message : String(reason);
-            if (LAB_ECHO.test(message)) {
-                return;
-            }
-            if (currentStray !== undefined) {
-                currentStray.push(reason);
-                return;
-            }
-            process.nextTick(() => {
-                throw reason;
-            });
-        });
-    }
-    return () => {
-        if (currentStray === stray) {
-            currentStray = undefined;
-        }
-    };
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+export const LAB_ECHO = /^failed to register new resource |: not created, because an earlier resource failed$|: not run, because an earlier resource failed$|^undefined$/;
 
 /**
- * Runs the program for a stack file. `up` performs every resource and
- * records it in the stack's state file as it goes; `collect` performs nothing
- * and returns what the program would create (for `down` without a state).
- * Throws `LabRunError` (state kept) when anything fails.
+ * Runs the program for a stack file through the runner (runner/program.ts),
+ * with the applier as its mocks and its hooks. `up` performs every resource
+ * and records it in the stack's state file as it goes; `collect` performs
+ * nothing and returns what the program would create (for `down` without a
+ * state). Throws `LabRunError` (state kept) when anything fails.
  */
 export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult> {
     const started = Date.now();
@@ -528,62 +447,23 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
     const recorder = new StateRecorder(stateFile, { stack, stackFile, program });
     const applier = new LabApplier({ mode: opts.mode, stack, recorder, onEvent: opts.onEvent, deps: opts.deps });
 
-    const stray: unknown[] = [];
-    const stopWatching = watchRuntimeRejections(stray);
-
     let stackOutputs: Record<string, unknown> | undefined;
     let error: Error | undefined;
     try {
-        await pulumi.runtime.setMocks(applier, PROJECT, stack, false);
-        hookMonitor(applier);
-        const secrets = opts.secrets ?? {};
-        pulumi.runtime.setAllConfig(
-            configMap(raw, secrets),
-            Object.keys(secrets).map((k) => `${PROJECT}:${k}`),
-        );
-        forgetProgramModules(program);
-        const outputs = pulumi.runtime.runInPulumiStack(async () => require(program) as Record<string, unknown>);
-        const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-        const drained = outputs.then(() => settings.waitForRPCs());
-        // Every registration done, nothing running, yet the outputs still pending: something
-        // the program waits for never came. Checked on unref'd timers so it never holds the process.
-        let settled = false;
-        const stalled = (async () => {
-            for (;;) {
-                await settings.waitForRPCs();
-                await applier.idle();
-                await sleep(2000);
-                if (settled) {
-                    return "settled" as const;
-                }
-                if (applier.failure === undefined && applier.inFlightCount === 0) {
-                    return "stalled" as const;
-                }
-            }
-        })();
-        const first = await Promise.race([
-            drained.then(() => "done" as const),
-            applier.failed.then(() => "failed" as const),
-            stalled,
-        ]);
-        settled = true;
-        if (first === "done") {
-            stackOutputs = plain(await outputs);
-        } else if (first === "failed") {
-            error = applier.failure;
-        } else {
-            error = new Error("lab: every resource was performed, but the program's outputs never resolved");
-        }
+        const run = await runUnderMocks({
+            stack,
+            raw,
+            secrets: opts.secrets ?? {},
+            program,
+            mocks: applier,
+            preview: false,
+            onRegister: (r) => applier.noteRegistration(r),
+            performer: applier,
+            echoes: LAB_ECHO,
+        });
+        stackOutputs = run.outputs;
     } catch (err) {
-        error = applier.failure ?? (err as Error);
-    }
-    await applier.idle();
-    stopWatching();
-    if (error === undefined && applier.failure !== undefined) {
-        error = applier.failure;
-    }
-    if (error === undefined && stray.length > 0) {
-        error = stray[0] instanceof Error ? stray[0] : new Error(String(stray[0]));
+        error = err as Error;
     }
     recorder.finish(error === undefined ? "succeeded" : "failed", { exports: stackOutputs, error: error?.message });
     const result: ProgramResult = {

@@ -11,10 +11,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { SECRET_SIG, SIG_KEY } from "../runner/wire";
 
-/** Markers of the Pulumi wire format (sdk/nodejs/runtime/rpc.ts). */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Markers of the Pulumi wire format, defined once in runner/wire.ts. */
+export { SECRET_SIG, SIG_KEY };
 
 function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,34 +1,12 @@
 /**
  * `npm run plan -- <stack-file> [--format json|text|mermaid]`
  * Runs the program under mocks (no Pulumi CLI, no credentials, no daemons)
- * and prints what it would create.
+ * and prints what it would create (runner/plan.ts).
  */
-import * as pulumi from "@pulumi/pulumi";
-import { loadStackFile } from "../lib/config/load";
 import { ConfigError } from "../lib/config/validate";
-import { planDocument, PlanDocument, renderPlanJson, renderPlanMermaid, renderPlanText } from "../lib/render/plan";
-import { runProgram } from "./harness";
+import { renderPlanJson, renderPlanMermaid, renderPlanText } from "../lib/render/plan";
+import { planStack } from "../runner/plan";
 import { parseArgs } from "util";
-
-/** Invokes the program may make; in a preview their dependencies are unknown, so they are not called. */
-const PREVIEW_INVOKES = new Set(["consul:index/getKeyPrefix:getKeyPrefix"]);
-
-/** Mocks for a preview: each resource's outputs are its inputs, ids stay unknown, unexpected invokes throw. */
-export const previewMocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({ id: undefined, state: args.inputs }),
-    call: (args) => {
-        if (PREVIEW_INVOKES.has(args.token)) {
-            return {};
-        }
-        throw new Error(`plan: unexpected invoke ${args.token}`);
-    },
-};
-
-export async function planStack(stackFile: string): Promise<PlanDocument> {
-    const { stack, raw } = loadStackFile(stackFile);
-    const run = await runProgram({ stack, raw, mocks: previewMocks, preview: true, secrets: { sshPrivateKey: "plan-placeholder" } });
-    return planDocument(run.registrations, (run.outputs["placements"] ?? {}) as Record<string, string>);
-}
 
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({

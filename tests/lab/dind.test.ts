@@ -1,7 +1,7 @@
 /**
  * The dind driver on real engines: tests/lab/stacks/Pulumi.dind-lab.yaml (the
  * seed's cluster) applied to a "laptop", a dockerd in a namespace of its own
- * (tools/laptop.ts), with the machines' images built from Debian's packages
+ * (lab/laptop.ts), with the machines' images built from Debian's packages
  * (scripts/lab-dind-deps.sh: docker-overlay/dind:20.10.5 and
  * docker-overlay/consul:1.8.7, named in the stack's driver.image and
  * driver.kvImage). Every machine is a privileged engine container on the
@@ -22,7 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import "./support/root-hooks";
 import { bridgesUsed, describeRun, note, REPO, run, RunResult, stacksUsed, timings } from "./support/lab";
-import { inLaptop, LAPTOP, laptopDown, laptopInfo, laptopUp, lockLaptop } from "../../tools/laptop";
+import { inLaptop, LAPTOP, laptopDown, laptopInfo, laptopUp, lockLaptop } from "../../lab/laptop";
 
 const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.dind-lab.yaml");
 const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");

@@ -11,7 +11,7 @@
  * leave nothing. Root only; needs scripts/lab-deps.sh.
  *
  * Every lab command runs as a child process (`tools/lab.ts <cmd> --json`), as
- * tools/lab.ts recommends, with the fixture's environment: the private key
+ * lab/stack.ts recommends, with the fixture's environment: the private key
  * file for the `sshPrivateKey` secret and the fixture's ssh client first on PATH.
  */
 import * as assert from "node:assert/strict";

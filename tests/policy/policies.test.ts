@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { clusterStoreEngineVersion, CheckedResource, containerLimits, dockerApiTls, overlaySubnetsDisjoint } from "../../policy/rules";
 import { loadStackFile } from "../../lib/config/load";
-import { previewMocks } from "../../tools/plan";
-import { runProgram } from "../../tools/harness";
+import { previewMocks } from "../../runner/plan";
+import { runProgram } from "../../runner/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig } from "../../lib/config/types";
-import { ProgramRun, runProgram } from "../../tools/harness";
+import { ProgramRun, runProgram } from "../../runner/program";
 
 /** What each swarm command "printed", so the program's parsing is exercised. */
 const STDOUT: Record<string, string> = {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
 import { validateConfig, formatProblem } from "../../lib/config/validate";
-import { planStack } from "../../tools/plan";
+import { planStack } from "../../runner/plan";
 import { renderPlanJson, renderPlanMermaid, renderPlanText } from "../../lib/render/plan";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -1,8 +1,8 @@
 /** Shared helpers for the mocked tests: run the program for a config, find resources in the result. */
 import * as assert from "node:assert/strict";
 import { RawConfig } from "../../lib/config/types";
-import { previewMocks } from "../../tools/plan";
-import { ProgramRun, Registration, runProgram } from "../../tools/harness";
+import { previewMocks } from "../../runner/plan";
+import { ProgramRun, Registration, runProgram } from "../../runner/program";
 import { loadStackFile } from "../../lib/config/load";
 import * as path from "path";
 

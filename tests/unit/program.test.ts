@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { devRaw, devWith, find, ofType, preview, T } from "./helpers";
-import { ProgramRun } from "../../tools/harness";
+import { ProgramRun } from "../../runner/program";
 
 const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
 
@@ -247,8 +247,8 @@ describe("program: other stacks", () => {
 describe("program: bad config stops it before anything is registered", () => {
     it("throws one error listing every problem and registers no resource", async () => {
         const registered: string[] = [];
-        const { runProgram } = await import("../../tools/harness");
-        const { previewMocks } = await import("../../tools/plan");
+        const { runProgram } = await import("../../runner/program");
+        const { previewMocks } = await import("../../runner/plan");
         const raw = devWith((r) => {
             r.networks[0].subnet = "10.0.0.0/33";
             r.containers[0].constraints = ["node==swarm-node9"];

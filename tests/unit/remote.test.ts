@@ -16,7 +16,7 @@ import { remoteCommandProblems } from "../../lab/resources/remoteCommand";
 import { openKeys, revealInputs, SECRET_SIG, sealKeys, secretBox, SIG_KEY } from "../../lab/secrets";
 import { dialStdioArgs, parseSshDockerHost, sshFailureCode } from "../../lab/clients/sshDial";
 import { readState, StateRecorder } from "../../lab/state";
-import { secretsFromEnvironment } from "../../tools/lab";
+import { secretsFromEnvironment } from "../../lab/stack";
 
 const STACK = "t";
 const TYPE = "command:remote:Command";

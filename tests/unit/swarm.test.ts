@@ -7,8 +7,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
-import { planStack } from "../../tools/plan";
-import { ProgramRun } from "../../tools/harness";
+import { planStack } from "../../runner/plan";
+import { ProgramRun } from "../../runner/program";
 import { applied } from "./appliedMocks";
 import { devWith, find, ofType, preview, T } from "./helpers";
 

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
 import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshTls } from "../../lib/drivers/ssh";
-import { ProgramRun, Registration } from "../../tools/harness";
+import { ProgramRun, Registration } from "../../runner/program";
 import { applied } from "./appliedMocks";
 import { devWith, find, ofType, T } from "./helpers";
 

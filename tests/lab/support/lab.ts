@@ -2,7 +2,7 @@
  * Helpers for the real-engine lab tests (tests/lab/*.test.ts, `npm run test:lab`,
  * root). Every lab command runs as a child process
  * (`ts-node --transpile-only tools/lab.ts <cmd> <stack-file> [--json]`), as
- * tools/lab.ts recommends: a failed run leaves the Pulumi runtime's global
+ * lab/stack.ts recommends: a failed run leaves the Pulumi runtime's global
  * state behind, and a fresh process per command is what a user runs.
  *
  * Assertions talk to the lab's own machines only: the engines' unix sockets,
@@ -14,7 +14,7 @@ import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import type { DownResult, UpResult } from "../../../tools/lab";
+import type { DownResult, UpResult } from "../../../lab/stack";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 export const STACKS = path.join(REPO, "tests", "lab", "stacks");
@@ -112,7 +112,7 @@ export function describeRun(r: RunResult): string {
     return `exit ${r.code} after ${r.seconds.toFixed(1)}s\n--- stdout (end) ---\n${tail(r.stdout)}\n--- stderr (end) ---\n${tail(r.stderr)}`;
 }
 
-/** `lab up --json`: tools/lab.ts's UpResult, its exports loosely typed for assertions. */
+/** `lab up --json`: lab/stack.ts's UpResult, its exports loosely typed for assertions. */
 export type UpJson = Omit<UpResult, "exports"> & { exports?: Record<string, any> };
 
 /** `lab down --json`. */

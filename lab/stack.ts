@@ -1,0 +1,262 @@
+/**
+ * The lab's commands as functions: `up`, `down`, `status` and `check` of a
+ * stack file (Linux, root), what `npm run lab` (tools/lab.ts) runs and prints.
+ * How a resource is performed: lab/applier.ts.
+ *
+ *   up      runs index.ts with the stack's config; every resource is performed
+ *           for real as the program's dependencies allow, and recorded in
+ *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
+ *   status  hosts, KV store and containers (with live addresses).
+ *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
+ *   down    deletes everything in reverse; without a complete state it asks the
+ *           program what it would have created (collect mode) and deletes that.
+ *
+ * Secret config (the ssh driver's `sshPrivateKey`) comes from files named by
+ * environment variables (SECRET_FILE_VARIABLES below); secret inputs are
+ * sealed in the state file (lab/secrets.ts). ssh:// engines are reached with
+ * the system ssh client, as the docker provider does (lab/sshDial.ts).
+ *
+ * The functions below (labUp, labDown, labStatus, labCheck) are also what tests
+ * call. Running the program several times in one process works: each run
+ * calls setMocks afresh (new mock monitor, options reset), overwrites the
+ * config and re-requires the program's modules (runner/program.ts); verified
+ * in one process with collect -> up -> check -> down -> up -> down, and failed
+ * up -> down -> up -> check -> down. Still, lab tests (tests/lab) should run
+ * each command as a child process (`npx ts-node --transpile-only tools/lab.ts
+ * <cmd> <stack> --json`) and parse its JSON: a failed run leaves promises of
+ * its resource graph pending for good and installs a process-wide handler for
+ * the runtime's rejection echoes, and the Pulumi runtime's state is global, so
+ * a mocha process that also runs mocked unit tests stays cleaner without them.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
+import { CheckReport, dockerPinger, runCheck } from "./check";
+import { DockerEndpoint, EngineClient } from "./docker";
+import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
+import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
+import { loadStackFile } from "../lib/config/load";
+
+export interface LabOptions {
+    /** The program to apply (default: this repository's index.ts). */
+    program?: string;
+    /** Progress, one event per resource. */
+    onEvent?: (e: ApplierEvent) => void;
+    /** Progress of `down`. */
+    onDelete?: (e: DeleteEvent) => void;
+    /** Secret config for the program; default: read from the files `SECRET_FILE_VARIABLES` name. */
+    secrets?: Record<string, string>;
+}
+
+/**
+ * The lab has no `pulumi config set --secret`: a secret config value comes from
+ * a file named by an environment variable, and reaches the program as a secret
+ * (`cfg.getSecret`). E.g. the ssh driver's private key:
+ *   DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE=~/.ssh/id_ed25519 npm run lab -- up stack.yaml
+ * `down` needs the same variables as `up` when it has to ask the program what
+ * it created (a failed or missing state).
+ */
+export const SECRET_FILE_VARIABLES: Record<string, string> = {
+    sshPrivateKey: "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE",
+};
+
+export function secretsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    for (const [key, variable] of Object.entries(SECRET_FILE_VARIABLES)) {
+        const file = env[variable];
+        if (file === undefined || file === "") {
+            continue;
+        }
+        try {
+            secrets[key] = fs.readFileSync(file, "utf8");
+        } catch (err) {
+            throw new Error(`${variable}=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds docker-overlay:${key}`);
+        }
+    }
+    return secrets;
+}
+
+// --------------------------------------------------------------------- up
+
+export interface UpResult {
+    ok: boolean;
+    stack: string;
+    stateFile: string;
+    seconds: number;
+    resources: { urn: string; type: string; name: string; status: string; seconds?: number; error?: string }[];
+    exports?: Record<string, unknown>;
+    error?: string;
+}
+
+function summarize(r: ProgramResult, ok: boolean): UpResult {
+    return {
+        ok,
+        stack: r.stack,
+        stateFile: r.stateFile ?? statePath(r.stack),
+        seconds: r.seconds,
+        resources: r.records
+            .filter((x) => x.custom)
+            .map((x) => ({
+                urn: x.urn,
+                type: x.type,
+                name: x.name,
+                status: x.status,
+                ...(x.endedAt !== undefined ? { seconds: (Date.parse(x.endedAt) - Date.parse(x.startedAt)) / 1000 } : {}),
+                ...(x.error !== undefined ? { error: x.error } : {}),
+            })),
+        ...(r.exports !== undefined ? { exports: r.exports } : {}),
+        ...(r.error !== undefined ? { error: r.error.message } : {}),
+    };
+}
+
+/** Applies the stack. Refuses when a state file exists: the lab creates, it does not update. */
+export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<UpResult> {
+    const { stack } = loadStackFile(stackFile);
+    const file = statePath(stack);
+    const existing = readState(file);
+    // A state with nothing but components (an `up` the program itself refused, e.g. a config
+    // error) holds nothing to take down: it must not block the corrected `up`.
+    if (existing !== undefined && existing.resources.some((r) => r.custom)) {
+        throw new Error(
+            `${file} exists (${existing.status}, ${existing.resources.filter((r) => r.custom).length} resources): ` +
+                `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
+        );
+    }
+    try {
+        const secrets = opts.secrets ?? secretsFromEnvironment();
+        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets }), true);
+    } catch (err) {
+        if (err instanceof LabRunError) {
+            if (!err.result.records.some((r) => r.custom)) {
+                // Nothing was begun (the program failed before registering a resource): no state to keep.
+                removeState(file);
+            }
+            return summarize(err.result, false);
+        }
+        throw err;
+    }
+}
+
+// ------------------------------------------------------------------- down
+
+export type DeleteEvent = { record: ResourceRecord; outcome: "deleted" | "absent" | "nothing" | "failed"; seconds: number; error?: string };
+
+export interface DownResult {
+    ok: boolean;
+    stack: string;
+    /** Where the deletion list came from. */
+    source: "state" | "state+collect" | "collect";
+    deleted: string[];
+    absent: string[];
+    failed: { urn: string; error: string }[];
+    notes: string[];
+    seconds: number;
+}
+
+export async function labDown(stackFile: string, opts: LabOptions = {}): Promise<DownResult> {
+    const started = Date.now();
+    const { stack } = loadStackFile(stackFile);
+    const file = statePath(stack);
+    const state = readState(file);
+    const notes: string[] = [];
+    let collected: ResourceRecord[] = [];
+    if (state === undefined || state.status !== "succeeded") {
+        notes.push(state === undefined ? `no state file ${file}: deleting what the program would create` : `state is ${state.status}: adding what the program would create`);
+        try {
+            const secrets = opts.secrets ?? secretsFromEnvironment();
+            collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program, secrets })).records;
+        } catch (err) {
+            const partial = err instanceof LabRunError ? err.result.records : [];
+            collected = partial;
+            notes.push(`collect mode failed (${(err as Error).message.split("\n")[0]}); deleting ${partial.length} resources it registered before failing`);
+        }
+    }
+    const recorded = state?.resources ?? [];
+    const order = collected.length === 0 ? deletionOrder(recorded) : recorded.length === 0 ? [...collected].reverse() : mergeForDeletion(recorded, collected);
+    const source: DownResult["source"] = state === undefined ? "collect" : collected.length > 0 ? "state+collect" : "state";
+    // Providers from the state win over collected ones (they are what the resources were created through).
+    const deleter = new LabDeleter([...collected, ...recorded]);
+    const result: DownResult = { ok: true, stack, source, deleted: [], absent: [], failed: [], notes, seconds: 0 };
+    const left: ResourceRecord[] = [];
+    const recordedUrns = new Set(recorded.map((x) => x.urn));
+    for (const r of order) {
+        const t0 = Date.now();
+        // Only the program knows this resource, and the state never saw its provider: it was never
+        // created (a resource is performed only once its provider was, and the state records each
+        // resource as it begins). Asking the engine anyway would go through a collected provider,
+        // whose TLS material is not the real one (dind: "unable to verify the first certificate").
+        if (r.custom && r.provider !== "" && recorded.length > 0 && !recordedUrns.has(r.urn) && !recordedUrns.has(r.provider)) {
+            result.absent.push(r.urn);
+            opts.onDelete?.({ record: r, outcome: "absent", seconds: 0 });
+            continue;
+        }
+        try {
+            const outcome = await deleter.delete(r);
+            if (outcome === "deleted") {
+                result.deleted.push(r.urn);
+            } else if (outcome === "absent") {
+                result.absent.push(r.urn);
+            }
+            if (r.custom && outcome !== "nothing") {
+                opts.onDelete?.({ record: r, outcome, seconds: (Date.now() - t0) / 1000 });
+            }
+        } catch (err) {
+            const message = (err as Error).message;
+            result.failed.push({ urn: r.urn, error: message });
+            left.push(r);
+            opts.onDelete?.({ record: r, outcome: "failed", seconds: (Date.now() - t0) / 1000, error: message });
+        }
+    }
+    if (result.failed.length === 0) {
+        removeState(file);
+    } else {
+        // Keep what could not be deleted (and the providers it needs) for another `down`.
+        const keep = new Set(left.map((r) => r.urn));
+        const all = [...collected, ...recorded];
+        const resources = [...new Map(all.filter((r) => keep.has(r.urn) || r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r])).values()];
+        const base: LabState = state ?? { version: 1, stack, stackFile: path.resolve(stackFile), program: opts.program ?? "", status: "failed", startedAt: new Date().toISOString(), resources: [] };
+        writeState(file, { ...base, status: "failed", error: "down left resources behind", resources });
+        result.ok = false;
+    }
+    result.seconds = (Date.now() - started) / 1000;
+    return result;
+}
+
+// ----------------------------------------------------------- status, check
+
+function engineFactory(state: LabState | undefined): (dockerHost: string) => EngineClient {
+    const cache = new Map<string, EngineClient>();
+    return (dockerHost) => {
+        let e = cache.get(dockerHost);
+        if (e === undefined) {
+            e = realDeps.engine(endpointFor(state, dockerHost) as DockerEndpoint);
+            cache.set(dockerHost, e);
+        }
+        return e;
+    };
+}
+
+function savedState(stackFile: string): LabState {
+    const { stack } = loadStackFile(stackFile);
+    const file = statePath(stack);
+    const state = readState(file);
+    if (state === undefined) {
+        throw new Error(`no state file ${file}: run \`npm run lab -- up ${stackFile}\` first`);
+    }
+    return state;
+}
+
+export async function labStatus(stackFile: string): Promise<RefreshedStatus> {
+    const state = savedState(stackFile);
+    return refreshStatus(statusFromExports(state.exports), engineFactory(state));
+}
+
+export async function labCheck(stackFile: string): Promise<CheckReport & { notes: string[] }> {
+    const state = savedState(stackFile);
+    const engines = engineFactory(state);
+    const declared = statusFromExports(state.exports);
+    const { status: live, notes } = await refreshStatus(declared, engines);
+    // Pairs come from the networks the program attached; addresses from the engines now.
+    const report = await runCheck(declared, live, dockerPinger(live, engines));
+    return { ...report, notes };
+}

@@ -1,0 +1,4 @@
+/** THE program runner (see runner/program.ts): plan, lab, bench and tests run the program through here. */
+export * from "./program";
+export * from "./plan";
+export * from "./wire";

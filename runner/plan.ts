@@ -1,0 +1,29 @@
+/**
+ * A plan: the program run as a preview under mocks (no Pulumi CLI, no
+ * credentials, no daemons), as `npm run plan` prints it (tools/plan.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackFile } from "../lib/config/load";
+import { planDocument, PlanDocument } from "../lib/render/plan";
+import { runProgram } from "./program";
+
+/** Invokes the program may make; in a preview their dependencies are unknown, so they are not called. */
+const PREVIEW_INVOKES = new Set(["consul:index/getKeyPrefix:getKeyPrefix"]);
+
+/** Mocks for a preview: each resource's outputs are its inputs, ids stay unknown, unexpected invokes throw. */
+export const previewMocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: undefined, state: args.inputs }),
+    call: (args) => {
+        if (PREVIEW_INVOKES.has(args.token)) {
+            return {};
+        }
+        throw new Error(`plan: unexpected invoke ${args.token}`);
+    },
+};
+
+/** The plan document of a stack file: every registration, and the placements the program chose. */
+export async function planStack(stackFile: string): Promise<PlanDocument> {
+    const { stack, raw } = loadStackFile(stackFile);
+    const run = await runProgram({ stack, raw, mocks: previewMocks, preview: true, secrets: { sshPrivateKey: "plan-placeholder" } });
+    return planDocument(run.registrations, (run.outputs["placements"] ?? {}) as Record<string, string>);
+}

@@ -1,0 +1,338 @@
+/**
+ * THE program runner: runs the program (index.ts) for a stack under
+ * `pulumi.runtime.setMocks`, with the stack's config, and records every
+ * registration as the Pulumi engine would see it: URN, parent, provider,
+ * dependencies and inputs. The plan (runner/plan.ts), the lab
+ * (lab/applier.ts), the benchmark and the tests all run the program through
+ * here, so a resource has the same URN in a plan and in the lab's state file.
+ *
+ * What differs between them is passed in: the `Mocks` (a preview's echo, the
+ * tests' fakes, the lab's applier that performs each resource), and, for the
+ * lab, its hooks: `onRegister` (each registration before the mocks see it),
+ * `performer` (the outputs are raced against its first failure, since a
+ * failed resource leaves its dependents' outputs pending forever) and
+ * `echoes` (unhandled rejections that only echo a failure the performer
+ * already holds).
+ *
+ * Running the program several times in one process works: each run calls
+ * setMocks afresh (new mock monitor, options reset), overwrites the config and
+ * re-requires the program's modules.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import { PROJECT, RawConfig } from "../lib/config/types";
+import { UNKNOWN, wireToPlain } from "./wire";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+/** This repository's program. */
+export const PROGRAM = path.join(REPO_ROOT, "index.ts");
+
+export interface Registration {
+    urn: string;
+    type: string;
+    name: string;
+    /** Parent URN ("" for the stack itself). */
+    parent: string;
+    /** URN of the provider resource ("" when the default provider is used). */
+    provider: string;
+    custom: boolean;
+    /** URNs this resource depends on, explicitly and through its inputs, sorted. */
+    dependsOn: string[];
+    /** Inputs as the provider receives them; secrets shown as "[secret]", unknowns as "[unknown]". */
+    inputs: Record<string, unknown>;
+}
+
+/**
+ * Mocks that perform resources and can fail (the lab's applier). The run ends
+ * at the first of: the program's outputs resolved, the performer's first
+ * failure, or nothing left running while the outputs are still pending.
+ */
+export interface Performer {
+    /** Settles with the first failure; never settles when nothing fails. */
+    readonly failed: Promise<Error>;
+    /** The first failure so far. */
+    readonly failure: Error | undefined;
+    /** Resources and invokes being performed right now. */
+    readonly inFlightCount: number;
+    /** Resolves once nothing is being performed. */
+    idle(): Promise<void>;
+}
+
+export interface ProgramRunOptions {
+    stack: string;
+    raw: RawConfig;
+    /** Extra config values (e.g. `sshPrivateKey`), by key without the project prefix, stored as secrets. */
+    secrets?: Record<string, string>;
+    mocks: pulumi.runtime.Mocks;
+    /** true: a preview (unknown outputs stay unknown); false: an update. */
+    preview: boolean;
+    /** The program to run; default this repository's index.ts. */
+    program?: string;
+    /** Called as each registration request arrives, before the mocks perform it. */
+    onRegister?: (r: Registration) => void;
+    /** The mocks' own failure signal (see Performer). */
+    performer?: Performer;
+    /**
+     * When set, unhandled rejections are watched while the program runs: those
+     * whose message matches are echoes of a failure the performer already holds
+     * (swallowed, also after the run); any other becomes the run's error.
+     */
+    echoes?: RegExp;
+}
+
+export interface ProgramRun {
+    /** The stack's outputs (the program's exports), each resolved; an unknown one is "[unknown]". */
+    outputs: Record<string, unknown>;
+    registrations: Registration[];
+}
+
+/** Stack config as the Pulumi CLI hands it to a program: `docker-overlay:<key>` -> JSON text. */
+export function configMap(raw: RawConfig, secrets: Record<string, string> = {}): Record<string, string> {
+    const map: Record<string, string> = {};
+    // Every key the stack file has, known or not: validation names the unknown ones.
+    for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+        if (value !== undefined) {
+            map[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    for (const [key, value] of Object.entries(secrets)) {
+        map[`${PROJECT}:${key}`] = value;
+    }
+    return map;
+}
+
+/**
+ * Stack frames V8 records per `Error` while the program runs here: none. The
+ * Pulumi runtime captures a stack trace for every promise it makes (runtime/
+ * debuggable.js: four per output property of every resource, ~300 per
+ * docker.Container, only for a promise-leak report), and under ts-node every
+ * capture goes through source-map support: 20-100 us and up to ~1 KB each, even
+ * for a single frame. Measured (bench/RESULTS.md), that was most of a large
+ * plan's time and memory. The runtime takes resources' source positions with a
+ * limit of its own, so plans do not change; errors thrown while the program runs
+ * keep their message but lose their frames. PULUMI_DEBUG_PROMISE_LEAKS=1 keeps
+ * V8's default (full stacks, for a leak hunt or to find where an error came from).
+ */
+export const STACK_FRAMES_WHILE_RUNNING = 0;
+
+/**
+ * Runs the program once. Resolves with its outputs and registrations; rejects
+ * with the first failure: the program's own error, the performer's first
+ * failure, or a stray rejection (with `echoes`).
+ */
+export async function runProgram(opts: ProgramRunOptions): Promise<ProgramRun> {
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) {
+        Error.stackTraceLimit = STACK_FRAMES_WHILE_RUNNING;
+    }
+    try {
+        return await runWithMocks(opts);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
+
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
+    const program = path.resolve(opts.program ?? PROGRAM);
+    const registrations: Registration[] = [];
+    const performer = opts.performer;
+    const stray: unknown[] = [];
+    const stopWatching = opts.echoes !== undefined ? watchRuntimeRejections(stray, opts.echoes) : () => undefined;
+
+    let exported: Record<string, unknown> = {};
+    let error: Error | undefined;
+    try {
+        await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack, opts.preview);
+        const monitor = new MockMonitor(opts.mocks);
+        // URNs as the Pulumi engine makes them: the parent's whole qualified type
+        // chain (the mock monitor keeps only the parent's last type), and no prefix
+        // for children of the root stack. Plans then diff against real previews.
+        (monitor as unknown as { newUrn: typeof engineUrn }).newUrn = engineUrn;
+        const registerResource = monitor.registerResource.bind(monitor);
+        (monitor as unknown as { registerResource: typeof registerResource }).registerResource = (req: any, callback: any) => {
+            const registration = describe(req);
+            registrations.push(registration);
+            opts.onRegister?.(registration);
+            return registerResource(req, callback);
+        };
+        setMockOptions(monitor, PROJECT, opts.stack, opts.preview);
+        const secrets = opts.secrets ?? {};
+        pulumi.runtime.setAllConfig(
+            configMap(opts.raw, secrets),
+            Object.keys(secrets).map((k) => `${PROJECT}:${k}`),
+        );
+
+        forgetProgramModules(program);
+        const outputs = pulumi.runtime.runInPulumiStack(async () => {
+            exported = require(program) as Record<string, unknown>;
+            return exported;
+        });
+        // Resources the exports do not reach may still be registering.
+        const drained = outputs.then(() => settings.waitForRPCs());
+        if (performer === undefined) {
+            await drained;
+        } else {
+            const first = await raceFailure(drained, performer);
+            if (first === "failed") {
+                error = performer.failure;
+            } else if (first === "stalled") {
+                error = new Error("lab: every resource was performed, but the program's outputs never resolved");
+            }
+        }
+    } catch (err) {
+        error = performer?.failure ?? (err as Error);
+    }
+    if (performer !== undefined) {
+        await performer.idle();
+    }
+    stopWatching();
+    if (error === undefined && performer?.failure !== undefined) {
+        error = performer.failure;
+    }
+    if (error === undefined && stray.length > 0) {
+        error = stray[0] instanceof Error ? stray[0] : new Error(String(stray[0]));
+    }
+    if (error !== undefined) {
+        throw error;
+    }
+    return { outputs: await resolveExports(exported), registrations };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * The first of: the program's outputs resolved and every registration done
+ * ("done"), the performer's first failure ("failed"), or every registration
+ * done and nothing being performed while the outputs are still pending: something
+ * the program waits for never came ("stalled"). Checked on unref'd timers so
+ * it never holds the process.
+ */
+async function raceFailure(drained: Promise<void>, performer: Performer): Promise<"done" | "failed" | "stalled"> {
+    let settled = false;
+    const stalled = (async () => {
+        for (;;) {
+            await settings.waitForRPCs();
+            await performer.idle();
+            await sleep(2000);
+            if (settled) {
+                return "settled" as const;
+            }
+            if (performer.failure === undefined && performer.inFlightCount === 0) {
+                return "stalled" as const;
+            }
+        }
+    })();
+    const first = await Promise.race([drained.then(() => "done" as const), performer.failed.then(() => "failed" as const), stalled]);
+    settled = true;
+    return first === "settled" ? "done" : first;
+}
+
+/**
+ * Each export resolved on its own: in a preview one unknown export (the check's
+ * result) must not hide the known ones (placements, hosts).
+ */
+async function resolveExports(exported: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported)) {
+        const output = pulumi.output(value) as unknown as { isKnown: Promise<boolean>; promise(): Promise<unknown> };
+        outputs[key] = (await output.isKnown) ? plain(await output.promise()) : "[unknown]";
+    }
+    return outputs;
+}
+
+/** A resolved value as JSON data: unknowns "[unknown]", resources "[resource]". */
+function plain(value: unknown): unknown {
+    return value === undefined
+        ? undefined
+        : JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v === UNKNOWN ? "[unknown]" : pulumi.Resource.isInstance(v) ? "[resource]" : v)));
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** `urn:pulumi:<stack>::<project>::<qualified type>::<name>`, as the engine's resource.NewURN builds it. */
+export function engineUrn(parent: string, type: string, name: string): string {
+    let qualified = type;
+    if (parent) {
+        const parentType = parent.split("::")[2];
+        if (parentType !== ROOT_STACK_TYPE) {
+            qualified = `${parentType}$${type}`;
+        }
+    }
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+/**
+ * Folders under the program's directory whose modules are not the program's
+ * and stay loaded: packages, and the code that runs the program (its
+ * process-wide state, e.g. the rejection handler below, must stay one).
+ */
+const NOT_THE_PROGRAM = ["node_modules", "runner", "lab", "tools"].map((dir) => `${path.sep}${dir}${path.sep}`);
+
+/** Drops the program's modules from require's cache so each run builds a fresh resource graph. */
+export function forgetProgramModules(program: string): void {
+    const root = path.dirname(program);
+    for (const id of Object.keys(require.cache)) {
+        if (id.startsWith(root + path.sep) && !NOT_THE_PROGRAM.some((dir) => id.slice(root.length).includes(dir))) {
+            delete require.cache[id];
+        }
+    }
+}
+
+function describe(req: any): Registration {
+    const parent: string = req.getParent() ?? "";
+    const providerRef: string = req.getProvider() ?? "";
+    return {
+        urn: engineUrn(parent, req.getType(), req.getName()),
+        type: req.getType(),
+        name: req.getName(),
+        parent,
+        // Provider references are `URN::ID`.
+        provider: providerRef === "" ? "" : providerRef.slice(0, providerRef.lastIndexOf("::")),
+        custom: req.getCustom(),
+        dependsOn: [...new Set<string>(req.getDependenciesList())].sort(),
+        inputs: wireToPlain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    };
+}
+
+/**
+ * A failed registration surfaces in the Pulumi runtime as unhandled rejections:
+ * its own, and one per dependent the runtime then gives up on, some arriving
+ * after the run has returned (registrations refused after a failure). The
+ * performer already holds the real error, so those echoes must not kill the
+ * process. One process-wide handler swallows rejections that are echoes of a
+ * failure; anything else is rethrown as Node would. While a run is watching,
+ * unrecognized rejections are collected as that run's error instead.
+ */
+let currentStray: unknown[] | undefined;
+let echoPattern: RegExp | undefined;
+let handlerInstalled = false;
+
+function watchRuntimeRejections(stray: unknown[], echoes: RegExp): () => void {
+    currentStray = stray;
+    echoPattern = echoes;
+    if (!handlerInstalled) {
+        handlerInstalled = true;
+        process.on("unhandledRejection", (reason: unknown) => {
+            const message = reason instanceof Error ? reason.message : String(reason);
+            if (echoPattern?.test(message) === true) {
+                return;
+            }
+            if (currentStray !== undefined) {
+                currentStray.push(reason);
+                return;
+            }
+            process.nextTick(() => {
+                throw reason;
+            });
+        });
+    }
+    return () => {
+        if (currentStray === stray) {
+            currentStray = undefined;
+        }
+    };
+}

@@ -1,0 +1,92 @@
+/**
+ * One program runner (runner/program.ts) for the plan and the lab: a resource
+ * has the same URN in `npm run plan` and in the lab's state file. The lab runs
+ * here in collect mode (it performs nothing) with deps that refuse to touch
+ * anything, so no daemon is involved.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { ApplierDeps, runProgram as labRunProgram } from "../../lab/applier";
+import { engineUrn } from "../../runner/program";
+import { planStack } from "../../runner/plan";
+import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, wireToPlain } from "../../runner/wire";
+import { SECRET_SIG as LAB_SECRET_SIG, SIG_KEY as LAB_SIG_KEY } from "../../lab/secrets";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * Every shipped stack the lab can collect, and a lab stack with swarm and TLS.
+ * Not the docker-machine example: collect mode performs nothing, and that
+ * driver's program parses a machine's address from its create command's
+ * output, which only a real run has.
+ */
+const STACKS = [
+    path.join(ROOT, "Pulumi.dev.yaml"),
+    ...fs
+        .readdirSync(path.join(ROOT, "examples"))
+        .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f) && f !== "Pulumi.docker-machine.yaml")
+        .sort()
+        .map((f) => path.join(ROOT, "examples", f)),
+    path.join(ROOT, "tests", "lab", "stacks", "Pulumi.lab-swarm-tls.yaml"),
+];
+
+/** Deps that fail the test if the lab reaches for anything outside the process. */
+function untouchable(): Partial<ApplierDeps> {
+    const refuse = (what: string) => () => {
+        throw new Error(`collect mode must not touch ${what}`);
+    };
+    return {
+        engine: refuse("a docker engine"),
+        kv: refuse("a KV store"),
+        runScript: refuse("a local script"),
+        runRemote: refuse("a remote machine"),
+    };
+}
+
+describe("runner: plan and lab run the program the same way", () => {
+    for (const file of STACKS) {
+        const rel = path.relative(ROOT, file);
+        it(`${rel}: the lab records exactly the URNs the plan shows`, async () => {
+            const plan = await planStack(file);
+            const lab = await labRunProgram({ stackFile: file, mode: "collect", deps: untouchable(), secrets: { sshPrivateKey: "plan-placeholder" } });
+            const planUrns = plan.resources.map((r) => r.urn).sort();
+            const labUrns = lab.records.map((r) => r.urn).sort();
+            assert.ok(planUrns.length > 10, `${rel}: the plan has only ${planUrns.length} resources`);
+            assert.deepEqual(labUrns, planUrns);
+            // Parents and providers are URNs of the same kind.
+            const known = new Set(planUrns);
+            for (const r of lab.records) {
+                assert.ok(r.parent === "" || known.has(r.parent), `${r.urn}: parent ${r.parent} is not a planned URN`);
+                assert.ok(r.provider === "" || known.has(r.provider), `${r.urn}: provider ${r.provider} is not a planned URN`);
+            }
+        });
+    }
+});
+
+describe("runner: engine URNs and the wire format", () => {
+    it("qualifies a child's type with its parent's whole type chain, and none under the root stack", async () => {
+        // engineUrn reads the stack and project the mocks were set with.
+        await planStack(STACKS[0]);
+        const stack = "urn:pulumi:dev::docker-overlay::pulumi:pulumi:Stack::docker-overlay-dev";
+        const cluster = engineUrn(stack, "docker-overlay:index:OverlayCluster", "c");
+        assert.equal(cluster, "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster::c");
+        const host = engineUrn(cluster, "docker-overlay:host:DockerHost", "h");
+        assert.equal(host, "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:host:DockerHost::h");
+        assert.equal(
+            engineUrn(host, "pulumi:providers:docker", "h"),
+            "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:host:DockerHost$pulumi:providers:docker::h",
+        );
+    });
+
+    it("shows secrets, unknowns and resource references readably", () => {
+        assert.deepEqual(
+            wireToPlain({ a: { [SIG_KEY]: SECRET_SIG, value: "x" }, b: [UNKNOWN], c: { [SIG_KEY]: RESOURCE_REF_SIG, urn: "urn:x", id: "i" }, d: 1 }),
+            { a: "[secret]", b: ["[unknown]"], c: "urn:x", d: 1 },
+        );
+    });
+
+    it("has one definition of the markers, which the lab's secrets use", () => {
+        assert.equal(LAB_SIG_KEY, SIG_KEY);
+        assert.equal(LAB_SECRET_SIG, SECRET_SIG);
+    });
+});

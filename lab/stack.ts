@@ -14,7 +14,7 @@
  * Secret config (the ssh driver's `sshPrivateKey`) comes from files named by
  * environment variables (SECRET_FILE_VARIABLES below); secret inputs are
  * sealed in the state file (lab/secrets.ts). ssh:// engines are reached with
- * the system ssh client, as the docker provider does (lab/sshDial.ts).
+ * the system ssh client, as the docker provider does (lab/clients/sshDial.ts).
  *
  * The functions below (labUp, labDown, labStatus, labCheck) are also what tests
  * call. Running the program several times in one process works: each run
@@ -32,7 +32,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
 import { CheckReport, dockerPinger, runCheck } from "./check";
-import { DockerEndpoint, EngineClient } from "./docker";
+import { DockerEndpoint, EngineClient } from "./clients/docker";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";

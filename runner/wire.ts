@@ -1,7 +1,7 @@
 /**
  * The Pulumi wire format's markers (sdk/nodejs/runtime/rpc.ts), defined once:
  * the runner reads registrations with them, the lab unwraps and seals secrets
- * with them (lab/secrets.ts, lab/tls.ts). Pulumi-free.
+ * with them (lab/secrets.ts, lab/resources/tls.ts). Pulumi-free.
  */
 
 /** The key whose value says what a marked object is. */

@@ -142,52 +142,28 @@ describe("lab resources: request translation", () => {
     });
 });
 
-describe("lab resources: the old module paths", () => {
-    // lab/docker.ts, command.ts, consul.ts, remote.ts, sshDial.ts and tls.ts re-export from the rooms.
-    const OLD_EXPORTS: Record<string, string[]> = {
-        docker: [
-            "NETWORK_TYPE", "CONTAINER_TYPE", "REMOTE_IMAGE_TYPE", "DOCKER_PROVIDER_TYPE", "KNOWN_INPUTS", "assertKnownInputs", "networkCreateRequest",
-            "networkState", "tarOf", "DEFAULT_WAIT_TIMEOUT_SECONDS", "parseGoDuration", "containerPlan", "waitHealthy", "networkDatas", "containerState",
-            "dockerodeOptions", "isNotFound", "isEngineGone", "DockerodeEngine", "demuxBuffer",
-        ],
-        command: ["COMMAND_TYPE", "KNOWN_COMMAND_INPUTS", "DEFAULT_INTERPRETER", "runScript", "trimOutput", "tail", "scriptFailure"],
-        consul: ["CONSUL_PROVIDER_TYPE", "KEY_PREFIX_TYPE", "GET_KEY_PREFIX_TOKEN", "KNOWN_CONSUL_INPUTS", "consulBaseUrl", "kvPath", "ConsulHttp"],
-        remote: [
-            "REMOTE_COMMAND_TYPE", "KNOWN_REMOTE_COMMAND_INPUTS", "KNOWN_CONNECTION_INPUTS", "remoteCommandProblems", "RemoteDialError", "DEFAULT_DIAL",
-            "connectConfig", "dial", "runRemote", "isMachineGone",
-        ],
-        sshDial: ["parseSshDockerHost", "dialStdioArgs", "sshFailureCode", "DialStdioStream", "SshDialStdioAgent"],
-        tls: ["PRIVATE_KEY_TYPE", "SELF_SIGNED_CERT_TYPE", "CERT_REQUEST_TYPE", "LOCALLY_SIGNED_CERT_TYPE", "TLS_TYPES", "TLS_SECRET_OUTPUTS", "runOpenssl", "performTls", "markSecrets"],
-        applier: ["PROJECT", "DEFAULT_PROGRAM", "NothingPerformedError", "realDeps", "providerUrnOf", "LabApplier", "LabDeleter", "LabRunError", "runProgram"],
-    };
-
-    it("still export every value they exported before the split", () => {
-        for (const [file, names] of Object.entries(OLD_EXPORTS)) {
-            const mod = require(`../../lab/${file}`) as Record<string, unknown>;
-            const missing = names.filter((n) => mod[n] === undefined);
-            assert.deepEqual(missing, [], `lab/${file}.ts`);
-        }
-    });
-
+describe("lab resources: the inputs each room translates", () => {
     it("keep the per-type input tables the lab translates", () => {
-        const docker = require("../../lab/docker") as { KNOWN_INPUTS: Record<string, readonly string[]>; assertKnownInputs(type: string, urn: string, inputs: Record<string, unknown>): void };
-        const consul = require("../../lab/consul") as { KNOWN_CONSUL_INPUTS: Record<string, readonly string[]> };
-        assert.deepEqual(docker.KNOWN_INPUTS, {
-            [NETWORK]: ["name", "driver", "ipamConfigs", "ipamDriver", "ipamOptions", "internal", "attachable", "ingress", "ipv6", "options", "labels", "checkDuplicate"],
-            [CONTAINER]: [
-                "name", "image", "command", "entrypoint", "hostname", "domainname", "envs", "labels", "networksAdvanced", "networkMode",
-                "restart", "maxRetryCount", "mustRun", "start", "user", "workingDir", "tty", "stdinOpen", "privileged", "rm", "init",
-                "removeVolumes", "attach", "logs", "ports", "healthcheck", "wait", "waitTimeout", "uploads",
-            ],
-            "docker:index/remoteImage:RemoteImage": ["name", "keepLocally", "forceRemove", "pullTriggers", "triggers"],
-            "pulumi:providers:docker": ["host", "caMaterial", "certMaterial", "keyMaterial", "version"],
-        });
-        assert.deepEqual(consul.KNOWN_CONSUL_INPUTS, {
-            "pulumi:providers:consul": ["address", "scheme", "token", "datacenter", "caPem", "certPem", "keyPem", "version"],
-            "consul:index/keyPrefix:KeyPrefix": ["pathPrefix", "subkeys", "datacenter"],
-        });
-        assert.throws(() => docker.assertKnownInputs("docker:index/volume:Volume", "urn:v", {}), { message: "lab: no input table for docker:index/volume:Volume (urn:v)" });
-        assert.throws(() => docker.assertKnownInputs(NETWORK, "urn:n", { name: "n", scope: "swarm" }), {
+        const { CONTAINER_INPUTS } = require("../../lab/resources/containerRequest") as { CONTAINER_INPUTS: readonly string[] };
+        const { NETWORK_INPUTS } = require("../../lab/resources/network") as { NETWORK_INPUTS: readonly string[] };
+        const { REMOTE_IMAGE_INPUTS } = require("../../lab/resources/remoteImage") as { REMOTE_IMAGE_INPUTS: readonly string[] };
+        const { DOCKER_PROVIDER_INPUTS } = require("../../lab/resources/dockerProvider") as { DOCKER_PROVIDER_INPUTS: readonly string[] };
+        const { CONSUL_PROVIDER_INPUTS } = require("../../lab/resources/consulProvider") as { CONSUL_PROVIDER_INPUTS: readonly string[] };
+        const { KEY_PREFIX_INPUTS } = require("../../lab/resources/keyPrefix") as { KEY_PREFIX_INPUTS: readonly string[] };
+        const { assertKnownInputs } = require("../../lab/resources/dockerInputs") as {
+            assertKnownInputs(type: string, urn: string, inputs: Record<string, unknown>, known: readonly string[]): void;
+        };
+        assert.deepEqual(NETWORK_INPUTS, ["name", "driver", "ipamConfigs", "ipamDriver", "ipamOptions", "internal", "attachable", "ingress", "ipv6", "options", "labels", "checkDuplicate"]);
+        assert.deepEqual(CONTAINER_INPUTS, [
+            "name", "image", "command", "entrypoint", "hostname", "domainname", "envs", "labels", "networksAdvanced", "networkMode",
+            "restart", "maxRetryCount", "mustRun", "start", "user", "workingDir", "tty", "stdinOpen", "privileged", "rm", "init",
+            "removeVolumes", "attach", "logs", "ports", "healthcheck", "wait", "waitTimeout", "uploads",
+        ]);
+        assert.deepEqual(REMOTE_IMAGE_INPUTS, ["name", "keepLocally", "forceRemove", "pullTriggers", "triggers"]);
+        assert.deepEqual(DOCKER_PROVIDER_INPUTS, ["host", "caMaterial", "certMaterial", "keyMaterial", "version"]);
+        assert.deepEqual(CONSUL_PROVIDER_INPUTS, ["address", "scheme", "token", "datacenter", "caPem", "certPem", "keyPem", "version"]);
+        assert.deepEqual(KEY_PREFIX_INPUTS, ["pathPrefix", "subkeys", "datacenter"]);
+        assert.throws(() => assertKnownInputs(NETWORK, "urn:n", { name: "n", scope: "swarm" }, NETWORK_INPUTS), {
             message: `${NETWORK} urn:n: the lab applier does not translate input(s) "scope"; refusing to create it without them`,
         });
     });

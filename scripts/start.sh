@@ -125,7 +125,7 @@ start: stack $stack is up and every pair of containers pings. Next:
   npm run lab -- status$suffix    hosts, KV store and containers with their addresses
   npm run lab -- check$suffix     ping every pair again
   npm run lab -- down$suffix      take it all down
-  npm test                  the unit tests (no root, no daemons)
+  npm test                 the unit tests (no root, no daemons)
 EOF
 }
 

@@ -163,7 +163,7 @@ describe("scripts/start.sh: a run (stub npm, id and lab-deps.sh)", () => {
                     "  npm run lab -- status    hosts, KV store and containers with their addresses",
                     "  npm run lab -- check     ping every pair again",
                     "  npm run lab -- down      take it all down",
-                    "  npm test                  the unit tests (no root, no daemons)",
+                    "  npm test                 the unit tests (no root, no daemons)",
                     "",
                 ].join("\n"),
             ),

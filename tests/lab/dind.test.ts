@@ -115,6 +115,14 @@ describe("dind driver on a laptop engine (lab, root)", function () {
 
     it("up: every resource created, the program's own check passed, three engines registered in consul", function () {
         assert.equal(up.ok, true, `up failed: ${up.error}`);
+        assert.deepEqual(up.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort(), [
+            "c1-container",
+            "c2-container",
+            "kvstore-machine-container",
+            "swarm-manager-engine-container",
+            "swarm-node1-engine-container",
+            "swarm-node2-engine-container",
+        ]);
         assert.ok(up.resources.every((r) => r.status === "created"));
         assert.deepEqual(
             { passed: up.exports?.["connectivity"]?.passed, failed: up.exports?.["connectivity"]?.failed },
@@ -130,6 +138,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         assert.equal(r.code, 0, describeRun(r));
         assert.equal(r.json.failed, 0);
         assert.equal(r.json.passed, 2);
+        assert.equal(r.json.pairs.length, 2);
         for (const p of r.json.pairs) {
             assert.deepEqual({ from: p.from, byIp: p.byIp, byName: p.byName, ok: p.ok }, { from: p.from, byIp: true, byName: true, ok: true });
         }

@@ -49,6 +49,7 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
             [["c1", "swarm-node2"], ["c2", "swarm-node1"]],
         );
         // The engines agree: each container runs on its host, and on no other.
+        assert.deepStrictEqual(status.hosts.map((h) => h.name).sort(), ["swarm-manager", "swarm-node1", "swarm-node2"]);
         for (const host of status.hosts) {
             const ps = await dev.docker(host.name, ["ps", "--format", "{{.Names}}"]);
             assert.strictEqual(ps.code, 0, ps.stderr);
@@ -114,6 +115,7 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
         ]);
         assert.deepStrictEqual(record["containers/c1"], { host: "swarm-node2", networks: ["net1"] });
         assert.deepStrictEqual(record["containers/c2"], { host: "swarm-node1", networks: ["net1"] });
+        assert.deepStrictEqual(status.hosts.map((h) => h.name).sort(), ["swarm-manager", "swarm-node1", "swarm-node2"]);
         for (const h of status.hosts) {
             assert.strictEqual(record[`hosts/${h.name}`].address, h.address);
         }
@@ -124,6 +126,7 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
     it("gives every engine its own identity, kept in its own state directory and not in the machine's /etc/docker", async function () {
         const status = await dev.status();
         const ids = new Map<string, string>();
+        assert.deepStrictEqual(status.hosts.map((h) => h.name).sort(), ["swarm-manager", "swarm-node1", "swarm-node2"]);
         for (const h of status.hosts) {
             const info = await dev.docker(h.name, ["info", "--format", "{{.ID}}"]);
             assert.strictEqual(info.code, 0, info.stderr);

@@ -58,6 +58,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     /** The stack file with these host keys pinned, by machine address. */
     function withHostKeys(file: string, keys: Record<string, string>): string {
         let text = fs.readFileSync(STACK_FILE, "utf8");
+        assert.deepEqual(Object.keys(keys).sort(), ["10.150.22.11", "10.150.22.12"], "a host key per machine of the stack");
         for (const [address, key] of Object.entries(keys)) {
             const before = `ssh: { address: ${address} }`;
             assert.ok(text.includes(before), `${STACK_FILE} has no "${before}"`);
@@ -86,6 +87,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
 
     /** Each machine's daemon.json and hostname as before the first `up`, and none of the program's backups left. */
     function assertUntouched(machines: SshLab["machines"]): void {
+        assert.deepEqual(machines.map((m) => m.spec.host), ["swarm-node1", "swarm-node2"]);
         for (const m of machines) {
             assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
             assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);
@@ -213,6 +215,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     });
 
     it("each machine now runs its engine with the cluster store, under its host name, with its old config kept aside", function () {
+        assert.deepEqual(lab.machines.map((m) => m.spec.host), ["swarm-node1", "swarm-node2"]);
         for (const m of lab.machines) {
             const host = m.spec.host;
             const daemonJson = JSON.parse(lab.readFile(host, "/etc/docker/daemon.json") ?? "null");
@@ -270,6 +273,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         // Back to its original content, byte for byte; absent where there was none.
         assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json"), PRESEEDED_DAEMON_JSON);
         assert.equal(lab.readFile("swarm-node2", "/etc/docker/daemon.json"), undefined);
+        assert.deepEqual(lab.machines.map((m) => m.spec.host), ["swarm-node1", "swarm-node2"]);
         for (const m of lab.machines) {
             const host = m.spec.host;
             assert.equal(lab.exec(host, ["hostname"]).trim(), upState.hostnames[host]);

@@ -77,6 +77,7 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
             ],
         );
         for (const p of r.json?.pairs ?? []) {
+            assert.ok(p.ips.length > 0, `${p.to} has no address`);
             assert.ok(p.ips.every((ip) => inSubnet(ip, "10.0.0.0/24")), `${p.to} at ${p.ips.join(",")}`);
         }
         assert.deepEqual(

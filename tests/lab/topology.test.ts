@@ -159,6 +159,7 @@ describe("lab: a bigger topology (3 hosts; net1, net2 and an internal overlay)",
         assert.strictEqual(await topo.ipOf("a2", "net1"), "10.0.0.50");
         const inspect = await topo.docker("h2", ["inspect", "-f", '{{(index .NetworkSettings.Networks "net1").IPAMConfig.IPv4Address}}', "a2"]);
         assert.strictEqual(inspect.stdout.trim(), "10.0.0.50");
+        assert.deepStrictEqual(status.containers.map((c) => c.name).sort(), ["a1", "a2", "a3", "b1", "b2", "i1"]);
         for (const c of status.containers) {
             for (const [net, ip] of Object.entries(c.networks)) {
                 assert.ok(inSubnet(ip, SUBNETS[net]), `${c.name} has ${ip} on ${net} (${SUBNETS[net]})`);

@@ -29,9 +29,20 @@ const r = (type: string, name: string, props: Record<string, unknown>): CheckedR
 
 describe("policy: the shipped stacks comply", () => {
     const stacks = [path.join(ROOT, "Pulumi.dev.yaml"), ...fs.readdirSync(path.join(ROOT, "examples")).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).map((f) => path.join(ROOT, "examples", f))];
+    it("finds the dev stack and the examples", () => {
+        assert.deepEqual(stacks.map((f) => path.relative(ROOT, f)).sort(), [
+            "Pulumi.dev.yaml",
+            "examples/Pulumi.dind.yaml",
+            "examples/Pulumi.docker-machine.yaml",
+            "examples/Pulumi.etcd.yaml",
+            "examples/Pulumi.ssh.yaml",
+            "examples/Pulumi.swarm.yaml",
+        ]);
+    });
     for (const file of stacks) {
         it(`${path.relative(ROOT, file)} has no violations`, async () => {
             const resources = await planned(file);
+            assert.ok(resources.length > 0, "the plan has no resources to check");
             const { raw } = loadStackFile(file);
             const driver = (raw.driver ?? {}) as Record<string, unknown>;
             const underlays = typeof driver["underlay"] === "string" ? [driver["underlay"] as string] : [];

@@ -54,7 +54,9 @@ describe("dind lab stack (mocked)", function () {
 
     it("leaves the netns driver's overlays without driver options", async () => {
         const run = await preview(devRaw());
-        for (const n of ofType(run, T.network)) {
+        const networks = ofType(run, T.network);
+        assert.deepEqual(networks.map((n) => n.name), ["net1-network"]);
+        for (const n of networks) {
             assert.equal(n.inputs["options"], undefined, n.name);
         }
     });

@@ -120,7 +120,9 @@ describe("driver wiring (mocked)", function () {
             assert.equal(network.provider, ref);
             assert.deepEqual(mocks.find(T.image, "dind-a-fabric-engine-image").inputs, { name: "docker:20.10.24-dind", keepLocally: true });
             assert.deepEqual(mocks.find(T.image, "dind-a-fabric-kv-image").inputs, { name: "hashicorp/consul:1.16", keepLocally: true });
-            assert.ok(mocks.under("dind-a-fabric").every((r) => r.type === T.provider || r.provider === ref), "every docker object on the local provider");
+            const underFabric = mocks.under("dind-a-fabric");
+            assert.deepEqual(underFabric.map((r) => r.name).sort(), ["dind-a-fabric-kv-image", "dind-a-fabric-local-docker", "dind-a-fabric-engine-image", "dind-a-fabric-network"].sort());
+            assert.ok(underFabric.every((r) => r.type === T.provider || r.provider === ref), "every docker object on the local provider");
             assert.deepEqual(urns, [
                 `urn:pulumi:test::docker-overlay::${PARENT_TYPE}$docker:index/network:Network::dind-a-fabric-network`,
                 `urn:pulumi:test::docker-overlay::${PARENT_TYPE}$docker:index/remoteImage:RemoteImage::dind-a-fabric-engine-image`,
@@ -331,6 +333,7 @@ describe("driver wiring (mocked)", function () {
                 parent,
             );
             const urns = await settled([...m.resources, ...n.resources]);
+            assert.equal(urns.length, 4);
             assert.ok(urns.every((u) => u.includes(`::${PARENT_TYPE}$command:local:Command::dm-a-`)));
 
             const create = mocks.find(T.local, "dm-a-manager-machine").inputs.create as string;

@@ -17,7 +17,94 @@ const STACKS = [
         .map((f) => path.join(ROOT, "examples", f)),
 ];
 
+/** What each shipped stack must contain, read from its plan (and its driver kind from the file). */
+interface Expected {
+    driver: string;
+    /** `swarm`: a Swarm component and no KV store; `cluster-store`: a KV store machine of `kv`. */
+    mode: "cluster-store" | "swarm";
+    kv?: { backend: string; machine: string };
+    /** DockerHost components, in the file's order. */
+    hosts: string[];
+    /** Overlay networks and their subnets. */
+    networks: Record<string, string>;
+    /** Each container: the host it is placed on and the overlays it joins (`name@address` for a fixed one). */
+    containers: Record<string, { host: string; networks: string[] }>;
+}
+
+const SEED_HOSTS = ["swarm-manager", "swarm-node1", "swarm-node2"];
+const SEED_CONTAINERS = { c1: { host: "swarm-node2", networks: ["net1"] }, c2: { host: "swarm-node1", networks: ["net1"] } };
+
+const EXPECTED: Record<string, Expected> = {
+    "Pulumi.dev.yaml": {
+        driver: "netns",
+        mode: "cluster-store",
+        kv: { backend: "consul", machine: "kvstore" },
+        hosts: SEED_HOSTS,
+        networks: { net1: "10.0.0.0/24" },
+        containers: SEED_CONTAINERS,
+    },
+    "examples/Pulumi.dind.yaml": {
+        driver: "dind",
+        mode: "cluster-store",
+        kv: { backend: "consul", machine: "kvstore" },
+        hosts: SEED_HOSTS,
+        networks: { net1: "10.0.0.0/24" },
+        containers: SEED_CONTAINERS,
+    },
+    "examples/Pulumi.docker-machine.yaml": {
+        driver: "docker-machine",
+        mode: "cluster-store",
+        kv: { backend: "consul", machine: "kvstore" },
+        hosts: SEED_HOSTS,
+        networks: { net1: "10.0.0.0/24" },
+        containers: SEED_CONTAINERS,
+    },
+    "examples/Pulumi.etcd.yaml": {
+        driver: "netns",
+        mode: "cluster-store",
+        kv: { backend: "etcd", machine: "etcd" },
+        hosts: SEED_HOSTS,
+        networks: { net1: "10.0.0.0/24", net2: "10.0.1.0/24" },
+        containers: {
+            c1: { host: "swarm-node2", networks: ["net1"] },
+            c2: { host: "swarm-node1", networks: ["net1", "net2@10.0.1.10"] },
+            c3: { host: "swarm-manager", networks: ["net2"] },
+        },
+    },
+    "examples/Pulumi.ssh.yaml": {
+        driver: "ssh",
+        mode: "swarm",
+        hosts: SEED_HOSTS,
+        networks: { net1: "10.0.0.0/24", net2: "10.0.1.0/24" },
+        containers: {
+            c1: { host: "swarm-node2", networks: ["net1"] },
+            c2: { host: "swarm-node1", networks: ["net1", "net2"] },
+            c3: { host: "swarm-manager", networks: ["net2"] },
+        },
+    },
+    "examples/Pulumi.swarm.yaml": {
+        driver: "netns",
+        mode: "swarm",
+        hosts: SEED_HOSTS,
+        networks: { net1: "10.0.0.0/24" },
+        containers: SEED_CONTAINERS,
+    },
+};
+
 describe("shipped stacks", () => {
+    // One plan per stack file for the tests below (planning is the slow part).
+    const plans = new Map<string, ReturnType<typeof planStack>>();
+    const plan = (file: string): ReturnType<typeof planStack> => {
+        if (!plans.has(file)) {
+            plans.set(file, planStack(file));
+        }
+        return plans.get(file)!;
+    };
+
+    it("are the dev stack and every example, each with its expectations below", () => {
+        assert.deepEqual(STACKS.map((f) => path.relative(ROOT, f)).sort(), Object.keys(EXPECTED).sort());
+    });
+
     for (const file of STACKS) {
         const rel = path.relative(ROOT, file);
         it(`${rel} validates without problems`, () => {
@@ -25,11 +112,44 @@ describe("shipped stacks", () => {
             assert.deepEqual(validateConfig(raw, stack).map(formatProblem), []);
         });
         it(`${rel} plans every container onto a host`, async () => {
-            const doc = await planStack(file);
+            const doc = await plan(file);
             const { raw } = loadStackFile(file);
             const containers = ((raw.containers ?? []) as { name: string }[]).map((c) => c.name).sort();
+            assert.ok(containers.length > 0, "the stack has no containers");
             assert.deepEqual(Object.keys(doc.placements).sort(), containers);
-            assert.ok(doc.resources.length > 5);
+        });
+        it(`${rel} plans its driver, hosts, store, overlays with their subnets, and containers where they belong`, async () => {
+            const want = EXPECTED[rel];
+            assert.ok(want !== undefined, `no expectations for ${rel}`);
+            const doc = await plan(file);
+            const { raw } = loadStackFile(file);
+            const named = (type: string) => doc.resources.filter((r) => r.type === type).map((r) => r.name);
+            const providerHost = (urn: string) => urn.split("::").pop();
+            assert.equal((raw.driver as { kind?: string } | undefined)?.kind, want.driver);
+            assert.deepEqual(named("docker-overlay:host:DockerHost"), want.hosts);
+            assert.deepEqual(named("docker-overlay:swarm:Swarm"), want.mode === "swarm" ? ["swarm"] : []);
+            assert.deepEqual(named("docker-overlay:kv:KvStore"), want.kv === undefined ? [] : [want.kv.machine]);
+            assert.equal((raw.kvStore as { backend?: string } | undefined)?.backend, want.kv?.backend);
+            const overlays = doc.resources.filter((r) => r.type === "docker:index/network:Network" && r.inputs["driver"] === "overlay");
+            assert.deepEqual(
+                Object.fromEntries(overlays.map((n) => [n.inputs["name"], (n.inputs["ipamConfigs"] as { subnet: string }[]).map((c) => c.subnet).join(",")])),
+                want.networks,
+            );
+            assert.deepEqual(doc.placements, Object.fromEntries(Object.entries(want.containers).map(([c, w]) => [c, w.host])));
+            const workloads = doc.resources.filter((r) => r.type === "docker:index/container:Container" && (r.inputs["name"] as string) in want.containers);
+            assert.deepEqual(
+                Object.fromEntries(
+                    workloads.map((c) => [
+                        c.inputs["name"],
+                        {
+                            host: providerHost(c.provider),
+                            networks: (c.inputs["networksAdvanced"] as { name: string; ipv4Address?: string }[]).map((n) => (n.ipv4Address === undefined ? n.name : `${n.name}@${n.ipv4Address}`)),
+                        },
+                    ]),
+                ),
+                want.containers,
+            );
+            assert.deepEqual(named("docker-overlay:check:ConnectivityCheck"), ["connectivity"]);
         });
     }
 });
@@ -46,6 +166,7 @@ describe("plan output", () => {
     it("gives each resource DESIGN.md's fields: urn, type, name, parent, provider, dependsOn, inputs", async () => {
         const doc = JSON.parse(renderPlanJson(await planStack(STACKS[0])));
         assert.deepEqual(Object.keys(doc), ["resources", "placements"]);
+        assert.ok(doc.resources.length > 0, "the plan has no resources");
         for (const r of doc.resources) {
             assert.deepEqual(Object.keys(r).sort(), ["dependsOn", "inputs", "name", "parent", "provider", "type", "urn"]);
         }
@@ -57,6 +178,7 @@ describe("plan output", () => {
     it("orders resources so every parent and dependency comes before its dependents", async () => {
         const doc = await planStack(STACKS[0]);
         const seen = new Set<string>();
+        assert.ok(doc.resources.length > 0, "the plan has no resources");
         for (const r of doc.resources) {
             for (const before of [r.parent, r.provider, ...r.dependsOn].filter((u) => u !== "")) {
                 assert.ok(seen.has(before), `${r.name} listed before ${before}`);

@@ -98,7 +98,9 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.equal(find(run, T.dockerProvider, "swarm-node1").parent, host.urn);
         assert.equal(find(run, T.command, "kvstore-machine").parent, find(run, T.kv, "kvstore").urn);
         assert.equal(find(run, T.network, "net1-network").parent, find(run, "docker-overlay:network:OverlayNetwork", "net1").urn);
-        for (const r of run.registrations.filter((x) => x.type !== "pulumi:pulumi:Stack" && x.type !== T.cluster)) {
+        const children = run.registrations.filter((x) => x.type !== "pulumi:pulumi:Stack" && x.type !== T.cluster);
+        assert.ok(children.length > 0, "the program registered nothing below the cluster");
+        for (const r of children) {
             assert.notEqual(r.parent, "", `${r.type} ${r.name} has no parent`);
         }
     });

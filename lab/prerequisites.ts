@@ -33,7 +33,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, KvBackend } from "../lib/config/types";
 import { loadStackFile } from "../lib/config/load";
-import { DEFAULTS, normalizeConfig } from "../lib/config/validate";
+import { DEFAULTS, normalizeConfig, validateConfig } from "../lib/config/validate";
+import { netnsDockerHost } from "../lib/drivers/netns";
+import { LAPTOP } from "./laptop";
 
 /** How the check looks at the machine; replaced by fakes in unit tests. */
 export interface PrerequisiteProbes {
@@ -65,8 +67,8 @@ export const LAB_DIND_DEPS = "bash scripts/lab-dind-deps.sh";
 export const LAB_IMAGES_DIR = "/var/lib/docker-overlay/images";
 /** The busybox rootfs scripts/lab-deps.sh builds (imported as `busybox:latest`). */
 export const LAB_BUSYBOX_ROOTFS = `${LAB_IMAGES_DIR}/busybox-rootfs.tar`;
-/** The dind lab's "laptop" engine socket (tools/laptop.ts: stack `dovld`, machine `laptop`). */
-export const LAB_LAPTOP_DOCKER_HOST = "unix:///run/docker-overlay/dovld/laptop/docker.sock";
+/** The dind lab's "laptop" engine socket (lab/laptop.ts: a netns machine of its own). */
+export const LAB_LAPTOP_DOCKER_HOST = netnsDockerHost({ runDir: LAPTOP.runDir, name: LAPTOP.name });
 
 /** A docker CLI for the scripts that run `docker`: scripts/lab-deps.sh puts one beside the lab's engine. */
 const DOCKER_CLI_FIX = `${LAB_DEPS} && export PATH="$PATH:${DEFAULTS.netns.engineBin}"`;
@@ -272,6 +274,9 @@ export function assertStackFilePrerequisites(stackFile: string, probes: Prerequi
     let config: ClusterConfig;
     try {
         const { stack, raw } = loadStackFile(stackFile);
+        if (validateConfig(raw, stack).length > 0) {
+            return;
+        }
         config = normalizeConfig(raw, stack);
     } catch {
         return;

@@ -32,6 +32,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
 import { CheckReport, dockerPinger, runCheck } from "./check";
+import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { DockerEndpoint, EngineClient } from "./clients/docker";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
@@ -46,6 +47,8 @@ export interface LabOptions {
     onDelete?: (e: DeleteEvent) => void;
     /** Secret config for the program; default: read from the files `SECRET_FILE_VARIABLES` name. */
     secrets?: Record<string, string>;
+    /** How `up` looks at this machine for the stack's prerequisites (default: the real machine). */
+    probes?: PrerequisiteProbes;
 }
 
 /**
@@ -122,6 +125,8 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
                 `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
         );
     }
+    // Everything the stack needs on this machine, checked before the first resource is created.
+    assertStackFilePrerequisites(stackFile, opts.probes);
     try {
         const secrets = opts.secrets ?? secretsFromEnvironment();
         return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets }), true);

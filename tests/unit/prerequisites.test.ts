@@ -311,3 +311,26 @@ describe("lab prerequisites: the real probes", () => {
         assert.equal(realProbes.exists(path.join(__dirname, "no-such-file")), false);
     });
 });
+
+describe("lab up checks the prerequisites first", () => {
+    it("refuses on a machine without them, before the program runs and without a state file", async () => {
+        const { labUp } = await import("../../lab/stack");
+        const { statePath } = await import("../../lab/state");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prereq-up-"));
+        const stackFile = path.join(dir, "Pulumi.t-prereq-unit.yaml");
+        fs.copyFileSync(DEV, stackFile);
+        const bare = machine({ root: true, commands: [], files: [] });
+        let programRan = false;
+        try {
+            await assert.rejects(
+                labUp(stackFile, { probes: bare, program: path.join(dir, "never.ts"), onEvent: () => (programRan = true), secrets: {} }),
+                (err: Error) => err instanceof LabPrerequisitesError && err.message.includes("command iptables") && err.message.includes("bash scripts/lab-deps.sh"),
+            );
+            assert.ok(bare.asked.includes("which iptables"), "the real check ran against the fake machine");
+            assert.equal(programRan, false);
+            assert.equal(fs.existsSync(statePath("t-prereq-unit")), false);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackFile } from "../lib/config/load";
+import { ConfigError, validateConfig } from "../lib/config/validate";
 import { planDocument, PlanDocument } from "../lib/render/plan";
 import { runProgram } from "./program";
 
@@ -24,6 +25,12 @@ export const previewMocks: pulumi.runtime.Mocks = {
 /** The plan document of a stack file: every registration, and the placements the program chose. */
 export async function planStack(stackFile: string): Promise<PlanDocument> {
     const { stack, raw } = loadStackFile(stackFile);
+    // The program would throw the same error, but from inside the Pulumi runtime,
+    // which also reports it as an unhandled rejection (the whole object, twice).
+    const problems = validateConfig(raw, stack);
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
     const run = await runProgram({ stack, raw, mocks: previewMocks, preview: true, secrets: { sshPrivateKey: "plan-placeholder" } });
     return planDocument(run.registrations, (run.outputs["placements"] ?? {}) as Record<string, string>);
 }

@@ -90,3 +90,29 @@ describe("runner: engine URNs and the wire format", () => {
         assert.equal(LAB_SECRET_SIG, SECRET_SIG);
     });
 });
+
+describe("runner: a plan of a stack with problems", () => {
+    it("rejects with the one ConfigError validation makes, before the program runs", async () => {
+        const { ConfigError } = await import("../../lib/config/validate");
+        const os = await import("os");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bad-"));
+        const file = path.join(dir, "Pulumi.bad.yaml");
+        fs.writeFileSync(file, "config:\n  docker-overlay:networks:\n    - name: n\n      subnet: 10.0.0.0/33\n");
+        try {
+            await assert.rejects(planStack(file), (err: unknown) => {
+                assert.ok(err instanceof ConfigError, "the tool's own ConfigError class, so it prints only the message");
+                assert.equal(
+                    err.message,
+                    [
+                        "docker-overlay: 2 problems in the stack configuration:",
+                        "docker-overlay:hosts: is required: list the Docker hosts, e.g. [{ name: swarm-node1 }, { name: swarm-node2 }]",
+                        'docker-overlay:networks[0].subnet: "10.0.0.0/33" is not an IPv4 CIDR (the prefix length must be a number from 0 to 32)',
+                    ].join("\n"),
+                );
+                return true;
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -93,14 +93,14 @@ describe("runner: engine URNs and the wire format", () => {
 
 describe("runner: a plan of a stack with problems", () => {
     it("rejects with the one ConfigError validation makes, before the program runs", async () => {
-        const { ConfigError } = await import("../../lib/config/validate");
         const os = await import("os");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bad-"));
         const file = path.join(dir, "Pulumi.bad.yaml");
         fs.writeFileSync(file, "config:\n  docker-overlay:networks:\n    - name: n\n      subnet: 10.0.0.0/33\n");
         try {
             await assert.rejects(planStack(file), (err: unknown) => {
-                assert.ok(err instanceof ConfigError, "the tool's own ConfigError class, so it prints only the message");
+                // (The class is the one runner/plan.ts loaded; this file's runs have reloaded lib/ since.)
+                assert.ok(err instanceof Error && err.name === "ConfigError");
                 assert.equal(
                     err.message,
                     [

@@ -4,6 +4,7 @@
  */
 import { loadStackFile } from "../lib/config/load";
 import { formatProblem, normalizeConfig, validateConfig } from "../lib/config/validate";
+import { swarmAddressPool } from "../lib/plan/cluster";
 
 function main(argv: string[]): number {
     if (argv.length !== 1) {
@@ -27,7 +28,7 @@ function main(argv: string[]): number {
     const c = normalizeConfig(loaded.raw, loaded.stack);
     const mode =
         c.engine.mode === "swarm"
-            ? `swarm mode (address pool ${c.engine.swarm?.addressPool})${c.kvStore !== undefined ? `, ${c.kvStore.backend} store` : ""}`
+            ? `swarm mode (address pool ${swarmAddressPool(c)?.pool})${c.kvStore !== undefined ? `, ${c.kvStore.backend} store` : ""}`
             : `${c.kvStore?.backend} store`;
     const storeTls = c.kvStore?.tls === true ? " over TLS" : "";
     process.stdout.write(

@@ -162,11 +162,12 @@ export interface EngineConfig {
 export interface SwarmEngineConfig {
     /**
      * `--default-addr-pool`: where swarm allocates its `ingress` network (and any
-     * network without a subnet). Default: chosen away from every overlay subnet and
-     * the machines' network (lib/swarm/pool.ts), because the engine's own default
-     * puts `ingress` on 10.0.0.0/24.
+     * network without a subnet), as the user configured it. Without it the plan
+     * chooses one away from every overlay subnet and the machines' network
+     * (`ClusterPlan.swarmAddressPool`, lib/swarm/pool.ts), because the engine's
+     * own default puts `ingress` on 10.0.0.0/24.
      */
-    addressPool: string;
+    addressPool?: string;
     /** `--default-addr-pool-mask-length`. Default 24. */
     addressPoolMaskLength: number;
     /** Swarm's management port (`--listen-addr` / `--advertise-addr`). Default 2377. */

@@ -4,7 +4,7 @@
  * its JSON Schema take their defaults from here too.
  */
 import { DEFAULT_POOL_MASK_LENGTH } from "../swarm/pool";
-import { DriverKind, EngineMode, HostRole, KvBackend } from "./types";
+import { DriverKind, EngineMode, HostRole, KvBackend, PreloadImage } from "./types";
 
 /** Every default `normalizeConfig` fills in, in one place. */
 export const DEFAULTS = {
@@ -18,6 +18,11 @@ export const DEFAULTS = {
         stateDirBase: "/var/lib/docker-overlay",
         /** `<runDirBase>/<stack>` */
         runDirBase: "/run/docker-overlay",
+        /**
+         * `driver.images` when the key is absent: the image scripts/lab-deps.sh
+         * prepares (its BUSYBOX_TAR, imported as busybox:latest). `images: []` means none.
+         */
+        images: [{ name: "busybox:latest", rootfs: "/var/lib/docker-overlay/images/busybox-rootfs.tar" }] as readonly PreloadImage[],
     },
     dind: {
         image: "docker:20.10.24-dind",

@@ -23,6 +23,7 @@ import {
     KvBackend,
     KvStoreConfig,
     NetworkConfig,
+    PreloadImage,
     PROJECT,
     RawConfig,
 } from "./types";
@@ -75,7 +76,7 @@ function normalizeDriver(d: Record<string, unknown>, stack: string, mode: Engine
                 kvBin: opt(d["kvBin"], DEFAULTS.netns.kvBin),
                 stateDir: opt(d["stateDir"], `${DEFAULTS.netns.stateDirBase}/${stack}`),
                 runDir: opt(d["runDir"], `${DEFAULTS.netns.runDirBase}/${stack}`),
-                images: opt<{ name: string; rootfs: string }[]>(d["images"], []).map((i) => ({ name: i.name, rootfs: i.rootfs })),
+                images: opt<readonly PreloadImage[]>(d["images"], DEFAULTS.netns.images).map((i) => ({ name: i.name, rootfs: i.rootfs })),
             };
         case "dind":
             return {

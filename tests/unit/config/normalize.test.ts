@@ -15,7 +15,7 @@ describe("normalizeConfig", () => {
                 kvBin: "/opt/docker-overlay/kv/bin",
                 stateDir: "/var/lib/docker-overlay/lab",
                 runDir: "/run/docker-overlay/lab",
-                images: [],
+                images: [{ name: "busybox:latest", rootfs: "/var/lib/docker-overlay/images/busybox-rootfs.tar" }],
             },
             kvStore: { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/lab", tls: false },
             engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376, clusterStoreOpts: {}, tls: false },

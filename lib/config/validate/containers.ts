@@ -3,6 +3,7 @@
  * overlays each attaches to (with static addresses) and the placement
  * constraints, checked against the hosts and networks that passed their own rules.
  */
+import { ATTACHMENT_FIELDS, CONTAINER_FIELDS, keysOf } from "../fields";
 import { Constraint, NODE_KEY, parseConstraint, satisfiesAll } from "../../placement/constraints";
 import { unsatisfiableMessage } from "../../placement/place";
 import { Checker, got, indexPath, isRecord } from "./checker";
@@ -10,8 +11,6 @@ import { suggestion } from "./didYouMean";
 import { HostFacts, NetworkFacts, NetworkIndex } from "./facts";
 import { DOCKER_NAME } from "./names";
 import { reservedAddressProblem } from "./networks";
-
-const CONTAINER_KEYS = ["name", "image", "command", "env", "networks", "constraints"];
 
 export function checkContainers(c: Checker, value: unknown, hosts: HostFacts, networks: NetworkIndex): void {
     if (value === undefined) {
@@ -26,7 +25,7 @@ export function checkContainers(c: Checker, value: unknown, hosts: HostFacts, ne
     const staticAddresses = new Map<string, Map<string, number>>();
     list.forEach((item, i) => {
         const path = indexPath("containers", i);
-        const ct = c.object(path, item, CONTAINER_KEYS);
+        const ct = c.object(path, item, keysOf(CONTAINER_FIELDS));
         if (ct === undefined) {
             return;
         }
@@ -96,7 +95,7 @@ function checkAttachments(
         if (typeof item === "string") {
             name = item;
         } else if (isRecord(item)) {
-            const a = c.object(itemPath, item, ["name", "ipv4Address"]);
+            const a = c.object(itemPath, item, keysOf(ATTACHMENT_FIELDS));
             namePath = `${itemPath}.name`;
             if (a !== undefined && a["name"] === undefined) {
                 c.add(namePath, "is required: the network to attach");

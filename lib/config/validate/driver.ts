@@ -1,18 +1,12 @@
 /** The `docker-overlay:driver` section: the kind, and each kind's own settings. */
 import { CLUSTER_STORE_REMOVED, dockerImageEngineVersion, hasClusterStore, LAST_CLUSTER_STORE_ENGINE } from "../../engine/clusterStore";
 import { Ipv4Network, parseCidr, toText } from "../../net/cidr";
-import { DEFAULTS, MAX_MTU, MIN_MTU } from "../defaults";
-import { DRIVER_KINDS, DriverKind, EngineMode } from "../types";
+import { DEFAULTS } from "../defaults";
+import { DRIVER_FIELDS, DRIVER_KIND_FIELD, driverKeys, keysOf, PRELOAD_IMAGE_FIELDS } from "../fields";
+import { EngineMode } from "../types";
 import { Checker, got, indexPath, isRecord, plural } from "./checker";
 import { DriverFacts, Fabric } from "./facts";
 import { DOCKER_NAME, IFNAME_RULE, isIfname } from "./names";
-
-const DRIVER_KEYS: Record<DriverKind, readonly string[]> = {
-    netns: ["kind", "underlay", "bridge", "engineBin", "kvBin", "stateDir", "runDir", "images"],
-    dind: ["kind", "image", "kvImage", "network", "subnet", "mtu", "localDockerHost"],
-    ssh: ["kind", "user", "port"],
-    "docker-machine": ["kind", "machineDriver", "createFlags", "swarm", "swarmImage"],
-};
 
 export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMachines: number, mode: EngineMode | undefined): DriverFacts {
     if (value === undefined) {
@@ -22,12 +16,12 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
         c.add("driver", `must be an object (key: value pairs), got ${got(value)}; e.g. { kind: netns }`);
         return {};
     }
-    const kind = value["kind"] === undefined ? DEFAULTS.driverKind : c.oneOf("driver.kind", value["kind"], DRIVER_KINDS);
+    const kind = value["kind"] === undefined ? DEFAULTS.driverKind : c.oneOf("driver.kind", value["kind"], DRIVER_KIND_FIELD.enum);
     if (kind === undefined) {
         return {};
     }
-    const d = c.object("driver", value, DRIVER_KEYS[kind], (key) => {
-        const owner = DRIVER_KINDS.find((k) => k !== kind && DRIVER_KEYS[k].includes(key));
+    const d = c.object("driver", value, driverKeys(kind), (key) => {
+        const owner = DRIVER_KIND_FIELD.enum.find((k) => k !== kind && driverKeys(k).includes(key));
         return owner === undefined ? undefined : `is a setting of the ${owner} driver, not of ${kind}; remove it or set driver.kind: ${owner}`;
     });
     if (d === undefined) {
@@ -84,7 +78,7 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
                 }
             }
             if (d["mtu"] !== undefined) {
-                c.integer("driver.mtu", d["mtu"], MIN_MTU, MAX_MTU, " (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less)");
+                c.integer("driver.mtu", d["mtu"], DRIVER_FIELDS.dind.mtu.minimum, DRIVER_FIELDS.dind.mtu.maximum, " (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less)");
             }
             if (d["localDockerHost"] !== undefined) {
                 const endpoint = c.string("driver.localDockerHost", d["localDockerHost"]);
@@ -151,7 +145,7 @@ function checkPreloadImages(c: Checker, value: unknown): void {
     const seen = new Map<string, number>();
     images?.forEach((item, i) => {
         const path = indexPath("driver.images", i);
-        const image = c.object(path, item, ["name", "rootfs"]);
+        const image = c.object(path, item, keysOf(PRELOAD_IMAGE_FIELDS));
         if (image === undefined) {
             return;
         }

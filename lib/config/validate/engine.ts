@@ -1,24 +1,21 @@
 /** The `docker-overlay:engine` section: mode, API, cluster-store options, TLS and swarm settings. */
 import { overlayPorts } from "../../plan/ports";
 import { parseIPv4 } from "../../net/cidr";
-import { DEFAULTS, MAX_NETWORK_PREFIX, MIN_NETWORK_PREFIX } from "../defaults";
-import { ENGINE_MODES } from "../types";
+import { DEFAULTS } from "../defaults";
+import { ENGINE_FIELDS, keysOf, SWARM_FIELDS } from "../fields";
 import { Checker, plural } from "./checker";
 import { DriverFacts, EngineFacts } from "./facts";
 import { DOTTED_DIGITS, IFNAME_RULE, isIfname } from "./names";
-
-const ENGINE_KEYS = ["mode", "advertiseInterface", "apiPort", "clusterStoreOpts", "tls", "swarm"];
-const SWARM_KEYS = ["addressPool", "addressPoolMaskLength", "port"];
 
 export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hostCount: number): EngineFacts {
     if (value === undefined) {
         return { mode: DEFAULTS.engine.mode, maskLength: DEFAULTS.swarm.addressPoolMaskLength };
     }
-    const e = c.object("engine", value, ENGINE_KEYS);
+    const e = c.object("engine", value, keysOf(ENGINE_FIELDS));
     if (e === undefined) {
         return {};
     }
-    const mode = e["mode"] === undefined ? DEFAULTS.engine.mode : c.oneOf("engine.mode", e["mode"], ENGINE_MODES);
+    const mode = e["mode"] === undefined ? DEFAULTS.engine.mode : c.oneOf("engine.mode", e["mode"], ENGINE_FIELDS.mode.enum);
     if (e["advertiseInterface"] !== undefined) {
         const advertise = c.string("engine.advertiseInterface", e["advertiseInterface"], "an interface name or IPv4 address");
         if (advertise !== undefined) {
@@ -31,7 +28,7 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
         if (mode === "cluster-store") {
             c.add("engine.swarm", "is only used with engine.mode: swarm; remove it, or set engine.mode: swarm");
         }
-        const sw = c.object("engine.swarm", e["swarm"], SWARM_KEYS);
+        const sw = c.object("engine.swarm", e["swarm"], keysOf(SWARM_FIELDS));
         if (sw !== undefined) {
             if (sw["port"] !== undefined) {
                 swarmPort = c.port("engine.swarm.port", sw["port"]);
@@ -40,8 +37,8 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
                 facts.maskLength = c.integer(
                     "engine.swarm.addressPoolMaskLength",
                     sw["addressPoolMaskLength"],
-                    MIN_NETWORK_PREFIX,
-                    MAX_NETWORK_PREFIX,
+                    SWARM_FIELDS.addressPoolMaskLength.minimum,
+                    SWARM_FIELDS.addressPoolMaskLength.maximum,
                     " (the prefix length of each network swarm allocates from the pool)",
                 );
             }

@@ -3,12 +3,10 @@ import { Address6 } from "ip-address";
 import { contains, firstUsable, lastUsable, nthHost } from "../../net/cidr";
 import { CONSTRAINT_KEY, NODE_KEY } from "../../placement/constraints";
 import { parseHostKey } from "../../ssh/hostKey";
-import { HOST_ROLES } from "../types";
+import { HOST_FIELDS, keysOf, SSH_MACHINE_FIELDS } from "../fields";
 import { Checker, indexPath } from "./checker";
 import { DriverFacts, HostFacts } from "./facts";
 import { hostnameProblem, hostOrIPv4Problem } from "./names";
-
-const HOST_KEYS = ["name", "role", "labels", "ssh", "address"];
 
 export function emptyHostFacts(complete: boolean): HostFacts {
     return { names: [], targets: [], labelKeys: new Set(), namesComplete: complete, labelsComplete: complete };
@@ -33,7 +31,7 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts): Hos
     let manager: number | undefined;
     list.forEach((item, i) => {
         const path = indexPath("hosts", i);
-        const host = c.object(path, item, HOST_KEYS);
+        const host = c.object(path, item, keysOf(HOST_FIELDS));
         if (host === undefined) {
             facts.namesComplete = false;
             facts.labelsComplete = false;
@@ -61,7 +59,7 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts): Hos
         }
 
         if (host["role"] !== undefined) {
-            const role = c.oneOf(`${path}.role`, host["role"], HOST_ROLES);
+            const role = c.oneOf(`${path}.role`, host["role"], HOST_FIELDS.role.enum);
             if (role === "manager") {
                 if (manager !== undefined) {
                     c.add(`${path}.role`, `hosts[${manager}] is already the manager and a cluster has at most one; make this host a worker`);
@@ -114,7 +112,7 @@ function checkSshMachine(c: Checker, path: string, value: unknown, driver: Drive
         c.add(path, `is only used by the ssh driver; remove it or set driver.kind: ssh`);
         return;
     }
-    const ssh = c.object(path, value, ["address", "user", "port", "hostKey"]);
+    const ssh = c.object(path, value, keysOf(SSH_MACHINE_FIELDS));
     if (ssh === undefined) {
         return;
     }

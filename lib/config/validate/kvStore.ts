@@ -1,6 +1,7 @@
 /** The `docker-overlay:kvStore` section: the store the engines (cluster-store mode) and the cluster record use. */
 import { DEFAULTS } from "../defaults";
-import { EngineMode, KV_BACKENDS, KV_DEFAULT_PORT, KV_SCHEME, KV_TLS_OPTS, KvBackend } from "../types";
+import { keysOf, KV_STORE_FIELDS } from "../fields";
+import { EngineMode, KV_DEFAULT_PORT, KV_SCHEME, KV_TLS_OPTS, KvBackend } from "../types";
 import { Checker } from "./checker";
 import { DriverFacts } from "./facts";
 import { hostnameProblem, hostOrIPv4Problem } from "./names";
@@ -14,11 +15,11 @@ export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, ho
         }
         return;
     }
-    const kv = c.object("kvStore", value, ["backend", "machine", "address", "port", "recordPrefix", "tls"]);
+    const kv = c.object("kvStore", value, keysOf(KV_STORE_FIELDS));
     if (kv === undefined) {
         return;
     }
-    const backend = kv["backend"] === undefined ? DEFAULTS.kvBackend : c.oneOf("kvStore.backend", kv["backend"], KV_BACKENDS);
+    const backend = kv["backend"] === undefined ? DEFAULTS.kvBackend : c.oneOf("kvStore.backend", kv["backend"], KV_STORE_FIELDS.backend.enum);
     if (backend === "zookeeper" && (driver.kind === "netns" || driver.kind === "dind") && mode === "cluster-store") {
         // Measured in the lab: engines register in zookeeper and networks propagate, but
         // the first container joining an overlay panics dockerd (libnetwork's zookeeper

@@ -1,12 +1,11 @@
 /** The `docker-overlay:networks` section: the overlays, their subnets, gateways and ranges. */
 import { cidrContains, firstUsable, Ipv4Network, overlaps } from "../../net/cidr";
 import { MAX_NETWORK_PREFIX, MIN_NETWORK_PREFIX } from "../defaults";
+import { keysOf, NETWORK_FIELDS } from "../fields";
 import { RESERVED_NETWORK_NAMES } from "../types";
 import { Checker, indexPath } from "./checker";
 import { DriverFacts, EngineFacts, NetworkFacts, NetworkIndex } from "./facts";
 import { DOCKER_NAME } from "./names";
-
-const NETWORK_KEYS = ["name", "subnet", "gateway", "ipRange", "internal", "encrypted"];
 
 export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, engine: EngineFacts): NetworkIndex {
     if (value === undefined) {
@@ -21,7 +20,7 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
     const names = new Map<string, number>();
     list.forEach((item, i) => {
         const path = indexPath("networks", i);
-        const n = c.object(path, item, NETWORK_KEYS);
+        const n = c.object(path, item, keysOf(NETWORK_FIELDS));
         if (n === undefined) {
             complete = false;
             return;

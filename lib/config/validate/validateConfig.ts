@@ -11,7 +11,8 @@
  * checks, so one mistake gives one problem rather than a cascade.
  */
 import { DEFAULTS } from "../defaults";
-import { CONFIG_KEYS, ENGINE_MODES, EngineMode, PROJECT, RawConfig } from "../types";
+import { ENGINE_FIELDS, SECRET_KEYS } from "../fields";
+import { CONFIG_KEYS, EngineMode, PROJECT, RawConfig } from "../types";
 import { Checker, ConfigProblem, got, isRecord, UnreadableConfigValue } from "./checker";
 import { checkContainers } from "./containers";
 import { checkKvTlsOpts, checkSwarmAddressPool } from "./cross";
@@ -23,7 +24,7 @@ import { checkKvStore } from "./kvStore";
 import { checkNetworks } from "./networks";
 
 /** Config keys the program reads itself (secrets), outside `RawConfig`; they are not "unknown". */
-export const PROGRAM_CONFIG_KEYS: readonly string[] = ["sshPrivateKey"];
+export const PROGRAM_CONFIG_KEYS: readonly string[] = Object.keys(SECRET_KEYS);
 
 const TOP_LEVEL_KEYS: readonly string[] = [...CONFIG_KEYS, ...PROGRAM_CONFIG_KEYS];
 
@@ -107,5 +108,5 @@ function modeOf(engine: unknown): EngineMode | undefined {
         return undefined;
     }
     const mode = engine["mode"] ?? DEFAULTS.engine.mode;
-    return (ENGINE_MODES as readonly unknown[]).includes(mode) ? (mode as EngineMode) : undefined;
+    return (ENGINE_FIELDS.mode.enum as readonly unknown[]).includes(mode) ? (mode as EngineMode) : undefined;
 }

@@ -13,7 +13,7 @@ import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
 
 export interface OverlayClusterArgs {
-    /** A validated, defaulted configuration (see lib/config/validate.ts). */
+    /** A validated, defaulted configuration (see lib/config/validate/ and lib/config/normalize.ts). */
     config: ClusterConfig;
     /** How machines are made: netns, dind, ssh or docker-machine (components/machines). */
     driver: MachineDriver;

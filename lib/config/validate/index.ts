@@ -6,7 +6,8 @@
  * containers.ts), the rules across sections (cross.ts), the entry point
  * (validateConfig.ts), warnings (warnings.ts); defaults in ../defaults.ts, normalization in ../normalize.ts.
  */
-export { ConfigError, ConfigProblem, formatProblem, UnreadableConfigValue } from "./checker";
+export { ConfigError, formatProblem, UnreadableConfigValue } from "./checker";
+export type { ConfigProblem } from "./checker";
 export { didYouMean } from "./didYouMean";
 export { PROGRAM_CONFIG_KEYS, validateConfig } from "./validateConfig";
 export { canonicalImage, clusterWarnings, configWarnings, REGISTRYLESS_DRIVERS, WARNING_PREFIX } from "./warnings";

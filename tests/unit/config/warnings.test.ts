@@ -4,10 +4,12 @@
  * image no engine of a registry-less driver will have. Exact messages.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadStackFile } from "../../../lib/config/load";
 import { RawConfig } from "../../../lib/config/types";
+import { preview } from "../helpers";
 import { canonicalImage, configWarnings, DEFAULTS, formatProblem, normalizeConfig, validateConfig, WARNING_PREFIX } from "../../../lib/config/validate";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -90,6 +92,35 @@ describe("warnings: an image no engine of a registry-less driver has", () => {
         assert.deepEqual(found, [
             'Pulumi.t-badimage.yaml: docker-overlay:containers[1].image: "nosuchimage:1" is on no engine: netns engines reach no registry and have only the images in driver.images (busybox:latest); ' +
                 "add it to driver.images with a rootfs tarball to docker import, or use one of those; otherwise up fails at container c2",
+        ]);
+    });
+
+    it("the program logs them as Pulumi warnings and goes on", async () => {
+        const logged: string[] = [];
+        const warn = console.warn;
+        console.warn = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+        let run;
+        try {
+            run = await preview(netns({}, ["busybox", "nginx:1.25"]));
+        } finally {
+            console.warn = warn;
+        }
+        assert.deepEqual(logged, [
+            'warning: [runtime] docker-overlay:containers[1].image: "nginx:1.25" is on no engine: netns engines reach no registry and have only the images in driver.images (busybox:latest); ' +
+                "add it to driver.images with a rootfs tarball to docker import, or use one of those; otherwise up fails at container c2",
+        ]);
+        assert.ok(run.registrations.some((r) => r.name === "c2"), "the run goes on: c2 is registered");
+    });
+
+    it("npm run validate prints them before its summary and exits 0", () => {
+        const file = path.join(ROOT, "tests", "lab", "stacks", "Pulumi.t-badimage.yaml");
+        const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "validate.ts"), file], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(out.status, 0, out.stderr);
+        assert.deepEqual(out.stdout.split("\n"), [
+            'warning: docker-overlay:containers[1].image: "nosuchimage:1" is on no engine: netns engines reach no registry and have only the images in driver.images (busybox:latest); ' +
+                "add it to driver.images with a rootfs tarball to docker import, or use one of those; otherwise up fails at container c2",
+            `${file}: valid: stack t-badimage, driver netns, consul store, engine API TLS off, 2 hosts, 1 networks, 2 containers`,
+            "",
         ]);
     });
 });

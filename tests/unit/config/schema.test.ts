@@ -187,14 +187,19 @@ describe("stack schema: checks stack files as an editor would", () => {
             return schemaErrors(SCHEMA, doc);
         };
         assert.deepEqual(edited(() => undefined), []);
-        assert.ok(edited((c) => (c["docker-overlay:host"] = [])).length > 0, "an unknown docker-overlay: key");
+        const C = "$.config.docker-overlay:";
+        assert.deepEqual(edited((c) => (c["docker-overlay:host"] = [])), [`${C}host (name): matches none of anyOf`], "an unknown docker-overlay: key");
         assert.deepEqual(edited((c) => (c["aws:region"] = "x")), [], "another namespace's key");
-        assert.ok(edited((c) => (c["docker-overlay:driver"].image = "docker:20.10.24-dind")).length > 0, "a dind key on a netns driver");
+        assert.deepEqual(edited((c) => (c["docker-overlay:driver"].image = "docker:20.10.24-dind")), [`${C}driver.image: not allowed`], "a dind key on a netns driver");
         assert.deepEqual(edited((c) => (c["docker-overlay:driver"] = { kind: "dind", image: "docker:20.10.24-dind" })), []);
-        assert.ok(edited((c) => (c["docker-overlay:driver"] = { image: "docker:20.10.24-dind" })).length > 0, "no kind is netns");
-        assert.ok(edited((c) => (c["docker-overlay:kvStore"].backend = "redis")).length > 0, "a backend outside the enum");
-        assert.ok(edited((c) => (c["docker-overlay:hosts"][0].name = 5)).length > 0, "a number for a name");
-        assert.ok(edited((c) => (c["docker-overlay:containers"][0].networks = [])).length > 0, "no networks");
-        assert.ok(edited((c) => delete c["docker-overlay:hosts"]).length > 0, "no hosts");
+        assert.deepEqual(edited((c) => (c["docker-overlay:driver"] = { image: "docker:20.10.24-dind" })), [`${C}driver.image: not allowed`], "no kind is netns");
+        assert.deepEqual(edited((c) => (c["docker-overlay:kvStore"].backend = "redis")), [`${C}kvStore.backend: must be one of consul, etcd, zookeeper`]);
+        assert.deepEqual(edited((c) => (c["docker-overlay:hosts"][0].name = 5)), [`${C}hosts[0].name: must be string, is integer`]);
+        assert.deepEqual(edited((c) => (c["docker-overlay:containers"][0].networks = [])), [`${C}containers[0].networks: fewer than 1 items`]);
+        assert.deepEqual(edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ipv4Address: "10.0.0.5" }, "net1"])), []);
+        assert.deepEqual(edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ip: "10.0.0.5" }])), [
+            `${C}containers[0].networks[0]: must match exactly one of oneOf`,
+        ]);
+        assert.deepEqual(edited((c) => delete c["docker-overlay:hosts"]), [`${C}hosts: required`]);
     });
 });

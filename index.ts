@@ -8,7 +8,7 @@ import { OverlayCluster } from "./components/cluster";
 import { machineDriver } from "./components/machines";
 import { rawFromPulumiConfig } from "./lib/config/load";
 import { PROJECT } from "./lib/config/types";
-import { normalizeConfig } from "./lib/config/validate";
+import { clusterWarnings, formatProblem, normalizeConfig } from "./lib/config/validate";
 import { requiredPorts } from "./lib/plan/ports";
 
 const cfg = new pulumi.Config(PROJECT);
@@ -16,6 +16,10 @@ const cfg = new pulumi.Config(PROJECT);
 // Every key of the stack is passed so a misspelt one (docker-overlay:host) is reported, not ignored.
 const raw = rawFromPulumiConfig((key) => cfg.getObject(key), Object.keys(pulumi.runtime.allConfig()));
 const config = normalizeConfig(raw, pulumi.getStack());
+// What is valid but will probably fail at up (e.g. an image no netns engine has): said, not refused.
+for (const warning of clusterWarnings(config)) {
+    void pulumi.log.warn(formatProblem(warning));
+}
 
 const cluster = new OverlayCluster("cluster", {
     config,

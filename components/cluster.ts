@@ -13,7 +13,7 @@ import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
 
 export interface OverlayClusterArgs {
-    /** A validated, defaulted configuration (see lib/config/validate.ts). */
+    /** A validated, defaulted configuration (see lib/config/validate/ and lib/config/normalize.ts). */
     config: ClusterConfig;
     /** How machines are made: netns, dind, ssh or docker-machine (components/machines). */
     driver: MachineDriver;
@@ -107,7 +107,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const networkHost = this.hosts[this.plan.networkHost];
 
         this.swarm =
-            swarmMode && config.engine.swarm !== undefined
+            swarmMode && config.engine.swarm !== undefined && this.plan.swarmAddressPool !== undefined
                 ? new Swarm(
                       "swarm",
                       {
@@ -115,6 +115,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           manager: { host: hostConfig(config, this.plan.networkHost), docker: networkHost },
                           workers: config.hosts.filter((h) => h.name !== this.plan.networkHost).map((h) => ({ host: h, docker: this.hosts[h.name] })),
                           swarm: config.engine.swarm,
+                          pool: this.plan.swarmAddressPool,
                           overlays: config.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
                       },
                       { parent: this },
@@ -229,14 +230,14 @@ export class OverlayCluster extends pulumi.ComponentResource {
                 ? this.kv.url.apply((url) => ({ backend: config.kvStore!.backend, url }))
                 : pulumi.output(null);
         this.swarmSummary =
-            this.swarm !== undefined && config.engine.swarm !== undefined
+            this.swarm !== undefined && this.plan.swarmAddressPool !== undefined
                 ? pulumi
                       .all([this.swarm.managerAddress, this.swarm.ingressSubnet, this.swarm.nodeIds])
                       .apply(([managerAddress, ingressSubnet, nodes]) => ({
                           manager: this.plan.networkHost,
                           managerAddress,
                           ingressSubnet,
-                          addressPool: config.engine.swarm!.addressPool,
+                          addressPool: this.plan.swarmAddressPool!.pool,
                           nodes,
                       }))
                 : pulumi.output(null);

@@ -24,6 +24,7 @@ import {
     SWARM_SCRIPT_INTERPRETER,
     SwarmNode,
 } from "../lib/swarm/scripts";
+import { SwarmAddressPool } from "../lib/swarm/pool";
 import { DockerHost } from "./dockerHost";
 
 export interface SwarmArgs {
@@ -32,6 +33,8 @@ export interface SwarmArgs {
     manager: { host: HostConfig; docker: DockerHost };
     workers: { host: HostConfig; docker: DockerHost }[];
     swarm: SwarmEngineConfig;
+    /** The address pool the plan chose (or the configured one): `ClusterPlan.swarmAddressPool`. */
+    pool: SwarmAddressPool;
     /** The stack's overlays: the init script refuses an ingress network overlapping any. */
     overlays: { name: string; subnet: string }[];
 }
@@ -53,7 +56,7 @@ export class Swarm extends pulumi.ComponentResource {
         super("docker-overlay:swarm:Swarm", name, {}, opts);
         const manager = args.manager.docker;
         const port = args.swarm.port;
-        const pool = { pool: args.swarm.addressPool, maskLength: args.swarm.addressPoolMaskLength };
+        const pool = args.pool;
         const access = { cli: manager.cli };
         const node = (d: DockerHost): pulumi.Output<SwarmNode> =>
             pulumi.all([d.dockerHost, d.advertise]).apply(([dockerHost, advertise]) => ({ name: d.hostName, dockerHost, advertise }));

@@ -1,9 +1,10 @@
 /**
  * `npm run validate -- <stack-file>`: prints each problem on its own line and
- * exits 1, or prints a one-line summary and exits 0.
+ * exits 1, or prints each warning (`warning: ...`) and a one-line summary and exits 0.
  */
 import { loadStackFile } from "../lib/config/load";
-import { formatProblem, normalizeConfig, validateConfig } from "../lib/config/validate";
+import { clusterWarnings, formatProblem, normalizeConfig, validateConfig, WARNING_PREFIX } from "../lib/config/validate";
+import { swarmAddressPool } from "../lib/plan/cluster";
 
 function main(argv: string[]): number {
     if (argv.length !== 1) {
@@ -25,9 +26,12 @@ function main(argv: string[]): number {
         return 1;
     }
     const c = normalizeConfig(loaded.raw, loaded.stack);
+    for (const w of clusterWarnings(c)) {
+        process.stdout.write(`${WARNING_PREFIX}${formatProblem(w)}\n`);
+    }
     const mode =
         c.engine.mode === "swarm"
-            ? `swarm mode (address pool ${c.engine.swarm?.addressPool})${c.kvStore !== undefined ? `, ${c.kvStore.backend} store` : ""}`
+            ? `swarm mode (address pool ${swarmAddressPool(c)?.pool})${c.kvStore !== undefined ? `, ${c.kvStore.backend} store` : ""}`
             : `${c.kvStore?.backend} store`;
     const storeTls = c.kvStore?.tls === true ? " over TLS" : "";
     process.stdout.write(

@@ -1,7 +1,10 @@
 /**
  * The stack configuration: what a user writes under `docker-overlay:*` in a
- * Pulumi.<stack>.yaml. Field names are fixed by DESIGN.md; this file is the
- * one place that says what each field means and what it defaults to.
+ * Pulumi.<stack>.yaml. Field names are fixed by DESIGN.md. These are the
+ * types the program works with; the stack file's own description of each key
+ * (type, enum, default, what it means) is the field table in fields.ts, from
+ * which validation takes its key lists and enums and the JSON Schema is made,
+ * and the default values are in defaults.ts.
  *
  * `RawConfig` is what arrives from YAML (anything may be missing or of the
  * wrong type); `validateConfig` checks it and `normalizeConfig` turns a valid
@@ -56,7 +59,7 @@ export interface NetnsDriverConfig {
     stateDir: string;
     /** Where each host keeps its exec-root, pidfiles and sockets. Default `/run/docker-overlay/<stack>`. */
     runDir: string;
-    /** Images loaded into every engine after it starts (no registry needed). */
+    /** Images loaded into every engine after it starts (no registry needed). Default: the busybox scripts/lab-deps.sh prepares; `[]` means none. */
     images: PreloadImage[];
 }
 
@@ -162,11 +165,12 @@ export interface EngineConfig {
 export interface SwarmEngineConfig {
     /**
      * `--default-addr-pool`: where swarm allocates its `ingress` network (and any
-     * network without a subnet). Default: chosen away from every overlay subnet and
-     * the machines' network (lib/swarm/pool.ts), because the engine's own default
-     * puts `ingress` on 10.0.0.0/24.
+     * network without a subnet), as the user configured it. Without it the plan
+     * chooses one away from every overlay subnet and the machines' network
+     * (`ClusterPlan.swarmAddressPool`, lib/swarm/pool.ts), because the engine's
+     * own default puts `ingress` on 10.0.0.0/24.
      */
-    addressPool: string;
+    addressPool?: string;
     /** `--default-addr-pool-mask-length`. Default 24. */
     addressPoolMaskLength: number;
     /** Swarm's management port (`--listen-addr` / `--advertise-addr`). Default 2377. */

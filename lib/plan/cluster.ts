@@ -1,11 +1,13 @@
 /**
  * Everything about the cluster that can be decided before any resource
  * exists: where each container lands, which underlay address each machine
- * gets, which host creates the networks. Components only wire this plan.
+ * gets, which host creates the networks, and (swarm mode) the address pool
+ * swarm allocates its ingress from. Components only wire this plan.
  */
 import { ClusterConfig, KvStoreConfig } from "../config/types";
 import { AddressPlan, allocateAddresses } from "../net/allocate";
 import { placeContainers } from "../placement/place";
+import { chooseSwarmAddressPool, SwarmAddressPool } from "../swarm/pool";
 
 export interface ClusterPlan {
     /** Container name -> host name. */
@@ -14,6 +16,8 @@ export interface ClusterPlan {
     addresses?: AddressPlan;
     /** The host overlay networks are created through (the manager, else the first host). */
     networkHost: string;
+    /** Swarm mode: `engine.swarm.addressPool` as configured, else the one chosen (see swarmAddressPool). */
+    swarmAddressPool?: SwarmAddressPool;
 }
 
 export function planCluster(config: ClusterConfig): ClusterPlan {
@@ -23,11 +27,36 @@ export function planCluster(config: ClusterConfig): ClusterPlan {
         throw new Error(`placement failed: ${placed.problems.map((p) => p.message).join("; ")}`);
     }
     const manager = config.hosts.find((h) => h.role === "manager");
+    const pool = swarmAddressPool(config);
     return {
         placements: placed.placements,
         addresses: machineAddresses(config),
         networkHost: (manager ?? config.hosts[0]).name,
+        ...(pool !== undefined ? { swarmAddressPool: pool } : {}),
     };
+}
+
+/**
+ * Swarm mode: the pool swarm allocates `ingress` from (`--default-addr-pool`):
+ * the configured `engine.swarm.addressPool`, else the first candidate pool
+ * off every overlay subnet and the machines' network (lib/swarm/pool.ts).
+ * undefined in cluster-store mode.
+ */
+export function swarmAddressPool(config: ClusterConfig): SwarmAddressPool | undefined {
+    const swarm = config.engine.swarm;
+    if (config.engine.mode !== "swarm" || swarm === undefined) {
+        return undefined;
+    }
+    if (swarm.addressPool !== undefined) {
+        return { pool: swarm.addressPool, maskLength: swarm.addressPoolMaskLength };
+    }
+    const driver = config.driver;
+    const fabric = driver.kind === "netns" ? [driver.underlay] : driver.kind === "dind" ? [driver.subnet] : [];
+    const chosen = chooseSwarmAddressPool([...config.networks.map((n) => n.subnet), ...fabric], swarm.addressPoolMaskLength);
+    if (chosen === undefined) {
+        throw new Error("planCluster: no swarm address pool (validateConfig reports this first; reaching here is a bug)");
+    }
+    return chosen;
 }
 
 /** The KV store's config, for code that only runs when there is one (a driver's createKvMachine). */

@@ -1,13 +1,15 @@
 /**
  * The config side of swarm mode, TLS and encrypted overlays: validation
  * messages with their key paths, what normalization fills in (no KV store in
- * swarm mode unless configured, the address pool, TLS defaults per driver),
- * the address pool's choice (property tests) and the ports each mode needs.
+ * swarm mode unless configured, TLS defaults per driver), the address pool the
+ * plan takes (configured, or chosen; property tests of the choice) and the
+ * ports each mode needs.
  */
 import * as assert from "node:assert/strict";
 import { RawConfig } from "../../lib/config/types";
 import { formatProblem, normalizeConfig, validateConfig } from "../../lib/config/validate";
 import { overlaps } from "../../lib/net/cidr";
+import { planCluster, swarmAddressPool } from "../../lib/plan/cluster";
 import { requiredPorts } from "../../lib/plan/ports";
 import { chooseSwarmAddressPool, ingressSubnetOf, poolCandidates } from "../../lib/swarm/pool";
 
@@ -137,7 +139,7 @@ describe("swarm config: validation", () => {
 });
 
 describe("swarm config: normalization", () => {
-    it("swarm mode: no KV store unless configured, the pool chosen away from net1 and the underlay", () => {
+    it("swarm mode: no KV store unless configured, the pool chosen (by the plan) away from net1 and the underlay", () => {
         const c = normalizeConfig(swarmWith(), "dev");
         assert.equal(c.kvStore, undefined);
         assert.deepEqual(c.engine, {
@@ -146,8 +148,14 @@ describe("swarm config: normalization", () => {
             apiPort: 2376,
             clusterStoreOpts: {},
             tls: false,
-            swarm: { addressPool: "10.255.0.0/16", addressPoolMaskLength: 24, port: 2377 },
+            swarm: { addressPoolMaskLength: 24, port: 2377 },
         });
+        assert.deepEqual(planCluster(c).swarmAddressPool, { pool: "10.255.0.0/16", maskLength: 24 });
+        assert.deepEqual(swarmAddressPool(c), { pool: "10.255.0.0/16", maskLength: 24 });
+        const given = normalizeConfig(swarmWith((raw) => (raw.engine.swarm = { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26 })), "dev");
+        assert.deepEqual(given.engine.swarm, { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26, port: 2377 });
+        assert.deepEqual(planCluster(given).swarmAddressPool, { pool: "192.168.128.0/17", maskLength: 26 });
+        assert.equal(planCluster(normalizeConfig(swarmWith((raw) => (raw.engine.mode = "cluster-store")), "dev")).swarmAddressPool, undefined);
         const withStore = normalizeConfig(swarmWith((raw) => (raw.kvStore = { backend: "consul" })), "dev");
         assert.deepEqual(withStore.kvStore, { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/dev", tls: false });
     });

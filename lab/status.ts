@@ -19,7 +19,7 @@ export interface StatusContainer {
     networks: Record<string, string>;
 }
 
-/** DESIGN.md's `status --json` document. */
+/** The `status --json` document (docs/architecture.md, "npm run lab"). */
 export interface LabStatus {
     hosts: StatusHost[];
     /** null in swarm mode without a configured store. */

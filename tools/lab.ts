@@ -1,7 +1,7 @@
 /**
  * `npm run lab -- up|status|check|down [<stack-file.yaml>] [--json]`
  * (Linux, root). Applies the program to real daemons on this machine; see
- * DESIGN.md "The lab", lab/stack.ts (the commands) and lab/applier.ts.
+ * docs/architecture.md ("The lab"), lab/stack.ts (the commands) and lab/applier.ts.
  *
  *   up      runs index.ts with the stack's config; every resource is performed
  *           for real as the program's dependencies allow, and recorded in

@@ -1,6 +1,6 @@
 /**
  * The stack configuration: what a user writes under `docker-overlay:*` in a
- * Pulumi.<stack>.yaml. Field names are fixed by DESIGN.md. These are the
+ * Pulumi.<stack>.yaml. Field names are fixed (docs/architecture.md, "Config schema"). These are the
  * types the program works with; the stack file's own description of each key
  * (type, enum, default, what it means) is the field table in fields.ts, from
  * which validation takes its key lists and enums and the JSON Schema is made,

@@ -163,7 +163,7 @@ describe("plan output", () => {
         assert.equal(renderPlanMermaid(a), renderPlanMermaid(b));
     });
 
-    it("gives each resource DESIGN.md's fields: urn, type, name, parent, provider, dependsOn, inputs", async () => {
+    it("gives each resource the plan document's fields (docs/architecture.md): urn, type, name, parent, provider, dependsOn, inputs", async () => {
         const doc = JSON.parse(renderPlanJson(await planStack(STACKS[0])));
         assert.deepEqual(Object.keys(doc), ["resources", "placements"]);
         assert.ok(doc.resources.length > 0, "the plan has no resources");

@@ -4,11 +4,11 @@ import * as path from "path";
 import { loadStackFile } from "../../../lib/config/load";
 import { RawConfig } from "../../../lib/config/types";
 import { didYouMean, formatProblem, UnreadableConfigValue, validateConfig } from "../../../lib/config/validate";
-import { DESIGN_DEV, problems, P } from "./validateHelpers";
+import { DEV_STACK, problems, P } from "./validateHelpers";
 
 describe("validate: valid configurations", () => {
-    it("the dev stack from DESIGN.md has no problems", () => {
-        assert.deepEqual(validateConfig(DESIGN_DEV as RawConfig, "dev"), []);
+    it("the dev stack from docs/architecture.md has no problems", () => {
+        assert.deepEqual(validateConfig(DEV_STACK as RawConfig, "dev"), []);
     });
 
     it("the repository's Pulumi.dev.yaml has no problems", () => {

@@ -6,8 +6,8 @@
 import { RawConfig } from "../../../lib/config/types";
 import { formatProblem, validateConfig } from "../../../lib/config/validate";
 
-/** The dev stack exactly as DESIGN.md writes it. */
-export const DESIGN_DEV = {
+/** The dev stack exactly as docs/architecture.md ("The dev stack") writes it. */
+export const DEV_STACK = {
     driver: { kind: "netns", underlay: "10.199.0.0/24" },
     kvStore: { backend: "consul", machine: "kvstore", port: 8500 },
     engine: { mode: "cluster-store", advertiseInterface: "eth1", apiPort: 2376 },
@@ -23,7 +23,7 @@ export const DESIGN_DEV = {
 export type Edit = (raw: any) => void;
 
 export function devWith(edit: Edit): RawConfig {
-    const raw = structuredClone(DESIGN_DEV);
+    const raw = structuredClone(DEV_STACK);
     edit(raw);
     return raw as RawConfig;
 }

@@ -14,7 +14,8 @@
 import { KvBackend } from "../config/types";
 import { EngineOptions, renderEngineOptFlags } from "../render/engine";
 import { shJoin, shQuote } from "../render/shell";
-import { kvAdvertiseUrl, kvServerSpec } from "./dind";
+import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
+import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 
 export interface DockerMachineSwarm {
     /** The classic swarm manager (`--swarm-master`). */
@@ -143,7 +144,7 @@ export interface DockerMachineKvArgs {
     createFlags: string[];
     backend: KvBackend;
     port: number;
-    /** Default per backend (lib/drivers/dind.ts KV_DEFAULT_IMAGE). */
+    /** Default per backend (lib/kv/server.ts KV_DEFAULT_IMAGE). */
     image?: string;
 }
 
@@ -201,7 +202,7 @@ function createScript(name: string, create: string[], after: string[]): string {
         "fi",
         `if ! ${shJoin(create)} >&2; then`,
         `    echo ${shQuote(
-            `docker-overlay: docker-machine create ${name} failed. If the engine it installed is Docker >= 23, cluster-store is gone (removed in 23.0): pin an engine <= 20.10 (e.g. --engine-install-url, or a boot2docker ISO <= v19.03). Inspect with docker-machine ls / docker-machine ssh ${name}; remove it with docker-machine rm -y ${name} before retrying.`,
+            `docker-overlay: docker-machine create ${name} failed. If the engine it installed is Docker >= ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}, cluster-store is gone (removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0): pin an engine <= ${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor} (e.g. --engine-install-url, or a boot2docker ISO <= v19.03). Inspect with docker-machine ls / docker-machine ssh ${name}; remove it with docker-machine rm -y ${name} before retrying.`,
         )} >&2`,
         "    exit 1",
         "fi",

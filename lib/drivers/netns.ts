@@ -22,7 +22,7 @@ import { createHash } from "crypto";
 import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
 import { shQuote } from "../render/shell";
-import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE } from "./ssh";
+import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 import { dockerdTlsFlags, KV_CLIENT_TLS_ENV, kvTlsStoreOpts, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
 
 export interface Scripts {
@@ -593,7 +593,7 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
                   `version=$("$ENGINE_BIN/dockerd" --version 2>/dev/null | sed -n 's/^Docker version \\([0-9][0-9]*\\)\\..*/\\1/p') || version=''`,
                   `if [ -z "$version" ]; then log "cannot run $ENGINE_BIN/dockerd (install the lab's engine with scripts/lab-deps.sh)"; exit 1; fi`,
                   `if [ "$version" -ge ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE} ]; then`,
-                  `    log "$ENGINE_BIN/dockerd is Docker $version: cluster-store was removed in 23.0; the legacy overlay needs an engine <= 20.10"`,
+                  `    log "$ENGINE_BIN/dockerd is Docker $version: cluster-store was removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0; the legacy overlay needs an engine <= ${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}"`,
                   "    exit 1",
                   "fi",
                   ...(clusterStore.startsWith("zk://")

@@ -14,6 +14,10 @@
 import { EngineOptions, renderDaemonJson } from "../render/engine";
 import { shQuote } from "../render/shell";
 import { daemonJsonTls, TlsFiles, tlsFiles } from "../tls/engine";
+import { CLUSTER_STORE_REMOVED, FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
+
+/** The newest engine line with cluster-store, as messages name it (`20.10`). */
+const LAST_CLUSTER_STORE = `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`;
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 /** The user's own daemon.json, saved once before the first change and put back on destroy. */
@@ -29,8 +33,6 @@ export const SYSTEMD_DROP_IN = "/etc/systemd/system/docker.service.d/docker-over
 /** The engine's own socket, kept when daemon.json lists the listeners. */
 export const DOCKER_UNIX_SOCKET = "unix:///var/run/docker.sock";
 
-/** First engine major version without `cluster-store` (removed in Docker 23.0). */
-export const FIRST_ENGINE_WITHOUT_CLUSTER_STORE = 23;
 /** Seconds to wait for the engine to answer after a restart. */
 export const DEFAULT_ENGINE_WAIT_SECONDS = 60;
 
@@ -68,7 +70,7 @@ export function sshDockerHost(user: string, address: string, port: number): stri
 }
 
 /**
- * Shell lines that fail unless the engine is older than Docker 23. `versionCommand`
+ * Shell lines that fail unless the engine still has cluster-store (lib/engine/clusterStore.ts). `versionCommand`
  * prints the engine's version (e.g. `20.10.24`, `17.06.2-ce`); `machine` names the
  * machine in the message. Expects `set -eu` and defines `$engine_version`.
  */
@@ -83,7 +85,7 @@ export function renderEngineVersionGuard(versionCommand: string, machine: string
         `esac`,
         `if [ "$engine_major" -ge ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE} ]; then`,
         `    echo ${shQuote(`docker-overlay: ${machine} runs Docker Engine `)}"$engine_version"${shQuote(
-            `: cluster-store was deprecated in 20.10 and removed in 23.0, so the legacy overlay (engine.mode: cluster-store) needs an engine <= 20.10. Install 20.10.x there, or use engine.mode: swarm.`,
+            `: ${CLUSTER_STORE_REMOVED}, so the legacy overlay (engine.mode: cluster-store) needs an engine <= ${LAST_CLUSTER_STORE}. Install ${LAST_CLUSTER_STORE}.x there, or use engine.mode: swarm.`,
         )} >&2`,
         `    exit 1`,
         `fi`,

@@ -96,7 +96,8 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
         ]) {
             assert.ok(create.includes(flag), flag);
         }
-        assert.ok(create.includes(`printf '%s\\n' "$DOCKER_OVERLAY_SERVER_KEY" >/var/lib/docker-overlay/dev/swarm-node1/tls/key.pem`));
+        // write_tls (lib/drivers/sh/netns/create-begin.sh; run in netns.test.ts) writes $DOCKER_OVERLAY_SERVER_KEY to <dir>/key.pem.
+        assert.ok(create.includes("\nwrite_tls /var/lib/docker-overlay/dev/swarm-node1/tls DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY "));
     });
 
     it("points each docker provider at the TLS endpoint with the client material, the key secret", () => {

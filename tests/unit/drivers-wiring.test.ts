@@ -258,8 +258,11 @@ describe("driver wiring (mocked)", function () {
                 perDialTimeout: 15,
             });
             assert.match(cmd.inputs.create, /\n\{\n {2}"cluster-store": "consul:\/\/192\.0\.2\.10:8500",\n {2}"cluster-advertise": "eth1:2376",\n {2}"labels": \[\n {4}"storage=ssd"\n {2}\]\n\}\nDOCKER_OVERLAY_DAEMON_JSON\n/);
-            assert.match(cmd.inputs.create, /set_hostname swarm-node1\n/);
-            assert.match(cmd.inputs.delete, /mv -f \/etc\/docker\/daemon\.json\.docker-overlay\.bak \/etc\/docker\/daemon\.json/);
+            // The values are in the header; drivers.test.ts runs the scripts against a fake machine.
+            assert.match(cmd.inputs.create, /^NAME=swarm-node1\n/m);
+            assert.ok(cmd.inputs.create.includes('set_hostname "$NAME"\n'));
+            assert.match(cmd.inputs.delete, /^BACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\nDAEMON_JSON=|^DAEMON_JSON=\/etc\/docker\/daemon\.json\nBACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\n/m);
+            assert.ok(cmd.inputs.delete.includes('$SUDO mv -f "$BACKUP" "$DAEMON_JSON"\n'));
             assert.equal(await promiseOf(machine.dockerHost), "ssh://ops@192.0.2.12:2222");
             assert.equal(await promiseOf(machine.address), "192.0.2.12");
             assert.deepEqual(machine.providerArgs, {});

@@ -163,7 +163,7 @@ export function renderDockerMachineKvCreateScript(args: DockerMachineKvArgs): st
     const run = [
         sh("kv-env.sh"),
         ...(kv.advertiseUrlEnv
-            ? [`${kv.advertiseUrlEnv}="${kvAdvertiseUrl("${kv_ip}", args.port)}"`, `export ${kv.advertiseUrlEnv}`]
+            ? ['kv_ip=$(docker-machine ip "$NAME")', `${kv.advertiseUrlEnv}="${kvAdvertiseUrl("${kv_ip}", args.port)}"`, `export ${kv.advertiseUrlEnv}`]
             : []),
         `${shJoin(renderKvDockerRun(args))} >&2`,
     ];

@@ -374,8 +374,12 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         assign("DAEMON_PATH", `${p.engineBin}:${SYSTEM_PATH}`),
         assign("START_TIMEOUT", NETNS_START_TIMEOUT_SECONDS),
         assign("CLUSTER_STORE", clusterStore ?? ""),
-        assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
-        assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
+        ...(clusterStore === undefined
+            ? []
+            : [
+                  assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
+                  assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
+              ]),
         assign("DAEMON_JSON", netnsDaemonJson(p)),
         daemonArgv(`"$ENGINE_BIN/dockerd"`, netnsDockerdArgs(p)),
         `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,

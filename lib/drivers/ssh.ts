@@ -108,21 +108,24 @@ export interface SshInstallScriptArgs {
 const SH = path.join(__dirname, "sh", "ssh");
 const sh = (file: string): string => scriptFragment(SH, file);
 
-/** Every absolute path the scripts touch, under `root`, as header assignments. */
-function pathVars(root = ""): string[] {
+/** Every absolute path the scripts touch, under `root`, as header assignments (`install`: also those only install uses). */
+function pathVars(root = "", install = false): string[] {
+    const installOnly = [
+        assign("ETC_DOCKER", root + "/etc/docker"),
+        assign("DROP_IN_DIR", root + SYSTEMD_DROP_IN.slice(0, SYSTEMD_DROP_IN.lastIndexOf("/"))),
+        assign("SYS_CLASS_NET", root + "/sys/class/net"),
+    ];
     return [
         assign("DAEMON_JSON", root + DAEMON_JSON),
         assign("BACKUP", root + DAEMON_JSON_BACKUP),
         assign("NONE_MARKER", root + DAEMON_JSON_NONE_MARKER),
         assign("HOSTNAME_BACKUP", root + HOSTNAME_BACKUP),
-        assign("ETC_DOCKER", root + "/etc/docker"),
         assign("TLS_DIR", root + SSH_TLS_DIR),
         assign("DROP_IN", root + SYSTEMD_DROP_IN),
-        assign("DROP_IN_DIR", root + SYSTEMD_DROP_IN.slice(0, SYSTEMD_DROP_IN.lastIndexOf("/"))),
         assign("ETC_HOSTNAME", root + "/etc/hostname"),
-        assign("SYS_CLASS_NET", root + "/sys/class/net"),
         assign("SYSTEMD_RUN", root + "/run/systemd/system"),
         assign("DOCKER_LOG", root + "/var/log/docker.log"),
+        ...(install ? installOnly : []),
     ];
 }
 
@@ -172,7 +175,7 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
         assign("CLUSTER_ADVERTISE", typeof clusterAdvertise === "string" ? clusterAdvertise : ""),
         assign("ADVERTISE_INTERFACE", advertiseInterface ?? ""),
         assign("TLS_LISTEN", args.tls?.listen ?? ""),
-        ...pathVars(args.root),
+        ...pathVars(args.root, true),
         ...engineFunctions(wait),
         "",
         "# 1. Refuse early, before anything on the machine changes.",

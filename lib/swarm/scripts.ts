@@ -86,7 +86,7 @@ export interface SwarmInitParams {
 
 export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
     const vars = [
-        assign("ROLE", "init"),
+        assign("ROLE", "swarm init"),
         assign("NAME", p.manager.name),
         assign("MANAGER", p.manager.dockerHost),
     ];
@@ -133,7 +133,7 @@ export function renderSwarmTokenScript(p: { stack: string; manager: SwarmNode; a
     return script(
         `docker-overlay: the worker join token of stack ${p.stack}'s swarm, sealed`,
         p.access,
-        [assign("ROLE", "token"), assign("NAME", p.manager.name), assign("MANAGER", p.manager.dockerHost)],
+        [assign("ROLE", "swarm token"), assign("NAME", p.manager.name), assign("MANAGER", p.manager.dockerHost)],
         [sh("token.sh")],
     );
 }
@@ -150,7 +150,7 @@ export interface SwarmJoinParams {
 
 export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
     const vars = [
-        assign("ROLE", "join"),
+        assign("ROLE", "swarm join"),
         assign("NAME", p.worker.name),
         assign("WORKER", p.worker.dockerHost),
         assign("MANAGER", p.manager.dockerHost),
@@ -192,7 +192,7 @@ export interface SwarmLabelParams {
 export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
     const entries = Object.entries(p.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const vars = [
-        assign("ROLE", "labels"),
+        assign("ROLE", "swarm labels"),
         assign("NAME", p.host.name),
         assign("HOST", p.host.dockerHost),
         assign("MANAGER", p.manager.dockerHost),

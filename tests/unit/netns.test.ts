@@ -330,6 +330,68 @@ describe("netns driver: engine machine", () => {
         assert.ok(s.create.includes("ADDRESS=10.199.0.4\n") && s.create.includes("PREFIX=24\n") && s.create.includes("GATEWAY=10.199.0.1\n"));
     });
 
+    it("plumbs the namespace when run: the calls in order, refusing a missing bridge", () => {
+        const lines = s.create.split("\n");
+        const from = lines.findIndex((l) => l.startsWith('ip link show dev "$BRIDGE"'));
+        const to = lines.findIndex((l) => l.startsWith('log "namespace $NS:'));
+        assert.ok(from > 0 && to > from);
+        const plumbing = [assignments(s.create), 'log() { echo "$*" >&2; }', ...lines.slice(from, to + 1)].join("\n");
+        const r = runWithStubs(plumbing, { ip: "" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.calls, [
+            "ip link show dev dovl0",
+            `ip netns add ${ns}`,
+            `ip link add name ${veth} type veth peer name eth1 netns ${ns}`,
+            `ip link set dev ${veth} master dovl0`,
+            `ip link set dev ${veth} up`,
+            `ip -n ${ns} link set dev lo up`,
+            `ip -n ${ns} addr add 10.199.0.4/24 dev eth1`,
+            `ip -n ${ns} link set dev eth1 up`,
+            `ip -n ${ns} route replace default via 10.199.0.1 dev eth1`,
+        ]);
+        assert.match(r.stderr, new RegExp(`namespace ${ns}: eth1 10\\.199\\.0\\.4/24, veth ${veth} on dovl0`));
+        const noBridge = runWithStubs(plumbing, { ip: 'case "$*" in "link show"*) exit 1;; esac' });
+        assert.equal(noBridge.status, 1);
+        assert.match(noBridge.stderr, /bridge dovl0 does not exist \(the fabric is created first\)/);
+        assert.deepEqual(noBridge.calls, ["ip link show dev dovl0"]);
+    });
+
+    it("imports each image once when run: skips one the engine has, fails naming a missing rootfs", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-import-"));
+        try {
+            const rootfs = path.join(tmp, "busybox-rootfs.tar");
+            fs.writeFileSync(rootfs, "");
+            const q = renderNetnsEngineScripts(engine({ images: [{ name: "busybox:latest", rootfs }, { name: "present:1", rootfs: "/nowhere.tar" }] }));
+            const run = (images: string) =>
+                spawnSync(
+                    "bash",
+                    [
+                        "-c",
+                        [
+                            "set -euo pipefail",
+                            'log() { echo "$*" >&2; }',
+                            // A docker that has present:1 and records imports.
+                            `docker() { echo "docker $*" >&2; case "$1 $2 $3" in "image inspect present:1") return 0 ;; "image inspect "*) return 1 ;; esac; }`,
+                            shellFunction(q.create, "import_image"),
+                            images,
+                        ].join("\n"),
+                    ],
+                    { encoding: "utf8" },
+                );
+            const calls = q.create.split("\n").filter((l) => l.startsWith("import_image ")).join("\n");
+            const ok = run(calls);
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.match(ok.stderr, new RegExp(`docker import ${rootfs} busybox:latest\n`));
+            assert.match(ok.stderr, /image present:1 already present/);
+            assert.doesNotMatch(ok.stderr, /docker import \/nowhere\.tar/);
+            const missing = run("import_image absent:1 /nowhere.tar");
+            assert.equal(missing.status, 1);
+            assert.match(missing.stderr, /image rootfs \/nowhere\.tar not found \(scripts\/lab-deps\.sh builds the busybox one\)/);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
     it("waits for the socket with a timeout and shows the log tail on failure", () => {
         assert.ok(s.create.includes("\nSTART_TIMEOUT=60\n"));
         // The wait, run: against a dockerd that died, and one that never answers (timeout 1 s).

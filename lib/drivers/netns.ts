@@ -7,9 +7,15 @@
  * per machine a network namespace on that bridge through a veth pair. An engine
  * machine runs its own dockerd inside its namespace (own hostname, data-root,
  * exec-root, pidfile and unix socket); the KV machine runs consul, etcd or
- * zookeeper the same way. Every script is self-contained (no file of the repo is
- * read at run time), deterministic (same inputs, same text) and every value in
- * it is quoted with shQuote.
+ * zookeeper the same way. The shell is in lib/drivers/sh/netns/*.sh (with the
+ * shared lib/render/sh/wait-until.sh); this file renders the header of values
+ * in front of it (lib/render/script.ts). Every rendered script is
+ * self-contained (the fragments are inlined: no file of the repo is read at run
+ * time), deterministic (same inputs, same text) and every value in it is
+ * quoted with shQuote.
+ *
+ * (Over 500 lines: the names, the engine's dockerd flags and the three KV
+ * backends' daemon recipes belong together; the shell itself is no longer here.)
  *
  * Create scripts first remove whatever a failed earlier attempt left under the
  * same names, so a retried `pulumi up` starts clean. Delete scripts succeed when

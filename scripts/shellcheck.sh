@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck on every shell script of the project, and on the scripts the
+# Runs shellcheck on every shell script of the project, and on the scripts the
 # program renders for the example stacks (Pulumi.dev.yaml, examples/*.yaml):
 # the netns/ssh/docker-machine driver scripts, swarm, the ESP probe, the
 # connectivity check, as `npm run plan` shows them. Fails on any finding of

@@ -38,6 +38,7 @@ for stack in "${stacks[@]}"; do
         continue
     fi
     mkdir -p "$work/$name"
+    # shellcheck disable=SC2016 # JavaScript, whose ${...} is a template literal
     node -e '
         const fs = require("fs");
         const [json, dir] = process.argv.slice(1);

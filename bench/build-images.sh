@@ -42,19 +42,26 @@ flock -w 600 9 || die "another build holds $LOCK"
 
 arch=$(dpkg --print-architecture)
 debs=()
+# first_match GLOB-RESULTS...: the first of the paths that exists (a glob that matched nothing stays literal).
+first_match() {
+    local f
+    for f in "$@"; do [ -e "$f" ] && { printf '%s\n' "$f"; return 0; }; done
+    return 0
+}
 for p in "${PKGS[@]}"; do
     ver=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
     if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
         say "no candidate for $p; refreshing the package lists"
         apt-get -q update >/dev/null
         ver=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-        [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "Debian serves no $p"
+        { [ -n "$ver" ] && [ "$ver" != "(none)" ]; } || die "Debian serves no $p"
     fi
     # apt-get download names files <pkg>_<version with : as %3a>_<arch|all>.deb
-    f=$(ls -1 "$CACHE/${p}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+    f=$(first_match "$CACHE/${p}_${ver//:/%3a}_"*.deb)
     if [ -z "$f" ]; then
         (cd "$CACHE" && apt-get -q download "$p=$ver" >/dev/null 2>&1) || die "apt-get download $p=$ver failed"
-        f=$(ls -1 "$CACHE/${p}_${ver//:/%3a}_"*.deb | head -n1)
+        f=$(first_match "$CACHE/${p}_${ver//:/%3a}_"*.deb)
+        [ -n "$f" ] || die "apt-get download $p=$ver left no .deb in $CACHE"
         say "downloaded $(basename "$f")"
     fi
     debs+=("$f")
@@ -92,7 +99,8 @@ rm -rf "$root/usr/share/doc" "$root/usr/share/man" "$root/usr/share/lintian" "$r
 
 # The tools must run from this rootfs alone (its own loader and libraries).
 for tool in "iperf3 --version" "ping -V" "sh -c true" "top -b -n 1"; do
-    out=$(chroot "$root" /usr/bin/env $tool 2>&1) || die "'$tool' does not run in the rootfs: $out"
+    read -r -a argv <<<"$tool"
+    out=$(chroot "$root" /usr/bin/env "${argv[@]}" 2>&1) || die "'$tool' does not run in the rootfs: $out"
 done
 missing=$(chroot "$root" /lib64/ld-linux-x86-64.so.2 --list /usr/bin/iperf3 2>&1 | grep 'not found' || true)
 [ -z "$missing" ] || die "iperf3 misses libraries: $missing"

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig } from "../lib/config/types";
 import { EngineOptions, engineOptions } from "../lib/render/engine";
-import { serverCertNames } from "../lib/tls/names";
+import { serverCertNames } from "../lib/drivers/certNames";
 import { TlsMaterial, Fabric, MachineDriver } from "./machines/types";
 import { ClusterPki, serverCertificate } from "./pki";
 

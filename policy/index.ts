@@ -4,6 +4,7 @@
  * The rules live in rules.ts as plain functions (tested by `npm run test:policy`).
  */
 import { PolicyPack, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../lib/engine/clusterStore";
 import { CheckedResource, clusterStoreEngineVersion, containerLimits, dockerApiTls, LimitsPolicyConfig, overlaySubnetsDisjoint, SubnetPolicyConfig, Violation } from "./rules";
 
 const asChecked = (args: { type: string; name: string; urn: string; props: Record<string, unknown> }): CheckedResource => ({
@@ -29,7 +30,7 @@ new PolicyPack("docker-overlay", {
         },
         {
             name: "cluster-store-engine-version",
-            description: "cluster-store only with engines <= 20.10 (removed in Docker 23).",
+            description: `cluster-store only with engines <= ${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor} (removed in Docker ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}).`,
             enforcementLevel: "mandatory",
             validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) =>
                 report(clusterStoreEngineVersion(asChecked(args)), reportViolation),

@@ -5,6 +5,7 @@
  * of `npm run plan` directly, so no Pulumi CLI is needed to test them.
  */
 import { isCidr, overlaps } from "../lib/net/cidr";
+import { dockerImageEngineVersion, FIRST_ENGINE_WITHOUT_CLUSTER_STORE, hasClusterStore, LAST_CLUSTER_STORE_ENGINE as LAST_ENGINE } from "../lib/engine/clusterStore";
 
 export interface CheckedResource {
     type: string;
@@ -24,8 +25,8 @@ const DOCKER_NETWORK = "docker:index/network:Network";
 const LOCAL_COMMAND = "command:local:Command";
 const REMOTE_COMMAND = "command:remote:Command";
 
-/** The newest engine line that still has `cluster-store` (removed in 23.0, deprecated in 20.10). */
-export const LAST_CLUSTER_STORE_ENGINE: readonly [number, number] = [20, 10];
+/** The newest engine line that still has `cluster-store`, as [major, minor] (the rule itself: lib/engine/clusterStore.ts). */
+export const LAST_CLUSTER_STORE_ENGINE: readonly [number, number] = [LAST_ENGINE.major, LAST_ENGINE.minor];
 
 // ------------------------------------------------------------ TLS
 
@@ -87,14 +88,13 @@ export function clusterStoreEngineVersion(r: CheckedResource): Violation[] {
         return [];
     }
     const image = String(r.props["image"] ?? "");
-    const version = /^(?:.*\/)?docker:(\d+)\.(\d+)/.exec(image);
-    if (version === null) {
-        return [{ message: `${r.name} runs an engine with --cluster-store from image "${image}", whose version cannot be told; pin docker:20.10.x-dind (cluster-store was removed in 23.0)` }];
+    const version = dockerImageEngineVersion(image);
+    const last = `${LAST_ENGINE.major}.${LAST_ENGINE.minor}`;
+    if (version === undefined) {
+        return [{ message: `${r.name} runs an engine with --cluster-store from image "${image}", whose version cannot be told; pin docker:${last}.x-dind (cluster-store was removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0)` }];
     }
-    const [major, minor] = [Number(version[1]), Number(version[2])];
-    const [maxMajor, maxMinor] = LAST_CLUSTER_STORE_ENGINE;
-    if (major > maxMajor || (major === maxMajor && minor > maxMinor)) {
-        return [{ message: `${r.name} runs Docker ${major}.${minor} with --cluster-store, which engines after ${maxMajor}.${maxMinor} no longer have; use docker:20.10.x-dind or engine.mode: swarm` }];
+    if (!hasClusterStore(version)) {
+        return [{ message: `${r.name} runs Docker ${version.major}.${version.minor} with --cluster-store, which engines after ${last} no longer have; use docker:${last}.x-dind or engine.mode: swarm` }];
     }
     return [];
 }

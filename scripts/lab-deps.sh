@@ -38,7 +38,7 @@ IMAGES_DIR=/var/lib/docker-overlay/images
 BUSYBOX_TAR="$IMAGES_DIR/busybox-rootfs.tar"
 CACHE=/var/cache/docker-overlay/apt-bullseye
 LOCK=/run/lock/docker-overlay-lab-deps.lock
-# shellcheck source=lib/apt-archive.sh
+# shellcheck source=scripts/lib/apt-archive.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-archive.sh"
 DEBIAN_MIRROR="${DOCKER_OVERLAY_DEBIAN_MIRROR:-$(system_archive bookworm | head -n1)}"
 SECURITY_MIRROR="${DOCKER_OVERLAY_SECURITY_MIRROR:-$(system_archive bookworm-security | head -n1)}"
@@ -76,7 +76,7 @@ on_exit() {
 trap on_exit EXIT
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-command -v dpkg >/dev/null && command -v apt-get >/dev/null || die "needs a Debian system (dpkg, apt-get)"
+{ command -v dpkg >/dev/null && command -v apt-get >/dev/null; } || die "needs a Debian system (dpkg, apt-get)"
 
 # One run at a time (a CI run and a developer may start it together).
 mkdir -p "$(dirname "$LOCK")"
@@ -226,11 +226,14 @@ EOF
     debs=()
     for p in "${BULLSEYE_PKGS[@]}"; do
         ver=$(apt_cache_bullseye policy "$p" | sed -n 's/^ *Candidate: //p')
-        [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "bullseye serves no $p"
+        { [ -n "$ver" ] && [ "$ver" != "(none)" ]; } || die "bullseye serves no $p"
         f="$CACHE/debs/${p}_${ver//:/%3a}_$(dpkg --print-architecture).deb"
         if [ ! -s "$f" ]; then
             (cd "$CACHE/debs" && apt_bullseye -q download "$p=$ver" >/dev/null) || die "apt-get download $p=$ver failed"
-            [ -s "$f" ] || f=$(ls -1 "$CACHE/debs/${p}_"*.deb | tail -n 1)
+            if [ ! -s "$f" ]; then
+                # The newest name in sort order, as `ls | tail -n 1` would pick.
+                for g in "$CACHE/debs/${p}_"*.deb; do [ -e "$g" ] && f=$g; done
+            fi
             did "downloaded $(basename "$f")"
         fi
         debs+=("$f")

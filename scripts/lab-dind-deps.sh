@@ -94,11 +94,11 @@ case "${1:-}" in
 esac
 
 # ------------------------------------------------------------------ versions
-[ -x "$ENGINE_BIN/dockerd" ] && [ -x "$KV_BIN/consul" ] && [ -s "$BUSYBOX_TAR" ] \
+{ [ -x "$ENGINE_BIN/dockerd" ] && [ -x "$KV_BIN/consul" ] && [ -s "$BUSYBOX_TAR" ]; } \
     || die "run scripts/lab-deps.sh first (needs $ENGINE_BIN/dockerd, $KV_BIN/consul, $BUSYBOX_TAR)"
 engine_version=$("$ENGINE_BIN/dockerd" --version | sed -n 's/^Docker version \([0-9][0-9.]*\).*/\1/p')
 consul_version=$("$KV_BIN/consul" version | sed -n '1s/^Consul v\([0-9][0-9.]*\).*/\1/p')
-[ -n "$engine_version" ] && [ -n "$consul_version" ] || die "cannot tell the engine or consul version"
+{ [ -n "$engine_version" ] && [ -n "$consul_version" ]; } || die "cannot tell the engine or consul version"
 DIND_REF="docker-overlay/dind:$engine_version"
 CONSUL_REF="docker-overlay/consul:$consul_version"
 DIND_TAR="$IMAGES_DIR/dind-$engine_version.rootfs.tar"
@@ -150,13 +150,13 @@ if ! cmp -s "$HERE/images/runc-bounded.sh" "$LAPTOP_BIN/runc-bounded"; then
 fi
 
 # ------------------------------------------------------------------ debootstrap
-# shellcheck source=lib/apt-archive.sh
+# shellcheck source=scripts/lib/apt-archive.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-archive.sh"
 
 # base_rootfs NAME PKG...: a cached `debootstrap --variant=minbase` tree with PKGs; prints its path.
 base_rootfs() {
     local name=$1; shift
-    local dir="$CACHE/rootfs-$name" want have mirror log
+    local dir="$CACHE/rootfs-$name" want have mirror log include
     want="suite=$SUITE variant=minbase include=$(IFS=,; echo "$*")"
     have=$(cat "$dir.stamp" 2>/dev/null || true)
     if [ "$have" != "$want" ] || [ ! -x "$dir/bin/sh" ]; then
@@ -171,7 +171,9 @@ base_rootfs() {
         mkdir -p "$CACHE"
         log=$(mktemp /tmp/lab-dind-deps-debootstrap.XXXXXX.log)
         say "debootstrap $SUITE minbase${*:+ + $*} into $dir (from $mirror)"
-        debootstrap --variant=minbase ${*:+--include="$(IFS=,; echo "$*")"} "$SUITE" "$dir" "$mirror" >"$log" 2>&1 \
+        include=()
+        [ $# -eq 0 ] || include=(--include="$(IFS=,; echo "$*")")
+        debootstrap --variant=minbase "${include[@]}" "$SUITE" "$dir" "$mirror" >"$log" 2>&1 \
             || { tail -n 20 "$log" >&2; die "debootstrap failed (log: $log)"; }
         rm -f "$log"
         printf '%s\n' "$want" >"$dir.stamp"

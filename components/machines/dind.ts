@@ -17,8 +17,8 @@ import {
     dindKvContainer,
     dindOverlayNetworkOptions,
     dindTls,
-    kvServerSpec,
 } from "../../lib/drivers/dind";
+import { kvServerSpec } from "../../lib/kv/server";
 import { kvMachineName } from "../../lib/plan/cluster";
 import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 

@@ -13,8 +13,11 @@
  */
 import { KvBackend } from "../config/types";
 import { EngineOptions, renderEngineOptFlags } from "../render/engine";
-import { shJoin, shQuote } from "../render/shell";
-import { kvAdvertiseUrl, kvServerSpec } from "./dind";
+import * as path from "path";
+import { assign, scriptFragment } from "../render/script";
+import { shJoin } from "../render/shell";
+import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
+import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 
 export interface DockerMachineSwarm {
     /** The classic swarm manager (`--swarm-master`). */
@@ -74,17 +77,7 @@ export function renderDockerMachineCreateScript(args: DockerMachineCreateArgs): 
 
 /** Remove a machine; succeeds when it is already gone. */
 export function renderDockerMachineDeleteScript(name: string): string {
-    const n = shQuote(name);
-    return [
-        "#!/bin/sh",
-        "set -eu",
-        `if docker-machine inspect ${n} >/dev/null 2>&1; then`,
-        `    docker-machine rm -y ${n} >&2`,
-        "else",
-        `    echo ${shQuote(`docker-overlay: machine ${name} is already gone`)} >&2`,
-        "fi",
-        "",
-    ].join("\n");
+    return shScript([assign("NAME", name), sh("delete.sh")]);
 }
 
 /**
@@ -95,15 +88,7 @@ export function renderDockerMachineDeleteScript(name: string): string {
  * parsing `env`, whose syntax follows the caller's shell.
  */
 export function renderDockerMachineConnectionScript(name: string): string {
-    const n = shQuote(name);
-    return [
-        "#!/bin/sh",
-        "set -eu",
-        `url=$(docker-machine url ${n})`,
-        `cert_path=$(docker-machine inspect --format '{{json .HostOptions.AuthOptions.StorePath}}' ${n})`,
-        `printf '{"host":"%s","certPath":%s}\\n' "$url" "$cert_path"`,
-        "",
-    ].join("\n");
+    return shScript([assign("NAME", name), sh("connection.sh")]);
 }
 
 export interface DockerMachineConnection {
@@ -143,7 +128,7 @@ export interface DockerMachineKvArgs {
     createFlags: string[];
     backend: KvBackend;
     port: number;
-    /** Default per backend (lib/drivers/dind.ts KV_DEFAULT_IMAGE). */
+    /** Default per backend (lib/kv/server.ts KV_DEFAULT_IMAGE). */
     image?: string;
 }
 
@@ -175,38 +160,33 @@ export function renderKvDockerRun(args: { backend: KvBackend; port: number; imag
  */
 export function renderDockerMachineKvCreateScript(args: DockerMachineKvArgs): string {
     const kv = kvServerSpec(args.backend, args.port, args.image);
-    const n = shQuote(args.name);
     const run = [
-        `kv_ip=$(docker-machine ip ${n})`,
-        // The documented way to point the docker CLI at a machine; bash syntax whatever the user's $SHELL is.
-        `eval "$(docker-machine env --shell bash ${n})"`,
+        sh("kv-env.sh"),
         ...(kv.advertiseUrlEnv
-            ? [`${kv.advertiseUrlEnv}="${kvAdvertiseUrl("${kv_ip}", args.port)}"`, `export ${kv.advertiseUrlEnv}`]
+            ? ['kv_ip=$(docker-machine ip "$NAME")', `${kv.advertiseUrlEnv}="${kvAdvertiseUrl("${kv_ip}", args.port)}"`, `export ${kv.advertiseUrlEnv}`]
             : []),
         `${shJoin(renderKvDockerRun(args))} >&2`,
     ];
     return createScript(args.name, renderDockerMachineCreatePlain(args), run);
 }
 
+/** The docker-machine scripts' shell, in lib/drivers/sh/docker-machine/*.sh (POSIX sh). */
+const SH = path.join(__dirname, "sh", "docker-machine");
+const sh = (file: string): string => scriptFragment(SH, file);
+
+function shScript(body: string[]): string {
+    return ["#!/bin/sh", "set -eu", ...body, ""].join("\n");
+}
+
+/** Create a machine (`create`, passed as the script's positional parameters), run `after`, print its IP. */
 function createScript(name: string, create: string[], after: string[]): string {
-    const n = shQuote(name);
-    return [
-        "#!/bin/sh",
-        "set -eu",
-        `if docker-machine inspect ${n} >/dev/null 2>&1; then`,
-        `    echo ${shQuote(
-            `docker-overlay: a machine named ${name} already exists; remove it (docker-machine rm -y ${name}) or rename the host, then retry`,
-        )} >&2`,
-        "    exit 1",
-        "fi",
-        `if ! ${shJoin(create)} >&2; then`,
-        `    echo ${shQuote(
-            `docker-overlay: docker-machine create ${name} failed. If the engine it installed is Docker >= 23, cluster-store is gone (removed in 23.0): pin an engine <= 20.10 (e.g. --engine-install-url, or a boot2docker ISO <= v19.03). Inspect with docker-machine ls / docker-machine ssh ${name}; remove it with docker-machine rm -y ${name} before retrying.`,
-        )} >&2`,
-        "    exit 1",
-        "fi",
+    return shScript([
+        assign("NAME", name),
+        assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
+        assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
+        `set -- ${shJoin(create)}`,
+        sh("create.sh"),
         ...after,
-        `docker-machine ip ${n}`,
-        "",
-    ].join("\n");
+        sh("print-ip.sh"),
+    ]);
 }

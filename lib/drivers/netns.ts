@@ -7,9 +7,15 @@
  * per machine a network namespace on that bridge through a veth pair. An engine
  * machine runs its own dockerd inside its namespace (own hostname, data-root,
  * exec-root, pidfile and unix socket); the KV machine runs consul, etcd or
- * zookeeper the same way. Every script is self-contained (no file of the repo is
- * read at run time), deterministic (same inputs, same text) and every value in
- * it is quoted with shQuote.
+ * zookeeper the same way. The shell is in lib/drivers/sh/netns/*.sh (with the
+ * shared lib/render/sh/wait-until.sh); this file renders the header of values
+ * in front of it (lib/render/script.ts). Every rendered script is
+ * self-contained (the fragments are inlined: no file of the repo is read at run
+ * time), deterministic (same inputs, same text) and every value in it is
+ * quoted with shQuote.
+ *
+ * (Over 500 lines: the names, the engine's dockerd flags and the three KV
+ * backends' daemon recipes belong together; the shell itself is no longer here.)
  *
  * Create scripts first remove whatever a failed earlier attempt left under the
  * same names, so a retried `pulumi up` starts clean. Delete scripts succeed when
@@ -21,8 +27,10 @@
 import { createHash } from "crypto";
 import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
-import { shQuote } from "../render/shell";
-import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE } from "./ssh";
+import * as path from "path";
+import { shJoin, shQuote } from "../render/shell";
+import { assign, bashPreamble, scriptFragment, waitUntilFunction } from "../render/script";
+import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 import { dockerdTlsFlags, KV_CLIENT_TLS_ENV, kvTlsStoreOpts, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
 
 export interface Scripts {
@@ -185,15 +193,12 @@ function checkMachineName(name: string): void {
 export const NETNS_SCRIPT_INTERPRETER: readonly string[] = ["/bin/bash", "-c"];
 
 function script(title: string, body: string[]): string {
-    return [
-        "#!/usr/bin/env bash",
-        `# ${title}`,
-        `[ -n "\${BASH_VERSION:-}" ] || { echo 'docker-overlay: this script needs bash (interpreter: ["/bin/bash", "-c"])' >&2; exit 2; }`,
-        "set -euo pipefail",
-        ...body,
-        "",
-    ].join("\n");
+    return [...bashPreamble(title), ...body, ""].join("\n");
 }
+
+/** The netns scripts' shell, in lib/drivers/sh/netns/*.sh. */
+const SH = path.join(__dirname, "sh", "netns");
+const sh = (file: string): string => scriptFragment(SH, file);
 
 // ---------------------------------------------------------------- fabric
 
@@ -203,71 +208,20 @@ function fabricRuleComment(p: NetnsFabricParams): string {
 }
 
 /**
- * The fabric's FORWARD rules, as iptables arguments after `-I/-C/-D FORWARD`:
- * accept what is switched between the bridge's ports, drop what would be
- * routed from the bridge anywhere else.
+ * The fabric: a bridge holding the underlay's first address, and FORWARD
+ * rules accepting what is switched between its ports and dropping what would
+ * be routed off it (lib/drivers/sh/netns/fabric-*.sh).
  */
-function fabricForwardRules(p: NetnsFabricParams): string[] {
-    const comment = shQuote(fabricRuleComment(p));
-    const br = shQuote(p.bridge);
-    return [`-i ${br} -o ${br} -m comment --comment ${comment} -j ACCEPT`, `-i ${br} ! -o ${br} -m comment --comment ${comment} -j DROP`];
-}
-
 export function renderNetnsFabricScripts(p: NetnsFabricParams): Scripts {
     checkIfname("bridge", p.bridge);
     const { gateway, prefixLength } = underlayGateway(p.underlay);
-    const rules = fabricForwardRules(p);
-    const vars = [
-        `BRIDGE=${shQuote(p.bridge)}`,
-        `BRIDGE_ADDRESS=${shQuote(`${gateway}/${prefixLength}`)}`,
-        "log() { printf 'docker-overlay fabric %s: %s\\n' \"$BRIDGE\" \"$*\" >&2; }",
-    ];
-
+    const vars = [assign("BRIDGE", p.bridge), assign("RULE_COMMENT", fabricRuleComment(p))];
     const create = script(`docker-overlay: create the lab bridge ${p.bridge} (${p.underlay}) for stack ${p.stack}`, [
         ...vars,
-        "",
-        "# The bridge is the lab's underlay: every machine's veth is a port of it. It",
-        "# holds the underlay's first address so the machine running the program (the",
-        "# docker CLI, the KV health checks) reaches the machines directly.",
-        'if ! ip link show dev "$BRIDGE" >/dev/null 2>&1; then',
-        '    ip link add name "$BRIDGE" type bridge',
-        '    log "created bridge"',
-        "fi",
-        'ip addr replace "$BRIDGE_ADDRESS" dev "$BRIDGE"',
-        'ip link set dev "$BRIDGE" up',
-        "",
-        "# Accept forwarding between the bridge's ports. A dockerd in the root namespace",
-        "# sets the FORWARD policy to DROP, and with br_netfilter",
-        "# (net.bridge.bridge-nf-call-iptables=1) frames switched between two ports of",
-        "# this bridge traverse FORWARD as `-i <bridge> -o <bridge>`: serf (7946",
-        "# tcp/udp), VXLAN (4789/udp) and the KV port would be dropped silently (names",
-        "# resolve, pings fail). The ACCEPT makes the lab independent of that policy",
-        "# and of whether br_netfilter is on. The DROP keeps the lab's traffic on the",
-        "# underlay even where net.ipv4.ip_forward is on: nothing a machine sends is",
-        "# routed off the bridge. Inserted only when missing (-C), so a re-run adds no",
-        "# duplicates.",
-        ...rules.flatMap((r) => [`iptables -C FORWARD ${r} 2>/dev/null || iptables -I FORWARD ${r}`]),
-        "",
-        "# net.ipv4.ip_forward is deliberately left alone: machine-to-machine traffic is",
-        "# switched on the bridge, not routed, and the program reaches the machines from",
-        "# the bridge's own address.",
-        'log "up with $BRIDGE_ADDRESS"',
+        assign("BRIDGE_ADDRESS", `${gateway}/${prefixLength}`),
+        sh("fabric-create.sh"),
     ]);
-
-    const del = script(`docker-overlay: remove the lab bridge ${p.bridge} of stack ${p.stack}`, [
-        ...vars,
-        "",
-        "# Remove exactly the rules create inserted (every copy), tolerating their absence.",
-        ...rules.map((r) => `while iptables -C FORWARD ${r} 2>/dev/null; do iptables -D FORWARD ${r}; done`),
-        'if ip link show dev "$BRIDGE" >/dev/null 2>&1; then',
-        '    ports=$(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F\': \' \'{ print $2 }\' | cut -d@ -f1 | tr \'\\n\' \' \')',
-        '    [ -z "$ports" ] || log "still has ports: $ports(their machines lose the underlay)"',
-        '    ip link del dev "$BRIDGE"',
-        '    log "removed bridge"',
-        "else",
-        '    log "bridge already gone"',
-        "fi",
-    ]);
+    const del = script(`docker-overlay: remove the lab bridge ${p.bridge} of stack ${p.stack}`, [...vars, sh("fabric-delete.sh")]);
     return { create, delete: del };
 }
 
@@ -299,209 +253,54 @@ function layout(p: NetnsMachineParams, ifname: string): MachineLayout {
     };
 }
 
-/** Variables every machine script starts with: all values of the machine, quoted once. */
+/** Variables every machine script starts with (what teardown needs): the machine's values, quoted once. */
 function machineVars(p: NetnsMachineParams, l: MachineLayout, kind: string): string[] {
     return [
-        `NAME=${shQuote(p.name)}`,
-        `NS=${shQuote(l.ns)}`,
-        `NS_PATH=${shQuote(`${NETNS_DIR}/${l.ns}`)}`,
-        `VETH=${shQuote(l.veth)}`,
-        `IFNAME=${shQuote(l.ifname)}`,
-        `BRIDGE=${shQuote(p.bridge)}`,
-        `ADDRESS=${shQuote(p.address)}`,
-        `PREFIX=${shQuote(String(l.prefixLength))}`,
-        `GATEWAY=${shQuote(l.gateway)}`,
-        `STATE=${shQuote(l.stateDir)}`,
-        `RUN=${shQuote(l.runDir)}`,
-        `log() { printf 'docker-overlay ${kind} %s: %s\\n' "$NAME" "$*" >&2; }`,
+        assign("NAME", p.name),
+        assign("KIND", kind),
+        assign("NS", l.ns),
+        assign("NS_PATH", `${NETNS_DIR}/${l.ns}`),
+        assign("VETH", l.veth),
+        assign("STATE", l.stateDir),
+        assign("RUN", l.runDir),
+    ];
+}
+
+/** Variables of a create script's plumbing (plumbing.sh). */
+function plumbingVars(p: NetnsMachineParams, l: MachineLayout): string[] {
+    return [
+        assign("IFNAME", l.ifname),
+        assign("BRIDGE", p.bridge),
+        assign("ADDRESS", p.address),
+        assign("PREFIX", String(l.prefixLength)),
+        assign("GATEWAY", l.gateway),
     ];
 }
 
 /**
- * Shell functions that take a machine down. Shared by its create script (to
- * clear what a failed attempt left) and its delete script. Expects the
- * machineVars and `$PIDFILE`, the daemon's pidfile.
+ * Shell functions that take a machine down (lib/drivers/sh/netns/machine.sh),
+ * with the shared wait_until and descendants. Shared by its create script (to
+ * clear what a failed attempt left) and its delete script.
  */
-function teardownFunctions(stopTimeout: number): string[] {
-    return [
-        "# Is $1 a live process of this machine? (Its command line names our state or",
-        "# run directory, so a recycled pid of some other process is never signalled.)",
-        "ours() {",
-        '    local cmd',
-        '    [ -r "/proc/$1/cmdline" ] || return 1',
-        "    cmd=$(tr '\\0' ' ' <\"/proc/$1/cmdline\" 2>/dev/null) || return 1",
-        '    case "$cmd" in *"$STATE/"*|*"$RUN/"*) return 0 ;; *) return 1 ;; esac',
-        "}",
-        "# wait_gone SECONDS PID...: wait until none of the pids is alive.",
-        "wait_gone() {",
-        "    local t=$(( $1 * 10 )) p alive; shift",
-        "    while [ \"$t\" -gt 0 ]; do",
-        "        alive=no",
-        '        for p in "$@"; do if kill -0 "$p" 2>/dev/null; then alive=yes; fi; done',
-        '        [ "$alive" = no ] && return 0',
-        "        sleep 0.1; t=$(( t - 1 ))",
-        "    done",
-        "    return 1",
-        "}",
-        ...DESCENDANTS_FUNCTION.split("\n"),
-        "# Mount points at or below $1, deepest first. /proc/mounts escapes blanks as",
-        "# octal (\\040); printf %b decodes them.",
-        "mounts_under() {",
-        '    local _dev mp _rest',
-        '    while read -r _dev mp _rest; do',
-        "        mp=$(printf '%b' \"$mp\")",
-        '        case "$mp" in "$1"|"$1"/*) printf \'%s\\n\' "$mp" ;; esac',
-        "    done </proc/mounts | sort -ru",
-        "}",
-        "teardown() {",
-        "    local pid pids p m _",
-        "    # 1. The daemon, by its pidfile: SIGTERM lets dockerd stop its containers and",
-        "    #    its managed containerd; SIGKILL only if it does not exit in time.",
-        '    if [ -s "$PIDFILE" ]; then',
-        '        pid=$(cat "$PIDFILE" 2>/dev/null || true)',
-        '        if [ -n "$pid" ] && ours "$pid"; then',
-        '            log "stopping pid $pid"',
-        '            kill -TERM "$pid" 2>/dev/null || true',
-        `            if ! wait_gone ${stopTimeout} "$pid"; then`,
-        `                log "pid $pid still running after ${stopTimeout}s; killing it"`,
-        '                kill -KILL "$pid" 2>/dev/null || true',
-        '                wait_gone 10 "$pid" || true',
-        "            fi",
-        "        fi",
-        "    fi",
-        "    # 2. Anything still running in the namespace (containerd, shims, a daemon",
-        "    #    whose pidfile was lost) and everything below it: a shim's container",
-        "    #    processes live in network namespaces of their own, so ip netns pids",
-        "    #    does not list them. Collected before anything is killed, while the",
-        "    #    shims are still their parents.",
-        '    if [ -e "$NS_PATH" ]; then',
-        '        pids=$(ip netns pids "$NS" 2>/dev/null | tr \'\\n\' \' \' || true)',
-        '        if [ -n "${pids// /}" ]; then',
-        '            pids="$pids $(descendants $pids)"',
-        '            log "stopping what still runs in namespace $NS and below it: $pids"',
-        "            kill -TERM $pids 2>/dev/null || true",
-        "            wait_gone 10 $pids || { kill -KILL $pids 2>/dev/null || true; wait_gone 5 $pids || true; }",
-        "        fi",
-        "    fi",
-        "    # 3. Mounts the daemon left under its state and run directories (overlay",
-        "    #    layers, container namespaces, shm), deepest first; lazily if busy.",
-        "    for _ in 1 2 3; do",
-        '        m=$( { mounts_under "$STATE"; mounts_under "$RUN"; } )',
-        '        [ -z "$m" ] && break',
-        '        log "unmounting $(wc -l <<<"$m") mount(s) under $STATE and $RUN"',
-        '        while IFS= read -r p; do',
-        '            umount "$p" 2>/dev/null || umount -l "$p" 2>/dev/null || true',
-        '        done <<<"$m"',
-        "    done",
-        '    m=$( { mounts_under "$STATE"; mounts_under "$RUN"; } )',
-        '    if [ -n "$m" ]; then log "cannot unmount: $m"; return 1; fi',
-        "    # 4. The veth pair (deleting one end deletes both) and the namespace.",
-        '    if ip link show dev "$VETH" >/dev/null 2>&1; then ip link del dev "$VETH"; log "removed veth $VETH"; fi',
-        '    if [ -e "$NS_PATH" ]; then ip netns del "$NS"; log "removed namespace $NS"; fi',
-        "    # 5. State: --one-file-system so a mount we could not see is never followed.",
-        '    rm -rf --one-file-system -- "$STATE" "$RUN"',
-        "    # The stack's directories once its last machine is gone (and the",
-        "    # docker-overlay directory above them, if that is where they are).",
-        '    for p in "${STATE%/*}" "${RUN%/*}"; do',
-        '        rmdir -- "$p" 2>/dev/null || continue',
-        '        case "${p%/*}" in */docker-overlay) rmdir -- "${p%/*}" 2>/dev/null || true ;; esac',
-        "    done",
-        "    # dockerd and its containerd also create empty directories at fixed global",
-        "    # paths (plugin discovery, shim sockets). Remove them while empty, and only",
-        "    # when no dockerd or containerd of anyone runs any more.",
-        "    # (ps is read first: grep -q closing the pipe early would fail it under pipefail.)",
-        "    p=$(ps -e -o comm=)",
-        "    if ! grep -qx -e dockerd -e containerd -e 'containerd-shim.*' <<<\"$p\"; then",
-        "        rmdir /run/docker/plugins /run/docker /run/containerd/s /run/containerd 2>/dev/null || true",
-        "    fi",
-        "}",
-    ];
-}
-
-/** Shell lines that build the namespace and its underlay link. Expects the machineVars. */
-function plumbingLines(): string[] {
-    return [
-        'ip link show dev "$BRIDGE" >/dev/null 2>&1 || { log "bridge $BRIDGE does not exist (the fabric is created first)"; exit 1; }',
-        'ip netns add "$NS"',
-        "# The namespace-side end is created directly inside the namespace under its",
-        "# final name: no temporary name in the root namespace that could collide.",
-        'ip link add name "$VETH" type veth peer name "$IFNAME" netns "$NS"',
-        'ip link set dev "$VETH" master "$BRIDGE"',
-        'ip link set dev "$VETH" up',
-        'ip -n "$NS" link set dev lo up',
-        'ip -n "$NS" addr add "$ADDRESS/$PREFIX" dev "$IFNAME"',
-        'ip -n "$NS" link set dev "$IFNAME" up',
-        'ip -n "$NS" route replace default via "$GATEWAY" dev "$IFNAME"',
-        'log "namespace $NS: $IFNAME $ADDRESS/$PREFIX, veth $VETH on $BRIDGE"',
-    ];
-}
-
-/** `start_daemon` and `fail_with_log`. Expects the machineVars, `$LOG` and `$DAEMON_PATH`. */
-function startDaemonFunction(): string[] {
-    return [
-        "# start_daemon ARGV...: run ARGV as this machine's daemon, detached.",
-        "# - nsenter --net, not `ip netns exec`: ip netns exec also enters a new mount",
-        "#   namespace and remounts /sys, which hides the cgroup mounts from dockerd",
-        "#   (\"Devices cgroup isn't mounted\").",
-        "# - unshare --uts + hostname: each machine gets its own hostname (the cluster",
-        "#   store tells engines apart by it) and the real machine's stays untouched.",
-        "# - env -i with a fixed PATH: nothing of the caller's environment (DOCKER_HOST,",
-        "#   proxies, another dockerd on PATH) reaches the daemon.",
-        "# - setsid nohup, output to $LOG, stdin from /dev/null: detached from the",
-        "#   caller, so this script returns while the daemon runs. Every wrapper execs",
-        "#   the next, so $! is the daemon's own pid.",
-        "start_daemon() {",
-        '    env -i PATH="$DAEMON_PATH" HOME=/root \\',
-        '        setsid nohup nsenter --net="$NS_PATH" unshare --uts -- \\',
-        '        sh -c \'hostname "$1" && shift && exec "$@"\' set-hostname "$NAME" "$@" \\',
-        '        </dev/null >>"$LOG" 2>&1 &',
-        "    DAEMON_PID=$!",
-        "}",
-        "fail_with_log() {",
-        '    log "$1; last lines of $LOG:"',
-        '    tail -n 40 "$LOG" >&2 || true',
-        "    exit 1",
-        "}",
-    ];
-}
-
-/** Shell lines that clear leftovers of an earlier, failed attempt before create. */
-function clearLeftovers(): string[] {
-    return [
-        "# A failed earlier attempt may have left this machine half-built under the",
-        "# same names: take it down first, so create always starts from nothing.",
-        'if [ -e "$NS_PATH" ] || ip link show dev "$VETH" >/dev/null 2>&1 || [ -e "$STATE" ] || [ -e "$RUN" ]; then',
-        '    log "clearing leftovers of an earlier attempt"',
-        "    teardown",
-        "fi",
-        "# A create that fails records no resource, so no delete would ever run for it:",
-        "# take the machine down again on failure (DOCKER_OVERLAY_KEEP_FAILED=1 keeps it",
-        "# for inspection; the next create clears it).",
-        "on_exit() {",
-        "    local rc=$?",
-        '    if [ "$rc" -ne 0 ] && [ "${DOCKER_OVERLAY_KEEP_FAILED:-}" != 1 ]; then',
-        '        log "create failed; taking the machine down again"',
-        "        teardown || true",
-        "    fi",
-        '    return "$rc"',
-        "}",
-        "trap on_exit EXIT",
-    ];
+function machineFunctions(): string[] {
+    return [waitUntilFunction(), DESCENDANTS_FUNCTION, sh("machine.sh")];
 }
 
 /**
  * `descendants PID...`: prints every process below the given ones (children
  * first found with pgrep -P, then theirs), space-separated.
  */
-export const DESCENDANTS_FUNCTION = [
-    "# descendants PID...: every process below the given ones, space-separated.",
-    "descendants() {",
-    "    local p c",
-    '    for p in "$@"; do',
-    '        for c in $(pgrep -P "$p" 2>/dev/null || true); do printf \'%s \' "$c"; descendants "$c"; done',
-    "    done",
-    "}",
-].join("\n");
+export const DESCENDANTS_FUNCTION = sh("descendants.sh");
+
+/** A create-script line writing TLS material from the environment into `dir` (write_tls, create-begin.sh). */
+function writeTlsLine(dir: string, env: { ca: string; cert: string; key: string }, what: string): string {
+    return `write_tls ${shJoin([dir, env.ca, env.cert, env.key, what])}`;
+}
+
+/** The bash array of a daemon's argv, on one line (the policy pack reads dockerd's flags from it). */
+function daemonArgv(first: string, rest: readonly string[]): string {
+    return `DAEMON_ARGV=(${[first, ...rest.map(shQuote)].join(" ")})`;
+}
 
 // ---------------------------------------------------------------- engine
 
@@ -547,128 +346,65 @@ function flagValue(flags: readonly string[], name: string): string | undefined {
     return undefined;
 }
 
-/**
- * Create-script lines writing TLS material from the environment into `dir`
- * (ca.pem, cert.pem, key.pem; the key never in the script's text).
- */
-function tlsFileLines(dir: string, env: { ca: string; cert: string; key: string }, what: string): string[] {
-    const files = tlsFiles(dir);
-    return [
-        `# ${what} comes in the environment (never in this text): a CA, a certificate and its key.`,
-        `for v in ${env.ca} ${env.cert} ${env.key}; do`,
-        `    [ -n "\${!v:-}" ] || { log "$v is not set: ${what} is missing"; exit 1; }`,
-        "done",
-        `mkdir -p -m 0700 ${shQuote(files.dir)}`,
-        `(umask 077 && printf '%s\\n' "$${env.ca}" >${shQuote(files.ca)} && printf '%s\\n' "$${env.cert}" >${shQuote(files.cert)} && printf '%s\\n' "$${env.key}" >${shQuote(files.key)})`,
-    ];
-}
-
 /** The engine's TLS files: its API's server material, its client material for a TLS KV store. */
 function engineTlsFileLines(p: NetnsEngineParams): string[] {
     return [
-        ...(p.tls !== undefined ? tlsFileLines(netnsTlsDir(p), SERVER_TLS_ENV, "the TLS material of the engine's API") : []),
-        ...(p.kvTls === true ? tlsFileLines(netnsKvTlsDir(p), KV_CLIENT_TLS_ENV, "the engine's client material for the KV store") : []),
+        ...(p.tls !== undefined ? [writeTlsLine(netnsTlsDir(p), SERVER_TLS_ENV, "the TLS material of the engine's API")] : []),
+        ...(p.kvTls === true ? [writeTlsLine(netnsKvTlsDir(p), KV_CLIENT_TLS_ENV, "the engine's client material for the KV store")] : []),
     ];
 }
 
+/**
+ * An engine machine: create (clear leftovers, refuse engines without
+ * cluster-store, plumb, start dockerd, wait, check, import images) and delete.
+ * The shell is lib/drivers/sh/netns/{create-begin,version-guard,plumbing,engine-start,machine}.sh.
+ */
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     const l = layout(p, p.advertiseInterface);
-    const timeout = NETNS_START_TIMEOUT_SECONDS;
-    const vars = [
+    const engineVars = [
         ...machineVars(p, l, "engine"),
-        `ENGINE_BIN=${shQuote(p.engineBin)}`,
-        `PIDFILE=${shQuote(`${l.runDir}/docker.pid`)}`,
-        `SOCK=${shQuote(`${l.runDir}/docker.sock`)}`,
-        `LOG=${shQuote(`${l.stateDir}/dockerd.log`)}`,
-        // engineBin first: dockerd finds docker-proxy and docker-init there; containerd and runc come from the system.
-        `DAEMON_PATH=${shQuote(`${p.engineBin}:${SYSTEM_PATH}`)}`,
-        `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
+        assign("PIDFILE", `${l.runDir}/docker.pid`),
+        assign("STOP_TIMEOUT", NETNS_STOP_TIMEOUT_SECONDS),
     ];
     const clusterStore = flagValue(p.daemonFlags, "--cluster-store");
     const versionGuard =
-        clusterStore === undefined
-            ? []
-            : [
-                  "# cluster-store was removed in Docker 23.0: refuse a newer engine with a clear message.",
-                  `version=$("$ENGINE_BIN/dockerd" --version 2>/dev/null | sed -n 's/^Docker version \\([0-9][0-9]*\\)\\..*/\\1/p') || version=''`,
-                  `if [ -z "$version" ]; then log "cannot run $ENGINE_BIN/dockerd (install the lab's engine with scripts/lab-deps.sh)"; exit 1; fi`,
-                  `if [ "$version" -ge ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE} ]; then`,
-                  `    log "$ENGINE_BIN/dockerd is Docker $version: cluster-store was removed in 23.0; the legacy overlay needs an engine <= 20.10"`,
-                  "    exit 1",
-                  "fi",
-                  ...(clusterStore.startsWith("zk://")
-                      ? [
-                            "# Measured: every Docker 20.10 dockerd panics (nil endpoint count in libnetwork) when a",
-                            "# container joins an overlay network on a zookeeper store: libkv's zookeeper List returns",
-                            "# bare child names, so getNetworksFromStore never finds the network's endpoint_count.",
-                            `if [ "$version" -eq 20 ]; then`,
-                            `    log "warning: Docker 20.10 crashes when a container joins an overlay on a zookeeper cluster store (libnetwork bug); use consul or etcd"`,
-                            "fi",
-                        ]
-                      : []),
-              ];
-    const dockerdArgv = [`"$ENGINE_BIN/dockerd"`, ...netnsDockerdArgs(p).map(shQuote)];
+        clusterStore === undefined ? [] : [sh("version-guard.sh"), ...(clusterStore.startsWith("zk://") ? [sh("zookeeper-warning.sh")] : [])];
 
     const create = script(`docker-overlay: create engine machine ${p.name} (${p.address}) of stack ${p.stack}`, [
-        ...vars,
-        ...teardownFunctions(NETNS_STOP_TIMEOUT_SECONDS),
-        ...startDaemonFunction(),
-        "",
-        ...clearLeftovers(),
-        ...versionGuard,
-        "started=$SECONDS",
-        ...plumbingLines(),
-        "",
-        'mkdir -p "$STATE" "$RUN"',
-        `printf '%s\\n' ${shQuote(netnsDaemonJson(p))} >"$STATE/daemon.json"`,
-        ...engineTlsFileLines(p),
-        "# dockerd starts and manages a containerd of its own (socket and state under",
-        "# its exec-root, content under its data-root), so several engines share no",
-        "# containerd and need no system one running.",
-        `start_daemon ${dockerdArgv.join(" \\\n    ")}`,
-        'log "dockerd started (pid $DAEMON_PID), log $LOG"',
-        "",
-        `# Wait until the engine answers on its socket (at most ${timeout}s). The docker CLI is`,
-        "# only run once the socket exists (a CLI run costs more CPU than the wait): with",
-        "# several engines starting at once on a small machine, the CPU is what they wait for.",
-        `deadline=$(( SECONDS + ${timeout} ))`,
-        'until [ -S "$SOCK" ] && docker version >/dev/null 2>&1; do',
-        '    kill -0 "$DAEMON_PID" 2>/dev/null || fail_with_log "dockerd exited during start"',
-        `    [ "$SECONDS" -lt "$deadline" ] || fail_with_log "dockerd did not answer on $SOCK within ${timeout}s"`,
-        "    sleep 0.05",
-        "done",
-        "# The engine must see its own hostname, or the cluster store mixes engines up.",
-        "info=$(docker info --format '{{.Name}} {{.ClusterStore}}')",
-        'seen=${info%% *}',
-        '[ "$seen" = "$NAME" ] || fail_with_log "dockerd sees hostname \\"$seen\\", not \\"$NAME\\""',
+        ...engineVars,
+        ...plumbingVars(p, l),
+        assign("ENGINE_BIN", p.engineBin),
+        assign("SOCK", `${l.runDir}/docker.sock`),
+        assign("LOG", `${l.stateDir}/dockerd.log`),
+        // engineBin first: dockerd finds docker-proxy and docker-init there; containerd and runc come from the system.
+        assign("DAEMON_PATH", `${p.engineBin}:${SYSTEM_PATH}`),
+        assign("START_TIMEOUT", NETNS_START_TIMEOUT_SECONDS),
+        assign("CLUSTER_STORE", clusterStore ?? ""),
         ...(clusterStore === undefined
             ? []
             : [
-                  'store=${info#* }',
-                  `[ "$store" = ${shQuote(clusterStore)} ] || fail_with_log "dockerd reports cluster store \\"$store\\", not "${shQuote(`"${clusterStore}"`)}`,
+                  assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
+                  assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
               ]),
+        assign("DAEMON_JSON", netnsDaemonJson(p)),
+        daemonArgv(`"$ENGINE_BIN/dockerd"`, netnsDockerdArgs(p)),
+        `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
+        ...machineFunctions(),
+        sh("create-begin.sh"),
         "",
-        "# No registry is reachable: images come from rootfs tarballs.",
-        "import_image() {",
-        '    if docker image inspect "$1" >/dev/null 2>&1; then',
-        '        log "image $1 already present"',
-        "    else",
-        '        [ -r "$2" ] || { log "image rootfs $2 not found (scripts/lab-deps.sh builds the busybox one)"; exit 1; }',
-        '        docker import "$2" "$1" >/dev/null',
-        '        log "imported $2 as $1"',
-        "    fi",
-        "}",
+        ...versionGuard,
+        "started=$SECONDS",
+        sh("plumbing.sh"),
+        "",
+        'mkdir -p "$STATE" "$RUN"',
+        `printf '%s\\n' "$DAEMON_JSON" >"$STATE/daemon.json"`,
+        ...engineTlsFileLines(p),
+        sh("engine-start.sh"),
         ...p.images.map((img) => `import_image ${shQuote(img.name)} ${shQuote(img.rootfs)}`),
         'log "engine up in $(( SECONDS - started ))s at unix://$SOCK"',
     ]);
 
-    const del = script(`docker-overlay: delete engine machine ${p.name} of stack ${p.stack}`, [
-        ...vars,
-        ...teardownFunctions(NETNS_STOP_TIMEOUT_SECONDS),
-        "",
-        "teardown",
-        'log "removed"',
-    ]);
+    const del = script(`docker-overlay: delete engine machine ${p.name} of stack ${p.stack}`, [...engineVars, ...machineFunctions(), "", "teardown", 'log "removed"']);
     return { create, delete: del };
 }
 
@@ -680,7 +416,7 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
     const url = `${p.tls === true ? "https" : "http"}://${p.address}:${p.port}`;
     const files = tlsFiles(netnsTlsDir(p));
     // With TLS the store's own files, written by the create script before it starts.
-    const tlsSetup = p.tls === true ? tlsFileLines(files.dir, SERVER_TLS_ENV, "the KV store's TLS material") : [];
+    const tlsSetup = p.tls === true ? [writeTlsLine(files.dir, SERVER_TLS_ENV, "the KV store's TLS material")] : [];
     // The readiness probe presents the store's own certificate (signed by the store's CA, as a client's is).
     const curl = `curl -fsS --noproxy '*' --max-time 2${p.tls === true ? ` --cacert ${shQuote(files.ca)} --cert ${shQuote(files.cert)} --key ${shQuote(files.key)}` : ""}`;
     if (p.tls === true && p.backend === "zookeeper") {
@@ -773,53 +509,47 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
     }
 }
 
+/**
+ * The KV machine: create (clear leftovers, plumb, start the store, wait until
+ * it answers) and delete. The per-backend argv, setup and readiness probe are
+ * rendered here; the rest is lib/drivers/sh/netns/{create-begin,plumbing,kv-start,machine}.sh.
+ */
 export function renderNetnsKvScripts(p: NetnsKvParams): Scripts {
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
         throw new Error(`netns driver: KV port ${p.port} is not a TCP port`);
     }
     const l = layout(p, NETNS_KV_INTERFACE);
     const d = kvDaemon(p, l);
-    const timeout = NETNS_START_TIMEOUT_SECONDS;
     const vars = [
         ...machineVars(p, l, `${p.backend}`),
-        `KV_BIN=${shQuote(p.kvBin)}`,
-        `PIDFILE=${shQuote(`${l.runDir}/${p.backend}.pid`)}`,
-        `LOG=${shQuote(`${l.stateDir}/${p.backend}.log`)}`,
-        `DAEMON_PATH=${shQuote(`${p.kvBin}:${SYSTEM_PATH}`)}`,
+        assign("PIDFILE", `${l.runDir}/${p.backend}.pid`),
+        assign("STOP_TIMEOUT", 15),
     ];
 
     const create = script(`docker-overlay: create ${p.backend} machine ${p.name} (${p.address}:${p.port}) of stack ${p.stack}`, [
         ...vars,
-        ...teardownFunctions(15),
-        ...startDaemonFunction(),
+        ...plumbingVars(p, l),
+        assign("KV_BIN", p.kvBin),
+        assign("LOG", `${l.stateDir}/${p.backend}.log`),
+        assign("DAEMON_PATH", `${p.kvBin}:${SYSTEM_PATH}`),
+        assign("PORT", p.port),
+        assign("START_TIMEOUT", NETNS_START_TIMEOUT_SECONDS),
+        assign("READY_WHAT", d.what),
+        `DAEMON_ARGV=(${d.argv.join(" ")})`,
+        `# Does the store answer? ${d.what}`,
+        ...(p.backend === "zookeeper" ? ["# shellcheck disable=SC2016 # $1 and $2 belong to the inner bash"] : []),
+        `kv_ready() { ${d.ready}; }`,
+        ...machineFunctions(),
+        sh("create-begin.sh"),
         "",
-        ...clearLeftovers(),
-        'started=$SECONDS',
-        ...plumbingLines(),
+        "started=$SECONDS",
+        sh("plumbing.sh"),
         "",
         'mkdir -p "$STATE" "$RUN"',
         ...d.setup,
-        `start_daemon ${d.argv.join(" \\\n    ")}`,
-        'echo "$DAEMON_PID" >"$PIDFILE"',
-        `log "${p.backend} started (pid $DAEMON_PID), log $LOG"`,
-        "",
-        `# Wait until the store answers: ${d.what} (at most ${timeout}s).`,
-        `deadline=$(( SECONDS + ${timeout} ))`,
-        `until ${d.ready}; do`,
-        `    kill -0 "$DAEMON_PID" 2>/dev/null || fail_with_log "${p.backend} exited during start"`,
-        `    [ "$SECONDS" -lt "$deadline" ] || fail_with_log "${p.backend} did not answer within ${timeout}s"`,
-        "    # Every engine waits for the store: notice it promptly (the probes are light).",
-        "    sleep 0.1",
-        "done",
-        `log "${p.backend} up in $(( SECONDS - started ))s at $ADDRESS:"${shQuote(String(p.port))}`,
+        sh("kv-start.sh"),
     ]);
 
-    const del = script(`docker-overlay: delete ${p.backend} machine ${p.name} of stack ${p.stack}`, [
-        ...vars,
-        ...teardownFunctions(15),
-        "",
-        "teardown",
-        'log "removed"',
-    ]);
+    const del = script(`docker-overlay: delete ${p.backend} machine ${p.name} of stack ${p.stack}`, [...vars, ...machineFunctions(), "", "teardown", 'log "removed"']);
     return { create, delete: del };
 }

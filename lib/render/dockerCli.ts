@@ -7,7 +7,10 @@
  * a failed command's text): it arrives in the environment, and the prelude
  * writes it to a private temporary directory that is removed when the script
  * exits. docker-machine's engines come with a certificate directory instead.
+ * The shell: lib/render/sh/docker-cli.sh (its variable names are CLIENT_TLS_ENV's).
  */
+import * as path from "path";
+import { scriptFragment } from "./script";
 import { shQuote } from "./shell";
 
 /** Environment variables carrying the program's client TLS material (PEM) into a script. */
@@ -32,29 +35,5 @@ export interface DockerCliAccess {
  * with `set -u`; defines the EXIT trap (scripts add paths, not traps).
  */
 export function renderDockerCliPrelude(access: DockerCliAccess): string[] {
-    const e = CLIENT_TLS_ENV;
-    return [
-        `DOCKER_CLI=${shQuote(access.cli)}`,
-        "cleanup_paths=()",
-        `trap 'rm -rf "\${cleanup_paths[@]}"' EXIT`,
-        "# TLS client material comes in the environment, never in this text; it is",
-        "# written to a private directory only for the docker CLI to read.",
-        "docker_tls=()",
-        `if [ -n "\${${e.key}:-}" ]; then`,
-        "    tls_dir=$(umask 077 && mktemp -d)",
-        '    cleanup_paths+=("$tls_dir")',
-        `    (umask 077 && printf '%s\\n' "$${e.ca}" >"$tls_dir/ca.pem" && printf '%s\\n' "$${e.cert}" >"$tls_dir/cert.pem" && printf '%s\\n' "$${e.key}" >"$tls_dir/key.pem")`,
-        '    docker_tls=(--tlsverify "--tlscacert=$tls_dir/ca.pem" "--tlscert=$tls_dir/cert.pem" "--tlskey=$tls_dir/key.pem")',
-        `elif [ -n "\${${e.dir}:-}" ]; then`,
-        `    docker_tls=(--tlsverify "--tlscacert=$${e.dir}/ca.pem" "--tlscert=$${e.dir}/cert.pem" "--tlskey=$${e.dir}/key.pem")`,
-        "fi",
-        "# dk HOST ARGS...: the docker CLI against one engine (TLS for tcp:// hosts).",
-        "dk() {",
-        "    local host=$1; shift",
-        '    case "$host" in',
-        '        tcp://*) "$DOCKER_CLI" -H "$host" "${docker_tls[@]}" "$@" ;;',
-        '        *) "$DOCKER_CLI" -H "$host" "$@" ;;',
-        "    esac",
-        "}",
-    ];
+    return [`DOCKER_CLI=${shQuote(access.cli)}`, scriptFragment(path.join(__dirname, "sh"), "docker-cli.sh")];
 }

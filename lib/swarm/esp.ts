@@ -11,10 +11,11 @@
  * state names documentation addresses (192.0.2.0/24, TEST-NET-1) and no
  * policy refers to it, so no packet is ever sent or transformed.
  *
- * The script is POSIX sh: it runs on the machine running the program (netns,
+ * The script is POSIX sh (lib/swarm/sh/esp-probe.sh after a header of values): it runs on the machine running the program (netns,
  * docker-machine) or on the host itself over ssh.
  */
-import { shQuote } from "../render/shell";
+import * as path from "path";
+import { assign, scriptFragment } from "../render/script";
 
 /** The algorithm swarm's encrypted overlays use, as `ip xfrm` names it. */
 export const ESP_AEAD = "rfc4106(gcm(aes))";
@@ -68,8 +69,6 @@ export interface EspProbeParams {
  */
 export function renderEspProbeScript(p: EspProbeParams): string {
     const sa = ESP_PROBE_SA;
-    const id = `src ${sa.src} dst ${sa.dst} proto esp spi ${sa.spi}`;
-    const add = `${id} reqid ${sa.reqid} mode transport aead ${shQuote(ESP_AEAD)} ${sa.key} ${sa.icvBits}`;
     const networks = p.networks.join(", ");
     const [before, after] = espMissingMessageParts(p.host, p.networks);
     return [
@@ -80,23 +79,21 @@ export function renderEspProbeScript(p: EspProbeParams): string {
         "set -u",
         ...(p.prelude ?? []),
         `run_ip() { ${p.runIp}; }`,
-        `run_ip xfrm state delete ${id} >/dev/null 2>&1 || true`,
-        `if said=$(run_ip xfrm state add ${add} 2>&1); then`,
-        `    run_ip xfrm state delete ${id} >/dev/null 2>&1 || true`,
-        `    echo ${shQuote(`docker-overlay: ${p.host}'s kernel has IPsec ESP ${ESP_AEAD}: encrypted overlays (${networks}) can run there`)} >&2`,
-        "    exit 0",
-        "fi",
-        "said=$(printf '%s' \"$said\" | tr '\\n' ' ' | sed 's/ *$//')",
-        'case "$said" in',
-        // ip's answers when the kernel lacks ESP ("Requested type not found."), the algorithm
-        // ("Requested AEAD algorithm not found.") or xfrm altogether.
-        "    *'Requested '*' not found'*|*'Protocol not supported'*|*'Function not implemented'*)",
-        `        printf '%s%s%s\\n' ${shQuote(before)} "$said" ${shQuote(after)} >&2 ;;`,
-        `    *) printf '%s%s\\n' ${shQuote(
+        assign("SA_SRC", sa.src),
+        assign("SA_DST", sa.dst),
+        assign("SPI", sa.spi),
+        assign("REQID", sa.reqid),
+        assign("AEAD", ESP_AEAD),
+        assign("KEY", sa.key),
+        assign("ICV_BITS", sa.icvBits),
+        assign("OK_MESSAGE", `docker-overlay: ${p.host}'s kernel has IPsec ESP ${ESP_AEAD}: encrypted overlays (${networks}) can run there`),
+        assign("MISSING_BEFORE", before),
+        assign("MISSING_AFTER", after),
+        assign(
+            "CANNOT_TELL",
             `docker-overlay: cannot tell whether host ${p.host}'s kernel has IPsec ESP ${ESP_AEAD} (needed by the encrypted overlays ${networks}): ip xfrm failed: `,
-        )} "$said" >&2 ;;`,
-        "esac",
-        "exit 1",
+        ),
+        scriptFragment(path.join(__dirname, "sh"), "esp-probe.sh"),
         "",
     ].join("\n");
 }

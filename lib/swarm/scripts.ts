@@ -25,7 +25,8 @@
  * swarm as it is and does not init or join again. Progress goes to stderr;
  * stdout carries only the JSON (or sealed token) the program parses.
  */
-import { shQuote } from "../render/shell";
+import * as path from "path";
+import { assign, assignArray, bashPreamble, scriptFragment, waitUntilFunction } from "../render/script";
 import { DockerCliAccess, renderDockerCliPrelude } from "../render/dockerCli";
 import { SwarmAddressPool } from "./pool";
 
@@ -61,37 +62,14 @@ export interface SwarmScripts {
     delete: string;
 }
 
-function script(title: string, access: DockerCliAccess, body: string[]): string {
-    return [
-        "#!/usr/bin/env bash",
-        `# ${title}`,
-        "# Rendered by docker-overlay (lib/swarm/scripts.ts).",
-        `[ -n "\${BASH_VERSION:-}" ] || { echo 'docker-overlay: this script needs bash (interpreter: ["/bin/bash", "-c"])' >&2; exit 2; }`,
-        "set -euo pipefail",
-        ...renderDockerCliPrelude(access),
-        ...body,
-        "",
-    ].join("\n");
+/** The swarm scripts' shell, in lib/swarm/sh/*.sh (the secrets' variable names are SWARM_ENV's). */
+const SH = path.join(__dirname, "sh");
+const sh = (file: string): string => scriptFragment(SH, file);
+
+/** A swarm script: preamble, the docker CLI prelude, the header of values, log/fail/node_state, the body. */
+function script(title: string, access: DockerCliAccess, vars: string[], body: string[]): string {
+    return [...bashPreamble(title, "lib/swarm/scripts.ts"), ...renderDockerCliPrelude(access), ...vars, sh("common.sh"), "", ...body, ""].join("\n");
 }
-
-function logFunction(what: string): string[] {
-    return [`log() { printf 'docker-overlay swarm %s: %s\\n' "${what}" "$*" >&2; }`, 'fail() { log "$*"; exit 1; }'];
-}
-
-/** `node_state HOST`: the engine's LocalNodeState (inactive, pending, active, error, locked). */
-const NODE_STATE = ["node_state() { dk \"$1\" info --format '{{.Swarm.LocalNodeState}}'; }"];
-
-/** Bash: IPv4 CIDR overlap (`overlaps A B`), for the ingress guard. */
-const CIDR_FUNCTIONS = [
-    "ip_int() { local IFS=.; local a b c d; read -r a b c d <<<\"$1\"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }",
-    "# overlaps CIDR CIDR: do the two networks share an address?",
-    "overlaps() {",
-    "    local s1 e1 s2 e2 n",
-    '    n=$(( 1 << (32 - ${1#*/}) )); s1=$(( $(ip_int "${1%/*}") & ~(n - 1) & 0xffffffff )); e1=$(( s1 + n - 1 ))',
-    '    n=$(( 1 << (32 - ${2#*/}) )); s2=$(( $(ip_int "${2%/*}") & ~(n - 1) & 0xffffffff )); e2=$(( s2 + n - 1 ))',
-    '    [ "$s1" -le "$e2" ] && [ "$s2" -le "$e1" ]',
-    "}",
-];
 
 // ---------------------------------------------------------------- init
 
@@ -108,76 +86,22 @@ export interface SwarmInitParams {
 
 export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
     const vars = [
-        `NAME=${shQuote(p.manager.name)}`,
-        `MANAGER=${shQuote(p.manager.dockerHost)}`,
-        `ADVERTISE=${shQuote(`${p.manager.advertise}:${p.port}`)}`,
-        `POOL=${shQuote(p.pool.pool)}`,
-        `MASK=${shQuote(String(p.pool.maskLength))}`,
-        `OVERLAYS=(${p.overlays.map((o) => shQuote(`${o.name}=${o.subnet}`)).join(" ")})`,
-        ...logFunction("init $NAME"),
-        ...NODE_STATE,
+        assign("ROLE", "swarm init"),
+        assign("NAME", p.manager.name),
+        assign("MANAGER", p.manager.dockerHost),
     ];
     const create = script(`docker-overlay: swarm manager ${p.manager.name} of stack ${p.stack}`, p.access, [
         ...vars,
-        ...CIDR_FUNCTIONS,
-        "",
-        'state=$(node_state "$MANAGER") || fail "the engine at $MANAGER does not answer"',
-        'case "$state" in',
-        "    active)",
-        `        if [ "$(dk "$MANAGER" info --format '{{.Swarm.ControlAvailable}}')" != true ]; then`,
-        '            fail "$NAME is a worker of another swarm; make it leave first (docker swarm leave) or choose another manager"',
-        "        fi",
-        '        log "already manages a swarm; not initialising again" ;;',
-        "    inactive)",
-        "        # --default-addr-pool arrived with API 1.39 (Docker 18.09).",
-        "        api=$(dk \"$MANAGER\" version --format '{{.Server.APIVersion}}')",
-        `        if [ "\${api%%.*}" -lt ${MIN_SWARM_API[0]} ] || { [ "\${api%%.*}" -eq ${MIN_SWARM_API[0]} ] && [ "\${api#*.}" -lt ${MIN_SWARM_API[1]} ]; }; then`,
-        `            fail "the engine speaks API $api; a swarm with a chosen address pool needs Docker 18.09 (API ${MIN_SWARM_API.join(".")}) or newer"`,
-        "        fi",
-        "        # The pool keeps swarm's ingress network off the stack's overlays (the",
-        "        # engine's default would put it on 10.0.0.0/24). init prints the join",
-        "        # command with the worker token: it goes nowhere.",
-        '        dk "$MANAGER" swarm init --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE" \\',
-        '            --default-addr-pool "$POOL" --default-addr-pool-mask-length "$MASK" >/dev/null',
-        '        log "initialised a swarm advertising $ADVERTISE, address pool $POOL (/$MASK)" ;;',
-        '    *) fail "its swarm state is \\"$state\\"; fix the engine (docker swarm leave --force) and retry" ;;',
-        "esac",
-        "",
-        "# The ingress network appears shortly after init.",
-        `deadline=$(( SECONDS + ${SWARM_WAIT_SECONDS} ))`,
-        "until ingress=$(dk \"$MANAGER\" network inspect ingress --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null) && [ -n \"${ingress// /}\" ]; do",
-        `    [ "$SECONDS" -lt "$deadline" ] || fail "no ingress network after ${SWARM_WAIT_SECONDS}s"`,
-        "    sleep 0.5",
-        "done",
-        "# A swarm made earlier (a re-run, or hosts already in a swarm) keeps its own",
-        "# pool: its ingress must still stay off every overlay, or attaching to that",
-        "# overlay fails at container start with only \"context deadline exceeded\".",
-        'for subnet in $ingress; do',
-        '    for o in "${OVERLAYS[@]}"; do',
-        '        if overlaps "$subnet" "${o#*=}"; then',
-        '            fail "the swarm ingress network is on $subnet, which overlaps ${o%%=*} (${o#*=}): containers could not attach to ${o%%=*} (\\"context deadline exceeded\\"). Re-create the ingress network on a free subnet (docker network rm ingress; docker network create --ingress -d overlay --subnet <free> ingress) or choose another subnet for ${o%%=*}"',
-        "        fi",
-        "    done",
-        "done",
-        "node=$(dk \"$MANAGER\" info --format '{{.Swarm.NodeID}}')",
-        "addr=$(dk \"$MANAGER\" info --format '{{.Swarm.NodeAddr}}')",
-        `printf '{"nodeId":"%s","managerAddress":"%s:%s","ingressSubnet":"%s"}\\n' "$node" "$addr" ${shQuote(String(p.port))} "\${ingress%% *}"`,
-    ]);
-    const del = script(`docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`, p.access, [
-        ...vars,
-        "",
-        'if ! state=$(node_state "$MANAGER" 2>/dev/null); then',
-        '    log "the engine does not answer (gone with its machine?); nothing to leave"',
-        "    exit 0",
-        "fi",
-        'if [ "$state" = inactive ]; then',
-        '    log "not in a swarm"',
-        "    exit 0",
-        "fi",
-        "# --force: the last manager leaving dissolves the swarm.",
-        'dk "$MANAGER" swarm leave --force >/dev/null',
-        'log "left the swarm"',
-    ]);
+        assign("ADVERTISE", `${p.manager.advertise}:${p.port}`),
+        assign("PORT", p.port),
+        assign("POOL", p.pool.pool),
+        assign("MASK", String(p.pool.maskLength)),
+        assignArray("OVERLAYS", p.overlays.map((o) => `${o.name}=${o.subnet}`)),
+        assign("MIN_API_MAJOR", MIN_SWARM_API[0]),
+        assign("MIN_API_MINOR", MIN_SWARM_API[1]),
+        assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+    ], [waitUntilFunction(), sh("init-create.sh")]);
+    const del = script(`docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`, p.access, vars, [sh("init-delete.sh")]);
     return { create, delete: del };
 }
 
@@ -206,18 +130,12 @@ export function parseSwarmInitOutput(stdout: string | undefined): SwarmInitOutpu
 // ---------------------------------------------------------------- token
 
 export function renderSwarmTokenScript(p: { stack: string; manager: SwarmNode; access: DockerCliAccess }): string {
-    return script(`docker-overlay: the worker join token of stack ${p.stack}'s swarm, sealed`, p.access, [
-        `MANAGER=${shQuote(p.manager.dockerHost)}`,
-        `NAME=${shQuote(p.manager.name)}`,
-        ...logFunction("token $NAME"),
-        "",
-        `[ -n "\${${SWARM_ENV.sealPublicKey}:-}" ] || fail "${SWARM_ENV.sealPublicKey} is not set"`,
-        'token=$(dk "$MANAGER" swarm join-token -q worker)',
-        "# RSA-OAEP to the sealing key, then base64: only ciphertext reaches stdout.",
-        `printf '%s' "$token" | openssl pkeyutl -encrypt -pubin -inkey <(printf '%s\\n' "$${SWARM_ENV.sealPublicKey}") -pkeyopt rsa_padding_mode:oaep | openssl base64 -A`,
-        "echo",
-        'log "sealed the worker join token"',
-    ]);
+    return script(
+        `docker-overlay: the worker join token of stack ${p.stack}'s swarm, sealed`,
+        p.access,
+        [assign("ROLE", "swarm token"), assign("NAME", p.manager.name), assign("MANAGER", p.manager.dockerHost)],
+        [sh("token.sh")],
+    );
 }
 
 // ---------------------------------------------------------------- join
@@ -232,66 +150,18 @@ export interface SwarmJoinParams {
 
 export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
     const vars = [
-        `NAME=${shQuote(p.worker.name)}`,
-        `WORKER=${shQuote(p.worker.dockerHost)}`,
-        `MANAGER=${shQuote(p.manager.dockerHost)}`,
-        `PORT=${shQuote(String(p.port))}`,
-        `ADVERTISE=${shQuote(`${p.worker.advertise}:${p.port}`)}`,
-        ...logFunction("join $NAME"),
-        ...NODE_STATE,
+        assign("ROLE", "swarm join"),
+        assign("NAME", p.worker.name),
+        assign("WORKER", p.worker.dockerHost),
+        assign("MANAGER", p.manager.dockerHost),
     ];
     const create = script(`docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`, p.access, [
         ...vars,
-        "",
-        'state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"',
-        'case "$state" in',
-        "    active)",
-        "        node=$(dk \"$WORKER\" info --format '{{.Swarm.NodeID}}')",
-        '        if ! dk "$MANAGER" node inspect "$node" >/dev/null 2>&1; then',
-        '            fail "$NAME is already in another swarm (node $node); make it leave first: docker swarm leave --force"',
-        "        fi",
-        '        log "already a node of this swarm ($node); not joining again" ;;',
-        "    inactive)",
-        `        [ -n "\${${SWARM_ENV.sealedToken}:-}" ] && [ -n "\${${SWARM_ENV.sealKey}:-}" ] || fail "the sealed join token or its key is missing from the environment"`,
-        "        # Where the manager listens, as it advertises itself: asked now, so this",
-        "        # script depends on no earlier output.",
-        "        manager_address=\"$(dk \"$MANAGER\" info --format '{{.Swarm.NodeAddr}}'):$PORT\"",
-        "        # Unsealed in memory only; docker swarm join takes the token as an argument.",
-        `        token=$(printf '%s' "$${SWARM_ENV.sealedToken}" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s\\n' "$${SWARM_ENV.sealKey}") -pkeyopt rsa_padding_mode:oaep)`,
-        '        dk "$WORKER" swarm join --token "$token" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE" "$manager_address" >/dev/null',
-        "        unset token",
-        "        node=$(dk \"$WORKER\" info --format '{{.Swarm.NodeID}}')",
-        '        log "joined the swarm at $manager_address as $node" ;;',
-        '    *) fail "its swarm state is \\"$state\\"; fix the engine (docker swarm leave --force) and retry" ;;',
-        "esac",
-        "",
-        `deadline=$(( SECONDS + ${SWARM_WAIT_SECONDS} ))`,
-        "until [ \"$(dk \"$MANAGER\" node inspect \"$node\" --format '{{.Status.State}}' 2>/dev/null)\" = ready ]; do",
-        `    [ "$SECONDS" -lt "$deadline" ] || fail "the manager does not see node $node ready after ${SWARM_WAIT_SECONDS}s"`,
-        "    sleep 0.5",
-        "done",
-        `printf '{"nodeId":"%s"}\\n' "$node"`,
-    ]);
-    const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, [
-        ...vars,
-        "",
-        "# The node id: the engine's own answer, else what this resource's create",
-        "# printed (the command provider passes it on).",
-        `node=$(printf '%s' "\${PULUMI_COMMAND_STDOUT:-}" | sed -n 's/.*"nodeId":"\\([^"]*\\)".*/\\1/p')`,
-        'if state=$(node_state "$WORKER" 2>/dev/null); then',
-        '    if [ "$state" != inactive ]; then',
-        "        node=$(dk \"$WORKER\" info --format '{{.Swarm.NodeID}}')",
-        '        dk "$WORKER" swarm leave --force >/dev/null',
-        '        log "left the swarm"',
-        "    fi",
-        "else",
-        '    log "the engine does not answer (gone with its machine?); nothing to leave"',
-        "fi",
-        "# Forget the node on the manager too, so `docker node ls` shows no ghost.",
-        'if [ -n "$node" ] && dk "$MANAGER" node inspect "$node" >/dev/null 2>&1; then',
-        '    dk "$MANAGER" node rm --force "$node" >/dev/null && log "removed node $node from the swarm"',
-        "fi",
-    ]);
+        assign("PORT", p.port),
+        assign("ADVERTISE", `${p.worker.advertise}:${p.port}`),
+        assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+    ], [waitUntilFunction(), sh("join-create.sh")]);
+    const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [sh("join-delete.sh")]);
     return { create, delete: del };
 }
 
@@ -322,30 +192,20 @@ export interface SwarmLabelParams {
 export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
     const entries = Object.entries(p.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const vars = [
-        `NAME=${shQuote(p.host.name)}`,
-        `HOST=${shQuote(p.host.dockerHost)}`,
-        `MANAGER=${shQuote(p.manager.dockerHost)}`,
-        ...logFunction("labels $NAME"),
+        assign("ROLE", "swarm labels"),
+        assign("NAME", p.host.name),
+        assign("HOST", p.host.dockerHost),
+        assign("MANAGER", p.manager.dockerHost),
     ];
     const create = script(`docker-overlay: node labels of ${p.host.name} in stack ${p.stack}'s swarm`, p.access, [
         ...vars,
-        "",
-        "NODE=$(dk \"$HOST\" info --format '{{.Swarm.NodeID}}')",
-        '[ -n "$NODE" ] || fail "its engine is in no swarm"',
-        `dk "$MANAGER" node update ${entries.map(([k, v]) => `--label-add ${shQuote(`${k}=${v}`)}`).join(" ")} "$NODE" >/dev/null`,
-        `log ${shQuote(`labelled: ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}`)}`,
-    ]);
+        assignArray("LABEL_ADD", entries.flatMap(([k, v]) => ["--label-add", `${k}=${v}`])),
+        assign("LABELS", entries.map(([k, v]) => `${k}=${v}`).join(" ")),
+    ], [sh("labels-create.sh")]);
     const del = script(`docker-overlay: remove the node labels of ${p.host.name} in stack ${p.stack}'s swarm`, p.access, [
         ...vars,
-        "",
-        "NODE=$(dk \"$HOST\" info --format '{{.Swarm.NodeID}}' 2>/dev/null) || NODE=''",
-        'if [ -n "$NODE" ] && dk "$MANAGER" node inspect "$NODE" >/dev/null 2>&1; then',
-        `    dk "$MANAGER" node update ${entries.map(([k]) => `--label-rm ${shQuote(k)}`).join(" ")} "$NODE" >/dev/null`,
-        '    log "labels removed"',
-        "else",
-        '    log "node $NODE is gone (or the manager is); nothing to unlabel"',
-        "fi",
-    ]);
+        assignArray("LABEL_RM", entries.flatMap(([k]) => ["--label-rm", k])),
+    ], [sh("labels-delete.sh")]);
     return { create, delete: del };
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/lab-deps.sh and scripts/lab-dind-deps.sh: where this
 # machine's own apt sources say the Debian archive is, so the project's
 # scripts name no archive host of their own.

@@ -14,6 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { CheckContainer, connectivityPairs } from "../../lib/check/pairs";
 import { CheckResult, renderCheckScript } from "../../lib/render/check";
+import { waitUntilFunction } from "../../lib/render/script";
 
 /**
  * `-H <host> inspect -f <template> <name>` prints "<net> <ip>" lines from
@@ -197,4 +198,41 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
         const per100 = size(100) - fixed;
         assert.ok(size(1000) - fixed < 11 * per100, `1000 containers: ${size(1000)} bytes, 100: ${size(100)}`);
     });
+});
+
+describe("wait_until, the one poll every rendered script uses (lib/render/sh/wait-until.sh)", () => {
+    /** Runs `body` after wait_until in `shell` (sh is dash on Debian: the ssh scripts' shell). */
+    const run = (shell: string, body: string) => spawnSync(shell, ["-c", `${waitUntilFunction()}\n${body}`], { encoding: "utf8" });
+
+    for (const shell of ["sh", "bash"]) {
+        it(`${shell}: returns 0 as soon as the command succeeds, retrying at the interval`, () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wait-until-"));
+            try {
+                // Succeeds on the third try.
+                const r = run(shell, `n=0; third() { n=$((n + 1)); echo "try $n" >>${dir}/tries; [ "$n" -ge 3 ]; }\nwait_until 10 0.05 third && echo done`);
+                assert.equal(r.status, 0, r.stderr);
+                assert.equal(r.stdout, "done\n");
+                assert.equal(fs.readFileSync(path.join(dir, "tries"), "utf8"), "try 1\ntry 2\ntry 3\n");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it(`${shell}: returns 1 once the seconds have passed, and passes arguments through`, () => {
+            const started = Date.now();
+            const r = run(shell, `wait_until 1 0.1 test -e "/nonexistent dir/x" || echo "gave up"`);
+            const took = Date.now() - started;
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stdout, "gave up\n");
+            assert.ok(took >= 1000 && took < 5000, `gave up after ${took} ms, not at least 1 s`);
+            assert.equal(run(shell, `wait_until 1 0.1 test -d /tmp && echo found`).stdout, "found\n");
+        });
+
+        it(`${shell}: a command that exits ends the script (a daemon that died)`, () => {
+            const r = run(shell, `died() { echo "the daemon exited" >&2; exit 3; }\nwait_until 10 0.1 died\necho not-reached`);
+            assert.equal(r.status, 3);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, /the daemon exited/);
+        });
+    }
 });

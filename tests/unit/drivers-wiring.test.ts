@@ -260,8 +260,11 @@ describe("driver wiring (mocked)", function () {
                 perDialTimeout: 15,
             });
             assert.match(cmd.inputs.create, /\n\{\n {2}"cluster-store": "consul:\/\/192\.0\.2\.10:8500",\n {2}"cluster-advertise": "eth1:2376",\n {2}"labels": \[\n {4}"storage=ssd"\n {2}\]\n\}\nDOCKER_OVERLAY_DAEMON_JSON\n/);
-            assert.match(cmd.inputs.create, /set_hostname swarm-node1\n/);
-            assert.match(cmd.inputs.delete, /mv -f \/etc\/docker\/daemon\.json\.docker-overlay\.bak \/etc\/docker\/daemon\.json/);
+            // The values are in the header; drivers.test.ts runs the scripts against a fake machine.
+            assert.match(cmd.inputs.create, /^NAME=swarm-node1\n/m);
+            assert.ok(cmd.inputs.create.includes('set_hostname "$NAME"\n'));
+            assert.match(cmd.inputs.delete, /^BACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\nDAEMON_JSON=|^DAEMON_JSON=\/etc\/docker\/daemon\.json\nBACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\n/m);
+            assert.ok(cmd.inputs.delete.includes('$SUDO mv -f "$BACKUP" "$DAEMON_JSON"\n'));
             assert.equal(await promiseOf(machine.dockerHost), "ssh://ops@192.0.2.12:2222");
             assert.equal(await promiseOf(machine.address), "192.0.2.12");
             assert.deepEqual(machine.providerArgs, {});
@@ -339,15 +342,20 @@ describe("driver wiring (mocked)", function () {
             const create = mocks.find(T.local, "dm-a-manager-machine").inputs.create as string;
             assert.match(
                 create,
-                / --engine-opt=cluster-store=consul:\/\/192\.168\.99\.100:8500 --engine-opt=cluster-advertise=eth1:2376 --swarm --swarm-master --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-manager >&2;/,
+                / --engine-opt=cluster-store=consul:\/\/192\.168\.99\.100:8500 --engine-opt=cluster-advertise=eth1:2376 --swarm --swarm-master --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-manager$/m,
             );
-            assert.equal(mocks.find(T.local, "dm-a-manager-machine").inputs.delete.includes("docker-machine rm -y swarm-manager"), true);
+            // Values in the header, the create argv as the script's positional parameters (drivers.test.ts runs the scripts).
+            assert.match(create, /^set -- docker-machine create -d virtualbox /m);
+            const del = mocks.find(T.local, "dm-a-manager-machine").inputs.delete as string;
+            assert.match(del, /^NAME=swarm-manager$/m);
+            assert.equal(del.includes('docker-machine rm -y "$NAME"'), true);
             const nodeCreate = mocks.find(T.local, "dm-a-node2-machine").inputs.create as string;
-            assert.match(nodeCreate, / --swarm --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-node2 >&2;/);
+            assert.match(nodeCreate, / --swarm --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-node2$/m);
             assert.doesNotMatch(nodeCreate, /--swarm-master/);
 
             const conn = mocks.find(T.local, "dm-a-manager-connection");
-            assert.match(conn.inputs.create, /docker-machine url swarm-manager/);
+            assert.match(conn.inputs.create, /^NAME=swarm-manager$/m);
+            assert.match(conn.inputs.create, /docker-machine url "\$NAME"/);
             assert.deepEqual(conn.inputs.triggers, ["dm-a-manager-machine-id"]);
             assert.equal(await promiseOf(m.dockerHost), "tcp://192.168.99.101:2376");
             assert.equal(await promiseOf(m.providerArgs.certPath as pulumi.Output<string>), "/home/u/.docker/machine/machines/swarm-manager");
@@ -362,9 +370,10 @@ describe("driver wiring (mocked)", function () {
             const kv = dockerMachineDriver.createKvMachine("dm-b-kv", { config, name: "consul", fabric: { resources: [] } }, parent);
             await settled(kv.resources);
             const cmd = mocks.find(T.local, "dm-b-kv-machine");
-            assert.match(cmd.inputs.create, /docker-machine create -d virtualbox consul >&2/);
+            assert.match(cmd.inputs.create, /^set -- docker-machine create -d virtualbox consul$/m);
             assert.match(cmd.inputs.create, /docker run -d --name=consul -p 8500:8500 -h consul --restart always hashicorp\/consul:1\.16 agent -server -bootstrap -client 0\.0\.0\.0 -ui/);
-            assert.match(cmd.inputs.delete, /docker-machine rm -y consul/);
+            assert.match(cmd.inputs.delete, /^NAME=consul$/m);
+            assert.match(cmd.inputs.delete, /docker-machine rm -y "\$NAME"/);
             assert.equal(await promiseOf(kv.address), "192.168.99.100");
         });
     });

@@ -174,7 +174,8 @@ esac
             consul,
             /^docker run -d --name=consul -p 8500:8500 -h consul --restart always hashicorp\/consul:1\.16 agent -server -bootstrap -client 0\.0\.0\.0 -ui >&2$/m,
         );
-        assert.match(consul, /^docker-machine ip consul$/m);
+        assert.match(consul, /^NAME=consul$/m);
+        assert.match(consul, /^docker-machine ip "\$NAME"$/m);
 
         const stub = stubDir({
             "docker-machine": `#!/bin/sh

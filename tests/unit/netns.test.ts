@@ -4,6 +4,7 @@
  * that record their calls, so idempotence and quoting are checked by running
  * bash, not only by reading text. No root, no namespaces, no daemons.
  */
+import { waitUntilFunction } from "../../lib/render/script";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -79,6 +80,27 @@ function assignments(script: string): string {
 function bashWords(body: string): string[] {
     const out = execFileSync("bash", ["-c", body], { encoding: "utf8" });
     return out.split("\0").slice(0, -1);
+}
+
+/** A shell function's definition as the script renders it (`name() {` to the closing `}` at column 0). */
+function shellFunction(script: string, name: string): string {
+    const m = new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}$`, "m").exec(script);
+    assert.ok(m !== null, `no function ${name}`);
+    return m[0];
+}
+
+/**
+ * Runs a create script's write_tls line (rendered for `stateDir`) with the
+ * material in the environment; returns the files it wrote (name -> content, mode).
+ */
+function runWriteTls(script: string, env: Record<string, string>): { status: number | null; stderr: string } {
+    const lines = script.split("\n").filter((l) => l.startsWith("write_tls "));
+    assert.ok(lines.length > 0, "no write_tls line");
+    const r = spawnSync("bash", ["-c", ['log() { echo "$*" >&2; }', shellFunction(script, "write_tls"), ...lines].join("\n")], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    });
+    return { status: r.status, stderr: r.stderr };
 }
 
 interface StubRun {
@@ -164,15 +186,34 @@ describe("netns driver: fabric", () => {
     });
 
     it("accepts bridged FORWARD traffic idempotently (-C || -I) and removes exactly those rules", () => {
-        const accept = "-i dovl0 -o dovl0 -m comment --comment 'docker-overlay dev dovl0' -j ACCEPT";
-        assert.ok(s.create.includes(`iptables -C FORWARD ${accept} 2>/dev/null || iptables -I FORWARD ${accept}`));
-        assert.ok(s.delete.includes(`while iptables -C FORWARD ${accept} 2>/dev/null; do iptables -D FORWARD ${accept}; done`));
-        const insertedRules = s.create.match(/iptables -I FORWARD [^\n]*/g) ?? [];
-        const deletedRules = s.delete.match(/iptables -D FORWARD [^;\n]*/g) ?? [];
-        assert.deepEqual(
-            deletedRules.map((r) => r.replace("-D", "")),
-            insertedRules.map((r) => r.replace("-I", "")),
-        );
+        // Run against an iptables stub that keeps its FORWARD chain in a file: create twice, then delete.
+        const chain = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "netns-chain-")), "forward");
+        fs.writeFileSync(chain, "");
+        const iptables = [
+            `chain=${shQuote(chain)}; op=$1; shift 2; rule="$*"`,
+            'case "$op" in',
+            '  -C) grep -qxF -- "$rule" "$chain" || exit 1 ;;',
+            '  -I) printf "%s\\n" "$rule" >>"$chain" ;;',
+            '  -D) grep -vxF -- "$rule" "$chain" >"$chain.new" || true; mv "$chain.new" "$chain" ;;',
+            "esac",
+        ].join("\n");
+        try {
+            const accept = "-i dovl0 -o dovl0 -m comment --comment docker-overlay dev dovl0 -j ACCEPT";
+            const drop = "-i dovl0 ! -o dovl0 -m comment --comment docker-overlay dev dovl0 -j DROP";
+            const first = runWithStubs(s.create, { ip: "", iptables });
+            assert.equal(first.status, 0, first.stderr);
+            assert.deepEqual(first.calls.filter((c) => c.startsWith("iptables -I")), [`iptables -I FORWARD ${accept}`, `iptables -I FORWARD ${drop}`]);
+            const again = runWithStubs(s.create, { ip: "", iptables });
+            assert.deepEqual(again.calls.filter((c) => c.startsWith("iptables -I")), [], "a re-run inserts no duplicates");
+            assert.deepEqual(fs.readFileSync(chain, "utf8").split("\n").filter((l) => l !== ""), [accept, drop]);
+            // A copy inserted by hand too: delete removes every copy of exactly those rules.
+            fs.appendFileSync(chain, `${accept}\n-i other -j ACCEPT\n`);
+            const del = runWithStubs(s.delete, { ip: 'case "$*" in "link show"*) exit 1;; esac', iptables });
+            assert.equal(del.status, 0, del.stderr);
+            assert.deepEqual(fs.readFileSync(chain, "utf8").split("\n").filter((l) => l !== ""), ["-i other -j ACCEPT"]);
+        } finally {
+            fs.rmSync(path.dirname(chain), { recursive: true, force: true });
+        }
     });
 
     it("inserts the rules only when missing", () => {
@@ -232,10 +273,28 @@ describe("netns driver: engine machine", () => {
             `--cluster-store-opt=kv.certfile=${dir}/cert.pem`,
             `--cluster-store-opt=kv.keyfile=${dir}/key.pem`,
         ]);
-        assert.ok(t.create.includes("for v in DOCKER_OVERLAY_KV_CA DOCKER_OVERLAY_KV_CERT DOCKER_OVERLAY_KV_KEY; do"));
-        const write = t.create.indexOf(`>${dir}/key.pem`);
+        const write = t.create.indexOf(`\nwrite_tls ${dir} DOCKER_OVERLAY_KV_CA DOCKER_OVERLAY_KV_CERT DOCKER_OVERLAY_KV_KEY `);
         assert.ok(write > 0 && write < t.create.indexOf("\nstart_daemon "), "the key is not written before dockerd starts");
         assert.ok(!s.create.includes("kv-tls"), "without kvTls no KV files");
+        // Run it (for a scratch state directory): the files come from the environment, key readable by root only.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-kv-tls-"));
+        try {
+            const scratch = renderNetnsEngineScripts(engine({ kvTls: true, stateDir: tmp }));
+            const kvDir = path.join(tmp, "swarm-node1", "kv-tls");
+            const missing = runWriteTls(scratch.create, { DOCKER_OVERLAY_KV_CA: "ca", DOCKER_OVERLAY_KV_CERT: "cert" });
+            assert.equal(missing.status, 1);
+            assert.match(missing.stderr, /DOCKER_OVERLAY_KV_KEY is not set: the engine's client material for the KV store is missing/);
+            const r = runWriteTls(scratch.create, { DOCKER_OVERLAY_KV_CA: "the-ca", DOCKER_OVERLAY_KV_CERT: "the-cert", DOCKER_OVERLAY_KV_KEY: "the-key" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(fs.readFileSync(path.join(kvDir, "ca.pem"), "utf8"), "the-ca\n");
+            assert.equal(fs.readFileSync(path.join(kvDir, "cert.pem"), "utf8"), "the-cert\n");
+            assert.equal(fs.readFileSync(path.join(kvDir, "key.pem"), "utf8"), "the-key\n");
+            assert.equal(fs.statSync(path.join(kvDir, "key.pem")).mode & 0o777, 0o600);
+            assert.equal(fs.statSync(kvDir).mode & 0o777, 0o700);
+            assert.ok(!scratch.create.includes("the-key"));
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
     });
 
     it("enters the namespace with nsenter, never `ip netns exec`, and sets the hostname in a new UTS namespace", () => {
@@ -271,10 +330,108 @@ describe("netns driver: engine machine", () => {
         assert.ok(s.create.includes("ADDRESS=10.199.0.4\n") && s.create.includes("PREFIX=24\n") && s.create.includes("GATEWAY=10.199.0.1\n"));
     });
 
+    it("plumbs the namespace when run: the calls in order, refusing a missing bridge", () => {
+        const lines = s.create.split("\n");
+        const from = lines.findIndex((l) => l.startsWith('ip link show dev "$BRIDGE"'));
+        const to = lines.findIndex((l) => l.startsWith('log "namespace $NS:'));
+        assert.ok(from > 0 && to > from);
+        const plumbing = [assignments(s.create), 'log() { echo "$*" >&2; }', ...lines.slice(from, to + 1)].join("\n");
+        const r = runWithStubs(plumbing, { ip: "" });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.calls, [
+            "ip link show dev dovl0",
+            `ip netns add ${ns}`,
+            `ip link add name ${veth} type veth peer name eth1 netns ${ns}`,
+            `ip link set dev ${veth} master dovl0`,
+            `ip link set dev ${veth} up`,
+            `ip -n ${ns} link set dev lo up`,
+            `ip -n ${ns} addr add 10.199.0.4/24 dev eth1`,
+            `ip -n ${ns} link set dev eth1 up`,
+            `ip -n ${ns} route replace default via 10.199.0.1 dev eth1`,
+        ]);
+        assert.match(r.stderr, new RegExp(`namespace ${ns}: eth1 10\\.199\\.0\\.4/24, veth ${veth} on dovl0`));
+        const noBridge = runWithStubs(plumbing, { ip: 'case "$*" in "link show"*) exit 1;; esac' });
+        assert.equal(noBridge.status, 1);
+        assert.match(noBridge.stderr, /bridge dovl0 does not exist \(the fabric is created first\)/);
+        assert.deepEqual(noBridge.calls, ["ip link show dev dovl0"]);
+    });
+
+    it("imports each image once when run: skips one the engine has, fails naming a missing rootfs", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-import-"));
+        try {
+            const rootfs = path.join(tmp, "busybox-rootfs.tar");
+            fs.writeFileSync(rootfs, "");
+            const q = renderNetnsEngineScripts(engine({ images: [{ name: "busybox:latest", rootfs }, { name: "present:1", rootfs: "/nowhere.tar" }] }));
+            const run = (images: string) =>
+                spawnSync(
+                    "bash",
+                    [
+                        "-c",
+                        [
+                            "set -euo pipefail",
+                            'log() { echo "$*" >&2; }',
+                            // A docker that has present:1 and records imports.
+                            `docker() { echo "docker $*" >&2; case "$1 $2 $3" in "image inspect present:1") return 0 ;; "image inspect "*) return 1 ;; esac; }`,
+                            shellFunction(q.create, "import_image"),
+                            images,
+                        ].join("\n"),
+                    ],
+                    { encoding: "utf8" },
+                );
+            const calls = q.create.split("\n").filter((l) => l.startsWith("import_image ")).join("\n");
+            const ok = run(calls);
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.match(ok.stderr, new RegExp(`docker import ${rootfs} busybox:latest\n`));
+            assert.match(ok.stderr, /image present:1 already present/);
+            assert.doesNotMatch(ok.stderr, /docker import \/nowhere\.tar/);
+            const missing = run("import_image absent:1 /nowhere.tar");
+            assert.equal(missing.status, 1);
+            assert.match(missing.stderr, /image rootfs \/nowhere\.tar not found \(scripts\/lab-deps\.sh builds the busybox one\)/);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
     it("waits for the socket with a timeout and shows the log tail on failure", () => {
-        assert.match(s.create, /deadline=\$\(\( SECONDS \+ 60 \)\)/);
-        assert.ok(s.create.includes('until [ -S "$SOCK" ] && docker version >/dev/null 2>&1; do'));
-        assert.ok(s.create.includes('tail -n 40 "$LOG" >&2'));
+        assert.ok(s.create.includes("\nSTART_TIMEOUT=60\n"));
+        // The wait, run: against a dockerd that died, and one that never answers (timeout 1 s).
+        const lines = s.create.split("\n");
+        const from = lines.findIndex((l) => l.startsWith("engine_answers() {"));
+        const to = lines.findIndex((l) => l.startsWith('wait_until "$START_TIMEOUT"'));
+        assert.ok(from > 0 && to > from);
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-wait-"));
+        const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+        try {
+            fs.writeFileSync(path.join(tmp, "dockerd.log"), "line 1\nthe daemon's last words\n");
+            const run = (pid: number) =>
+                spawnSync(
+                    "bash",
+                    [
+                        "-c",
+                        [
+                            "set -euo pipefail",
+                            `SOCK=${shQuote(path.join(tmp, "docker.sock"))} LOG=${shQuote(path.join(tmp, "dockerd.log"))} START_TIMEOUT=1 DAEMON_PID=${pid}`,
+                            'log() { echo "$*" >&2; }',
+                            "docker() { return 1; }",
+                            waitUntilFunction(),
+                            shellFunction(s.create, "fail_with_log"),
+                            ...lines.slice(from, to + 1),
+                            "echo answered",
+                        ].join("\n"),
+                    ],
+                    { encoding: "utf8" },
+                );
+            const dead = run(999999999);
+            assert.equal(dead.status, 1);
+            assert.match(dead.stderr, /dockerd exited during start; last lines of .*dockerd\.log:\nline 1\nthe daemon's last words/);
+            const silent = run(sleeper.pid!);
+            assert.equal(silent.status, 1);
+            assert.match(silent.stderr, /dockerd did not answer on .*docker\.sock within 1s; last lines of/);
+            assert.doesNotMatch(silent.stdout, /answered/);
+        } finally {
+            sleeper.kill();
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
     });
 
     it("imports every image rootfs under its name, skipping images already present", () => {
@@ -319,7 +476,7 @@ describe("netns driver: engine machine", () => {
         try {
             const line = r.create.split("\n").find((l) => l.includes('>"$STATE/daemon.json"'));
             assert.ok(line !== undefined, "create writes no daemon.json");
-            execFileSync("bash", ["-c", `STATE=${shQuote(scratch)}\n${line}`]);
+            execFileSync("bash", ["-c", `${assignments(r.create)}\nSTATE=${shQuote(scratch)}\n${line}`]);
             assert.deepEqual(JSON.parse(fs.readFileSync(path.join(scratch, "daemon.json"), "utf8")), {
                 "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
             });
@@ -329,11 +486,45 @@ describe("netns driver: engine machine", () => {
     });
 
     it("refuses engines without cluster-store (>= 23) and warns about zookeeper on 20.10", () => {
-        assert.ok(s.create.includes('if [ "$version" -ge 23 ]; then'));
+        assert.ok(s.create.includes("\nNO_CLUSTER_STORE_FROM=23\n"));
         assert.ok(!s.create.includes("zookeeper cluster store"));
         const zk = renderNetnsEngineScripts(engine({ daemonFlags: ["--cluster-store=zk://10.199.0.2:2181", "--cluster-advertise=eth1:2376"] }));
         assert.ok(zk.create.includes("zookeeper cluster store"));
-        assert.ok(zk.create.includes(`[ "$store" = zk://10.199.0.2:2181 ]`));
+        assert.ok(zk.create.includes("\nCLUSTER_STORE=zk://10.199.0.2:2181\n"));
+        // The guard, run against a stub dockerd of each version.
+        const guard = (script: string, version: string) => {
+            const lines = script.split("\n");
+            const from = lines.indexOf("# cluster-store was removed in Docker 23.0: refuse a newer engine with a clear message.");
+            const to = lines.indexOf("started=$SECONDS");
+            assert.ok(from > 0 && to > from);
+            const bin = fs.mkdtempSync(path.join(os.tmpdir(), "netns-guard-"));
+            try {
+                fs.writeFileSync(path.join(bin, "dockerd"), `#!/bin/sh\necho 'Docker version ${version}, build 0000000'\n`, { mode: 0o755 });
+                const head = assignments(script).split("\n").filter((l) => !l.startsWith("ENGINE_BIN=")).join("\n");
+                return spawnSync("bash", ["-c", [head, `ENGINE_BIN=${shQuote(bin)}`, 'log() { echo "$*" >&2; }', ...lines.slice(from, to), "echo passed"].join("\n")], { encoding: "utf8" });
+            } finally {
+                fs.rmSync(bin, { recursive: true, force: true });
+            }
+        };
+        const new24 = guard(s.create, "24.0.7");
+        assert.equal(new24.status, 1);
+        assert.match(new24.stderr, /dockerd is Docker 24: cluster-store was removed in 23\.0; the legacy overlay needs an engine <= 20\.10/);
+        const old20 = guard(s.create, "20.10.24");
+        assert.equal(old20.status, 0, old20.stderr);
+        assert.equal(old20.stderr, "");
+        const zk20 = guard(zk.create, "20.10.24");
+        assert.equal(zk20.status, 0, zk20.stderr);
+        assert.match(zk20.stderr, /warning: Docker 20\.10 crashes when a container joins an overlay on a zookeeper cluster store/);
+        // The engine's own answer must name that store.
+        const lines = zk.create.split("\n");
+        const from = lines.findIndex((l) => l.startsWith("info=$(docker info"));
+        const check = (answer: string) =>
+            spawnSync("bash", ["-c", [assignments(zk.create), `docker() { echo ${shQuote(answer)}; }`, "fail_with_log() { echo \"$1\" >&2; exit 1; }", ...lines.slice(from, from + 7), "echo checked"].join("\n")], { encoding: "utf8" });
+        assert.match(check("swarm-node1 zk://10.199.0.2:2181").stdout, /checked/);
+        const wrong = check("swarm-node1 consul://10.199.0.2:8500");
+        assert.equal(wrong.status, 1);
+        assert.match(wrong.stderr, /dockerd reports cluster store "consul:\/\/10\.199\.0\.2:8500", not "zk:\/\/10\.199\.0\.2:2181"/);
+        assert.match(check("other-name zk://10.199.0.2:2181").stderr, /dockerd sees hostname "other-name", not "swarm-node1"/);
     });
 
     it("deletes in order: dockerd by pidfile, leftovers in the namespace, mounts, veth, namespace, state", () => {
@@ -342,7 +533,7 @@ describe("netns driver: engine machine", () => {
             'kill -TERM "$pid"',
             'kill -KILL "$pid"',
             'ip netns pids "$NS"',
-            'pids="$pids $(descendants $pids)"',
+            'descendants "${pids[@]}"',
             'umount "$p"',
             'ip link del dev "$VETH"',
             'ip netns del "$NS"',
@@ -506,10 +697,12 @@ describe("netns driver: KV machine", () => {
         assert.ok(!argv.some((a) => a.startsWith("-http-port")), "an HTTP port next to HTTPS");
         assert.ok(s.create.includes(`--cacert ${dir}/ca.pem --cert ${dir}/cert.pem --key ${dir}/key.pem https://10.199.0.2:8501/v1/status/leader`));
         // The files come from the environment, before the daemon starts, never in the text.
-        const write = s.create.indexOf(`>${dir}/key.pem`);
+        const write = s.create.indexOf(`\nwrite_tls ${dir} DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY `);
         assert.ok(write > 0 && write < s.create.indexOf("\nstart_daemon "), "the key is not written before consul starts");
-        assert.ok(s.create.includes("for v in DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY; do"));
         assert.ok(!s.create.includes("BEGIN"));
+        const missing = runWriteTls(renderNetnsKvScripts(kv("consul", 8501, { tls: true, stateDir: os.tmpdir() })).create, {});
+        assert.equal(missing.status, 1);
+        assert.match(missing.stderr, /DOCKER_OVERLAY_SERVER_CA is not set: the KV store's TLS material is missing/);
     });
 
     it("with tls, etcd's client URL is https and requires client certificates", () => {

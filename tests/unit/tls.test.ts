@@ -98,7 +98,8 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
         ]) {
             assert.ok(create.includes(flag), flag);
         }
-        assert.ok(create.includes(`printf '%s\\n' "$DOCKER_OVERLAY_SERVER_KEY" >/var/lib/docker-overlay/dev/swarm-node1/tls/key.pem`));
+        // write_tls (lib/drivers/sh/netns/create-begin.sh; run in netns.test.ts) writes $DOCKER_OVERLAY_SERVER_KEY to <dir>/key.pem.
+        assert.ok(create.includes("\nwrite_tls /var/lib/docker-overlay/dev/swarm-node1/tls DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY "));
     });
 
     it("points each docker provider at the TLS endpoint with the client material, the key secret", () => {
@@ -416,6 +417,28 @@ describe("TLS: registrations a test can rely on", () => {
         ]);
         for (const r of tlsResources) {
             assert.ok(ancestors(r).includes(find(run, T.cluster, "cluster").urn), r.name);
+        }
+    });
+});
+
+describe("layering: lib/tls and the drivers", () => {
+    const root = path.join(__dirname, "..", "..");
+    const importsOf = (file: string) => [...fs.readFileSync(path.join(root, file), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
+    const tsIn = (dir: string) => fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`);
+
+    it("lib/tls imports no driver", () => {
+        const files = tsIn("lib/tls");
+        assert.ok(files.length > 0);
+        for (const f of files) {
+            assert.deepEqual(importsOf(f).filter((i) => i.includes("drivers")), [], f);
+        }
+    });
+
+    it("no driver imports another driver (shared recipes live in lib/kv and lib/engine)", () => {
+        const drivers = ["dind", "dockerMachine", "netns", "ssh"];
+        for (const d of drivers) {
+            const others = importsOf(`lib/drivers/${d}.ts`).filter((i) => drivers.some((o) => o !== d && (i === `./${o}` || i.endsWith(`/drivers/${o}`))));
+            assert.deepEqual(others, [], d);
         }
     });
 });

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # a fragment: NAME, SOCK, LOG, START_TIMEOUT, CLUSTER_STORE and DAEMON_ARGV come from the rendered header
+# dockerd starts and manages a containerd of its own (socket and state under
+# its exec-root, content under its data-root), so several engines share no
+# containerd and need no system one running.
+start_daemon "${DAEMON_ARGV[@]}"
+log "dockerd started (pid $DAEMON_PID), log $LOG"
+
+# Wait until the engine answers on its socket (at most START_TIMEOUT seconds). The docker CLI is
+# only run once the socket exists (a CLI run costs more CPU than the wait): with
+# several engines starting at once on a small machine, the CPU is what they wait for.
+engine_answers() {
+    [ -S "$SOCK" ] && docker version >/dev/null 2>&1 && return 0
+    kill -0 "$DAEMON_PID" 2>/dev/null || fail_with_log "dockerd exited during start"
+    return 1
+}
+wait_until "$START_TIMEOUT" 0.05 engine_answers || fail_with_log "dockerd did not answer on $SOCK within ${START_TIMEOUT}s"
+# The engine must see its own hostname, or the cluster store mixes engines up.
+info=$(docker info --format '{{.Name}} {{.ClusterStore}}')
+seen=${info%% *}
+[ "$seen" = "$NAME" ] || fail_with_log "dockerd sees hostname \"$seen\", not \"$NAME\""
+if [ -n "$CLUSTER_STORE" ]; then
+    store=${info#* }
+    [ "$store" = "$CLUSTER_STORE" ] || fail_with_log "dockerd reports cluster store \"$store\", not \"$CLUSTER_STORE\""
+fi
+
+# No registry is reachable: images come from rootfs tarballs.
+import_image() {
+    if docker image inspect "$1" >/dev/null 2>&1; then
+        log "image $1 already present"
+    else
+        [ -r "$2" ] || { log "image rootfs $2 not found (scripts/lab-deps.sh builds the busybox one)"; exit 1; }
+        docker import "$2" "$1" >/dev/null
+        log "imported $2 as $1"
+    fi
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # a fragment: PARALLEL_CALLS, PARALLEL_PINGS, N, H, NETS, work and out come from the rendered header and check-begin.sh
+n=${#N[@]}
+
+# At most PARALLEL_CALLS docker calls at a time.
+throttle() { while [ "$(jobs -pr | wc -l)" -ge "$PARALLEL_CALLS" ]; do wait -n 2>/dev/null || true; done; }
+
+# 1. Each container's address on each of its networks: one inspect per container.
+addresses() {
+  # shellcheck disable=SC2016 # a Go template for docker inspect, not shell
+  dk "${H[$1]}" inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}}{{"\n"}}{{end}}' "${N[$1]}" >"$work/ip.$1" 2>/dev/null || true
+}
+for ((i = 0; i < n; i++)); do throttle; addresses "$i" & done; wait
+declare -A IP=()
+for ((i = 0; i < n; i++)); do [ -f "$work/ip.$i" ] || continue; while read -r net ip; do [ -n "$net" ] && IP["$i $net"]=$ip; done <"$work/ip.$i"; done
+
+# shared I J: SHARED becomes the first of I's networks (name order) that J is on too, or empty.
+# (NETS entries are space-separated lists of network names: split on purpose.)
+# shellcheck disable=SC2086
+shared() { local net; SHARED=""; for net in ${NETS[$1]}; do case " ${NETS[$2]} " in *" $net "*) SHARED=$net; return ;; esac; done; }
+
+# 2. From each container, every address and name it must (or must not) reach, pinged in
+#    one exec: the other's address on the first network they share and its name, or, sharing
+#    none, its addresses on each of its networks and its name. Inside the container (sh, not
+#    bash): ping every target given, PARALLEL_PINGS at a time; one line per target, "ok
+#    <target>" or "no <target>".
+# shellcheck disable=SC2016 # $t, $i and $((...)) belong to the container's sh
+PING_ALL='i=0; for t; do (if ping -c 1 -W 2 "$t" >/dev/null 2>&1; then echo "ok $t"; else echo "no $t"; fi) & i=$((i + 1)); [ $((i % '"$PARALLEL_PINGS"')) -ne 0 ] || wait; done; wait'
+probes() {
+  local i=$1 j net ip; local -a t=()
+  for ((j = 0; j < n; j++)); do
+    [ "$j" -eq "$i" ] && continue
+    shared "$i" "$j"
+    # shellcheck disable=SC2086 # a list of network names
+    for net in ${SHARED:-${NETS[$j]}}; do ip=${IP["$j $net"]:-}; [ -n "$ip" ] && t+=("$ip"); done
+    t+=("${N[$j]}")
+  done
+  [ ${#t[@]} -gt 0 ] || return 0
+  dk "${H[$i]}" exec "${N[$i]}" sh -c "$PING_ALL" sh "${t[@]}" >"$work/probe.$i" 2>/dev/null || true
+}
+for ((i = 0; i < n; i++)); do throttle; probes "$i" & done; wait
+declare -A OK=()
+for ((i = 0; i < n; i++)); do [ -f "$work/probe.$i" ] || continue; while read -r r t; do [ "$r" = ok ] && OK["$i $t"]=1; done <"$work/probe.$i"; done
+# reached I TARGET: R becomes true when container I pinged TARGET (an address or a name).
+reached() { R=false; if [ -n "$2" ] && [ -n "${OK["$1 $2"]:-}" ]; then R=true; fi; }
+
+# 3. One record per pair (per network of the other for pairs sharing none), in connectivityPairs' order.
+for ((i = 0; i < n; i++)); do
+  for ((j = 0; j < n; j++)); do
+    [ "$j" -eq "$i" ] && continue
+    shared "$i" "$j"
+    reached "$i" "${N[$j]}"; by_name=$R
+    if [ -n "$SHARED" ]; then
+      ip=${IP["$j $SHARED"]:-}
+      reached "$i" "$ip"; record "${N[$i]}" "${N[$j]}" reach "$SHARED" "$ip" "$R" "$by_name"
+    else
+      # shellcheck disable=SC2086 # a list of network names
+      for net in ${NETS[$j]}; do
+        ip=${IP["$j $net"]:-}
+        reached "$i" "$ip"; record "${N[$i]}" "${N[$j]}" isolated "$net" "$ip" "$R" "$by_name"
+      done
+    fi
+  done
+done
+printf '{"pairs":[%s],"passed":%d,"failed":%d}\n' "$(cat "$out")" "$passed" "$failed"
+[ "$failed" -eq 0 ]

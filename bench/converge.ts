@@ -119,7 +119,9 @@ export async function benchConverge(opts: { workDir: string; runs: number; log: 
                     const message = (err as Error).message;
                     const logs = keepLogs(p.file);
                     failures.push({ mode: p.mode, run: i + 1, error: message.split("\n")[0], ...(logs !== undefined ? { logs } : {}) });
-                    opts.log(`converge ${p.mode} run ${i + 1} attempt ${attempt} FAILED: ${message.split("\n")[0]}${logs !== undefined ? ` (logs kept in ${logs})` : ""}`);
+                    opts.log(
+                        `converge ${p.mode} run ${i + 1} attempt ${attempt} FAILED: ${message.split("\n")[0]}${logs !== undefined ? ` (logs kept in ${logs})` : ""}`,
+                    );
                     up = undefined;
                     await labDownQuietly(p.file, opts.log);
                     if (attempt >= ATTEMPTS) {
@@ -131,11 +133,22 @@ export async function benchConverge(opts: { workDir: string; runs: number; log: 
             }
             const phases = phasesOf(up.timeline);
             const order = up.timeline.filter((x) => x.type === "command:local:Command" || x.type.startsWith("docker:index/")).map((x) => x.name);
-            runs.push({ mode: p.mode, total: up.total, apply: up.apply, startup: up.startup, ...(up.cpu !== undefined ? { cpu: up.cpu } : {}), down, phases, order });
+            runs.push({
+                mode: p.mode,
+                total: up.total,
+                apply: up.apply,
+                startup: up.startup,
+                ...(up.cpu !== undefined ? { cpu: up.cpu } : {}),
+                down,
+                phases,
+                order,
+            });
             opts.log(
                 `converge ${p.mode} run ${i + 1}: apply ${up.apply.toFixed(2)} s (lab up ${up.total.toFixed(2)} s, ` +
                     `${up.cpu !== undefined ? `${up.cpu.toFixed(2)} CPU s, ` : ""}program start-up ${up.startup.toFixed(2)} s; ` +
-                    `${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}); down ${down.toFixed(1)} s`,
+                    `${Object.entries(phases)
+                        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+                        .join(", ")}); down ${down.toFixed(1)} s`,
             );
             if (p.mode === "serial3" && i === 0) {
                 opts.log(`  serial order: ${order.join(" -> ")}`);

@@ -54,7 +54,13 @@ export interface DataplaneResult {
 }
 
 function lastLine(text: string): string {
-    return text.trim().split("\n").filter((l) => l.trim() !== "").pop() ?? "";
+    return (
+        text
+            .trim()
+            .split("\n")
+            .filter((l) => l.trim() !== "")
+            .pop() ?? ""
+    );
 }
 
 function parseIperf(json: string, what: string): IperfRun {
@@ -175,8 +181,12 @@ export async function benchDataplane(opts: { workDir: string; runs: number; seco
             overlayRtt.push(parsePing((await run(dockerExec(client, "c1", [...ping, c2ip]), { timeoutMs: 30_000 })).stdout, "c1 -> c2"));
             overlayRtt.push(parsePing((await run(dockerExec(server, "c2", [...ping, c1ip]), { timeoutMs: 30_000 })).stdout, "c2 -> c1"));
             const pingTool = tool("ping");
-            underlayRtt.push(parsePing((await run(inNs("swarm-node2", [...pingTool, ...ping.slice(1), server.address]), { timeoutMs: 30_000 })).stdout, "node2 -> node1"));
-            underlayRtt.push(parsePing((await run(inNs("swarm-node1", [...pingTool, ...ping.slice(1), client.address]), { timeoutMs: 30_000 })).stdout, "node1 -> node2"));
+            underlayRtt.push(
+                parsePing((await run(inNs("swarm-node2", [...pingTool, ...ping.slice(1), server.address]), { timeoutMs: 30_000 })).stdout, "node2 -> node1"),
+            );
+            underlayRtt.push(
+                parsePing((await run(inNs("swarm-node1", [...pingTool, ...ping.slice(1), client.address]), { timeoutMs: 30_000 })).stdout, "node1 -> node2"),
+            );
         }
         const fmtRtt = (xs: RttRun[]) => xs.map((x) => `${x.direction} ${x.avg.toFixed(3)}`).join(", ");
         opts.log(`dataplane rtt avg ms: overlay ${fmtRtt(overlayRtt)}; underlay ${fmtRtt(underlayRtt)}`);
@@ -194,7 +204,8 @@ export async function benchDataplane(opts: { workDir: string; runs: number; seco
             const r = await run(dockerExec(client, "c1", ["ping", "-M", "do", "-s", String(payload), "-c", "1", "-W", "2", c2ip]), { timeoutMs: 15_000 });
             const text = `${r.stdout}\n${r.stderr}`;
             const all = text.split("\n");
-            const line = [/message too long|Frag/, /bytes from/, /packet loss/].map((re) => all.find((l) => re.test(l))).find((l) => l !== undefined) ?? lastLine(text);
+            const line =
+                [/message too long|Frag/, /bytes from/, /packet loss/].map((re) => all.find((l) => re.test(l))).find((l) => l !== undefined) ?? lastLine(text);
             return { payload, code: r.code, line: line.trim() };
         };
         const proof: MtuProof = { mtu, underlayMtu, fits: await dfPing(mtu - 28), tooBig: await dfPing(mtu - 27) };

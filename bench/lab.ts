@@ -22,10 +22,7 @@ export interface Exec {
 }
 
 /** Runs `argv` with a time limit; never throws for a non-zero exit. */
-export function run(
-    argv: string[],
-    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void } = {},
-): Promise<Exec> {
+export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void } = {}): Promise<Exec> {
     return new Promise((resolve, reject) => {
         const started = process.hrtime.bigint();
         const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -95,7 +92,11 @@ export class CpuAccount {
     /** Removes the group, moving anything still in it back to the root group first. */
     remove(): void {
         try {
-            const left = fs.readFileSync(path.join(this.dir, "cgroup.procs"), "utf8").trim().split("\n").filter((x) => x !== "");
+            const left = fs
+                .readFileSync(path.join(this.dir, "cgroup.procs"), "utf8")
+                .trim()
+                .split("\n")
+                .filter((x) => x !== "");
             for (const pid of left) {
                 try {
                     fs.writeFileSync(path.join(CPUACCT, "cgroup.procs"), pid);

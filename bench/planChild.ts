@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 main().then(
     () => (process.exitCode = 0),
     (err: unknown) => {
-        process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         process.exitCode = 1;
     },
 );

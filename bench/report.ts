@@ -157,8 +157,7 @@ export function renderResults(r: BenchResults, m: Machine): string {
             if (prev !== undefined) {
                 const a = prev.hosts * prev.containersPerHost;
                 const b = s.hosts * s.containersPerHost;
-                const k = (f: (x: PlanSize["runs"][number]) => number) =>
-                    growthExponent(a, median(prev!.runs.map(f)), b, median(s.runs.map(f))).toFixed(2);
+                const k = (f: (x: PlanSize["runs"][number]) => number) => growthExponent(a, median(prev!.runs.map(f)), b, median(s.runs.map(f))).toFixed(2);
                 growth = `k = ${k((x) => x.wall)}, ${k((x) => x.plan)}, ${k((x) => x.maxRssMB)}`;
             }
             lines.push(

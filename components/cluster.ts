@@ -217,13 +217,15 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     .apply(([dockerHost, address]) => ({ name: h.name, dockerHost, address })),
             ),
         );
-        this.containerSummaries = pulumi.output(built).apply(() =>
-            pulumi.all(
-                config.containers.map((c) =>
-                    this.containers[c.name].addresses.apply((networks) => ({ name: c.name, host: this.plan.placements[c.name], networks })),
+        this.containerSummaries = pulumi
+            .output(built)
+            .apply(() =>
+                pulumi.all(
+                    config.containers.map((c) =>
+                        this.containers[c.name].addresses.apply((networks) => ({ name: c.name, host: this.plan.placements[c.name], networks })),
+                    ),
                 ),
-            ),
-        );
+            );
         this.connectivity = pulumi.output(built).apply((check) => (check !== undefined ? check.result : pulumi.output<CheckResult | undefined>(undefined)));
         this.kvSummary =
             this.kv !== undefined && config.kvStore !== undefined
@@ -231,15 +233,13 @@ export class OverlayCluster extends pulumi.ComponentResource {
                 : pulumi.output(null);
         this.swarmSummary =
             this.swarm !== undefined && this.plan.swarmAddressPool !== undefined
-                ? pulumi
-                      .all([this.swarm.managerAddress, this.swarm.ingressSubnet, this.swarm.nodeIds])
-                      .apply(([managerAddress, ingressSubnet, nodes]) => ({
-                          manager: this.plan.networkHost,
-                          managerAddress,
-                          ingressSubnet,
-                          addressPool: this.plan.swarmAddressPool!.pool,
-                          nodes,
-                      }))
+                ? pulumi.all([this.swarm.managerAddress, this.swarm.ingressSubnet, this.swarm.nodeIds]).apply(([managerAddress, ingressSubnet, nodes]) => ({
+                      manager: this.plan.networkHost,
+                      managerAddress,
+                      ingressSubnet,
+                      addressPool: this.plan.swarmAddressPool!.pool,
+                      nodes,
+                  }))
                 : pulumi.output(null);
         this.registerOutputs({
             placements: this.plan.placements,
@@ -274,22 +274,12 @@ function hostConfig(config: ClusterConfig, name: string): HostConfig {
 }
 
 /** What the program records in consul: one JSON document per host, network and container. */
-function recordEntries(
-    config: ClusterConfig,
-    plan: ClusterPlan,
-    hosts: Record<string, DockerHost>,
-): pulumi.Output<Record<string, string>> {
+function recordEntries(config: ClusterConfig, plan: ClusterPlan, hosts: Record<string, DockerHost>): pulumi.Output<Record<string, string>> {
     const hostEntries = config.hosts.map((h) =>
-        hosts[h.name].address.apply(
-            (address) => [`hosts/${h.name}`, JSON.stringify({ address, role: h.role, labels: h.labels })] as const,
-        ),
+        hosts[h.name].address.apply((address) => [`hosts/${h.name}`, JSON.stringify({ address, role: h.role, labels: h.labels })] as const),
     );
     const networkEntries = config.networks.map(
-        (n) =>
-            [
-                `networks/${n.name}`,
-                JSON.stringify({ subnet: n.subnet, gateway: n.gateway, ipRange: n.ipRange ?? null, internal: n.internal }),
-            ] as const,
+        (n) => [`networks/${n.name}`, JSON.stringify({ subnet: n.subnet, gateway: n.gateway, ipRange: n.ipRange ?? null, internal: n.internal })] as const,
     );
     const containerEntries = config.containers.map(
         (c) => [`containers/${c.name}`, JSON.stringify({ host: plan.placements[c.name], networks: c.networks.map((n) => n.name) })] as const,

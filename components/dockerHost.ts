@@ -93,7 +93,12 @@ export class DockerHost extends pulumi.ComponentResource {
         );
         this.espProbe =
             args.encryptedNetworks.length > 0
-                ? createEspProbe(args.driver, `${name}-esp-probe`, { config: args.config, host: args.host, networks: args.encryptedNetworks, dependsOn: machine.resources }, this)
+                ? createEspProbe(
+                      args.driver,
+                      `${name}-esp-probe`,
+                      { config: args.config, host: args.host, networks: args.encryptedNetworks, dependsOn: machine.resources },
+                      this,
+                  )
                 : undefined;
         this.registerOutputs({ dockerHost: this.dockerHost, address: this.address, engine: this.engine });
     }

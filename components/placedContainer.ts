@@ -26,11 +26,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
         this.containerName = c.name;
         this.hostName = args.host.hostName;
         const provider = args.host.provider;
-        const image = new docker.RemoteImage(
-            `${name}-image`,
-            { name: c.image, keepLocally: true },
-            { parent: this, provider, dependsOn: args.host.ready },
-        );
+        const image = new docker.RemoteImage(`${name}-image`, { name: c.image, keepLocally: true }, { parent: this, provider, dependsOn: args.host.ready });
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -55,11 +51,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
             { parent: this, provider },
         );
         this.addresses = this.container.networkDatas.apply((datas) =>
-            Object.fromEntries(
-                (datas ?? [])
-                    .filter((d) => d.networkName !== undefined && d.ipAddress !== undefined)
-                    .map((d) => [d.networkName as string, d.ipAddress as string]),
-            ),
+            Object.fromEntries((datas ?? []).filter((d) => d.networkName !== undefined && d.ipAddress !== undefined).map((d) => [d.networkName, d.ipAddress])),
         );
         this.registerOutputs({ name: this.containerName, host: this.hostName, addresses: this.addresses });
     }

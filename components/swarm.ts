@@ -129,7 +129,12 @@ export class Swarm extends pulumi.ComponentResource {
                 `${name}-labels-${host.name}`,
                 { create: scripts.create, delete: scripts.delete, interpreter: [...SWARM_SCRIPT_INTERPRETER], environment: manager.scriptEnv },
                 // New labels: remove the old ones first, then set the new.
-                { parent: this, dependsOn: [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])], replaceOnChanges: ["create"], deleteBeforeReplace: true },
+                {
+                    parent: this,
+                    dependsOn: [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])],
+                    replaceOnChanges: ["create"],
+                    deleteBeforeReplace: true,
+                },
             );
         });
 

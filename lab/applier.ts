@@ -31,7 +31,7 @@
 import * as path from "path";
 import { randomUUID } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsulHttp, ConsulProviderInputs, KvClient } from "./clients/consul";
+import { ConsulHttp, KvClient } from "./clients/consul";
 import { DockerEndpoint, DockerodeEngine, EngineClient } from "./clients/docker";
 import { runScript as realRunScript } from "./clients/script";
 import { runRemote as realRunRemote } from "./clients/ssh";
@@ -294,7 +294,9 @@ export class LabApplier implements pulumi.runtime.Mocks {
     /** The engine behind a resource's docker provider; fails loudly when there is none. */
     engineFor(r: { type: string; urn: string; provider: string }): EngineClient {
         if (r.provider === "") {
-            throw new Error(`${r.type} ${r.urn}: no explicit docker provider; the lab never uses a default provider (that would be whatever DOCKER_HOST points at)`);
+            throw new Error(
+                `${r.type} ${r.urn}: no explicit docker provider; the lab never uses a default provider (that would be whatever DOCKER_HOST points at)`,
+            );
         }
         const p = this.providers.get(r.provider);
         if (p === undefined || p.type !== DOCKER_PROVIDER_TYPE) {
@@ -313,7 +315,7 @@ export class LabApplier implements pulumi.runtime.Mocks {
         if (r.provider === "" || p === undefined || p.type !== CONSUL_PROVIDER_TYPE) {
             throw new Error(`${r.type} ${r.urn}: needs an explicit consul provider the lab registered (got "${r.provider}")`);
         }
-        return this.deps.kv(p.inputs as ConsulProviderInputs);
+        return this.deps.kv(p.inputs);
     }
 
     private async invoke(args: pulumi.runtime.MockCallArgs): Promise<pulumi.runtime.MockCallResult> {
@@ -429,7 +431,8 @@ export class LabRunError extends Error {
  */
 // The last alternative: the runtime rethrows a failed invoke as `new Error(err.details)`, and
 // errors from Mocks.call carry no `details`.
-export const LAB_ECHO = /^failed to register new resource |: not created, because an earlier resource failed$|: not run, because an earlier resource failed$|^undefined$/;
+export const LAB_ECHO =
+    /^failed to register new resource |: not created, because an earlier resource failed$|: not run, because an earlier resource failed$|^undefined$/;
 
 /**
  * Runs the program for a stack file through the runner (runner/program.ts),

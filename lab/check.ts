@@ -71,7 +71,19 @@ async function probe(pair: PairExpectation, live: LabStatus, ping: Pinger): Prom
         if (pair.expect === "reach") {
             const missing = ips.length === 0 ? `${pair.to} has no address on ${pair.network}` : undefined;
             const ok = missing === undefined && byIp && byName;
-            return { ...base, byIp, byName, ok, ...(ok ? {} : { detail: missing ?? `${byIp ? "" : `no answer from ${ips.join(",")}`}${!byIp && !byName ? "; " : ""}${byName ? "" : `no answer from name ${pair.to}`}` }) };
+            return {
+                ...base,
+                byIp,
+                byName,
+                ok,
+                ...(ok
+                    ? {}
+                    : {
+                          detail:
+                              missing ??
+                              `${byIp ? "" : `no answer from ${ips.join(",")}`}${!byIp && !byName ? "; " : ""}${byName ? "" : `no answer from name ${pair.to}`}`,
+                      }),
+            };
         }
         const reached = ips.filter((_, i) => ipAnswers[i]);
         const ok = !byIp && !byName;
@@ -127,9 +139,17 @@ export function cellText(r: PairResult): string {
 export function renderMatrix(report: CheckReport): string {
     const names = report.containers;
     const cell = new Map(report.pairs.map((r) => [`${r.from}\u0000${r.to}`, cellText(r)]));
-    const rows = [["from \\ to", ...names], ...names.map((from) => [from, ...names.map((to) => (from === to ? "-" : cell.get(`${from}\u0000${to}`) ?? "?"))])];
+    const rows = [
+        ["from \\ to", ...names],
+        ...names.map((from) => [from, ...names.map((to) => (from === to ? "-" : (cell.get(`${from}\u0000${to}`) ?? "?")))]),
+    ];
     const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
-    const lines = rows.map((r) => r.map((c, col) => c.padEnd(widths[col])).join("  ").trimEnd());
+    const lines = rows.map((r) =>
+        r
+            .map((c, col) => c.padEnd(widths[col]))
+            .join("  ")
+            .trimEnd(),
+    );
     for (const r of report.pairs.filter((p) => !p.ok)) {
         lines.push(`FAIL ${r.from} -> ${r.to} (${r.expect} on ${r.networks.join(",")}): ${r.detail ?? "?"}`);
     }

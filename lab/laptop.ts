@@ -117,7 +117,9 @@ export function laptopUp(opts: { images?: boolean } = {}): LaptopInfo {
         run("starting the laptop engine", s.engine.create);
     }
     if (opts.images !== false) {
-        const r = spawnSync("bash", [path.join(REPO, "scripts", "lab-dind-deps.sh"), "--import", laptopInfo().dockerHost], { stdio: ["ignore", "inherit", "inherit"] });
+        const r = spawnSync("bash", [path.join(REPO, "scripts", "lab-dind-deps.sh"), "--import", laptopInfo().dockerHost], {
+            stdio: ["ignore", "inherit", "inherit"],
+        });
         if (r.status !== 0) {
             throw new Error(`laptop: scripts/lab-dind-deps.sh --import failed (exit ${String(r.status ?? r.signal)})`);
         }

@@ -8,7 +8,10 @@ import { execFileSync } from "child_process";
 import { isIP } from "net";
 
 export class NotLabLocalError extends Error {
-    constructor(readonly address: string, reason: string) {
+    constructor(
+        readonly address: string,
+        reason: string,
+    ) {
         super(`${address} is not on a network attached to this machine (${reason}); the lab talks only to its own machines`);
         this.name = "NotLabLocalError";
     }

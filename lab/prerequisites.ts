@@ -165,7 +165,10 @@ export function labPrerequisites(config: ClusterConfig, probes: PrerequisiteProb
                 command("containerd", "each dockerd's managed containerd", LAB_DEPS);
                 command("runc", "the engines' containers", LAB_DEPS);
                 const fix = installedInto(d.engineBin, DEFAULTS.netns.engineBin, "driver.engineBin");
-                const why = config.engine.mode === "cluster-store" ? "the engines (driver.engineBin; Docker <= 20.10 for cluster-store)" : "the engines (driver.engineBin)";
+                const why =
+                    config.engine.mode === "cluster-store"
+                        ? "the engines (driver.engineBin; Docker <= 20.10 for cluster-store)"
+                        : "the engines (driver.engineBin)";
                 for (const bin of ["dockerd", "docker-proxy", "docker"]) {
                     file(path.posix.join(d.engineBin, bin), why, fix);
                 }

@@ -36,7 +36,9 @@ export function reveal(value: unknown): { value: unknown; secret: boolean } {
     // Plain objects only: class instances (assets, resources) are never wire secrets and stay as they are.
     if (isObject(value) && Object.getPrototypeOf(value) === Object.prototype) {
         const entries = Object.entries(value).map(([k, v]) => [k, reveal(v)] as const);
-        return entries.some(([, p]) => p.secret) ? { value: Object.fromEntries(entries.map(([k, p]) => [k, p.value])), secret: true } : { value, secret: false };
+        return entries.some(([, p]) => p.secret)
+            ? { value: Object.fromEntries(entries.map(([k, p]) => [k, p.value])), secret: true }
+            : { value, secret: false };
     }
     return { value, secret: false };
 }

@@ -33,7 +33,7 @@ import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
 import { CheckReport, dockerPinger, runCheck } from "./check";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
-import { DockerEndpoint, EngineClient } from "./clients/docker";
+import { EngineClient } from "./clients/docker";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
@@ -73,7 +73,9 @@ export function secretsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Re
         try {
             secrets[key] = fs.readFileSync(file, "utf8");
         } catch (err) {
-            throw new Error(`${variable}=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds docker-overlay:${key}`);
+            throw new Error(
+                `${variable}=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds docker-overlay:${key}`,
+            );
         }
     }
     return secrets;
@@ -166,7 +168,11 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
     const notes: string[] = [];
     let collected: ResourceRecord[] = [];
     if (state === undefined || state.status !== "succeeded") {
-        notes.push(state === undefined ? `no state file ${file}: deleting what the program would create` : `state is ${state.status}: adding what the program would create`);
+        notes.push(
+            state === undefined
+                ? `no state file ${file}: deleting what the program would create`
+                : `state is ${state.status}: adding what the program would create`,
+        );
         try {
             const secrets = opts.secrets ?? secretsFromEnvironment();
             collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program, secrets })).records;
@@ -219,7 +225,15 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
         const keep = new Set(left.map((r) => r.urn));
         const all = [...collected, ...recorded];
         const resources = [...new Map(all.filter((r) => keep.has(r.urn) || r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r])).values()];
-        const base: LabState = state ?? { version: 1, stack, stackFile: path.resolve(stackFile), program: opts.program ?? "", status: "failed", startedAt: new Date().toISOString(), resources: [] };
+        const base: LabState = state ?? {
+            version: 1,
+            stack,
+            stackFile: path.resolve(stackFile),
+            program: opts.program ?? "",
+            status: "failed",
+            startedAt: new Date().toISOString(),
+            resources: [],
+        };
         writeState(file, { ...base, status: "failed", error: "down left resources behind", resources });
         result.ok = false;
     }
@@ -234,7 +248,7 @@ function engineFactory(state: LabState | undefined): (dockerHost: string) => Eng
     return (dockerHost) => {
         let e = cache.get(dockerHost);
         if (e === undefined) {
-            e = realDeps.engine(endpointFor(state, dockerHost) as DockerEndpoint);
+            e = realDeps.engine(endpointFor(state, dockerHost));
             cache.set(dockerHost, e);
         }
         return e;

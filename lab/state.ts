@@ -113,7 +113,11 @@ function openSecrets(state: LabState, dir: string): LabState {
     const box = secretBox(key);
     return {
         ...state,
-        resources: state.resources.map((r) => ({ ...r, inputs: openKeys(r.inputs, box), ...(r.outputs !== undefined ? { outputs: openKeys(r.outputs, box) } : {}) })),
+        resources: state.resources.map((r) => ({
+            ...r,
+            inputs: openKeys(r.inputs, box),
+            ...(r.outputs !== undefined ? { outputs: openKeys(r.outputs, box) } : {}),
+        })),
     };
 }
 

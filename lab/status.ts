@@ -54,7 +54,11 @@ export function statusFromExports(exports: Record<string, unknown> | undefined):
             if (!isRecord(h)) {
                 throw new Error(`saved outputs: hosts[${i}] is not an object`);
             }
-            return { name: str(h["name"], `hosts[${i}].name`), dockerHost: str(h["dockerHost"], `hosts[${i}].dockerHost`), address: str(h["address"], `hosts[${i}].address`) };
+            return {
+                name: str(h["name"], `hosts[${i}].name`),
+                dockerHost: str(h["dockerHost"], `hosts[${i}].dockerHost`),
+                address: str(h["address"], `hosts[${i}].address`),
+            };
         }),
         kv: kv === null ? null : { backend: str(kv["backend"], "kv.backend"), url: str(kv["url"], "kv.url") },
         containers: containers.map((c: unknown, i) => {
@@ -128,7 +132,9 @@ export function renderStatusText(s: LabStatus, notes: readonly string[]): string
     }
     lines.push("containers:");
     for (const c of s.containers) {
-        const nets = Object.entries(c.networks).map(([n, ip]) => `${n}=${ip}`).join(" ");
+        const nets = Object.entries(c.networks)
+            .map(([n, ip]) => `${n}=${ip}`)
+            .join(" ");
         lines.push(`  ${c.name.padEnd(16)} on ${c.host.padEnd(16)} ${nets === "" ? "(no networks)" : nets}`);
     }
     for (const n of notes) {

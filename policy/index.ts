@@ -5,7 +5,16 @@
  */
 import { PolicyPack, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../lib/engine/clusterStore";
-import { CheckedResource, clusterStoreEngineVersion, containerLimits, dockerApiTls, LimitsPolicyConfig, overlaySubnetsDisjoint, SubnetPolicyConfig, Violation } from "./rules";
+import {
+    CheckedResource,
+    clusterStoreEngineVersion,
+    containerLimits,
+    dockerApiTls,
+    LimitsPolicyConfig,
+    overlaySubnetsDisjoint,
+    SubnetPolicyConfig,
+    Violation,
+} from "./rules";
 
 const asChecked = (args: { type: string; name: string; urn: string; props: Record<string, unknown> }): CheckedResource => ({
     type: args.type,

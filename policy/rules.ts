@@ -5,7 +5,12 @@
  * of `npm run plan` directly, so no Pulumi CLI is needed to test them.
  */
 import { isCidr, overlaps } from "../lib/net/cidr";
-import { dockerImageEngineVersion, FIRST_ENGINE_WITHOUT_CLUSTER_STORE, hasClusterStore, LAST_CLUSTER_STORE_ENGINE as LAST_ENGINE } from "../lib/engine/clusterStore";
+import {
+    dockerImageEngineVersion,
+    FIRST_ENGINE_WITHOUT_CLUSTER_STORE,
+    hasClusterStore,
+    LAST_CLUSTER_STORE_ENGINE as LAST_ENGINE,
+} from "../lib/engine/clusterStore";
 
 export interface CheckedResource {
     type: string;
@@ -44,7 +49,11 @@ export function dockerApiTls(r: CheckedResource): Violation[] {
         if (host.startsWith("tcp://")) {
             const hasMaterial = ["caMaterial", "certMaterial", "keyMaterial"].every((k) => r.props[k] !== undefined && r.props[k] !== "");
             if (!hasMaterial && r.props["certPath"] === undefined) {
-                return [{ message: `docker provider ${r.name} reaches ${host} over TCP without client certificates; set caMaterial, certMaterial and keyMaterial (or certPath)` }];
+                return [
+                    {
+                        message: `docker provider ${r.name} reaches ${host} over TCP without client certificates; set caMaterial, certMaterial and keyMaterial (or certPath)`,
+                    },
+                ];
             }
         }
         return [];
@@ -91,10 +100,18 @@ export function clusterStoreEngineVersion(r: CheckedResource): Violation[] {
     const version = dockerImageEngineVersion(image);
     const last = `${LAST_ENGINE.major}.${LAST_ENGINE.minor}`;
     if (version === undefined) {
-        return [{ message: `${r.name} runs an engine with --cluster-store from image "${image}", whose version cannot be told; pin docker:${last}.x-dind (cluster-store was removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0)` }];
+        return [
+            {
+                message: `${r.name} runs an engine with --cluster-store from image "${image}", whose version cannot be told; pin docker:${last}.x-dind (cluster-store was removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0)`,
+            },
+        ];
     }
     if (!hasClusterStore(version)) {
-        return [{ message: `${r.name} runs Docker ${version.major}.${version.minor} with --cluster-store, which engines after ${last} no longer have; use docker:${last}.x-dind or engine.mode: swarm` }];
+        return [
+            {
+                message: `${r.name} runs Docker ${version.major}.${version.minor} with --cluster-store, which engines after ${last} no longer have; use docker:${last}.x-dind or engine.mode: swarm`,
+            },
+        ];
     }
     return [];
 }
@@ -164,5 +181,7 @@ export function containerLimits(r: CheckedResource, config: LimitsPolicyConfig):
     if (config.requireCpuShares && !(Number(r.props["cpuShares"]) > 0)) {
         missing.push("cpuShares");
     }
-    return missing.length === 0 ? [] : [{ message: `container ${String(r.props["name"] ?? r.name)} sets no ${missing.join(" or ")} limit, which this stack's policy requires` }];
+    return missing.length === 0
+        ? []
+        : [{ message: `container ${String(r.props["name"] ?? r.name)} sets no ${missing.join(" or ")} limit, which this stack's policy requires` }];
 }

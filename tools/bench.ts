@@ -73,8 +73,8 @@ async function main(): Promise<number> {
         fs.rmSync(workDir, { recursive: true, force: true });
     }
     results.seconds = (Date.now() - started.getTime()) / 1000;
-    fs.writeFileSync(values.out as string, renderResults(results, machine()) + "\n");
-    log(`results: ${path.relative(process.cwd(), values.out as string)} (${(results.seconds / 60).toFixed(1)} min)`);
+    fs.writeFileSync(values.out, renderResults(results, machine()) + "\n");
+    log(`results: ${path.relative(process.cwd(), values.out)} (${(results.seconds / 60).toFixed(1)} min)`);
     log(headlineLine(headline(results)));
     return 0;
 }

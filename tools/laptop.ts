@@ -37,7 +37,9 @@ async function main(): Promise<number> {
             if (values.json) {
                 out(info);
             } else {
-                process.stdout.write(`laptop ${info.up ? "up" : "down"}: netns ${info.netns}${info.netnsExists ? "" : " (absent)"}, docker ${info.dockerHost}\n`);
+                process.stdout.write(
+                    `laptop ${info.up ? "up" : "down"}: netns ${info.netns}${info.netnsExists ? "" : " (absent)"}, docker ${info.dockerHost}\n`,
+                );
             }
             return info.up ? 0 : 1;
         }

@@ -30,7 +30,7 @@ if (require.main === module) {
     main().then(
         (code) => (process.exitCode = code),
         (err: unknown) => {
-            process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+            process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
             process.exitCode = 1;
         },
     );

@@ -94,9 +94,7 @@ export const netnsDriver: MachineDriver = {
             // Without TLS only the unix socket, reachable from the machine running the program;
             // with TLS the program uses the TCP API on the underlay, as a remote client would.
             dockerHost: pulumi.output(
-                args.tls !== undefined
-                    ? netnsTcpDockerHost(address, args.config.engine.apiPort)
-                    : netnsDockerHost({ runDir: d.runDir, name: args.host.name }),
+                args.tls !== undefined ? netnsTcpDockerHost(address, args.config.engine.apiPort) : netnsDockerHost({ runDir: d.runDir, name: args.host.name }),
             ),
             address: pulumi.output(address),
             advertise: pulumi.output(address),

@@ -7,13 +7,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig, SshDriverConfig } from "../../lib/config/types";
-import {
-    renderSshDaemonJson,
-    renderSshInstallScript,
-    renderSshRestoreScript,
-    sshDockerHost,
-    sshTls,
-} from "../../lib/drivers/ssh";
+import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost, sshTls } from "../../lib/drivers/ssh";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
 import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 

@@ -23,7 +23,11 @@ export interface NetworkInspect {
     Attachable?: boolean;
     Ingress?: boolean;
     EnableIPv6?: boolean;
-    IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] | null };
+    IPAM?: {
+        Driver?: string;
+        Options?: Record<string, string> | null;
+        Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] | null;
+    };
     Options?: Record<string, string> | null;
     Labels?: Record<string, string> | null;
 }
@@ -42,7 +46,10 @@ export interface ContainerInspect {
         Health?: { Status: string; FailingStreak?: number; Log?: { ExitCode: number; Output?: string }[] | null } | null;
     };
     NetworkSettings?: {
-        Networks?: Record<string, { IPAddress?: string; IPPrefixLen?: number; Gateway?: string; MacAddress?: string; GlobalIPv6Address?: string; IPv6Gateway?: string }> | null;
+        Networks?: Record<
+            string,
+            { IPAddress?: string; IPPrefixLen?: number; Gateway?: string; MacAddress?: string; GlobalIPv6Address?: string; IPv6Gateway?: string }
+        > | null;
     };
 }
 
@@ -142,7 +149,7 @@ export class DockerodeEngine implements EngineClient {
 
     async inspectImage(name: string): Promise<ImageInfo | undefined> {
         try {
-            return (await this.docker.getImage(name).inspect()) as ImageInfo;
+            return await this.docker.getImage(name).inspect();
         } catch (err) {
             if (isNotFound(err)) {
                 return undefined;
@@ -152,7 +159,7 @@ export class DockerodeEngine implements EngineClient {
     }
 
     async pullImage(name: string): Promise<void> {
-        const stream = (await this.docker.pull(name)) as NodeJS.ReadableStream;
+        const stream = await this.docker.pull(name);
         await new Promise<void>((resolve, reject) => {
             this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
         });
@@ -194,7 +201,7 @@ export class DockerodeEngine implements EngineClient {
 
     async inspectContainer(idOrName: string): Promise<ContainerInspect | undefined> {
         try {
-            return (await this.docker.getContainer(idOrName).inspect()) as ContainerInspect;
+            return await this.docker.getContainer(idOrName).inspect();
         } catch (err) {
             if (isNotFound(err)) {
                 return undefined;
@@ -204,7 +211,7 @@ export class DockerodeEngine implements EngineClient {
     }
 
     async containerLogs(id: string, tail: number): Promise<string> {
-        const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
+        const buf = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false });
         return demuxBuffer(buf);
     }
 

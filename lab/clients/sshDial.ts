@@ -102,9 +102,12 @@ export class DialStdioStream extends Duplex {
             const text = Buffer.concat(this.stderr).toString("utf8").trim();
             const who = `${this.target.user === "" ? "" : `${this.target.user}@`}${this.target.host}:${this.target.port}`;
             this.destroy(
-                Object.assign(new Error(`ssh ${who} docker system dial-stdio ${code !== null ? `exited ${code}` : `was killed by ${String(signal)}`}: ${text}`), {
-                    code: sshFailureCode(text),
-                }),
+                Object.assign(
+                    new Error(`ssh ${who} docker system dial-stdio ${code !== null ? `exited ${code}` : `was killed by ${String(signal)}`}: ${text}`),
+                    {
+                        code: sshFailureCode(text),
+                    },
+                ),
             );
         });
     }

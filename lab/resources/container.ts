@@ -114,7 +114,9 @@ export async function waitHealthy(
         const last = (health.Log ?? []).slice(-1)[0];
         const detail = last !== undefined ? ` (last check exit ${last.ExitCode}: ${(last.Output ?? "").trim().slice(0, 400)})` : "";
         if (info.State?.Running !== true) {
-            throw new Error(`${what}: container stopped (status ${info.State?.Status ?? "unknown"}, exit ${String(info.State?.ExitCode)}) before becoming healthy${detail}`);
+            throw new Error(
+                `${what}: container stopped (status ${info.State?.Status ?? "unknown"}, exit ${String(info.State?.ExitCode)}) before becoming healthy${detail}`,
+            );
         }
         if (clock.now().getTime() >= deadline) {
             throw new Error(`${what}: not healthy after waitTimeout ${timeoutSeconds}s (health ${health.Status})${detail}`);

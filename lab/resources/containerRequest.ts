@@ -82,9 +82,35 @@ export interface HealthcheckInput {
 
 /** The inputs the lab translates; anything else is refused. */
 export const CONTAINER_INPUTS: readonly string[] = [
-    "name", "image", "command", "entrypoint", "hostname", "domainname", "envs", "labels", "networksAdvanced", "networkMode",
-    "restart", "maxRetryCount", "mustRun", "start", "user", "workingDir", "tty", "stdinOpen", "privileged", "rm", "init",
-    "removeVolumes", "attach", "logs", "ports", "healthcheck", "wait", "waitTimeout", "uploads",
+    "name",
+    "image",
+    "command",
+    "entrypoint",
+    "hostname",
+    "domainname",
+    "envs",
+    "labels",
+    "networksAdvanced",
+    "networkMode",
+    "restart",
+    "maxRetryCount",
+    "mustRun",
+    "start",
+    "user",
+    "workingDir",
+    "tty",
+    "stdinOpen",
+    "privileged",
+    "rm",
+    "init",
+    "removeVolumes",
+    "attach",
+    "logs",
+    "ports",
+    "healthcheck",
+    "wait",
+    "waitTimeout",
+    "uploads",
 ];
 
 /** A container create request plus the networks to connect after it (the docker API takes one network at create). */
@@ -139,7 +165,10 @@ export function parseGoDuration(text: string): number | undefined {
 }
 
 /** `ports` as the Docker API's ExposedPorts and PortBindings. */
-function portBindings(urn: string, ports: readonly ContainerPortInput[]): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
+function portBindings(
+    urn: string,
+    ports: readonly ContainerPortInput[],
+): { exposed: Record<string, object>; bindings: Record<string, { HostIp: string; HostPort: string }[]> } {
     const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
     for (const [i, p] of ports.entries()) {

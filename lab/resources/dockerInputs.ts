@@ -21,7 +21,9 @@ export interface Label {
 export function assertKnownInputs(type: string, urn: string, inputs: Record<string, unknown>, known: readonly string[]): void {
     const unknown = Object.keys(inputs).filter((k) => inputs[k] !== undefined && !known.includes(k));
     if (unknown.length > 0) {
-        throw new Error(`${type} ${urn}: the lab applier does not translate input(s) ${unknown.map((k) => `"${k}"`).join(", ")}; refusing to create it without them`);
+        throw new Error(
+            `${type} ${urn}: the lab applier does not translate input(s) ${unknown.map((k) => `"${k}"`).join(", ")}; refusing to create it without them`,
+        );
     }
 }
 
@@ -38,7 +40,6 @@ export function required<T>(value: T | undefined, what: string, type: string, ur
     }
     return value;
 }
-
 
 /**
  * Deletes a docker object on the engine of the record's provider: false from

@@ -19,7 +19,17 @@ import { tls } from "./tls";
 export * from "./handler";
 
 /** Every resource handler of the lab. */
-export const RESOURCE_HANDLERS: readonly ResourceHandler[] = [localCommand, remoteCommand, dockerProvider, consulProvider, remoteImage, network, container, keyPrefix, tls];
+export const RESOURCE_HANDLERS: readonly ResourceHandler[] = [
+    localCommand,
+    remoteCommand,
+    dockerProvider,
+    consulProvider,
+    remoteImage,
+    network,
+    container,
+    keyPrefix,
+    tls,
+];
 
 /** Every invoke handler of the lab. */
 export const INVOKE_HANDLERS: readonly InvokeHandler[] = [getKeyPrefix];

@@ -4,7 +4,6 @@
  * `consul:index/getKeyPrefix:getKeyPrefix` invoke, through the consul of the
  * resource's (or call's) provider.
  */
-import { ConsulProviderInputs } from "../clients/consul";
 import { NotLabLocalError } from "../net";
 import { assertKnownConsul } from "./consulProvider";
 import { InvokeHandler, ResourceHandler } from "./handler";
@@ -46,7 +45,7 @@ export const keyPrefix: ResourceHandler = {
             return "absent";
         }
         try {
-            await ctx.deps.kv(p.inputs as ConsulProviderInputs).deleteTree(prefix);
+            await ctx.deps.kv(p.inputs).deleteTree(prefix);
             return "deleted";
         } catch (err) {
             // The store went first (its machine, or the whole lab network, deleted): nothing left to delete.

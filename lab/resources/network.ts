@@ -35,7 +35,20 @@ export interface NetworkInputs {
 }
 
 /** The inputs the lab translates; anything else is refused. */
-export const NETWORK_INPUTS: readonly string[] = ["name", "driver", "ipamConfigs", "ipamDriver", "ipamOptions", "internal", "attachable", "ingress", "ipv6", "options", "labels", "checkDuplicate"];
+export const NETWORK_INPUTS: readonly string[] = [
+    "name",
+    "driver",
+    "ipamConfigs",
+    "ipamDriver",
+    "ipamOptions",
+    "internal",
+    "attachable",
+    "ingress",
+    "ipv6",
+    "options",
+    "labels",
+    "checkDuplicate",
+];
 
 /** The body of `POST /networks/create` the docker provider sends for these inputs. */
 export function networkCreateRequest(urn: string, inputs: NetworkInputs): Docker.NetworkCreateOptions {

@@ -62,7 +62,6 @@ export function remoteCommandProblems(inputs: Record<string, unknown>): string[]
     return problems;
 }
 
-
 export const remoteCommand: ResourceHandler = {
     types: [REMOTE_COMMAND_TYPE],
     /** Runs a remote Command's `create` over ssh, as the command provider does (lab/clients/ssh.ts). */
@@ -76,7 +75,12 @@ export const remoteCommand: ResourceHandler = {
         if (inputs.create !== undefined && inputs.create !== "") {
             let result: RemoteResult;
             try {
-                result = await ctx.deps.runRemote({ connection: inputs.connection!, command: inputs.create, environment: inputs.environment, stdin: inputs.stdin });
+                result = await ctx.deps.runRemote({
+                    connection: inputs.connection!,
+                    command: inputs.create,
+                    environment: inputs.environment,
+                    stdin: inputs.stdin,
+                });
             } catch (err) {
                 const message = `${r.type} ${r.urn}: create: ${(err as Error).message}`;
                 throw err instanceof RemoteDialError ? new NothingPerformedError(message) : new Error(message);
@@ -102,9 +106,12 @@ export const remoteCommand: ResourceHandler = {
         const out = r.outputs ?? {};
         const environment: Record<string, string> = { ...(inputs.environment ?? {}) };
         // The provider sends the create step's output along, when there was any.
-        for (const [name, key] of [["PULUMI_COMMAND_STDOUT", "stdout"], ["PULUMI_COMMAND_STDERR", "stderr"]] as const) {
+        for (const [name, key] of [
+            ["PULUMI_COMMAND_STDOUT", "stdout"],
+            ["PULUMI_COMMAND_STDERR", "stderr"],
+        ] as const) {
             if (typeof out[key] === "string" && out[key] !== "") {
-                environment[name] = out[key] as string;
+                environment[name] = out[key];
             }
         }
         let result: RemoteResult;

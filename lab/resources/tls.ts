@@ -31,9 +31,27 @@ export const TLS_SECRET_OUTPUTS: Record<string, readonly string[]> = {
 
 const KNOWN: Record<string, readonly string[]> = {
     [PRIVATE_KEY_TYPE]: ["algorithm", "ecdsaCurve", "rsaBits"],
-    [SELF_SIGNED_CERT_TYPE]: ["privateKeyPem", "subject", "validityPeriodHours", "earlyRenewalHours", "isCaCertificate", "allowedUses", "dnsNames", "ipAddresses", "setSubjectKeyId"],
+    [SELF_SIGNED_CERT_TYPE]: [
+        "privateKeyPem",
+        "subject",
+        "validityPeriodHours",
+        "earlyRenewalHours",
+        "isCaCertificate",
+        "allowedUses",
+        "dnsNames",
+        "ipAddresses",
+        "setSubjectKeyId",
+    ],
     [CERT_REQUEST_TYPE]: ["privateKeyPem", "subject", "dnsNames", "ipAddresses"],
-    [LOCALLY_SIGNED_CERT_TYPE]: ["certRequestPem", "caCertPem", "caPrivateKeyPem", "validityPeriodHours", "earlyRenewalHours", "isCaCertificate", "allowedUses"],
+    [LOCALLY_SIGNED_CERT_TYPE]: [
+        "certRequestPem",
+        "caCertPem",
+        "caPrivateKeyPem",
+        "validityPeriodHours",
+        "earlyRenewalHours",
+        "isCaCertificate",
+        "allowedUses",
+    ],
 };
 
 const SUBJECT_FIELDS: Record<string, string> = {
@@ -97,7 +115,9 @@ export async function performTls(type: string, urn: string, inputs: Record<strin
     }
     const unknown = Object.keys(inputs).filter((k) => inputs[k] !== undefined && !known.includes(k));
     if (unknown.length > 0) {
-        throw new Error(`${type} ${urn}: the lab applier does not translate input(s) ${unknown.map((k) => `"${k}"`).join(", ")}; refusing to create it without them`);
+        throw new Error(
+            `${type} ${urn}: the lab applier does not translate input(s) ${unknown.map((k) => `"${k}"`).join(", ")}; refusing to create it without them`,
+        );
     }
     switch (type) {
         case PRIVATE_KEY_TYPE:
@@ -262,7 +282,9 @@ function write(dir: string, name: string, text: string): string {
 }
 
 function serial(): string {
-    return `0x${randomBytes(16).toString("hex").replace(/^[89a-f]/, "7")}`;
+    return `0x${randomBytes(16)
+        .toString("hex")
+        .replace(/^[89a-f]/, "7")}`;
 }
 
 function validity(certPem: string, earlyRenewalHours: unknown): Record<string, unknown> {
@@ -282,7 +304,25 @@ async function selfSigned(type: string, urn: string, inputs: Record<string, unkn
         write(dir, "key.pem", key);
         write(dir, "ext.cnf", ["[req]", "distinguished_name = dn", "[dn]", "[ext]", ...usageLines(type, urn, inputs), ...(san ? [san] : [])].join("\n"));
         await openssl(
-            ["req", "-new", "-x509", "-config", "ext.cnf", "-extensions", "ext", "-key", "key.pem", "-subj", subjectOf(type, urn, inputs["subject"]), "-days", String(days(type, urn, inputs)), "-set_serial", serial(), "-out", "cert.pem"],
+            [
+                "req",
+                "-new",
+                "-x509",
+                "-config",
+                "ext.cnf",
+                "-extensions",
+                "ext",
+                "-key",
+                "key.pem",
+                "-subj",
+                subjectOf(type, urn, inputs["subject"]),
+                "-days",
+                String(days(type, urn, inputs)),
+                "-set_serial",
+                serial(),
+                "-out",
+                "cert.pem",
+            ],
             dir,
         );
         const certPem = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
@@ -296,7 +336,10 @@ async function certRequest(type: string, urn: string, inputs: Record<string, unk
     return inTempDir(async (dir) => {
         write(dir, "key.pem", key);
         write(dir, "req.cnf", ["[req]", "distinguished_name = dn", "[dn]", "[ext]", ...(san ? [san] : ["basicConstraints = CA:FALSE"])].join("\n"));
-        await openssl(["req", "-new", "-config", "req.cnf", "-reqexts", "ext", "-key", "key.pem", "-subj", subjectOf(type, urn, inputs["subject"]), "-out", "req.pem"], dir);
+        await openssl(
+            ["req", "-new", "-config", "req.cnf", "-reqexts", "ext", "-key", "key.pem", "-subj", subjectOf(type, urn, inputs["subject"]), "-out", "req.pem"],
+            dir,
+        );
         return { certRequestPem: fs.readFileSync(path.join(dir, "req.pem"), "utf8") };
     });
 }
@@ -312,7 +355,28 @@ async function locallySigned(type: string, urn: string, inputs: Record<string, u
         write(dir, "ext.cnf", ["[ext]", ...usageLines(type, urn, inputs), "authorityKeyIdentifier = keyid"].join("\n"));
         // The request's own extensions (its subjectAltName) are copied, as the tls provider does.
         await openssl(
-            ["x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-set_serial", serial(), "-days", String(days(type, urn, inputs)), "-extfile", "ext.cnf", "-extensions", "ext", "-copy_extensions", "copy", "-out", "cert.pem"],
+            [
+                "x509",
+                "-req",
+                "-in",
+                "req.pem",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca-key.pem",
+                "-set_serial",
+                serial(),
+                "-days",
+                String(days(type, urn, inputs)),
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                "ext",
+                "-copy_extensions",
+                "copy",
+                "-out",
+                "cert.pem",
+            ],
             dir,
         );
         const certPem = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");

@@ -94,26 +94,58 @@ export const DRIVER_FIELDS = {
         underlay: {
             type: "string",
             default: DEFAULTS.netns.underlay,
-            description: "IPv4 CIDR of the bridge network the namespace hosts sit on; its first address is the bridge's. Room for the KV machine and every host.",
+            description:
+                "IPv4 CIDR of the bridge network the namespace hosts sit on; its first address is the bridge's. Room for the KV machine and every host.",
         },
-        bridge: { type: "string", default: DEFAULTS.netns.bridge, description: "Name of the bridge in the root namespace (a Linux interface name, at most 15 characters)." },
-        engineBin: { type: "string", default: DEFAULTS.netns.engineBin, description: "Absolute path of the directory holding dockerd (and docker-proxy) for the hosts." },
-        kvBin: { type: "string", default: DEFAULTS.netns.kvBin, description: "Absolute path of the directory holding the KV store binaries (consul, etcd, ...)." },
-        stateDir: { type: "string", description: `Absolute path where each host keeps its data-root and logs. Default ${DEFAULTS.netns.stateDirBase}/<stack>.` },
-        runDir: { type: "string", description: `Absolute path where each host keeps its exec-root, pidfiles and sockets. Default ${DEFAULTS.netns.runDirBase}/<stack>.` },
+        bridge: {
+            type: "string",
+            default: DEFAULTS.netns.bridge,
+            description: "Name of the bridge in the root namespace (a Linux interface name, at most 15 characters).",
+        },
+        engineBin: {
+            type: "string",
+            default: DEFAULTS.netns.engineBin,
+            description: "Absolute path of the directory holding dockerd (and docker-proxy) for the hosts.",
+        },
+        kvBin: {
+            type: "string",
+            default: DEFAULTS.netns.kvBin,
+            description: "Absolute path of the directory holding the KV store binaries (consul, etcd, ...).",
+        },
+        stateDir: {
+            type: "string",
+            description: `Absolute path where each host keeps its data-root and logs. Default ${DEFAULTS.netns.stateDirBase}/<stack>.`,
+        },
+        runDir: {
+            type: "string",
+            description: `Absolute path where each host keeps its exec-root, pidfiles and sockets. Default ${DEFAULTS.netns.runDirBase}/<stack>.`,
+        },
         images: {
             type: "list",
-            items: { type: "object", fields: PRELOAD_IMAGE_FIELDS, required: ["name", "rootfs"], description: "An image loaded into every engine: its name and rootfs tarball." },
+            items: {
+                type: "object",
+                fields: PRELOAD_IMAGE_FIELDS,
+                required: ["name", "rootfs"],
+                description: "An image loaded into every engine: its name and rootfs tarball.",
+            },
             default: DEFAULTS.netns.images,
             description:
                 "Images loaded into every engine after it starts (the engines reach no registry). Without the key, the busybox image scripts/lab-deps.sh prepares; [] means none.",
         },
     },
     dind: {
-        image: { type: "string", default: DEFAULTS.dind.image, description: "Docker image of each engine machine (cluster-store mode needs an engine <= 20.10)." },
+        image: {
+            type: "string",
+            default: DEFAULTS.dind.image,
+            description: "Docker image of each engine machine (cluster-store mode needs an engine <= 20.10).",
+        },
         kvImage: { type: "string", description: "Image of the KV machine. Default per backend (hashicorp/consul:1.16, ...)." },
         network: { type: "string", default: DEFAULTS.dind.network, description: "User-defined bridge network the machines share (a Docker network name)." },
-        subnet: { type: "string", default: DEFAULTS.dind.subnet, description: "IPv4 CIDR of that network; its first address is the gateway. Room for the KV machine and every host." },
+        subnet: {
+            type: "string",
+            default: DEFAULTS.dind.subnet,
+            description: "IPv4 CIDR of that network; its first address is the gateway. Room for the KV machine and every host.",
+        },
         mtu: {
             type: "integer",
             minimum: MIN_MTU,
@@ -133,7 +165,11 @@ export const DRIVER_FIELDS = {
     },
     "docker-machine": {
         machineDriver: { type: "string", default: DEFAULTS.dockerMachine.machineDriver, description: "docker-machine driver (virtualbox, generic, ...)." },
-        createFlags: { type: "list", items: { type: "string", description: "One flag." }, description: "Extra docker-machine create flags, e.g. --virtualbox-memory=1024." },
+        createFlags: {
+            type: "list",
+            items: { type: "string", description: "One flag." },
+            description: "Extra docker-machine create flags, e.g. --virtualbox-memory=1024.",
+        },
         swarm: {
             type: "boolean",
             description: "Run classic swarm (--swarm, --swarm-master, --swarm-discovery). Default true in cluster-store mode; never with engine.mode swarm.",
@@ -193,7 +229,8 @@ export const ENGINE_FIELDS = {
         type: "string",
         enum: ENGINE_MODES,
         default: DEFAULTS.engine.mode,
-        description: "cluster-store: engines keep overlay state in the KV store (Docker <= 20.10). swarm: the hosts form a swarm-mode cluster (any current engine).",
+        description:
+            "cluster-store: engines keep overlay state in the KV store (Docker <= 20.10). swarm: the hosts form a swarm-mode cluster (any current engine).",
     },
     advertiseInterface: {
         type: "string",
@@ -204,7 +241,8 @@ export const ENGINE_FIELDS = {
     clusterStoreOpts: { type: "map", description: "Extra cluster-store-opts (e.g. kv.path), rendered as name=value. cluster-store mode only." },
     tls: {
         type: "boolean",
-        description: "TLS on the engines' TCP API with certificates the program makes. Default per driver: dind true, netns false, ssh false; docker-machine always has TLS.",
+        description:
+            "TLS on the engines' TCP API with certificates the program makes. Default per driver: dind true, netns false, ssh false; docker-machine always has TLS.",
     },
     swarm: { type: "object", fields: SWARM_FIELDS, description: "Swarm-mode settings (engine.mode swarm only)." },
 } satisfies Fields;
@@ -224,7 +262,10 @@ export const SSH_MACHINE_FIELDS = {
 } satisfies Fields;
 
 export const HOST_FIELDS = {
-    name: { type: "string", description: "Unique machine name, a lowercase RFC 1123 hostname; also the engine's hostname (the KV store tells engines apart by it)." },
+    name: {
+        type: "string",
+        description: "Unique machine name, a lowercase RFC 1123 hostname; also the engine's hostname (the KV store tells engines apart by it).",
+    },
     role: { type: "string", enum: HOST_ROLES, default: DEFAULTS.hostRole, description: "At most one manager: it creates the networks (and inits the swarm)." },
     labels: { type: "map", description: "Engine labels, matched by <label>==<value> constraints (node is not a label)." },
     ssh: { type: "object", fields: SSH_MACHINE_FIELDS, required: ["address"], description: "ssh driver only, and required there: where the machine is." },

@@ -71,7 +71,9 @@ export function parseStackYaml(text: string, file: string): RawConfig {
         return {};
     }
     if (typeof top !== "object" || Array.isArray(top)) {
-        throw new StackFileError(`${file}: a stack file must be a YAML mapping with a config: section, not ${Array.isArray(top) ? "a list" : "a single value"}`);
+        throw new StackFileError(
+            `${file}: a stack file must be a YAML mapping with a config: section, not ${Array.isArray(top) ? "a list" : "a single value"}`,
+        );
     }
     const config = (top as Record<string, unknown>)["config"];
     if (config === undefined || config === null) {
@@ -90,7 +92,7 @@ export function parseStackYaml(text: string, file: string): RawConfig {
             raw[name] = value;
         }
     }
-    return raw as RawConfig;
+    return raw;
 }
 
 /**
@@ -123,5 +125,5 @@ export function rawFromPulumiConfig(get: (key: string) => unknown, allKeys: Iter
             raw[name] = new UnreadableConfigValue(err instanceof Error ? err.message : String(err));
         }
     }
-    return raw as RawConfig;
+    return raw;
 }

@@ -50,12 +50,7 @@ export function renderDockerMachineCreate(args: DockerMachineCreateArgs): string
         ...args.createFlags,
         ...renderEngineOptFlags(args.engine),
         ...(args.swarm
-            ? [
-                  "--swarm",
-                  ...(args.swarm.master ? ["--swarm-master"] : []),
-                  `--swarm-discovery=${args.swarm.discovery}`,
-                  `--swarm-image=${args.swarm.image}`,
-              ]
+            ? ["--swarm", ...(args.swarm.master ? ["--swarm-master"] : []), `--swarm-discovery=${args.swarm.discovery}`, `--swarm-image=${args.swarm.image}`]
             : []),
         args.name,
     ];
@@ -106,9 +101,7 @@ export function parseDockerMachineConnection(machine: string, stdout: string): D
     }
     const d = doc as Record<string, unknown> | null;
     if (!d || typeof d.host !== "string" || !/^tcp:\/\/.+/.test(d.host) || typeof d.certPath !== "string" || d.certPath === "") {
-        throw new Error(
-            `docker-machine driver: the connection of ${machine} must be {"host":"tcp://...","certPath":"..."}, got ${JSON.stringify(stdout)}`,
-        );
+        throw new Error(`docker-machine driver: the connection of ${machine} must be {"host":"tcp://...","certPath":"..."}, got ${JSON.stringify(stdout)}`);
     }
     return { host: d.host, certPath: d.certPath };
 }

@@ -361,14 +361,9 @@ function engineTlsFileLines(p: NetnsEngineParams): string[] {
  */
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     const l = layout(p, p.advertiseInterface);
-    const engineVars = [
-        ...machineVars(p, l, "engine"),
-        assign("PIDFILE", `${l.runDir}/docker.pid`),
-        assign("STOP_TIMEOUT", NETNS_STOP_TIMEOUT_SECONDS),
-    ];
+    const engineVars = [...machineVars(p, l, "engine"), assign("PIDFILE", `${l.runDir}/docker.pid`), assign("STOP_TIMEOUT", NETNS_STOP_TIMEOUT_SECONDS)];
     const clusterStore = flagValue(p.daemonFlags, "--cluster-store");
-    const versionGuard =
-        clusterStore === undefined ? [] : [sh("version-guard.sh"), ...(clusterStore.startsWith("zk://") ? [sh("zookeeper-warning.sh")] : [])];
+    const versionGuard = clusterStore === undefined ? [] : [sh("version-guard.sh"), ...(clusterStore.startsWith("zk://") ? [sh("zookeeper-warning.sh")] : [])];
 
     const create = script(`docker-overlay: create engine machine ${p.name} (${p.address}) of stack ${p.stack}`, [
         ...engineVars,
@@ -404,7 +399,13 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         'log "engine up in $(( SECONDS - started ))s at unix://$SOCK"',
     ]);
 
-    const del = script(`docker-overlay: delete engine machine ${p.name} of stack ${p.stack}`, [...engineVars, ...machineFunctions(), "", "teardown", 'log "removed"']);
+    const del = script(`docker-overlay: delete engine machine ${p.name} of stack ${p.stack}`, [
+        ...engineVars,
+        ...machineFunctions(),
+        "",
+        "teardown",
+        'log "removed"',
+    ]);
     return { create, delete: del };
 }
 
@@ -493,10 +494,7 @@ function kvDaemon(p: NetnsKvParams, l: MachineLayout): { argv: string[]; setup: 
             ];
             return {
                 argv: [bin("zookeeper-server"), shQuote(`${l.stateDir}/zookeeper`)],
-                setup: [
-                    'mkdir -p "$STATE/zookeeper/data"',
-                    `printf '%s\\n' ${conf.map(shQuote).join(" ")} >"$STATE/zookeeper/zoo.cfg"`,
-                ],
+                setup: ['mkdir -p "$STATE/zookeeper/data"', `printf '%s\\n' ${conf.map(shQuote).join(" ")} >"$STATE/zookeeper/zoo.cfg"`],
                 // `ruok` answered by `imok`; bash's /dev/tcp needs no netcat.
                 ready: `[ "$(timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf ruok >&3 && cat <&3' ruok ${shQuote(p.address)} ${shQuote(String(p.port))} 2>/dev/null)" = imok ]`,
                 what: `zookeeper answers ruok at ${p.address}:${p.port}`,
@@ -520,11 +518,7 @@ export function renderNetnsKvScripts(p: NetnsKvParams): Scripts {
     }
     const l = layout(p, NETNS_KV_INTERFACE);
     const d = kvDaemon(p, l);
-    const vars = [
-        ...machineVars(p, l, `${p.backend}`),
-        assign("PIDFILE", `${l.runDir}/${p.backend}.pid`),
-        assign("STOP_TIMEOUT", 15),
-    ];
+    const vars = [...machineVars(p, l, `${p.backend}`), assign("PIDFILE", `${l.runDir}/${p.backend}.pid`), assign("STOP_TIMEOUT", 15)];
 
     const create = script(`docker-overlay: create ${p.backend} machine ${p.name} (${p.address}:${p.port}) of stack ${p.stack}`, [
         ...vars,
@@ -550,6 +544,12 @@ export function renderNetnsKvScripts(p: NetnsKvParams): Scripts {
         sh("kv-start.sh"),
     ]);
 
-    const del = script(`docker-overlay: delete ${p.backend} machine ${p.name} of stack ${p.stack}`, [...vars, ...machineFunctions(), "", "teardown", 'log "removed"']);
+    const del = script(`docker-overlay: delete ${p.backend} machine ${p.name} of stack ${p.stack}`, [
+        ...vars,
+        ...machineFunctions(),
+        "",
+        "teardown",
+        'log "removed"',
+    ]);
     return { create, delete: del };
 }

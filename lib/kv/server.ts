@@ -38,28 +38,14 @@ export function kvServerSpec(backend: KvBackend, port: number, image?: string): 
         case "consul":
             return {
                 image: image ?? KV_DEFAULT_IMAGE.consul,
-                command: [
-                    "agent",
-                    "-server",
-                    "-bootstrap",
-                    "-client",
-                    "0.0.0.0",
-                    "-ui",
-                    ...(port === 8500 ? [] : [`-http-port=${port}`]),
-                ],
+                command: ["agent", "-server", "-bootstrap", "-client", "0.0.0.0", "-ui", ...(port === 8500 ? [] : [`-http-port=${port}`])],
                 env: [],
                 healthcheck: ["CMD", "consul", "members", `-http-addr=http://127.0.0.1:${port}`],
             };
         case "etcd":
             return {
                 image: image ?? KV_DEFAULT_IMAGE.etcd,
-                command: [
-                    "/usr/local/bin/etcd",
-                    "--name=kvstore",
-                    "--data-dir=/etcd-data",
-                    "--enable-v2=true",
-                    `--listen-client-urls=http://0.0.0.0:${port}`,
-                ],
+                command: ["/usr/local/bin/etcd", "--name=kvstore", "--data-dir=/etcd-data", "--enable-v2=true", `--listen-client-urls=http://0.0.0.0:${port}`],
                 env: [],
                 advertiseUrlEnv: "ETCD_ADVERTISE_CLIENT_URLS",
                 healthcheck: ["CMD", "/usr/local/bin/etcdctl", `--endpoints=http://127.0.0.1:${port}`, "endpoint", "health"],

@@ -83,7 +83,13 @@ export function placeContainers(hosts: readonly ConstraintTarget[], containers: 
  */
 export function unsatisfiableMessage(hosts: readonly ConstraintTarget[], constraints: readonly Constraint[]): string {
     const all = constraints.map(formatConstraint).join(", ");
-    const reasons = hosts.map((h) => `${h.name} fails ${constraints.filter((c) => !satisfies(h, c)).map(formatConstraint).join(", ")}`);
+    const reasons = hosts.map(
+        (h) =>
+            `${h.name} fails ${constraints
+                .filter((c) => !satisfies(h, c))
+                .map(formatConstraint)
+                .join(", ")}`,
+    );
     return `no host satisfies all of [${all}] (${reasons.join("; ")}); relax a constraint or give a host the labels it needs`;
 }
 

@@ -70,10 +70,9 @@ export function renderPlanText(doc: PlanDocument): string {
     const nameOf = (urn: string) => doc.resources.find((r) => r.urn === urn)?.name ?? urn;
     const walk = (parent: string, indent: string) => {
         for (const r of children.get(parent) ?? []) {
-            const details = [
-                r.provider ? `provider=${nameOf(r.provider)}` : "",
-                r.dependsOn.length ? `after=${r.dependsOn.map(nameOf).join(",")}` : "",
-            ].filter((s) => s !== "");
+            const details = [r.provider ? `provider=${nameOf(r.provider)}` : "", r.dependsOn.length ? `after=${r.dependsOn.map(nameOf).join(",")}` : ""].filter(
+                (s) => s !== "",
+            );
             lines.push(`${indent}+ ${r.type} ${r.name}${details.length ? `  (${details.join("; ")})` : ""}`);
             walk(r.urn, indent + "    ");
         }

@@ -85,22 +85,26 @@ export interface SwarmInitParams {
 }
 
 export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
-    const vars = [
-        assign("ROLE", "swarm init"),
-        assign("NAME", p.manager.name),
-        assign("MANAGER", p.manager.dockerHost),
-    ];
-    const create = script(`docker-overlay: swarm manager ${p.manager.name} of stack ${p.stack}`, p.access, [
-        ...vars,
-        assign("ADVERTISE", `${p.manager.advertise}:${p.port}`),
-        assign("PORT", p.port),
-        assign("POOL", p.pool.pool),
-        assign("MASK", String(p.pool.maskLength)),
-        assignArray("OVERLAYS", p.overlays.map((o) => `${o.name}=${o.subnet}`)),
-        assign("MIN_API_MAJOR", MIN_SWARM_API[0]),
-        assign("MIN_API_MINOR", MIN_SWARM_API[1]),
-        assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
-    ], [waitUntilFunction(), sh("init-create.sh")]);
+    const vars = [assign("ROLE", "swarm init"), assign("NAME", p.manager.name), assign("MANAGER", p.manager.dockerHost)];
+    const create = script(
+        `docker-overlay: swarm manager ${p.manager.name} of stack ${p.stack}`,
+        p.access,
+        [
+            ...vars,
+            assign("ADVERTISE", `${p.manager.advertise}:${p.port}`),
+            assign("PORT", p.port),
+            assign("POOL", p.pool.pool),
+            assign("MASK", String(p.pool.maskLength)),
+            assignArray(
+                "OVERLAYS",
+                p.overlays.map((o) => `${o.name}=${o.subnet}`),
+            ),
+            assign("MIN_API_MAJOR", MIN_SWARM_API[0]),
+            assign("MIN_API_MINOR", MIN_SWARM_API[1]),
+            assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+        ],
+        [waitUntilFunction(), sh("init-create.sh")],
+    );
     const del = script(`docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`, p.access, vars, [sh("init-delete.sh")]);
     return { create, delete: del };
 }
@@ -149,18 +153,13 @@ export interface SwarmJoinParams {
 }
 
 export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
-    const vars = [
-        assign("ROLE", "swarm join"),
-        assign("NAME", p.worker.name),
-        assign("WORKER", p.worker.dockerHost),
-        assign("MANAGER", p.manager.dockerHost),
-    ];
-    const create = script(`docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`, p.access, [
-        ...vars,
-        assign("PORT", p.port),
-        assign("ADVERTISE", `${p.worker.advertise}:${p.port}`),
-        assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
-    ], [waitUntilFunction(), sh("join-create.sh")]);
+    const vars = [assign("ROLE", "swarm join"), assign("NAME", p.worker.name), assign("WORKER", p.worker.dockerHost), assign("MANAGER", p.manager.dockerHost)];
+    const create = script(
+        `docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`,
+        p.access,
+        [...vars, assign("PORT", p.port), assign("ADVERTISE", `${p.worker.advertise}:${p.port}`), assign("WAIT_SECONDS", SWARM_WAIT_SECONDS)],
+        [waitUntilFunction(), sh("join-create.sh")],
+    );
     const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [sh("join-delete.sh")]);
     return { create, delete: del };
 }
@@ -191,21 +190,32 @@ export interface SwarmLabelParams {
 /** Host labels as node labels (`node.labels.<key>` in swarm's own constraints), set through the manager. */
 export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
     const entries = Object.entries(p.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const vars = [
-        assign("ROLE", "swarm labels"),
-        assign("NAME", p.host.name),
-        assign("HOST", p.host.dockerHost),
-        assign("MANAGER", p.manager.dockerHost),
-    ];
-    const create = script(`docker-overlay: node labels of ${p.host.name} in stack ${p.stack}'s swarm`, p.access, [
-        ...vars,
-        assignArray("LABEL_ADD", entries.flatMap(([k, v]) => ["--label-add", `${k}=${v}`])),
-        assign("LABELS", entries.map(([k, v]) => `${k}=${v}`).join(" ")),
-    ], [sh("labels-create.sh")]);
-    const del = script(`docker-overlay: remove the node labels of ${p.host.name} in stack ${p.stack}'s swarm`, p.access, [
-        ...vars,
-        assignArray("LABEL_RM", entries.flatMap(([k]) => ["--label-rm", k])),
-    ], [sh("labels-delete.sh")]);
+    const vars = [assign("ROLE", "swarm labels"), assign("NAME", p.host.name), assign("HOST", p.host.dockerHost), assign("MANAGER", p.manager.dockerHost)];
+    const create = script(
+        `docker-overlay: node labels of ${p.host.name} in stack ${p.stack}'s swarm`,
+        p.access,
+        [
+            ...vars,
+            assignArray(
+                "LABEL_ADD",
+                entries.flatMap(([k, v]) => ["--label-add", `${k}=${v}`]),
+            ),
+            assign("LABELS", entries.map(([k, v]) => `${k}=${v}`).join(" ")),
+        ],
+        [sh("labels-create.sh")],
+    );
+    const del = script(
+        `docker-overlay: remove the node labels of ${p.host.name} in stack ${p.stack}'s swarm`,
+        p.access,
+        [
+            ...vars,
+            assignArray(
+                "LABEL_RM",
+                entries.flatMap(([k]) => ["--label-rm", k]),
+            ),
+        ],
+        [sh("labels-delete.sh")],
+    );
     return { create, delete: del };
 }
 

@@ -49,7 +49,13 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     let stateDir: string;
     let laptopStarted = false;
     let unlock: (() => void) | undefined;
-    let up: { ok: boolean; seconds: number; resources: { type: string; name: string; status: string; seconds?: number }[]; exports?: Record<string, any>; error?: string };
+    let up: {
+        ok: boolean;
+        seconds: number;
+        resources: { type: string; name: string; status: string; seconds?: number }[];
+        exports?: Record<string, any>;
+        error?: string;
+    };
 
     /** `tools/lab.ts <cmd> <stack> --json` inside the laptop's namespace. */
     async function lab(cmd: "up" | "down" | "status" | "check"): Promise<RunResult & { json?: any }> {
@@ -115,19 +121,22 @@ describe("dind driver on a laptop engine (lab, root)", function () {
 
     it("up: every resource created, the program's own check passed, three engines registered in consul", function () {
         assert.equal(up.ok, true, `up failed: ${up.error}`);
-        assert.deepEqual(up.resources.filter((r) => r.type === "docker:index/container:Container").map((r) => r.name).sort(), [
-            "c1-container",
-            "c2-container",
-            "kvstore-machine-container",
-            "swarm-manager-engine-container",
-            "swarm-node1-engine-container",
-            "swarm-node2-engine-container",
-        ]);
-        assert.ok(up.resources.every((r) => r.status === "created"));
         assert.deepEqual(
-            { passed: up.exports?.["connectivity"]?.passed, failed: up.exports?.["connectivity"]?.failed },
-            { passed: 2, failed: 0 },
+            up.resources
+                .filter((r) => r.type === "docker:index/container:Container")
+                .map((r) => r.name)
+                .sort(),
+            [
+                "c1-container",
+                "c2-container",
+                "kvstore-machine-container",
+                "swarm-manager-engine-container",
+                "swarm-node1-engine-container",
+                "swarm-node2-engine-container",
+            ],
         );
+        assert.ok(up.resources.every((r) => r.status === "created"));
+        assert.deepEqual({ passed: up.exports?.["connectivity"]?.passed, failed: up.exports?.["connectivity"]?.failed }, { passed: 2, failed: 0 });
         assert.deepEqual(up.exports?.["registeredEngines"], ["172.29.0.3:2376", "172.29.0.4:2376", "172.29.0.5:2376"]);
         assert.deepEqual(up.exports?.["placements"], PLACED);
         note(`dind: up in ${up.seconds.toFixed(1)}s`);
@@ -154,7 +163,12 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             assert.equal(c.State.Health.Status, "healthy");
             const mounts = c.Mounts.map((m: any) => `${m.Type}:${m.Destination}`);
             assert.deepEqual(mounts, ["volume:/var/lib/docker"], `${host}: only its own anonymous data-root volume`);
-            const [name, id, key, version] = (await onMachine(host, "docker info --format '{{.Name}} {{.ID}}'; sha256sum /etc/docker/key.json | cut -c1-64; docker version --format '{{.Server.Version}}'")).split(/\s+/);
+            const [name, id, key, version] = (
+                await onMachine(
+                    host,
+                    "docker info --format '{{.Name}} {{.ID}}'; sha256sum /etc/docker/key.json | cut -c1-64; docker version --format '{{.Server.Version}}'",
+                )
+            ).split(/\s+/);
             assert.equal(name, host);
             assert.match(version, /^20\.10\.5/);
             assert.ok(!seen.has(id) && !seen.has(key), `${host}: engine identity ${id} / key.json ${key} shared with another machine`);
@@ -200,7 +214,12 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     it("TLS: the engines' API answers only clients with the cluster CA's certificate", async function () {
         for (const [i, host] of HOSTS.entries()) {
             const args = (await onMachine(host, "tr '\\0' ' ' </proc/1/cmdline")).split(" ");
-            for (const flag of ["--tlsverify", "--tlscacert=/docker-overlay/tls/ca.pem", "--tlscert=/docker-overlay/tls/cert.pem", "--tlskey=/docker-overlay/tls/key.pem"]) {
+            for (const flag of [
+                "--tlsverify",
+                "--tlscacert=/docker-overlay/tls/ca.pem",
+                "--tlscert=/docker-overlay/tls/cert.pem",
+                "--tlskey=/docker-overlay/tls/key.pem",
+            ]) {
                 assert.ok(args.includes(flag), `${host}: dockerd runs without ${flag}: ${args.join(" ")}`);
             }
             const argv = inLaptop([DOCKER, "-H", `tcp://127.0.0.1:${2376 + i}`, "version"]);

@@ -27,7 +27,27 @@ describe("lab: an encrypted overlay on a kernel without IPsec ESP AES-GCM", func
     });
 
     it("this kernel indeed lacks rfc4106(gcm(aes)) for ESP (checked in a throwaway namespace)", async function () {
-        const r = await run("unshare", ["--net", "ip", "xfrm", "state", "add", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "spi", "0x101", "mode", "transport", "aead", "rfc4106(gcm(aes))", "0x" + "11".repeat(20), "128"]);
+        const r = await run("unshare", [
+            "--net",
+            "ip",
+            "xfrm",
+            "state",
+            "add",
+            "src",
+            "192.0.2.1",
+            "dst",
+            "192.0.2.2",
+            "proto",
+            "esp",
+            "spi",
+            "0x101",
+            "mode",
+            "transport",
+            "aead",
+            "rfc4106(gcm(aes))",
+            "0x" + "11".repeat(20),
+            "128",
+        ]);
         assert.notEqual(r.code, 0, "this kernel has ESP AES-GCM: the expectations below no longer hold here");
         assert.match(r.stderr, /Requested (AEAD algorithm|type) not found/);
     });
@@ -50,7 +70,10 @@ describe("lab: an encrypted overlay on a kernel without IPsec ESP AES-GCM", func
             assert.ok(f.error?.includes(reason(host)), f.error);
         }
         // The update reports the first failure, which is one of these.
-        assert.ok(hosts.some((host) => up.error?.includes(reason(host))), up.error);
+        assert.ok(
+            hosts.some((host) => up.error?.includes(reason(host))),
+            up.error,
+        );
     });
 
     it("creates neither the encrypted network nor a container on it", async function () {

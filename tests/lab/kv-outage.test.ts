@@ -47,7 +47,10 @@ describe("lab: the KV store down and back (Pulumi.t-kvdown.yaml)", function () {
     }
 
     it("c1 (h1) and c2 (h2) reach each other while consul runs", async function () {
-        await pings([["c1", "c2"], ["c2", "c1"]]);
+        await pings([
+            ["c1", "c2"],
+            ["c2", "c1"],
+        ]);
         const leader = await kvGet<string>(`${kvUrl}/v1/status/leader`);
         assert.ok(leader.status === 200 && leader.body !== "", JSON.stringify(leader));
     });
@@ -62,7 +65,10 @@ describe("lab: the KV store down and back (Pulumi.t-kvdown.yaml)", function () {
         await assert.rejects(kvGet(`${kvUrl}/v1/status/leader`), "consul still answers");
         // A few rounds over several seconds: the overlay must not depend on the store being up.
         for (let round = 0; round < 3; round++) {
-            await pings([["c1", "c2"], ["c2", "c1"]]);
+            await pings([
+                ["c1", "c2"],
+                ["c2", "c1"],
+            ]);
             await new Promise((r) => setTimeout(r, 2000));
         }
     });
@@ -80,21 +86,51 @@ describe("lab: the KV store down and back (Pulumi.t-kvdown.yaml)", function () {
         const addresses = (await stack.status()).hosts.map((h) => `${h.address}:2376`).sort();
         await eventually("both engines registered under docker/nodes", 60_000, async () => {
             const r = await kvGet<string[]>(`${kvUrl}/v1/kv/docker/nodes/?keys`);
-            const nodes = (r.body ?? []).filter((k) => k !== "docker/nodes/").map((k) => k.replace(/^docker\/nodes\//, "")).sort();
+            const nodes = (r.body ?? [])
+                .filter((k) => k !== "docker/nodes/")
+                .map((k) => k.replace(/^docker\/nodes\//, ""))
+                .sort();
             assert.deepStrictEqual(nodes, addresses);
         });
     });
 
     it("a container created on h1 after the outage reaches, and is reached from, c2 on h2 by IP and by name", async function () {
-        await eventually("docker run c3 on h1 attached to net1", 60_000, async () => {
-            c3Created = true;
-            const r = await stack.docker("h1", ["run", "-d", "--name", "c3", "--hostname", "c3", "--network", "net1", "--network-alias", "c3", "busybox:latest", "top"]);
-            if (r.code !== 0) {
-                await stack.docker("h1", ["rm", "-f", "c3"]);
-                assert.fail(`docker run c3: ${r.stderr.trim()}`);
-            }
-        }, 2000);
-        await eventually("c2 <-> c3 by IP and by name", 90_000, () => pings([["c2", "c3"], ["c3", "c2"]]), 2000);
+        await eventually(
+            "docker run c3 on h1 attached to net1",
+            60_000,
+            async () => {
+                c3Created = true;
+                const r = await stack.docker("h1", [
+                    "run",
+                    "-d",
+                    "--name",
+                    "c3",
+                    "--hostname",
+                    "c3",
+                    "--network",
+                    "net1",
+                    "--network-alias",
+                    "c3",
+                    "busybox:latest",
+                    "top",
+                ]);
+                if (r.code !== 0) {
+                    await stack.docker("h1", ["rm", "-f", "c3"]);
+                    assert.fail(`docker run c3: ${r.stderr.trim()}`);
+                }
+            },
+            2000,
+        );
+        await eventually(
+            "c2 <-> c3 by IP and by name",
+            90_000,
+            () =>
+                pings([
+                    ["c2", "c3"],
+                    ["c3", "c2"],
+                ]),
+            2000,
+        );
     });
 
     it("c3 is removed again", async function () {

@@ -37,7 +37,8 @@ const CASES: Case[] = [
         backend: "etcd",
         url: "https://10.180.9.2:2379",
         nodesPath: "/v2/keys/docker/nodes",
-        registered: (body) => ((JSON.parse(body) as { node?: { nodes?: { key: string }[] } }).node?.nodes ?? []).map((n) => n.key.replace(/^\/docker\/nodes\//, "")),
+        registered: (body) =>
+            ((JSON.parse(body) as { node?: { nodes?: { key: string }[] } }).node?.nodes ?? []).map((n) => n.key.replace(/^\/docker\/nodes\//, "")),
     },
 ];
 
@@ -58,7 +59,10 @@ for (const c of CASES) {
         });
 
         it("comes up with the engines on the TLS store and the program's connectivity check passing", function () {
-            assert.deepEqual(up.resources.filter((r) => r.status !== "created"), []);
+            assert.deepEqual(
+                up.resources.filter((r) => r.status !== "created"),
+                [],
+            );
             assert.deepEqual(up.exports?.["kv"], { backend: c.backend, url: c.url.replace(/^https/, c.backend) });
             assert.equal(up.exports?.["connectivity"]?.failed, 0);
             assert.equal(up.exports?.["connectivity"]?.passed, 2);

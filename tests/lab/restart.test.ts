@@ -31,7 +31,10 @@ describe("lab: an engine restart (Pulumi.t-restart.yaml)", function () {
         const ip1 = await stack.ipOf("c1", "net1");
         const ip2 = await stack.ipOf("c2", "net1");
         assert.ok(ip1 !== "" && ip2 !== "", `addresses: c1 ${ip1}, c2 ${ip2}`);
-        for (const [from, to, ip] of [["c1", "c2", ip2], ["c2", "c1", ip1]]) {
+        for (const [from, to, ip] of [
+            ["c1", "c2", ip2],
+            ["c2", "c1", ip1],
+        ]) {
             const byIp = await stack.ping(from, ip);
             assert.ok(byIp.ok, `${from} -> ${to} (${ip}): ${byIp.output}`);
             const byName = await stack.ping(from, to);

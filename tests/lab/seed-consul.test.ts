@@ -44,16 +44,19 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
 
     it("places c1 on swarm-node2 and c2 on swarm-node1, as constrained", async function () {
         const status = await dev.status();
-        assert.deepStrictEqual(
-            status.containers.map((c) => [c.name, c.host]).sort(),
-            [["c1", "swarm-node2"], ["c2", "swarm-node1"]],
-        );
+        assert.deepStrictEqual(status.containers.map((c) => [c.name, c.host]).sort(), [
+            ["c1", "swarm-node2"],
+            ["c2", "swarm-node1"],
+        ]);
         // The engines agree: each container runs on its host, and on no other.
         assert.deepStrictEqual(status.hosts.map((h) => h.name).sort(), ["swarm-manager", "swarm-node1", "swarm-node2"]);
         for (const host of status.hosts) {
             const ps = await dev.docker(host.name, ["ps", "--format", "{{.Names}}"]);
             assert.strictEqual(ps.code, 0, ps.stderr);
-            const names = ps.stdout.split("\n").filter((n) => n !== "").sort();
+            const names = ps.stdout
+                .split("\n")
+                .filter((n) => n !== "")
+                .sort();
             const expected = status.containers.filter((c) => c.host === host.name).map((c) => c.name);
             assert.deepStrictEqual(names, expected, `containers running on ${host.name}`);
         }
@@ -76,7 +79,10 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
         assert.ok(inSubnet(ip1, "10.0.0.0/24"), `c1 has ${ip1}`);
         assert.ok(inSubnet(ip2, "10.0.0.0/24"), `c2 has ${ip2}`);
         assert.notStrictEqual(ip1, ip2);
-        for (const [from, to, ip] of [["c1", "c2", ip2], ["c2", "c1", ip1]]) {
+        for (const [from, to, ip] of [
+            ["c1", "c2", ip2],
+            ["c2", "c1", ip1],
+        ]) {
             const byIp = await dev.ping(from, ip);
             assert.ok(byIp.ok, `${from} -> ${to} by IP ${ip}: ${byIp.output}`);
             const byName = await dev.ping(from, to);
@@ -91,7 +97,10 @@ describe("lab: the seed (Pulumi.dev.yaml, consul)", function () {
         const base = kvHttp(status.kv.url);
         const r = await kvGet<string[]>(`${base}/v1/kv/docker/nodes/?keys`);
         assert.strictEqual(r.status, 200);
-        const registered = (r.body ?? []).filter((k) => k !== "docker/nodes/").map((k) => k.replace(/^docker\/nodes\//, "")).sort();
+        const registered = (r.body ?? [])
+            .filter((k) => k !== "docker/nodes/")
+            .map((k) => k.replace(/^docker\/nodes\//, ""))
+            .sort();
         const expected = status.hosts.map((h) => `${h.address}:2376`).sort();
         assert.strictEqual(expected.length, 3);
         assert.deepStrictEqual(registered, expected);

@@ -30,7 +30,10 @@ describe("lab: the seed with etcd (Pulumi.t-etcd.yaml)", function () {
     });
 
     it("comes up with the program's own connectivity check passing", function () {
-        assert.deepStrictEqual(up.resources.filter((r) => r.status !== "created"), []);
+        assert.deepStrictEqual(
+            up.resources.filter((r) => r.status !== "created"),
+            [],
+        );
         assert.deepStrictEqual(up.exports?.["kv"], { backend: "etcd", url: "etcd://10.180.1.2:2379" });
         assert.strictEqual(up.exports?.["connectivity"]?.failed, 0);
         assert.strictEqual(up.exports?.["connectivity"]?.passed, 2);
@@ -45,7 +48,10 @@ describe("lab: the seed with etcd (Pulumi.t-etcd.yaml)", function () {
         for (const ip of Object.values(ips)) {
             assert.ok(inSubnet(ip, "10.0.0.0/24"), ip);
         }
-        for (const [from, to] of [["c1", "c2"], ["c2", "c1"]] as const) {
+        for (const [from, to] of [
+            ["c1", "c2"],
+            ["c2", "c1"],
+        ] as const) {
             const byIp = await etcd.ping(from, ips[to]);
             assert.ok(byIp.ok, `${from} -> ${to} (${ips[to]}): ${byIp.output}`);
             const byName = await etcd.ping(from, to);

@@ -87,11 +87,20 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
 
     /** Each machine's daemon.json and hostname as before the first `up`, and none of the program's backups left. */
     function assertUntouched(machines: SshLab["machines"]): void {
-        assert.deepEqual(machines.map((m) => m.spec.host), ["swarm-node1", "swarm-node2"]);
+        assert.deepEqual(
+            machines.map((m) => m.spec.host),
+            ["swarm-node1", "swarm-node2"],
+        );
         for (const m of machines) {
             assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
             assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);
-            assert.deepEqual(lab.exec(m.spec.host, ["ls", "/etc/docker"]).split("\n").filter((f) => BACKUP_FILES.includes(f)), []);
+            assert.deepEqual(
+                lab
+                    .exec(m.spec.host, ["ls", "/etc/docker"])
+                    .split("\n")
+                    .filter((f) => BACKUP_FILES.includes(f)),
+                [],
+            );
         }
     }
 
@@ -103,7 +112,12 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         if (process.getuid?.() !== 0) {
             throw new Error("the ssh lab test needs root (namespaces, bridge, iptables)");
         }
-        for (const bin of ["/usr/sbin/sshd", "/opt/docker-overlay/engine/bin/dockerd", "/opt/docker-overlay/kv/bin/consul", "/var/lib/docker-overlay/images/busybox-rootfs.tar"]) {
+        for (const bin of [
+            "/usr/sbin/sshd",
+            "/opt/docker-overlay/engine/bin/dockerd",
+            "/opt/docker-overlay/kv/bin/consul",
+            "/var/lib/docker-overlay/images/busybox-rootfs.tar",
+        ]) {
             assert.ok(fs.existsSync(bin), `${bin} is missing: run scripts/lab-deps.sh`);
         }
         lab = new SshLab(sshLabSpecFromStack(STACK_FILE, { daemonJson: PRESEEDED_DAEMON_JSON }));
@@ -161,7 +175,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         const up = timed("lab up (refused)", () => labCommand("up", bad));
         assert.equal(up.code, 1);
         assert.match(up.doc.error, /command:remote:Command .*engine-daemon: create on 10\.150\.22\.1[12] exited with code 1/);
-        assert.match(up.doc.error, /docker-overlay: swarm-node[12] has no interface eth9 \(engine\.advertiseInterface, cluster-advertise=eth9:2376\); it has: .*eth1/);
+        assert.match(
+            up.doc.error,
+            /docker-overlay: swarm-node[12] has no interface eth9 \(engine\.advertiseInterface, cluster-advertise=eth9:2376\); it has: .*eth1/,
+        );
         const down = timed("lab down (after refused up)", () => labCommand("down", bad));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
         assertUntouched(lab.machines);
@@ -173,7 +190,12 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         const swapped = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab-hostkey.yaml"), { [m1.spec.address]: m2.hostKey, [m2.spec.address]: m2.hostKey });
         const up = timed("lab up (host key mismatch)", () => labCommand("up", swapped));
         assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
-        const fp = (key: string) => `SHA256:${crypto.createHash("sha256").update(Buffer.from(key.split(" ")[1], "base64")).digest("base64").replace(/=+$/, "")}`;
+        const fp = (key: string) =>
+            `SHA256:${crypto
+                .createHash("sha256")
+                .update(Buffer.from(key.split(" ")[1], "base64"))
+                .digest("base64")
+                .replace(/=+$/, "")}`;
         assert.ok(
             up.doc.error.includes(
                 `ssh root@${m1.spec.address}:22: host key mismatch: the machine presented ssh-ed25519 ${fp(m1.hostKey)}, not the pinned connection.hostKey ssh-ed25519 ${fp(m2.hostKey)}; refusing to run anything there`,
@@ -195,7 +217,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         for (const x of resources) {
             timing(`  up ${x.type.split(":").pop()} ${x.name}`, x.seconds ?? 0);
         }
-        const remote = resources.filter((x) => x.type === "command:remote:Command").map((x) => x.name).sort();
+        const remote = resources
+            .filter((x) => x.type === "command:remote:Command")
+            .map((x) => x.name)
+            .sort();
         assert.deepEqual(remote, ["swarm-node1-engine-daemon", "swarm-node2-engine-daemon"]);
         assert.ok(resources.every((x) => x.status === "created"));
         const exports = r.doc.exports;
@@ -215,7 +240,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     });
 
     it("each machine now runs its engine with the cluster store, under its host name, with its old config kept aside", function () {
-        assert.deepEqual(lab.machines.map((m) => m.spec.host), ["swarm-node1", "swarm-node2"]);
+        assert.deepEqual(
+            lab.machines.map((m) => m.spec.host),
+            ["swarm-node1", "swarm-node2"],
+        );
         for (const m of lab.machines) {
             const host = m.spec.host;
             const daemonJson = JSON.parse(lab.readFile(host, "/etc/docker/daemon.json") ?? "null");
@@ -273,13 +301,19 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         // Back to its original content, byte for byte; absent where there was none.
         assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json"), PRESEEDED_DAEMON_JSON);
         assert.equal(lab.readFile("swarm-node2", "/etc/docker/daemon.json"), undefined);
-        assert.deepEqual(lab.machines.map((m) => m.spec.host), ["swarm-node1", "swarm-node2"]);
+        assert.deepEqual(
+            lab.machines.map((m) => m.spec.host),
+            ["swarm-node1", "swarm-node2"],
+        );
         for (const m of lab.machines) {
             const host = m.spec.host;
             assert.equal(lab.exec(host, ["hostname"]).trim(), upState.hostnames[host]);
             assert.equal(lab.readFile(host, "/etc/hostname"), `${upState.hostnames[host]}\n`);
             const left = lab.exec(host, ["ls", "/etc/docker"]).split("\n");
-            assert.deepEqual(left.filter((f) => BACKUP_FILES.includes(f)), []);
+            assert.deepEqual(
+                left.filter((f) => BACKUP_FILES.includes(f)),
+                [],
+            );
             // The engine was restarted with the old config and answers, without the cluster store and the program's containers.
             assert.equal(lab.exec(host, ["docker", "info", "--format", "[{{.ClusterStore}}]"]).trim(), "[]");
             assert.equal(lab.exec(host, ["docker", "ps", "-aq"]).trim(), "");

@@ -31,7 +31,15 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
 
     it("brings the swarm up through the program's resources: init on the manager, two joins, node labels", function () {
         const created = up.resources.filter((r) => r.status === "created").map((r) => r.name);
-        for (const name of ["swarm-init", "swarm-join-token", "swarm-join-swarm-node1", "swarm-join-swarm-node2", "swarm-labels-swarm-node1", "net1-network", "connectivity-ping"]) {
+        for (const name of [
+            "swarm-init",
+            "swarm-join-token",
+            "swarm-join-swarm-node1",
+            "swarm-join-swarm-node2",
+            "swarm-labels-swarm-node1",
+            "net1-network",
+            "connectivity-ping",
+        ]) {
             assert.ok(created.includes(name), `${name} created`);
         }
         note(`up in ${up.seconds.toFixed(1)}s`);
@@ -39,7 +47,10 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
 
     it("runs no KV store and exports none", async function () {
         assert.equal(up.exports?.["kv"], null);
-        assert.equal(up.resources.some((r) => r.name.startsWith("kvstore")), false);
+        assert.equal(
+            up.resources.some((r) => r.name.startsWith("kvstore")),
+            false,
+        );
         const ps = await run("pgrep", ["-f", `/var/lib/docker-overlay/${stack.stack}/kvstore`]);
         assert.equal(ps.stdout.trim(), "", "no consul/etcd/zookeeper of this stack");
     });
@@ -48,7 +59,11 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
         const nodes = await stack.docker("swarm-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]);
         assert.equal(nodes.code, 0, describeRun(nodes));
         assert.deepEqual(
-            nodes.stdout.trim().split("\n").map((l) => l.trimEnd()).sort(),
+            nodes.stdout
+                .trim()
+                .split("\n")
+                .map((l) => l.trimEnd())
+                .sort(),
             ["swarm-manager Ready Leader", "swarm-node1 Ready", "swarm-node2 Ready"],
         );
         const label = await stack.docker("swarm-manager", ["node", "inspect", "swarm-node1", "--format", "{{json .Spec.Labels}}"]);
@@ -62,7 +77,13 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
         const ingress = await stack.docker("swarm-manager", ["network", "inspect", "ingress", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}"]);
         assert.equal(ingress.stdout.trim(), "10.255.0.0/24");
         assert.equal(overlaps(ingress.stdout.trim(), "10.0.0.0/24"), false);
-        const net1 = await stack.docker("swarm-manager", ["network", "inspect", "net1", "--format", "{{.Scope}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}}{{end}}"]);
+        const net1 = await stack.docker("swarm-manager", [
+            "network",
+            "inspect",
+            "net1",
+            "--format",
+            "{{.Scope}} {{.Attachable}} {{range .IPAM.Config}}{{.Subnet}}{{end}}",
+        ]);
         assert.equal(net1.stdout.trim(), "swarm true 10.0.0.0/24");
     });
 
@@ -78,7 +99,10 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
         );
         for (const p of r.json?.pairs ?? []) {
             assert.ok(p.ips.length > 0, `${p.to} has no address`);
-            assert.ok(p.ips.every((ip) => inSubnet(ip, "10.0.0.0/24")), `${p.to} at ${p.ips.join(",")}`);
+            assert.ok(
+                p.ips.every((ip) => inSubnet(ip, "10.0.0.0/24")),
+                `${p.to} at ${p.ips.join(",")}`,
+            );
         }
         assert.deepEqual(
             (await stack.status(true)).containers.map((c) => c.host),

@@ -49,7 +49,17 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
             (up.exports?.["hosts"] as { dockerHost: string }[]).map((h) => h.dockerHost),
             ["tcp://10.160.2.2:2376", "tcp://10.160.2.3:2376", "tcp://10.160.2.4:2376"],
         );
-        for (const name of ["pki-ca", "pki-client-cert", "swarm-node1-tls-cert", "swarm-init", "swarm-join-swarm-node1", "net1-network", "c1-container", "c2-container", "connectivity-ping"]) {
+        for (const name of [
+            "pki-ca",
+            "pki-client-cert",
+            "swarm-node1-tls-cert",
+            "swarm-init",
+            "swarm-join-swarm-node1",
+            "net1-network",
+            "c1-container",
+            "c2-container",
+            "connectivity-ping",
+        ]) {
             assert.equal(up.resources.find((r) => r.name === name)?.status, "created", name);
         }
         const r = await docker(["node", "ls", "--format", "{{.Hostname}}"]);
@@ -73,7 +83,18 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
         assert.notEqual(anon.code, 0);
         assert.match(anon.stderr, /alert bad certificate/, anon.stderr);
         // With the program's client certificate the same request is answered.
-        const ok = await run("curl", ["-sS", "--max-time", "5", "--cacert", `${dir}/ca.pem`, "--cert", `${dir}/cert.pem`, "--key", `${dir}/key.pem`, "https://10.160.2.2:2376/version"]);
+        const ok = await run("curl", [
+            "-sS",
+            "--max-time",
+            "5",
+            "--cacert",
+            `${dir}/ca.pem`,
+            "--cert",
+            `${dir}/cert.pem`,
+            "--key",
+            `${dir}/key.pem`,
+            "https://10.160.2.2:2376/version",
+        ]);
         assert.equal(ok.code, 0, describeRun(ok));
         assert.equal(JSON.parse(ok.stdout).Version, "20.10.5+dfsg1");
     });
@@ -82,8 +103,28 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
         const other = fs.mkdtempSync(path.join(os.tmpdir(), "lab-tls-other-"));
         try {
             const sh = (cmd: string) => run("/bin/sh", ["-c", cmd], { cwd: other });
-            assert.equal((await sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem -subj /CN=stranger -days 1 2>/dev/null")).code, 0);
-            const r = await run("curl", ["-sS", "--tls-max", "1.2", "--max-time", "5", "--cacert", `${dir}/ca.pem`, "--cert", `${other}/cert.pem`, "--key", `${other}/key.pem`, "https://10.160.2.2:2376/version"]);
+            assert.equal(
+                (
+                    await sh(
+                        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem -subj /CN=stranger -days 1 2>/dev/null",
+                    )
+                ).code,
+                0,
+            );
+            const r = await run("curl", [
+                "-sS",
+                "--tls-max",
+                "1.2",
+                "--max-time",
+                "5",
+                "--cacert",
+                `${dir}/ca.pem`,
+                "--cert",
+                `${other}/cert.pem`,
+                "--key",
+                `${other}/key.pem`,
+                "https://10.160.2.2:2376/version",
+            ]);
             assert.notEqual(r.code, 0);
             assert.match(r.stderr, /alert bad certificate/, r.stderr);
         } finally {
@@ -92,7 +133,10 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
     });
 
     it("the engine's server certificate names its address, signed by the program's CA", async function () {
-        const r = await run("/bin/sh", ["-c", `openssl s_client -connect 10.160.2.3:2376 -CAfile ${dir}/ca.pem -cert ${dir}/cert.pem -key ${dir}/key.pem -verify_ip 10.160.2.3 -verify_return_error </dev/null 2>&1`]);
+        const r = await run("/bin/sh", [
+            "-c",
+            `openssl s_client -connect 10.160.2.3:2376 -CAfile ${dir}/ca.pem -cert ${dir}/cert.pem -key ${dir}/key.pem -verify_ip 10.160.2.3 -verify_return_error </dev/null 2>&1`,
+        ]);
         assert.match(r.stdout, /Verify return code: 0 \(ok\)/, r.stdout.slice(-800));
     });
 

@@ -59,7 +59,15 @@ describe("lab: a bigger topology (3 hosts; net1, net2 and an internal overlay)",
         assert.strictEqual(r.code, 0, r.stdout + r.stderr);
         const report = r.json;
         assert.ok(report);
-        assert.strictEqual(report.failed, 0, JSON.stringify(report.pairs.filter((p) => !p.ok), null, 1));
+        assert.strictEqual(
+            report.failed,
+            0,
+            JSON.stringify(
+                report.pairs.filter((p) => !p.ok),
+                null,
+                1,
+            ),
+        );
         const pair = (from: string, to: string) => report.pairs.find((p) => p.from === from && p.to === to);
         for (const from of NET1) {
             for (const to of NET1.filter((x) => x !== from)) {
@@ -67,13 +75,21 @@ describe("lab: a bigger topology (3 hosts; net1, net2 and an internal overlay)",
                 assert.ok(p && p.expect === "reach" && p.byIp && p.byName, `${from} -> ${to}: ${JSON.stringify(p)}`);
             }
         }
-        for (const [from, to] of [["b1", "b2"], ["b2", "b1"], ["i1", "b2"], ["b2", "i1"]]) {
+        for (const [from, to] of [
+            ["b1", "b2"],
+            ["b2", "b1"],
+            ["i1", "b2"],
+            ["b2", "i1"],
+        ]) {
             const p = pair(from, to);
             assert.ok(p && p.expect === "reach" && p.byIp && p.byName, `${from} -> ${to}: ${JSON.stringify(p)}`);
         }
         for (const a of NET1) {
             for (const b of NET2) {
-                for (const [from, to] of [[a, b], [b, a]]) {
+                for (const [from, to] of [
+                    [a, b],
+                    [b, a],
+                ]) {
                     const p = pair(from, to);
                     assert.ok(p && p.expect === "isolated" && !p.byIp && !p.byName, `${from} -> ${to}: ${JSON.stringify(p)}`);
                 }
@@ -127,12 +143,26 @@ describe("lab: a bigger topology (3 hosts; net1, net2 and an internal overlay)",
             assert.match(n.provider, /::h1$/, `${n.name} was created through ${n.provider}`);
         }
         const format = "{{json .}}";
-        type Net = { Name: string; Id: string; Driver: string; Scope: string; Internal: boolean; IPAM: { Config: { Subnet?: string; Gateway?: string; IPRange?: string }[] } };
+        type Net = {
+            Name: string;
+            Id: string;
+            Driver: string;
+            Scope: string;
+            Internal: boolean;
+            IPAM: { Config: { Subnet?: string; Gateway?: string; IPRange?: string }[] };
+        };
         const seen: Record<string, string> = {};
         for (const host of ["h1", "h2", "h3"]) {
             const ls = await topo.docker(host, ["network", "ls", "--filter", "driver=overlay", "--format", "{{.Name}}"]);
             assert.strictEqual(ls.code, 0, ls.stderr);
-            assert.deepStrictEqual(ls.stdout.split("\n").filter((x) => x !== "").sort(), ["inet", "net1", "net2"], `overlays on ${host}`);
+            assert.deepStrictEqual(
+                ls.stdout
+                    .split("\n")
+                    .filter((x) => x !== "")
+                    .sort(),
+                ["inet", "net1", "net2"],
+                `overlays on ${host}`,
+            );
             const inspect = await topo.docker(host, ["network", "inspect", "--format", format, "net1", "net2", "inet"]);
             assert.strictEqual(inspect.code, 0, inspect.stderr);
             // What every engine shares through the store: id, driver, scope, internal flag, IPAM.

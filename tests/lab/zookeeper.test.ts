@@ -11,8 +11,7 @@ import * as path from "path";
 import "./support/root-hooks";
 import { lab, LabStack, REPO, run, STACKS, statePathOf } from "./support/lab";
 
-const MESSAGE =
-    "docker-overlay:kvStore.backend: zookeeper crashes the Docker 20.10 engines the netns driver runs as soon as a container joins an overlay";
+const MESSAGE = "docker-overlay:kvStore.backend: zookeeper crashes the Docker 20.10 engines the netns driver runs as soon as a container joins an overlay";
 
 describe("lab: zookeeper is refused for the netns driver (Pulumi.t-zk.yaml)", function () {
     const file = path.join(STACKS, "Pulumi.t-zk.yaml");

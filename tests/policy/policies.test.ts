@@ -28,7 +28,13 @@ function allViolations(resources: CheckedResource[], underlays: string[]): strin
 const r = (type: string, name: string, props: Record<string, unknown>): CheckedResource => ({ type, name, urn: `urn:test::${name}`, props });
 
 describe("policy: the shipped stacks comply", () => {
-    const stacks = [path.join(ROOT, "Pulumi.dev.yaml"), ...fs.readdirSync(path.join(ROOT, "examples")).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).map((f) => path.join(ROOT, "examples", f))];
+    const stacks = [
+        path.join(ROOT, "Pulumi.dev.yaml"),
+        ...fs
+            .readdirSync(path.join(ROOT, "examples"))
+            .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f))
+            .map((f) => path.join(ROOT, "examples", f)),
+    ];
     it("finds the dev stack and the examples", () => {
         assert.deepEqual(stacks.map((f) => path.relative(ROOT, f)).sort(), [
             "Pulumi.dev.yaml",
@@ -45,7 +51,7 @@ describe("policy: the shipped stacks comply", () => {
             assert.ok(resources.length > 0, "the plan has no resources to check");
             const { raw } = loadStackFile(file);
             const driver = (raw.driver ?? {}) as Record<string, unknown>;
-            const underlays = typeof driver["underlay"] === "string" ? [driver["underlay"] as string] : [];
+            const underlays = typeof driver["underlay"] === "string" ? [driver["underlay"]] : [];
             assert.deepEqual(allViolations(resources, underlays), []);
         });
     }
@@ -54,11 +60,17 @@ describe("policy: the shipped stacks comply", () => {
 describe("policy: docker-api-tls", () => {
     it("flags a docker provider on tcp:// without client certificates", () => {
         assert.deepEqual(dockerApiTls(r("pulumi:providers:docker", "node1", { host: "tcp://192.0.2.5:2376" })), [
-            { message: "docker provider node1 reaches tcp://192.0.2.5:2376 over TCP without client certificates; set caMaterial, certMaterial and keyMaterial (or certPath)" },
+            {
+                message:
+                    "docker provider node1 reaches tcp://192.0.2.5:2376 over TCP without client certificates; set caMaterial, certMaterial and keyMaterial (or certPath)",
+            },
         ]);
     });
     it("accepts a tcp:// provider with material, and unix:// and ssh:// providers", () => {
-        assert.deepEqual(dockerApiTls(r("pulumi:providers:docker", "a", { host: "tcp://192.0.2.5:2376", caMaterial: "x", certMaterial: "y", keyMaterial: "z" })), []);
+        assert.deepEqual(
+            dockerApiTls(r("pulumi:providers:docker", "a", { host: "tcp://192.0.2.5:2376", caMaterial: "x", certMaterial: "y", keyMaterial: "z" })),
+            [],
+        );
         assert.deepEqual(dockerApiTls(r("pulumi:providers:docker", "b", { host: "unix:///run/x.sock" })), []);
         assert.deepEqual(dockerApiTls(r("pulumi:providers:docker", "c", { host: "ssh://root@192.0.2.5:22" })), []);
     });
@@ -69,7 +81,7 @@ describe("policy: docker-api-tls", () => {
         assert.deepEqual(dockerApiTls(r("docker:index/container:Container", "e2", { command: ["dockerd", "--host=tcp://0.0.0.0:2376", "--tlsverify"] })), []);
     });
     it("flags a script that starts dockerd with -H tcp:// across continued lines", () => {
-        const create = 'exec dockerd \\\n  --data-root /x \\\n  -H tcp://0.0.0.0:2376\n';
+        const create = "exec dockerd \\\n  --data-root /x \\\n  -H tcp://0.0.0.0:2376\n";
         assert.equal(dockerApiTls(r("command:local:Command", "h1-engine", { create })).length, 1);
         assert.equal(dockerApiTls(r("command:local:Command", "h1-engine", { create: create.replace("-H tcp", "--tlsverify -H tcp") })).length, 0);
         assert.equal(dockerApiTls(r("command:local:Command", "h1-engine", { create: "# dockerd -H tcp://0.0.0.0:2375\n" })).length, 0);
@@ -111,7 +123,10 @@ describe("policy: overlay-subnets-disjoint", () => {
         );
     });
     it("accepts disjoint subnets", () => {
-        assert.deepEqual(overlaySubnetsDisjoint([net("a", "overlay", "10.0.0.0/24"), net("b", "overlay", "10.0.1.0/24")], { underlays: ["10.199.0.0/24"] }), []);
+        assert.deepEqual(
+            overlaySubnetsDisjoint([net("a", "overlay", "10.0.0.0/24"), net("b", "overlay", "10.0.1.0/24")], { underlays: ["10.199.0.0/24"] }),
+            [],
+        );
     });
 });
 

@@ -69,7 +69,13 @@ class FakeEngine implements EngineClient {
         this.calls.push(`createContainer ${req.name}`);
         this.containerRequests.push(req);
         const id = `ctr-${req.name}`;
-        this.containers.set(id, { Id: id, Name: `/${req.name}`, Config: { Hostname: req.Hostname }, State: { Running: false }, NetworkSettings: { Networks: {} } });
+        this.containers.set(id, {
+            Id: id,
+            Name: `/${req.name}`,
+            Config: { Hostname: req.Hostname },
+            State: { Running: false },
+            NetworkSettings: { Networks: {} },
+        });
         return id;
     }
     async connectNetwork(network: string, container: string, endpoint: Docker.EndpointSettings) {
@@ -83,7 +89,9 @@ class FakeEngine implements EngineClient {
         const nets = [String(req.HostConfig?.NetworkMode), ...this.connects.filter((x) => x.container === id).map((x) => x.network)];
         c.State = { Running: true, Status: "running" };
         c.NetworkSettings = {
-            Networks: Object.fromEntries(nets.map((n, i) => [n, { IPAddress: `10.0.${i}.5`, IPPrefixLen: 24, Gateway: "", MacAddress: `02:42:0a:00:0${i}:05` }])),
+            Networks: Object.fromEntries(
+                nets.map((n, i) => [n, { IPAddress: `10.0.${i}.5`, IPPrefixLen: 24, Gateway: "", MacAddress: `02:42:0a:00:0${i}:05` }]),
+            ),
         };
     }
     async inspectContainer(id: string) {
@@ -179,7 +187,15 @@ describe("lab applier", () => {
         assert.deepEqual(w.engines.get("unix:///run/n1/docker.sock")!.calls, ["createNetwork net1"]);
         assert.deepEqual(w.engines.get("unix:///run/n2/docker.sock")!.calls, ["createContainer c1", "startContainer ctr-c1"]);
         assert.deepEqual(c.state["networkDatas"], [
-            { networkName: "net1", ipAddress: "10.0.0.5", ipPrefixLength: 24, gateway: "", macAddress: "02:42:0a:00:00:05", globalIpv6Address: "", ipv6Gateway: "" },
+            {
+                networkName: "net1",
+                ipAddress: "10.0.0.5",
+                ipPrefixLength: 24,
+                gateway: "",
+                macAddress: "02:42:0a:00:00:05",
+                globalIpv6Address: "",
+                ipv6Gateway: "",
+            },
         ]);
         assert.equal(c.state["name"], "c1");
     });
@@ -212,7 +228,12 @@ describe("lab applier", () => {
 
     it("runs a Command's create with the provider's default interpreter and fails with the URN and stderr tail", async () => {
         const ok = world();
-        const r = await ok.applier.newResource({ type: "command:local:Command", name: "bridge", custom: true, inputs: { create: "make-bridge", environment: { X: "1" } } });
+        const r = await ok.applier.newResource({
+            type: "command:local:Command",
+            name: "bridge",
+            custom: true,
+            inputs: { create: "make-bridge", environment: { X: "1" } },
+        });
         assert.deepEqual(ok.scripts, [{ script: "make-bridge", interpreter: undefined, environment: { X: "1" }, dir: undefined, stdin: undefined }]);
         assert.equal(r.state["stdout"], "made");
         assert.equal(r.state["create"], "make-bridge");
@@ -228,18 +249,31 @@ describe("lab applier", () => {
         const w = world();
         const p = await dockerProvider(w, "n1", "unix:///run/n1/docker.sock");
         const type = "docker:index/remoteImage:RemoteImage";
-        await assert.rejects(w.applier.newResource({ type, name: "img", provider: p, custom: true, inputs: { name: "alpine:3", keepLocally: true } }), (err: Error) => {
-            assert.match(err.message, new RegExp(`^${type.replace(/[/]/g, "\\/")} ${urnOf(type, "img").replace(/[$]/g, "\\$")}: image "alpine:3" is not on the engine at unix:///run/n1/docker.sock`));
-            assert.match(err.message, /the image must be preloaded on every engine/);
-            return true;
-        });
+        await assert.rejects(
+            w.applier.newResource({ type, name: "img", provider: p, custom: true, inputs: { name: "alpine:3", keepLocally: true } }),
+            (err: Error) => {
+                assert.match(
+                    err.message,
+                    new RegExp(
+                        `^${type.replace(/[/]/g, "\\/")} ${urnOf(type, "img").replace(/[$]/g, "\\$")}: image "alpine:3" is not on the engine at unix:///run/n1/docker.sock`,
+                    ),
+                );
+                assert.match(err.message, /the image must be preloaded on every engine/);
+                return true;
+            },
+        );
         // No pull unless DOCKER_OVERLAY_LAB_PULL=1: a pull only sends the engine's traffic out of the lab.
         assert.deepEqual(w.engines.get("unix:///run/n1/docker.sock")!.calls, ["inspectImage alpine:3"]);
     });
 
     it("answers getKeyPrefix through the consul provider named in the call", async () => {
         const w = world({ kvList: { "10.199.0.3:2376": "10.199.0.3:2376" } });
-        const consul = await w.applier.newResource({ type: "pulumi:providers:consul", name: "kv", custom: true, inputs: { address: "10.199.0.2:8500", scheme: "http" } });
+        const consul = await w.applier.newResource({
+            type: "pulumi:providers:consul",
+            name: "kv",
+            custom: true,
+            inputs: { address: "10.199.0.2:8500", scheme: "http" },
+        });
         const ref = `${urnOf("pulumi:providers:consul", "kv")}::${consul.id}`;
         const result = await w.applier.call({ token: "consul:index/getKeyPrefix:getKeyPrefix", inputs: { pathPrefix: "docker/nodes/" }, provider: ref });
         assert.deepEqual(result, { id: "docker/nodes/", pathPrefix: "docker/nodes/", subkeys: { "10.199.0.3:2376": "10.199.0.3:2376" } });
@@ -251,10 +285,21 @@ describe("lab applier", () => {
     it("records each resource in the state file as it goes, and deletes in reverse order", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-state-"));
         const file = path.join(dir, "t.json");
-        const w = world({ file, script: (run) => (run.script === "fail" ? { code: 1, signal: null, stdout: "", stderr: "bad" } : { code: 0, signal: null, stdout: "", stderr: "" }) });
+        const w = world({
+            file,
+            script: (run) => (run.script === "fail" ? { code: 1, signal: null, stdout: "", stderr: "bad" } : { code: 0, signal: null, stdout: "", stderr: "" }),
+        });
         w.applier.noteRegistration({ urn: "urn:a", type: "command:local:Command", name: "a", parent: "urn:stack", provider: "", custom: true, dependsOn: [] });
         await w.applier.newResource({ type: "command:local:Command", name: "a", custom: true, inputs: { create: "ok", delete: "undo-a" } });
-        w.applier.noteRegistration({ urn: "urn:b", type: "command:local:Command", name: "b", parent: "urn:stack", provider: "", custom: true, dependsOn: ["urn:a"] });
+        w.applier.noteRegistration({
+            urn: "urn:b",
+            type: "command:local:Command",
+            name: "b",
+            parent: "urn:stack",
+            provider: "",
+            custom: true,
+            dependsOn: ["urn:a"],
+        });
         await w.applier.newResource({ type: "command:local:Command", name: "b", custom: true, inputs: { create: "ok", delete: "undo-b" } });
         await assert.rejects(w.applier.newResource({ type: "command:local:Command", name: "c", custom: true, inputs: { create: "fail", delete: "undo-c" } }));
 
@@ -268,14 +313,20 @@ describe("lab applier", () => {
                 [urnOf("command:local:Command", "c"), "failed", "", []],
             ],
         );
-        assert.deepEqual(deletionOrder(saved.resources).map((r) => r.name), ["c", "b", "a"]);
+        assert.deepEqual(
+            deletionOrder(saved.resources).map((r) => r.name),
+            ["c", "b", "a"],
+        );
 
         const deleted: ScriptRun[] = [];
         const deleter = new LabDeleter(saved.resources, { runScript: async (run) => (deleted.push(run), { code: 0, signal: null, stdout: "", stderr: "" }) });
         for (const r of deletionOrder(saved.resources)) {
             assert.equal(await deleter.delete(r), "deleted");
         }
-        assert.deepEqual(deleted.map((d) => d.script), ["undo-c", "undo-b", "undo-a"]);
+        assert.deepEqual(
+            deleted.map((d) => d.script),
+            ["undo-c", "undo-b", "undo-a"],
+        );
         assert.deepEqual(deleted[1].environment, { PULUMI_COMMAND_STDOUT: "", PULUMI_COMMAND_STDERR: "" });
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -283,7 +334,13 @@ describe("lab applier", () => {
     it("treats a container or network that is already gone as deleted, on the engine of its provider", async () => {
         const w = world();
         const p = await dockerProvider(w, "n1", "unix:///run/n1/docker.sock");
-        await w.applier.newResource({ type: CONTAINER, name: "c1", provider: p, custom: true, inputs: { name: "c1", image: "busybox:latest", networksAdvanced: [{ name: "net1" }] } });
+        await w.applier.newResource({
+            type: CONTAINER,
+            name: "c1",
+            provider: p,
+            custom: true,
+            inputs: { name: "c1", image: "busybox:latest", networksAdvanced: [{ name: "net1" }] },
+        });
         const records = w.recorder.state.resources;
         const deleter = new LabDeleter(records, w.deps);
         const container = records.find((r) => r.type === CONTAINER)!;

@@ -61,7 +61,12 @@ function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls
         for (const c of f.containers) {
             if (c.running !== false) {
                 fs.writeFileSync(path.join(dir, "host", c.name), c.host);
-                fs.writeFileSync(path.join(dir, "ip", c.name), Object.entries(c.ips).map(([n, ip]) => `${n} ${ip}\n`).join(""));
+                fs.writeFileSync(
+                    path.join(dir, "ip", c.name),
+                    Object.entries(c.ips)
+                        .map(([n, ip]) => `${n} ${ip}\n`)
+                        .join(""),
+                );
             }
         }
         const targets = Object.fromEntries(f.containers.map((c) => [c.name, { dockerHost: c.host }]));
@@ -83,7 +88,7 @@ function expected(f: Fixture): CheckResult {
     const byName = new Map(f.containers.map((c) => [c.name, c]));
     // A container that is gone pings nothing (its exec fails) and has no address.
     const reaches = (from: string, target: string) => byName.get(from)!.running !== false && target !== "" && f.reach.includes(`${from} ${target}`);
-    const ipOf = (name: string, net: string) => (byName.get(name)!.running === false ? "" : byName.get(name)!.ips[net] ?? "");
+    const ipOf = (name: string, net: string) => (byName.get(name)!.running === false ? "" : (byName.get(name)!.ips[net] ?? ""));
     const pairs: CheckResult["pairs"] = [];
     for (const p of connectivityPairs(f.containers)) {
         for (const network of p.expect === "reach" ? [p.network] : p.networks) {
@@ -134,9 +139,19 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             r.result.pairs.filter((p) => p.expect === "isolated").map((p) => `${p.from}->${p.to}`),
             ["c1->c3", "c2->c3", "c3->c1", "c3->c2"],
         );
-        assert.deepEqual(r.result.pairs.find((p) => p.from === "c4" && p.to === "c3"), {
-            from: "c4", to: "c3", expect: "reach", network: "net2", ip: "10.0.1.2", byIp: true, byName: true, ok: true,
-        });
+        assert.deepEqual(
+            r.result.pairs.find((p) => p.from === "c4" && p.to === "c3"),
+            {
+                from: "c4",
+                to: "c3",
+                expect: "reach",
+                network: "net2",
+                ip: "10.0.1.2",
+                byIp: true,
+                byName: true,
+                ok: true,
+            },
+        );
     });
 
     it("asks each engine once per container: one inspect, one exec, on the container's own host", () => {
@@ -169,9 +184,19 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
         const r = runCheck(f);
         assert.deepEqual(r.result, expected(f));
         assert.equal(r.code, 1);
-        assert.deepEqual(r.result.pairs.find((p) => p.from === "c1" && p.to === "c2"), {
-            from: "c1", to: "c2", expect: "reach", network: "net1", ip: "", byIp: false, byName: true, ok: false,
-        });
+        assert.deepEqual(
+            r.result.pairs.find((p) => p.from === "c1" && p.to === "c2"),
+            {
+                from: "c1",
+                to: "c2",
+                expect: "reach",
+                network: "net1",
+                ip: "",
+                byIp: false,
+                byName: true,
+                ok: false,
+            },
+        );
     });
 
     it("checks a container sharing no network on each of the other's networks", () => {
@@ -184,7 +209,10 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
         };
         const r = runCheck(f);
         assert.deepEqual(r.result, expected(f));
-        assert.deepEqual(r.result.pairs.map((p) => `${p.from}->${p.to} ${p.network} ${p.ip}`), ["a->b n2 10.0.2.2", "a->b n3 10.0.3.2", "b->a n1 10.0.0.2"]);
+        assert.deepEqual(
+            r.result.pairs.map((p) => `${p.from}->${p.to} ${p.network} ${p.ip}`),
+            ["a->b n2 10.0.2.2", "a->b n3 10.0.3.2", "b->a n1 10.0.0.2"],
+        );
         assert.equal(r.code, 0);
     });
 

@@ -103,7 +103,10 @@ describe("cidr: arithmetic", () => {
     });
 
     it("numbers usable hosts from 1 and refuses numbers outside the range", () => {
-        assert.deepEqual([1, 2, 254].map((n) => nthHost("10.0.0.0/24", n)), ["10.0.0.1", "10.0.0.2", "10.0.0.254"]);
+        assert.deepEqual(
+            [1, 2, 254].map((n) => nthHost("10.0.0.0/24", n)),
+            ["10.0.0.1", "10.0.0.2", "10.0.0.254"],
+        );
         assert.throws(() => nthHost("10.0.0.0/24", 255), { name: "RangeError", message: "10.0.0.0/24 has 254 usable addresses; there is no host number 255" });
         assert.throws(() => nthHost("10.0.0.0/24", 0), /there is no host number 0/);
     });
@@ -130,7 +133,9 @@ describe("cidr: arithmetic", () => {
     });
 
     it("helpers throw the parse reason on invalid input", () => {
-        assert.throws(() => contains("10.0.0.1/24", "10.0.0.1"), { message: '"10.0.0.1/24" has host bits set: its network address is 10.0.0.0; write "10.0.0.0/24"' });
+        assert.throws(() => contains("10.0.0.1/24", "10.0.0.1"), {
+            message: '"10.0.0.1/24" has host bits set: its network address is 10.0.0.0; write "10.0.0.0/24"',
+        });
         assert.throws(() => contains("10.0.0.0/24", "x"), /"x" is not an IPv4 address/);
     });
 

@@ -55,7 +55,10 @@ describe("dind lab stack (mocked)", function () {
     it("leaves the netns driver's overlays without driver options", async () => {
         const run = await preview(devRaw());
         const networks = ofType(run, T.network);
-        assert.deepEqual(networks.map((n) => n.name), ["net1-network"]);
+        assert.deepEqual(
+            networks.map((n) => n.name),
+            ["net1-network"],
+        );
         for (const n of networks) {
             assert.equal(n.inputs["options"], undefined, n.name);
         }
@@ -106,8 +109,14 @@ describe("lab applier: ports, healthcheck, wait", () => {
         assert.equal(parseGoDuration("5"), undefined);
         assert.equal(parseGoDuration("2 s"), undefined);
         assert.equal(parseGoDuration(""), undefined);
-        assert.throws(() => containerPlan(CONTAINER_URN, { ...base, healthcheck: { tests: ["CMD", "true"], interval: "soon" } }), /healthcheck\.interval "soon" is not a duration/);
-        assert.throws(() => containerPlan(CONTAINER_URN, { ...base, healthcheck: { tests: ["CMD", "true"], startInterval: "1s" } }), /startInterval is not supported/);
+        assert.throws(
+            () => containerPlan(CONTAINER_URN, { ...base, healthcheck: { tests: ["CMD", "true"], interval: "soon" } }),
+            /healthcheck\.interval "soon" is not a duration/,
+        );
+        assert.throws(
+            () => containerPlan(CONTAINER_URN, { ...base, healthcheck: { tests: ["CMD", "true"], startInterval: "1s" } }),
+            /startInterval is not supported/,
+        );
         assert.throws(() => containerPlan(CONTAINER_URN, { ...base, healthcheck: { tests: [] } }), /healthcheck\.tests is empty/);
     });
 
@@ -139,11 +148,20 @@ describe("lab applier: ports, healthcheck, wait", () => {
         const none = fake([{ Running: true, Status: "running" }]);
         await assert.rejects(waitHealthy(none.engine, "id", "c", 10, none.clock), /has no health check/);
 
-        const died = fake([running("starting"), { Running: false, Status: "exited", ExitCode: 1, Health: { Status: "unhealthy", Log: [{ ExitCode: 1, Output: "no engine" }] } }]);
-        await assert.rejects(waitHealthy(died.engine, "id", "c", 10, died.clock), /container stopped \(status exited, exit 1\) before becoming healthy \(last check exit 1: no engine\)/);
+        const died = fake([
+            running("starting"),
+            { Running: false, Status: "exited", ExitCode: 1, Health: { Status: "unhealthy", Log: [{ ExitCode: 1, Output: "no engine" }] } },
+        ]);
+        await assert.rejects(
+            waitHealthy(died.engine, "id", "c", 10, died.clock),
+            /container stopped \(status exited, exit 1\) before becoming healthy \(last check exit 1: no engine\)/,
+        );
 
         const slow = fake([running("starting", "Cannot connect to the Docker daemon")]);
-        await assert.rejects(waitHealthy(slow.engine, "id", "c", 3, slow.clock), /not healthy after waitTimeout 3s \(health starting\) \(last check exit 1: Cannot connect/);
+        await assert.rejects(
+            waitHealthy(slow.engine, "id", "c", 3, slow.clock),
+            /not healthy after waitTimeout 3s \(health starting\) \(last check exit 1: Cannot connect/,
+        );
         assert.equal(slow.polls(), 7);
     });
 });

@@ -79,12 +79,9 @@ class Parent extends pulumi.ComponentResource {
     }
 }
 
-
-
 function engineOf(h: HostConfig, clusterStore = "consul://172.30.0.2:8500"): EngineOptions {
     return { clusterStore, clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels: h.labels };
 }
-
 
 describe("driver wiring (mocked)", function () {
     const mocks = new RecordingMocks();
@@ -121,8 +118,14 @@ describe("driver wiring (mocked)", function () {
             assert.deepEqual(mocks.find(T.image, "dind-a-fabric-engine-image").inputs, { name: "docker:20.10.24-dind", keepLocally: true });
             assert.deepEqual(mocks.find(T.image, "dind-a-fabric-kv-image").inputs, { name: "hashicorp/consul:1.16", keepLocally: true });
             const underFabric = mocks.under("dind-a-fabric");
-            assert.deepEqual(underFabric.map((r) => r.name).sort(), ["dind-a-fabric-kv-image", "dind-a-fabric-local-docker", "dind-a-fabric-engine-image", "dind-a-fabric-network"].sort());
-            assert.ok(underFabric.every((r) => r.type === T.provider || r.provider === ref), "every docker object on the local provider");
+            assert.deepEqual(
+                underFabric.map((r) => r.name).sort(),
+                ["dind-a-fabric-kv-image", "dind-a-fabric-local-docker", "dind-a-fabric-engine-image", "dind-a-fabric-network"].sort(),
+            );
+            assert.ok(
+                underFabric.every((r) => r.type === T.provider || r.provider === ref),
+                "every docker object on the local provider",
+            );
             assert.deepEqual(urns, [
                 `urn:pulumi:test::docker-overlay::${PARENT_TYPE}$docker:index/network:Network::dind-a-fabric-network`,
                 `urn:pulumi:test::docker-overlay::${PARENT_TYPE}$docker:index/remoteImage:RemoteImage::dind-a-fabric-engine-image`,
@@ -259,11 +262,17 @@ describe("driver wiring (mocked)", function () {
                 dialErrorLimit: 10,
                 perDialTimeout: 15,
             });
-            assert.match(cmd.inputs.create, /\n\{\n {2}"cluster-store": "consul:\/\/192\.0\.2\.10:8500",\n {2}"cluster-advertise": "eth1:2376",\n {2}"labels": \[\n {4}"storage=ssd"\n {2}\]\n\}\nDOCKER_OVERLAY_DAEMON_JSON\n/);
+            assert.match(
+                cmd.inputs.create,
+                /\n\{\n {2}"cluster-store": "consul:\/\/192\.0\.2\.10:8500",\n {2}"cluster-advertise": "eth1:2376",\n {2}"labels": \[\n {4}"storage=ssd"\n {2}\]\n\}\nDOCKER_OVERLAY_DAEMON_JSON\n/,
+            );
             // The values are in the header; drivers.test.ts runs the scripts against a fake machine.
             assert.match(cmd.inputs.create, /^NAME=swarm-node1\n/m);
             assert.ok(cmd.inputs.create.includes('set_hostname "$NAME"\n'));
-            assert.match(cmd.inputs.delete, /^BACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\nDAEMON_JSON=|^DAEMON_JSON=\/etc\/docker\/daemon\.json\nBACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\n/m);
+            assert.match(
+                cmd.inputs.delete,
+                /^BACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\nDAEMON_JSON=|^DAEMON_JSON=\/etc\/docker\/daemon\.json\nBACKUP=\/etc\/docker\/daemon\.json\.docker-overlay\.bak\n/m,
+            );
             assert.ok(cmd.inputs.delete.includes('$SUDO mv -f "$BACKUP" "$DAEMON_JSON"\n'));
             assert.equal(await promiseOf(machine.dockerHost), "ssh://ops@192.0.2.12:2222");
             assert.equal(await promiseOf(machine.address), "192.0.2.12");
@@ -305,7 +314,12 @@ describe("driver wiring (mocked)", function () {
 
         it("cannot create a KV machine", () => {
             assert.throws(
-                () => sshDriver({ privateKey: "k" }).createKvMachine("kv", { config: sshCluster(), name: "kvstore", fabric: { resources: [] } }, new Parent("ssh-c")),
+                () =>
+                    sshDriver({ privateKey: "k" }).createKvMachine(
+                        "kv",
+                        { config: sshCluster(), name: "kvstore", fabric: { resources: [] } },
+                        new Parent("ssh-c"),
+                    ),
                 new Error(
                     'docker-overlay:kvStore.machine: the ssh driver cannot create the KV machine "kvstore"; set docker-overlay:kvStore.address to an existing store (e.g. consul://192.0.2.10:8500) instead',
                 ),
@@ -371,7 +385,10 @@ describe("driver wiring (mocked)", function () {
             await settled(kv.resources);
             const cmd = mocks.find(T.local, "dm-b-kv-machine");
             assert.match(cmd.inputs.create, /^set -- docker-machine create -d virtualbox consul$/m);
-            assert.match(cmd.inputs.create, /docker run -d --name=consul -p 8500:8500 -h consul --restart always hashicorp\/consul:1\.16 agent -server -bootstrap -client 0\.0\.0\.0 -ui/);
+            assert.match(
+                cmd.inputs.create,
+                /docker run -d --name=consul -p 8500:8500 -h consul --restart always hashicorp\/consul:1\.16 agent -server -bootstrap -client 0\.0\.0\.0 -ui/,
+            );
             assert.match(cmd.inputs.delete, /^NAME=consul$/m);
             assert.match(cmd.inputs.delete, /docker-machine rm -y "\$NAME"/);
             assert.equal(await promiseOf(kv.address), "192.168.99.100");

@@ -28,12 +28,7 @@ import {
     renderDockerMachineDeleteScript,
     renderDockerMachineKvCreateScript,
 } from "../../lib/drivers/dockerMachine";
-import {
-    renderSshDaemonJson,
-    renderSshInstallScript,
-    renderSshRestoreScript,
-    sshDockerHost,
-} from "../../lib/drivers/ssh";
+import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost } from "../../lib/drivers/ssh";
 import { EngineOptions } from "../../lib/render/engine";
 import { cluster, DIND } from "./fixtures/configs";
 
@@ -42,9 +37,6 @@ const SEED_KV = "consul://192.168.99.100:8500";
 function seedEngine(labels: Record<string, string> = {}): EngineOptions {
     return { clusterStore: SEED_KV, clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels };
 }
-
-
-
 
 describe("docker-machine renderers", () => {
     it("renders the seed's swarm manager exactly", () => {
@@ -100,7 +92,10 @@ describe("docker-machine renderers", () => {
 
     it("leaves every swarm flag out when swarm is off", () => {
         const argv = renderDockerMachineCreate({ name: "n", machineDriver: "generic", createFlags: [], engine: seedEngine() });
-        assert.deepEqual(argv.filter((a) => a.startsWith("--swarm")), []);
+        assert.deepEqual(
+            argv.filter((a) => a.startsWith("--swarm")),
+            [],
+        );
         assert.equal(argv[argv.length - 1], "n");
     });
 
@@ -165,7 +160,10 @@ esac
             () => parseDockerMachineConnection("swarm-node1", "Error: host does not exist"),
             new Error('docker-machine driver: the connection of swarm-node1 is not JSON: "Error: host does not exist"'),
         );
-        assert.throws(() => parseDockerMachineIp("kvstore", "\n"), new Error('docker-machine driver: `docker-machine ip kvstore` printed "\\n", not an IPv4 address'));
+        assert.throws(
+            () => parseDockerMachineIp("kvstore", "\n"),
+            new Error('docker-machine driver: `docker-machine ip kvstore` printed "\\n", not an IPv4 address'),
+        );
     });
 
     it("KV machine script runs the walkthrough's consul, and etcd with its advertise URL from the machine's IP", () => {
@@ -220,7 +218,11 @@ describe("ssh renderers", () => {
 `,
         );
         assert.throws(
-            () => renderSshInstallScript({ daemonJson: JSON.stringify({ ...JSON.parse(renderSshDaemonJson(engine)), hosts: ["tcp://0.0.0.0:2376"] }), hostname: "n1" }),
+            () =>
+                renderSshInstallScript({
+                    daemonJson: JSON.stringify({ ...JSON.parse(renderSshDaemonJson(engine)), hosts: ["tcp://0.0.0.0:2376"] }),
+                    hostname: "n1",
+                }),
             new Error(
                 "ssh driver: daemon.json must not set `hosts`: systemd starts dockerd with -H fd:// and dockerd refuses a directive given both as a flag and in daemon.json; the program reaches the engine over ssh:// instead",
             ),
@@ -245,9 +247,7 @@ describe("ssh renderers", () => {
         assert.deepEqual(m.calls(), ["service docker restart"]);
 
         // A second install (e.g. new labels) keeps the first backup: the user's file, not ours.
-        r = m.run(
-            renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, labels: {} }), hostname: "swarm-node1", root: m.root }),
-        );
+        r = m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, labels: {} }), hostname: "swarm-node1", root: m.root }));
         assert.equal(r.status, 0, r.stderr);
         assert.equal(m.read("/etc/docker/daemon.json.docker-overlay.bak"), '{ "debug": true }\n');
 
@@ -310,12 +310,13 @@ describe("ssh renderers", () => {
         const m = fakeMachine({ hostname: "n", neverUp: true });
         let r = m.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "n", root: m.root, waitSeconds: 2 }));
         assert.equal(r.status, 1);
-        assert.match(r.stderr, /the Docker engine on n did not answer within 2s of its restart; its last log lines:\nfake journal: unknown flag --cluster-store/);
+        assert.match(
+            r.stderr,
+            /the Docker engine on n did not answer within 2s of its restart; its last log lines:\nfake journal: unknown flag --cluster-store/,
+        );
 
         const noIf = fakeMachine({ hostname: "n" });
-        r = noIf.run(
-            renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, clusterAdvertise: "eth9:2376" }), hostname: "n", root: noIf.root }),
-        );
+        r = noIf.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, clusterAdvertise: "eth9:2376" }), hostname: "n", root: noIf.root }));
         assert.equal(r.status, 1);
         assert.match(r.stderr, /^docker-overlay: n has no interface eth9 \(engine.advertiseInterface, cluster-advertise=eth9:2376\); it has: lo $/m);
         assert.equal(noIf.exists("/etc/docker/daemon.json"), false);
@@ -367,7 +368,13 @@ describe("dind renderers", () => {
             network: { name: "docker-overlay", ipv4Address: "172.30.0.4" },
             ports: [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }],
             restart: "unless-stopped",
-            healthcheck: { tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"], interval: "2s", timeout: "5s", retries: 60, startPeriod: "5s" },
+            healthcheck: {
+                tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"],
+                interval: "2s",
+                timeout: "5s",
+                retries: 60,
+                startPeriod: "5s",
+            },
             wait: true,
             waitTimeout: 180,
         });
@@ -388,7 +395,9 @@ describe("dind renderers", () => {
             ),
         );
         assert.deepEqual(
-            ["unix:///var/run/docker.sock", "npipe:////./pipe/docker_engine", "tcp://127.0.0.1:2375", "tcp://localhost:2375", "ssh://me@box"].map(isLocalDockerEndpoint),
+            ["unix:///var/run/docker.sock", "npipe:////./pipe/docker_engine", "tcp://127.0.0.1:2375", "tcp://localhost:2375", "ssh://me@box"].map(
+                isLocalDockerEndpoint,
+            ),
             [true, true, true, true, false],
         );
     });
@@ -400,12 +409,20 @@ describe("dind renderers", () => {
         assert.equal(consul.hostname, "kvstore");
         assert.deepEqual(consul.network, { name: "docker-overlay", ipv4Address: "172.30.0.2" });
 
-        const etcd = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, backend: "etcd", port: 2379 })), "kvstore", "172.30.0.2");
+        const etcd = dindKvContainer(
+            cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, backend: "etcd", port: 2379 })),
+            "kvstore",
+            "172.30.0.2",
+        );
         assert.equal(etcd.image, "quay.io/coreos/etcd:v3.4.23");
         assert.ok(etcd.command.includes("--enable-v2=true"));
         assert.deepEqual(etcd.env, ["ETCD_ADVERTISE_CLIENT_URLS=http://172.30.0.2:2379"]);
 
-        const zk = dindKvContainer(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, backend: "zookeeper", port: 2182 })), "kvstore", "172.30.0.2");
+        const zk = dindKvContainer(
+            cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, backend: "zookeeper", port: 2182 })),
+            "kvstore",
+            "172.30.0.2",
+        );
         assert.equal(zk.image, "zookeeper:3.8");
         assert.deepEqual(zk.command, []);
         assert.deepEqual(zk.env, ["ZOO_SERVERS=server.1=localhost:2888:3888;2182"]);

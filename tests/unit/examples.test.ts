@@ -143,7 +143,9 @@ describe("shipped stacks", () => {
                         c.inputs["name"],
                         {
                             host: providerHost(c.provider),
-                            networks: (c.inputs["networksAdvanced"] as { name: string; ipv4Address?: string }[]).map((n) => (n.ipv4Address === undefined ? n.name : `${n.name}@${n.ipv4Address}`)),
+                            networks: (c.inputs["networksAdvanced"] as { name: string; ipv4Address?: string }[]).map((n) =>
+                                n.ipv4Address === undefined ? n.name : `${n.name}@${n.ipv4Address}`,
+                            ),
                         },
                     ]),
                 ),
@@ -171,7 +173,10 @@ describe("plan output", () => {
             assert.deepEqual(Object.keys(r).sort(), ["dependsOn", "inputs", "name", "parent", "provider", "type", "urn"]);
         }
         const container = doc.resources.find((r: { name: string }) => r.name === "c1-container");
-        assert.equal(container.provider, "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:host:DockerHost$pulumi:providers:docker::swarm-node2");
+        assert.equal(
+            container.provider,
+            "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:host:DockerHost$pulumi:providers:docker::swarm-node2",
+        );
         assert.equal(container.parent, "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:container:PlacedContainer::c1");
     });
 

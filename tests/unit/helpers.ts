@@ -25,7 +25,11 @@ export async function preview(raw: RawConfig, stack = "dev"): Promise<ProgramRun
 
 export function find(run: ProgramRun, type: string, name: string): Registration {
     const hits = run.registrations.filter((r) => r.type === type && r.name === name);
-    assert.equal(hits.length, 1, `expected one ${type} named ${name}, found ${hits.length}: ${run.registrations.map((r) => `${r.type}::${r.name}`).join(", ")}`);
+    assert.equal(
+        hits.length,
+        1,
+        `expected one ${type} named ${name}, found ${hits.length}: ${run.registrations.map((r) => `${r.type}::${r.name}`).join(", ")}`,
+    );
     return hits[0];
 }
 

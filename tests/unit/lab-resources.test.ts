@@ -100,10 +100,9 @@ describe("lab resources: request translation", () => {
 
     it("refuses Network inputs it cannot translate and unnamed networks, naming the resource", () => {
         const urn = urnOf(NETWORK, "n");
-        assert.throws(
-            () => networkCreateRequest(urn, { name: "n", driver: "overlay", scope: "swarm" } as never),
-            { message: `${NETWORK} ${urn}: the lab applier does not translate input(s) "scope"; refusing to create it without them` },
-        );
+        assert.throws(() => networkCreateRequest(urn, { name: "n", driver: "overlay", scope: "swarm" } as never), {
+            message: `${NETWORK} ${urn}: the lab applier does not translate input(s) "scope"; refusing to create it without them`,
+        });
         assert.throws(() => networkCreateRequest(urn, { driver: "overlay" }), {
             message: `${NETWORK} ${urn}: input "name" is not set. The real provider would compute one; the lab needs every Docker object named explicitly.`,
         });
@@ -129,7 +128,13 @@ describe("lab resources: request translation", () => {
             Image: "busybox:latest",
             Tty: false,
             OpenStdin: false,
-            HostConfig: { RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 }, Privileged: false, AutoRemove: false, Init: false, NetworkMode: "net1" },
+            HostConfig: {
+                RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
+                Privileged: false,
+                AutoRemove: false,
+                Init: false,
+                NetworkMode: "net1",
+            },
             Hostname: "c1",
             Cmd: ["top"],
             Env: ["A=1"],
@@ -153,11 +158,50 @@ describe("lab resources: the inputs each room translates", () => {
         const { assertKnownInputs } = require("../../lab/resources/dockerInputs") as {
             assertKnownInputs(type: string, urn: string, inputs: Record<string, unknown>, known: readonly string[]): void;
         };
-        assert.deepEqual(NETWORK_INPUTS, ["name", "driver", "ipamConfigs", "ipamDriver", "ipamOptions", "internal", "attachable", "ingress", "ipv6", "options", "labels", "checkDuplicate"]);
+        assert.deepEqual(NETWORK_INPUTS, [
+            "name",
+            "driver",
+            "ipamConfigs",
+            "ipamDriver",
+            "ipamOptions",
+            "internal",
+            "attachable",
+            "ingress",
+            "ipv6",
+            "options",
+            "labels",
+            "checkDuplicate",
+        ]);
         assert.deepEqual(CONTAINER_INPUTS, [
-            "name", "image", "command", "entrypoint", "hostname", "domainname", "envs", "labels", "networksAdvanced", "networkMode",
-            "restart", "maxRetryCount", "mustRun", "start", "user", "workingDir", "tty", "stdinOpen", "privileged", "rm", "init",
-            "removeVolumes", "attach", "logs", "ports", "healthcheck", "wait", "waitTimeout", "uploads",
+            "name",
+            "image",
+            "command",
+            "entrypoint",
+            "hostname",
+            "domainname",
+            "envs",
+            "labels",
+            "networksAdvanced",
+            "networkMode",
+            "restart",
+            "maxRetryCount",
+            "mustRun",
+            "start",
+            "user",
+            "workingDir",
+            "tty",
+            "stdinOpen",
+            "privileged",
+            "rm",
+            "init",
+            "removeVolumes",
+            "attach",
+            "logs",
+            "ports",
+            "healthcheck",
+            "wait",
+            "waitTimeout",
+            "uploads",
         ]);
         assert.deepEqual(REMOTE_IMAGE_INPUTS, ["name", "keepLocally", "forceRemove", "pullTriggers", "triggers"]);
         assert.deepEqual(DOCKER_PROVIDER_INPUTS, ["host", "caMaterial", "certMaterial", "keyMaterial", "version"]);

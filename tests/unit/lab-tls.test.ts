@@ -117,7 +117,10 @@ describe("lab: container uploads", () => {
             { path: "/docker-overlay/tls/key.pem", content: Buffer.from("KEY"), mode: 0o644 },
             { path: "/usr/local/bin/x", content: Buffer.from("#!/bin/sh"), mode: 0o755 },
         ]);
-        assert.throws(() => containerPlan("urn:c", { name: "m1", image: "i", uploads: [{ file: "rel/path", content: "x" }] }), /uploads\[0\]\.file must be an absolute path/);
+        assert.throws(
+            () => containerPlan("urn:c", { name: "m1", image: "i", uploads: [{ file: "rel/path", content: "x" }] }),
+            /uploads\[0\]\.file must be an absolute path/,
+        );
     });
 
     it("tar: the paths under /, their modes and contents, as tar itself reads them", () => {

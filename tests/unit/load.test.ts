@@ -30,10 +30,7 @@ describe("load: stack files", () => {
     });
 
     it("takes the stack name from Pulumi.<stack>.yaml, else the base name", () => {
-        assert.deepEqual(
-            ["Pulumi.dev.yaml", "/x/Pulumi.prod-eu.yml", "examples/ssh.yaml", "lab"].map(stackNameOf),
-            ["dev", "prod-eu", "ssh", "lab"],
-        );
+        assert.deepEqual(["Pulumi.dev.yaml", "/x/Pulumi.prod-eu.yml", "examples/ssh.yaml", "lab"].map(stackNameOf), ["dev", "prod-eu", "ssh", "lab"]);
     });
 
     it("keeps only docker-overlay keys, leaves the ssh secret out, and keeps unknown keys for validation", () => {
@@ -71,17 +68,23 @@ describe("load: stack files", () => {
 
     it("names the file, line and column of a YAML syntax error", () => {
         const file = write("Pulumi.bad.yaml", "config:\n  docker-overlay:hosts: [ { name: h1 }\n  docker-overlay:networks: []\n");
-        assert.throws(() => loadStackFile(file), (err: unknown) => {
-            assert.ok(err instanceof StackFileError);
-            // yaml notices the unclosed [ of line 2 where line 3 starts.
-            assert.equal(err.message, `${file}:3:3: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`);
-            return true;
-        });
+        assert.throws(
+            () => loadStackFile(file),
+            (err: unknown) => {
+                assert.ok(err instanceof StackFileError);
+                // yaml notices the unclosed [ of line 2 where line 3 starts.
+                assert.equal(err.message, `${file}:3:3: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`);
+                return true;
+            },
+        );
     });
 
     it("reports a duplicated key with its line", () => {
         const text = "config:\n  docker-overlay:hosts:\n    - name: h1\n  docker-overlay:hosts:\n    - name: h2\n";
-        assert.throws(() => parseStackYaml(text, "Pulumi.dup.yaml"), { name: "StackFileError", message: "Pulumi.dup.yaml:4:3: invalid YAML: Map keys must be unique" });
+        assert.throws(() => parseStackYaml(text, "Pulumi.dup.yaml"), {
+            name: "StackFileError",
+            message: "Pulumi.dup.yaml:4:3: invalid YAML: Map keys must be unique",
+        });
     });
 
     it("says when the file cannot be read", () => {
@@ -128,7 +131,10 @@ describe("load: Pulumi config", () => {
 
     it("with the full key list, passes unknown docker-overlay keys on and skips the secret", () => {
         const values: Record<string, unknown> = { hosts: [{ name: "h1" }], netwroks: [] };
-        const raw = rawFromPulumiConfig((key) => values[key], ["docker-overlay:netwroks", "docker-overlay:sshPrivateKey", "aws:region", "docker-overlay:hosts"]);
+        const raw = rawFromPulumiConfig(
+            (key) => values[key],
+            ["docker-overlay:netwroks", "docker-overlay:sshPrivateKey", "aws:region", "docker-overlay:hosts"],
+        );
         assert.deepEqual(raw, { hosts: [{ name: "h1" }], netwroks: [] });
     });
 });

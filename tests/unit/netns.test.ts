@@ -122,11 +122,7 @@ function runWithStubs(script: string, behaviour: Record<string, string>): StubRu
         fs.mkdirSync(bin);
         const log = path.join(dir, "calls.log");
         for (const [name, rule] of Object.entries(behaviour)) {
-            fs.writeFileSync(
-                path.join(bin, name),
-                `#!/usr/bin/env bash\nprintf '%s\\n' "${name} $*" >>${shQuote(log)}\n${rule}\nexit 0\n`,
-                { mode: 0o755 },
-            );
+            fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\nprintf '%s\\n' "${name} $*" >>${shQuote(log)}\n${rule}\nexit 0\n`, { mode: 0o755 });
         }
         const file = path.join(dir, "script.sh");
         fs.writeFileSync(file, script);
@@ -135,7 +131,12 @@ function runWithStubs(script: string, behaviour: Record<string, string>): StubRu
             env: { PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: dir },
             timeout: 20000,
         });
-        const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "") : [];
+        const calls = fs.existsSync(log)
+            ? fs
+                  .readFileSync(log, "utf8")
+                  .split("\n")
+                  .filter((l) => l !== "")
+            : [];
         return { status: r.status, stderr: r.stderr, calls };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -202,15 +203,34 @@ describe("netns driver: fabric", () => {
             const drop = "-i dovl0 ! -o dovl0 -m comment --comment docker-overlay dev dovl0 -j DROP";
             const first = runWithStubs(s.create, { ip: "", iptables });
             assert.equal(first.status, 0, first.stderr);
-            assert.deepEqual(first.calls.filter((c) => c.startsWith("iptables -I")), [`iptables -I FORWARD ${accept}`, `iptables -I FORWARD ${drop}`]);
+            assert.deepEqual(
+                first.calls.filter((c) => c.startsWith("iptables -I")),
+                [`iptables -I FORWARD ${accept}`, `iptables -I FORWARD ${drop}`],
+            );
             const again = runWithStubs(s.create, { ip: "", iptables });
-            assert.deepEqual(again.calls.filter((c) => c.startsWith("iptables -I")), [], "a re-run inserts no duplicates");
-            assert.deepEqual(fs.readFileSync(chain, "utf8").split("\n").filter((l) => l !== ""), [accept, drop]);
+            assert.deepEqual(
+                again.calls.filter((c) => c.startsWith("iptables -I")),
+                [],
+                "a re-run inserts no duplicates",
+            );
+            assert.deepEqual(
+                fs
+                    .readFileSync(chain, "utf8")
+                    .split("\n")
+                    .filter((l) => l !== ""),
+                [accept, drop],
+            );
             // A copy inserted by hand too: delete removes every copy of exactly those rules.
             fs.appendFileSync(chain, `${accept}\n-i other -j ACCEPT\n`);
             const del = runWithStubs(s.delete, { ip: 'case "$*" in "link show"*) exit 1;; esac', iptables });
             assert.equal(del.status, 0, del.stderr);
-            assert.deepEqual(fs.readFileSync(chain, "utf8").split("\n").filter((l) => l !== ""), ["-i other -j ACCEPT"]);
+            assert.deepEqual(
+                fs
+                    .readFileSync(chain, "utf8")
+                    .split("\n")
+                    .filter((l) => l !== ""),
+                ["-i other -j ACCEPT"],
+            );
         } finally {
             fs.rmSync(path.dirname(chain), { recursive: true, force: true });
         }
@@ -224,7 +244,10 @@ describe("netns driver: fabric", () => {
 
         const present = runWithStubs(s.create, { ip: "", iptables: "" });
         assert.equal(present.status, 0, present.stderr);
-        assert.deepEqual(present.calls.filter((c) => c.startsWith("iptables -I")), []);
+        assert.deepEqual(
+            present.calls.filter((c) => c.startsWith("iptables -I")),
+            [],
+        );
         assert.ok(!present.calls.some((c) => c.startsWith("ip link add")));
     });
 
@@ -268,11 +291,14 @@ describe("netns driver: engine machine", () => {
         const t = renderNetnsEngineScripts(engine({ kvTls: true }));
         const argv = bashWords(`${assignments(t.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(t.create, "start_daemon ")}`);
         const dir = "/var/lib/docker-overlay/dev/swarm-node1/kv-tls";
-        assert.deepEqual(argv.filter((a) => a.startsWith("--cluster-store-opt=")), [
-            `--cluster-store-opt=kv.cacertfile=${dir}/ca.pem`,
-            `--cluster-store-opt=kv.certfile=${dir}/cert.pem`,
-            `--cluster-store-opt=kv.keyfile=${dir}/key.pem`,
-        ]);
+        assert.deepEqual(
+            argv.filter((a) => a.startsWith("--cluster-store-opt=")),
+            [
+                `--cluster-store-opt=kv.cacertfile=${dir}/ca.pem`,
+                `--cluster-store-opt=kv.certfile=${dir}/cert.pem`,
+                `--cluster-store-opt=kv.keyfile=${dir}/key.pem`,
+            ],
+        );
         const write = t.create.indexOf(`\nwrite_tls ${dir} DOCKER_OVERLAY_KV_CA DOCKER_OVERLAY_KV_CERT DOCKER_OVERLAY_KV_KEY `);
         assert.ok(write > 0 && write < t.create.indexOf("\nstart_daemon "), "the key is not written before dockerd starts");
         assert.ok(!s.create.includes("kv-tls"), "without kvTls no KV files");
@@ -361,7 +387,14 @@ describe("netns driver: engine machine", () => {
         try {
             const rootfs = path.join(tmp, "busybox-rootfs.tar");
             fs.writeFileSync(rootfs, "");
-            const q = renderNetnsEngineScripts(engine({ images: [{ name: "busybox:latest", rootfs }, { name: "present:1", rootfs: "/nowhere.tar" }] }));
+            const q = renderNetnsEngineScripts(
+                engine({
+                    images: [
+                        { name: "busybox:latest", rootfs },
+                        { name: "present:1", rootfs: "/nowhere.tar" },
+                    ],
+                }),
+            );
             const run = (images: string) =>
                 spawnSync(
                     "bash",
@@ -378,7 +411,10 @@ describe("netns driver: engine machine", () => {
                     ],
                     { encoding: "utf8" },
                 );
-            const calls = q.create.split("\n").filter((l) => l.startsWith("import_image ")).join("\n");
+            const calls = q.create
+                .split("\n")
+                .filter((l) => l.startsWith("import_image "))
+                .join("\n");
             const ok = run(calls);
             assert.equal(ok.status, 0, ok.stderr);
             assert.match(ok.stderr, new RegExp(`docker import ${rootfs} busybox:latest\n`));
@@ -445,12 +481,7 @@ describe("netns driver: engine machine", () => {
         );
         const calls = q.create.split("\n").filter((l) => l.startsWith("import_image "));
         const argv = bashWords(`import_image() { printf '%s\\0' "$@"; }\n${calls.join("\n")}`);
-        assert.deepEqual(argv, [
-            "busybox:latest",
-            "/var/lib/docker-overlay/images/busybox-rootfs.tar",
-            "debian:bookworm",
-            "/srv/images/it's a rootfs.tar",
-        ]);
+        assert.deepEqual(argv, ["busybox:latest", "/var/lib/docker-overlay/images/busybox-rootfs.tar", "debian:bookworm", "/srv/images/it's a rootfs.tar"]);
         assert.ok(q.create.includes('if docker image inspect "$1" >/dev/null 2>&1; then'));
         assert.ok(q.create.includes('docker import "$2" "$1"'));
     });
@@ -500,8 +531,15 @@ describe("netns driver: engine machine", () => {
             const bin = fs.mkdtempSync(path.join(os.tmpdir(), "netns-guard-"));
             try {
                 fs.writeFileSync(path.join(bin, "dockerd"), `#!/bin/sh\necho 'Docker version ${version}, build 0000000'\n`, { mode: 0o755 });
-                const head = assignments(script).split("\n").filter((l) => !l.startsWith("ENGINE_BIN=")).join("\n");
-                return spawnSync("bash", ["-c", [head, `ENGINE_BIN=${shQuote(bin)}`, 'log() { echo "$*" >&2; }', ...lines.slice(from, to), "echo passed"].join("\n")], { encoding: "utf8" });
+                const head = assignments(script)
+                    .split("\n")
+                    .filter((l) => !l.startsWith("ENGINE_BIN="))
+                    .join("\n");
+                return spawnSync(
+                    "bash",
+                    ["-c", [head, `ENGINE_BIN=${shQuote(bin)}`, 'log() { echo "$*" >&2; }', ...lines.slice(from, to), "echo passed"].join("\n")],
+                    { encoding: "utf8" },
+                );
             } finally {
                 fs.rmSync(bin, { recursive: true, force: true });
             }
@@ -519,7 +557,20 @@ describe("netns driver: engine machine", () => {
         const lines = zk.create.split("\n");
         const from = lines.findIndex((l) => l.startsWith("info=$(docker info"));
         const check = (answer: string) =>
-            spawnSync("bash", ["-c", [assignments(zk.create), `docker() { echo ${shQuote(answer)}; }`, "fail_with_log() { echo \"$1\" >&2; exit 1; }", ...lines.slice(from, from + 7), "echo checked"].join("\n")], { encoding: "utf8" });
+            spawnSync(
+                "bash",
+                [
+                    "-c",
+                    [
+                        assignments(zk.create),
+                        `docker() { echo ${shQuote(answer)}; }`,
+                        'fail_with_log() { echo "$1" >&2; exit 1; }',
+                        ...lines.slice(from, from + 7),
+                        "echo checked",
+                    ].join("\n"),
+                ],
+                { encoding: "utf8" },
+            );
         assert.match(check("swarm-node1 zk://10.199.0.2:2181").stdout, /checked/);
         const wrong = check("swarm-node1 consul://10.199.0.2:8500");
         assert.equal(wrong.status, 1);
@@ -543,7 +594,10 @@ describe("netns driver: engine machine", () => {
             assert.ok(i >= 0, `delete lacks ${needle}`);
             return i;
         });
-        assert.deepEqual(order, [...order].sort((a, b) => a - b));
+        assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+        );
         assert.ok(d.includes("PIDFILE=/run/docker-overlay/dev/swarm-node1/docker.pid"));
         assert.ok(d.includes('mounts_under "$STATE"; mounts_under "$RUN"'));
     });
@@ -557,7 +611,11 @@ describe("netns driver: engine machine", () => {
             for (let i = 0; i < 50 && found.length < 3; i++) {
                 execFileSync("sleep", ["0.1"]);
                 const out = execFileSync("bash", ["-c", `${DESCENDANTS_FUNCTION}\ndescendants ${tree.pid}`], { encoding: "utf8" });
-                found = out.trim().split(/\s+/).filter((x) => x !== "").map(Number);
+                found = out
+                    .trim()
+                    .split(/\s+/)
+                    .filter((x) => x !== "")
+                    .map(Number);
             }
             assert.equal(found.length, 3, `descendants of ${tree.pid}: ${found.join(" ")}`);
             assert.ok(!found.includes(tree.pid!));
@@ -640,7 +698,16 @@ describe("netns driver: KV machine", () => {
         const s = renderNetnsKvScripts(kv("consul", 8500));
         const argv = startArgv(s.create);
         assert.equal(argv[0], "/opt/docker-overlay/kv/bin/consul");
-        for (const a of ["agent", "-server", "-bootstrap-expect=1", "-bind=10.199.0.2", "-client=10.199.0.2", "-http-port=8500", "-data-dir=/var/lib/docker-overlay/dev/kvstore/consul", "-node=kvstore"]) {
+        for (const a of [
+            "agent",
+            "-server",
+            "-bootstrap-expect=1",
+            "-bind=10.199.0.2",
+            "-client=10.199.0.2",
+            "-http-port=8500",
+            "-data-dir=/var/lib/docker-overlay/dev/kvstore/consul",
+            "-node=kvstore",
+        ]) {
             assert.ok(argv.includes(a), `consul lacks ${a}`);
         }
         assert.ok(s.create.includes("http://10.199.0.2:8500/v1/status/leader"));
@@ -653,7 +720,12 @@ describe("netns driver: KV machine", () => {
         const s = renderNetnsKvScripts(kv("etcd", 2379));
         const argv = startArgv(s.create);
         assert.equal(argv[0], "/opt/docker-overlay/kv/bin/etcd");
-        for (const a of ["--enable-v2=true", "--listen-client-urls=http://10.199.0.2:2379", "--advertise-client-urls=http://10.199.0.2:2379", "--data-dir=/var/lib/docker-overlay/dev/kvstore/etcd"]) {
+        for (const a of [
+            "--enable-v2=true",
+            "--listen-client-urls=http://10.199.0.2:2379",
+            "--advertise-client-urls=http://10.199.0.2:2379",
+            "--data-dir=/var/lib/docker-overlay/dev/kvstore/etcd",
+        ]) {
             assert.ok(argv.includes(a), `etcd lacks ${a}`);
         }
         assert.ok(s.create.includes("http://10.199.0.2:2379/v2/keys/"));
@@ -724,7 +796,11 @@ describe("netns driver: KV machine", () => {
     });
 
     it("renders syntactically valid bash for every backend", () => {
-        for (const [b, port] of [["consul", 8500], ["etcd", 2379], ["zookeeper", 2181]] as const) {
+        for (const [b, port] of [
+            ["consul", 8500],
+            ["etcd", 2379],
+            ["zookeeper", 2181],
+        ] as const) {
             const s = renderNetnsKvScripts(kv(b, port));
             execFileSync("bash", ["-n"], { input: s.create });
             execFileSync("bash", ["-n"], { input: s.delete });

@@ -46,8 +46,14 @@ describe("placement: parsing constraints", () => {
     });
 
     it("rejects regular expressions and globs", () => {
-        assert.equal(reason("node==/swarm-.*/"), '"node==/swarm-.*/" is not a supported constraint: regular expressions are not supported in this version; give the exact value');
-        assert.equal(reason("node==swarm-*"), '"node==swarm-*" is not a supported constraint: globs (*) are not supported in this version; give the exact value');
+        assert.equal(
+            reason("node==/swarm-.*/"),
+            '"node==/swarm-.*/" is not a supported constraint: regular expressions are not supported in this version; give the exact value',
+        );
+        assert.equal(
+            reason("node==swarm-*"),
+            '"node==swarm-*" is not a supported constraint: globs (*) are not supported in this version; give the exact value',
+        );
     });
 
     it("rejects a single = with the == form to write instead", () => {
@@ -55,18 +61,15 @@ describe("placement: parsing constraints", () => {
     });
 
     it("rejects text with no operator, an empty key or value, spaces and extra operators", () => {
-        assert.deepEqual(
-            ["swarm-node1", "==x", "node==", "node == x", "node===x", "", "1zone==a"].map(reason),
-            [
-                '"swarm-node1" is not a supported constraint: expected <key>==<value> or <key>!=<value>, e.g. node==swarm-node1',
-                '"==x" is not a supported constraint: the key before == is missing; use node or a host label, e.g. node==x',
-                '"node==" is not a supported constraint: the value after == is missing, e.g. node==<value>',
-                '"node == x" is not a supported constraint: remove the spaces around ==: node==x',
-                '"node===x" is not a supported constraint: it has more than one operator; write exactly one == or != between key and value',
-                '"" is not a supported constraint: it is empty; write <key>==<value> or <key>!=<value>, e.g. node==swarm-node1',
-                '"1zone==a" is not a supported constraint: the key "1zone" must start with a letter or _ and contain only letters, digits, _, . and -',
-            ],
-        );
+        assert.deepEqual(["swarm-node1", "==x", "node==", "node == x", "node===x", "", "1zone==a"].map(reason), [
+            '"swarm-node1" is not a supported constraint: expected <key>==<value> or <key>!=<value>, e.g. node==swarm-node1',
+            '"==x" is not a supported constraint: the key before == is missing; use node or a host label, e.g. node==x',
+            '"node==" is not a supported constraint: the value after == is missing, e.g. node==<value>',
+            '"node == x" is not a supported constraint: remove the spaces around ==: node==x',
+            '"node===x" is not a supported constraint: it has more than one operator; write exactly one == or != between key and value',
+            '"" is not a supported constraint: it is empty; write <key>==<value> or <key>!=<value>, e.g. node==swarm-node1',
+            '"1zone==a" is not a supported constraint: the key "1zone" must start with a letter or _ and contain only letters, digits, _, . and -',
+        ]);
     });
 
     it("matches values exactly: case matters, and != is satisfied by a host without the label", () => {

@@ -34,7 +34,22 @@ function fromRaw(raw: Record<string, unknown>, name = "t"): ClusterConfig {
 }
 
 /** Commands a Debian machine has after scripts/lab-deps.sh. */
-const AFTER_LAB_DEPS_COMMANDS = ["bash", "ip", "iptables", "nsenter", "unshare", "setsid", "pgrep", "ps", "containerd", "runc", "curl", "java", "openssl", "ssh"];
+const AFTER_LAB_DEPS_COMMANDS = [
+    "bash",
+    "ip",
+    "iptables",
+    "nsenter",
+    "unshare",
+    "setsid",
+    "pgrep",
+    "ps",
+    "containerd",
+    "runc",
+    "curl",
+    "java",
+    "openssl",
+    "ssh",
+];
 /** Files scripts/lab-deps.sh installs. */
 const AFTER_LAB_DEPS_FILES = [
     "/opt/docker-overlay/engine/bin/dockerd",
@@ -139,7 +154,10 @@ describe("lab prerequisites: netns (the dev stack)", () => {
 
     it("asks for the chosen backend's binary only (etcd: etcd and curl, never consul)", () => {
         const config = fromRaw({ driver: { kind: "netns" }, kvStore: { backend: "etcd" }, hosts: [{ name: "h1" }] });
-        const probes = machine({ commands: AFTER_LAB_DEPS_COMMANDS.filter((c) => c !== "curl"), files: AFTER_LAB_DEPS_FILES.filter((f) => !f.endsWith("/etcd")) });
+        const probes = machine({
+            commands: AFTER_LAB_DEPS_COMMANDS.filter((c) => c !== "curl"),
+            files: AFTER_LAB_DEPS_FILES.filter((f) => !f.endsWith("/etcd")),
+        });
         assert.deepEqual(lines(config, probes), [
             "/opt/docker-overlay/kv/bin/etcd: the etcd store (driver.kvBin); fix: bash scripts/lab-deps.sh",
             "command curl: the etcd store's readiness probe; fix: bash scripts/lab-deps.sh",
@@ -154,7 +172,10 @@ describe("lab prerequisites: netns (the dev stack)", () => {
         const probes = machine({ commands: AFTER_LAB_DEPS_COMMANDS.filter((c) => c !== "java"), files: [] });
         assert.deepEqual(
             lines(config, probes).filter((l) => /kv\/bin|java|curl/.test(l)),
-            ["/opt/docker-overlay/kv/bin/zookeeper-server: the zookeeper store (driver.kvBin); fix: bash scripts/lab-deps.sh", "command java: the zookeeper store; fix: bash scripts/lab-deps.sh"],
+            [
+                "/opt/docker-overlay/kv/bin/zookeeper-server: the zookeeper store (driver.kvBin); fix: bash scripts/lab-deps.sh",
+                "command java: the zookeeper store; fix: bash scripts/lab-deps.sh",
+            ],
         );
     });
 
@@ -197,7 +218,15 @@ describe("lab prerequisites: netns (the dev stack)", () => {
             throw new Error("dev is a netns stack");
         }
         const d = c.driver;
-        const machineParams = { stack: c.stack, name: "h1", bridge: d.bridge, underlay: d.underlay, address: "10.199.0.3", stateDir: d.stateDir, runDir: d.runDir };
+        const machineParams = {
+            stack: c.stack,
+            name: "h1",
+            bridge: d.bridge,
+            underlay: d.underlay,
+            address: "10.199.0.3",
+            stateDir: d.stateDir,
+            runDir: d.runDir,
+        };
         const text = [
             renderNetnsFabricScripts({ stack: c.stack, bridge: d.bridge, underlay: d.underlay }),
             renderNetnsEngineScripts({ ...machineParams, engineBin: d.engineBin, advertiseInterface: "eth1", daemonFlags: [], images: d.images }),
@@ -279,7 +308,8 @@ describe("lab prerequisites: a stack file", () => {
 
     it("checks the stack in the file", () => {
         assert.throws(
-            () => assertStackFilePrerequisites(DEV, machine({ commands: AFTER_LAB_DEPS_COMMANDS.filter((c) => c !== "iptables"), files: AFTER_LAB_DEPS_FILES })),
+            () =>
+                assertStackFilePrerequisites(DEV, machine({ commands: AFTER_LAB_DEPS_COMMANDS.filter((c) => c !== "iptables"), files: AFTER_LAB_DEPS_FILES })),
             {
                 name: "LabPrerequisitesError",
                 message: [
@@ -324,7 +354,8 @@ describe("lab up checks the prerequisites first", () => {
         try {
             await assert.rejects(
                 labUp(stackFile, { probes: bare, program: path.join(dir, "never.ts"), onEvent: () => (programRan = true), secrets: {} }),
-                (err: Error) => err instanceof LabPrerequisitesError && err.message.includes("command iptables") && err.message.includes("bash scripts/lab-deps.sh"),
+                (err: Error) =>
+                    err instanceof LabPrerequisitesError && err.message.includes("command iptables") && err.message.includes("bash scripts/lab-deps.sh"),
             );
             assert.ok(bare.asked.includes("which iptables"), "the real check ran against the fake machine");
             assert.equal(programRan, false);

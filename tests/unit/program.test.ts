@@ -215,9 +215,7 @@ describe("program: other stacks", () => {
             { subnet: "10.0.0.0/24", gateway: "10.0.0.254", ipRange: "10.0.0.0/25" },
         ]);
         assert.equal(find(run, T.network, "net1-network").inputs["internal"], true);
-        assert.deepEqual(find(run, T.container, "c1-container").inputs["networksAdvanced"], [
-            { name: "net1", ipv4Address: "10.0.0.200", aliases: ["c1"] },
-        ]);
+        assert.deepEqual(find(run, T.container, "c1-container").inputs["networksAdvanced"], [{ name: "net1", ipv4Address: "10.0.0.200", aliases: ["c1"] }]);
     });
 
     it("plans containers on two networks and checks that unrelated pairs stay isolated", async () => {
@@ -271,6 +269,9 @@ describe("program: bad config stops it before anything is registered", () => {
                 return true;
             },
         );
-        assert.deepEqual(registered.filter((t) => t !== "pulumi:pulumi:Stack"), []);
+        assert.deepEqual(
+            registered.filter((t) => t !== "pulumi:pulumi:Stack"),
+            [],
+        );
     });
 });

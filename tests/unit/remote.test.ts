@@ -58,16 +58,25 @@ describe("lab: command:remote:Command", () => {
     });
 
     it("fails with the URN, the host and the end of stderr when the remote command fails", async () => {
-        const w = world({ remote: () => ({ code: 1, signal: null, stdout: "", stderr: "docker-overlay: n1 runs Docker Engine 24.0.7: cluster-store was removed in 23.0\n" }) });
+        const w = world({
+            remote: () => ({ code: 1, signal: null, stdout: "", stderr: "docker-overlay: n1 runs Docker Engine 24.0.7: cluster-store was removed in 23.0\n" }),
+        });
         await assert.rejects(w.applier.newResource({ type: TYPE, name: "n1-daemon", custom: true, inputs: { connection, create: "install" } }), {
             message: `${TYPE} ${urnOf("n1-daemon")}: create on 10.150.22.11 exited with code 1\n--- stderr (end) ---\ndocker-overlay: n1 runs Docker Engine 24.0.7: cluster-store was removed in 23.0`,
         });
     });
 
     it("refuses inputs and connection fields it does not translate, and a connection without host or credentials", async () => {
-        assert.deepEqual(remoteCommandProblems({ connection, create: "x", interpreter: ["/bin/bash"] }), ['the lab applier does not support input(s) "interpreter"']);
-        assert.deepEqual(remoteCommandProblems({ connection: { ...connection, proxy: { host: "j" } } }), ['the lab applier does not support connection field(s) "proxy"']);
-        assert.deepEqual(remoteCommandProblems({ connection: { user: "root" } }), ["connection.host is not set", "connection has neither privateKey nor password"]);
+        assert.deepEqual(remoteCommandProblems({ connection, create: "x", interpreter: ["/bin/bash"] }), [
+            'the lab applier does not support input(s) "interpreter"',
+        ]);
+        assert.deepEqual(remoteCommandProblems({ connection: { ...connection, proxy: { host: "j" } } }), [
+            'the lab applier does not support connection field(s) "proxy"',
+        ]);
+        assert.deepEqual(remoteCommandProblems({ connection: { user: "root" } }), [
+            "connection.host is not set",
+            "connection has neither privateKey nor password",
+        ]);
         assert.deepEqual(remoteCommandProblems({ create: "x" }), ['input "connection" is not set']);
         const w = world();
         await assert.rejects(w.applier.newResource({ type: TYPE, name: "x", custom: true, inputs: { connection, create: "x", dir: "/tmp" } }), {
@@ -105,7 +114,8 @@ describe("lab: command:remote:Command", () => {
     });
 
     it("a create refused at the ssh dial ran nothing: its record says so and down does not try the machine again", async () => {
-        const mismatch = "host key mismatch: the machine presented ssh-ed25519 SHA256:aaa, not the pinned connection.hostKey ssh-ed25519 SHA256:bbb; refusing to run anything there";
+        const mismatch =
+            "host key mismatch: the machine presented ssh-ed25519 SHA256:aaa, not the pinned connection.hostKey ssh-ed25519 SHA256:bbb; refusing to run anything there";
         const w = world({
             remote: () => {
                 throw new RemoteDialError("root@10.150.22.11:22", "EHOSTKEY", mismatch);
@@ -133,8 +143,14 @@ describe("lab: command:remote:Command", () => {
     });
 
     it("refuses a host that is not one of the lab's own machines, before sending anything", async () => {
-        await assert.rejects(runRemote({ connection: { host: "192.0.2.10", privateKey: KEY }, command: "true" }), (err: Error) => err instanceof NotLabLocalError);
-        await assert.rejects(runRemote({ connection: { host: "example.com", privateKey: KEY }, command: "true" }), (err: Error) => err instanceof NotLabLocalError);
+        await assert.rejects(
+            runRemote({ connection: { host: "192.0.2.10", privateKey: KEY }, command: "true" }),
+            (err: Error) => err instanceof NotLabLocalError,
+        );
+        await assert.rejects(
+            runRemote({ connection: { host: "example.com", privateKey: KEY }, command: "true" }),
+            (err: Error) => err instanceof NotLabLocalError,
+        );
     });
 
     it("runs delete with the create step's output in PULUMI_COMMAND_STDOUT/STDERR; a machine that is gone has nothing to restore", async () => {
@@ -167,9 +183,13 @@ describe("lab: command:remote:Command", () => {
                 throw new RemoteDialError("root@10.150.22.11:22", undefined, "All configured authentication methods failed");
             },
         });
-        await assert.rejects(denied.delete(record), { message: `${TYPE} ${urnOf("n1-daemon")}: delete: ssh root@10.150.22.11:22: All configured authentication methods failed` });
+        await assert.rejects(denied.delete(record), {
+            message: `${TYPE} ${urnOf("n1-daemon")}: delete: ssh root@10.150.22.11:22: All configured authentication methods failed`,
+        });
         const failing = new LabDeleter([record], { runRemote: async () => ({ code: 1, signal: null, stdout: "", stderr: "service docker restart failed" }) });
-        await assert.rejects(failing.delete(record), { message: `${TYPE} ${urnOf("n1-daemon")}: delete on 10.150.22.11 exited with code 1\n--- stderr (end) ---\nservice docker restart failed` });
+        await assert.rejects(failing.delete(record), {
+            message: `${TYPE} ${urnOf("n1-daemon")}: delete on 10.150.22.11 exited with code 1\n--- stderr (end) ---\nservice docker restart failed`,
+        });
         assert.equal(await new LabDeleter([]).delete({ ...record, inputs: { connection, create: "install" } }), "nothing");
     });
 });
@@ -179,10 +199,34 @@ describe("lab: docker over ssh://", () => {
         assert.deepEqual(parseSshDockerHost("ssh://root@10.150.22.11:22"), { user: "root", host: "10.150.22.11", port: 22 });
         assert.deepEqual(parseSshDockerHost("ssh://10.150.22.11"), { user: "", host: "10.150.22.11", port: 22 });
         assert.deepEqual(dialStdioArgs({ user: "root", host: "10.150.22.11", port: 2222 }), [
-            "-o", "ConnectTimeout=30", "-T", "-l", "root", "-p", "2222", "--", "10.150.22.11", "docker", "system", "dial-stdio",
+            "-o",
+            "ConnectTimeout=30",
+            "-T",
+            "-l",
+            "root",
+            "-p",
+            "2222",
+            "--",
+            "10.150.22.11",
+            "docker",
+            "system",
+            "dial-stdio",
         ]);
         assert.deepEqual(dialStdioArgs(parseSshDockerHost("ssh://u@[fd00::5]:22/run/user/1000/docker.sock")), [
-            "-o", "ConnectTimeout=30", "-T", "-l", "u", "-p", "22", "--", "fd00::5", "docker", "--host", "unix:///run/user/1000/docker.sock", "system", "dial-stdio",
+            "-o",
+            "ConnectTimeout=30",
+            "-T",
+            "-l",
+            "u",
+            "-p",
+            "22",
+            "--",
+            "fd00::5",
+            "docker",
+            "--host",
+            "unix:///run/user/1000/docker.sock",
+            "system",
+            "dial-stdio",
         ]);
         assert.throws(() => parseSshDockerHost("ssh://u:pw@10.150.22.11"), /password in an ssh:\/\/ docker host is not supported/);
         assert.equal(sshFailureCode("ssh: connect to host 10.150.22.11 port 22: Connection refused"), "ECONNREFUSED");
@@ -190,7 +234,10 @@ describe("lab: docker over ssh://", () => {
     });
 
     it("refuses an ssh:// engine that is not one of the lab's machines", () => {
-        assert.throws(() => dockerodeOptions({ host: "ssh://root@192.0.2.10:22" }), (err: Error) => err instanceof NotLabLocalError);
+        assert.throws(
+            () => dockerodeOptions({ host: "ssh://root@192.0.2.10:22" }),
+            (err: Error) => err instanceof NotLabLocalError,
+        );
         assert.throws(() => dockerodeOptions({ host: "npipe:////./pipe/docker_engine" }), /speaks unix:\/\/, tcp:\/\/ and ssh:\/\/ only/);
     });
 });
@@ -231,7 +278,12 @@ describe("lab: secrets in the state file", () => {
         try {
             const file = path.join(dir, "t.json");
             const w = world({ file });
-            await w.applier.newResource({ type: TYPE, name: "n1-daemon", custom: true, inputs: { connection: wireSecret(connection), create: "install", delete: "restore" } });
+            await w.applier.newResource({
+                type: TYPE,
+                name: "n1-daemon",
+                custom: true,
+                inputs: { connection: wireSecret(connection), create: "install", delete: "restore" },
+            });
             const text = fs.readFileSync(file, "utf8");
             assert.ok(!text.includes("PRIVATE KEY"));
             assert.equal(fs.statSync(path.join(dir, ".secrets.key")).mode & 0o777, 0o600);

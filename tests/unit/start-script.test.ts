@@ -209,9 +209,6 @@ describe("scripts/start.sh: a run (stub npm, id and lab-deps.sh)", () => {
     it("fails when the check fails, pointing at status and down", () => {
         const r = start([], { STUB_CHECK_FAILS: "1" });
         assert.equal(r.code, 1);
-        assert.equal(
-            r.stderr,
-            "start: ERROR: some pairs do not ping (above); npm run lab -- status shows the hosts; npm run lab -- down takes it all down\n",
-        );
+        assert.equal(r.stderr, "start: ERROR: some pairs do not ping (above); npm run lab -- status shows the hosts; npm run lab -- down takes it all down\n");
     });
 });

@@ -28,7 +28,7 @@ const SWARM_DEV = {
 function swarmWith(edit: (raw: any) => void = () => undefined): RawConfig {
     const raw = structuredClone(SWARM_DEV);
     edit(raw);
-    return raw as RawConfig;
+    return raw;
 }
 
 const problems = (raw: RawConfig) => validateConfig(raw, "dev").map(formatProblem);
@@ -70,9 +70,9 @@ describe("swarm config: validation", () => {
             r.containers = [];
         });
         assert.deepEqual(problems(raw), [
-            "docker-overlay:engine.swarm.addressPool: is required here: every /16 the program chooses from (those of 10.0.0.0/8, then 172.31.0.0/16 down to 172.18.0.0/16) overlaps the stack's networks; swarm allocates its ingress network from this pool, and an attachable overlay on addresses the ingress holds fails at container start with only \"attaching to network failed ... context deadline exceeded\"; set a pool that overlaps none of them",
+            'docker-overlay:engine.swarm.addressPool: is required here: every /16 the program chooses from (those of 10.0.0.0/8, then 172.31.0.0/16 down to 172.18.0.0/16) overlaps the stack\'s networks; swarm allocates its ingress network from this pool, and an attachable overlay on addresses the ingress holds fails at container start with only "attaching to network failed ... context deadline exceeded"; set a pool that overlaps none of them',
         ]);
-        assert.deepEqual(problems({ ...raw, engine: { mode: "swarm", swarm: { addressPool: "192.168.128.0/17" } } } as RawConfig), []);
+        assert.deepEqual(problems({ ...raw, engine: { mode: "swarm", swarm: { addressPool: "192.168.128.0/17" } } }), []);
     });
 
     it("checks the pool's own shape", () => {
@@ -93,9 +93,12 @@ describe("swarm config: validation", () => {
         assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { port: 4789 }))), [
             "docker-overlay:engine.swarm.port: 4789 is VXLAN (overlay data), which the overlay uses on every host; use another port (default 2377)",
         ]);
-        assert.deepEqual(problems(swarmWith((raw) => (raw.engine = { mode: "cluster-store", apiPort: 7946 }))).filter((p) => p.includes("apiPort")), [
-            "docker-overlay:engine.apiPort: 7946 is serf (overlay gossip), which the overlay uses on every host; the engine API needs another port (default 2376)",
-        ]);
+        assert.deepEqual(
+            problems(swarmWith((raw) => (raw.engine = { mode: "cluster-store", apiPort: 7946 }))).filter((p) => p.includes("apiPort")),
+            [
+                "docker-overlay:engine.apiPort: 7946 is serf (overlay gossip), which the overlay uses on every host; the engine API needs another port (default 2376)",
+            ],
+        );
     });
 
     it("keeps each mode's settings to its mode", () => {
@@ -152,16 +155,33 @@ describe("swarm config: normalization", () => {
         });
         assert.deepEqual(planCluster(c).swarmAddressPool, { pool: "10.255.0.0/16", maskLength: 24 });
         assert.deepEqual(swarmAddressPool(c), { pool: "10.255.0.0/16", maskLength: 24 });
-        const given = normalizeConfig(swarmWith((raw) => (raw.engine.swarm = { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26 })), "dev");
+        const given = normalizeConfig(
+            swarmWith((raw) => (raw.engine.swarm = { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26 })),
+            "dev",
+        );
         assert.deepEqual(given.engine.swarm, { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26, port: 2377 });
         assert.deepEqual(planCluster(given).swarmAddressPool, { pool: "192.168.128.0/17", maskLength: 26 });
-        assert.equal(planCluster(normalizeConfig(swarmWith((raw) => (raw.engine.mode = "cluster-store")), "dev")).swarmAddressPool, undefined);
-        const withStore = normalizeConfig(swarmWith((raw) => (raw.kvStore = { backend: "consul" })), "dev");
+        assert.equal(
+            planCluster(
+                normalizeConfig(
+                    swarmWith((raw) => (raw.engine.mode = "cluster-store")),
+                    "dev",
+                ),
+            ).swarmAddressPool,
+            undefined,
+        );
+        const withStore = normalizeConfig(
+            swarmWith((raw) => (raw.kvStore = { backend: "consul" })),
+            "dev",
+        );
         assert.deepEqual(withStore.kvStore, { backend: "consul", machine: "kvstore", port: 8500, recordPrefix: "docker-overlay/dev", tls: false });
     });
 
     it("docker-machine's classic swarm is never on in swarm mode", () => {
-        const c = normalizeConfig(swarmWith((raw) => (raw.driver = { kind: "docker-machine" })), "dev");
+        const c = normalizeConfig(
+            swarmWith((raw) => (raw.driver = { kind: "docker-machine" })),
+            "dev",
+        );
         assert.equal(c.driver.kind === "docker-machine" && c.driver.swarm, false);
     });
 
@@ -177,9 +197,18 @@ describe("swarm config: normalization", () => {
         assert.equal(tls({ kind: "netns" }), false);
         assert.equal(tls({ kind: "dind" }), true);
         assert.equal(tls({ kind: "docker-machine" }), true);
-        assert.equal(tls({ kind: "ssh" }, (raw) => raw.hosts.forEach((h: any) => (h.ssh = { address: "192.0.2.1" }))), false);
-        assert.equal(tls({ kind: "netns" }, (raw) => (raw.engine.tls = true)), true);
-        assert.equal(tls({ kind: "dind" }, (raw) => (raw.engine.tls = false)), false);
+        assert.equal(
+            tls({ kind: "ssh" }, (raw) => raw.hosts.forEach((h: any) => (h.ssh = { address: "192.0.2.1" }))),
+            false,
+        );
+        assert.equal(
+            tls({ kind: "netns" }, (raw) => (raw.engine.tls = true)),
+            true,
+        );
+        assert.equal(
+            tls({ kind: "dind" }, (raw) => (raw.engine.tls = false)),
+            false,
+        );
     });
 });
 
@@ -239,12 +268,18 @@ describe("swarm address pool: the choice (property tests)", () => {
 
 describe("ports each mode needs", () => {
     it("cluster-store: serf, VXLAN and the KV port; swarm: 2377 too and no KV port; ESP with encrypted overlays; the API port with TLS", () => {
-        const clusterStore = normalizeConfig(swarmWith((raw) => ((raw.engine.mode = "cluster-store"), (raw.kvStore = { backend: "etcd" }))), "dev");
+        const clusterStore = normalizeConfig(
+            swarmWith((raw) => ((raw.engine.mode = "cluster-store"), (raw.kvStore = { backend: "etcd" }))),
+            "dev",
+        );
         assert.deepEqual(
             requiredPorts(clusterStore).map((p) => `${p.port ?? "-"}/${p.protocol}`),
             ["7946/tcp+udp", "4789/udp", "2379/tcp"],
         );
-        const swarm = normalizeConfig(swarmWith((raw) => ((raw.networks[0].encrypted = true), (raw.engine.tls = true))), "dev");
+        const swarm = normalizeConfig(
+            swarmWith((raw) => ((raw.networks[0].encrypted = true), (raw.engine.tls = true))),
+            "dev",
+        );
         assert.deepEqual(
             requiredPorts(swarm).map((p) => `${p.port ?? "-"}/${p.protocol}`),
             ["2377/tcp", "7946/tcp+udp", "4789/udp", "-/esp", "2376/tcp"],

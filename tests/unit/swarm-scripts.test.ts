@@ -61,7 +61,12 @@ function fake(): Fake {
             }
         },
         read: (host, file) => fs.readFileSync(path.join(key(host), file), "utf8").trim(),
-        calls: () => fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n").filter((l) => l !== ""),
+        calls: () =>
+            fs
+                .readFileSync(path.join(dir, "calls"), "utf8")
+                .trim()
+                .split("\n")
+                .filter((l) => l !== ""),
     };
 }
 
@@ -95,9 +100,15 @@ describe("swarm scripts: init", () => {
         assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN), "init's own output (with the token) goes nowhere");
         assert.deepEqual(
             f.calls().filter((c) => c.includes("swarm init")),
-            ["unix:///run/m.sock swarm init --advertise-addr 10.160.0.2:2377 --listen-addr 10.160.0.2:2377 --default-addr-pool 10.255.0.0/16 --default-addr-pool-mask-length 24"],
+            [
+                "unix:///run/m.sock swarm init --advertise-addr 10.160.0.2:2377 --listen-addr 10.160.0.2:2377 --default-addr-pool 10.255.0.0/16 --default-addr-pool-mask-length 24",
+            ],
         );
-        assert.deepEqual(parseSwarmInitOutput(r.stdout), { nodeId: "node-unix____run_m_sock", managerAddress: "10.160.0.2:2377", ingressSubnet: "10.255.0.0/24" });
+        assert.deepEqual(parseSwarmInitOutput(r.stdout), {
+            nodeId: "node-unix____run_m_sock",
+            managerAddress: "10.160.0.2:2377",
+            ingressSubnet: "10.255.0.0/24",
+        });
 
         r = bash(s.create, f);
         assert.equal(r.status, 0, r.stderr);
@@ -166,10 +177,14 @@ describe("swarm scripts: token, join, leave, labels", () => {
         assert.ok(!out.includes(TOKEN) && !out.includes("SWMTKN"));
         assert.match(out, /^[A-Za-z0-9+/]+=*$/);
         assert.equal(Buffer.from(out, "base64").length, 384, "one RSA-3072 block");
-        const opened = spawnSync("bash", ["-c", `printf '%s' "$S" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s' "$K") -pkeyopt rsa_padding_mode:oaep`], {
-            encoding: "utf8",
-            env: { PATH: process.env["PATH"], S: out, K: privatePem },
-        });
+        const opened = spawnSync(
+            "bash",
+            ["-c", `printf '%s' "$S" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s' "$K") -pkeyopt rsa_padding_mode:oaep`],
+            {
+                encoding: "utf8",
+                env: { PATH: process.env["PATH"], S: out, K: privatePem },
+            },
+        );
         assert.equal(opened.stdout, TOKEN);
     });
 

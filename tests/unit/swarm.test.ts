@@ -70,8 +70,11 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.match(create, /^POOL=10\.255\.0\.0\/16$/m);
         assert.match(create, /^MASK=24$/m);
         assert.match(create, /^OVERLAYS=\(net1=10\.0\.0\.0\/24\)$/m);
-        assert.ok(create.includes('--default-addr-pool "$POOL" --default-addr-pool-mask-length "$MASK" >/dev/null'), "init's output (the join command with the token) goes nowhere");
-        assert.ok(script("swarm-init", "delete").includes('swarm leave --force'));
+        assert.ok(
+            create.includes('--default-addr-pool "$POOL" --default-addr-pool-mask-length "$MASK" >/dev/null'),
+            "init's output (the join command with the token) goes nowhere",
+        );
+        assert.ok(script("swarm-init", "delete").includes("swarm leave --force"));
         assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine")]);
         assert.equal(init.parent, urn(SWARM, "swarm"));
     });
@@ -89,21 +92,31 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
             assert.match(create, new RegExp(`^ADVERTISE=10\\.199\\.0\\.${worker === "swarm-node1" ? 3 : 4}:2377$`, "m"));
             assert.deepEqual(
                 join.dependsOn,
-                [urn(T.command, `${worker}-engine`), urn(T.command, "swarm-init"), urn(T.command, "swarm-join-token"), urn("tls:index/privateKey:PrivateKey", "swarm-token-key")].sort(),
+                [
+                    urn(T.command, `${worker}-engine`),
+                    urn(T.command, "swarm-init"),
+                    urn(T.command, "swarm-join-token"),
+                    urn("tls:index/privateKey:PrivateKey", "swarm-token-key"),
+                ].sort(),
             );
         }
     });
 
     it("sets swarm-node1's label as a node label, and only on the labelled host", () => {
         assert.deepEqual(
-            ofType(run, T.command).filter((c) => c.name.startsWith("swarm-labels-")).map((c) => c.name),
+            ofType(run, T.command)
+                .filter((c) => c.name.startsWith("swarm-labels-"))
+                .map((c) => c.name),
             ["swarm-labels-swarm-node1"],
         );
         // The labels are values of the header; swarm-scripts.test.ts runs the script that applies them.
         assert.ok(script("swarm-labels-swarm-node1").includes("\nLABEL_ADD=(--label-add storage=ssd)\n"));
         assert.ok(script("swarm-labels-swarm-node1").includes(`dk "$MANAGER" node update "\${LABEL_ADD[@]}" "$NODE" >/dev/null`));
         assert.ok(script("swarm-labels-swarm-node1", "delete").includes(`--label-rm storage`));
-        assert.deepEqual(find(run, T.command, "swarm-labels-swarm-node1").dependsOn, [urn(T.command, "swarm-init"), urn(T.command, "swarm-join-swarm-node1")].sort());
+        assert.deepEqual(
+            find(run, T.command, "swarm-labels-swarm-node1").dependsOn,
+            [urn(T.command, "swarm-init"), urn(T.command, "swarm-join-swarm-node1")].sort(),
+        );
     });
 
     it("creates net1 attachable, with its subnet, through the manager, after the whole swarm", () => {

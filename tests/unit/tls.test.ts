@@ -99,7 +99,11 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
             assert.ok(create.includes(flag), flag);
         }
         // write_tls (lib/drivers/sh/netns/create-begin.sh; run in netns.test.ts) writes $DOCKER_OVERLAY_SERVER_KEY to <dir>/key.pem.
-        assert.ok(create.includes("\nwrite_tls /var/lib/docker-overlay/dev/swarm-node1/tls DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY "));
+        assert.ok(
+            create.includes(
+                "\nwrite_tls /var/lib/docker-overlay/dev/swarm-node1/tls DOCKER_OVERLAY_SERVER_CA DOCKER_OVERLAY_SERVER_CERT DOCKER_OVERLAY_SERVER_KEY ",
+            ),
+        );
     });
 
     it("points each docker provider at the TLS endpoint with the client material, the key secret", () => {
@@ -107,7 +111,12 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
             ofType(run, T.dockerProvider).map((p) => [p.name, p.inputs]),
             ["swarm-manager", "swarm-node1", "swarm-node2"].map((h, i) => [
                 h,
-                { caMaterial: "FAKE CERTIFICATE pki-ca", certMaterial: "FAKE CERTIFICATE pki-client-cert", host: `tcp://10.199.0.${3 + i}:2376`, keyMaterial: "[secret]" },
+                {
+                    caMaterial: "FAKE CERTIFICATE pki-ca",
+                    certMaterial: "FAKE CERTIFICATE pki-client-cert",
+                    host: `tcp://10.199.0.${3 + i}:2376`,
+                    keyMaterial: "[secret]",
+                },
             ]),
         );
     });
@@ -318,7 +327,8 @@ function systemdMachine() {
 describe("the ssh driver's install in swarm mode, and with engine.tls", () => {
     const tls = sshTls(2376);
     const engine = { clusterStoreOpts: {}, labels: { storage: "ssd" } };
-    const PEMS = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nKEY\n-----END EC PRIVATE KEY-----\n";
+    const PEMS =
+        "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nKEY\n-----END EC PRIVATE KEY-----\n";
 
     it("daemon.json: the TLS keys and both listeners, the engine's socket kept", () => {
         assert.deepEqual(JSON.parse(renderSshDaemonJson(engine, tls)), {
@@ -345,7 +355,12 @@ describe("the ssh driver's install in swarm mode, and with engine.tls", () => {
                 m.read("/etc/systemd/system/docker.service.d/docker-overlay.conf"),
                 "# docker-overlay: dockerd takes its listeners (tcp://0.0.0.0:2376) from daemon.json\n[Service]\nExecStart=\nExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock\n",
             );
-            assert.deepEqual(m.calls(), ["systemctl show -p ExecStart --value docker", "systemctl daemon-reload", "systemctl reset-failed docker", "systemctl restart docker"]);
+            assert.deepEqual(m.calls(), [
+                "systemctl show -p ExecStart --value docker",
+                "systemctl daemon-reload",
+                "systemctl reset-failed docker",
+                "systemctl restart docker",
+            ]);
             const restore = m.run(renderSshRestoreScript({ root: m.root }));
             assert.equal(restore.status, 0, restore.stderr);
             assert.equal(m.exists("/etc/systemd/system/docker.service.d/docker-overlay.conf"), false);
@@ -424,13 +439,21 @@ describe("TLS: registrations a test can rely on", () => {
 describe("layering: lib/tls and the drivers", () => {
     const root = path.join(__dirname, "..", "..");
     const importsOf = (file: string) => [...fs.readFileSync(path.join(root, file), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
-    const tsIn = (dir: string) => fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`);
+    const tsIn = (dir: string) =>
+        fs
+            .readdirSync(path.join(root, dir))
+            .filter((f) => f.endsWith(".ts"))
+            .map((f) => `${dir}/${f}`);
 
     it("lib/tls imports no driver", () => {
         const files = tsIn("lib/tls");
         assert.ok(files.length > 0);
         for (const f of files) {
-            assert.deepEqual(importsOf(f).filter((i) => i.includes("drivers")), [], f);
+            assert.deepEqual(
+                importsOf(f).filter((i) => i.includes("drivers")),
+                [],
+                f,
+            );
         }
     });
 

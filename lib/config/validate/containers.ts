@@ -199,7 +199,10 @@ function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostF
                 keys.length === 0
                     ? `no host has labels; add labels: { ${constraint.key}: <value> } to a host`
                     : `labels in use: ${keys.join(", ")}; add the label to a host or fix the constraint`;
-            c.add(itemPath, `${JSON.stringify(text)} uses the label ${JSON.stringify(constraint.key)}, which no host has${suggestion(constraint.key, keys)} (${inUse})`);
+            c.add(
+                itemPath,
+                `${JSON.stringify(text)} uses the label ${JSON.stringify(constraint.key)}, which no host has${suggestion(constraint.key, keys)} (${inUse})`,
+            );
             referencesOk = false;
         }
         parsed.push(constraint);

@@ -30,11 +30,15 @@ export function checkKvTlsOpts(c: Checker, kvStore: unknown, engine: unknown): v
  */
 export function checkSwarmAddressPool(c: Checker, driver: DriverFacts, engine: EngineFacts, networks: NetworkIndex): void {
     const taken = [
-        ...networks.networks.flatMap((n) => (n.net === undefined ? [] : [{ cidr: n.net.cidr, what: `${n.name}'s subnet ${n.net.cidr} (networks[${n.index}])` }])),
-        ...(driver.fabric === undefined ? [] : [{ cidr: driver.fabric.net.cidr, what: `${driver.fabric.noun} ${driver.fabric.net.cidr} (${driver.fabric.key})` }]),
+        ...networks.networks.flatMap((n) =>
+            n.net === undefined ? [] : [{ cidr: n.net.cidr, what: `${n.name}'s subnet ${n.net.cidr} (networks[${n.index}])` }],
+        ),
+        ...(driver.fabric === undefined
+            ? []
+            : [{ cidr: driver.fabric.net.cidr, what: `${driver.fabric.noun} ${driver.fabric.net.cidr} (${driver.fabric.key})` }]),
     ];
     const why =
-        "swarm allocates its ingress network from this pool, and an attachable overlay on addresses the ingress holds fails at container start with only \"attaching to network failed ... context deadline exceeded\"";
+        'swarm allocates its ingress network from this pool, and an attachable overlay on addresses the ingress holds fails at container start with only "attaching to network failed ... context deadline exceeded"';
     if (engine.addressPool !== undefined) {
         const clash = taken.find((t) => overlaps(t.cidr, engine.addressPool!.cidr));
         if (clash !== undefined) {
@@ -45,7 +49,12 @@ export function checkSwarmAddressPool(c: Checker, driver: DriverFacts, engine: E
         }
         return;
     }
-    if (chooseSwarmAddressPool(taken.map((t) => t.cidr), engine.maskLength) === undefined) {
+    if (
+        chooseSwarmAddressPool(
+            taken.map((t) => t.cidr),
+            engine.maskLength,
+        ) === undefined
+    ) {
         c.add(
             "engine.swarm.addressPool",
             `is required here: every /16 the program chooses from (those of 10.0.0.0/8, then 172.31.0.0/16 down to 172.18.0.0/16) overlaps the stack's networks; ${why}; set a pool that overlaps none of them`,

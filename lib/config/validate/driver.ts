@@ -74,11 +74,20 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
             if (d["network"] !== undefined) {
                 const network = c.string("driver.network", d["network"]);
                 if (network !== undefined && !DOCKER_NAME.test(network)) {
-                    c.add("driver.network", `${JSON.stringify(network)} is not a valid Docker network name: start with a letter or digit, then letters, digits, _, . or -`);
+                    c.add(
+                        "driver.network",
+                        `${JSON.stringify(network)} is not a valid Docker network name: start with a letter or digit, then letters, digits, _, . or -`,
+                    );
                 }
             }
             if (d["mtu"] !== undefined) {
-                c.integer("driver.mtu", d["mtu"], DRIVER_FIELDS.dind.mtu.minimum, DRIVER_FIELDS.dind.mtu.maximum, " (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less)");
+                c.integer(
+                    "driver.mtu",
+                    d["mtu"],
+                    DRIVER_FIELDS.dind.mtu.minimum,
+                    DRIVER_FIELDS.dind.mtu.maximum,
+                    " (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less)",
+                );
             }
             if (d["localDockerHost"] !== undefined) {
                 const endpoint = c.string("driver.localDockerHost", d["localDockerHost"]);

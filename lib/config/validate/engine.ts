@@ -67,13 +67,19 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
         // The API listens next to the overlay's own ports on each host (with TLS, or dind's always).
         const clash = port === undefined || mode === undefined ? undefined : overlayPorts(mode, swarmPort).find((p) => p.port === port);
         if (clash !== undefined) {
-            c.add("engine.apiPort", `${port} is ${clash.what}, which the overlay uses on every host; the engine API needs another port (default ${DEFAULTS.engine.apiPort})`);
+            c.add(
+                "engine.apiPort",
+                `${port} is ${clash.what}, which the overlay uses on every host; the engine API needs another port (default ${DEFAULTS.engine.apiPort})`,
+            );
         }
     }
     if (mode === "swarm" && swarmPort !== undefined) {
         const clash = overlayPorts("cluster-store").find((p) => p.port === swarmPort);
         if (clash !== undefined) {
-            c.add("engine.swarm.port", `${swarmPort} is ${clash.what}, which the overlay uses on every host; use another port (default ${DEFAULTS.swarm.port})`);
+            c.add(
+                "engine.swarm.port",
+                `${swarmPort} is ${clash.what}, which the overlay uses on every host; use another port (default ${DEFAULTS.swarm.port})`,
+            );
         }
     }
     if (e["clusterStoreOpts"] !== undefined) {
@@ -100,7 +106,10 @@ function checkAdvertise(c: Checker, advertise: string, driver: DriverFacts): voi
         if (!ip.ok) {
             c.add(path, `${ip.reason}; give an interface name (e.g. eth1) or an IPv4 address`);
         } else if (driver.kind === "netns") {
-            c.add(path, `the netns driver names each host's underlay interface after engine.advertiseInterface, so it must be an interface name (e.g. eth1), not an address`);
+            c.add(
+                path,
+                `the netns driver names each host's underlay interface after engine.advertiseInterface, so it must be an interface name (e.g. eth1), not an address`,
+            );
         }
         return;
     }

@@ -122,7 +122,10 @@ function checkSshMachine(c: Checker, path: string, value: unknown, driver: Drive
         const address = c.word(`${path}.address`, ssh["address"], "a hostname or IP address");
         if (address !== undefined && address.includes(":")) {
             if (!Address6.isValid(address)) {
-                c.add(`${path}.address`, `${JSON.stringify(address)} is not a hostname or IP address (write an IPv6 address without brackets, and the port in ssh.port)`);
+                c.add(
+                    `${path}.address`,
+                    `${JSON.stringify(address)} is not a hostname or IP address (write an IPv6 address without brackets, and the port in ssh.port)`,
+                );
             }
         } else if (address !== undefined) {
             const problem = hostOrIPv4Problem(address);
@@ -167,7 +170,10 @@ function checkHostAddress(c: Checker, path: string, value: unknown, driver: Driv
     const fabric = driver.fabric;
     if (fabric !== undefined) {
         const cidr = fabric.net.cidr;
-        const range = fabric.net.prefix <= 30 && fabric.net.end - fabric.net.start >= 3n ? `pick one from ${nthHost(cidr, 2)} to ${lastUsable(cidr)}` : "use a larger network";
+        const range =
+            fabric.net.prefix <= 30 && fabric.net.end - fabric.net.start >= 3n
+                ? `pick one from ${nthHost(cidr, 2)} to ${lastUsable(cidr)}`
+                : "use a larger network";
         const where = `${fabric.noun} ${cidr} (${fabric.key}${fabric.defaulted ? ", the default" : ""})`;
         if (!contains(cidr, address)) {
             c.add(path, `${address} is outside ${where}; ${range}, or leave address out to have one allocated`);

@@ -11,7 +11,10 @@ export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, ho
     if (value === undefined) {
         // Swarm mode keeps its state in the managers' raft store: no KV store unless configured.
         if (ssh && mode === "cluster-store") {
-            c.add("kvStore.address", "is required with driver.kind ssh: the ssh driver creates no machines, so point it at an existing store, e.g. consul://192.0.2.10:8500");
+            c.add(
+                "kvStore.address",
+                "is required with driver.kind ssh: the ssh driver creates no machines, so point it at an existing store, e.g. consul://192.0.2.10:8500",
+            );
         }
         return;
     }
@@ -49,16 +52,19 @@ export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, ho
             }
         }
         if (ssh) {
-            c.add("kvStore.machine", "the ssh driver creates no machines; remove machine and set kvStore.address to an existing store, e.g. consul://192.0.2.10:8500");
+            c.add(
+                "kvStore.machine",
+                "the ssh driver creates no machines; remove machine and set kvStore.address to an existing store, e.g. consul://192.0.2.10:8500",
+            );
         }
     } else if (kv["address"] === undefined) {
         if (ssh) {
-            c.add("kvStore.address", "is required with driver.kind ssh: the ssh driver creates no machines, so point it at an existing store, e.g. consul://192.0.2.10:8500");
-        } else if (hostNames.includes(DEFAULTS.kvMachine)) {
             c.add(
-                "kvStore.machine",
-                `defaults to "${DEFAULTS.kvMachine}", which is also the name of an engine host; set kvStore.machine to another name`,
+                "kvStore.address",
+                "is required with driver.kind ssh: the ssh driver creates no machines, so point it at an existing store, e.g. consul://192.0.2.10:8500",
             );
+        } else if (hostNames.includes(DEFAULTS.kvMachine)) {
+            c.add("kvStore.machine", `defaults to "${DEFAULTS.kvMachine}", which is also the name of an engine host; set kvStore.machine to another name`);
         }
     }
 
@@ -82,7 +88,10 @@ export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, ho
                 `makes certificates for a store the program runs; for an existing TLS store, put its files on the hosts and name them in engine.clusterStoreOpts (${Object.values(KV_TLS_OPTS).join(", ")}), or remove tls`,
             );
         } else if (driver.kind !== undefined && driver.kind !== "netns") {
-            c.add("kvStore.tls", `is supported for a store the netns driver runs; the ${driver.kind} driver cannot give its KV machine certificates yet, so remove tls`);
+            c.add(
+                "kvStore.tls",
+                `is supported for a store the netns driver runs; the ${driver.kind} driver cannot give its KV machine certificates yet, so remove tls`,
+            );
         }
         if (backend === "zookeeper") {
             c.add("kvStore.tls", "is supported for consul and etcd; libkv's zookeeper client has no TLS, so remove tls or use another backend");
@@ -91,7 +100,10 @@ export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, ho
     if (kv["recordPrefix"] !== undefined) {
         const prefix = c.string("kvStore.recordPrefix", kv["recordPrefix"], "a consul key prefix");
         if (prefix !== undefined && (prefix === "" || prefix.startsWith("/") || prefix.endsWith("/") || /\s/.test(prefix))) {
-            c.add("kvStore.recordPrefix", `${JSON.stringify(prefix)} must be a consul key path without leading or trailing / or whitespace, e.g. docker-overlay/dev`);
+            c.add(
+                "kvStore.recordPrefix",
+                `${JSON.stringify(prefix)} must be a consul key path without leading or trailing / or whitespace, e.g. docker-overlay/dev`,
+            );
         }
         if (backend !== undefined && backend !== "consul") {
             c.add("kvStore.recordPrefix", `is only used with the consul backend (the cluster is recorded in consul); remove it for ${backend}`);
@@ -120,8 +132,18 @@ function checkKvAddress(c: Checker, address: string, backend: KvBackend | undefi
         c.add(path, `${JSON.stringify(address)} is not a store URL: write <scheme>://<host>:<port>, e.g. ${example}`);
         return undefined;
     }
-    if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "" || (url.pathname !== "" && url.pathname !== "/") || address.endsWith("/")) {
-        c.add(path, `${JSON.stringify(address)} must be just <scheme>://<host>:<port>, with nothing after the port (a key prefix goes in engine.clusterStoreOpts as kv.path)`);
+    if (
+        url.username !== "" ||
+        url.password !== "" ||
+        url.search !== "" ||
+        url.hash !== "" ||
+        (url.pathname !== "" && url.pathname !== "/") ||
+        address.endsWith("/")
+    ) {
+        c.add(
+            path,
+            `${JSON.stringify(address)} must be just <scheme>://<host>:<port>, with nothing after the port (a key prefix goes in engine.clusterStoreOpts as kv.path)`,
+        );
         return undefined;
     }
     if (!/:\d+$/.test(m[2])) {

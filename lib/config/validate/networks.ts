@@ -31,7 +31,10 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
         } else {
             name = c.string(`${path}.name`, n["name"], "a network name");
             if (name !== undefined && !DOCKER_NAME.test(name)) {
-                c.add(`${path}.name`, `${JSON.stringify(name)} is not a valid Docker network name: start with a letter or digit, then letters, digits, _, . or -`);
+                c.add(
+                    `${path}.name`,
+                    `${JSON.stringify(name)} is not a valid Docker network name: start with a letter or digit, then letters, digits, _, . or -`,
+                );
                 name = undefined;
             } else if (name !== undefined && RESERVED_NETWORK_NAMES.includes(name)) {
                 c.add(
@@ -52,7 +55,7 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
         }
         // A reserved or malformed name still identifies this network for the
         // subnet checks (overlaps, gateway, static addresses), which stay useful.
-        const refName = name ?? (typeof n["name"] === "string" && !facts.some((f) => f.name === n["name"]) ? (n["name"] as string) : undefined);
+        const refName = name ?? (typeof n["name"] === "string" && !facts.some((f) => f.name === n["name"]) ? n["name"] : undefined);
         const label = refName === undefined ? path : refName;
 
         let net: Ipv4Network | undefined;
@@ -80,7 +83,10 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
         if (n["ipRange"] !== undefined) {
             const range = c.cidr(`${path}.ipRange`, n["ipRange"]);
             if (range !== undefined && net !== undefined && !cidrContains(net.cidr, range.text)) {
-                c.add(`${path}.ipRange`, `${JSON.stringify(range.text)} is not inside the subnet ${net.cidr}; the range containers get addresses from must be part of the subnet`);
+                c.add(
+                    `${path}.ipRange`,
+                    `${JSON.stringify(range.text)} is not inside the subnet ${net.cidr}; the range containers get addresses from must be part of the subnet`,
+                );
             }
         }
         if (n["internal"] !== undefined) {
@@ -108,7 +114,14 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
     return { networks: facts, complete };
 }
 
-function checkOverlaySubnet(c: Checker, path: string, value: unknown, label: string, earlier: readonly NetworkFacts[], driver: DriverFacts): Ipv4Network | undefined {
+function checkOverlaySubnet(
+    c: Checker,
+    path: string,
+    value: unknown,
+    label: string,
+    earlier: readonly NetworkFacts[],
+    driver: DriverFacts,
+): Ipv4Network | undefined {
     const parsed = c.cidr(path, value);
     if (parsed === undefined) {
         return undefined;

@@ -48,7 +48,7 @@ export function validateConfig(raw: RawConfig, _stack?: string): ConfigProblem[]
         c.add("", `the configuration must be an object of docker-overlay:* keys, got ${got(raw)}`);
         return c.problems;
     }
-    const top = raw as Record<string, unknown>;
+    const top = raw;
     for (const key of Object.keys(top)) {
         if (!TOP_LEVEL_KEYS.includes(key) && top[key] !== undefined) {
             const known = TOP_LEVEL_KEYS.map((k) => `${PROJECT}:${k}`);

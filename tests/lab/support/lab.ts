@@ -126,7 +126,17 @@ export interface StatusJson {
 
 export interface CheckJson {
     containers: string[];
-    pairs: { from: string; to: string; expect: "reach" | "isolated"; networks: string[]; ips: string[]; byIp: boolean; byName: boolean; ok: boolean; detail?: string }[];
+    pairs: {
+        from: string;
+        to: string;
+        expect: "reach" | "isolated";
+        networks: string[];
+        ips: string[];
+        byIp: boolean;
+        byName: boolean;
+        ok: boolean;
+        detail?: string;
+    }[];
     passed: number;
     failed: number;
     notes: string[];
@@ -245,7 +255,9 @@ export class LabStack {
     async down(): Promise<LabResult<DownJson>> {
         const r = await lab<DownJson>("down", this.info.file);
         timings.push({ what: `down ${this.stack}`, seconds: r.seconds });
-        note(`down ${this.stack}: exit ${r.code} in ${r.seconds.toFixed(1)}s${r.json ? ` (${r.json.deleted.length} deleted, ${r.json.absent.length} already gone, ${r.json.failed.length} failed, from ${r.json.source})` : ""}`);
+        note(
+            `down ${this.stack}: exit ${r.code} in ${r.seconds.toFixed(1)}s${r.json ? ` (${r.json.deleted.length} deleted, ${r.json.absent.length} already gone, ${r.json.failed.length} failed, from ${r.json.source})` : ""}`,
+        );
         if (r.code === 0) {
             this.downDone = true;
         }
@@ -381,7 +393,8 @@ export async function eventually<T>(what: string, timeoutMs: number, fn: () => P
             return v;
         } catch (err) {
             if (Date.now() + intervalMs > deadline) {
-                (err as Error).message = `${what}: still failing after ${((Date.now() - started) / 1000).toFixed(1)}s (${attempts} attempts): ${(err as Error).message}`;
+                (err as Error).message =
+                    `${what}: still failing after ${((Date.now() - started) / 1000).toFixed(1)}s (${attempts} attempts): ${(err as Error).message}`;
                 throw err;
             }
         }
@@ -437,7 +450,11 @@ export interface DaemonLaunch {
 }
 
 function readNul(file: string): string[] {
-    return fs.readFileSync(file).toString("utf8").split("\0").filter((s) => s !== "");
+    return fs
+        .readFileSync(file)
+        .toString("utf8")
+        .split("\0")
+        .filter((s) => s !== "");
 }
 
 export async function captureDaemon(pidFile: string, log: string): Promise<DaemonLaunch> {
@@ -515,7 +532,18 @@ export function startDaemon(d: DaemonLaunch): number {
         // detached: the child calls setsid(), a session of its own, as `setsid nohup` gives the script's daemons.
         const child = spawn(
             "nsenter",
-            [`--net=/var/run/netns/${d.netns}`, "unshare", "--uts", "--", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "set-hostname", d.hostname, ...d.argv],
+            [
+                `--net=/var/run/netns/${d.netns}`,
+                "unshare",
+                "--uts",
+                "--",
+                "sh",
+                "-c",
+                'hostname "$1" && shift && exec "$@"',
+                "set-hostname",
+                d.hostname,
+                ...d.argv,
+            ],
             { env: d.env, stdio: ["ignore", out, out], detached: true },
         );
         child.unref();

@@ -13,5 +13,5 @@ export function inSubnet(ip: string, cidr: string): boolean {
     const [base, len] = cidr.split("/");
     const bits = Number(len);
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((toNumber(ip) & mask) >>> 0) === ((toNumber(base) & mask) >>> 0);
+    return (toNumber(ip) & mask) >>> 0 === (toNumber(base) & mask) >>> 0;
 }

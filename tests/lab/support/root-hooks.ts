@@ -20,7 +20,13 @@ before("the lab can run on this machine", function () {
     if (process.getuid?.() !== 0) {
         throw new Error("the lab tests need root (network namespaces, bridges, dockerd)");
     }
-    for (const f of [DOCKER_BIN, "/opt/docker-overlay/engine/bin/dockerd", "/opt/docker-overlay/kv/bin/consul", "/opt/docker-overlay/kv/bin/etcd", "/var/lib/docker-overlay/images/busybox-rootfs.tar"]) {
+    for (const f of [
+        DOCKER_BIN,
+        "/opt/docker-overlay/engine/bin/dockerd",
+        "/opt/docker-overlay/kv/bin/consul",
+        "/opt/docker-overlay/kv/bin/etcd",
+        "/var/lib/docker-overlay/images/busybox-rootfs.tar",
+    ]) {
         if (!fs.existsSync(f)) {
             throw new Error(`${f} is missing: run scripts/lab-deps.sh first`);
         }

@@ -81,14 +81,34 @@ describe("stack schema: agrees with validation", () => {
             ["driver (dind)", { driver: { kind: "dind", ...Z }, hosts: HOSTS }, "driver.zzzz", driverKeys("dind")],
             ["driver (ssh)", { driver: { kind: "ssh", ...Z }, hosts: HOSTS }, "driver.zzzz", driverKeys("ssh")],
             ["driver (docker-machine)", { driver: { kind: "docker-machine", ...Z }, hosts: HOSTS }, "driver.zzzz", driverKeys("docker-machine")],
-            ["driver.images[]", { driver: { images: [{ name: "a", rootfs: "/a", ...Z }] }, hosts: HOSTS }, "driver.images[0].zzzz", Object.keys(section("driver").properties.images.items.properties)],
+            [
+                "driver.images[]",
+                { driver: { images: [{ name: "a", rootfs: "/a", ...Z }] }, hosts: HOSTS },
+                "driver.images[0].zzzz",
+                Object.keys(section("driver").properties.images.items.properties),
+            ],
             ["kvStore", { kvStore: Z, hosts: HOSTS }, "kvStore.zzzz", Object.keys(section("kvStore").properties)],
             ["engine", { engine: Z, hosts: HOSTS }, "engine.zzzz", Object.keys(section("engine").properties)],
-            ["engine.swarm", { engine: { mode: "swarm", swarm: Z }, hosts: HOSTS }, "engine.swarm.zzzz", Object.keys(section("engine").properties.swarm.properties)],
+            [
+                "engine.swarm",
+                { engine: { mode: "swarm", swarm: Z }, hosts: HOSTS },
+                "engine.swarm.zzzz",
+                Object.keys(section("engine").properties.swarm.properties),
+            ],
             ["hosts[]", { hosts: [{ name: "h1", ...Z }] }, "hosts[0].zzzz", Object.keys(section("hosts").items.properties)],
-            ["hosts[].ssh", { driver: { kind: "ssh" }, hosts: [{ name: "h1", ssh: { address: "a", ...Z } }] }, "hosts[0].ssh.zzzz", Object.keys(section("hosts").items.properties.ssh.properties)],
+            [
+                "hosts[].ssh",
+                { driver: { kind: "ssh" }, hosts: [{ name: "h1", ssh: { address: "a", ...Z } }] },
+                "hosts[0].ssh.zzzz",
+                Object.keys(section("hosts").items.properties.ssh.properties),
+            ],
             ["networks[]", { hosts: HOSTS, networks: [{ ...NETWORKS[0], ...Z }] }, "networks[0].zzzz", Object.keys(section("networks").items.properties)],
-            ["containers[]", { hosts: HOSTS, networks: NETWORKS, containers: [{ name: "c", image: "i", networks: ["n1"], ...Z }] }, "containers[0].zzzz", Object.keys(section("containers").items.properties)],
+            [
+                "containers[]",
+                { hosts: HOSTS, networks: NETWORKS, containers: [{ name: "c", image: "i", networks: ["n1"], ...Z }] },
+                "containers[0].zzzz",
+                Object.keys(section("containers").items.properties),
+            ],
             [
                 "containers[].networks[]",
                 { hosts: HOSTS, networks: NETWORKS, containers: [{ name: "c", image: "i", networks: [{ name: "n1", ...Z }] }] },
@@ -126,9 +146,17 @@ describe("stack schema: agrees with validation", () => {
             [{ driver: { kind: "ssh", port: 0 }, hosts: HOSTS }, "driver.port", section("driver").properties.port],
             [{ kvStore: { port: 0 }, hosts: HOSTS }, "kvStore.port", section("kvStore").properties.port],
             [{ engine: { apiPort: 0 }, hosts: HOSTS }, "engine.apiPort", section("engine").properties.apiPort],
-            [{ engine: { mode: "swarm", swarm: { addressPoolMaskLength: 1 } }, hosts: HOSTS }, "engine.swarm.addressPoolMaskLength", section("engine").properties.swarm.properties.addressPoolMaskLength],
+            [
+                { engine: { mode: "swarm", swarm: { addressPoolMaskLength: 1 } }, hosts: HOSTS },
+                "engine.swarm.addressPoolMaskLength",
+                section("engine").properties.swarm.properties.addressPoolMaskLength,
+            ],
             [{ engine: { mode: "swarm", swarm: { port: 0 } }, hosts: HOSTS }, "engine.swarm.port", section("engine").properties.swarm.properties.port],
-            [{ driver: { kind: "ssh" }, hosts: [{ name: "h1", ssh: { address: "a", port: 0 } }] }, "hosts[0].ssh.port", section("hosts").items.properties.ssh.properties.port],
+            [
+                { driver: { kind: "ssh" }, hosts: [{ name: "h1", ssh: { address: "a", port: 0 } }] },
+                "hosts[0].ssh.port",
+                section("hosts").items.properties.ssh.properties.port,
+            ],
         ];
         for (const [raw, at, field] of cases) {
             const m = /^must be an integer from (\d+) to (\d+)/.exec(messagesAt(raw, at)[0] ?? "");
@@ -152,11 +180,21 @@ describe("stack schema: agrees with validation", () => {
                 }
             }
         };
-        const minimal = (extra: object = {}) => normalizeConfig({ hosts: HOSTS, ...extra } as RawConfig, "dev");
+        const minimal = (extra: object = {}) => normalizeConfig({ hosts: HOSTS, ...extra }, "dev");
         const ssh = { driver: { kind: "ssh" }, kvStore: { address: "consul://192.0.2.10:8500" }, hosts: [{ name: "h1", ssh: { address: "192.0.2.21" } }] };
-        const drivers: [string, object][] = [["netns", {}], ["dind", { driver: { kind: "dind" } }], ["ssh", ssh], ["docker-machine", { driver: { kind: "docker-machine" } }]];
+        const drivers: [string, object][] = [
+            ["netns", {}],
+            ["dind", { driver: { kind: "dind" } }],
+            ["ssh", ssh],
+            ["docker-machine", { driver: { kind: "docker-machine" } }],
+        ];
         for (const [kind, extra] of drivers) {
-            compare(section("driver"), minimal(extra).driver, `driver(${kind})`, driverKeys(kind).filter((k) => k !== "kind"));
+            compare(
+                section("driver"),
+                minimal(extra).driver,
+                `driver(${kind})`,
+                driverKeys(kind).filter((k) => k !== "kind"),
+            );
         }
         compare(section("driver"), minimal().driver, "driver", ["kind"]);
         compare(section("kvStore"), minimal().kvStore, "kvStore");
@@ -186,20 +224,58 @@ describe("stack schema: checks stack files as an editor would", () => {
             edit(doc.config);
             return schemaErrors(SCHEMA, doc);
         };
-        assert.deepEqual(edited(() => undefined), []);
+        assert.deepEqual(
+            edited(() => undefined),
+            [],
+        );
         const C = "$.config.docker-overlay:";
-        assert.deepEqual(edited((c) => (c["docker-overlay:host"] = [])), [`${C}host (name): matches none of anyOf`], "an unknown docker-overlay: key");
-        assert.deepEqual(edited((c) => (c["aws:region"] = "x")), [], "another namespace's key");
-        assert.deepEqual(edited((c) => (c["docker-overlay:driver"].image = "docker:20.10.24-dind")), [`${C}driver.image: not allowed`], "a dind key on a netns driver");
-        assert.deepEqual(edited((c) => (c["docker-overlay:driver"] = { kind: "dind", image: "docker:20.10.24-dind" })), []);
-        assert.deepEqual(edited((c) => (c["docker-overlay:driver"] = { image: "docker:20.10.24-dind" })), [`${C}driver.image: not allowed`], "no kind is netns");
-        assert.deepEqual(edited((c) => (c["docker-overlay:kvStore"].backend = "redis")), [`${C}kvStore.backend: must be one of consul, etcd, zookeeper`]);
-        assert.deepEqual(edited((c) => (c["docker-overlay:hosts"][0].name = 5)), [`${C}hosts[0].name: must be string, is integer`]);
-        assert.deepEqual(edited((c) => (c["docker-overlay:containers"][0].networks = [])), [`${C}containers[0].networks: fewer than 1 items`]);
-        assert.deepEqual(edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ipv4Address: "10.0.0.5" }, "net1"])), []);
-        assert.deepEqual(edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ip: "10.0.0.5" }])), [
-            `${C}containers[0].networks[0]: must match exactly one of oneOf`,
-        ]);
-        assert.deepEqual(edited((c) => delete c["docker-overlay:hosts"]), [`${C}hosts: required`]);
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:host"] = [])),
+            [`${C}host (name): matches none of anyOf`],
+            "an unknown docker-overlay: key",
+        );
+        assert.deepEqual(
+            edited((c) => (c["aws:region"] = "x")),
+            [],
+            "another namespace's key",
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:driver"].image = "docker:20.10.24-dind")),
+            [`${C}driver.image: not allowed`],
+            "a dind key on a netns driver",
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:driver"] = { kind: "dind", image: "docker:20.10.24-dind" })),
+            [],
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:driver"] = { image: "docker:20.10.24-dind" })),
+            [`${C}driver.image: not allowed`],
+            "no kind is netns",
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:kvStore"].backend = "redis")),
+            [`${C}kvStore.backend: must be one of consul, etcd, zookeeper`],
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:hosts"][0].name = 5)),
+            [`${C}hosts[0].name: must be string, is integer`],
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:containers"][0].networks = [])),
+            [`${C}containers[0].networks: fewer than 1 items`],
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ipv4Address: "10.0.0.5" }, "net1"])),
+            [],
+        );
+        assert.deepEqual(
+            edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ip: "10.0.0.5" }])),
+            [`${C}containers[0].networks[0]: must match exactly one of oneOf`],
+        );
+        assert.deepEqual(
+            edited((c) => delete c["docker-overlay:hosts"]),
+            [`${C}hosts: required`],
+        );
     });
 });

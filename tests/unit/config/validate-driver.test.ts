@@ -20,10 +20,14 @@ describe("validate: driver", () => {
     });
 
     it("netns: the underlay must be a CIDR without host bits", () => {
-        assert.deepEqual(problems((raw) => (raw.driver.underlay = "10.199.0.1/24")), [
-            `${P}driver.underlay: "10.199.0.1/24" has host bits set: its network address is 10.199.0.0; write "10.199.0.0/24"`,
-        ]);
-        assert.deepEqual(problems((raw) => (raw.driver.underlay = 24)), [`${P}driver.underlay: must be an IPv4 CIDR, got the number 24; quote it: "24"`]);
+        assert.deepEqual(
+            problems((raw) => (raw.driver.underlay = "10.199.0.1/24")),
+            [`${P}driver.underlay: "10.199.0.1/24" has host bits set: its network address is 10.199.0.0; write "10.199.0.0/24"`],
+        );
+        assert.deepEqual(
+            problems((raw) => (raw.driver.underlay = 24)),
+            [`${P}driver.underlay: must be an IPv4 CIDR, got the number 24; quote it: "24"`],
+        );
     });
 
     it("netns: the underlay needs room for the KV machine, the hosts and the bridge", () => {
@@ -61,9 +65,12 @@ describe("validate: driver", () => {
     });
 
     it("netns: the bridge must be a Linux interface name", () => {
-        assert.deepEqual(problems((raw) => (raw.driver.bridge = "docker-overlay-lab")), [
-            `${P}driver.bridge: "docker-overlay-lab" is not a valid bridge name: a Linux interface name has 1 to 15 characters, is not "." or "..", and has no "/", ":" or whitespace`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => (raw.driver.bridge = "docker-overlay-lab")),
+            [
+                `${P}driver.bridge: "docker-overlay-lab" is not a valid bridge name: a Linux interface name has 1 to 15 characters, is not "." or "..", and has no "/", ":" or whitespace`,
+            ],
+        );
     });
 
     it("netns: directories are absolute paths and images name a rootfs once", () => {
@@ -92,7 +99,10 @@ describe("validate: driver", () => {
                 `${P}driver.subnet: "172.30.0.0/33" is not an IPv4 CIDR (the prefix length must be a number from 0 to 32)`,
             ],
         );
-        assert.deepEqual(problems((raw) => (raw.driver = { kind: "dind", localDockerHost: "tcp://localhost:2375", mtu: 9000 })), []);
+        assert.deepEqual(
+            problems((raw) => (raw.driver = { kind: "dind", localDockerHost: "tcp://localhost:2375", mtu: 9000 })),
+            [],
+        );
     });
 
     it("dind: a host address must be inside the dind subnet", () => {
@@ -128,7 +138,9 @@ describe("validate: driver", () => {
                 raw.hosts[1].ssh = { address: "node1.example.com", user: "admin", port: 2222 };
                 raw.hosts[2].ssh = { address: "2001:db8::2" };
             }),
-            [`${P}kvStore.machine: the ssh driver creates no machines; remove machine and set kvStore.address to an existing store, e.g. consul://192.0.2.10:8500`],
+            [
+                `${P}kvStore.machine: the ssh driver creates no machines; remove machine and set kvStore.address to an existing store, e.g. consul://192.0.2.10:8500`,
+            ],
         );
         assert.deepEqual(validateConfig({ driver: { kind: "ssh" }, hosts: [{ name: "h1" }] }).map(formatProblem), [
             `${P}kvStore.address: is required with driver.kind ssh: the ssh driver creates no machines, so point it at an existing store, e.g. consul://192.0.2.10:8500`,
@@ -141,7 +153,10 @@ describe("validate: driver", () => {
             validateConfig({
                 driver: { kind: "ssh", port: 0, user: "a b" },
                 kvStore: { address: "consul://192.0.2.10:8500" },
-                hosts: [{ name: "h1", ssh: { address: "10.0.0.300", port: "22" } }, { name: "h2", ssh: { addres: "h2.lan" } }],
+                hosts: [
+                    { name: "h1", ssh: { address: "10.0.0.300", port: "22" } },
+                    { name: "h2", ssh: { addres: "h2.lan" } },
+                ],
             }).map(formatProblem),
             [
                 `${P}driver.user: must be an ssh user name, not empty and without whitespace, got the string "a b"`,
@@ -163,29 +178,29 @@ describe("validate: driver", () => {
             kvStore: { address: "consul://192.0.2.10:8500" },
             hosts: keys.map((hostKey, i) => ({ name: `h${i}`, ssh: { address: `192.0.2.${20 + i}`, hostKey } })),
         });
-        assert.deepEqual(
-            validateConfig(withKeys(`10.0.0.1 ${key}`, "ssh-ed25519 AAAA", privateKey, [key], `${key}\n${key}`)).map(formatProblem),
-            [
-                `${P}hosts[0].ssh.hostKey: starts with "10.0.0.1", which looks like ssh-keyscan's or known_hosts' host name column; give only "<type> <base64>"${fix}`,
-                `${P}hosts[1].ssh.hostKey: is not an OpenSSH public key (Malformed OpenSSH public key)${fix}`,
-                `${P}hosts[2].ssh.hostKey: is a private key; give the machine's public host key${fix}`,
-                `${P}hosts[3].ssh.hostKey: must be a public ssh host key, got a list`,
-                `${P}hosts[4].ssh.hostKey: holds several lines; give one public key${fix}`,
-            ],
-        );
+        assert.deepEqual(validateConfig(withKeys(`10.0.0.1 ${key}`, "ssh-ed25519 AAAA", privateKey, [key], `${key}\n${key}`)).map(formatProblem), [
+            `${P}hosts[0].ssh.hostKey: starts with "10.0.0.1", which looks like ssh-keyscan's or known_hosts' host name column; give only "<type> <base64>"${fix}`,
+            `${P}hosts[1].ssh.hostKey: is not an OpenSSH public key (Malformed OpenSSH public key)${fix}`,
+            `${P}hosts[2].ssh.hostKey: is a private key; give the machine's public host key${fix}`,
+            `${P}hosts[3].ssh.hostKey: must be a public ssh host key, got a list`,
+            `${P}hosts[4].ssh.hostKey: holds several lines; give one public key${fix}`,
+        ]);
         const c = normalizeConfig(withKeys(`  ${key}   root@node1\n`, undefined), "dev");
         assert.deepEqual(c.hosts[0].ssh, { address: "192.0.2.20", hostKey: key });
         assert.deepEqual(c.hosts[1].ssh, { address: "192.0.2.21" });
     });
 
     it("ssh settings on a netns host and underlay addresses on an ssh host are refused", () => {
-        assert.deepEqual(problems((raw) => (raw.hosts[0].ssh = { address: "192.0.2.20" })), [
-            `${P}hosts[0].ssh: is only used by the ssh driver; remove it or set driver.kind: ssh`,
-        ]);
         assert.deepEqual(
-            validateConfig({ driver: { kind: "ssh" }, kvStore: { address: "etcd://192.0.2.10:2379", backend: "etcd" }, hosts: [{ name: "h1", address: "192.0.2.20", ssh: { address: "192.0.2.20" } }] }).map(
-                formatProblem,
-            ),
+            problems((raw) => (raw.hosts[0].ssh = { address: "192.0.2.20" })),
+            [`${P}hosts[0].ssh: is only used by the ssh driver; remove it or set driver.kind: ssh`],
+        );
+        assert.deepEqual(
+            validateConfig({
+                driver: { kind: "ssh" },
+                kvStore: { address: "etcd://192.0.2.10:2379", backend: "etcd" },
+                hosts: [{ name: "h1", address: "192.0.2.20", ssh: { address: "192.0.2.20" } }],
+            }).map(formatProblem),
             [`${P}hosts[0].address: is only used by the netns and dind drivers; with driver.kind ssh, give the machine's address in ssh.address`],
         );
     });
@@ -198,6 +213,9 @@ describe("validate: driver", () => {
                 `${P}driver.swarm: must be true or false, got the string "yes"`,
             ],
         );
-        assert.deepEqual(problems((raw) => (raw.driver = { kind: "docker-machine", createFlags: ["--virtualbox-memory=1024"], swarm: false })), []);
+        assert.deepEqual(
+            problems((raw) => (raw.driver = { kind: "docker-machine", createFlags: ["--virtualbox-memory=1024"], swarm: false })),
+            [],
+        );
     });
 });

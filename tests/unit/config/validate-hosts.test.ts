@@ -4,10 +4,13 @@ import { problems, P } from "./validateHelpers";
 
 describe("validate: hosts", () => {
     it("must list at least one host", () => {
-        assert.deepEqual(problems((raw) => (raw.hosts = [])), [
-            // Only the cause: the constraints naming hosts are not reported again.
-            `${P}hosts: must list at least one host, e.g. [{ name: swarm-node1 }]`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => (raw.hosts = [])),
+            [
+                // Only the cause: the constraints naming hosts are not reported again.
+                `${P}hosts: must list at least one host, e.g. [{ name: swarm-node1 }]`,
+            ],
+        );
     });
 
     it("names are required RFC 1123 hostnames", () => {
@@ -26,9 +29,12 @@ describe("validate: hosts", () => {
     });
 
     it("names are unique, because the KV store tells engines apart by hostname", () => {
-        assert.deepEqual(problems((raw) => raw.hosts.push({ name: "swarm-node1" })), [
-            `${P}hosts[3].name: "swarm-node1" is also the name of hosts[1]; host names must be unique, because the KV store tells engines apart by hostname and two engines with one name would overwrite each other's overlay state`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => raw.hosts.push({ name: "swarm-node1" })),
+            [
+                `${P}hosts[3].name: "swarm-node1" is also the name of hosts[1]; host names must be unique, because the KV store tells engines apart by hostname and two engines with one name would overwrite each other's overlay state`,
+            ],
+        );
     });
 
     it("role is manager or worker, with at most one manager", () => {
@@ -61,9 +67,10 @@ describe("validate: hosts", () => {
     });
 
     it("reports unknown host keys with a suggestion", () => {
-        assert.deepEqual(problems((raw) => (raw.hosts[1].lables = { storage: "ssd" })), [
-            `${P}hosts[1].lables: unknown key; did you mean "labels"? (known keys: name, role, labels, ssh, address)`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => (raw.hosts[1].lables = { storage: "ssd" })),
+            [`${P}hosts[1].lables: unknown key; did you mean "labels"? (known keys: name, role, labels, ssh, address)`],
+        );
     });
 
     it("netns: a host's address is an IPv4 address inside the underlay, not its network, broadcast or bridge address, and unique", () => {
@@ -72,7 +79,12 @@ describe("validate: hosts", () => {
                 raw.hosts[0].address = "10.199.0.0";
                 raw.hosts[1].address = "10.199.0.255";
                 raw.hosts[2].address = "10.199.0.1";
-                raw.hosts.push({ name: "n3", address: "10.199.0.7" }, { name: "n4", address: "10.199.0.7" }, { name: "n5", address: "10.199.1.7" }, { name: "n6", address: "10.199.0.7/24" });
+                raw.hosts.push(
+                    { name: "n3", address: "10.199.0.7" },
+                    { name: "n4", address: "10.199.0.7" },
+                    { name: "n5", address: "10.199.1.7" },
+                    { name: "n6", address: "10.199.0.7/24" },
+                );
             }),
             [
                 `${P}hosts[0].address: 10.199.0.0 is the network address of the underlay 10.199.0.0/24 (driver.underlay); pick one from 10.199.0.2 to 10.199.0.254`,

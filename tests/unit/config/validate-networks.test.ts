@@ -38,7 +38,12 @@ describe("validate: networks", () => {
     it("subnet prefix is /8 to /30: room for a gateway and containers", () => {
         assert.deepEqual(
             problems((raw) => {
-                raw.networks.push({ name: "net2", subnet: "10.0.9.0/31" }, { name: "net3", subnet: "20.0.0.0/7" }, { name: "net4", subnet: "30.0.0.0/8" }, { name: "net5", subnet: "10.0.8.0/30" });
+                raw.networks.push(
+                    { name: "net2", subnet: "10.0.9.0/31" },
+                    { name: "net3", subnet: "20.0.0.0/7" },
+                    { name: "net4", subnet: "30.0.0.0/8" },
+                    { name: "net5", subnet: "10.0.8.0/30" },
+                );
             }),
             [
                 `${P}networks[1].subnet: "10.0.9.0/31" is too small: an overlay subnet needs a prefix from /8 to /30, because a /31 or /32 leaves no address for the gateway and containers besides the network and broadcast addresses`,
@@ -48,15 +53,21 @@ describe("validate: networks", () => {
     });
 
     it("subnets must not overlap each other, naming both networks", () => {
-        assert.deepEqual(problems((raw) => raw.networks.push({ name: "net2", subnet: "10.0.0.128/25" })), [
-            `${P}networks[1].subnet: "10.0.0.128/25" (net2) overlaps 10.0.0.0/24 of net1 (networks[0]); overlay subnets must not share addresses, or containers' routes become ambiguous`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => raw.networks.push({ name: "net2", subnet: "10.0.0.128/25" })),
+            [
+                `${P}networks[1].subnet: "10.0.0.128/25" (net2) overlaps 10.0.0.0/24 of net1 (networks[0]); overlay subnets must not share addresses, or containers' routes become ambiguous`,
+            ],
+        );
     });
 
     it("subnets must not overlap the netns underlay or the dind subnet", () => {
-        assert.deepEqual(problems((raw) => raw.networks.push({ name: "net2", subnet: "10.199.0.0/16" })), [
-            `${P}networks[1].subnet: "10.199.0.0/16" (net2) overlaps the underlay 10.199.0.0/24 (driver.underlay) the hosts sit on; choose a subnet outside it, or traffic for containers would be routed to the hosts' network instead`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => raw.networks.push({ name: "net2", subnet: "10.199.0.0/16" })),
+            [
+                `${P}networks[1].subnet: "10.199.0.0/16" (net2) overlaps the underlay 10.199.0.0/24 (driver.underlay) the hosts sit on; choose a subnet outside it, or traffic for containers would be routed to the hosts' network instead`,
+            ],
+        );
         assert.deepEqual(
             problems((raw) => {
                 raw.driver = { kind: "dind" };
@@ -72,25 +83,24 @@ describe("validate: networks", () => {
 
     it("gateway is a usable address inside the subnet", () => {
         const check = (gateway: unknown) => problems((raw) => (raw.networks[0].gateway = gateway));
-        assert.deepEqual(
-            ["10.0.1.1", "10.0.0.0", "10.0.0.255", "10.0.0", "10.0.0.254"].map(check),
-            [
-                [`${P}networks[0].gateway: 10.0.1.1 is outside net1's subnet 10.0.0.0/24; the gateway must be a usable address of the subnet`],
-                [`${P}networks[0].gateway: 10.0.0.0 is the network address of net1's subnet 10.0.0.0/24; the gateway must be a usable address of the subnet`],
-                [`${P}networks[0].gateway: 10.0.0.255 is the broadcast address of net1's subnet 10.0.0.0/24; the gateway must be a usable address of the subnet`],
-                [`${P}networks[0].gateway: "10.0.0" is not an IPv4 address (expected four numbers 0-255 separated by dots, e.g. 10.0.0.5)`],
-                [],
-            ],
-        );
+        assert.deepEqual(["10.0.1.1", "10.0.0.0", "10.0.0.255", "10.0.0", "10.0.0.254"].map(check), [
+            [`${P}networks[0].gateway: 10.0.1.1 is outside net1's subnet 10.0.0.0/24; the gateway must be a usable address of the subnet`],
+            [`${P}networks[0].gateway: 10.0.0.0 is the network address of net1's subnet 10.0.0.0/24; the gateway must be a usable address of the subnet`],
+            [`${P}networks[0].gateway: 10.0.0.255 is the broadcast address of net1's subnet 10.0.0.0/24; the gateway must be a usable address of the subnet`],
+            [`${P}networks[0].gateway: "10.0.0" is not an IPv4 address (expected four numbers 0-255 separated by dots, e.g. 10.0.0.5)`],
+            [],
+        ]);
     });
 
     it("ipRange is a CIDR inside the subnet", () => {
-        assert.deepEqual(problems((raw) => (raw.networks[0].ipRange = "10.0.0.0/23")), [
-            `${P}networks[0].ipRange: "10.0.0.0/23" is not inside the subnet 10.0.0.0/24; the range containers get addresses from must be part of the subnet`,
-        ]);
-        assert.deepEqual(problems((raw) => (raw.networks[0].ipRange = "10.0.0.130/25")), [
-            `${P}networks[0].ipRange: "10.0.0.130/25" has host bits set: its network address is 10.0.0.128; write "10.0.0.128/25"`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => (raw.networks[0].ipRange = "10.0.0.0/23")),
+            [`${P}networks[0].ipRange: "10.0.0.0/23" is not inside the subnet 10.0.0.0/24; the range containers get addresses from must be part of the subnet`],
+        );
+        assert.deepEqual(
+            problems((raw) => (raw.networks[0].ipRange = "10.0.0.130/25")),
+            [`${P}networks[0].ipRange: "10.0.0.130/25" has host bits set: its network address is 10.0.0.128; write "10.0.0.128/25"`],
+        );
     });
 
     it("internal and encrypted are booleans", () => {
@@ -99,14 +109,20 @@ describe("validate: networks", () => {
                 raw.networks[0].internal = "yes";
                 raw.networks[0].encrypted = "false";
             }),
-            [`${P}networks[0].internal: must be true or false, got the string "yes"`, `${P}networks[0].encrypted: must be true or false, got the string "false"; remove the quotes`],
+            [
+                `${P}networks[0].internal: must be true or false, got the string "yes"`,
+                `${P}networks[0].encrypted: must be true or false, got the string "false"; remove the quotes`,
+            ],
         );
     });
 
     it("encrypted overlays need swarm mode", () => {
-        assert.deepEqual(problems((raw) => (raw.networks[0].encrypted = true)), [
-            `${P}networks[0].encrypted: encrypted overlays need swarm mode's key distribution, which engine.mode cluster-store does not have; remove encrypted or use engine.mode: swarm`,
-        ]);
+        assert.deepEqual(
+            problems((raw) => (raw.networks[0].encrypted = true)),
+            [
+                `${P}networks[0].encrypted: encrypted overlays need swarm mode's key distribution, which engine.mode cluster-store does not have; remove encrypted or use engine.mode: swarm`,
+            ],
+        );
         assert.deepEqual(
             problems((raw) => {
                 raw.networks[0].encrypted = true;

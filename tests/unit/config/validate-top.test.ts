@@ -23,13 +23,10 @@ describe("validate: valid configurations", () => {
 
 describe("validate: top level", () => {
     it("reports an unknown config key with the key it probably meant", () => {
-        assert.deepEqual(
-            validateConfig({ hosts: [{ name: "h1" }], host: [{ name: "h2" }] } as RawConfig).map(formatProblem),
-            [
-                `${P}host: unknown config key; did you mean "docker-overlay:hosts"? (known keys: docker-overlay:driver, docker-overlay:kvStore, ` +
-                    "docker-overlay:engine, docker-overlay:hosts, docker-overlay:networks, docker-overlay:containers, docker-overlay:sshPrivateKey)",
-            ],
-        );
+        assert.deepEqual(validateConfig({ hosts: [{ name: "h1" }], host: [{ name: "h2" }] } as RawConfig).map(formatProblem), [
+            `${P}host: unknown config key; did you mean "docker-overlay:hosts"? (known keys: docker-overlay:driver, docker-overlay:kvStore, ` +
+                "docker-overlay:engine, docker-overlay:hosts, docker-overlay:networks, docker-overlay:containers, docker-overlay:sshPrivateKey)",
+        ]);
     });
 
     it("does not guess when no key is close, and accepts the sshPrivateKey secret", () => {
@@ -41,7 +38,9 @@ describe("validate: top level", () => {
     });
 
     it("requires hosts", () => {
-        assert.deepEqual(validateConfig({}).map(formatProblem), [`${P}hosts: is required: list the Docker hosts, e.g. [{ name: swarm-node1 }, { name: swarm-node2 }]`]);
+        assert.deepEqual(validateConfig({}).map(formatProblem), [
+            `${P}hosts: is required: list the Docker hosts, e.g. [{ name: swarm-node1 }, { name: swarm-node2 }]`,
+        ]);
     });
 
     it("reports a value Pulumi could not read, with its key", () => {

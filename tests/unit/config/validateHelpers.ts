@@ -25,7 +25,7 @@ export type Edit = (raw: any) => void;
 export function devWith(edit: Edit): RawConfig {
     const raw = structuredClone(DEV_STACK);
     edit(raw);
-    return raw as RawConfig;
+    return raw;
 }
 
 /** The formatted problems of the dev stack with `edit` applied. */

@@ -76,14 +76,24 @@ describe("warnings: an image no engine of a registry-less driver has", () => {
     });
 
     it("says nothing for drivers whose engines can pull, nor for a configuration with problems", () => {
-        const dind = { driver: { kind: "dind" }, hosts: [{ name: "h1" }], networks: [{ name: "n1", subnet: "10.0.0.0/24" }], containers: [{ name: "c1", image: "nginx", networks: ["n1"] }] };
+        const dind = {
+            driver: { kind: "dind" },
+            hosts: [{ name: "h1" }],
+            networks: [{ name: "n1", subnet: "10.0.0.0/24" }],
+            containers: [{ name: "c1", image: "nginx", networks: ["n1"] }],
+        };
         assert.deepEqual(warnings(dind), []);
         assert.deepEqual(warnings({ ...netns({}, ["nginx"]), hosts: [] }), []);
     });
 
     it("the shipped and lab stacks have no warnings, except t-badimage's deliberately missing image", () => {
         const dirs = [ROOT, path.join(ROOT, "examples"), path.join(ROOT, "tests", "lab", "stacks")];
-        const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f) && f !== "Pulumi.yaml").map((f) => path.join(d, f)));
+        const files = dirs.flatMap((d) =>
+            fs
+                .readdirSync(d)
+                .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f) && f !== "Pulumi.yaml")
+                .map((f) => path.join(d, f)),
+        );
         assert.ok(files.length >= 15, `found ${files.length} stack files`);
         const found = files.flatMap((f) => {
             const { stack, raw } = loadStackFile(f);
@@ -109,12 +119,18 @@ describe("warnings: an image no engine of a registry-less driver has", () => {
             'warning: [runtime] docker-overlay:containers[1].image: "nginx:1.25" is on no engine: netns engines reach no registry and have only the images in driver.images (busybox:latest); ' +
                 "add it to driver.images with a rootfs tarball to docker import, or use one of those; otherwise up fails at container c2",
         ]);
-        assert.ok(run.registrations.some((r) => r.name === "c2"), "the run goes on: c2 is registered");
+        assert.ok(
+            run.registrations.some((r) => r.name === "c2"),
+            "the run goes on: c2 is registered",
+        );
     });
 
     it("npm run validate prints them before its summary and exits 0", () => {
         const file = path.join(ROOT, "tests", "lab", "stacks", "Pulumi.t-badimage.yaml");
-        const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "validate.ts"), file], { cwd: ROOT, encoding: "utf8" });
+        const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "validate.ts"), file], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.equal(out.status, 0, out.stderr);
         assert.deepEqual(out.stdout.split("\n"), [
             'warning: docker-overlay:containers[1].image: "nosuchimage:1" is on no engine: netns engines reach no registry and have only the images in driver.images (busybox:latest); ' +

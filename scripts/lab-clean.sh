@@ -2,6 +2,8 @@
 # Lists, or removes, whatever the lab (driver.kind: netns) left behind on this
 # machine. A last resort: `npm run lab -- down <stack-file>` is the way to take
 # a stack down; this is for what a crashed run, a killed test or a bug left.
+# (Over 500 lines on purpose: it must work alone on a broken machine, with no
+# node and none of the repository's modules, for every kind of leftover.)
 #
 #   bash scripts/lab-clean.sh --check     list leftovers; exit 1 if there are any, 0 when clean
 #   bash scripts/lab-clean.sh             remove them; exit 0 when clean afterwards, 1 otherwise

@@ -66,7 +66,7 @@ function lastLine(text: string): string {
 function parseIperf(json: string, what: string): IperfRun {
     let doc: { end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number } }; error?: string };
     try {
-        doc = JSON.parse(json);
+        doc = JSON.parse(json) as typeof doc;
     } catch {
         throw new Error(`${what}: iperf3 printed no JSON: ${json.slice(0, 300)}`);
     }

@@ -102,7 +102,7 @@ async function probe(pair: PairExpectation, live: LabStatus, ping: Pinger): Prom
  */
 export async function runCheck(declared: LabStatus, live: LabStatus, ping: Pinger, concurrency = 6): Promise<CheckReport> {
     const pairs = connectivityPairs(declared.containers.map((c) => ({ name: c.name, networks: Object.keys(c.networks) })));
-    const results: PairResult[] = new Array(pairs.length);
+    const results = new Array<PairResult>(pairs.length);
     let next = 0;
     const worker = async () => {
         while (next < pairs.length) {

@@ -112,7 +112,7 @@ export async function refreshStatus(saved: LabStatus, engineFor: (dockerHost: st
                     networks: Object.fromEntries(
                         Object.entries(live)
                             .filter(([, n]) => (n.IPAddress ?? "") !== "")
-                            .map(([name, n]) => [name, n.IPAddress as string])
+                            .map(([name, n]): [string, string] => [name, n.IPAddress as string])
                             .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
                     ),
                 };

@@ -30,6 +30,14 @@ const DOCKER_NETWORK = "docker:index/network:Network";
 const LOCAL_COMMAND = "command:local:Command";
 const REMOTE_COMMAND = "command:remote:Command";
 
+/** A property as text: scalars as written, lists and objects as JSON (not "[object Object]"). */
+function propText(v: unknown): string {
+    if (typeof v === "object" && v !== null) {
+        return JSON.stringify(v);
+    }
+    return String(v);
+}
+
 /** The newest engine line that still has `cluster-store`, as [major, minor] (the rule itself: lib/engine/clusterStore.ts). */
 export const LAST_CLUSTER_STORE_ENGINE: readonly [number, number] = [LAST_ENGINE.major, LAST_ENGINE.minor];
 
@@ -45,7 +53,7 @@ const TCP_LISTEN = /(?:^|\s)(?:-H|--host)(?:=|\s+)['"]?tcp:\/\//;
  */
 export function dockerApiTls(r: CheckedResource): Violation[] {
     if (r.type === DOCKER_PROVIDER) {
-        const host = String(r.props["host"] ?? "");
+        const host = propText(r.props["host"] ?? "");
         if (host.startsWith("tcp://")) {
             const hasMaterial = ["caMaterial", "certMaterial", "keyMaterial"].every((k) => r.props[k] !== undefined && r.props[k] !== "");
             if (!hasMaterial && r.props["certPath"] === undefined) {
@@ -72,7 +80,7 @@ function dockerdCommandLines(r: CheckedResource): string[] {
         return /(?:^|\s|\/)dockerd(?:\s|$)/.test(line) ? [line] : [];
     }
     if (r.type === LOCAL_COMMAND || r.type === REMOTE_COMMAND) {
-        const script = String(r.props["create"] ?? "");
+        const script = propText(r.props["create"] ?? "");
         // Join continued lines so one invocation is one line.
         return script
             .replace(/\\\n/g, " ")
@@ -96,7 +104,7 @@ export function clusterStoreEngineVersion(r: CheckedResource): Violation[] {
     if (!command.some((arg) => arg.startsWith("--cluster-store"))) {
         return [];
     }
-    const image = String(r.props["image"] ?? "");
+    const image = propText(r.props["image"] ?? "");
     const version = dockerImageEngineVersion(image);
     const last = `${LAST_ENGINE.major}.${LAST_ENGINE.minor}`;
     if (version === undefined) {
@@ -131,7 +139,7 @@ export interface SubnetPolicyConfig {
 export function overlaySubnetsDisjoint(resources: readonly CheckedResource[], config: SubnetPolicyConfig): Violation[] {
     const subnetsOf = (r: CheckedResource): string[] =>
         (Array.isArray(r.props["ipamConfigs"]) ? (r.props["ipamConfigs"] as Record<string, unknown>[]) : [])
-            .map((c) => String(c["subnet"] ?? ""))
+            .map((c) => propText(c["subnet"] ?? ""))
             .filter(isCidr);
     const networks = resources.filter((r) => r.type === DOCKER_NETWORK);
     const overlays = networks.filter((r) => r.props["driver"] === "overlay").flatMap((r) => subnetsOf(r).map((subnet) => ({ r, subnet })));
@@ -139,21 +147,21 @@ export function overlaySubnetsDisjoint(resources: readonly CheckedResource[], co
         ...(config.underlays ?? []).filter(isCidr).map((subnet) => ({ what: `underlay ${subnet}`, subnet })),
         ...networks
             .filter((r) => r.props["driver"] !== "overlay")
-            .flatMap((r) => subnetsOf(r).map((subnet) => ({ what: `host network ${String(r.props["name"] ?? r.name)} ${subnet}`, subnet }))),
+            .flatMap((r) => subnetsOf(r).map((subnet) => ({ what: `host network ${propText(r.props["name"] ?? r.name)} ${subnet}`, subnet }))),
     ];
     const violations: Violation[] = [];
     overlays.forEach((a, i) => {
         for (const b of overlays.slice(i + 1)) {
             if (overlaps(a.subnet, b.subnet)) {
                 violations.push({
-                    message: `overlay ${String(a.r.props["name"])} ${a.subnet} overlaps overlay ${String(b.r.props["name"])} ${b.subnet}`,
+                    message: `overlay ${propText(a.r.props["name"])} ${a.subnet} overlaps overlay ${propText(b.r.props["name"])} ${b.subnet}`,
                     urn: b.r.urn,
                 });
             }
         }
         for (const u of underlays) {
             if (overlaps(a.subnet, u.subnet)) {
-                violations.push({ message: `overlay ${String(a.r.props["name"])} ${a.subnet} overlaps the ${u.what}`, urn: a.r.urn });
+                violations.push({ message: `overlay ${propText(a.r.props["name"])} ${a.subnet} overlaps the ${u.what}`, urn: a.r.urn });
             }
         }
     });
@@ -183,5 +191,5 @@ export function containerLimits(r: CheckedResource, config: LimitsPolicyConfig):
     }
     return missing.length === 0
         ? []
-        : [{ message: `container ${String(r.props["name"] ?? r.name)} sets no ${missing.join(" or ")} limit, which this stack's policy requires` }];
+        : [{ message: `container ${propText(r.props["name"] ?? r.name)} sets no ${missing.join(" or ")} limit, which this stack's policy requires` }];
 }

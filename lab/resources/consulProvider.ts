@@ -24,6 +24,7 @@ export function assertKnownConsul(r: ResourceRecord, known: readonly string[]): 
 export const consulProvider: ResourceHandler = {
     types: [CONSUL_PROVIDER_TYPE],
     provider: true,
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused input rejects, as every handler's create does
     async create(ctx, r) {
         assertKnownConsul(r, CONSUL_PROVIDER_INPUTS);
         ctx.registerProvider(r);

@@ -22,6 +22,7 @@ export const DOCKER_PROVIDER_INPUTS: readonly string[] = ["host", "caMaterial", 
 export const dockerProvider: ResourceHandler = {
     types: [DOCKER_PROVIDER_TYPE],
     provider: true,
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused input rejects, as every handler's create does
     async create(ctx, r) {
         assertKnownInputs(DOCKER_PROVIDER_TYPE, r.urn, r.inputs, DOCKER_PROVIDER_INPUTS);
         const host = r.inputs["host"];

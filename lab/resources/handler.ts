@@ -92,4 +92,4 @@ export interface InvokeHandler {
 }
 
 /** For types that exist only in the state (providers, keys, certificates): nothing to delete. */
-export const nothingToDelete = async (): Promise<DeleteOutcome> => "nothing";
+export const nothingToDelete = (): Promise<DeleteOutcome> => Promise.resolve("nothing");

@@ -161,8 +161,16 @@ export const tls: ResourceHandler = {
 
 // ------------------------------------------------------------------ keys
 
+/** An input as text: scalars as written, lists and objects as JSON (not "[object Object]"), for lookups and messages. */
+function inputText(v: unknown): string {
+    if (typeof v === "object" && v !== null) {
+        return JSON.stringify(v);
+    }
+    return String(v);
+}
+
 function privateKey(type: string, urn: string, inputs: Record<string, unknown>): Record<string, unknown> {
-    const algorithm = String(inputs["algorithm"] ?? "");
+    const algorithm = inputText(inputs["algorithm"] ?? "");
     switch (algorithm) {
         case "RSA": {
             const bits = Number(inputs["rsaBits"] ?? 2048);
@@ -175,7 +183,7 @@ function privateKey(type: string, urn: string, inputs: Record<string, unknown>):
             };
         }
         case "ECDSA": {
-            const curve = String(inputs["ecdsaCurve"] ?? "P224");
+            const curve = inputText(inputs["ecdsaCurve"] ?? "P224");
             const named = CURVES[curve];
             if (named === undefined) {
                 throw new Error(`${type} ${urn}: ecdsaCurve "${curve}" is not one of ${Object.keys(CURVES).join(", ")}`);
@@ -216,7 +224,7 @@ function subjectOf(type: string, urn: string, subject: unknown): string {
         if (short === undefined) {
             throw new Error(`${type} ${urn}: the lab applier does not translate subject.${k}`);
         }
-        parts.push(`/${short}=${String(v).replace(/[\\/=+,]/g, (c) => `\\${c}`)}`);
+        parts.push(`/${short}=${inputText(v).replace(/[\\/=+,]/g, (c) => `\\${c}`)}`);
     }
     return parts.length === 0 ? "/" : parts.join("");
 }

@@ -7,7 +7,7 @@
  * the key's own algorithm.
  */
 import { createHash } from "crypto";
-import { utils } from "ssh2";
+import { ParsedKey, utils } from "ssh2";
 
 export interface HostKey {
     /** `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, ... */
@@ -43,7 +43,8 @@ export function parseHostKey(text: string): HostKey | string {
     if (parsed instanceof Error) {
         return `is not an OpenSSH public key (${parsed.message})`;
     }
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    // ssh2's types say one key or an Error; guard against a list of keys, or none, all the same.
+    const key: ParsedKey | undefined = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
     if (key === undefined || key.isPrivateKey()) {
         return "is a private key; give the machine's public host key";
     }

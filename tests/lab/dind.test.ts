@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import "./support/root-hooks";
-import { bridgesUsed, describeRun, note, REPO, run, RunResult, stacksUsed, timings } from "./support/lab";
+import { bridgesUsed, CheckJson, describeRun, DownJson, LabResult, note, REPO, run, stacksUsed, timings, UpJson } from "./support/lab";
 import { inLaptop, LAPTOP, laptopDown, laptopInfo, laptopUp, lockLaptop } from "../../lab/laptop";
 
 const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.dind-lab.yaml");
@@ -49,20 +49,14 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     let stateDir: string;
     let laptopStarted = false;
     let unlock: (() => void) | undefined;
-    let up: {
-        ok: boolean;
-        seconds: number;
-        resources: { type: string; name: string; status: string; seconds?: number }[];
-        exports?: Record<string, any>;
-        error?: string;
-    };
+    let up: UpJson;
 
-    /** `tools/lab.ts <cmd> <stack> --json` inside the laptop's namespace. */
-    async function lab(cmd: "up" | "down" | "status" | "check"): Promise<RunResult & { json?: any }> {
+    /** `tools/lab.ts <cmd> <stack> --json` inside the laptop's namespace; `T`: the document the command prints. */
+    async function lab<T>(cmd: "up" | "down" | "status" | "check"): Promise<LabResult<T>> {
         const argv = inLaptop([TS_NODE, "--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, STACK_FILE, "--json"]);
-        const r: RunResult & { json?: any } = await run(argv[0], argv.slice(1), { timeoutMs: 400_000, env: { DOCKER_OVERLAY_LAB_STATE_DIR: stateDir } });
+        const r: LabResult<T> = await run(argv[0], argv.slice(1), { timeoutMs: 400_000, env: { DOCKER_OVERLAY_LAB_STATE_DIR: stateDir } });
         try {
-            r.json = JSON.parse(r.stdout);
+            r.json = JSON.parse(r.stdout) as T;
         } catch {
             // Left undefined; assertions show the output.
         }
@@ -91,9 +85,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         assert.equal(deps.code, 0, `scripts/lab-dind-deps.sh: ${describeRun(deps)}`);
         laptopStarted = true;
         await timed("laptop up (engine + image import)", () => laptopUp());
-        const r = await timed("lab up", () => lab("up"));
+        const r = await timed("lab up", () => lab<UpJson>("up"));
+        assert.ok(r.json !== undefined, `lab up printed no JSON: ${describeRun(r)}`);
         up = r.json;
-        assert.ok(up !== undefined, `lab up printed no JSON: ${describeRun(r)}`);
         for (const res of up.resources.filter((x) => x.type === "docker:index/container:Container" && x.seconds !== undefined)) {
             timing(`  ${res.name}`, res.seconds!);
         }
@@ -103,7 +97,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         // Whatever happened above: the program's resources first, then the laptop.
         try {
             if (stateDir !== undefined && fs.existsSync(path.join(stateDir, "dind-lab.json"))) {
-                const r = await lab("down");
+                const r = await lab<DownJson>("down");
                 if (r.code !== 0) {
                     note(`dind: down in after() failed: ${describeRun(r)}`);
                 }
@@ -143,8 +137,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     });
 
     it("check: c1 <-> c2 by IP and by name", async function () {
-        const r = await timed("lab check", () => lab("check"));
+        const r = await timed("lab check", () => lab<CheckJson>("check"));
         assert.equal(r.code, 0, describeRun(r));
+        assert.ok(r.json !== undefined, `lab check printed no JSON: ${describeRun(r)}`);
         assert.equal(r.json.failed, 0);
         assert.equal(r.json.passed, 2);
         assert.equal(r.json.pairs.length, 2);
@@ -161,7 +156,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             assert.equal(c.HostConfig.Privileged, true);
             assert.equal(c.Config.Hostname, host);
             assert.equal(c.State.Health.Status, "healthy");
-            const mounts = c.Mounts.map((m: any) => `${m.Type}:${m.Destination}`);
+            const mounts = c.Mounts.map((m: { Type: string; Destination: string }) => `${m.Type}:${m.Destination}`);
             assert.deepEqual(mounts, ["volume:/var/lib/docker"], `${host}: only its own anonymous data-root volume`);
             const [name, id, key, version] = (
                 await onMachine(
@@ -236,8 +231,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     });
 
     it("down: deletes everything the program made; the laptop's engine is empty again", async function () {
-        const r = await timed("lab down", () => lab("down"));
+        const r = await timed("lab down", () => lab<DownJson>("down"));
         assert.equal(r.code, 0, describeRun(r));
+        assert.ok(r.json !== undefined, `lab down printed no JSON: ${describeRun(r)}`);
         assert.deepEqual(r.json.failed, []);
         assert.equal(await laptop("ps", "-aq"), "");
         assert.equal(await laptop("volume", "ls", "-q"), "");

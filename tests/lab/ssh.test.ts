@@ -22,7 +22,17 @@ import * as os from "os";
 import * as path from "path";
 import { fixtureLeftovers, PRESEEDED_DAEMON_JSON, SshLab, sshLabSpecFromStack } from "./fixtures/sshMachines";
 import "./support/root-hooks";
-import { bridgesUsed, stacksUsed, timings as suiteTimings } from "./support/lab";
+import type { HostSummary } from "../../components/cluster";
+import type { CheckResult } from "../../lib/render/check";
+import { bridgesUsed, CheckJson, DownJson, stacksUsed, timings as suiteTimings, UpJson } from "./support/lab";
+
+/** An `up` the lab refused: it says why. */
+type RefusedUp = UpJson & { error: string };
+
+/** A finished `up` of this stack: the outputs the assertions read. */
+type FinishedUp = Omit<UpJson, "exports"> & {
+    exports: { placements: Record<string, string>; hosts: HostSummary[]; connectivity: CheckResult; registeredEngines: string[] };
+};
 
 const REPO = path.resolve(__dirname, "..", "..");
 const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.ssh-lab.yaml");
@@ -68,7 +78,8 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         return file;
     }
 
-    function labCommand(cmd: string, stackFile = pinnedStack): { code: number | null; doc: any; stderr: string } {
+    /** `tools/lab.ts <cmd> <stack> --json`; `T`: the document the command prints. */
+    function labCommand<T>(cmd: string, stackFile = pinnedStack): { code: number | null; doc: T; stderr: string } {
         const r = spawnSync(TS_NODE, ["--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, stackFile, "--json"], {
             cwd: REPO,
             env,
@@ -82,7 +93,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         } catch {
             throw new Error(`lab ${cmd}: no JSON on stdout (exit ${String(r.status)})\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
         }
-        return { code: r.status, doc, stderr: r.stderr };
+        return { code: r.status, doc: doc as T, stderr: r.stderr };
     }
 
     /** Each machine's daemon.json and hostname as before the first `up`, and none of the program's backups left. */
@@ -142,7 +153,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         // Whatever happened above: the program's resources, then the machines.
         if (lab !== undefined) {
             if (fs.existsSync(stateFile())) {
-                const r = labCommand("down");
+                const r = labCommand<DownJson>("down");
                 if (r.code !== 0) {
                     process.stderr.write(`ssh lab: down in after() failed:\n${JSON.stringify(r.doc, null, 2)}\n${r.stderr}\n`);
                 }
@@ -172,14 +183,14 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         // Same machines, but engines told to advertise an interface they do not have.
         const bad = path.join(stateDir, "Pulumi.ssh-lab-noif.yaml");
         fs.writeFileSync(bad, fs.readFileSync(STACK_FILE, "utf8").replace("advertiseInterface: eth1", "advertiseInterface: eth9"));
-        const up = timed("lab up (refused)", () => labCommand("up", bad));
+        const up = timed("lab up (refused)", () => labCommand<RefusedUp>("up", bad));
         assert.equal(up.code, 1);
         assert.match(up.doc.error, /command:remote:Command .*engine-daemon: create on 10\.150\.22\.1[12] exited with code 1/);
         assert.match(
             up.doc.error,
             /docker-overlay: swarm-node[12] has no interface eth9 \(engine\.advertiseInterface, cluster-advertise=eth9:2376\); it has: .*eth1/,
         );
-        const down = timed("lab down (after refused up)", () => labCommand("down", bad));
+        const down = timed("lab down (after refused up)", () => labCommand<DownJson>("down", bad));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
         assertUntouched(lab.machines);
     });
@@ -188,7 +199,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         // swarm-node1 pinned to swarm-node2's key: what a man in the middle (or a reinstalled machine) looks like.
         const [m1, m2] = lab.machines;
         const swapped = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab-hostkey.yaml"), { [m1.spec.address]: m2.hostKey, [m2.spec.address]: m2.hostKey });
-        const up = timed("lab up (host key mismatch)", () => labCommand("up", swapped));
+        const up = timed("lab up (host key mismatch)", () => labCommand<RefusedUp>("up", swapped));
         assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
         const fp = (key: string) =>
             `SHA256:${crypto
@@ -205,13 +216,13 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assert.match(up.doc.error, /swarm-node1-engine-daemon/);
         // Nothing ran on swarm-node1; swarm-node2 (its key right) may have been configured, and down puts it back.
         assertUntouched([m1]);
-        const down = timed("lab down (after host key mismatch)", () => labCommand("down", swapped));
+        const down = timed("lab down (after host key mismatch)", () => labCommand<DownJson>("down", swapped));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
         assertUntouched(lab.machines);
     });
 
     it("up: command.remote reconfigures each engine over ssh (host keys pinned), then the overlay and containers are created through ssh://", function () {
-        const r = timed("lab up", () => labCommand("up"));
+        const r = timed("lab up", () => labCommand<FinishedUp>("up"));
         assert.equal(r.code, 0, `up failed: ${r.doc.error ?? ""}\n${r.stderr}`);
         const resources = r.doc.resources as { type: string; name: string; status: string; seconds?: number }[];
         for (const x of resources) {
@@ -281,7 +292,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     });
 
     it("check: containers on the two machines ping each other by IP and by name", function () {
-        const r = timed("lab check", () => labCommand("check"));
+        const r = timed("lab check", () => labCommand<CheckJson>("check"));
         assert.equal(r.code, 0, JSON.stringify(r.doc, null, 2));
         assert.equal(r.doc.failed, 0);
         assert.deepEqual(
@@ -294,7 +305,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     });
 
     it("down: removes containers and network, and the remote delete restores each machine's daemon.json and hostname", function () {
-        const r = timed("lab down", () => labCommand("down"));
+        const r = timed("lab down", () => labCommand<DownJson>("down"));
         assert.equal(r.code, 0, JSON.stringify(r.doc, null, 2));
         assert.deepEqual(r.doc.failed, []);
         assert.ok(!fs.existsSync(stateFile()));

@@ -128,7 +128,7 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
             const inputs = r.inputs as { create: string; interpreter: string[]; environment?: Record<string, string> };
             const again = await runScript({ script: inputs.create, interpreter: inputs.interpreter, environment: inputs.environment });
             assert.equal(again.code, 0, `${name}: ${again.stderr}`);
-            assert.equal(again.stdout.trim(), String(r.outputs?.["stdout"] ?? "").trim(), `${name} prints what it printed the first time`);
+            assert.equal(again.stdout.trim(), ((r.outputs?.["stdout"] as string | undefined) ?? "").trim(), `${name} prints what it printed the first time`);
             if (name.startsWith("swarm-join-")) {
                 assert.match(again.stderr, /already a node of this swarm \([a-z0-9]+\); not joining again/);
             }

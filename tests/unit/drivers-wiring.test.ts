@@ -6,15 +6,21 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import type { DriverConfig, HostConfig } from "../../lib/config/types";
 import type { EngineOptions } from "../../lib/render/engine";
-import type { MachineDriver } from "../../components/machines/types";
+import type { Fabric, MachineDriver } from "../../components/machines/types";
 import { cluster, DIND } from "./fixtures/configs";
 
-interface Registration {
+interface Registration<I = Record<string, unknown>> {
     type: string;
     name: string;
-    inputs: Record<string, any>;
+    inputs: I;
     provider: string;
 }
+
+/** The inputs of a command resource whose scripts these tests read. */
+type CommandInputs = Record<string, unknown> & { create: string; delete: string };
+
+/** A command:remote:Command's, with its connection (a secret). */
+type RemoteCommandInputs = CommandInputs & { connection: { value: Record<string, unknown> } };
 
 const T = {
     provider: "pulumi:providers:docker",
@@ -30,23 +36,24 @@ class RecordingMocks implements pulumi.runtime.Mocks {
     registrations: Registration[] = [];
     stdouts: Record<string, string> = {};
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
         this.registrations.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? "" });
-        const state: Record<string, any> = { ...args.inputs };
+        const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === T.local || args.type === T.remote) {
             state.stdout = this.stdouts[args.name] ?? "";
         }
         return { id: args.custom ? `${args.name}-id` : undefined, state };
     }
 
-    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         throw new Error(`unmocked invoke ${args.token}`);
     }
 
-    find(type: string, name: string): Registration {
+    /** The one registration of a type and name; `I`: the shape of its inputs a test reads. */
+    find<I = Record<string, unknown>>(type: string, name: string): Registration<I> {
         const hits = this.registrations.filter((r) => r.type === type && r.name === name);
         assert.equal(hits.length, 1, `one ${type} named ${name}; have ${this.registrations.map((r) => `${r.type}::${r.name}`).join(", ")}`);
-        return hits[0];
+        return hits[0] as Registration<unknown> as Registration<I>;
     }
 
     under(prefix: string): Registration[] {
@@ -62,8 +69,13 @@ async function settled(resources: pulumi.Resource[]): Promise<string[]> {
     return Promise.all(resources.map((r) => promiseOf(r.urn)));
 }
 
-function isSecret(v: unknown): v is { value: any } {
-    return typeof v === "object" && v !== null && (v as any)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+function isSecret(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
+
+/** The docker provider the dind driver's fabric carries for the local Docker (components/machines/dind.ts). */
+function dindProvider(fabric: Fabric): pulumi.ProviderResource {
+    return (fabric as Fabric & { dind: { provider: pulumi.ProviderResource } }).dind.provider;
 }
 
 /** A provider reference as the monitor passes it: `<provider urn>::<provider id>`. */
@@ -90,7 +102,7 @@ describe("driver wiring (mocked)", function () {
     let sshDriver: typeof import("../../components/machines/ssh").sshDriver;
 
     before(async () => {
-        pulumi.runtime.setMocks(mocks, "docker-overlay", "test", false);
+        await pulumi.runtime.setMocks(mocks, "docker-overlay", "test", false);
         ({ dindDriver } = await import("../../components/machines/dind"));
         ({ dockerMachineDriver } = await import("../../components/machines/dockerMachine"));
         ({ sshDriver } = await import("../../components/machines/ssh"));
@@ -150,7 +162,7 @@ describe("driver wiring (mocked)", function () {
             assert.deepEqual(machine.providerArgs, {}, "TLS hook: no client material while TLS is off");
 
             const c = mocks.find(T.container, "swarm-node1-engine-container");
-            assert.equal(c.provider, await providerRef((fabric as any).dind.provider));
+            assert.equal(c.provider, await providerRef(dindProvider(fabric)));
             assert.equal(c.inputs.name, "docker-overlay-swarm-node1");
             assert.equal(c.inputs.image, "docker:20.10.24-dind");
             assert.equal(c.inputs.hostname, "swarm-node1");
@@ -198,7 +210,7 @@ describe("driver wiring (mocked)", function () {
             await settled(kv.resources);
             assert.equal(await promiseOf(kv.address), "172.30.0.2");
             const c = mocks.find(T.container, "dind-d-kv-container");
-            assert.equal(c.provider, await providerRef((fabric as any).dind.provider));
+            assert.equal(c.provider, await providerRef(dindProvider(fabric)));
             assert.equal(c.inputs.name, "docker-overlay-kvstore");
             assert.equal(c.inputs.image, "hashicorp/consul:1.16");
             assert.equal(c.inputs.hostname, "kvstore");
@@ -251,7 +263,7 @@ describe("driver wiring (mocked)", function () {
                 [`${PARENT_TYPE}::ssh-a`, `${T.remote}::swarm-node1-engine-daemon`],
             );
 
-            const cmd = mocks.find(T.remote, "swarm-node1-engine-daemon");
+            const cmd = mocks.find<RemoteCommandInputs>(T.remote, "swarm-node1-engine-daemon");
             assert.ok(isSecret(cmd.inputs.connection), "the connection (with the private key) is a secret");
             assert.deepEqual(cmd.inputs.connection.value, {
                 host: "192.0.2.12",
@@ -293,7 +305,7 @@ describe("driver wiring (mocked)", function () {
             );
             await settled(machine.resources);
             assert.equal(machine.resources.length, 1, "no separate host key check: the connection itself refuses another key");
-            const cmd = mocks.find(T.remote, "ssh-b-manager-daemon");
+            const cmd = mocks.find<RemoteCommandInputs>(T.remote, "ssh-b-manager-daemon");
             assert.ok(isSecret(cmd.inputs.connection), "the connection (with the pinned key) is a secret");
             assert.deepEqual(cmd.inputs.connection.value, {
                 host: "192.0.2.11",
@@ -309,7 +321,7 @@ describe("driver wiring (mocked)", function () {
             // The ESP probe on the same machine goes through the same pinned connection.
             const probe = driver.createEspProbe!("ssh-b-manager-esp", { config, host: manager, networks: ["secure"], dependsOn: [] }, parent);
             await settled([probe]);
-            assert.equal(mocks.find(T.remote, "ssh-b-manager-esp").inputs.connection.value.hostKey, key);
+            assert.equal(mocks.find<RemoteCommandInputs>(T.remote, "ssh-b-manager-esp").inputs.connection.value.hostKey, key);
         });
 
         it("cannot create a KV machine", () => {
@@ -367,7 +379,7 @@ describe("driver wiring (mocked)", function () {
             assert.match(nodeCreate, / --swarm --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-node2$/m);
             assert.doesNotMatch(nodeCreate, /--swarm-master/);
 
-            const conn = mocks.find(T.local, "dm-a-manager-connection");
+            const conn = mocks.find<CommandInputs>(T.local, "dm-a-manager-connection");
             assert.match(conn.inputs.create, /^NAME=swarm-manager$/m);
             assert.match(conn.inputs.create, /docker-machine url "\$NAME"/);
             assert.deepEqual(conn.inputs.triggers, ["dm-a-manager-machine-id"]);
@@ -383,7 +395,7 @@ describe("driver wiring (mocked)", function () {
             mocks.stdouts["dm-b-kv-machine"] = "192.168.99.100\n";
             const kv = dockerMachineDriver.createKvMachine("dm-b-kv", { config, name: "consul", fabric: { resources: [] } }, parent);
             await settled(kv.resources);
-            const cmd = mocks.find(T.local, "dm-b-kv-machine");
+            const cmd = mocks.find<CommandInputs>(T.local, "dm-b-kv-machine");
             assert.match(cmd.inputs.create, /^set -- docker-machine create -d virtualbox consul$/m);
             assert.match(
                 cmd.inputs.create,

@@ -4,6 +4,9 @@ import { RawConfig } from "../../lib/config/types";
 import { previewMocks } from "../../runner/plan";
 import { ProgramRun, Registration, runProgram } from "../../runner/program";
 import { loadStackFile } from "../../lib/config/load";
+import type { Edit } from "./config/validateHelpers";
+
+export type { Edit };
 import * as path from "path";
 
 export const DEV_STACK = path.resolve(__dirname, "..", "..", "Pulumi.dev.yaml");
@@ -13,8 +16,8 @@ export function devRaw(): RawConfig {
 }
 
 /** A deep copy of the dev stack's config with `edit` applied. */
-export function devWith(edit: (raw: any) => void): RawConfig {
-    const raw = JSON.parse(JSON.stringify(devRaw()));
+export function devWith(edit: Edit): RawConfig {
+    const raw = JSON.parse(JSON.stringify(devRaw())) as RawConfig;
     edit(raw);
     return raw;
 }

@@ -6,8 +6,13 @@
 import * as assert from "node:assert/strict";
 import { LabDeleter } from "../../lab/applier";
 import { INVOKE_HANDLERS, invokeHandler, isProviderType, RESOURCE_HANDLERS, resourceHandler } from "../../lab/resources";
-import { containerPlan } from "../../lab/resources/containerRequest";
-import { networkCreateRequest } from "../../lab/resources/network";
+import { CONSUL_PROVIDER_INPUTS } from "../../lab/resources/consulProvider";
+import { CONTAINER_INPUTS, containerPlan } from "../../lab/resources/containerRequest";
+import { assertKnownInputs } from "../../lab/resources/dockerInputs";
+import { DOCKER_PROVIDER_INPUTS } from "../../lab/resources/dockerProvider";
+import { KEY_PREFIX_INPUTS } from "../../lab/resources/keyPrefix";
+import { NETWORK_INPUTS, networkCreateRequest } from "../../lab/resources/network";
+import { REMOTE_IMAGE_INPUTS } from "../../lab/resources/remoteImage";
 import { ResourceRecord } from "../../lab/state";
 
 const STACK = "t";
@@ -149,15 +154,6 @@ describe("lab resources: request translation", () => {
 
 describe("lab resources: the inputs each room translates", () => {
     it("keep the per-type input tables the lab translates", () => {
-        const { CONTAINER_INPUTS } = require("../../lab/resources/containerRequest") as { CONTAINER_INPUTS: readonly string[] };
-        const { NETWORK_INPUTS } = require("../../lab/resources/network") as { NETWORK_INPUTS: readonly string[] };
-        const { REMOTE_IMAGE_INPUTS } = require("../../lab/resources/remoteImage") as { REMOTE_IMAGE_INPUTS: readonly string[] };
-        const { DOCKER_PROVIDER_INPUTS } = require("../../lab/resources/dockerProvider") as { DOCKER_PROVIDER_INPUTS: readonly string[] };
-        const { CONSUL_PROVIDER_INPUTS } = require("../../lab/resources/consulProvider") as { CONSUL_PROVIDER_INPUTS: readonly string[] };
-        const { KEY_PREFIX_INPUTS } = require("../../lab/resources/keyPrefix") as { KEY_PREFIX_INPUTS: readonly string[] };
-        const { assertKnownInputs } = require("../../lab/resources/dockerInputs") as {
-            assertKnownInputs(type: string, urn: string, inputs: Record<string, unknown>, known: readonly string[]): void;
-        };
         assert.deepEqual(NETWORK_INPUTS, [
             "name",
             "driver",

@@ -12,6 +12,7 @@ import { overlaps } from "../../lib/net/cidr";
 import { planCluster, swarmAddressPool } from "../../lib/plan/cluster";
 import { requiredPorts } from "../../lib/plan/ports";
 import { chooseSwarmAddressPool, ingressSubnetOf, poolCandidates } from "../../lib/swarm/pool";
+import type { Edit } from "./config/validateHelpers";
 
 const SWARM_DEV = {
     driver: { kind: "netns", underlay: "10.199.0.0/24" },
@@ -24,8 +25,7 @@ const SWARM_DEV = {
     ],
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function swarmWith(edit: (raw: any) => void = () => undefined): RawConfig {
+function swarmWith(edit: Edit = () => undefined): RawConfig {
     const raw = structuredClone(SWARM_DEV);
     edit(raw);
     return raw;
@@ -43,7 +43,7 @@ describe("swarm config: validation", () => {
             swarmWith((raw) => {
                 raw.driver = { kind: "ssh" };
                 raw.engine.mode = mode;
-                raw.hosts.forEach((h: any, i: number) => (h.ssh = { address: `192.0.2.${10 + i}` }));
+                raw.hosts.forEach((h: { ssh?: object }, i: number) => (h.ssh = { address: `192.0.2.${10 + i}` }));
             });
         assert.deepEqual(problems(ssh("swarm")), []);
         assert.deepEqual(problems(ssh("cluster-store")), [
@@ -123,7 +123,7 @@ describe("swarm config: validation", () => {
     });
 
     it("encrypted overlays: cluster-store mode rejects them; swarm mode takes them, except with dind, which cannot probe its kernel", () => {
-        const enc = (edit: (raw: any) => void) => swarmWith((raw) => ((raw.networks[0].encrypted = true), edit(raw)));
+        const enc = (edit: Edit) => swarmWith((raw) => ((raw.networks[0].encrypted = true), edit(raw)));
         assert.deepEqual(problems(enc(() => undefined)), []);
         assert.deepEqual(problems(enc((raw) => (raw.engine.mode = "cluster-store"))), [
             "docker-overlay:networks[0].encrypted: encrypted overlays need swarm mode's key distribution, which engine.mode cluster-store does not have; remove encrypted or use engine.mode: swarm",
@@ -186,7 +186,7 @@ describe("swarm config: normalization", () => {
     });
 
     it("TLS defaults per driver: dind on (TCP API), netns and ssh off (unix socket, ssh://), docker-machine on (its own)", () => {
-        const tls = (driver: object, extra: (raw: any) => void = () => undefined) =>
+        const tls = (driver: object, extra: Edit = () => undefined) =>
             normalizeConfig(
                 swarmWith((raw) => {
                     raw.driver = driver;
@@ -198,7 +198,7 @@ describe("swarm config: normalization", () => {
         assert.equal(tls({ kind: "dind" }), true);
         assert.equal(tls({ kind: "docker-machine" }), true);
         assert.equal(
-            tls({ kind: "ssh" }, (raw) => raw.hosts.forEach((h: any) => (h.ssh = { address: "192.0.2.1" }))),
+            tls({ kind: "ssh" }, (raw) => raw.hosts.forEach((h: { ssh?: object }) => (h.ssh = { address: "192.0.2.1" }))),
             false,
         );
         assert.equal(

@@ -10,14 +10,14 @@ import { loadStackFile } from "../../lib/config/load";
 import { planStack } from "../../runner/plan";
 import { ProgramRun } from "../../runner/program";
 import { applied } from "./appliedMocks";
-import { devWith, find, ofType, preview, T } from "./helpers";
+import { devWith, Edit, find, ofType, preview, T } from "./helpers";
 
 const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
 const HOSTS = ["swarm-manager", "swarm-node1", "swarm-node2"];
 const SWARM = "docker-overlay:swarm:Swarm";
 
 /** The dev stack in swarm mode: its kvStore removed, as a user switching modes would. */
-const devSwarm = (edit: (raw: any) => void = () => undefined) =>
+const devSwarm = (edit: Edit = () => undefined) =>
     devWith((raw) => {
         raw.engine = { mode: "swarm", advertiseInterface: "eth1", apiPort: 2376 };
         delete raw.kvStore;

@@ -120,7 +120,8 @@ export class Checker {
             this.add(path, `must be a list, got ${got(value)}${hint}`);
             return undefined;
         }
-        return value;
+        // Array.isArray narrows to any[]; the elements are as unchecked as the list was.
+        return value as unknown[];
     }
 
     string(path: string, value: unknown, what = "a string"): string | undefined {

@@ -14,7 +14,9 @@ import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import type { ContainerSummary, HostSummary, SwarmSummary } from "../../../components/cluster";
 import type { DownResult, UpResult } from "../../../lab/stack";
+import type { CheckResult } from "../../../lib/render/check";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 export const STACKS = path.join(REPO, "tests", "lab", "stacks");
@@ -69,6 +71,7 @@ export function run(
                         resolve({ code: -1, stdout, stderr: `${stderr}\n(killed after ${seconds}s: timeout)`, seconds });
                         return;
                     }
+                    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an Error at run time; @types/node builds ExecFileException with Omit<>, which hides its Error base
                     reject(err);
                     return;
                 }
@@ -112,8 +115,21 @@ export function describeRun(r: RunResult): string {
     return `exit ${r.code} after ${r.seconds.toFixed(1)}s\n--- stdout (end) ---\n${tail(r.stdout)}\n--- stderr (end) ---\n${tail(r.stderr)}`;
 }
 
-/** `lab up --json`: lab/stack.ts's UpResult, its exports loosely typed for assertions. */
-export type UpJson = Omit<UpResult, "exports"> & { exports?: Record<string, any> };
+/** The program's stack outputs (index.ts) as the lab saves them: plain JSON, null where the program exports null. */
+export interface StackExports {
+    kv?: { backend: string; url: string } | null;
+    swarm?: SwarmSummary | null;
+    hosts?: HostSummary[];
+    networks?: { name: string; subnet: string; gateway?: string }[];
+    placements?: Record<string, string>;
+    containers?: ContainerSummary[];
+    connectivity?: CheckResult | null;
+    registeredEngines?: string[] | null;
+    [name: string]: unknown;
+}
+
+/** `lab up --json`: lab/stack.ts's UpResult, its exports typed as the program writes them. */
+export type UpJson = Omit<UpResult, "exports"> & { exports?: StackExports };
 
 /** `lab down --json`. */
 export type DownJson = DownResult;
@@ -150,7 +166,8 @@ export interface StackInfo {
     underlay: string;
     runDir: string;
     stateDir: string;
-    raw: Record<string, any>;
+    /** The stack's config keys without the "docker-overlay:" prefix, as the YAML has them. */
+    raw: Record<string, unknown>;
 }
 
 export function stackInfo(file: string): StackInfo {
@@ -160,8 +177,8 @@ export function stackInfo(file: string): StackInfo {
         throw new Error(`${file}: not a Pulumi.<stack>.yaml file`);
     }
     const stack = m[1];
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, any> };
-    const raw: Record<string, any> = {};
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const raw: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(doc.config ?? {})) {
         raw[k.replace(/^docker-overlay:/, "")] = v;
     }

@@ -32,7 +32,8 @@ export function schemaErrors(schema: Schema, value: unknown, at = "$"): string[]
     const s = schema;
     const t = typeOf(value);
     if (s["type"] !== undefined && s["type"] !== t && !(s["type"] === "number" && t === "integer")) {
-        return [`${at}: must be ${String(s["type"])}, is ${t}`];
+        const wanted = typeof s["type"] === "string" ? s["type"] : JSON.stringify(s["type"]);
+        return [`${at}: must be ${wanted}, is ${t}`];
     }
     const errors: string[] = [];
     if (s["const"] !== undefined && !same(s["const"], value)) {

@@ -19,7 +19,8 @@ export const DEV_STACK = {
     ],
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** An edit of a raw stack config: tests set any key at any depth, often to a wrongly typed value, to make it invalid. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits write deliberately ill-typed config; no type short of any admits them
 export type Edit = (raw: any) => void;
 
 export function devWith(edit: Edit): RawConfig {

@@ -1,7 +1,7 @@
 /**
  * What the program writes into ForceNew inputs so that the real engine
- * replaces a resource exactly when it must (docs/provider-rules.md, and the
- * "Day 2" section of docs/architecture.md):
+ * replaces a resource exactly when it must (docs/provider-rules.md, and
+ * "Under change" in docs/architecture.md):
  *
  * - an overlay's driver options as a label, because the `options` input itself
  *   is ignored on change (the engine adds keys of its own to it);

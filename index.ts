@@ -9,6 +9,7 @@ import { machineDriver } from "./components/machines";
 import { rawFromPulumiConfig } from "./lib/config/load";
 import { PROJECT } from "./lib/config/types";
 import { clusterWarnings, formatProblem, normalizeConfig } from "./lib/config/validate";
+import { assertProviderEnvironment } from "./lib/env/providers";
 import { requiredPorts } from "./lib/plan/ports";
 
 const cfg = new pulumi.Config(PROJECT);
@@ -16,6 +17,10 @@ const cfg = new pulumi.Config(PROJECT);
 // Every key of the stack is passed so a misspelt one (docker-overlay:host) is reported, not ignored.
 const raw = rawFromPulumiConfig((key) => cfg.getObject(key), Object.keys(pulumi.runtime.allConfig()));
 const config = normalizeConfig(raw, pulumi.getStack());
+// A variable such as DOCKER_CONTEXT or CONSUL_HTTP_TOKEN in the shell would redirect or break the
+// providers the program configures explicitly: refused here, before any resource is registered
+// (lib/env/providers.ts says which variables, why, and when the program's own input wins).
+assertProviderEnvironment(process.env, config);
 // What is valid but will probably fail at up (e.g. an image no netns engine has): said, not refused.
 for (const warning of clusterWarnings(config)) {
     void pulumi.log.warn(formatProblem(warning));

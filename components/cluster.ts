@@ -11,6 +11,7 @@ import { PlacedContainer } from "./placedContainer";
 import { ClusterPki } from "./pki";
 import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
+import { machineLabelValue } from "../lib/change/labels";
 
 export interface OverlayClusterArgs {
     /** A validated, defaulted configuration (see lib/config/validate/ and lib/config/normalize.ts). */
@@ -130,6 +131,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // against the KV store sometimes answers 403 "Pool overlaps with other one
         // on this address space" (measured in the lab: 3 of ~13 loaded ups).
         let previous: OverlayNetwork | undefined;
+        // The machines an overlay lives on: the network host's, and in cluster-store mode the KV
+        // machine's too (the store keeps the overlay); replacing one replaces the overlay and,
+        // with it, its containers (components/overlayNetwork.ts).
+        const networkMachines = pulumi
+            .all([networkHost.machineId, ...(!swarmMode && this.kv?.machineId !== undefined ? [this.kv.machineId] : [])])
+            .apply((ids) => machineLabelValue(ids));
         for (const network of config.networks) {
             previous = this.networks[network.name] = new OverlayNetwork(
                 network.name,
@@ -137,6 +144,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     network,
                     mode: config.engine.mode,
                     provider: networkHost.provider,
+                    machineIds: networkMachines,
                     ...(args.driver.overlayNetworkOptions !== undefined ? { driverOptions: args.driver.overlayNetworkOptions(config) } : {}),
                     // An encrypted overlay only after every host proved its kernel can carry it.
                     dependsOn: [

@@ -46,6 +46,13 @@ export class ClusterRecord extends pulumi.ComponentResource {
         );
         if (args.engines === undefined) {
             this.registeredEngines = pulumi.output(null);
+        } else if (pulumi.runtime.isDryRun()) {
+            // A preview must not need a live consul (a pull request's preview runs where it cannot
+            // reach it): the SDK runs an output-form invoke as soon as the ids of its dependencies
+            // are known (NM `pulumi/runtime/invoke.js:176-232`), which they are for a deployed stack,
+            // and the consul provider then asks consul (TC `data_source_consul_key_prefix.go:85-116`).
+            // In a preview the read-back stays unknown; `up` reads it.
+            this.registeredEngines = pulumi.output(pulumi.unknown as unknown as string[] | null);
         } else {
             const nodes = consul.getKeyPrefixOutput(
                 { pathPrefix: "docker/nodes/" },

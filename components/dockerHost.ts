@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig } from "../lib/config/types";
+import { machineLabelValue } from "../lib/change/labels";
 import { EngineOptions, engineOptions } from "../lib/render/engine";
 import { serverCertNames } from "../lib/drivers/certNames";
 import { TlsMaterial, Fabric, MachineDriver } from "./machines/types";
@@ -46,6 +47,21 @@ export class DockerHost extends pulumi.ComponentResource {
     public readonly provider: docker.Provider;
     /** The resources that make the engine: whatever runs on the host depends on them. */
     public readonly ready: pulumi.Resource[];
+    /**
+     * The ids of those resources, comma-separated: new whenever the machine is re-created (command ids
+     * are random per create, PC `local/commandController.go:42`; a container's id is new). Whatever
+     * lives on the host carries it in a ForceNew input (containers and networks a label, images a
+     * trigger), so replacing the machine replaces them too. Nothing else would: the provider's `host`
+     * is a constant, a `dependsOn` edge never replaces (E `step_generator.go:3072-3076`), and a
+     * provider whose inputs change is updated under the same id, never replaced (B
+     * `pkg/tfbridge/provider.go:842-886`). Chosen over `replaceWith: [machine]` (E
+     * `step_generator.go:2706-2717`), which the SDK refuses to send to a Pulumi CLI older than 3.207.0
+     * ("The Pulumi CLI does not support the ReplaceWith option", NM `pulumi/runtime/resource.js:421-424`;
+     * CHANGELOG 3.207.0): a ForceNew input works with every CLI, shows in a preview's diff, and is
+     * what the engine's delete-before-replace walk already follows (a property dependency whose
+     * unknown value forces a replacement, E `step_generator.go:3059-3115`). docs/provider-rules.md.
+     */
+    public readonly machineId: pulumi.Output<string>;
     /** Fails unless the host's kernel can carry encrypted overlays; only when the stack has some. */
     public readonly espProbe: pulumi.Resource | undefined;
 
@@ -81,6 +97,7 @@ export class DockerHost extends pulumi.ComponentResource {
         this.advertise = machine.advertise;
         this.cli = machine.cli;
         this.ready = machine.resources;
+        this.machineId = pulumi.all(machine.resources.map((r) => r.id)).apply((ids) => machineLabelValue(ids));
         const client =
             tls !== undefined && args.pki !== undefined
                 ? { caMaterial: args.pki.caCertPem, certMaterial: args.pki.client.certPem, keyMaterial: args.pki.client.keyPem }

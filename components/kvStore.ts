@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, KV_SCHEME, KvBackend, KvStoreConfig } from "../lib/config/types";
+import { machineLabelValue } from "../lib/change/labels";
 import { KV_SERVER_USES } from "../lib/tls/engine";
 import { kvServerCertNames } from "../lib/tls/names";
 import { Fabric, MachineDriver, TlsMaterial } from "./machines/types";
@@ -32,6 +33,8 @@ export class KvStore extends pulumi.ComponentResource {
     public readonly endpoint: pulumi.Output<string>;
     /** What the engines must wait for; empty for an existing store. */
     public readonly ready: pulumi.Resource[];
+    /** The ids of the machine's resources, comma-separated (as DockerHost.machineId); undefined for an existing store. */
+    public readonly machineId: pulumi.Output<string> | undefined;
     /** With `kvStore.tls`: what a client presents to the store (the store's CA, the client certificate and its secret key). */
     public readonly clientTls: TlsMaterial | undefined;
 
@@ -45,6 +48,7 @@ export class KvStore extends pulumi.ComponentResource {
             this.url = pulumi.output(kv.address);
             this.endpoint = pulumi.output(kv.address.replace(/^[a-z]+:\/\//, ""));
             this.ready = [];
+            this.machineId = undefined;
         } else {
             const machineName = kv.machine ?? name;
             const tls: TlsMaterial | undefined =
@@ -62,6 +66,7 @@ export class KvStore extends pulumi.ComponentResource {
             this.endpoint = pulumi.interpolate`${machine.address}:${kv.port}`;
             this.url = pulumi.interpolate`${KV_SCHEME[kv.backend]}://${this.endpoint}`;
             this.ready = machine.resources;
+            this.machineId = pulumi.all(machine.resources.map((r) => r.id)).apply((ids) => machineLabelValue(ids));
         }
         this.clientTls = pki !== undefined ? { caCertPem: pki.caCertPem, certPem: pki.client.certPem, keyPem: pki.client.keyPem } : undefined;
         this.registerOutputs({ backend: this.backend, url: this.url, endpoint: this.endpoint });

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { LABEL, optionsLabelValue } from "../lib/change/labels";
 import { EngineMode, NetworkConfig } from "../lib/config/types";
 
 export interface OverlayNetworkArgs {
@@ -10,9 +11,37 @@ export interface OverlayNetworkArgs {
     dependsOn: pulumi.Resource[];
     /** Driver options from the machine driver (dind: the overlay's MTU), merged under the network's own. */
     driverOptions?: Record<string, string>;
+    /**
+     * Ids of the machines the network lives on (the network host's; in cluster-store mode also the KV
+     * machine's, where overlays are kept), as one string: a replaced machine replaces the network.
+     */
+    machineIds: pulumi.Input<string>;
 }
 
-/** An overlay network with an explicit name and subnet, created through one host and visible on all. */
+/**
+ * An overlay network with an explicit name and subnet, created through one host and visible on all.
+ *
+ * Safe under change with the real engine (docs/provider-rules.md, short names as there):
+ * - Every `docker_network` field is ForceNew (K `resource_docker_network.go:25-137`), so any change
+ *   replaces it, and the name is fixed: the network is delete-before-replace. The bridge already
+ *   makes it so for an explicitly set auto-name field (B `pkg/tfbridge/provider.go:1275-1276`); the
+ *   option says it here too, so it holds whatever the bridge decides. In that replacement the engine
+ *   also replaces, before deleting the network, every container whose `networksAdvanced` takes this
+ *   network's `name` (a property dependency; ForceNew, K `resource_docker_container.go:909-913`;
+ *   E `step_generator.go:3009-3149`), and through their ids the connectivity check.
+ * - `options` is Optional+Computed+ForceNew, and Read records every option the engine reports (swarm
+ *   adds `com.docker.network.driver.overlay.vxlanid_list`, K `resource_docker_network_funcs.go:185-194`);
+ *   the bridge diffs the program's map against that record (B `provider.go:1137-1185`), so a network
+ *   with options would be replaced on every `up`. `ignoreChanges: ["options"]` stops that: the engine
+ *   keeps the old input (E `step_generator.go:1151-1156`) and the bridge drops every `options.*`
+ *   attribute from its diff (B `pkg/tfbridge/provider.go:1184-1190`, `diff.go:272-336`,
+ *   `pkg/tfshim/sdk-v2/instance_diff.go:95-109`). The options the program asks for are also written
+ *   into the `docker-overlay.options` label (labels are ForceNew, K `resource_docker_network.go:32-38`),
+ *   so a real change (encrypted, MTU) still replaces the network, and the replacement is created
+ *   with the new options: a replacement re-checks the program's inputs, not the ignored ones
+ *   (E `step_generator.go:1886-1890`, `News: goal.Properties`).
+ * - The `docker-overlay.machine` label carries the ids of the machines it lives on (see DockerHost).
+ */
 export class OverlayNetwork extends pulumi.ComponentResource {
     public readonly networkName: string;
     public readonly subnet: string;
@@ -23,6 +52,8 @@ export class OverlayNetwork extends pulumi.ComponentResource {
         const net = args.network;
         this.networkName = net.name;
         this.subnet = net.subnet;
+        const options =
+            net.encrypted || args.driverOptions !== undefined ? { ...(args.driverOptions ?? {}), ...(net.encrypted ? { encrypted: "" } : {}) } : undefined;
         this.network = new docker.Network(
             `${name}-network`,
             {
@@ -33,12 +64,20 @@ export class OverlayNetwork extends pulumi.ComponentResource {
                 // Swarm-scoped overlays take standalone containers only when attachable;
                 // KV-backed (cluster-store) overlays are global scope and need no flag.
                 ...(args.mode === "swarm" ? { attachable: true } : {}),
-                ...(net.encrypted || args.driverOptions !== undefined
-                    ? { options: { ...(args.driverOptions ?? {}), ...(net.encrypted ? { encrypted: "" } : {}) } }
-                    : {}),
-                labels: [{ label: "docker-overlay.network", value: net.name }],
+                ...(options !== undefined ? { options } : {}),
+                labels: [
+                    { label: LABEL.network, value: net.name },
+                    ...(options !== undefined ? [{ label: LABEL.options, value: optionsLabelValue(options) }] : []),
+                    { label: LABEL.machine, value: args.machineIds },
+                ],
             },
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+            {
+                parent: this,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+                deleteBeforeReplace: true,
+                ...(options !== undefined ? { ignoreChanges: ["options"] } : {}),
+            },
         );
         this.registerOutputs({ name: this.networkName, subnet: this.subnet, id: this.network.id });
     }

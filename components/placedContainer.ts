@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { LABEL, MACHINE_TRIGGER } from "../lib/change/labels";
 import { ContainerConfig } from "../lib/config/types";
 import { DockerHost } from "./dockerHost";
 import { OverlayNetwork } from "./overlayNetwork";
@@ -12,7 +13,16 @@ export interface PlacedContainerArgs {
     networks: Record<string, OverlayNetwork>;
 }
 
-/** A container on the host its constraints chose, attached to its overlays with its name as alias. */
+/**
+ * A container on the host its constraints chose, attached to its overlays with its name as alias.
+ *
+ * Safe under change with the real engine: the image's `triggers` (ForceNew, K
+ * `resource_docker_image.go:84-89`) and the container's `docker-overlay.machine` label (labels are
+ * ForceNew, K `resource_docker_container.go:833-838`) carry the host's machine ids, so replacing the
+ * machine replaces both (DockerHost.machineId says why nothing else would); the container's
+ * `networksAdvanced` takes each network's `name` output, so a replaced network replaces it
+ * (components/overlayNetwork.ts).
+ */
 export class PlacedContainer extends pulumi.ComponentResource {
     public readonly containerName: string;
     public readonly hostName: string;
@@ -26,7 +36,11 @@ export class PlacedContainer extends pulumi.ComponentResource {
         this.containerName = c.name;
         this.hostName = args.host.hostName;
         const provider = args.host.provider;
-        const image = new docker.RemoteImage(`${name}-image`, { name: c.image, keepLocally: true }, { parent: this, provider, dependsOn: args.host.ready });
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: c.image, keepLocally: true, triggers: { [MACHINE_TRIGGER]: args.host.machineId } },
+            { parent: this, provider, dependsOn: args.host.ready },
+        );
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -41,8 +55,9 @@ export class PlacedContainer extends pulumi.ComponentResource {
                     aliases: [c.name],
                 })),
                 labels: [
-                    { label: "docker-overlay.container", value: c.name },
-                    { label: "docker-overlay.host", value: args.host.hostName },
+                    { label: LABEL.container, value: c.name },
+                    { label: LABEL.host, value: args.host.hostName },
+                    { label: LABEL.machine, value: args.host.machineId },
                 ],
                 // Come back with the engine: a restarted host must rejoin the overlay on its own.
                 restart: "unless-stopped",

@@ -56,8 +56,8 @@ export interface EngineMachine {
     providerArgs: Record<string, pulumi.Input<string>>;
     /** Environment for scripts reaching this engine, beyond the client TLS material (docker-machine's cert directory). */
     scriptEnv: Record<string, pulumi.Input<string>>;
-    /** The resources that make the engine; the provider and everything on the host depend on them. */
-    resources: pulumi.Resource[];
+    /** The resources that make the engine; the provider and everything on the host depend on them, and carry their ids. */
+    resources: pulumi.CustomResource[];
 }
 
 export interface KvMachineArgs {
@@ -73,7 +73,8 @@ export interface KvMachineArgs {
 export interface KvMachine {
     /** Address clients reach the store at. */
     address: pulumi.Output<string>;
-    resources: pulumi.Resource[];
+    /** The resources that make the store; in cluster-store mode the overlays carry their ids. */
+    resources: pulumi.CustomResource[];
 }
 
 export interface EspProbeArgs {

@@ -84,7 +84,9 @@ describe("program: the dev stack is the seed's cluster", () => {
             assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv].sort());
             assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
         }
-        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine")]);
+        // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
+        // both machines' ids (components/overlayNetwork.ts), so it depends on both.
+        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv].sort());
         assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
         assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));
         assert.deepEqual(deps(T.command, "connectivity-ping"), [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());

@@ -5,6 +5,7 @@ import { EngineMode, KV_DEFAULT_PORT, KV_SCHEME, KV_TLS_OPTS, KvBackend } from "
 import { Checker } from "./checker";
 import { DriverFacts } from "./facts";
 import { hostnameProblem, hostOrIPv4Problem } from "./names";
+import { recordPrefixProblem } from "../../kv/recordPrefix";
 
 export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, hostNames: readonly string[], mode: EngineMode | undefined): void {
     const ssh = driver.kind === "ssh";
@@ -104,6 +105,12 @@ export function checkKvStore(c: Checker, value: unknown, driver: DriverFacts, ho
                 "kvStore.recordPrefix",
                 `${JSON.stringify(prefix)} must be a consul key path without leading or trailing / or whitespace, e.g. docker-overlay/dev`,
             );
+        } else if (prefix !== undefined) {
+            // Keys the provider would own but others write (lib/kv/recordPrefix.ts).
+            const unsafe = recordPrefixProblem(prefix);
+            if (unsafe !== undefined) {
+                c.add("kvStore.recordPrefix", unsafe);
+            }
         }
         if (backend !== undefined && backend !== "consul") {
             c.add("kvStore.recordPrefix", `is only used with the consul backend (the cluster is recorded in consul); remove it for ${backend}`);

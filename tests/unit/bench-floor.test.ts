@@ -1,0 +1,106 @@
+/** The benchmark's floor (bench/floor.ts): the same resources as the plan, by count, type and inputs, flat. */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { classPath, countByType, floorShape } from "../../bench/floor";
+import { classOf } from "../../bench/floorChild";
+import { floorOnce } from "../../bench/plan";
+import { scaleStack, writeStack } from "../../bench/topology";
+import { PROJECT } from "../../lib/config/types";
+import { PlanDocument } from "../../lib/render/plan";
+import { planStack } from "../../runner/plan";
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+describe("bench floor", function () {
+    this.timeout(120_000);
+    let dir: string;
+    let stackFile: string;
+    let doc: PlanDocument;
+
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "floor-test-"));
+        stackFile = writeStack(dir, scaleStack({ hosts: 3, containersPerHost: 10 }));
+        doc = await planStack(stackFile);
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("has the plan's resources but the stack: same count and types, same inputs, in the plan's order", () => {
+        const shape = floorShape(doc, PROJECT);
+        const planned = doc.resources.filter((r) => r.type !== STACK_TYPE);
+        assert.equal(shape.length, planned.length);
+        assert.equal(doc.resources.length - planned.length, 1);
+        assert.deepEqual(countByType(shape.map((r) => r.type)), countByType(planned.map((r) => r.type)));
+        assert.deepEqual(
+            shape.map((r) => [r.type, r.name]),
+            planned.map((r) => [r.type, r.name]),
+        );
+        assert.equal(JSON.stringify(shape.map((r) => r.inputs)), JSON.stringify(planned.map((r) => r.inputs)));
+        // The 3 x 10 topology: 30 containers, each a component, an image and a container.
+        assert.equal(shape.filter((r) => r.type === "docker:index/container:Container").length, 30);
+        assert.equal(shape.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").length, 30);
+    });
+
+    it("makes the project's types components and every other type custom", () => {
+        for (const r of floorShape(doc, PROJECT)) {
+            assert.equal(r.custom, !r.type.startsWith(`${PROJECT}:`), r.type);
+        }
+    });
+
+    it("finds a class in its provider package for every custom type of the plan", async () => {
+        for (const type of new Set(
+            floorShape(doc, PROJECT)
+                .filter((r) => r.custom)
+                .map((r) => r.type),
+        )) {
+            assert.equal(typeof (await classOf(type)), "function", `${type} -> ${JSON.stringify(classPath(type))}`);
+        }
+    });
+
+    it("registers as many resources as the plan, in a fresh process (bench/floorChild.ts)", async () => {
+        const shapeFile = path.join(dir, "shape.json");
+        fs.writeFileSync(shapeFile, JSON.stringify(floorShape(doc, PROJECT)));
+        const run = await floorOnce(shapeFile, "bench-plan-3x10");
+        assert.equal(run.resources, doc.resources.length);
+        assert.ok(run.cpu > 0 && run.maxRssMB > 0 && run.wall > 0);
+    });
+});
+
+describe("bench floor helpers", () => {
+    it("classPath: index module classes at the top, other modules nested, providers as Provider", () => {
+        assert.deepEqual(classPath("docker:index/container:Container"), { pkg: "@pulumi/docker", path: ["Container"] });
+        assert.deepEqual(classPath("consul:index/keyPrefix:KeyPrefix"), { pkg: "@pulumi/consul", path: ["KeyPrefix"] });
+        assert.deepEqual(classPath("command:local:Command"), { pkg: "@pulumi/command", path: ["local", "Command"] });
+        assert.deepEqual(classPath("command:remote/command:Command"), { pkg: "@pulumi/command", path: ["remote", "Command"] });
+        assert.deepEqual(classPath("pulumi:providers:docker"), { pkg: "@pulumi/docker", path: ["Provider"] });
+        assert.throws(() => classPath("docker:Container"), /not a type token/);
+    });
+
+    it("floorShape: flat, a repeated type and name gets a suffix; the stack is left out", () => {
+        const r = (urn: string, type: string, name: string, parent: string) => ({ urn, type, name, parent, provider: "", dependsOn: [], inputs: { name } });
+        const shape = floorShape(
+            {
+                resources: [
+                    r("s", STACK_TYPE, "p-s", ""),
+                    r("a", "p:index:A", "a", "s"),
+                    r("b", "p:index:A", "b", "s"),
+                    r("x1", "docker:index/network:Network", "x", "a"),
+                    r("x2", "docker:index/network:Network", "x", "b"),
+                ],
+                placements: {},
+            },
+            "p",
+        );
+        assert.deepEqual(
+            shape.map((x) => [x.type, x.name, x.custom]),
+            [
+                ["p:index:A", "a", false],
+                ["p:index:A", "b", false],
+                ["docker:index/network:Network", "x", true],
+                ["docker:index/network:Network", "x-1", true],
+            ],
+        );
+        assert.deepEqual(countByType(shape.map((x) => x.type)), { "docker:index/network:Network": 2, "p:index:A": 2 });
+    });
+});

@@ -5,7 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import { classPath, countByType, floorShape } from "../../bench/floor";
 import { classOf } from "../../bench/floorChild";
-import { floorOnce } from "../../bench/plan";
+import { floorOnce, PlanRun } from "../../bench/plan";
+import { headline, headlineLine } from "../../bench/report";
 import { scaleStack, writeStack } from "../../bench/topology";
 import { PROJECT } from "../../lib/config/types";
 import { PlanDocument } from "../../lib/render/plan";
@@ -102,5 +103,33 @@ describe("bench floor helpers", () => {
             ],
         );
         assert.deepEqual(countByType(shape.map((x) => x.type)), { "docker:index/network:Network": 2, "p:index:A": 2 });
+    });
+});
+
+describe("bench line", () => {
+    const run = (wall: number, maxRssMB: number): PlanRun => ({ startup: 1, plan: wall - 1, render: 0, resources: 9970, maxRssMB, cpu: wall, wall });
+    it("plan/floor and rss/floor are ratios of the medians of the 300 x 10 plan and its floor", () => {
+        const h = headline({
+            startedAt: new Date(0),
+            seconds: 1,
+            runs: 3,
+            load: {},
+            plan: [
+                { hosts: 3, containersPerHost: 10, stackFile: "a", runs: [run(3, 200)], floor: [run(1, 100)] },
+                {
+                    hosts: 300,
+                    containersPerHost: 10,
+                    stackFile: "b",
+                    runs: [run(20, 900), run(16, 950), run(18, 1000)],
+                    floor: [run(12, 600), run(30, 700), run(10, 800)],
+                },
+            ],
+        });
+        assert.equal(h.plan300x10, 18);
+        assert.equal(h.planFloor, 18 / 12);
+        assert.equal(h.rss, 950);
+        assert.equal(h.rssFloor, 950 / 700);
+        assert.equal(h.cpuFloor, 18 / 12);
+        assert.equal(headlineLine(h), "bench: plan300x10=18.00 plan/floor=1.50 rss=950 parallel/serial=n/a hosts9/hosts3=n/a overlay/underlay=n/a");
     });
 });

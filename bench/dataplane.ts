@@ -64,9 +64,10 @@ function lastLine(text: string): string {
 }
 
 function parseIperf(json: string, what: string): IperfRun {
-    let doc: { end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number } }; error?: string };
+    type IperfDoc = { end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number } }; error?: string };
+    let doc: IperfDoc;
     try {
-        doc = JSON.parse(json);
+        doc = JSON.parse(json) as IperfDoc;
     } catch {
         throw new Error(`${what}: iperf3 printed no JSON: ${json.slice(0, 300)}`);
     }

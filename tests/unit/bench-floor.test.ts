@@ -68,7 +68,7 @@ describe("bench floor", function () {
     });
 });
 
-describe("bench floor helpers", () => {
+describe("bench floor: classPath and floorShape", () => {
     it("classPath: index module classes at the top, other modules nested, providers as Provider", () => {
         assert.deepEqual(classPath("docker:index/container:Container"), { pkg: "@pulumi/docker", path: ["Container"] });
         assert.deepEqual(classPath("consul:index/keyPrefix:KeyPrefix"), { pkg: "@pulumi/consul", path: ["KeyPrefix"] });

@@ -64,7 +64,8 @@ function lastLine(text: string): string {
 }
 
 function parseIperf(json: string, what: string): IperfRun {
-    let doc: { end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number } }; error?: string };
+    type IperfDoc = { end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number } }; error?: string };
+    let doc: IperfDoc;
     try {
         doc = JSON.parse(json) as typeof doc;
     } catch {

@@ -225,16 +225,19 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     .apply(([dockerHost, address]) => ({ name: h.name, dockerHost, address })),
             ),
         );
-        this.containerSummaries = pulumi
-            .output(built)
-            .apply(() =>
+        // Both from `built` settling, never an Output of the check resource it holds: an Output's value
+        // is searched for unknowns through every object it reaches, here the whole resource graph
+        // (2.8 CPU-s of a 300 x 10 plan, bench/RESULTS.md).
+        this.containerSummaries = pulumi.output(
+            built.then(() =>
                 pulumi.all(
                     config.containers.map((c) =>
                         this.containers[c.name].addresses.apply((networks) => ({ name: c.name, host: this.plan.placements[c.name], networks })),
                     ),
                 ),
-            );
-        this.connectivity = pulumi.output(built).apply((check) => (check !== undefined ? check.result : pulumi.output<CheckResult | undefined>(undefined)));
+            ),
+        );
+        this.connectivity = pulumi.output(built.then((check) => (check !== undefined ? check.result : undefined)));
         this.kvSummary =
             this.kv !== undefined && config.kvStore !== undefined
                 ? this.kv.url.apply((url) => ({ backend: config.kvStore!.backend, url }))

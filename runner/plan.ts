@@ -2,25 +2,13 @@
  * A plan: the program run as a preview under mocks (no Pulumi CLI, no
  * credentials, no daemons), as `npm run plan` prints it (tools/plan.ts).
  */
-import * as pulumi from "@pulumi/pulumi";
 import { loadStackFile } from "../lib/config/load";
 import { ConfigError, validateConfig } from "../lib/config/validate";
 import { planDocument, PlanDocument } from "../lib/render/plan";
+import { previewMocks } from "./mocks";
 import { runProgram } from "./program";
 
-/** Invokes the program may make; in a preview their dependencies are unknown, so they are not called. */
-const PREVIEW_INVOKES = new Set(["consul:index/getKeyPrefix:getKeyPrefix"]);
-
-/** Mocks for a preview: each resource's outputs are its inputs, ids stay unknown, unexpected invokes throw. */
-export const previewMocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({ id: undefined, state: args.inputs as Record<string, unknown> }),
-    call: (args) => {
-        if (PREVIEW_INVOKES.has(args.token)) {
-            return {};
-        }
-        throw new Error(`plan: unexpected invoke ${args.token}`);
-    },
-};
+export { previewMocks };
 
 /** The plan document of a stack file: every registration, and the placements the program chose. */
 export async function planStack(stackFile: string): Promise<PlanDocument> {

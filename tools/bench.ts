@@ -3,12 +3,13 @@
  * (Linux, root; uses the lab: scripts/lab-deps.sh first).
  *
  * Measures in one run (code in bench/):
- *   1. program scale: `plan` of generated topologies, 3/30/300 hosts x 10 containers;
+ *   1. program scale: `plan` of generated topologies, 3/30/300 hosts x 10 containers,
+ *      each beside its floor (the same resources registered by the Pulumi SDK alone);
  *   2. convergence: the seed's cluster brought up by the lab's applier in parallel
  *      vs one resource at a time in script order, and 9 hosts vs 3;
  *   3. data plane: iperf3 and ping over the overlay vs the underlay, and the MTU proof;
  * writes bench/RESULTS.md and ends with one line:
- *   bench: plan300x10=<s> rss=<MB> parallel/serial=<ratio> hosts9/hosts3=<ratio> overlay/underlay=<ratio>
+ *   bench: plan300x10=<s> plan/floor=<ratio> rss=<MB> parallel/serial=<ratio> hosts9/hosts3=<ratio> overlay/underlay=<ratio>
  * Everything the lab creates is brought down again, also on failure.
  * Not part of CI's test run: benchmarks are not tests.
  */

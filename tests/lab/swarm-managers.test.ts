@@ -12,7 +12,22 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import "./support/root-hooks";
-import { alive, captureDaemon, DaemonLaunch, describeRun, eventually, LabStack, note, STACKS, startDaemon, stopDaemon, UpJson } from "./support/lab";
+import { runScript } from "../../lab/clients/script";
+import { readState } from "../../lab/state";
+import {
+    alive,
+    captureDaemon,
+    DaemonLaunch,
+    describeRun,
+    eventually,
+    LabStack,
+    note,
+    STACKS,
+    startDaemon,
+    stopDaemon,
+    statePathOf,
+    UpJson,
+} from "./support/lab";
 
 const MANAGERS = ["m1", "m2", "m3"];
 
@@ -172,7 +187,8 @@ describe("lab: swarm with three managers and a drained worker", function () {
             "a new leader among m2 and m3",
             60_000,
             async () => {
-                const l = await nodeLs("m2", 10_000);
+                // A short timeout: without a leader node ls hangs, and the poll would measure its own waits.
+                const l = await nodeLs("m2", 2_000);
                 const lead = l.find((x) => x.endsWith(" Leader"));
                 assert.ok(lead !== undefined && !lead.startsWith("m1 "), l.join(" | "));
                 return l;
@@ -240,6 +256,76 @@ describe("lab: swarm with three managers and a drained worker", function () {
         );
         const m1 = await nodeLs("m1");
         assert.equal(m1.filter((l) => l.endsWith(" Leader")).length, 1);
+    });
+
+    /** m3's join command as the lab recorded it: its delete is what removing m3 from the stack runs. */
+    const m3Delete = () => {
+        const state = readState(statePathOf(stack.info));
+        const r = state?.resources.find((x) => x.name === "swarm-join-m3");
+        assert.ok(r !== undefined, "swarm-join-m3 in the lab state");
+        const inputs = r.inputs as { delete: string; interpreter: string[]; environment?: Record<string, string> };
+        const out = r.outputs?.["stdout"];
+        const stdout = typeof out === "string" ? out : "";
+        return runScript({
+            script: inputs.delete,
+            interpreter: inputs.interpreter,
+            environment: { ...(inputs.environment ?? {}), PULUMI_COMMAND_STDOUT: stdout },
+        });
+    };
+
+    it("removing m3 while m2's engine is down is refused before anything changes: the rest would lose their quorum", async function () {
+        const m2 = await captureDaemon(`${stack.info.runDir}/m2/docker.pid`, `${stack.info.stateDir}/m2/dockerd.log`);
+        await stopDaemon(m2.pid, 60_000);
+        try {
+            await eventually(
+                "m1 sees m2 unreachable",
+                60_000,
+                async () => {
+                    const lines = await nodeLs("m1", 10_000);
+                    assert.ok(
+                        lines.some((l) => l.startsWith("m2 ") && l.endsWith(" Unreachable")),
+                        lines.join(" | "),
+                    );
+                },
+                1000,
+            );
+            const r = await m3Delete();
+            assert.equal(r.code, 1, r.stderr);
+            assert.match(
+                r.stderr,
+                /docker-overlay swarm join m3: removing manager m3 would leave 1 of 2 managers reachable, fewer than a majority \(2\): the swarm would lose its quorum; bring the unreachable managers back \(or remove them first\) and retry/,
+            );
+            const lines = await nodeLs("m1", 10_000);
+            assert.ok(
+                lines.some((l) => /^m3 Ready Active (Leader|Reachable)$/.test(l)),
+                `m3 is still a manager: ${lines.join(" | ")}`,
+            );
+        } finally {
+            startDaemon(m2);
+        }
+        await eventually(
+            "m2 back in the raft",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m1", 10_000);
+                assert.equal(lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").length, 3, lines.join(" | "));
+            },
+            1000,
+        );
+    });
+
+    it("removing m3 (its join's delete) demotes it, then it leaves, then its node is removed", async function () {
+        const r = await m3Delete();
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /demoted to worker[\s\S]*left the swarm[\s\S]*removed node [a-z0-9]+ from the swarm/);
+        const lines = await nodeLs("m1");
+        assert.deepEqual(
+            lines.map((l) => l.split(" ")[0]),
+            ["m1", "m2", "w1"],
+        );
+        assert.equal(lines.filter((l) => / (Leader|Reachable)$/.test(l)).length, 2, lines.join(" | "));
+        const state = await stack.docker("m3", ["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+        assert.equal(state.stdout.trim(), "inactive");
     });
 
     it("`down` demotes the managers, drains the worker, leaves, and leaves nothing behind", async function () {

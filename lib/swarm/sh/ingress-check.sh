@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NETWORK, SUBNET and MANAGERS come from the rendered header
+# shellcheck disable=SC2154,SC2153 # a fragment: NETWORK, SUBNET and MANAGERS come from the rendered header
 # ip_int A.B.C.D: the address as an integer.
 ip_int() { local IFS=.; local a b c d; read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
 # overlaps CIDR CIDR: do the two networks share an address?

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, HostConfig } from "../lib/config/types";
+import { ClusterConfig } from "../lib/config/types";
 import { ClusterPlan, planCluster } from "../lib/plan/cluster";
 import { ClusterRecord } from "./clusterRecord";
 import { ConnectivityCheck } from "./connectivityCheck";
@@ -113,8 +113,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                       "swarm",
                       {
                           stack: config.stack,
-                          manager: { host: hostConfig(config, this.plan.networkHost), docker: networkHost },
-                          workers: config.hosts.filter((h) => h.name !== this.plan.networkHost).map((h) => ({ host: h, docker: this.hosts[h.name] })),
+                          hosts: config.hosts.map((h) => ({ host: h, docker: this.hosts[h.name] })),
                           swarm: config.engine.swarm,
                           pool: this.plan.swarmAddressPool,
                           overlays: config.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
@@ -274,14 +273,6 @@ export interface SwarmSummary {
     addressPool: string;
     /** Host name -> node id. */
     nodes: Record<string, string | undefined>;
-}
-
-function hostConfig(config: ClusterConfig, name: string): HostConfig {
-    const host = config.hosts.find((h) => h.name === name);
-    if (host === undefined) {
-        throw new Error(`no host named ${name}`);
-    }
-    return host;
 }
 
 /** What the program records in consul: one JSON document per host, network and container. */

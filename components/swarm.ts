@@ -2,12 +2,18 @@
  * Swarm mode: the hosts form one swarm, through their engines' API (the same
  * endpoint as each host's docker provider). Scripts: lib/swarm/scripts.ts.
  *
- *   <name>-init          swarm init on the manager (explicit advertise address, the
- *                        program's address pool); delete: the manager leaves
- *   <name>-token-key     RSA key (a secret) the worker token is sealed to
- *   <name>-join-token    the worker token, sealed (stdout is ciphertext, held as a secret)
- *   <name>-join-<host>   one per worker; delete: the worker leaves, its node is removed
- *   <name>-labels-<host> one per labelled host: its labels as node labels
+ *   <name>-init              swarm init on the first manager (explicit advertise address,
+ *                            the program's address pool); delete: it leaves. Its inputs are
+ *                            only what a new swarm needs: no overlay, no other host.
+ *   <name>-ingress-<network> one per overlay: swarm's ingress network stays off its subnet
+ *   <name>-token-key         RSA key (a secret) the join tokens are sealed to
+ *   <name>-join-token        the worker token, sealed (stdout is ciphertext, held as a secret)
+ *   <name>-manager-token     the manager token, sealed likewise (only with several managers)
+ *   <name>-join-<host>       one per other host: joins as a worker or a manager; delete: a
+ *                            manager is demoted (refused when the rest would lose their
+ *                            quorum), a worker drained, then it leaves and its node is removed
+ *   <name>-labels-<host>     one per labelled host: its labels as node labels
+ *   <name>-availability-<host> one per host with `availability`: node availability, in place
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +22,8 @@ import { HostConfig, SwarmEngineConfig } from "../lib/config/types";
 import {
     parseSwarmInitOutput,
     parseSwarmJoinOutput,
+    renderSwarmAvailabilityScripts,
+    renderSwarmIngressCheckScript,
     renderSwarmInitScripts,
     renderSwarmJoinScripts,
     renderSwarmLabelScripts,
@@ -27,118 +35,190 @@ import {
 import { SwarmAddressPool } from "../lib/swarm/pool";
 import { DockerHost } from "./dockerHost";
 
+export interface SwarmHost {
+    host: HostConfig;
+    docker: DockerHost;
+}
+
 export interface SwarmArgs {
     stack: string;
-    /** The host that runs `swarm init` (the manager role, else the first host), and the rest. */
-    manager: { host: HostConfig; docker: DockerHost };
-    workers: { host: HostConfig; docker: DockerHost }[];
+    /**
+     * Every host, in the stack's order. The hosts with `role: manager` are the
+     * managers (none: the first host); the first manager runs `swarm init`.
+     */
+    hosts: SwarmHost[];
     swarm: SwarmEngineConfig;
     /** The address pool the plan chose (or the configured one): `ClusterPlan.swarmAddressPool`. */
     pool: SwarmAddressPool;
-    /** The stack's overlays: the init script refuses an ingress network overlapping any. */
+    /** The stack's overlays: swarm's ingress network must overlap none (one check each). */
     overlays: { name: string; subnet: string }[];
+}
+
+/** The managers of a swarm: the hosts with role manager, else the first host. */
+export function swarmManagers<T extends { host: HostConfig }>(hosts: T[]): T[] {
+    const managers = hosts.filter((h) => h.host.role === "manager");
+    return managers.length > 0 ? managers : hosts.slice(0, 1);
 }
 
 /** The seal key: RSA, because the token is encrypted to it (RSA-OAEP) with the openssl CLI. */
 const SEAL_KEY = { algorithm: "RSA", rsaBits: 3072 } as const;
 
 export class Swarm extends pulumi.ComponentResource {
-    /** `<ip>:<port>` workers join at (unknown in a preview). */
+    /** `<ip>:<port>` nodes join at (unknown in a preview). */
     public readonly managerAddress: pulumi.Output<string | undefined>;
     /** The subnet swarm gave its ingress network, away from every overlay (unknown in a preview). */
     public readonly ingressSubnet: pulumi.Output<string | undefined>;
     /** Host name -> swarm node id (unknown in a preview). */
     public readonly nodeIds: pulumi.Output<Record<string, string | undefined>>;
+    /** The managers' host names, the one that initialised first. */
+    public readonly managers: string[];
     /** Everything that makes the swarm: networks and containers wait for it. */
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: SwarmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:swarm:Swarm", name, {}, opts);
-        const manager = args.manager.docker;
+        const managerHosts = swarmManagers(args.hosts);
+        const first = managerHosts[0].docker;
+        this.managers = managerHosts.map((m) => m.docker.hostName);
+        const isManager = new Set(this.managers);
         const port = args.swarm.port;
         const pool = args.pool;
-        const access = { cli: manager.cli };
+        const access = { cli: first.cli };
+        const env = first.scriptEnv;
+        const interpreter = [...SWARM_SCRIPT_INTERPRETER];
         const node = (d: DockerHost): pulumi.Output<SwarmNode> =>
             pulumi.all([d.dockerHost, d.advertise]).apply(([dockerHost, advertise]) => ({ name: d.hostName, dockerHost, advertise }));
-        const managerNode = node(manager);
+        const firstNode = node(first);
+        const managerNodes = pulumi.all(managerHosts.map((m) => node(m.docker)));
 
-        const initScripts = managerNode.apply((m) => renderSwarmInitScripts({ stack: args.stack, manager: m, port, pool, overlays: args.overlays, access }));
+        // Only what a new swarm needs: the first manager, the port, the pool. Any other
+        // change (a network, a host) must never replace this, whose delete leaves the swarm.
+        const initScripts = firstNode.apply((m) => renderSwarmInitScripts({ stack: args.stack, manager: m, port, pool, access }));
         const init = new command.local.Command(
             `${name}-init`,
-            {
-                create: initScripts.create,
-                delete: initScripts.delete,
-                interpreter: [...SWARM_SCRIPT_INTERPRETER],
-                environment: manager.scriptEnv,
-            },
-            // A new manager (or pool) is a new swarm: leave the old one first.
-            { parent: this, dependsOn: manager.ready, replaceOnChanges: ["create"], deleteBeforeReplace: true },
+            { create: initScripts.create, delete: initScripts.delete, interpreter, environment: env },
+            // A new first manager (or pool) is a new swarm: leave the old one first.
+            { parent: this, dependsOn: first.ready, replaceOnChanges: ["create"], deleteBeforeReplace: true },
         );
         const initOut = init.stdout.apply(parseSwarmInitOutput);
         this.managerAddress = initOut.apply((o) => o?.managerAddress);
         this.ingressSubnet = initOut.apply((o) => o?.ingressSubnet);
 
-        // The worker token never reaches stdout in clear (the command provider logs stdout):
-        // it is sealed to this key, whose private half only join scripts get.
-        const sealKey = new tls.PrivateKey(`${name}-token-key`, { ...SEAL_KEY }, { parent: this });
-        const token = new command.local.Command(
-            `${name}-join-token`,
-            {
-                create: managerNode.apply((m) => renderSwarmTokenScript({ stack: args.stack, manager: m, access })),
-                interpreter: [...SWARM_SCRIPT_INTERPRETER],
-                environment: { ...manager.scriptEnv, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem },
-                // Read again whenever the swarm is made anew.
-                triggers: [init.id],
-            },
-            { parent: this, dependsOn: [init], additionalSecretOutputs: ["stdout"] },
+        const ingressChecks = args.overlays.map(
+            (o) =>
+                new command.local.Command(
+                    `${name}-ingress-${o.name}`,
+                    {
+                        create: managerNodes.apply((ms) => renderSwarmIngressCheckScript({ stack: args.stack, network: o, managers: ms, access })),
+                        interpreter,
+                        environment: env,
+                    },
+                    { parent: this, dependsOn: [init] },
+                ),
         );
-        const sealedToken = pulumi.secret(token.stdout);
+
+        // The join tokens never reach stdout in clear (the command provider logs stdout):
+        // each is sealed to this key, whose private half only join scripts get.
+        const sealKey = new tls.PrivateKey(`${name}-token-key`, { ...SEAL_KEY }, { parent: this });
+        const tokenCommand = (resourceName: string, kind: "worker" | "manager") =>
+            new command.local.Command(
+                resourceName,
+                {
+                    create: managerNodes.apply((ms) => renderSwarmTokenScript({ stack: args.stack, managers: ms, kind, access })),
+                    interpreter,
+                    environment: { ...env, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem },
+                    // Read again whenever the swarm is made anew.
+                    triggers: [init.id],
+                },
+                { parent: this, dependsOn: [init], additionalSecretOutputs: ["stdout"] },
+            );
+        const workerToken = tokenCommand(`${name}-join-token`, "worker");
+        const managerToken = managerHosts.length > 1 ? tokenCommand(`${name}-manager-token`, "manager") : undefined;
         const sealKeyPem = pulumi.secret(sealKey.privateKeyPem);
 
-        // Every script asks the engines what it needs (the manager's address, node ids):
+        // Every script asks the engines what it needs (a manager's address, node ids):
         // none depends on another's output, so each can also be deleted on its own.
-        const joins = args.workers.map(({ docker: worker }) => {
+        // Managers join one at a time (each waits until the raft counts it reachable).
+        const joinOf: Record<string, command.local.Command> = {};
+        let previousManager: command.local.Command = init;
+        for (const { docker: d } of args.hosts) {
+            if (d === first) {
+                continue;
+            }
+            const asManager = isManager.has(d.hostName);
+            const token = asManager && managerToken !== undefined ? managerToken : workerToken;
             const scripts = pulumi
-                .all([node(worker), managerNode])
-                .apply(([w, m]) => renderSwarmJoinScripts({ stack: args.stack, worker: w, manager: m, port, access }));
-            return new command.local.Command(
-                `${name}-join-${worker.hostName}`,
+                .all([node(d), managerNodes])
+                .apply(([w, ms]) =>
+                    renderSwarmJoinScripts({ stack: args.stack, worker: w, managers: ms, joinAs: asManager ? "manager" : "worker", port, access }),
+                );
+            const join = new command.local.Command(
+                `${name}-join-${d.hostName}`,
                 {
                     create: scripts.create,
                     delete: scripts.delete,
-                    interpreter: [...SWARM_SCRIPT_INTERPRETER],
+                    interpreter,
                     // Tokens through the environment, never in a script's text.
-                    environment: { ...manager.scriptEnv, [SWARM_ENV.sealedToken]: sealedToken, [SWARM_ENV.sealKey]: sealKeyPem },
+                    environment: { ...env, [SWARM_ENV.sealedToken]: pulumi.secret(token.stdout), [SWARM_ENV.sealKey]: sealKeyPem },
                 },
-                { parent: this, dependsOn: [...worker.ready, init, token] },
+                { parent: this, dependsOn: [...d.ready, init, token, ...(asManager && previousManager !== init ? [previousManager] : [])] },
             );
-        });
+            joinOf[d.hostName] = join;
+            if (asManager) {
+                previousManager = join;
+            }
+        }
 
-        this.nodeIds = pulumi.all({
-            [manager.hostName]: initOut.apply((o) => o?.nodeId),
-            ...Object.fromEntries(args.workers.map((w, i) => [w.docker.hostName, joins[i].stdout.apply((out) => parseSwarmJoinOutput(out)?.nodeId)])),
-        });
+        this.nodeIds = pulumi.all(
+            Object.fromEntries(
+                args.hosts.map(({ docker: d }) => [
+                    d.hostName,
+                    d === first ? initOut.apply((o) => o?.nodeId) : joinOf[d.hostName].stdout.apply((out) => parseSwarmJoinOutput(out)?.nodeId),
+                ]),
+            ),
+        );
 
-        const joinOf = Object.fromEntries(args.workers.map((w, i) => [w.docker.hostName, joins[i]]));
-        const labelled = [args.manager, ...args.workers].filter((h) => Object.keys(h.host.labels).length > 0);
+        const after = (d: DockerHost) => [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])];
+        const labelled = args.hosts.filter((h) => Object.keys(h.host.labels).length > 0);
         const labels = labelled.map(({ host, docker: d }) => {
             const scripts = pulumi
-                .all([managerNode, node(d)])
-                .apply(([m, h]) => renderSwarmLabelScripts({ stack: args.stack, host: h, manager: m, labels: host.labels, access }));
+                .all([managerNodes, node(d)])
+                .apply(([ms, h]) => renderSwarmLabelScripts({ stack: args.stack, host: h, managers: ms, labels: host.labels, access }));
             return new command.local.Command(
                 `${name}-labels-${host.name}`,
-                { create: scripts.create, delete: scripts.delete, interpreter: [...SWARM_SCRIPT_INTERPRETER], environment: manager.scriptEnv },
+                { create: scripts.create, delete: scripts.delete, interpreter, environment: env },
                 // New labels: remove the old ones first, then set the new.
-                {
-                    parent: this,
-                    dependsOn: [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])],
-                    replaceOnChanges: ["create"],
-                    deleteBeforeReplace: true,
-                },
+                { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true },
             );
         });
 
-        this.ready = [init, token, ...joins, ...labels];
+        // No replaceOnChanges: a changed availability is an update, which re-runs create in place.
+        const availability = args.hosts.flatMap(({ host, docker: d }) => {
+            if (host.availability === undefined) {
+                return [];
+            }
+            const value = host.availability;
+            const scripts = pulumi
+                .all([managerNodes, node(d)])
+                .apply(([ms, h]) => renderSwarmAvailabilityScripts({ stack: args.stack, host: h, managers: ms, availability: value, access }));
+            return [
+                new command.local.Command(
+                    `${name}-availability-${host.name}`,
+                    { create: scripts.create, delete: scripts.delete, interpreter, environment: env },
+                    { parent: this, dependsOn: after(d) },
+                ),
+            ];
+        });
+
+        this.ready = [
+            init,
+            ...ingressChecks,
+            workerToken,
+            ...(managerToken !== undefined ? [managerToken] : []),
+            ...Object.values(joinOf),
+            ...labels,
+            ...availability,
+        ];
         this.registerOutputs({ managerAddress: this.managerAddress, ingressSubnet: this.ingressSubnet, nodeIds: this.nodeIds });
     }
 }

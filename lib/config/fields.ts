@@ -15,7 +15,17 @@
  * addresses inside subnets, placement, one manager, unique names).
  */
 import { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MIN_MTU, MIN_NETWORK_PREFIX } from "./defaults";
-import { CONFIG_KEYS, DRIVER_KINDS, DriverKind, ENGINE_MODES, HOST_ROLES, KV_BACKENDS, RESERVED_NETWORK_NAMES } from "./types";
+import {
+    CONFIG_KEYS,
+    DRIVER_KINDS,
+    DriverKind,
+    ENGINE_MODES,
+    HOST_AVAILABILITIES,
+    HOST_ROLES,
+    KV_BACKENDS,
+    MAX_SWARM_MANAGERS,
+    RESERVED_NETWORK_NAMES,
+} from "./types";
 
 interface Common {
     description: string;
@@ -266,10 +276,22 @@ export const HOST_FIELDS = {
         type: "string",
         description: "Unique machine name, a lowercase RFC 1123 hostname; also the engine's hostname (the KV store tells engines apart by it).",
     },
-    role: { type: "string", enum: HOST_ROLES, default: DEFAULTS.hostRole, description: "At most one manager: it creates the networks (and inits the swarm)." },
+    role: {
+        type: "string",
+        enum: HOST_ROLES,
+        default: DEFAULTS.hostRole,
+        description:
+            `The first manager creates the networks (and inits the swarm). Cluster-store mode: at most one manager. ` +
+            `Swarm mode: an odd number of managers, at most ${MAX_SWARM_MANAGERS} (1, 3 or 5 usual), for the raft quorum; the others join as managers.`,
+    },
     labels: { type: "map", description: "Engine labels, matched by <label>==<value> constraints (node is not a label)." },
     ssh: { type: "object", fields: SSH_MACHINE_FIELDS, required: ["address"], description: "ssh driver only, and required there: where the machine is." },
     address: { type: "string", description: "netns and dind: the host's IPv4 address on the machines' network. Default: allocated in host order." },
+    availability: {
+        type: "string",
+        enum: HOST_AVAILABILITIES,
+        description: "Swarm mode only: the node's availability (docker node update --availability), applied in place. Unset: as swarm has it (active).",
+    },
 } satisfies Fields;
 
 // ---------------------------------------------------------------- networks

@@ -17,6 +17,7 @@ import {
     DriverKind,
     EngineConfig,
     EngineMode,
+    HostAvailability,
     HostConfig,
     KV_DEFAULT_PORT,
     KV_TLS_DEFAULT_PORT,
@@ -146,6 +147,7 @@ function normalizeHost(h: Record<string, unknown>): HostConfig {
         name: h["name"] as string,
         role: opt(h["role"], DEFAULTS.hostRole),
         labels: { ...opt<Record<string, string>>(h["labels"], {}) },
+        ...(h["availability"] !== undefined ? { availability: h["availability"] as HostAvailability } : {}),
         ...(ssh !== undefined
             ? {
                   ssh: {

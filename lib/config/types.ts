@@ -34,6 +34,12 @@ export const ENGINE_MODES: readonly EngineMode[] = ["cluster-store", "swarm"];
 export type HostRole = "manager" | "worker";
 export const HOST_ROLES: readonly HostRole[] = ["manager", "worker"];
 
+/** Swarm's node availability (`docker node update --availability`). */
+export type HostAvailability = "active" | "pause" | "drain";
+export const HOST_AVAILABILITIES: readonly HostAvailability[] = ["active", "pause", "drain"];
+/** Most managers a swarm takes: each raft write waits for a majority of them. */
+export const MAX_SWARM_MANAGERS = 7;
+
 /** Names Docker itself owns; an overlay of that name would clash with a built-in network. */
 export const RESERVED_NETWORK_NAMES: readonly string[] = ["bridge", "host", "none", "docker_gwbridge", "ingress"];
 
@@ -183,6 +189,8 @@ export interface HostConfig {
     role: HostRole;
     /** Engine labels, matched by `<label>==<value>` constraints. */
     labels: Record<string, string>;
+    /** Swarm mode: the node's availability, applied in place; unset leaves it as swarm has it. */
+    availability?: HostAvailability;
     /** ssh driver: where the machine is. */
     ssh?: SshMachine;
     /** netns driver: the host's underlay address (default: allocated from the underlay in host order). */

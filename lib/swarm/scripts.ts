@@ -5,13 +5,26 @@
  * the same endpoint the host's docker provider uses: a unix socket, `tcp://`
  * with TLS, or `ssh://`.
  *
- *   init     on the manager: `swarm init` with an explicit advertise address and
- *            the program's address pool, unless the engine already manages a swarm.
- *            Prints `{"nodeId","managerAddress","ingressSubnet"}`. Delete: leave (--force).
- *   token    on the manager: the worker join token, sealed (see below). Prints base64.
- *   join     on a worker: `swarm join` unless it is already a node of this swarm.
- *            Prints `{"nodeId"}`. Delete: leave, and remove the node on the manager.
- *   labels   on the manager: the host's labels as node labels. Delete: remove them.
+ *   init     on the first manager: `swarm init` with an explicit advertise address
+ *            and the program's address pool, unless the engine already manages a
+ *            swarm. Prints `{"nodeId","managerAddress","ingressSubnet"}`. Its inputs
+ *            are only what a new swarm needs (no overlays: adding a network must
+ *            not dissolve the swarm). Delete: leave (--force when it is the last
+ *            manager; else demote, then leave).
+ *   ingress  per overlay, through a manager: swarm's ingress network stays off it.
+ *   token    through a manager: the worker (or manager) join token, sealed (see
+ *            below). Prints base64.
+ *   join     on a worker or another manager: `swarm join` with the matching token
+ *            unless it is already a node of this swarm; promotes or demotes it
+ *            when its role changed. Prints `{"nodeId"}`. Delete: a manager is
+ *            demoted (refused when the rest would lose their quorum), a worker
+ *            drained; then it leaves and its node is removed.
+ *   labels   through a manager: the host's labels as node labels. Delete: remove them.
+ *   availability  through a manager: `docker node update --availability`. Delete: active.
+ *
+ * Everything but init goes through the first of the managers that answers
+ * with a quorum (`pick_manager` in sh/common.sh), so the swarm's work goes on
+ * while a minority of managers is down.
  *
  * Why the token is sealed: the command provider logs every line a command
  * prints unless told otherwise, and the state keeps stdout in any case. So the token
@@ -79,8 +92,6 @@ export interface SwarmInitParams {
     /** Swarm's management port (2377). */
     port: number;
     pool: SwarmAddressPool;
-    /** The stack's overlays: the ingress network must not overlap any (checked on every run). */
-    overlays: { name: string; subnet: string }[];
     access: DockerCliAccess;
 }
 
@@ -95,18 +106,52 @@ export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
             assign("PORT", p.port),
             assign("POOL", p.pool.pool),
             assign("MASK", String(p.pool.maskLength)),
-            assignArray(
-                "OVERLAYS",
-                p.overlays.map((o) => `${o.name}=${o.subnet}`),
-            ),
             assign("MIN_API_MAJOR", MIN_SWARM_API[0]),
             assign("MIN_API_MINOR", MIN_SWARM_API[1]),
             assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
         ],
         [waitUntilFunction(), sh("init-create.sh")],
     );
-    const del = script(`docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`, p.access, vars, [sh("init-delete.sh")]);
+    const del = script(
+        `docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`,
+        p.access,
+        [...vars, assign("WAIT_SECONDS", SWARM_WAIT_SECONDS)],
+        [waitUntilFunction(), sh("init-delete.sh")],
+    );
     return { create, delete: del };
+}
+
+// ---------------------------------------------------------------- ingress
+
+export interface SwarmIngressCheckParams {
+    stack: string;
+    network: { name: string; subnet: string };
+    managers: SwarmNode[];
+    access: DockerCliAccess;
+}
+
+/** One overlay: swarm's ingress network must not overlap it (a swarm made earlier keeps its own pool). */
+export function renderSwarmIngressCheckScript(p: SwarmIngressCheckParams): string {
+    return script(
+        `docker-overlay: swarm's ingress network stays off overlay ${p.network.name} of stack ${p.stack}`,
+        p.access,
+        [
+            assign("ROLE", "swarm ingress"),
+            assign("NAME", p.network.name),
+            managersOf(p.managers),
+            assign("NETWORK", p.network.name),
+            assign("SUBNET", p.network.subnet),
+        ],
+        [sh("ingress-check.sh")],
+    );
+}
+
+/** The header line listing the managers' endpoints, in order: scripts use the first that answers. */
+function managersOf(managers: SwarmNode[]): string {
+    return assignArray(
+        "MANAGERS",
+        managers.map((m) => m.dockerHost),
+    );
 }
 
 /** What the init script prints. */
@@ -133,11 +178,15 @@ export function parseSwarmInitOutput(stdout: string | undefined): SwarmInitOutpu
 
 // ---------------------------------------------------------------- token
 
-export function renderSwarmTokenScript(p: { stack: string; manager: SwarmNode; access: DockerCliAccess }): string {
+/** Which join token: a node joins as what its token says. */
+export type SwarmJoinRole = "worker" | "manager";
+
+export function renderSwarmTokenScript(p: { stack: string; managers: SwarmNode[]; kind?: SwarmJoinRole; access: DockerCliAccess }): string {
+    const kind = p.kind ?? "worker";
     return script(
-        `docker-overlay: the worker join token of stack ${p.stack}'s swarm, sealed`,
+        `docker-overlay: the ${kind} join token of stack ${p.stack}'s swarm, sealed`,
         p.access,
-        [assign("ROLE", "swarm token"), assign("NAME", p.manager.name), assign("MANAGER", p.manager.dockerHost)],
+        [assign("ROLE", "swarm token"), assign("NAME", p.managers[0].name), managersOf(p.managers), assign("KIND", kind)],
         [sh("token.sh")],
     );
 }
@@ -146,21 +195,31 @@ export function renderSwarmTokenScript(p: { stack: string; manager: SwarmNode; a
 
 export interface SwarmJoinParams {
     stack: string;
+    /** The joining host (a worker, or a manager other than the first). */
     worker: SwarmNode;
-    manager: SwarmNode;
+    /** The managers, the first the one that initialised; the joining host among them when it joins as a manager. */
+    managers: SwarmNode[];
+    /** Default worker. */
+    joinAs?: SwarmJoinRole;
     port: number;
     access: DockerCliAccess;
 }
 
 export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
-    const vars = [assign("ROLE", "swarm join"), assign("NAME", p.worker.name), assign("WORKER", p.worker.dockerHost), assign("MANAGER", p.manager.dockerHost)];
+    const vars = [
+        assign("ROLE", "swarm join"),
+        assign("NAME", p.worker.name),
+        assign("WORKER", p.worker.dockerHost),
+        managersOf(p.managers),
+        assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+    ];
     const create = script(
         `docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`,
         p.access,
-        [...vars, assign("PORT", p.port), assign("ADVERTISE", `${p.worker.advertise}:${p.port}`), assign("WAIT_SECONDS", SWARM_WAIT_SECONDS)],
+        [...vars, assign("JOIN_AS", p.joinAs ?? "worker"), assign("PORT", p.port), assign("ADVERTISE", `${p.worker.advertise}:${p.port}`)],
         [waitUntilFunction(), sh("join-create.sh")],
     );
-    const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [sh("join-delete.sh")]);
+    const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [waitUntilFunction(), sh("join-delete.sh")]);
     return { create, delete: del };
 }
 
@@ -182,7 +241,7 @@ export interface SwarmLabelParams {
     stack: string;
     /** The labelled host: its own engine says which node it is. */
     host: SwarmNode;
-    manager: SwarmNode;
+    managers: SwarmNode[];
     labels: Record<string, string>;
     access: DockerCliAccess;
 }
@@ -190,7 +249,7 @@ export interface SwarmLabelParams {
 /** Host labels as node labels (`node.labels.<key>` in swarm's own constraints), set through the manager. */
 export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
     const entries = Object.entries(p.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const vars = [assign("ROLE", "swarm labels"), assign("NAME", p.host.name), assign("HOST", p.host.dockerHost), assign("MANAGER", p.manager.dockerHost)];
+    const vars = [assign("ROLE", "swarm labels"), assign("NAME", p.host.name), assign("HOST", p.host.dockerHost), managersOf(p.managers)];
     const create = script(
         `docker-overlay: node labels of ${p.host.name} in stack ${p.stack}'s swarm`,
         p.access,
@@ -216,6 +275,35 @@ export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
         ],
         [sh("labels-delete.sh")],
     );
+    return { create, delete: del };
+}
+
+// ---------------------------------------------------------------- availability
+
+/** `hosts[].availability`: swarm's node availability. */
+export type SwarmAvailability = "active" | "pause" | "drain";
+
+export interface SwarmAvailabilityParams {
+    stack: string;
+    host: SwarmNode;
+    managers: SwarmNode[];
+    availability: SwarmAvailability;
+    access: DockerCliAccess;
+}
+
+/**
+ * The host's node availability, set through a manager. A changed value is an
+ * update of the command, which re-runs create: applied in place, nothing rebuilt.
+ */
+export function renderSwarmAvailabilityScripts(p: SwarmAvailabilityParams): SwarmScripts {
+    const vars = [assign("ROLE", "swarm availability"), assign("NAME", p.host.name), assign("HOST", p.host.dockerHost), managersOf(p.managers)];
+    const create = script(
+        `docker-overlay: availability of ${p.host.name} in stack ${p.stack}'s swarm`,
+        p.access,
+        [...vars, assign("AVAILABILITY", p.availability)],
+        [sh("availability-create.sh")],
+    );
+    const del = script(`docker-overlay: ${p.host.name} active again in stack ${p.stack}'s swarm`, p.access, vars, [sh("availability-delete.sh")]);
     return { create, delete: del };
 }
 

@@ -16,6 +16,8 @@ import { DockerCliAccess } from "../../lib/render/dockerCli";
 import {
     parseSwarmInitOutput,
     parseSwarmJoinOutput,
+    renderSwarmAvailabilityScripts,
+    renderSwarmIngressCheckScript,
     renderSwarmInitScripts,
     renderSwarmJoinScripts,
     renderSwarmLabelScripts,
@@ -86,7 +88,7 @@ const POOL = { pool: "10.255.0.0/16", maskLength: 24 };
 const OVERLAYS = [{ name: "net1", subnet: "10.0.0.0/24" }];
 
 function initScripts(f: Fake) {
-    return renderSwarmInitScripts({ stack: "t", manager, port: 2377, pool: POOL, overlays: OVERLAYS, access: f.access });
+    return renderSwarmInitScripts({ stack: "t", manager, port: 2377, pool: POOL, access: f.access });
 }
 
 describe("swarm scripts: init", () => {
@@ -127,15 +129,19 @@ describe("swarm scripts: init", () => {
         );
     });
 
-    it("refuses an existing swarm whose ingress network overlaps an overlay (the context-deadline trap)", () => {
+    it("refuses an existing swarm whose ingress network overlaps an overlay (the context-deadline trap), in each overlay's own check", () => {
         const f = fake();
-        f.engine(manager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "n1", ingress: "10.0.0.0/24 " });
-        const r = bash(initScripts(f).create, f);
+        f.engine(manager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "n1", nodes: "n1", ingress: "10.0.0.0/24 " });
+        const check = renderSwarmIngressCheckScript({ stack: "t", network: OVERLAYS[0], managers: [manager], access: f.access });
+        const r = bash(check, f);
         assert.equal(r.status, 1);
         assert.match(r.stderr, /the swarm ingress network is on 10\.0\.0\.0\/24, which overlaps net1 \(10\.0\.0\.0\/24\): containers could not attach to net1/);
         // A neighbouring subnet is fine.
         f.engine(manager.dockerHost, { ingress: "10.0.1.0/24 " });
-        assert.equal(bash(initScripts(f).create, f).status, 0);
+        const ok = bash(check, f);
+        assert.equal(ok.status, 0, ok.stderr);
+        // init itself knows no overlay: adding one never changes its text.
+        assert.ok(!initScripts(f).create.includes("net1") && !initScripts(f).create.includes("OVERLAYS"));
     });
 
     it("leaves on delete, and tolerates an engine that is already gone or out of the swarm", () => {
@@ -166,7 +172,7 @@ describe("swarm scripts: token, join, leave, labels", () => {
     }
 
     function sealed(f: Fake): string {
-        const r = bash(renderSwarmTokenScript({ stack: "t", manager, access: f.access }), f, { [SWARM_ENV.sealPublicKey]: publicPem });
+        const r = bash(renderSwarmTokenScript({ stack: "t", managers: [manager], access: f.access }), f, { [SWARM_ENV.sealPublicKey]: publicPem });
         assert.equal(r.status, 0, r.stderr);
         return r.stdout.trim();
     }
@@ -190,7 +196,7 @@ describe("swarm scripts: token, join, leave, labels", () => {
 
     it("join unseals the token in memory, joins at the manager's advertised address, prints its node id; a re-run joins nothing", () => {
         const f = swarmOf();
-        const s = renderSwarmJoinScripts({ stack: "t", worker, manager, port: 2377, access: f.access });
+        const s = renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access });
         const env = { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem };
         let r = bash(s.create, f, env);
         assert.equal(r.status, 0, r.stderr);
@@ -211,7 +217,7 @@ describe("swarm scripts: token, join, leave, labels", () => {
     it("join refuses a worker that is in another swarm", () => {
         const f = swarmOf();
         f.engine(worker.dockerHost, { state: "active", node: "stranger" });
-        const r = bash(renderSwarmJoinScripts({ stack: "t", worker, manager, port: 2377, access: f.access }).create, f);
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access }).create, f);
         assert.equal(r.status, 1);
         assert.equal(
             r.stderr.trim(),
@@ -219,11 +225,11 @@ describe("swarm scripts: token, join, leave, labels", () => {
         );
     });
 
-    it("join's delete leaves and removes the node on the manager; labels are set and removed through the manager", () => {
+    it("join's delete drains the worker, leaves and removes the node on the manager; labels are set and removed through the manager", () => {
         const f = swarmOf();
-        const join = renderSwarmJoinScripts({ stack: "t", worker, manager, port: 2377, access: f.access });
+        const join = renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access });
         assert.equal(bash(join.create, f, { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem }).status, 0);
-        const labels = renderSwarmLabelScripts({ stack: "t", host: worker, manager, labels: { zone: "a", storage: "ssd" }, access: f.access });
+        const labels = renderSwarmLabelScripts({ stack: "t", host: worker, managers: [manager], labels: { zone: "a", storage: "ssd" }, access: f.access });
         assert.equal(bash(labels.create, f).status, 0);
         assert.equal(bash(labels.delete, f).status, 0);
         assert.equal(bash(join.delete, f).status, 0);
@@ -232,6 +238,7 @@ describe("swarm scripts: token, join, leave, labels", () => {
             [
                 "unix:///run/m.sock node update --label-add storage=ssd --label-add zone=a node-unix____run_w1_sock",
                 "unix:///run/m.sock node update --label-rm storage --label-rm zone node-unix____run_w1_sock",
+                "unix:///run/m.sock node update --availability drain node-unix____run_w1_sock",
                 "unix:///run/w1.sock swarm leave --force",
                 "unix:///run/m.sock node rm --force node-unix____run_w1_sock",
             ],
@@ -242,7 +249,7 @@ describe("swarm scripts: token, join, leave, labels", () => {
         const f = fake();
         const tcpManager = { ...manager, dockerHost: "tcp://10.160.0.2:2376" };
         f.engine(tcpManager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "n1", ingress: "10.255.0.0/24 " });
-        const r = bash(renderSwarmInitScripts({ stack: "t", manager: tcpManager, port: 2377, pool: POOL, overlays: OVERLAYS, access: f.access }).create, f, {
+        const r = bash(renderSwarmInitScripts({ stack: "t", manager: tcpManager, port: 2377, pool: POOL, access: f.access }).create, f, {
             DOCKER_OVERLAY_CLIENT_CA: "CA PEM",
             DOCKER_OVERLAY_CLIENT_CERT: "CERT PEM",
             DOCKER_OVERLAY_CLIENT_KEY: "KEY PEM",
@@ -254,5 +261,130 @@ describe("swarm scripts: token, join, leave, labels", () => {
         assert.equal(fs.readFileSync(path.join(f.dir, "seen-tls", "key.pem"), "utf8"), "KEY PEM\n");
         assert.equal(fs.statSync(path.join(f.dir, "seen-tls", "key.pem")).mode & 0o777, 0o600);
         assert.equal(fs.existsSync(m[1]), false, "the material is gone when the script ends");
+    });
+});
+
+describe("swarm scripts: several managers", () => {
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
+    const publicPem = publicKey.export({ type: "spki", format: "pem" }) as string;
+    const privatePem = privateKey.export({ type: "pkcs1", format: "pem" }) as string;
+    const MTOKEN = "SWMTKN-1-manager-0123456789";
+    const m2: SwarmNode = { name: "m2", dockerHost: "unix:///run/m2.sock", advertise: "10.160.0.4" };
+    const m3: SwarmNode = { name: "m3", dockerHost: "unix:///run/m3.sock", advertise: "10.160.0.5" };
+    const MANAGERS = [manager, m2, m3];
+    const ID = (s: string) => `node-${s.replace(/[^A-Za-z0-9]/g, "_")}`;
+
+    function cluster() {
+        const f = fake();
+        f.engine(manager.dockerHost, {
+            state: "active",
+            control: "true",
+            addr: "10.160.0.2",
+            node: "node-m",
+            nodes: "node-m",
+            token: TOKEN,
+            mtoken: MTOKEN,
+            "role-node-m": "manager",
+        });
+        f.engine(m2.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.4" });
+        f.engine(m3.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.5" });
+        const token = bash(renderSwarmTokenScript({ stack: "t", managers: MANAGERS, kind: "manager", access: f.access }), f, {
+            [SWARM_ENV.sealPublicKey]: publicPem,
+        });
+        assert.equal(token.status, 0, token.stderr);
+        const env = { [SWARM_ENV.sealedToken]: token.stdout.trim(), [SWARM_ENV.sealKey]: privatePem };
+        for (const m of [m2, m3]) {
+            const r = bash(
+                renderSwarmJoinScripts({ stack: "t", worker: m, managers: MANAGERS, joinAs: "manager", port: 2377, access: f.access }).create,
+                f,
+                env,
+            );
+            assert.equal(r.status, 0, r.stderr);
+        }
+        return f;
+    }
+
+    it("the manager token script seals the manager token; managers join with it and are managers, through a manager that answers", () => {
+        const f = cluster();
+        assert.equal(f.read(m2.dockerHost, "joined-with"), MTOKEN);
+        assert.equal(f.read(manager.dockerHost, `role-${ID(m3.dockerHost)}`), "manager");
+        assert.ok(f.calls().includes("unix:///run/m.sock swarm join-token -q manager"));
+        // m2 joined through the first manager, never through itself.
+        assert.ok(!f.calls().some((c) => c.startsWith("unix:///run/m2.sock node ls")));
+    });
+
+    it("a joined worker whose role became manager is promoted in place", () => {
+        const f = cluster();
+        f.engine(manager.dockerHost, { [`role-${ID(m3.dockerHost)}`]: "worker" });
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker: m3, managers: MANAGERS, joinAs: "manager", port: 2377, access: f.access }).create, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /promoted to manager/);
+        assert.ok(f.calls().includes(`unix:///run/m.sock node promote ${ID(m3.dockerHost)}`));
+    });
+
+    it("scripts go through the next manager when the first does not answer", () => {
+        const f = cluster();
+        fs.rmSync(path.join(f.dir, "unix____run_m_sock"), { recursive: true });
+        // m2 answers as a manager with a quorum in this fake once it knows the nodes.
+        f.engine(m2.dockerHost, { nodes: "node-m\nnode-unix____run_m2_sock", mtoken: MTOKEN, token: TOKEN });
+        const r = bash(renderSwarmTokenScript({ stack: "t", managers: MANAGERS, access: f.access }), f, { [SWARM_ENV.sealPublicKey]: publicPem });
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(f.calls().includes("unix:///run/m2.sock swarm join-token -q worker"));
+        fs.rmSync(path.join(f.dir, "unix____run_m2_sock"), { recursive: true });
+        fs.rmSync(path.join(f.dir, "unix____run_m3_sock"), { recursive: true });
+        const none = bash(renderSwarmTokenScript({ stack: "t", managers: MANAGERS, access: f.access }), f, { [SWARM_ENV.sealPublicKey]: publicPem });
+        assert.equal(none.status, 1);
+        assert.equal(
+            none.stderr.trim(),
+            "docker-overlay swarm token swarm-manager: no manager of the swarm answers (tried unix:///run/m.sock unix:///run/m2.sock unix:///run/m3.sock); start a manager's engine and retry",
+        );
+    });
+
+    it("removing a manager demotes it, then it leaves, then its node is removed", () => {
+        const f = cluster();
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker: m3, managers: MANAGERS, joinAs: "manager", port: 2377, access: f.access }).delete, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(
+            f.calls().filter((c) => /node demote|node rm|swarm leave|availability/.test(c)),
+            [
+                `unix:///run/m.sock node demote ${ID(m3.dockerHost)}`,
+                "unix:///run/m3.sock swarm leave --force",
+                `unix:///run/m.sock node rm --force ${ID(m3.dockerHost)}`,
+            ],
+        );
+    });
+
+    it("removing a manager that would break the quorum is refused before anything changes", () => {
+        const f = cluster();
+        // m2 is unreachable: without m3, 1 of the 2 remaining managers would be reachable.
+        f.engine(manager.dockerHost, { [`reach-${ID(m2.dockerHost)}`]: "unreachable" });
+        const before = f.calls().length;
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker: m3, managers: MANAGERS, joinAs: "manager", port: 2377, access: f.access }).delete, f);
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim(),
+            "docker-overlay swarm join m3: removing manager m3 would leave 1 of 2 managers reachable, fewer than a majority (2): the swarm would lose its quorum; bring the unreachable managers back (or remove them first) and retry",
+        );
+        assert.deepEqual(
+            f
+                .calls()
+                .slice(before)
+                .filter((c) => /demote|leave|node rm|node update/.test(c)),
+            [],
+        );
+    });
+
+    it("availability is set through a manager, and reset to active on delete", () => {
+        const f = cluster();
+        const s = renderSwarmAvailabilityScripts({ stack: "t", host: m2, managers: MANAGERS, availability: "drain", access: f.access });
+        assert.equal(bash(s.create, f).status, 0);
+        assert.equal(bash(s.delete, f).status, 0);
+        assert.deepEqual(
+            f.calls().filter((c) => c.includes("--availability")),
+            [
+                `unix:///run/m.sock node update --availability drain ${ID(m2.dockerHost)}`,
+                `unix:///run/m.sock node update --availability active ${ID(m2.dockerHost)}`,
+            ],
+        );
     });
 });

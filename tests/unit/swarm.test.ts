@@ -69,7 +69,12 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.match(create, /^ADVERTISE=10\.199\.0\.2:2377$/m);
         assert.match(create, /^POOL=10\.255\.0\.0\/16$/m);
         assert.match(create, /^MASK=24$/m);
-        assert.match(create, /^OVERLAYS=\(net1=10\.0\.0\.0\/24\)$/m);
+        // The overlays are not the init's business (adding one must not re-initialise): each has its own check.
+        assert.doesNotMatch(create, /OVERLAYS|net1/);
+        const ingress = find(run, T.command, "swarm-ingress-net1");
+        assert.match(String(ingress.inputs["create"]), /^NETWORK=net1$/m);
+        assert.match(String(ingress.inputs["create"]), /^SUBNET=10\.0\.0\.0\/24$/m);
+        assert.deepEqual(ingress.dependsOn, [urn(T.command, "swarm-init")]);
         assert.ok(
             create.includes('--default-addr-pool "$POOL" --default-addr-pool-mask-length "$MASK" >/dev/null'),
             "init's output (the join command with the token) goes nowhere",
@@ -130,6 +135,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
             [
                 urn(T.command, "swarm-manager-engine"),
                 urn(T.command, "swarm-init"),
+                urn(T.command, "swarm-ingress-net1"),
                 urn(T.command, "swarm-join-token"),
                 urn(T.command, "swarm-join-swarm-node1"),
                 urn(T.command, "swarm-join-swarm-node2"),
@@ -162,7 +168,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 10, // bridge, 3 engines, init, token, 2 joins, 1 labels, check
+            [T.command]: 11, // bridge, 3 engines, init, ingress check for net1, token, 2 joins, 1 labels, check
             [T.host]: 3,
             [T.dockerProvider]: 3,
             [SWARM]: 1,

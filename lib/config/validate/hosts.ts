@@ -4,6 +4,7 @@ import { contains, firstUsable, lastUsable, nthHost } from "../../net/cidr";
 import { CONSTRAINT_KEY, NODE_KEY } from "../../placement/constraints";
 import { parseHostKey } from "../../ssh/hostKey";
 import { HOST_FIELDS, keysOf, SSH_MACHINE_FIELDS } from "../fields";
+import { EngineMode, MAX_SWARM_MANAGERS } from "../types";
 import { Checker, indexPath } from "./checker";
 import { DriverFacts, HostFacts } from "./facts";
 import { hostnameProblem, hostOrIPv4Problem } from "./names";
@@ -12,7 +13,8 @@ export function emptyHostFacts(complete: boolean): HostFacts {
     return { names: [], targets: [], labelKeys: new Set(), namesComplete: complete, labelsComplete: complete };
 }
 
-export function checkHosts(c: Checker, value: unknown, driver: DriverFacts): HostFacts {
+/** `mode`: the engine mode when valid (or defaulted); swarm mode takes several managers and availability. */
+export function checkHosts(c: Checker, value: unknown, driver: DriverFacts, mode?: EngineMode): HostFacts {
     if (value === undefined) {
         c.add("hosts", "is required: list the Docker hosts, e.g. [{ name: swarm-node1 }, { name: swarm-node2 }]");
         return emptyHostFacts(false);
@@ -29,6 +31,7 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts): Hos
     const names = new Map<string, number>();
     const addresses = new Map<string, number>();
     let manager: number | undefined;
+    const managers: number[] = [];
     list.forEach((item, i) => {
         const path = indexPath("hosts", i);
         const host = c.object(path, item, keysOf(HOST_FIELDS));
@@ -60,12 +63,24 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts): Hos
 
         if (host["role"] !== undefined) {
             const role = c.oneOf(`${path}.role`, host["role"], HOST_FIELDS.role.enum);
-            if (role === "manager") {
+            if (role === "manager" && mode === "swarm") {
+                managers.push(i);
+            } else if (role === "manager") {
                 if (manager !== undefined) {
                     c.add(`${path}.role`, `hosts[${manager}] is already the manager and a cluster has at most one; make this host a worker`);
                 } else {
                     manager = i;
                 }
+            }
+        }
+
+        if (host["availability"] !== undefined) {
+            const availability = c.oneOf(`${path}.availability`, host["availability"], HOST_FIELDS.availability.enum);
+            if (availability !== undefined && mode === "cluster-store") {
+                c.add(
+                    `${path}.availability`,
+                    `is a swarm mode setting (docker node update --availability), and engine.mode cluster-store has no nodes to drain or pause; remove it or set engine.mode: swarm`,
+                );
             }
         }
 
@@ -94,7 +109,37 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts): Hos
             checkHostAddress(c, `${path}.address`, host["address"], driver, addresses, i);
         }
     });
+    const quorum = managerCountProblem(managers);
+    if (quorum !== undefined) {
+        c.add("hosts", quorum);
+    }
     return facts;
+}
+
+/**
+ * Swarm mode: 1, 3, 5 or 7 managers. Raft needs a majority of the managers
+ * (floor(n/2)+1) to decide anything, so an even count tolerates no more lost
+ * managers than one fewer would, and splits in half into two minorities.
+ */
+export function managerCountProblem(managers: number[]): string | undefined {
+    const n = managers.length;
+    const which = managers.map((i) => `hosts[${i}]`).join(", ");
+    if (n > MAX_SWARM_MANAGERS) {
+        return (
+            `${n} hosts have role manager (${which}); a swarm takes at most ${MAX_SWARM_MANAGERS}: every change waits for a quorum ` +
+            `(a majority, here ${Math.floor(n / 2) + 1}) of the managers, so more slow the swarm down without a useful gain in fault tolerance; ` +
+            `make ${n - MAX_SWARM_MANAGERS} of them workers (3 or 5 managers are usual)`
+        );
+    }
+    if (n > 0 && n % 2 === 0) {
+        const tolerated = n / 2 - 1;
+        return (
+            `${n} hosts have role manager (${which}); a swarm needs an odd number of managers (1, 3, 5 or 7) for its quorum: ` +
+            `a majority of ${n} is ${n / 2 + 1}, so ${n} managers survive the loss of ${tolerated}, no more than ${n - 1} would, ` +
+            `and a network split in half leaves neither side a quorum; make one a worker or add one more manager`
+        );
+    }
+    return undefined;
 }
 
 function labelKeyProblem(key: string): string | undefined {

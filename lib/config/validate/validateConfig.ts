@@ -80,7 +80,7 @@ export function validateConfig(raw: RawConfig, _stack?: string): ConfigProblem[]
     if (readable("kvStore") && readable("engine")) {
         checkKvTlsOpts(c, value("kvStore"), value("engine"));
     }
-    const hosts = readable("hosts") ? checkHosts(c, value("hosts"), driver) : emptyHostFacts(false);
+    const hosts = readable("hosts") ? checkHosts(c, value("hosts"), driver, mode) : emptyHostFacts(false);
     const networks = readable("networks") ? checkNetworks(c, value("networks"), driver, engine) : { networks: [], complete: false };
     if (readable("containers")) {
         checkContainers(c, value("containers"), hosts, networks);

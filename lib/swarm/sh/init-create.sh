@@ -1,15 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NAME, MANAGER, ADVERTISE, POOL, MASK, PORT, OVERLAYS, MIN_API_MAJOR, MIN_API_MINOR and WAIT_SECONDS come from the rendered header
-# ip_int A.B.C.D: the address as an integer.
-ip_int() { local IFS=.; local a b c d; read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
-# overlaps CIDR CIDR: do the two networks share an address?
-overlaps() {
-    local s1 e1 s2 e2 n
-    n=$(( 1 << (32 - ${1#*/}) )); s1=$(( $(ip_int "${1%/*}") & ~(n - 1) & 0xffffffff )); e1=$(( s1 + n - 1 ))
-    n=$(( 1 << (32 - ${2#*/}) )); s2=$(( $(ip_int "${2%/*}") & ~(n - 1) & 0xffffffff )); e2=$(( s2 + n - 1 ))
-    [ "$s1" -le "$e2" ] && [ "$s2" -le "$e1" ]
-}
-
+# shellcheck disable=SC2154 # a fragment: NAME, MANAGER, ADVERTISE, POOL, MASK, PORT, MIN_API_MAJOR, MIN_API_MINOR and WAIT_SECONDS come from the rendered header
 state=$(node_state "$MANAGER") || fail "the engine at $MANAGER does not answer"
 case "$state" in
     active)
@@ -32,21 +22,13 @@ case "$state" in
     *) fail "its swarm state is \"$state\"; fix the engine (docker swarm leave --force) and retry" ;;
 esac
 
-# The ingress network appears shortly after init.
+# The ingress network appears shortly after init. Whether it stays off each
+# overlay is checked per overlay (ingress-check.sh), so that the overlays are
+# no input of this script: adding one must not re-initialise the swarm.
 ingress_ready() {
     ingress=$(dk "$MANAGER" network inspect ingress --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null) && [ -n "${ingress// /}" ]
 }
 wait_until "$WAIT_SECONDS" 0.5 ingress_ready || fail "no ingress network after ${WAIT_SECONDS}s"
-# A swarm made earlier (a re-run, or hosts already in a swarm) keeps its own
-# pool: its ingress must still stay off every overlay, or attaching to that
-# overlay fails at container start with only "context deadline exceeded".
-for subnet in $ingress; do
-    for o in "${OVERLAYS[@]}"; do
-        if overlaps "$subnet" "${o#*=}"; then
-            fail "the swarm ingress network is on $subnet, which overlaps ${o%%=*} (${o#*=}): containers could not attach to ${o%%=*} (\"context deadline exceeded\"). Re-create the ingress network on a free subnet (docker network rm ingress; docker network create --ingress -d overlay --subnet <free> ingress) or choose another subnet for ${o%%=*}"
-        fi
-    done
-done
 node=$(dk "$MANAGER" info --format '{{.Swarm.NodeID}}')
 addr=$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}')
 printf '{"nodeId":"%s","managerAddress":"%s:%s","ingressSubnet":"%s"}\n' "$node" "$addr" "$PORT" "${ingress%% *}"

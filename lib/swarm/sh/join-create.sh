@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NAME, WORKER, MANAGER, PORT, ADVERTISE and WAIT_SECONDS come from the rendered header, the sealed token and its key from the environment
+# shellcheck disable=SC2154 # a fragment: NAME, WORKER (the joining host's engine), JOIN_AS, MANAGERS, PORT, ADVERTISE and WAIT_SECONDS come from the rendered header, the sealed token and its key from the environment
+# MANAGER: another manager that answers (never the joining host itself).
+pick_manager "$WORKER" || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
 state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"
 case "$state" in
     active)
@@ -14,14 +16,32 @@ case "$state" in
         # script depends on no earlier output.
         manager_address="$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}'):$PORT"
         # Unsealed in memory only; docker swarm join takes the token as an argument.
+        # The token (worker or manager) decides the role the node joins with.
         token=$(printf '%s' "$DOCKER_OVERLAY_SWARM_TOKEN_SEALED" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s\n' "$DOCKER_OVERLAY_SWARM_SEAL_KEY") -pkeyopt rsa_padding_mode:oaep)
         dk "$WORKER" swarm join --token "$token" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE" "$manager_address" >/dev/null
         unset token
         node=$(dk "$WORKER" info --format '{{.Swarm.NodeID}}')
-        log "joined the swarm at $manager_address as $node" ;;
+        log "joined the swarm at $manager_address as $node ($JOIN_AS)" ;;
     *) fail "its swarm state is \"$state\"; fix the engine (docker swarm leave --force) and retry" ;;
 esac
 
+# A host whose role changed (an update re-runs this script): promote or demote it in place.
+role=$(dk "$MANAGER" node inspect "$node" --format '{{.Spec.Role}}')
+if [ "$role" != "$JOIN_AS" ]; then
+    if [ "$JOIN_AS" = manager ]; then
+        dk "$MANAGER" node promote "$node" >/dev/null
+        log "promoted to manager"
+    else
+        keeps_quorum_without "$node"
+        dk "$MANAGER" node demote "$node" >/dev/null
+        log "demoted to worker"
+    fi
+fi
+
 node_ready() { [ "$(dk "$MANAGER" node inspect "$node" --format '{{.Status.State}}' 2>/dev/null)" = ready ]; }
 wait_until "$WAIT_SECONDS" 0.5 node_ready || fail "the manager does not see node $node ready after ${WAIT_SECONDS}s"
+if [ "$JOIN_AS" = manager ]; then
+    node_reachable() { [ "$(dk "$MANAGER" node inspect "$node" --format '{{.ManagerStatus.Reachability}}' 2>/dev/null)" = reachable ]; }
+    wait_until "$WAIT_SECONDS" 0.5 node_reachable || fail "manager $node is not reachable in the raft ${WAIT_SECONDS}s after joining"
+fi
 printf '{"nodeId":"%s"}\n' "$node"

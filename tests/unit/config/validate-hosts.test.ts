@@ -69,7 +69,7 @@ describe("validate: hosts", () => {
     it("reports unknown host keys with a suggestion", () => {
         assert.deepEqual(
             problems((raw) => (raw.hosts[1].lables = { storage: "ssd" })),
-            [`${P}hosts[1].lables: unknown key; did you mean "labels"? (known keys: name, role, labels, ssh, address)`],
+            [`${P}hosts[1].lables: unknown key; did you mean "labels"? (known keys: name, role, labels, ssh, address, availability)`],
         );
     });
 

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # a fragment: HOST, MANAGERS and AVAILABILITY come from the rendered header
+pick_manager || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
+NODE=$(dk "$HOST" info --format '{{.Swarm.NodeID}}')
+[ -n "$NODE" ] || fail "its engine is in no swarm"
+dk "$MANAGER" node update --availability "$AVAILABILITY" "$NODE" >/dev/null
+log "availability $AVAILABILITY"

@@ -1,0 +1,334 @@
+/**
+ * Three swarm managers and a drained worker on real engines
+ * (tests/lab/stacks/Pulumi.t-managers.yaml, bridge dovltm1): m1 inits, m2 and
+ * m3 join as managers, w1 joins as a worker with availability drain. Every
+ * manager sees three managers, one Leader, all Ready. Then m1's dockerd (the
+ * leader) is stopped through its pidfile: m2 still answers `docker node ls`
+ * once the other two elect a leader (the time is measured), an overlay is
+ * created through m2 and containers on it reach each other; m1 is started
+ * again as the machine's create started it and rejoins; `down` demotes,
+ * drains, leaves and removes everything.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import "./support/root-hooks";
+import { runScript } from "../../lab/clients/script";
+import { readState } from "../../lab/state";
+import {
+    alive,
+    captureDaemon,
+    DaemonLaunch,
+    describeRun,
+    eventually,
+    LabStack,
+    note,
+    STACKS,
+    startDaemon,
+    stopDaemon,
+    statePathOf,
+    UpJson,
+} from "./support/lab";
+
+const MANAGERS = ["m1", "m2", "m3"];
+
+describe("lab: swarm with three managers and a drained worker", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-managers.yaml"));
+    const pidFile = `${stack.info.runDir}/m1/docker.pid`;
+    let up: UpJson;
+    let daemon: DaemonLaunch | undefined;
+    /** m1's dockerd is stopped by the test and not started again yet. */
+    let m1Stopped = false;
+    /** What the test itself made on the swarm, removed before `down`. */
+    const made = { containers: [] as { host: string; name: string }[], network: "", service: "" };
+
+    before(async function () {
+        up = await stack.upOk();
+    });
+
+    after(async function () {
+        // m1 stopped by a failed test: start it again so that down finds every engine.
+        if (daemon !== undefined && m1Stopped) {
+            try {
+                startDaemon(daemon);
+            } catch (e) {
+                note(`could not restart m1's dockerd: ${String(e)}`);
+            }
+        }
+        if (made.service !== "") {
+            await stack.docker("m2", ["service", "rm", made.service]).catch(() => undefined);
+        }
+        for (const c of made.containers) {
+            await stack.docker(c.host, ["rm", "-f", c.name]).catch(() => undefined);
+        }
+        if (made.network !== "") {
+            await stack.docker("m2", ["network", "rm", made.network]).catch(() => undefined);
+        }
+        await stack.teardown();
+    });
+
+    const nodeLs = async (host: string, timeoutMs = 20_000) => {
+        const r = await stack.docker(host, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}}"], timeoutMs);
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout
+            .trim()
+            .split("\n")
+            .map((l) => l.trimEnd())
+            .sort();
+    };
+
+    it("brings the swarm up: init on m1, m2 and m3 join as managers, w1 as a worker, w1's availability set", function () {
+        const created = up.resources.filter((r) => r.status === "created").map((r) => r.name);
+        for (const name of [
+            "swarm-init",
+            "swarm-join-token",
+            "swarm-manager-token",
+            "swarm-join-m2",
+            "swarm-join-m3",
+            "swarm-join-w1",
+            "swarm-availability-w1",
+            "swarm-ingress-net1",
+        ]) {
+            assert.ok(created.includes(name), `${name} created`);
+        }
+        note(`up in ${up.seconds.toFixed(1)}s`);
+    });
+
+    it("docker node ls on each manager shows three managers, one Leader, all Ready; w1 drained", async function () {
+        for (const m of MANAGERS) {
+            const lines = await nodeLs(m);
+            assert.equal(lines.length, 4, lines.join("\n"));
+            assert.deepEqual(
+                lines.filter((l) => / (Leader|Reachable)$/.test(l)).map((l) => l.split(" ")[0]),
+                MANAGERS,
+                `${m}: ${lines.join(" | ")}`,
+            );
+            assert.equal(lines.filter((l) => l.endsWith(" Leader")).length, 1, `${m}: one leader`);
+            assert.ok(
+                lines.every((l) => l.split(" ")[1] === "Ready"),
+                lines.join(" | "),
+            );
+            assert.ok(lines.includes("w1 Ready Drain"), lines.join(" | "));
+            assert.ok(
+                lines.filter((l) => !l.startsWith("w1 ")).every((l) => l.split(" ")[2] === "Active"),
+                lines.join(" | "),
+            );
+        }
+    });
+
+    it("a global service runs a task on every active node and none on the drained w1", async function () {
+        made.service = "tm-global";
+        // The image is imported into each engine, not in a registry: no digest to resolve.
+        const svc = await stack.docker("m1", [
+            "service",
+            "create",
+            "--detach",
+            "--mode",
+            "global",
+            "--no-resolve-image",
+            "--name",
+            made.service,
+            "busybox:latest",
+            "top",
+        ]);
+        assert.equal(svc.code, 0, describeRun(svc));
+        await eventually(
+            "a running task of tm-global on m1, m2, m3",
+            90_000,
+            async () => {
+                const ps = await stack.docker("m1", [
+                    "service",
+                    "ps",
+                    made.service,
+                    "--filter",
+                    "desired-state=running",
+                    "--format",
+                    "{{.Node}} {{.CurrentState}}",
+                ]);
+                assert.equal(ps.code, 0, describeRun(ps));
+                const running = ps.stdout
+                    .trim()
+                    .split("\n")
+                    .filter((l) => / Running/.test(l))
+                    .map((l) => l.split(" ")[0])
+                    .sort();
+                assert.deepEqual(running, MANAGERS, ps.stdout);
+            },
+            2000,
+        );
+        const tasks = await stack.docker("m1", ["node", "ps", "w1", "-q"]);
+        assert.equal(tasks.code, 0, describeRun(tasks));
+        assert.equal(tasks.stdout.trim(), "", "no tasks on the drained worker");
+        const rm = await stack.docker("m1", ["service", "rm", made.service]);
+        assert.equal(rm.code, 0, describeRun(rm));
+        made.service = "";
+    });
+
+    it("c1 (m2) and c2 (m3) reach each other on net1", async function () {
+        for (const [from, to] of [
+            ["c1", "c2"],
+            ["c2", "c1"],
+        ]) {
+            const p = await stack.ping(from, to);
+            assert.ok(p.ok, `${from} -> ${to}: ${p.output}`);
+        }
+    });
+
+    it("stopping m1's engine (the leader): m2 answers node ls after re-electing a leader (measured)", async function () {
+        const leader = (await nodeLs("m2")).find((l) => l.endsWith(" Leader"));
+        assert.equal(leader?.split(" ")[0], "m1", "m1, which initialised, leads");
+        daemon = await captureDaemon(pidFile, `${stack.info.stateDir}/m1/dockerd.log`);
+        assert.match(daemon.argv[0], /\/dockerd$/);
+        assert.equal(daemon.hostname, "m1");
+        const stopped = Date.now();
+        m1Stopped = true;
+        const seconds = await stopDaemon(daemon.pid, 60_000);
+        note(`m1's dockerd stopped in ${seconds.toFixed(1)}s`);
+        const lines = await eventually(
+            "a new leader among m2 and m3",
+            60_000,
+            async () => {
+                // A short timeout: without a leader node ls hangs, and the poll would measure its own waits.
+                const l = await nodeLs("m2", 2_000);
+                const lead = l.find((x) => x.endsWith(" Leader"));
+                assert.ok(lead !== undefined && !lead.startsWith("m1 "), l.join(" | "));
+                return l;
+            },
+            200,
+        );
+        const reelect = (Date.now() - stopped) / 1000;
+        note(`leader re-elected ${reelect.toFixed(1)}s after m1's dockerd got SIGTERM (${(reelect - seconds).toFixed(1)}s after it exited)`);
+        assert.ok(lines.some((l) => l.startsWith("m1 ") && / (Unreachable)$/.test(l)) || lines.some((l) => l.startsWith("m1 Down")), lines.join(" | "));
+        const m3 = await nodeLs("m3", 10_000);
+        assert.equal(m3.filter((l) => l.endsWith(" Leader")).length, 1, m3.join(" | "));
+    });
+
+    it("with m1 down, an overlay is created through m2 and containers on it (m2, m3) reach each other", async function () {
+        assert.ok(daemon !== undefined && m1Stopped && !alive(daemon.pid), "m1 is not stopped");
+        made.network = "tm-net2";
+        const net = await stack.docker("m2", ["network", "create", "-d", "overlay", "--attachable", "--subnet", "10.31.1.0/24", made.network]);
+        assert.equal(net.code, 0, describeRun(net));
+        for (const host of ["m2", "m3"]) {
+            const name = `tm-${host}`;
+            made.containers.push({ host, name });
+            const r = await stack.docker(host, ["run", "-d", "--name", name, "--network", made.network, "busybox:latest", "top"], 90_000);
+            assert.equal(r.code, 0, describeRun(r));
+        }
+        await eventually(
+            "tm-m2 <-> tm-m3 on tm-net2",
+            60_000,
+            async () => {
+                for (const [host, to] of [
+                    ["m2", "tm-m3"],
+                    ["m3", "tm-m2"],
+                ]) {
+                    const p = await stack.docker(host, ["exec", `tm-${host}`, "ping", "-c", "1", "-W", "2", to], 20_000);
+                    assert.equal(p.code, 0, describeRun(p));
+                }
+            },
+            2000,
+        );
+        for (const c of made.containers) {
+            assert.equal((await stack.docker(c.host, ["rm", "-f", c.name])).code, 0);
+        }
+        made.containers = [];
+        assert.equal((await stack.docker("m2", ["network", "rm", made.network])).code, 0);
+        made.network = "";
+    });
+
+    it("m1 started again as its machine started it rejoins: three managers Ready, one Leader", async function () {
+        assert.ok(daemon !== undefined, "m1 was not stopped");
+        const pid = startDaemon(daemon);
+        m1Stopped = false;
+        note(`m1's dockerd started again as pid ${pid}`);
+        await eventually(
+            "m1 back in the raft",
+            120_000,
+            async () => {
+                assert.ok(alive(pid), `dockerd pid ${pid} exited; see ${daemon!.log}`);
+                const lines = await nodeLs("m2", 10_000);
+                assert.deepEqual(
+                    lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
+                    MANAGERS,
+                    lines.join(" | "),
+                );
+            },
+            1000,
+        );
+        const m1 = await nodeLs("m1");
+        assert.equal(m1.filter((l) => l.endsWith(" Leader")).length, 1);
+    });
+
+    /** m3's join command as the lab recorded it: its delete is what removing m3 from the stack runs. */
+    const m3Delete = () => {
+        const state = readState(statePathOf(stack.info));
+        const r = state?.resources.find((x) => x.name === "swarm-join-m3");
+        assert.ok(r !== undefined, "swarm-join-m3 in the lab state");
+        const inputs = r.inputs as { delete: string; interpreter: string[]; environment?: Record<string, string> };
+        const out = r.outputs?.["stdout"];
+        const stdout = typeof out === "string" ? out : "";
+        return runScript({
+            script: inputs.delete,
+            interpreter: inputs.interpreter,
+            environment: { ...(inputs.environment ?? {}), PULUMI_COMMAND_STDOUT: stdout },
+        });
+    };
+
+    it("removing m3 while m2's engine is down is refused before anything changes: the rest would lose their quorum", async function () {
+        const m2 = await captureDaemon(`${stack.info.runDir}/m2/docker.pid`, `${stack.info.stateDir}/m2/dockerd.log`);
+        await stopDaemon(m2.pid, 60_000);
+        try {
+            await eventually(
+                "m1 sees m2 unreachable",
+                60_000,
+                async () => {
+                    const lines = await nodeLs("m1", 10_000);
+                    assert.ok(
+                        lines.some((l) => l.startsWith("m2 ") && l.endsWith(" Unreachable")),
+                        lines.join(" | "),
+                    );
+                },
+                1000,
+            );
+            const r = await m3Delete();
+            assert.equal(r.code, 1, r.stderr);
+            assert.match(
+                r.stderr,
+                /docker-overlay swarm join m3: removing manager m3 would leave 1 of 2 managers reachable, fewer than a majority \(2\): the swarm would lose its quorum; bring the unreachable managers back \(or remove them first\) and retry/,
+            );
+            const lines = await nodeLs("m1", 10_000);
+            assert.ok(
+                lines.some((l) => /^m3 Ready Active (Leader|Reachable)$/.test(l)),
+                `m3 is still a manager: ${lines.join(" | ")}`,
+            );
+        } finally {
+            startDaemon(m2);
+        }
+        await eventually(
+            "m2 back in the raft",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m1", 10_000);
+                assert.equal(lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").length, 3, lines.join(" | "));
+            },
+            1000,
+        );
+    });
+
+    it("removing m3 (its join's delete) demotes it, then it leaves, then its node is removed", async function () {
+        const r = await m3Delete();
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /demoted to worker[\s\S]*left the swarm[\s\S]*removed node [a-z0-9]+ from the swarm/);
+        const lines = await nodeLs("m1");
+        assert.deepEqual(
+            lines.map((l) => l.split(" ")[0]),
+            ["m1", "m2", "w1"],
+        );
+        assert.equal(lines.filter((l) => / (Leader|Reachable)$/.test(l)).length, 2, lines.join(" | "));
+        const state = await stack.docker("m3", ["info", "--format", "{{.Swarm.LocalNodeState}}"]);
+        assert.equal(state.stdout.trim(), "inactive");
+    });
+
+    it("`down` demotes the managers, drains the worker, leaves, and leaves nothing behind", async function () {
+        await stack.downClean();
+    });
+});

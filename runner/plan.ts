@@ -13,7 +13,7 @@ const PREVIEW_INVOKES = new Set(["consul:index/getKeyPrefix:getKeyPrefix"]);
 
 /** Mocks for a preview: each resource's outputs are its inputs, ids stay unknown, unexpected invokes throw. */
 export const previewMocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({ id: undefined, state: args.inputs }),
+    newResource: (args) => ({ id: undefined, state: args.inputs as Record<string, unknown> }),
     call: (args) => {
         if (PREVIEW_INVOKES.has(args.token)) {
             return {};

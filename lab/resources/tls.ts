@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SECRET_SIG, SIG_KEY } from "../secrets";
+import { DiffTable, never, tableDiff } from "./diff";
 import { nothingToDelete, ResourceHandler } from "./handler";
 
 export const PRIVATE_KEY_TYPE = "tls:index/privateKey:PrivateKey";
@@ -147,8 +148,30 @@ export function markSecrets(state: Record<string, unknown>, keys: readonly strin
  * stay secrets, in the program and the state file. Keys and certificates exist only in the state:
  * nothing to delete.
  */
+/**
+ * What a tls input change is (docs/provider-rules.md:376-407, terraform-provider-tls v4.2.1):
+ * everything the program sets replaces, except `earlyRenewalHours` on certificates, an
+ * update (resource_self_signed_cert.go:127-131, resource_locally_signed_cert.go:128-142).
+ * All create-before-delete (pulumi-tls resources.go:58-62 sets no DBR, and there is no
+ * `name`). Not imitated: the time-based `readyForRenewal` replacement of a leaf
+ * certificate from `validity_end_time - early_renewal_hours` on (docs/provider-rules.md:407).
+ */
+export const TLS_DIFF: Readonly<Record<string, DiffTable>> = {
+    [PRIVATE_KEY_TYPE]: { inputs: {}, otherwise: "replace", deleteBeforeReplace: never },
+    [SELF_SIGNED_CERT_TYPE]: { inputs: { earlyRenewalHours: "update" }, otherwise: "replace", deleteBeforeReplace: never },
+    [CERT_REQUEST_TYPE]: { inputs: {}, otherwise: "replace", deleteBeforeReplace: never },
+    [LOCALLY_SIGNED_CERT_TYPE]: { inputs: { earlyRenewalHours: "update" }, otherwise: "replace", deleteBeforeReplace: never },
+};
+
 export const tls: ResourceHandler = {
     types: TLS_TYPES,
+    diff: (req) => {
+        const table = TLS_DIFF[req.type];
+        if (table === undefined) {
+            throw new Error(`lab: no diff table for ${req.type}`);
+        }
+        return tableDiff(table)(req.olds, req.news);
+    },
     async create(ctx, r) {
         const result = await performTls(r.type, r.urn, r.inputs);
         if (result.secretOutputs.length > 0) {

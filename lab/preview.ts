@@ -260,7 +260,8 @@ export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "ch
             details.push(`[diff: ~${s.diffs.join(",")}]`);
         }
         if (s.op === "replace") {
-            details.push(`[diff: ${(s.replaceReasons ?? []).join(", ")}]`);
+            // A URN in a reason ("dependent of <urn>") is shown by its name, as pulumi preview names resources.
+            details.push(`[diff: ${(s.replaceReasons ?? []).map((x) => x.replace(/urn:pulumi:\S*::([^\s,]+)/g, "$1")).join(", ")}]`);
             if (s.deleteBeforeReplace === true) {
                 details.push("[delete-before-replace]");
             }

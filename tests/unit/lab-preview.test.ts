@@ -5,21 +5,26 @@
  * a changed subnet, a removed container, swarm mode.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KvClient } from "../../lab/clients/consul";
 import { PreviewMocks, previewJson, renderPreviewText, withSecrets } from "../../lab/preview";
 import { revealInputs } from "../../lab/secrets";
 import { ResourceRecord } from "../../lab/state";
 import { countChanges, Step } from "../../lab/steps";
+import { loadStackFile } from "../../lib/config/load";
 import { RawConfig } from "../../lib/config/types";
 import { Registration, runProgram } from "../../runner/program";
 import { appliedMocks } from "./appliedMocks";
 import { devRaw, devWith } from "./helpers";
 
+const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
+
 const fakeKv = (): KvClient => ({ baseUrl: "http://fake", put: async () => undefined, list: async () => ({}), deleteTree: async () => undefined });
 
 /** The program applied with the fakes; each registration recorded with its id and outputs, as the lab's state does. */
-async function applyRecorded(raw: RawConfig): Promise<ResourceRecord[]> {
+async function applyRecorded(raw: RawConfig, stack = "dev"): Promise<ResourceRecord[]> {
     const records: ResourceRecord[] = [];
     const pending: Registration[] = [];
     const mocks: pulumi.runtime.Mocks = {
@@ -40,14 +45,14 @@ async function applyRecorded(raw: RawConfig): Promise<ResourceRecord[]> {
         },
         call: (args) => appliedMocks.call(args),
     };
-    await runProgram({ stack: "dev", raw, mocks, preview: false, secrets: { sshPrivateKey: "test-key" }, onRegister: (r) => pending.push(r) });
+    await runProgram({ stack, raw, mocks, preview: false, secrets: { sshPrivateKey: "test-key" }, onRegister: (r) => pending.push(r) });
     return records;
 }
 
-async function previewSteps(recorded: ResourceRecord[], raw: RawConfig): Promise<Step[]> {
+async function previewSteps(recorded: ResourceRecord[], raw: RawConfig, stack = "dev"): Promise<Step[]> {
     const mocks = new PreviewMocks({ recorded, kv: fakeKv });
     await runProgram({
-        stack: "dev",
+        stack,
         raw,
         mocks,
         preview: true,
@@ -144,6 +149,21 @@ describe("lab preview (fakes, no engines)", function () {
         const recorded = await applyRecorded(raw);
         assert.deepEqual(changed(await previewSteps(recorded, raw)), []);
     });
+
+    // Not docker-machine: the program parses `docker-machine ip`'s output, which the fakes
+    // (appliedMocks) do not print, so it cannot be "applied" here at all.
+    const examples = fs.readdirSync(EXAMPLES).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.docker-machine.yaml");
+    it("covers the shipped example stacks", function () {
+        assert.ok(examples.length >= 4, examples.join(", "));
+    });
+    for (const example of examples) {
+        it(`${example}: an unchanged stack previews no changes`, async function () {
+            const { stack, raw } = loadStackFile(path.join(EXAMPLES, example));
+            const recorded = await applyRecorded(raw, stack);
+            assert.ok(recorded.length > 10, `${recorded.length} records`);
+            assert.deepEqual(changed(await previewSteps(recorded, raw, stack)), []);
+        });
+    }
 
     it("withSecrets puts the revealed value where the runner shows [secret]", function () {
         assert.deepEqual(withSecrets({ a: "[secret]", b: ["x", "[secret]"] }, { a: "A", b: ["x", "B"] }), { a: "A", b: ["x", "B"] });

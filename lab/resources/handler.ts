@@ -22,6 +22,8 @@ export interface DiffRequest {
     news: Record<string, unknown>;
     /** What the last create recorded as the resource's state (bridged providers diff against it). */
     oldOutputs?: Record<string, unknown>;
+    /** The time of the diff (a certificate's renewal window); default now. */
+    now?: Date;
 }
 
 /** The outside world, replaceable in unit tests. */

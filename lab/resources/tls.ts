@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { SECRET_SIG, SIG_KEY } from "../secrets";
 import { DiffTable, never, tableDiff } from "./diff";
-import { nothingToDelete, ResourceHandler } from "./handler";
+import { DiffRequest, nothingToDelete, ResourceHandler } from "./handler";
 
 export const PRIVATE_KEY_TYPE = "tls:index/privateKey:PrivateKey";
 export const SELF_SIGNED_CERT_TYPE = "tls:index/selfSignedCert:SelfSignedCert";
@@ -153,8 +153,10 @@ export function markSecrets(state: Record<string, unknown>, keys: readonly strin
  * everything the program sets replaces, except `earlyRenewalHours` on certificates, an
  * update (resource_self_signed_cert.go:127-131, resource_locally_signed_cert.go:128-142).
  * All create-before-delete (pulumi-tls resources.go:58-62 sets no DBR, and there is no
- * `name`). Not imitated: the time-based `readyForRenewal` replacement of a leaf
- * certificate from `validity_end_time - early_renewal_hours` on (docs/provider-rules.md:407).
+ * `name`). A certificate is also replaced once it is ready for renewal:
+ * `now >= validity_end_time - early_renewal_hours`, decided in the plan, so a preview
+ * shows it (docs/provider-rules.md:407; TT resource_locally_signed_cert.go:167-175,
+ * common_cert.go:268-311).
  */
 export const TLS_DIFF: Readonly<Record<string, DiffTable>> = {
     [PRIVATE_KEY_TYPE]: { inputs: {}, otherwise: "replace", deleteBeforeReplace: never },
@@ -163,6 +165,17 @@ export const TLS_DIFF: Readonly<Record<string, DiffTable>> = {
     [LOCALLY_SIGNED_CERT_TYPE]: { inputs: { earlyRenewalHours: "update" }, otherwise: "replace", deleteBeforeReplace: never },
 };
 
+/** Whether a recorded certificate is inside its early-renewal window (docs/provider-rules.md:407). */
+export function readyForRenewal(req: DiffRequest): boolean {
+    const end = req.oldOutputs?.["validityEndTime"];
+    if (typeof end !== "string" || Number.isNaN(Date.parse(end))) {
+        return false;
+    }
+    const early = req.news["earlyRenewalHours"] ?? req.olds["earlyRenewalHours"] ?? 0;
+    const hours = typeof early === "number" ? early : 0;
+    return (req.now ?? new Date()).getTime() >= Date.parse(end) - hours * 3600_000;
+}
+
 export const tls: ResourceHandler = {
     types: TLS_TYPES,
     diff: (req) => {
@@ -170,7 +183,11 @@ export const tls: ResourceHandler = {
         if (table === undefined) {
             throw new Error(`lab: no diff table for ${req.type}`);
         }
-        return tableDiff(table)(req.olds, req.news);
+        const diff = tableDiff(table)(req.olds, req.news);
+        if ((req.type === SELF_SIGNED_CERT_TYPE || req.type === LOCALLY_SIGNED_CERT_TYPE) && readyForRenewal(req)) {
+            diff.replaces = [...new Set([...diff.replaces, "readyForRenewal"])].sort();
+        }
+        return diff;
     },
     async create(ctx, r) {
         const result = await performTls(r.type, r.urn, r.inputs);

@@ -185,6 +185,23 @@ describe("lab diff: tls resources", function () {
             assert.deepEqual(diff(type, cert, { ...cert, validityPeriodHours: 100 }).replaces, ["validityPeriodHours"]);
         }
     });
+    it("a certificate inside its early-renewal window is replaced (readyForRenewal), before it is not", function () {
+        const cert = { validityPeriodHours: 8760, earlyRenewalHours: 720 };
+        const oldOutputs = { ...cert, validityEndTime: "2027-01-01T00:00:00.000Z" };
+        const h = resourceHandler(LOCALLY_SIGNED_CERT_TYPE)!;
+        const at = (iso: string) => h.diff({ type: LOCALLY_SIGNED_CERT_TYPE, olds: cert, news: cert, oldOutputs, now: new Date(iso) }).replaces;
+        assert.deepEqual(at("2026-12-01T00:00:00.000Z"), []);
+        assert.deepEqual(at("2026-12-02T00:00:00.000Z"), ["readyForRenewal"]);
+        assert.deepEqual(
+            resourceHandler(SELF_SIGNED_CERT_TYPE)!.diff({
+                type: SELF_SIGNED_CERT_TYPE,
+                olds: {},
+                news: {},
+                oldOutputs: { validityEndTime: "2020-01-01T00:00:00Z" },
+            }).replaces,
+            ["readyForRenewal"],
+        );
+    });
     it("CertRequest: a new name on the certificate replaces", function () {
         assert.deepEqual(diff(CERT_REQUEST_TYPE, { dnsNames: ["a"] }, { dnsNames: ["a", "b"] }).replaces, ["dnsNames"]);
     });

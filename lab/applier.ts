@@ -52,8 +52,12 @@ export { NothingPerformedError } from "./resources";
 
 export type ApplierMode = "up" | "collect";
 
-/** What the monitor knows about a registration and `Mocks.newResource` is not told (the harness's Registration, less its inputs). */
-export type RegistrationContext = Omit<Registration, "inputs">;
+/**
+ * What the monitor knows about a registration and `Mocks.newResource` is not told (the
+ * harness's Registration, less its inputs; its options and property dependencies optional).
+ */
+export type RegistrationContext = Omit<Registration, "inputs" | "options" | "propertyDependencies"> &
+    Partial<Pick<Registration, "options" | "propertyDependencies">>;
 
 export type ApplierEvent =
     | { kind: "created"; record: ResourceRecord; seconds: number }
@@ -252,6 +256,8 @@ export class LabApplier implements pulumi.runtime.Mocks {
             custom: args.custom ?? ctx.custom,
             provider: ctx.provider,
             dependsOn: ctx.dependsOn,
+            ...(ctx.propertyDependencies !== undefined ? { propertyDependencies: ctx.propertyDependencies } : {}),
+            ...(ctx.options !== undefined ? { options: ctx.options } : {}),
             inputs,
             ...(secretKeys.length > 0 ? { secrets: secretKeys } : {}),
         });

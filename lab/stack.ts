@@ -8,6 +8,8 @@
  *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
  *   status  hosts, KV store and containers (with live addresses).
  *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
+ *   preview the steps `up` would take against the recorded state, as the engine
+ *           computes them (lab/preview.ts, lab/steps.ts); nothing is performed.
  *   down    deletes everything in reverse; without a complete state it asks the
  *           program what it would have created (collect mode) and deletes that.
  *
@@ -34,6 +36,8 @@ import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProg
 import { CheckReport, dockerPinger, runCheck } from "./check";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { EngineClient } from "./clients/docker";
+import { isNoop, previewSummary, PreviewResult, renderPreviewText, runPreview } from "./preview";
+import { Changes } from "./steps";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
@@ -91,6 +95,10 @@ export interface UpResult {
     resources: { urn: string; type: string; name: string; status: string; seconds?: number; error?: string }[];
     exports?: Record<string, unknown>;
     error?: string;
+    /** Set when the stack was already up and its preview had no changes: nothing was performed. */
+    noop?: true;
+    /** The preview's counts, for an `up` of a stack that was already up. */
+    changes?: Changes;
 }
 
 function summarize(r: ProgramResult, ok: boolean): UpResult {
@@ -114,7 +122,12 @@ function summarize(r: ProgramResult, ok: boolean): UpResult {
     };
 }
 
-/** Applies the stack. Refuses when a state file exists: the lab creates, it does not update. */
+/**
+ * Applies the stack. On a stack that is already up (a succeeded state): previews it,
+ * and with no changes succeeds as a no-op (0 steps, the state untouched); with changes
+ * it refuses, printing the preview: the lab does not apply changes yet. Refuses a state
+ * left by a failed or unfinished `up`.
+ */
 export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<UpResult> {
     const { stack } = loadStackFile(stackFile);
     const file = statePath(stack);
@@ -122,10 +135,31 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     // A state with nothing but components (an `up` the program itself refused, e.g. a config
     // error) holds nothing to take down: it must not block the corrected `up`.
     if (existing !== undefined && existing.resources.some((r) => r.custom)) {
-        throw new Error(
-            `${file} exists (${existing.status}, ${existing.resources.filter((r) => r.custom).length} resources): ` +
-                `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
-        );
+        const count = existing.resources.filter((r) => r.custom).length;
+        if (existing.status !== "succeeded") {
+            throw new Error(
+                `${file} exists (${existing.status}, ${count} resources): ` +
+                    `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
+            );
+        }
+        const preview = await labPreview(stackFile, opts);
+        if (!isNoop(preview.changes)) {
+            throw new Error(
+                `${file} exists (${existing.status}, ${count} resources), and the stack has changes (${previewSummary(preview.changes)}):\n` +
+                    renderPreviewText(preview) +
+                    `the lab does not apply changes to a stack that is up yet; run \`npm run lab -- down ${stackFile}\` first`,
+            );
+        }
+        return {
+            ok: true,
+            stack,
+            stateFile: file,
+            seconds: preview.seconds,
+            resources: [],
+            ...(existing.exports !== undefined ? { exports: existing.exports } : {}),
+            noop: true,
+            changes: preview.changes,
+        };
     }
     // Everything the stack needs on this machine, checked before the first resource is created.
     assertStackFilePrerequisites(stackFile, opts.probes);
@@ -142,6 +176,14 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
         }
         throw err;
     }
+}
+
+// ---------------------------------------------------------------- preview
+
+/** The steps `up` would take against the recorded state (lab/preview.ts); performs nothing. */
+export async function labPreview(stackFile: string, opts: LabOptions = {}): Promise<PreviewResult> {
+    const secrets = opts.secrets ?? secretsFromEnvironment();
+    return runPreview(stackFile, { program: opts.program, secrets, kv: (p) => realDeps.kv(p) });
 }
 
 // ------------------------------------------------------------------- down

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { RegistrationOptions } from "../runner/program";
 import { isSealed, loadSecretsKey, openKeys, sealKeys, secretBox } from "./secrets";
 
 /** Where state files live; `DOCKER_OVERLAY_LAB_STATE_DIR` overrides it (tests). */
@@ -30,6 +31,14 @@ export interface ResourceRecord {
     provider: string;
     /** URNs the resource depends on (explicit and through inputs), as the engine would see them. */
     dependsOn: string[];
+    /**
+     * Top-level input -> URNs its value came from (runner/program.ts). Absent in
+     * state files written before it was recorded: such a record has no property
+     * dependencies a delete-before-replace could follow.
+     */
+    propertyDependencies?: Record<string, string[]>;
+    /** The resource options the step generator reads (lab/steps.ts); absent in older state files. */
+    options?: RegistrationOptions;
     /** Inputs exactly as the program declared them (resolved). */
     inputs: Record<string, unknown>;
     /** Top-level inputs (and outputs of the same name) that are secrets: sealed in the file (lab/secrets.ts). */

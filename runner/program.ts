@@ -42,7 +42,64 @@ export interface Registration {
     dependsOn: string[];
     /** Inputs as the provider receives them; secrets shown as "[secret]", unknowns as "[unknown]". */
     inputs: Record<string, unknown>;
+    /**
+     * Top-level input -> the URNs its value came from (the request's property
+     * dependencies). The engine replaces a dependent of a delete-before-replace
+     * resource only through these, never through a bare `dependsOn`
+     * (docs/provider-rules.md section 4, item 7; pulumi/pulumi v3.248.0
+     * pkg/resource/deploy/step_generator.go:3059-3115).
+     */
+    propertyDependencies: Record<string, string[]>;
+    /** The resource options the engine's step generator reads (see RegistrationOptions). */
+    options: RegistrationOptions;
 }
+
+/**
+ * The options of a RegisterResourceRequest that decide steps, as
+ * @pulumi/pulumi 3.248.0's runtime/resource.js sets them (:366-428), with the
+ * SDK's own additions already merged (e.g. a Command's `triggers[*]`).
+ * Absent = not given by the program.
+ */
+export interface RegistrationOptions {
+    /** Set only when the program gave it (`setDeletebeforereplacedefined`, resource.js:372-373): it overrides the provider both ways. */
+    deleteBeforeReplace?: boolean;
+    replaceOnChanges: string[];
+    ignoreChanges: string[];
+    retainOnDelete?: boolean;
+    protect?: boolean;
+    /** URNs whose replacement replaces this resource (resource.js:413-428). */
+    replaceWith: string[];
+    /** URN of the resource whose delete makes this one's delete a no-op ("" when none; resource.js:412). */
+    deletedWith: string;
+}
+
+/**
+ * The part of @pulumi/pulumi's RegisterResourceRequest (proto/resource_pb.js)
+ * the runner reads. The monitor is handed the generated protobuf class; only
+ * these getters are used.
+ */
+export interface MonitorRegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getCustom(): boolean;
+    getDependenciesList(): string[];
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+    getDeletebeforereplace(): boolean;
+    getDeletebeforereplacedefined(): boolean;
+    getReplaceonchangesList(): string[];
+    getIgnorechangesList(): string[];
+    hasRetainondelete(): boolean;
+    getRetainondelete(): boolean;
+    hasProtect(): boolean;
+    getProtect(): boolean;
+    getReplaceWithList(): string[];
+    getDeletedwith(): string;
+}
+
+type RegisterCallback = (err: Error | null, response: unknown) => void;
 
 /**
  * Mocks that perform resources and can fail (the lab's applier). The run ends
@@ -134,6 +191,8 @@ export async function runProgram(opts: ProgramRunOptions): Promise<ProgramRun> {
     }
 }
 
+// The runtime's settings module has no typings for waitForRPCs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
@@ -153,7 +212,10 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
         // for children of the root stack. Plans then diff against real previews.
         (monitor as unknown as { newUrn: typeof engineUrn }).newUrn = engineUrn;
         const registerResource = monitor.registerResource.bind(monitor);
-        (monitor as unknown as { registerResource: typeof registerResource }).registerResource = (req: any, callback: any) => {
+        (monitor as unknown as { registerResource: (req: MonitorRegisterRequest, callback: RegisterCallback) => Promise<void> }).registerResource = (
+            req: MonitorRegisterRequest,
+            callback: RegisterCallback,
+        ) => {
             const registration = describe(req);
             registrations.push(registration);
             opts.onRegister?.(registration);
@@ -167,9 +229,11 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
         );
 
         forgetProgramModules(program);
-        const outputs = pulumi.runtime.runInPulumiStack(async () => {
+        const outputs = pulumi.runtime.runInPulumiStack(() => {
+            // The program is loaded by path at run time, after its modules were forgotten.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             exported = require(program) as Record<string, unknown>;
-            return exported;
+            return Promise.resolve(exported);
         });
         // Resources the exports do not reach may still be registering.
         const drained = outputs.then(() => settings.waitForRPCs());
@@ -282,9 +346,26 @@ export function forgetProgramModules(program: string): void {
     }
 }
 
-function describe(req: any): Registration {
-    const parent: string = req.getParent() ?? "";
-    const providerRef: string = req.getProvider() ?? "";
+export function describe(req: MonitorRegisterRequest): Registration {
+    const parent = req.getParent() ?? "";
+    const providerRef = req.getProvider() ?? "";
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+        propertyDependencies[key] = [...new Set(deps.getUrnsList())].sort();
+    });
+    // protect and retainOnDelete are proto3 `optional`: the SDK sets them only when the
+    // program gave them (resource.js:367-369, :406-408), and `has*` says whether it did.
+    const retainOnDelete = req.hasRetainondelete() ? req.getRetainondelete() : undefined;
+    const protect = req.hasProtect() ? req.getProtect() : undefined;
+    const options: RegistrationOptions = {
+        ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
+        replaceOnChanges: [...req.getReplaceonchangesList()],
+        ignoreChanges: [...req.getIgnorechangesList()],
+        ...(retainOnDelete !== undefined ? { retainOnDelete } : {}),
+        ...(protect !== undefined ? { protect } : {}),
+        replaceWith: [...req.getReplaceWithList()],
+        deletedWith: req.getDeletedwith() ?? "",
+    };
     return {
         urn: engineUrn(parent, req.getType(), req.getName()),
         type: req.getType(),
@@ -295,6 +376,8 @@ function describe(req: any): Registration {
         custom: req.getCustom(),
         dependsOn: [...new Set<string>(req.getDependenciesList())].sort(),
         inputs: wireToPlain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        propertyDependencies,
+        options,
     };
 }
 

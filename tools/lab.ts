@@ -1,5 +1,5 @@
 /**
- * `npm run lab -- up|status|check|down [<stack-file.yaml>] [--json]`
+ * `npm run lab -- up|preview|status|check|down [<stack-file.yaml>] [--json]`
  * (Linux, root). Applies the program to real daemons on this machine; see
  * docs/architecture.md ("The lab"), lab/stack.ts (the commands) and lab/applier.ts.
  *
@@ -8,6 +8,7 @@
  *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
  *   status  hosts, KV store and containers (with live addresses).
  *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
+ *   preview the steps `up` would take against the recorded state (lab/preview.ts).
  *   down    deletes everything in reverse; without a complete state it asks the
  *           program what it would have created (collect mode) and deletes that.
  *
@@ -19,7 +20,8 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { ApplierEvent } from "../lab/applier";
 import { renderMatrix } from "../lab/check";
-import { DeleteEvent, labCheck, labDown, labStatus, labUp } from "../lab/stack";
+import { previewJson, renderPreviewText } from "../lab/preview";
+import { DeleteEvent, labCheck, labDown, labPreview, labStatus, labUp } from "../lab/stack";
 import { LabStatus, renderStatusText } from "../lab/status";
 
 // -------------------------------------------------------------------- CLI
@@ -39,7 +41,7 @@ function printDelete(e: DeleteEvent): void {
     process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${note}\n`);
 }
 
-const USAGE = "usage: npm run lab -- up|status|check|down [<stack-file.yaml>] [--json] [--program <index.ts>]\n";
+const USAGE = "usage: npm run lab -- up|preview|status|check|down [<stack-file.yaml>] [--json] [--program <index.ts>]\n";
 
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -48,7 +50,7 @@ async function main(): Promise<number> {
         allowPositionals: true,
     });
     const [command, file, ...extra] = positionals;
-    if (command === undefined || !["up", "status", "check", "down"].includes(command) || extra.length > 0) {
+    if (command === undefined || !["up", "preview", "status", "check", "down"].includes(command) || extra.length > 0) {
         process.stderr.write(USAGE);
         return 2;
     }
@@ -61,6 +63,8 @@ async function main(): Promise<number> {
             const r = await labUp(stackFile, { program: values.program, onEvent: json ? undefined : printEvent });
             if (json) {
                 out(r);
+            } else if (r.noop === true) {
+                process.stdout.write(`up: no changes, 0 steps (${r.changes?.same ?? 0} unchanged) in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else if (r.ok) {
                 process.stdout.write(`up: ${r.resources.length} resources in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else {
@@ -72,6 +76,11 @@ async function main(): Promise<number> {
                 }
             }
             return r.ok ? 0 : 1;
+        }
+        case "preview": {
+            const r = await labPreview(stackFile, { program: values.program });
+            process.stdout.write(json ? JSON.stringify(previewJson(r), null, 2) + "\n" : renderPreviewText(r));
+            return 0;
         }
         case "down": {
             const r = await labDown(stackFile, { program: values.program, onDelete: json ? undefined : printDelete });

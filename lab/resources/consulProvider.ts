@@ -4,6 +4,7 @@
  * Nothing is created; the applier keeps it by URN.
  */
 import { ResourceRecord } from "../state";
+import { DiffTable, never, tableDiff } from "./diff";
 import { nothingToDelete, ResourceHandler } from "./handler";
 
 export type { ConsulProviderInputs } from "../clients/consul";
@@ -21,7 +22,15 @@ export function assertKnownConsul(r: ResourceRecord, known: readonly string[]): 
     }
 }
 
+/**
+ * A consul provider's config change is an update, never a replacement
+ * (docs/provider-rules.md:326-332: bridge DiffConfig; pulumi-consul provider/resources.go:55
+ * sets no ForcesProviderReplace).
+ */
+export const CONSUL_PROVIDER_DIFF: DiffTable = { inputs: {}, otherwise: "update", deleteBeforeReplace: never };
+
 export const consulProvider: ResourceHandler = {
+    diff: (req) => tableDiff(CONSUL_PROVIDER_DIFF)(req.olds, req.news),
     types: [CONSUL_PROVIDER_TYPE],
     provider: true,
     // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused input rejects, as every handler's create does

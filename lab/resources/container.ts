@@ -7,12 +7,54 @@
 import { ContainerInspect, EngineClient } from "../clients/docker";
 import { CONTAINER_TYPE, ContainerInputs, containerPlan } from "./containerRequest";
 import { objectTarget, onEngine } from "./dockerInputs";
+import { DiffTable, tableDiff } from "./diff";
 import { ResourceHandler } from "./handler";
 
 export * from "./containerRequest";
 export type { ContainerInspect } from "../clients/docker";
 
+/**
+ * What a Container input change is to the docker provider (docs/provider-rules.md:250-268,
+ * kreuzwerker resource_docker_container.go): everything the program sets is ForceNew
+ * except `restart` and `mustRun` (updated by ContainerUpdate / a start, :230-234, :122-126)
+ * and the state-only `wait`, `waitTimeout`, `removeVolumes`, `start`, `rm`,
+ * `destroyGraceSeconds` (not ForceNew, not handled by Update: an update that only records
+ * them). `healthcheck` replaces (kreuzwerker v4.6.0, what @pulumi/docker 5.2.0 bridges,
+ * docs/provider-rules.md:267). Always delete-before-replace (docs/provider-rules.md:270,
+ * pulumi-docker provider/resources.go:112-114).
+ */
+export const CONTAINER_DIFF: DiffTable = {
+    inputs: {
+        restart: "update",
+        mustRun: "update",
+        wait: "update",
+        waitTimeout: "update",
+        removeVolumes: "update",
+        start: "update",
+        rm: "update",
+        destroyGraceSeconds: "update",
+        // Listed for the table's reader; `otherwise` says the same.
+        name: "replace",
+        image: "replace",
+        hostname: "replace",
+        command: "replace",
+        envs: "replace",
+        networksAdvanced: "replace",
+        labels: "replace",
+        privileged: "replace",
+        ports: "replace",
+        uploads: "replace",
+        healthcheck: "replace",
+        networkMode: "replace",
+    },
+    otherwise: "replace",
+    // Optional+Computed (resource_docker_container.go:148-168, :590-595, :833-838).
+    computed: ["hostname", "command", "envs", "labels", "networkMode", "healthcheck"],
+    deleteBeforeReplace: () => true,
+};
+
 export const container: ResourceHandler = {
+    diff: (req) => tableDiff(CONTAINER_DIFF)(req.olds, req.news),
     types: [CONTAINER_TYPE],
     async create(ctx, r) {
         const inputs = r.inputs as ContainerInputs;

@@ -5,6 +5,7 @@
  */
 import { dockerodeOptions, DockerEndpoint } from "../clients/docker";
 import { assertKnownInputs } from "./dockerInputs";
+import { DiffTable, never, tableDiff } from "./diff";
 import { nothingToDelete, ResourceHandler } from "./handler";
 
 export const DOCKER_PROVIDER_TYPE = "pulumi:providers:docker";
@@ -19,7 +20,16 @@ export interface DockerProviderInputs {
 /** The inputs the lab translates; anything else is refused. */
 export const DOCKER_PROVIDER_INPUTS: readonly string[] = ["host", "caMaterial", "certMaterial", "keyMaterial", "version"];
 
+/**
+ * A docker provider's config change is an update of the provider under the same ID,
+ * never a replacement (docs/provider-rules.md:117-126: the bridge's DiffConfig replaces
+ * only for ForcesProviderReplace, which pulumi-docker sets on nothing; the engine's
+ * registry.go:984-1013 keeps the ID): the resources using it are not replaced.
+ */
+export const DOCKER_PROVIDER_DIFF: DiffTable = { inputs: {}, otherwise: "update", deleteBeforeReplace: never };
+
 export const dockerProvider: ResourceHandler = {
+    diff: (req) => tableDiff(DOCKER_PROVIDER_DIFF)(req.olds, req.news),
     types: [DOCKER_PROVIDER_TYPE],
     provider: true,
     // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused input rejects, as every handler's create does

@@ -11,6 +11,20 @@ import { DockerEndpoint, EngineClient } from "../clients/docker";
 import { ScriptRunner } from "../clients/script";
 import { RemoteRunner } from "../clients/ssh";
 import { ResourceRecord } from "../state";
+import { DiffResult } from "./diff";
+
+export type { ChangeKind, DiffResult, DiffTable } from "./diff";
+
+/** One resource's diff request: the recorded inputs and outputs, the new inputs. */
+export interface DiffRequest {
+    type: string;
+    olds: Record<string, unknown>;
+    news: Record<string, unknown>;
+    /** What the last create recorded as the resource's state (bridged providers diff against it). */
+    oldOutputs?: Record<string, unknown>;
+    /** The time of the diff (a certificate's renewal window); default now. */
+    now?: Date;
+}
 
 /** The outside world, replaceable in unit tests. */
 export interface ApplierDeps {
@@ -68,6 +82,11 @@ export interface ResourceHandler {
     create(ctx: CreateContext, r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult>;
     /** Deletes what a record describes, tolerating objects that are already gone. */
     delete(ctx: DeleteContext, r: ResourceRecord): Promise<DeleteOutcome>;
+    /**
+     * Which changed top-level inputs the real provider updates and which force a
+     * replacement, from the type's table (docs/provider-rules.md section 3).
+     */
+    diff(req: DiffRequest): DiffResult;
 }
 
 /** One invoke as the applier received it. */

@@ -6,6 +6,7 @@
  */
 import { NotLabLocalError } from "../net";
 import { assertKnownConsul } from "./consulProvider";
+import { DiffTable, never, tableDiff } from "./diff";
 import { InvokeHandler, ResourceHandler } from "./handler";
 
 export const KEY_PREFIX_TYPE = "consul:index/keyPrefix:KeyPrefix";
@@ -20,7 +21,20 @@ export interface KeyPrefixInputs {
 /** The inputs the lab translates; anything else is refused. */
 export const KEY_PREFIX_INPUTS: readonly string[] = ["pathPrefix", "subkeys", "datacenter"];
 
+/**
+ * What a KeyPrefix input change is (docs/provider-rules.md:346-355, terraform-provider-consul
+ * resource_consul_key_prefix.go): `pathPrefix`, `datacenter`, `namespace`, `partition`
+ * replace (:42-46, :28-33, :80-89); `subkeys` updates (:48-54, Update :169-217).
+ * Create-before-delete (pulumi-consul resources.go:78-84: no `name` to auto-name).
+ */
+export const KEY_PREFIX_DIFF: DiffTable = {
+    inputs: { pathPrefix: "replace", datacenter: "replace", namespace: "replace", partition: "replace", subkeys: "update" },
+    otherwise: "replace",
+    deleteBeforeReplace: never,
+};
+
 export const keyPrefix: ResourceHandler = {
+    diff: (req) => tableDiff(KEY_PREFIX_DIFF)(req.olds, req.news),
     types: [KEY_PREFIX_TYPE],
     async create(ctx, r) {
         assertKnownConsul(r, KEY_PREFIX_INPUTS);

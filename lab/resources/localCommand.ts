@@ -7,6 +7,7 @@
  * (lab/clients/script.ts).
  */
 import { scriptFailure, trimOutput } from "../clients/script";
+import { DiffTable, never, tableDiff } from "./diff";
 import { ResourceHandler } from "./handler";
 
 export const COMMAND_TYPE = "command:local:Command";
@@ -24,7 +25,25 @@ export interface CommandInputs {
 
 export const KNOWN_COMMAND_INPUTS: readonly string[] = ["create", "delete", "update", "environment", "interpreter", "dir", "stdin", "triggers"];
 
+/**
+ * What a Command input change is to the command provider (docs/provider-rules.md:290-305):
+ * every input is an update, which re-runs `update`, else `create`
+ * (pulumi-go-provider infer/resource.go:1132-1152; pulumi-command
+ * local/commandController.go:67-90), also `triggers`: the provider compares top-level
+ * names only; what replaces on `triggers` is the `replaceOnChanges: ["triggers[*]"]` the
+ * SDK adds to every Command (docs/provider-rules.md:294; @pulumi/command
+ * local/command.js:155-156), which the runner records with the options and the step
+ * generator applies. Never delete-before-replace from the provider (infer/resource.go:1247-1252).
+ * Shared by command:remote:Command (same framework, same table).
+ */
+export const COMMAND_DIFF: DiffTable = {
+    inputs: {},
+    otherwise: "update",
+    deleteBeforeReplace: never,
+};
+
 export const localCommand: ResourceHandler = {
+    diff: (req) => tableDiff(COMMAND_DIFF)(req.olds, req.news),
     types: [COMMAND_TYPE],
     async create(ctx, r) {
         const inputs = r.inputs as CommandInputs;

@@ -6,7 +6,8 @@
 import type Docker from "dockerode";
 import { NetworkInspect } from "../clients/docker";
 import { assertKnownInputs, Label, labelMap, objectTarget, onEngine, required } from "./dockerInputs";
-import { ResourceHandler } from "./handler";
+import { classify, changedKeys, DiffTable } from "./diff";
+import { DiffRequest, DiffResult, ResourceHandler } from "./handler";
 
 export type { NetworkInspect } from "../clients/docker";
 
@@ -116,7 +117,74 @@ export function networkState(inputs: NetworkInputs, net: NetworkInspect): Record
     };
 }
 
+/**
+ * What a Network input change is to the docker provider (docs/provider-rules.md:151-166:
+ * kreuzwerker resource_docker_network.go:17-19 has no Update, so every input is ForceNew,
+ * :25-137). Delete-before-replace whenever the program gives `name`
+ * (docs/provider-rules.md:168-180: pulumi-docker provider/resources.go:404 auto-names it,
+ * and the bridge's schema.go:238-243 makes a given auto-nameable field DBR).
+ */
+export const NETWORK_DIFF: DiffTable = {
+    inputs: {
+        name: "replace",
+        labels: "replace",
+        driver: "replace",
+        options: "replace",
+        internal: "replace",
+        attachable: "replace",
+        ingress: "replace",
+        ipv6: "replace",
+        ipamConfigs: "replace",
+        ipamDriver: "replace",
+        ipamOptions: "replace",
+        checkDuplicate: "replace",
+    },
+    otherwise: "replace",
+    // Optional+Computed (resource_docker_network.go:40-62, :99-137): not given = no diff.
+    computed: ["driver", "options", "internal", "ipamConfigs"],
+    deleteBeforeReplace: (news) => news["name"] !== undefined && news["name"] !== "",
+    normalize: (key, value) => (key === "ipamConfigs" && Array.isArray(value) ? normalizeIpamConfigs(value) : value),
+};
+
+/**
+ * `ipam_config` as the provider flattens it: only the non-empty fields
+ * (docs/provider-rules.md:192-196, resource_docker_network_structures.go:11-39), and a
+ * set, so its order does not matter.
+ */
+function normalizeIpamConfigs(configs: unknown[]): unknown[] {
+    return configs
+        .map((c) =>
+            c !== null && typeof c === "object"
+                ? Object.fromEntries(
+                      Object.entries(c as Record<string, unknown>).filter(
+                          ([, v]) => v !== undefined && v !== "" && !(v !== null && typeof v === "object" && Object.keys(v).length === 0),
+                      ),
+                  )
+                : c,
+        )
+        .map((c) => [JSON.stringify(c, Object.keys(c as object).sort()), c] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, c]) => c);
+}
+
+/**
+ * The Network's diff. `options` is compared with the recorded state, not the recorded
+ * inputs: Read copies the engine's options (also keys the engine adds, e.g. swarm's
+ * `com.docker.network.driver.overlay.vxlanid_list`) into the state, and when the program
+ * gives `options`, a recorded key it lacks is removed, a replacement
+ * (docs/provider-rules.md:197-208; terraform-plugin-sdk schema.go:1150-1180).
+ */
+export function networkDiff(req: DiffRequest): DiffResult {
+    const olds = { ...req.olds };
+    const recorded = req.oldOutputs?.["options"];
+    if (req.news["options"] !== undefined && recorded !== undefined && recorded !== null) {
+        olds["options"] = recorded;
+    }
+    return classify(NETWORK_DIFF, changedKeys(NETWORK_DIFF, olds, req.news), req.news);
+}
+
 export const network: ResourceHandler = {
+    diff: networkDiff,
     types: [NETWORK_TYPE],
     async create(ctx, r) {
         const inputs = r.inputs as NetworkInputs;

@@ -10,7 +10,9 @@ import { parseHostKey } from "../../lib/ssh/hostKey";
 import { isMachineGone, RemoteConnectionInputs, RemoteDialError, RemoteResult } from "../clients/ssh";
 import { scriptFailure, trimOutput } from "../clients/script";
 import { NotLabLocalError } from "../net";
+import { tableDiff } from "./diff";
 import { NothingPerformedError, ResourceHandler } from "./handler";
+import { COMMAND_DIFF } from "./localCommand";
 
 export type { RemoteConnectionInputs } from "../clients/ssh";
 
@@ -63,6 +65,8 @@ export function remoteCommandProblems(inputs: Record<string, unknown>): string[]
 }
 
 export const remoteCommand: ResourceHandler = {
+    // docs/provider-rules.md:290-305: the same table as command:local:Command (lab/resources/localCommand.ts).
+    diff: (req) => tableDiff(COMMAND_DIFF)(req.olds, req.news),
     types: [REMOTE_COMMAND_TYPE],
     /** Runs a remote Command's `create` over ssh, as the command provider does (lab/clients/ssh.ts). */
     async create(ctx, r) {

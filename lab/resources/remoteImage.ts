@@ -4,6 +4,7 @@
  * is reachable in the lab) and deletes it unless `keepLocally`.
  */
 import { assertKnownInputs, onEngine } from "./dockerInputs";
+import { DiffTable, never, tableDiff } from "./diff";
 import { ResourceHandler } from "./handler";
 
 export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
@@ -19,7 +20,22 @@ export interface RemoteImageInputs {
 /** The inputs the lab translates; anything else is refused. */
 export const REMOTE_IMAGE_INPUTS: readonly string[] = ["name", "keepLocally", "forceRemove", "pullTriggers", "triggers"];
 
+/**
+ * What a RemoteImage input change is (docs/provider-rules.md:232-245, kreuzwerker
+ * resource_docker_image.go): `name`, `pullTriggers`, `triggers`, `platform` replace
+ * (:36-41, :61-68, :84-96); `keepLocally` updates (:55-59). `forceRemove` is not in
+ * that table: it is Optional and not ForceNew in the same schema, so an update (an
+ * assumption of the lab, not a cited row). Create-before-delete: `name` has an explicit
+ * field entry, so the bridge does not auto-name it (docs/provider-rules.md:241-243).
+ */
+export const REMOTE_IMAGE_DIFF: DiffTable = {
+    inputs: { name: "replace", pullTriggers: "replace", triggers: "replace", platform: "replace", keepLocally: "update", forceRemove: "update" },
+    otherwise: "replace",
+    deleteBeforeReplace: never,
+};
+
 export const remoteImage: ResourceHandler = {
+    diff: (req) => tableDiff(REMOTE_IMAGE_DIFF)(req.olds, req.news),
     types: [REMOTE_IMAGE_TYPE],
     async create(ctx, r) {
         assertKnownInputs(REMOTE_IMAGE_TYPE, r.urn, r.inputs, REMOTE_IMAGE_INPUTS);

@@ -16,7 +16,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SECRET_SIG, SIG_KEY } from "../secrets";
-import { nothingToDelete, ResourceHandler } from "./handler";
+import { DiffTable, never, tableDiff } from "./diff";
+import { DiffRequest, nothingToDelete, ResourceHandler } from "./handler";
 
 export const PRIVATE_KEY_TYPE = "tls:index/privateKey:PrivateKey";
 export const SELF_SIGNED_CERT_TYPE = "tls:index/selfSignedCert:SelfSignedCert";
@@ -147,8 +148,47 @@ export function markSecrets(state: Record<string, unknown>, keys: readonly strin
  * stay secrets, in the program and the state file. Keys and certificates exist only in the state:
  * nothing to delete.
  */
+/**
+ * What a tls input change is (docs/provider-rules.md:376-407, terraform-provider-tls v4.2.1):
+ * everything the program sets replaces, except `earlyRenewalHours` on certificates, an
+ * update (resource_self_signed_cert.go:127-131, resource_locally_signed_cert.go:128-142).
+ * All create-before-delete (pulumi-tls resources.go:58-62 sets no DBR, and there is no
+ * `name`). A certificate is also replaced once it is ready for renewal:
+ * `now >= validity_end_time - early_renewal_hours`, decided in the plan, so a preview
+ * shows it (docs/provider-rules.md:407; TT resource_locally_signed_cert.go:167-175,
+ * common_cert.go:268-311).
+ */
+export const TLS_DIFF: Readonly<Record<string, DiffTable>> = {
+    [PRIVATE_KEY_TYPE]: { inputs: {}, otherwise: "replace", deleteBeforeReplace: never },
+    [SELF_SIGNED_CERT_TYPE]: { inputs: { earlyRenewalHours: "update" }, otherwise: "replace", deleteBeforeReplace: never },
+    [CERT_REQUEST_TYPE]: { inputs: {}, otherwise: "replace", deleteBeforeReplace: never },
+    [LOCALLY_SIGNED_CERT_TYPE]: { inputs: { earlyRenewalHours: "update" }, otherwise: "replace", deleteBeforeReplace: never },
+};
+
+/** Whether a recorded certificate is inside its early-renewal window (docs/provider-rules.md:407). */
+export function readyForRenewal(req: DiffRequest): boolean {
+    const end = req.oldOutputs?.["validityEndTime"];
+    if (typeof end !== "string" || Number.isNaN(Date.parse(end))) {
+        return false;
+    }
+    const early = req.news["earlyRenewalHours"] ?? req.olds["earlyRenewalHours"] ?? 0;
+    const hours = typeof early === "number" ? early : 0;
+    return (req.now ?? new Date()).getTime() >= Date.parse(end) - hours * 3600_000;
+}
+
 export const tls: ResourceHandler = {
     types: TLS_TYPES,
+    diff: (req) => {
+        const table = TLS_DIFF[req.type];
+        if (table === undefined) {
+            throw new Error(`lab: no diff table for ${req.type}`);
+        }
+        const diff = tableDiff(table)(req.olds, req.news);
+        if ((req.type === SELF_SIGNED_CERT_TYPE || req.type === LOCALLY_SIGNED_CERT_TYPE) && readyForRenewal(req)) {
+            diff.replaces = [...new Set([...diff.replaces, "readyForRenewal"])].sort();
+        }
+        return diff;
+    },
     async create(ctx, r) {
         const result = await performTls(r.type, r.urn, r.inputs);
         if (result.secretOutputs.length > 0) {

@@ -1,0 +1,281 @@
+/**
+ * `npm run lab -- preview`: the program run as `pulumi preview` runs it
+ * (dryRun), against the lab's recorded state, with mocks that answer each
+ * registration the way the engine's preview would, and the steps the engine
+ * would take (lab/steps.ts).
+ *
+ * What the mocks answer (the engine's preview; docs/provider-rules.md section 4):
+ *  - "same": the recorded id and outputs, so dependents see the values they saw at
+ *    `up` and come out "same" themselves;
+ *  - "update": the recorded id; the outputs overlaid with the new known inputs
+ *    (a command's update re-runs `create`, so its stdout is unknown:
+ *    pulumi-command local/commandController.go:75-78 runs nothing in a preview);
+ *  - "create", "replace": no id and only the known inputs, so every other output is
+ *    unknown in the program (runtime/rpc.js resolves a missing output as unknown in a
+ *    preview), as a provider's preview of Create leaves computed outputs unknown.
+ * Invokes run as in a real preview: `getKeyPrefix` only once its dependencies' ids are
+ * known (the SDK decides, runtime/invoke.js:176-205), and then it reads consul
+ * (docs/provider-rules.md:370-374).
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PROGRAM, LAB_ECHO, providerUrnOf } from "./applier";
+import { KvClient } from "./clients/consul";
+import { ApplierDeps, invokeHandler, isProviderType } from "./resources";
+import { holdsUnknown, UNKNOWN_TEXT } from "./resources/diff";
+import { revealInputs, SECRET_SIG, SIG_KEY } from "./secrets";
+import { Changes, countChanges, NewRegistration, Step, StepGenerator, StepOp } from "./steps";
+import { readState, ResourceRecord, statePath } from "./state";
+import { loadStackFile } from "../lib/config/load";
+import { Registration, runProgram } from "../runner/program";
+
+export interface PreviewMocksOptions {
+    /** What the lab's state recorded (empty for a stack that is not up). */
+    recorded: readonly ResourceRecord[];
+    /** How an invoke reaches consul (lab/applier.ts realDeps.kv). */
+    kv: ApplierDeps["kv"];
+}
+
+/** The registration's inputs ("[secret]" where the runner hid one) with the secret values put back. */
+export function withSecrets(shown: unknown, revealed: unknown): unknown {
+    if (shown === "[secret]") {
+        return plainUnknowns(revealed);
+    }
+    if (Array.isArray(shown)) {
+        return shown.map((v, i) => withSecrets(v, Array.isArray(revealed) ? (revealed as unknown[])[i] : undefined));
+    }
+    if (shown !== null && typeof shown === "object") {
+        const r = revealed !== null && typeof revealed === "object" ? (revealed as Record<string, unknown>) : {};
+        return Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, withSecrets(v, r[k])]));
+    }
+    return shown;
+}
+
+/** The runtime's unknown (a preview's deserialized unknown input) as "[unknown]". */
+function plainUnknowns(value: unknown): unknown {
+    if (pulumi.isUnknown(value)) {
+        return UNKNOWN_TEXT;
+    }
+    if (Array.isArray(value)) {
+        return value.map(plainUnknowns);
+    }
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainUnknowns(v)]));
+    }
+    return value;
+}
+
+/** Only the top-level values that are fully known: anything left out is unknown to the program in a preview. */
+function knownOnly(values: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && !holdsUnknown(v)));
+}
+
+const COMMAND_TYPES = new Set(["command:local:Command", "command:remote:Command"]);
+
+/**
+ * The mocks of a lab preview: the step for each registration (lab/steps.ts) and the
+ * outputs the engine's preview would give the program. Also the runner's performer, so
+ * a refused step (a protected resource) ends the run with its message.
+ */
+export class PreviewMocks implements pulumi.runtime.Mocks {
+    readonly generator: StepGenerator;
+    private readonly pending = new Map<string, Registration[]>();
+    private readonly providers = new Map<string, Record<string, unknown>>();
+    private readonly inFlight = new Set<Promise<unknown>>();
+    private firstFailure: Error | undefined;
+    private resolveFailed!: (err: Error) => void;
+    readonly failed: Promise<Error>;
+
+    constructor(private readonly opts: PreviewMocksOptions) {
+        this.generator = new StepGenerator(opts.recorded);
+        this.failed = new Promise<Error>((resolve) => (this.resolveFailed = resolve));
+    }
+
+    get failure(): Error | undefined {
+        return this.firstFailure;
+    }
+
+    get inFlightCount(): number {
+        return this.inFlight.size;
+    }
+
+    async idle(): Promise<void> {
+        while (this.inFlight.size > 0) {
+            await Promise.allSettled([...this.inFlight]);
+        }
+    }
+
+    /** The runner's onRegister: each registration, before newResource sees it. */
+    noteRegistration(r: Registration): void {
+        const key = `${r.type}\u0000${r.name}`;
+        this.pending.set(key, [...(this.pending.get(key) ?? []), r]);
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
+        return this.track(Promise.resolve().then(() => this.answer(args)));
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Promise<pulumi.runtime.MockCallResult> {
+        return this.track(this.invoke(args));
+    }
+
+    private track<T>(p: Promise<T>): Promise<T> {
+        this.inFlight.add(p);
+        const done = () => this.inFlight.delete(p);
+        p.then(done, done);
+        return p.catch((err: Error) => {
+            if (this.firstFailure === undefined) {
+                this.firstFailure = err;
+                this.resolveFailed(err);
+            }
+            throw err;
+        });
+    }
+
+    private answer(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const key = `${args.type}\u0000${args.name}`;
+        const reg = this.pending.get(key)?.shift();
+        if (reg === undefined) {
+            throw new Error(`lab preview: ${args.type} ${args.name} reached the mocks without a registration`);
+        }
+        const revealed = revealInputs((args.inputs ?? {}) as Record<string, unknown>).inputs;
+        const inputs = withSecrets(reg.inputs, revealed) as Record<string, unknown>;
+        if (isProviderType(reg.type)) {
+            this.providers.set(reg.urn, inputs);
+        }
+        const n: NewRegistration = { ...reg, inputs };
+        const step = this.generator.step(n);
+        if (!reg.custom) {
+            return { id: undefined, state: knownOnly(inputs) };
+        }
+        const old = this.generator.old(reg.urn);
+        switch (step.op) {
+            case "same":
+                return { id: old?.id, state: withSecretOutputs(old!) };
+            case "update":
+                return {
+                    id: old?.id,
+                    state: COMMAND_TYPES.has(reg.type) ? knownOnly(inputs) : { ...withSecretOutputs(old!), ...knownOnly(inputs) },
+                };
+            default:
+                return { id: undefined, state: knownOnly(inputs) };
+        }
+    }
+
+    private async invoke(args: pulumi.runtime.MockCallArgs): Promise<pulumi.runtime.MockCallResult> {
+        const provider = providerUrnOf(args.provider);
+        const where = provider === "" ? "(no provider)" : `through ${provider}`;
+        const handler = invokeHandler(args.token);
+        if (handler === undefined) {
+            throw new Error(`invoke ${args.token} ${where}: not supported by the lab`);
+        }
+        return handler.invoke(
+            { collect: false, kvFor: (r) => this.kvFor(r) },
+            { token: args.token, provider, where, inputs: (args.inputs ?? {}) as Record<string, unknown> },
+        );
+    }
+
+    private kvFor(r: { type: string; urn: string; provider: string }): KvClient {
+        const p = this.providers.get(r.provider);
+        if (p === undefined) {
+            throw new Error(`${r.type} ${r.urn}: needs an explicit consul provider (got "${r.provider}")`);
+        }
+        return this.opts.kv(p);
+    }
+}
+
+/** A record's outputs, with the outputs the provider made secret (not inputs) marked secret again, as at `up`. */
+function withSecretOutputs(r: ResourceRecord): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...(r.outputs ?? {}) };
+    for (const k of r.secrets ?? []) {
+        if (!(k in r.inputs) && out[k] !== undefined) {
+            out[k] = { [SIG_KEY]: SECRET_SIG, value: out[k] };
+        }
+    }
+    return out;
+}
+
+// ------------------------------------------------------------------ run
+
+export interface PreviewResult {
+    stack: string;
+    stateFile: string;
+    /** Every step: one per registration in program order, then the deletes. */
+    steps: Step[];
+    changes: Changes;
+    seconds: number;
+}
+
+export interface PreviewOptions {
+    program?: string;
+    secrets?: Record<string, string>;
+    kv: ApplierDeps["kv"];
+}
+
+/** Runs the program for a stack file as a preview against the lab's state. */
+export async function runPreview(stackFile: string, opts: PreviewOptions): Promise<PreviewResult> {
+    const started = Date.now();
+    const { stack, raw } = loadStackFile(stackFile);
+    const stateFile = statePath(stack);
+    const state = readState(stateFile);
+    const mocks = new PreviewMocks({ recorded: state?.resources ?? [], kv: opts.kv });
+    await runProgram({
+        stack,
+        raw,
+        secrets: opts.secrets ?? {},
+        program: path.resolve(opts.program ?? (state?.program || DEFAULT_PROGRAM)),
+        mocks,
+        preview: true,
+        onRegister: (r) => mocks.noteRegistration(r),
+        performer: mocks,
+        echoes: LAB_ECHO,
+    });
+    const steps = [...mocks.generator.steps, ...mocks.generator.deletes()];
+    return { stack, stateFile, steps, changes: countChanges(steps), seconds: (Date.now() - started) / 1000 };
+}
+
+// --------------------------------------------------------------- render
+
+const SYMBOL: Record<StepOp, string> = { same: " ", create: "+", update: "~", replace: "-/+", delete: "-" };
+
+/** `--json`: exactly `{ steps: [{ op, urn, type, name }], changes }` (docs/architecture.md, "Lab preview"). */
+export function previewJson(r: Pick<PreviewResult, "steps" | "changes">): {
+    steps: { op: StepOp; urn: string; type: string; name: string }[];
+    changes: Changes;
+} {
+    return { steps: r.steps.map((s) => ({ op: s.op, urn: s.urn, type: s.type, name: s.name })), changes: r.changes };
+}
+
+/** The summary line: `preview: 1 to create, 0 to update, 4 to replace, 0 to delete, 17 unchanged`. */
+export function previewSummary(changes: Changes): string {
+    return `${changes.create} to create, ${changes.update} to update, ${changes.replace} to replace, ${changes.delete} to delete, ${changes.same} unchanged`;
+}
+
+/** Text like `pulumi preview`: one line per step that changes something, then the summary. */
+export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "changes">): string {
+    const lines = [`Previewing update (${r.stack}):`];
+    for (const s of r.steps.filter((x) => x.op !== "same")) {
+        const details: string[] = [];
+        if (s.op === "update" && s.diffs !== undefined) {
+            details.push(`[diff: ~${s.diffs.join(",")}]`);
+        }
+        if (s.op === "replace") {
+            // A URN in a reason ("dependent of <urn>") is shown by its name, as pulumi preview names resources.
+            details.push(`[diff: ${(s.replaceReasons ?? []).map((x) => x.replace(/urn:pulumi:\S*::([^\s,]+)/g, "$1")).join(", ")}]`);
+            if (s.deleteBeforeReplace === true) {
+                details.push("[delete-before-replace]");
+            }
+        }
+        if (s.retain === true) {
+            details.push("[retain]");
+        }
+        lines.push(`${SYMBOL[s.op].padStart(3)} ${s.type} ${s.name}  ${s.op}${details.length > 0 ? `  ${details.join(" ")}` : ""}`);
+    }
+    lines.push(`preview: ${previewSummary(r.changes)}`);
+    return lines.join("\n") + "\n";
+}
+
+/** True when the steps change nothing. */
+export function isNoop(changes: Changes): boolean {
+    return changes.create + changes.update + changes.replace + changes.delete === 0;
+}

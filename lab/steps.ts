@@ -1,0 +1,346 @@
+/**
+ * The Pulumi engine's step generator, for the lab: given what the lab's state
+ * recorded (inputs, outputs, dependencies, property dependencies, provider,
+ * parent, options) and the registrations of a new run of the program, the
+ * steps `pulumi preview` / `pulumi up` would take: same, create, update,
+ * replace, delete. Pure: no I/O; the per-type provider diffs come from
+ * lab/resources/<kind>.ts (tables of docs/provider-rules.md section 3).
+ *
+ * Incremental as the engine is: `step()` is called for each registration in
+ * the order the program makes them (a resource registers only after what it
+ * depends on), and a delete-before-replace replacement marks its dependents
+ * for replacement before they register. `deletes()` then lists what the
+ * program no longer registers. `generateSteps()` runs both over a list.
+ *
+ * The engine's rules (docs/provider-rules.md section 4, pulumi/pulumi v3.248.0
+ * pkg/resource/deploy/step_generator.go):
+ *  - no old state: create (:1665-1667);
+ *  - ignoreChanges: the listed paths take the old value first (:1151-1156, :2836-2858);
+ *  - replaceWith: replaced when a listed resource is replaced in this run (:2706-2717);
+ *  - a provider that is replaced replaces its resources (providerChanged :2613-2690);
+ *    a docker or consul provider is only ever updated, so in practice never;
+ *  - otherwise the provider's diff (:2743-2748), then replaceOnChanges turns changed
+ *    keys under a listed path into replacements, "*" all of them (:1826, :2909-3002);
+ *  - replace: delete-before-replace is the provider's answer, overridden by the
+ *    option when the program gave it (:1922-1925); a protected resource refuses
+ *    (:1837-1852); a DBR replacement replaces its dependents
+ *    (calculateDependentReplacements :3009-3149): those whose provider is replaced, and
+ *    those with a property dependency on a replaced resource whose diff, with those
+ *    inputs unknown, says replace; never through a bare dependsOn (:3072-3076), never a
+ *    component (:3037-3040); plus those naming it in replaceWith (:3154-3174). A
+ *    create-before-delete replacement replaces no dependents: they register later with
+ *    its new (in a preview unknown) outputs, and their own diff decides (:2033-2038);
+ *  - update when the diff has changes but no replacement, same otherwise (:2041-2050, :1773-1803);
+ *  - deletes: what is not registered, in reverse dependency order (:2159-, ScheduleDeletes
+ *    :2560-2607); retainOnDelete skips the provider's delete (step.go:630-631); a protected
+ *    resource refuses to be deleted.
+ */
+import { resourceHandler } from "./resources";
+import { DiffRequest, DiffResult } from "./resources/handler";
+import { changedKeys, holdsUnknown, UNKNOWN_TEXT } from "./resources/diff";
+import { ResourceRecord } from "./state";
+import type { Registration, RegistrationOptions } from "../runner/program";
+
+export type StepOp = "same" | "create" | "update" | "replace" | "delete";
+
+export const STEP_OPS: readonly StepOp[] = ["same", "create", "update", "replace", "delete"];
+
+export interface Step {
+    op: StepOp;
+    urn: string;
+    type: string;
+    name: string;
+    /** Changed top-level inputs (update, replace). */
+    diffs?: string[];
+    /** The inputs that force the replacement, or why it is replaced. */
+    replaceReasons?: string[];
+    /** A replacement that deletes the old resource first. */
+    deleteBeforeReplace?: boolean;
+    /** A delete that only drops the resource from the state (retainOnDelete). */
+    retain?: boolean;
+}
+
+export type Changes = Record<StepOp, number>;
+
+/** A new run's registration, its inputs in plain form ("[unknown]" for a preview's unknowns). */
+export type NewRegistration = Pick<Registration, "urn" | "type" | "name" | "parent" | "provider" | "custom" | "dependsOn" | "inputs"> &
+    Partial<Pick<Registration, "propertyDependencies" | "options">>;
+
+/** The provider's diff for a type: lab/resources' table, or for a type without one, every change an update. */
+export type Differ = (req: DiffRequest) => DiffResult;
+
+export const labDiffer: Differ = (req) => {
+    const handler = resourceHandler(req.type);
+    if (handler !== undefined) {
+        return handler.diff(req);
+    }
+    // No table (a component, a type the lab does not perform): the engine's fallback when a
+    // provider cannot diff compares inputs, and reports an update (step_generator.go:2795-2805).
+    return { updates: changedKeys({}, req.olds, req.news), replaces: [], deleteBeforeReplace: false };
+};
+
+const NO_OPTIONS: RegistrationOptions = { replaceOnChanges: [], ignoreChanges: [], replaceWith: [], deletedWith: "" };
+
+/** The first segment of a property path: `a.b`, `a[0]`, `a["x"]` -> `a`. */
+export function rootOfPath(path: string): string {
+    const m = /^([^.[]+)/.exec(path);
+    return m === null ? path : m[1];
+}
+
+/** Whether a replaceOnChanges entry covers a changed top-level input (the engine compares paths; the lab has top-level keys). */
+function covers(entry: string, key: string): boolean {
+    return entry === "*" || rootOfPath(entry) === key || (entry.startsWith('["') && entry.slice(2, entry.indexOf('"]')) === key);
+}
+
+/** Splits a property path into its segments: `a.b[0]["c.d"]` -> ["a", "b", 0, "c.d"]. */
+export function pathSegments(path: string): (string | number)[] {
+    const out: (string | number)[] = [];
+    const re = /([^.[\]]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(path)) !== null) {
+        out.push(m[1] !== undefined ? m[1] : m[2] !== undefined ? Number(m[2]) : m[3]);
+    }
+    return out;
+}
+
+function getAt(value: unknown, segs: readonly (string | number)[]): { found: boolean; value: unknown } {
+    let cur: unknown = value;
+    for (const s of segs) {
+        if (cur === null || typeof cur !== "object" || !(s in (cur as Record<string, unknown>))) {
+            return { found: false, value: undefined };
+        }
+        cur = (cur as Record<string | number, unknown>)[s];
+    }
+    return { found: true, value: cur };
+}
+
+function setAt(target: Record<string, unknown>, segs: readonly (string | number)[], value: unknown, remove: boolean): void {
+    let cur: Record<string | number, unknown> = target;
+    for (let i = 0; i < segs.length - 1; i++) {
+        const next = cur[segs[i]];
+        if (next === null || typeof next !== "object") {
+            if (remove) {
+                return;
+            }
+            cur[segs[i]] = typeof segs[i + 1] === "number" ? [] : {};
+        }
+        cur = cur[segs[i]] as Record<string | number, unknown>;
+    }
+    const last = segs[segs.length - 1];
+    if (remove) {
+        delete cur[last];
+    } else {
+        cur[last] = value;
+    }
+}
+
+/** The new inputs with each ignoreChanges path given its old value (absent when the old inputs lack it). */
+export function applyIgnoreChanges(olds: Record<string, unknown>, news: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
+    if (paths.length === 0) {
+        return news;
+    }
+    const out = JSON.parse(JSON.stringify(news)) as Record<string, unknown>;
+    for (const p of paths) {
+        if (p === "*") {
+            return JSON.parse(JSON.stringify(olds)) as Record<string, unknown>;
+        }
+        const segs = pathSegments(p);
+        if (segs.length === 0) {
+            continue;
+        }
+        const old = getAt(olds, segs);
+        setAt(out, segs, old.found ? JSON.parse(JSON.stringify(old.value)) : undefined, !old.found);
+    }
+    return out;
+}
+
+/** The engine's refusal to replace or delete a protected resource. */
+export class ProtectedResourceError extends Error {
+    constructor(urn: string, what: "replace" | "delete") {
+        super(
+            what === "replace"
+                ? `unable to replace resource "${urn}" as it is currently marked for protection. To unprotect the resource, remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\``
+                : `resource "${urn}" cannot be deleted because it is protected. To unprotect the resource, either remove the \`protect\` flag from the resource in your Pulumi program and run \`pulumi up\`, or use the command: \`pulumi state unprotect ${urn}\``,
+        );
+        this.name = "ProtectedResourceError";
+    }
+}
+
+export class StepGenerator {
+    private readonly olds = new Map<string, ResourceRecord>();
+    private readonly order: ResourceRecord[];
+    private readonly seen = new Set<string>();
+    /** Every resource replaced in this run (registered or marked as a dependent of a DBR replacement). */
+    private readonly replaced = new Set<string>();
+    /** Dependents a DBR replacement marked, with the URN of the replacement that caused it. */
+    private readonly dependentOf = new Map<string, string>();
+    readonly steps: Step[] = [];
+
+    constructor(
+        recorded: readonly ResourceRecord[],
+        private readonly differ: Differ = labDiffer,
+    ) {
+        // Only what was created is in the engine's state; a failed or unfinished create is not.
+        this.order = recorded.filter((r) => r.status === "created");
+        for (const r of this.order) {
+            this.olds.set(r.urn, r);
+        }
+    }
+
+    /** The recorded resource of a URN, if the state holds one. */
+    old(urn: string): ResourceRecord | undefined {
+        return this.olds.get(urn);
+    }
+
+    /** The step for one registration of the new run. */
+    step(n: NewRegistration): Step {
+        if (this.seen.has(n.urn)) {
+            throw new Error(`lab: resource ${n.urn} registered twice`);
+        }
+        this.seen.add(n.urn);
+        const step = this.decide(n);
+        this.steps.push(step);
+        return step;
+    }
+
+    private decide(n: NewRegistration): Step {
+        const base = { urn: n.urn, type: n.type, name: n.name };
+        const old = this.olds.get(n.urn);
+        const options = n.options ?? NO_OPTIONS;
+        if (old === undefined) {
+            return { ...base, op: "create" };
+        }
+        const news = applyIgnoreChanges(old.inputs, n.inputs, options.ignoreChanges);
+        if (!n.custom) {
+            // Components own nothing: the engine records their inputs, and never replaces them.
+            const diffs = changedKeys({}, old.inputs, news);
+            return diffs.length === 0 ? { ...base, op: "same" } : { ...base, op: "update", diffs };
+        }
+        const diff = this.differ({ type: n.type, olds: old.inputs, news, oldOutputs: old.outputs });
+        const changed = [...new Set([...diff.updates, ...diff.replaces])].sort();
+        const reasons: string[] = [];
+        const cause = this.dependentOf.get(n.urn);
+        if (cause !== undefined) {
+            reasons.push(`dependent of ${cause}`);
+        }
+        const byReplaceWith = options.replaceWith.filter((u) => this.replaced.has(u));
+        reasons.push(...byReplaceWith.map((u) => `replaceWith ${u}`));
+        if (n.provider !== "" && this.replaced.has(n.provider)) {
+            reasons.push(`provider ${n.provider} replaced`);
+        }
+        reasons.push(...diff.replaces);
+        for (const key of diff.updates) {
+            if (options.replaceOnChanges.some((e) => covers(e, key))) {
+                reasons.push(key);
+            }
+        }
+        if (reasons.length === 0) {
+            return changed.length === 0 ? { ...base, op: "same" } : { ...base, op: "update", diffs: changed };
+        }
+        if (old.options?.protect === true || options.protect === true) {
+            throw new ProtectedResourceError(n.urn, "replace");
+        }
+        const deleteBeforeReplace = options.deleteBeforeReplace ?? diff.deleteBeforeReplace;
+        this.replaced.add(n.urn);
+        if (deleteBeforeReplace) {
+            this.markDependents(n.urn);
+        }
+        return { ...base, op: "replace", diffs: changed, replaceReasons: [...new Set(reasons)].sort(), deleteBeforeReplace };
+    }
+
+    /**
+     * calculateDependentReplacements (step_generator.go:3009-3149) over the recorded
+     * graph: marks, transitively, the dependents a delete-before-replace of `root` replaces.
+     */
+    private markDependents(root: string): void {
+        const work = [root];
+        const inSet = (u: string) => this.replaced.has(u) || this.dependentOf.has(u);
+        while (work.length > 0) {
+            const r = work.shift()!;
+            for (const d of this.order) {
+                if (!d.custom || d.urn === root || inSet(d.urn) || this.seen.has(d.urn)) {
+                    continue;
+                }
+                const named = (d.options?.replaceWith ?? []).includes(r);
+                const dependsOnR = d.dependsOn.includes(r) || d.provider === r;
+                if (!named && !dependsOnR) {
+                    continue;
+                }
+                if (named || (d.provider !== "" && inSet(d.provider)) || this.replacedThroughProperties(d, inSet)) {
+                    this.dependentOf.set(d.urn, root);
+                    work.push(d.urn);
+                }
+            }
+        }
+    }
+
+    /** A dependent's diff with its inputs that depend on a replaced resource set unknown (step_generator.go:3059-3115). */
+    private replacedThroughProperties(d: ResourceRecord, inSet: (u: string) => boolean): boolean {
+        const keys = Object.entries(d.propertyDependencies ?? {})
+            .filter(([, urns]) => urns.some(inSet))
+            .map(([k]) => k);
+        if (keys.length === 0) {
+            return false;
+        }
+        const news: Record<string, unknown> = { ...d.inputs };
+        for (const k of keys) {
+            news[k] = UNKNOWN_TEXT;
+        }
+        const diff = this.differ({ type: d.type, olds: d.inputs, news, oldOutputs: d.outputs });
+        const roc = d.options?.replaceOnChanges ?? [];
+        return diff.replaces.length > 0 || diff.updates.some((k) => roc.some((e) => covers(e, k)));
+    }
+
+    /**
+     * What the new run did not register: deleted after everything else, dependents
+     * before what they depend on (reverse dependency order).
+     */
+    deletes(): Step[] {
+        const gone = this.order.filter((r) => !this.seen.has(r.urn));
+        const goneUrns = new Set(gone.map((r) => r.urn));
+        const needs = (r: ResourceRecord) => [r.parent, r.provider, ...r.dependsOn].filter((u) => u !== "" && u !== r.urn && goneUrns.has(u));
+        const remaining = new Set(goneUrns);
+        const out: Step[] = [];
+        // Latest-begun first among those nothing left depends on: the reverse of the order they were made.
+        const reversed = [...gone].reverse();
+        while (remaining.size > 0) {
+            const ready = reversed.filter((r) => remaining.has(r.urn) && !reversed.some((o) => remaining.has(o.urn) && needs(o).includes(r.urn)));
+            const batch = ready.length > 0 ? ready : reversed.filter((r) => remaining.has(r.urn)).slice(0, 1); // a cycle: cannot happen in a state
+            for (const r of batch) {
+                remaining.delete(r.urn);
+                if (r.options?.protect === true) {
+                    throw new ProtectedResourceError(r.urn, "delete");
+                }
+                out.push({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.options?.retainOnDelete === true ? { retain: true } : {}) });
+            }
+        }
+        this.steps.push(...out);
+        return out;
+    }
+}
+
+/** Counts steps per op. */
+export function countChanges(steps: readonly Step[]): Changes {
+    const changes: Changes = { same: 0, create: 0, update: 0, replace: 0, delete: 0 };
+    for (const s of steps) {
+        changes[s.op]++;
+    }
+    return changes;
+}
+
+/** All steps of a run: one per registration, in order, then the deletes. */
+export function generateSteps(
+    recorded: readonly ResourceRecord[],
+    registrations: readonly NewRegistration[],
+    differ?: Differ,
+): { steps: Step[]; changes: Changes } {
+    const gen = new StepGenerator(recorded, differ);
+    for (const r of registrations) {
+        gen.step(r);
+    }
+    gen.deletes();
+    return { steps: gen.steps, changes: countChanges(gen.steps) };
+}
+
+/** True when a new input value is not fully known (a preview). */
+export const isUnknown = holdsUnknown;

@@ -1,0 +1,171 @@
+/**
+ * The lab's preview (lab/preview.ts) without engines: the dev stack "applied"
+ * with the unit tests' fakes (appliedMocks) and recorded as the lab's state
+ * would record it, then previewed under PreviewMocks with dryRun: unchanged,
+ * a changed subnet, a removed container, swarm mode.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { KvClient } from "../../lab/clients/consul";
+import { PreviewMocks, previewJson, renderPreviewText, withSecrets } from "../../lab/preview";
+import { revealInputs } from "../../lab/secrets";
+import { ResourceRecord } from "../../lab/state";
+import { countChanges, Step } from "../../lab/steps";
+import { loadStackFile } from "../../lib/config/load";
+import { RawConfig } from "../../lib/config/types";
+import { Registration, runProgram } from "../../runner/program";
+import { appliedMocks } from "./appliedMocks";
+import { devRaw, devWith } from "./helpers";
+
+const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
+
+const fakeKv = (): KvClient => ({ baseUrl: "http://fake", put: async () => undefined, list: async () => ({}), deleteTree: async () => undefined });
+
+/** The program applied with the fakes; each registration recorded with its id and outputs, as the lab's state does. */
+async function applyRecorded(raw: RawConfig, stack = "dev"): Promise<ResourceRecord[]> {
+    const records: ResourceRecord[] = [];
+    const pending: Registration[] = [];
+    const mocks: pulumi.runtime.Mocks = {
+        newResource: async (args) => {
+            const i = pending.findIndex((r) => r.type === args.type && r.name === args.name);
+            const reg = pending.splice(i, 1)[0];
+            const result = await appliedMocks.newResource(args);
+            records.push({
+                ...reg,
+                // As the applier records them: secret inputs in plain form (lab/applier.ts).
+                inputs: JSON.parse(JSON.stringify(revealInputs(args.inputs as Record<string, unknown>).inputs)),
+                status: "created",
+                id: result.id ?? undefined,
+                outputs: JSON.parse(JSON.stringify(result.state)),
+                startedAt: "2026-01-01T00:00:00Z",
+            });
+            return result;
+        },
+        call: (args) => appliedMocks.call(args),
+    };
+    await runProgram({ stack, raw, mocks, preview: false, secrets: { sshPrivateKey: "test-key" }, onRegister: (r) => pending.push(r) });
+    return records;
+}
+
+async function previewSteps(recorded: ResourceRecord[], raw: RawConfig, stack = "dev"): Promise<Step[]> {
+    const mocks = new PreviewMocks({ recorded, kv: fakeKv });
+    await runProgram({
+        stack,
+        raw,
+        mocks,
+        preview: true,
+        secrets: { sshPrivateKey: "test-key" },
+        onRegister: (r) => mocks.noteRegistration(r),
+        performer: mocks,
+    });
+    return [...mocks.generator.steps, ...mocks.generator.deletes()];
+}
+
+const changed = (steps: Step[]) =>
+    steps
+        .filter((s) => s.op !== "same")
+        .map((s) => `${s.op} ${s.type} ${s.name}`)
+        .sort();
+
+describe("lab preview (fakes, no engines)", function () {
+    this.timeout(120_000);
+    let dev: ResourceRecord[];
+
+    before(async function () {
+        dev = await applyRecorded(devRaw());
+        assert.ok(dev.length > 10, `${dev.length} records`);
+    });
+
+    it("an unchanged stack: every registration same, nothing created, updated, replaced or deleted", async function () {
+        const steps = await previewSteps(dev, devRaw());
+        assert.deepEqual(changed(steps), []);
+        assert.equal(steps.length, dev.length);
+        assert.deepEqual(countChanges(steps), { same: dev.length, create: 0, update: 0, replace: 0, delete: 0 });
+    });
+
+    it("an empty state: every resource created", async function () {
+        const steps = await previewSteps([], devRaw());
+        assert.equal(steps.length, dev.length);
+        assert.ok(steps.every((s) => s.op === "create"));
+    });
+
+    it("a changed subnet: the network, the containers on it and the check are replaced, the cluster record updated, nothing else", async function () {
+        const raw = devWith((r) => {
+            r.networks[0].subnet = "10.0.9.0/24";
+        });
+        const steps = await previewSteps(dev, raw);
+        assert.deepEqual(changed(steps), [
+            "replace command:local:Command connectivity-ping",
+            "replace docker:index/container:Container c1-container",
+            "replace docker:index/container:Container c2-container",
+            "replace docker:index/network:Network net1-network",
+            // The record in consul lists the networks with their subnets: its subkeys update.
+            "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
+        ]);
+        const net = steps.find((s) => s.name === "net1-network")!;
+        assert.equal(net.deleteBeforeReplace, true);
+        const text = renderPreviewText({ stack: "dev", steps, changes: countChanges(steps) });
+        assert.match(text, /^-\/\+ docker:index\/network:Network net1-network {2}replace {2}\[diff: ipamConfigs\] \[delete-before-replace\]$/m);
+        assert.match(text, /^preview: 0 to create, 1 to update, 4 to replace, 0 to delete, \d+ unchanged$/m);
+    });
+
+    it("a removed container: its resources deleted, dependents first", async function () {
+        const raw = devWith((r) => {
+            r.containers = r.containers.filter((c: { name: string }) => c.name !== "c2");
+        });
+        const steps = await previewSteps(dev, raw);
+        const deletes = steps.filter((s) => s.op === "delete").map((s) => s.name);
+        assert.ok(deletes.includes("c2-container"), deletes.join(", "));
+        assert.ok(deletes.indexOf("c2-container") < deletes.indexOf("c2-image"), deletes.join(", "));
+        assert.ok(deletes.indexOf("c2-container") < deletes.indexOf("c2"), deletes.join(", "));
+        // Nothing is created or replaced for the container that stays.
+        assert.ok(!changed(steps).some((s) => / c1-/.test(s)), changed(steps).join("\n"));
+        // --json: exactly the four fields per step.
+        const json = previewJson({ steps, changes: countChanges(steps) });
+        assert.deepEqual(Object.keys(json.steps[0]).sort(), ["name", "op", "type", "urn"]);
+        assert.deepEqual(Object.keys(json.changes).sort(), ["create", "delete", "replace", "same", "update"]);
+    });
+
+    it("a new host: only its resources created, and the cluster record updated", async function () {
+        const raw = devWith((r) => {
+            r.hosts.push({ name: "swarm-node3" });
+        });
+        const steps = await previewSteps(dev, raw);
+        const c = changed(steps);
+        assert.ok(c.length > 0);
+        for (const line of c.filter((l) => !l.endsWith(" cluster-record-keys"))) {
+            assert.match(line, /^create .* swarm-node3(-\w+)?$/, c.join("\n"));
+        }
+        assert.ok(c.includes("update consul:index/keyPrefix:KeyPrefix cluster-record-keys"), c.join("\n"));
+    });
+
+    it("swarm mode: an unchanged stack previews no changes", async function () {
+        const raw = devWith((r) => {
+            r.engine = { mode: "swarm" };
+            delete r.kvStore;
+        });
+        const recorded = await applyRecorded(raw);
+        assert.deepEqual(changed(await previewSteps(recorded, raw)), []);
+    });
+
+    // Not docker-machine: the program parses `docker-machine ip`'s output, which the fakes
+    // (appliedMocks) do not print, so it cannot be "applied" here at all.
+    const examples = fs.readdirSync(EXAMPLES).filter((f) => /^Pulumi\..+\.yaml$/.test(f) && f !== "Pulumi.docker-machine.yaml");
+    it("covers the shipped example stacks", function () {
+        assert.ok(examples.length >= 4, examples.join(", "));
+    });
+    for (const example of examples) {
+        it(`${example}: an unchanged stack previews no changes`, async function () {
+            const { stack, raw } = loadStackFile(path.join(EXAMPLES, example));
+            const recorded = await applyRecorded(raw, stack);
+            assert.ok(recorded.length > 10, `${recorded.length} records`);
+            assert.deepEqual(changed(await previewSteps(recorded, raw, stack)), []);
+        });
+    }
+
+    it("withSecrets puts the revealed value where the runner shows [secret]", function () {
+        assert.deepEqual(withSecrets({ a: "[secret]", b: ["x", "[secret]"] }, { a: "A", b: ["x", "B"] }), { a: "A", b: ["x", "B"] });
+    });
+});

@@ -1,0 +1,325 @@
+/**
+ * The lab's step generator (lab/steps.ts) on synthetic states: the engine's
+ * same / create / update / replace / delete, delete-before-replace and its
+ * dependents, replaceOnChanges, ignoreChanges, retainOnDelete, replaceWith,
+ * protect, unknown inputs in a preview.
+ */
+import * as assert from "node:assert/strict";
+import {
+    Differ,
+    generateSteps,
+    labDiffer,
+    NewRegistration,
+    ProtectedResourceError,
+    Step,
+    StepGenerator,
+    applyIgnoreChanges,
+    pathSegments,
+} from "../../lab/steps";
+import { ResourceRecord } from "../../lab/state";
+import type { RegistrationOptions } from "../../runner/program";
+
+const P = "urn:pulumi:t::docker-overlay::";
+const STACK = `${P}pulumi:pulumi:Stack::docker-overlay-t`;
+
+interface Spec {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    provider?: string;
+    dependsOn?: string[];
+    propertyDependencies?: Record<string, string[]>;
+    options?: Partial<RegistrationOptions>;
+    custom?: boolean;
+    outputs?: Record<string, unknown>;
+}
+
+const urnOf = (s: Pick<Spec, "type" | "name">) => `${P}${s.type}::${s.name}`;
+
+function reg(s: Spec): NewRegistration {
+    const propertyDependencies = s.propertyDependencies ?? {};
+    const deps = new Set([...(s.dependsOn ?? []), ...Object.values(propertyDependencies).flat()]);
+    return {
+        urn: urnOf(s),
+        type: s.type,
+        name: s.name,
+        parent: STACK,
+        provider: s.provider ?? "",
+        custom: s.custom ?? true,
+        dependsOn: [...deps].sort(),
+        inputs: s.inputs,
+        propertyDependencies,
+        options: { replaceOnChanges: [], ignoreChanges: [], replaceWith: [], deletedWith: "", ...s.options },
+    };
+}
+
+function record(s: Spec): ResourceRecord {
+    const r = reg(s);
+    return {
+        ...r,
+        options: r.options,
+        propertyDependencies: r.propertyDependencies,
+        status: "created",
+        id: `id-${s.name}`,
+        outputs: s.outputs ?? { ...s.inputs },
+        startedAt: "2026-01-01T00:00:00Z",
+    };
+}
+
+const T = {
+    provider: "pulumi:providers:docker",
+    network: "docker:index/network:Network",
+    image: "docker:index/remoteImage:RemoteImage",
+    container: "docker:index/container:Container",
+    command: "command:local:Command",
+};
+
+/** A dev-stack-like graph: machine -> provider -> network/image -> containers -> check. */
+function world() {
+    const machine: Spec = {
+        type: T.command,
+        name: "h1-engine",
+        inputs: { create: "start h1", delete: "stop h1" },
+        options: { replaceOnChanges: ["*", "triggers[*]"], deleteBeforeReplace: true },
+    };
+    const provider: Spec = { type: T.provider, name: "h1", inputs: { host: "unix:///run/h1.sock" }, dependsOn: [urnOf(machine)] };
+    const network: Spec = {
+        type: T.network,
+        name: "net1",
+        provider: urnOf(provider),
+        inputs: { name: "net1", driver: "overlay", ipamConfigs: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.1" }] },
+    };
+    const image: Spec = {
+        type: T.image,
+        name: "c1-image",
+        provider: urnOf(provider),
+        inputs: { name: "busybox", keepLocally: true },
+        dependsOn: [urnOf(network)],
+    };
+    const container = (name: string): Spec => ({
+        type: T.container,
+        name,
+        provider: urnOf(provider),
+        inputs: { name, image: "busybox", networksAdvanced: [{ name: "net1", aliases: [name] }], restart: "unless-stopped" },
+        propertyDependencies: { networksAdvanced: [urnOf(network)], image: [urnOf(image)] },
+    });
+    const c1 = container("c1");
+    const c2 = container("c2");
+    const check: Spec = {
+        type: T.command,
+        name: "connectivity-ping",
+        inputs: { create: "ping all", triggers: ["id-c1", "id-c2"] },
+        propertyDependencies: { triggers: [urnOf(c1), urnOf(c2)] },
+        options: { replaceOnChanges: ["triggers[*]"] },
+    };
+    const stack: Spec = { type: "pulumi:pulumi:Stack", name: "docker-overlay-t", inputs: {}, custom: false };
+    return { stack, machine, provider, network, image, c1, c2, check, all: [stack, machine, provider, network, image, c1, c2, check] };
+}
+
+const ops = (steps: Step[]) => Object.fromEntries(steps.map((s) => [s.name, s.op]));
+
+describe("lab steps: the engine's step generator", function () {
+    it("an unchanged program: every resource same, nothing else", function () {
+        const w = world();
+        const { steps, changes } = generateSteps(w.all.map(record), w.all.map(reg));
+        assert.equal(steps.length, w.all.length);
+        assert.deepEqual(changes, { same: 8, create: 0, update: 0, replace: 0, delete: 0 });
+    });
+
+    it("a new resource: create; an empty state: all create", function () {
+        const w = world();
+        const c3 = { ...w.c2, name: "c3", inputs: { ...w.c2.inputs, name: "c3" } };
+        const { changes } = generateSteps(w.all.map(record), [...w.all, c3].map(reg));
+        assert.deepEqual(changes, { same: 8, create: 1, update: 0, replace: 0, delete: 0 });
+        assert.deepEqual(generateSteps([], w.all.map(reg)).changes.create, 8);
+    });
+
+    it("failed or unfinished records are not in the engine's state: their resources are created", function () {
+        const w = world();
+        const recs = w.all.map(record);
+        recs.find((r) => r.name === "c1")!.status = "failed";
+        assert.equal(ops(generateSteps(recs, w.all.map(reg)).steps)["c1"], "create");
+    });
+
+    it("an update: restart changes in place, nothing else moves", function () {
+        const w = world();
+        const news = w.all.map((s) => (s === w.c1 ? { ...s, inputs: { ...s.inputs, restart: "always" } } : s));
+        const { steps, changes } = generateSteps(w.all.map(record), news.map(reg));
+        assert.deepEqual(changes, { same: 7, create: 0, update: 1, replace: 0, delete: 0 });
+        assert.deepEqual(steps.find((s) => s.name === "c1")?.diffs, ["restart"]);
+    });
+
+    it("a subnet change: the network is replaced delete-before-replace, with the containers on it and the check; the image (dependsOn only) stays", function () {
+        const w = world();
+        const news = w.all.map((s) => (s === w.network ? { ...s, inputs: { ...s.inputs, ipamConfigs: [{ subnet: "10.0.9.0/24", gateway: "10.0.9.1" }] } } : s));
+        const { steps, changes } = generateSteps(w.all.map(record), news.map(reg));
+        assert.deepEqual(ops(steps), {
+            "docker-overlay-t": "same",
+            "h1-engine": "same",
+            h1: "same",
+            net1: "replace",
+            "c1-image": "same",
+            c1: "replace",
+            c2: "replace",
+            "connectivity-ping": "replace",
+        });
+        assert.deepEqual(changes, { same: 4, create: 0, update: 0, replace: 4, delete: 0 });
+        const net = steps.find((s) => s.name === "net1")!;
+        assert.equal(net.deleteBeforeReplace, true);
+        assert.deepEqual(net.replaceReasons, ["ipamConfigs"]);
+        assert.deepEqual(steps.find((s) => s.name === "c1")!.replaceReasons, [`dependent of ${urnOf(w.network)}`]);
+    });
+
+    it("a dependsOn-only dependent of a DBR replacement is not replaced", function () {
+        const w = world();
+        // The machine is replaced (replaceOnChanges *, DBR); the provider depends on it by dependsOn only.
+        const news = w.all.map((s) => (s === w.machine ? { ...s, inputs: { ...s.inputs, create: "start h1 --new-flag" } } : s));
+        const { steps } = generateSteps(w.all.map(record), news.map(reg));
+        assert.equal(ops(steps)["h1-engine"], "replace");
+        assert.equal(steps.find((s) => s.name === "h1-engine")!.deleteBeforeReplace, true);
+        for (const name of ["h1", "net1", "c1-image", "c1", "c2", "connectivity-ping"]) {
+            assert.equal(ops(steps)[name], "same", name);
+        }
+    });
+
+    it("the deleteBeforeReplace option overrides the provider: a CBD network replacement replaces no dependent by itself", function () {
+        const w = world();
+        const news = w.all.map((s) =>
+            s === w.network ? { ...s, inputs: { ...s.inputs, ipamConfigs: [{ subnet: "10.0.9.0/24" }] }, options: { deleteBeforeReplace: false } } : s,
+        );
+        const { steps } = generateSteps(w.all.map(record), news.map(reg));
+        assert.equal(steps.find((s) => s.name === "net1")!.deleteBeforeReplace, false);
+        assert.equal(ops(steps)["c1"], "same");
+    });
+
+    it("create-before-delete: dependents are decided by their own diff of the new (unknown) values", function () {
+        const w = world();
+        // The image's name changes (CBD); in a preview its outputs are unknown, so c1's image input is.
+        const news = w.all.map((s) =>
+            s === w.image ? { ...s, inputs: { ...s.inputs, name: "alpine" } } : s === w.c1 ? { ...s, inputs: { ...s.inputs, image: "[unknown]" } } : s,
+        );
+        const { steps } = generateSteps(w.all.map(record), news.map(reg));
+        assert.equal(ops(steps)["c1-image"], "replace");
+        assert.equal(steps.find((s) => s.name === "c1-image")!.deleteBeforeReplace, false);
+        assert.equal(ops(steps)["c1"], "replace");
+        assert.equal(ops(steps)["c2"], "same");
+    });
+
+    it("unknown inputs count as changed: an update for a command, a replacement where the input forces one", function () {
+        const w = world();
+        const news = w.all.map((s) => (s === w.machine ? { ...s, options: { deleteBeforeReplace: true } } : s));
+        const cmd = { ...w.check, inputs: { ...w.check.inputs, create: "[unknown]" } };
+        const { steps } = generateSteps(w.all.map(record), news.map((s) => (s === w.check ? cmd : s)).map(reg));
+        assert.equal(ops(steps)["connectivity-ping"], "update");
+        const net = { ...w.network, inputs: { ...w.network.inputs, name: "[unknown]" } };
+        assert.equal(ops(generateSteps(w.all.map(record), w.all.map((s) => (s === w.network ? net : s)).map(reg)).steps)["net1"], "replace");
+    });
+
+    it("replaceOnChanges turns an update into a replacement; triggers[*] covers triggers", function () {
+        const w = world();
+        const edited = { ...w.check, inputs: { ...w.check.inputs, create: "ping more" } };
+        assert.equal(ops(generateSteps(w.all.map(record), w.all.map((s) => (s === w.check ? edited : s)).map(reg)).steps)["connectivity-ping"], "update");
+        const roc = { ...edited, options: { replaceOnChanges: ["create"] } };
+        assert.equal(ops(generateSteps(w.all.map(record), w.all.map((s) => (s === w.check ? roc : s)).map(reg)).steps)["connectivity-ping"], "replace");
+        const triggers = { ...w.check, inputs: { ...w.check.inputs, triggers: ["id-c1", "id-c9"] } };
+        const step = generateSteps(w.all.map(record), w.all.map((s) => (s === w.check ? triggers : s)).map(reg)).steps.find(
+            (s) => s.name === "connectivity-ping",
+        )!;
+        assert.equal(step.op, "replace");
+        assert.equal(step.deleteBeforeReplace, false);
+    });
+
+    it("ignoreChanges: an ignored input keeps its old value, so no step", function () {
+        const w = world();
+        const edited = { ...w.c1, inputs: { ...w.c1.inputs, image: "alpine" }, options: { ignoreChanges: ["image"] } };
+        assert.equal(ops(generateSteps(w.all.map(record), w.all.map((s) => (s === w.c1 ? edited : s)).map(reg)).steps)["c1"], "same");
+        // A nested path.
+        const nested = {
+            ...w.network,
+            inputs: { ...w.network.inputs, ipamConfigs: [{ subnet: "10.0.0.0/24", gateway: "10.0.0.9" }] },
+            options: { ignoreChanges: ["ipamConfigs[0].gateway"] },
+        };
+        assert.equal(ops(generateSteps(w.all.map(record), w.all.map((s) => (s === w.network ? nested : s)).map(reg)).steps)["net1"], "same");
+    });
+
+    it("applyIgnoreChanges and pathSegments", function () {
+        assert.deepEqual(pathSegments('a.b[0]["c.d"]'), ["a", "b", 0, "c.d"]);
+        assert.deepEqual(applyIgnoreChanges({ a: 1, b: { c: 2 } }, { a: 5, b: { c: 3, d: 4 }, e: 1 }, ["a", "b.c", "e"]), { a: 1, b: { c: 2, d: 4 } });
+    });
+
+    it("a replaced provider replaces its resources; an updated one does not", function () {
+        const w = world();
+        const hostMoved = w.all.map((s) => (s === w.provider ? { ...s, inputs: { host: "unix:///run/other.sock" } } : s));
+        const updated = generateSteps(w.all.map(record), hostMoved.map(reg)).steps;
+        assert.equal(ops(updated)["h1"], "update");
+        assert.equal(ops(updated)["c1"], "same");
+        // A provider whose DiffConfig asks for a replacement (none of this program's does).
+        const replacing: Differ = (req) => (req.type === T.provider ? { updates: [], replaces: ["host"], deleteBeforeReplace: false } : labDiffer(req));
+        const replaced = generateSteps(w.all.map(record), hostMoved.map(reg), replacing).steps;
+        assert.equal(ops(replaced)["h1"], "replace");
+        for (const name of ["net1", "c1-image", "c1", "c2"]) {
+            assert.equal(ops(replaced)[name], "replace", name);
+        }
+    });
+
+    it("replaceWith: replaced with a resource replaced in the same run", function () {
+        const w = world();
+        const news = w.all.map((s) =>
+            s === w.machine
+                ? { ...s, inputs: { ...s.inputs, create: "start h1 --new" } }
+                : s === w.c1
+                  ? { ...s, options: { replaceWith: [urnOf(w.machine)] } }
+                  : s,
+        );
+        const recs = w.all.map((s) => record(s === w.c1 ? { ...s, options: { replaceWith: [urnOf(w.machine)] } } : s));
+        const { steps } = generateSteps(recs, news.map(reg));
+        assert.equal(ops(steps)["c1"], "replace");
+        assert.equal(ops(steps)["c2"], "same");
+        // The machine is DBR: its replacement marks c1 before c1 registers (step_generator.go:3154-3174).
+        assert.deepEqual(steps.find((s) => s.name === "c1")!.replaceReasons, [`dependent of ${urnOf(w.machine)}`, `replaceWith ${urnOf(w.machine)}`]);
+    });
+
+    it("deletes: what is no longer registered, dependents first; retainOnDelete marked", function () {
+        const w = world();
+        const recs = w.all.map((s) => record(s === w.c2 ? { ...s, options: { retainOnDelete: true } } : s));
+        const kept = w.all.filter((s) => ![w.network, w.image, w.c1, w.c2, w.check].includes(s));
+        const { steps, changes } = generateSteps(recs, kept.map(reg));
+        assert.deepEqual(changes, { same: 3, create: 0, update: 0, replace: 0, delete: 5 });
+        const deletes = steps.filter((s) => s.op === "delete").map((s) => s.name);
+        const before = (a: string, b: string) => assert.ok(deletes.indexOf(a) < deletes.indexOf(b), `${a} before ${b}: ${deletes.join(", ")}`);
+        before("connectivity-ping", "c1");
+        before("connectivity-ping", "c2");
+        before("c1", "net1");
+        before("c1", "c1-image");
+        before("c2", "net1");
+        before("c1-image", "net1");
+        assert.equal(steps.find((s) => s.name === "c2")!.retain, true);
+        assert.equal(steps.find((s) => s.name === "c1")!.retain, undefined);
+    });
+
+    it("a removed container: its delete, and the check (triggers on its id, unknown after) replaced", function () {
+        const w = world();
+        const news = w.all.filter((s) => s !== w.c2).map((s) => (s === w.check ? { ...s, inputs: { ...s.inputs, triggers: ["id-c1"] } } : s));
+        const { steps, changes } = generateSteps(w.all.map(record), news.map(reg));
+        assert.deepEqual(changes, { same: 6, create: 0, update: 0, replace: 1, delete: 1 });
+        assert.equal(ops(steps)["c2"], "delete");
+        assert.equal(steps[steps.length - 1].name, "c2");
+    });
+
+    it("protect: a protected resource refuses to be replaced or deleted", function () {
+        const w = world();
+        const recs = w.all.map((s) => record(s === w.network ? { ...s, options: { protect: true } } : s));
+        const news = w.all.map((s) => (s === w.network ? { ...s, inputs: { ...s.inputs, name: "net9" }, options: { protect: true } } : s));
+        assert.throws(() => generateSteps(recs, news.map(reg)), ProtectedResourceError);
+        const gen = new StepGenerator(recs);
+        for (const s of w.all.filter((x) => x !== w.network && x !== w.image && x !== w.c1 && x !== w.c2 && x !== w.check)) {
+            gen.step(reg(s));
+        }
+        assert.throws(() => gen.deletes(), /cannot be deleted because it is protected/);
+    });
+
+    it("components: same unless their inputs change, never replaced", function () {
+        const comp: Spec = { type: "docker-overlay:host:DockerHost", name: "h1", inputs: {}, custom: false };
+        assert.equal(generateSteps([record(comp)], [reg(comp)]).steps[0].op, "same");
+    });
+});

@@ -12,6 +12,7 @@ export const DEFAULTS = {
     netns: {
         underlay: "10.199.0.0/24",
         bridge: "dovl0",
+        underlayMtu: 1500,
         engineBin: "/opt/docker-overlay/engine/bin",
         kvBin: "/opt/docker-overlay/kv/bin",
         /** `<stateDirBase>/<stack>` */
@@ -50,6 +51,9 @@ export const DEFAULTS = {
 /** Overlay subnet prefix lengths accepted (see the networks rules). */
 export const MIN_NETWORK_PREFIX = 8;
 export const MAX_NETWORK_PREFIX = 30;
-/** dind machine network MTU bounds: IPv6's minimum link MTU up to jumbo frames. */
+/** Underlay MTU bounds (dind driver.mtu, netns driver.underlayMtu): IPv6's minimum link MTU up to jumbo frames. */
 export const MIN_MTU = 1280;
 export const MAX_MTU = 9000;
+/** networks[].mtu bounds: IPv4's minimum datagram size every host must accept, up to a jumbo underlay's minus VXLAN's 50 bytes. */
+export const MIN_OVERLAY_MTU = 576;
+export const MAX_OVERLAY_MTU = MAX_MTU - 50;

@@ -14,7 +14,7 @@
  * Validation stays the authority for what a schema cannot say (overlaps,
  * addresses inside subnets, placement, one manager, unique names).
  */
-import { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MIN_MTU, MIN_NETWORK_PREFIX } from "./defaults";
+import { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MAX_OVERLAY_MTU, MIN_MTU, MIN_NETWORK_PREFIX, MIN_OVERLAY_MTU } from "./defaults";
 import { CONFIG_KEYS, DRIVER_KINDS, DriverKind, ENGINE_MODES, HOST_ROLES, KV_BACKENDS, RESERVED_NETWORK_NAMES } from "./types";
 
 interface Common {
@@ -101,6 +101,14 @@ export const DRIVER_FIELDS = {
             type: "string",
             default: DEFAULTS.netns.bridge,
             description: "Name of the bridge in the root namespace (a Linux interface name, at most 15 characters).",
+        },
+        underlayMtu: {
+            type: "integer",
+            minimum: MIN_MTU,
+            maximum: MAX_MTU,
+            default: DEFAULTS.netns.underlayMtu,
+            description:
+                "MTU of the bridge and every machine's link to it (the underlay); overlays get 50 less (76, rounded down to a multiple of 4, encrypted).",
         },
         engineBin: {
             type: "string",
@@ -281,6 +289,13 @@ export const NETWORK_FIELDS = {
     ipRange: { type: "string", description: "IPv4 CIDR inside the subnet that containers get dynamic addresses from." },
     internal: { type: "boolean", default: false, description: "No route out of the overlay." },
     encrypted: { type: "boolean", default: false, description: "IPsec-encrypted overlay traffic (engine.mode swarm; not with dind)." },
+    mtu: {
+        type: "integer",
+        minimum: MIN_OVERLAY_MTU,
+        maximum: MAX_OVERLAY_MTU,
+        description:
+            "The overlay's MTU (its containers' interfaces). Default: the underlay's minus VXLAN's 50 bytes (and ESP's 26, rounded down to a multiple of 4, when encrypted); never more than that.",
+    },
 } satisfies Fields;
 
 // ---------------------------------------------------------------- containers

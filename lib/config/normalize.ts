@@ -72,6 +72,7 @@ function normalizeDriver(d: Record<string, unknown>, stack: string, mode: Engine
                 kind,
                 underlay: opt(d["underlay"], DEFAULTS.netns.underlay),
                 bridge: opt(d["bridge"], DEFAULTS.netns.bridge),
+                underlayMtu: opt(d["underlayMtu"], DEFAULTS.netns.underlayMtu),
                 engineBin: opt(d["engineBin"], DEFAULTS.netns.engineBin),
                 kvBin: opt(d["kvBin"], DEFAULTS.netns.kvBin),
                 stateDir: opt(d["stateDir"], `${DEFAULTS.netns.stateDirBase}/${stack}`),
@@ -169,6 +170,8 @@ function normalizeNetwork(n: Record<string, unknown>): NetworkConfig {
         ...(n["ipRange"] !== undefined ? { ipRange: n["ipRange"] as string } : {}),
         internal: opt(n["internal"], false),
         encrypted: opt(n["encrypted"], false),
+        // The default depends on the driver's underlay: lib/plan/mtu.ts computes it.
+        ...(n["mtu"] !== undefined ? { mtu: n["mtu"] as number } : {}),
     };
 }
 

@@ -52,7 +52,7 @@ describe("dind lab stack (mocked)", function () {
         assert.deepEqual(net1.inputs["options"], { "com.docker.network.driver.mtu": "1450" });
     });
 
-    it("leaves the netns driver's overlays without driver options", async () => {
+    it("gives the netns driver's overlays only the MTU option of its underlay (driver.underlayMtu, default 1500)", async () => {
         const run = await preview(devRaw());
         const networks = ofType(run, T.network);
         assert.deepEqual(
@@ -60,7 +60,7 @@ describe("dind lab stack (mocked)", function () {
             ["net1-network"],
         );
         for (const n of networks) {
-            assert.equal(n.inputs["options"], undefined, n.name);
+            assert.deepEqual(n.inputs["options"], { "com.docker.network.driver.mtu": "1500" }, n.name);
         }
     });
 

@@ -96,7 +96,8 @@ describe("encryption probe: wiring (swarm mode, netns)", () => {
             assert.ok(net2.dependsOn.includes(p.urn), `net2 waits for ${p.name}`);
             assert.ok(!find(run, T.network, "net1-network").dependsOn.includes(p.urn), `net1 does not wait for ${p.name}`);
         }
-        assert.deepEqual(net2.inputs["options"], { encrypted: "" });
+        // The underlay MTU option Docker's overlay driver reads (lib/plan/mtu.ts); containers get 1424.
+        assert.deepEqual(net2.inputs["options"], { "com.docker.network.driver.mtu": "1500", encrypted: "" });
         assert.equal(net2.inputs["attachable"], true);
     });
 

@@ -62,7 +62,18 @@ export class Swarm extends pulumi.ComponentResource {
             pulumi.all([d.dockerHost, d.advertise]).apply(([dockerHost, advertise]) => ({ name: d.hostName, dockerHost, advertise }));
         const managerNode = node(manager);
 
-        const initScripts = managerNode.apply((m) => renderSwarmInitScripts({ stack: args.stack, manager: m, port, pool, overlays: args.overlays, access }));
+        const initScripts = managerNode.apply((m) =>
+            renderSwarmInitScripts({
+                stack: args.stack,
+                manager: m,
+                port,
+                pool,
+                overlays: args.overlays,
+                access,
+                dataPathPort: args.swarm.dataPathPort,
+                ...(args.swarm.dataPathAddress !== undefined ? { dataPathAddress: args.swarm.dataPathAddress } : {}),
+            }),
+        );
         const init = new command.local.Command(
             `${name}-init`,
             {

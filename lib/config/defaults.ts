@@ -44,7 +44,7 @@ export const DEFAULTS = {
      * docker-machine always secures its engines with certificates of its own.
      */
     tls: { netns: false, dind: true, ssh: false, "docker-machine": true } as Record<DriverKind, boolean>,
-    swarm: { addressPoolMaskLength: DEFAULT_POOL_MASK_LENGTH, port: 2377 },
+    swarm: { addressPoolMaskLength: DEFAULT_POOL_MASK_LENGTH, port: 2377, dataPathPort: 4789 },
     hostRole: "worker" as HostRole,
 } as const;
 
@@ -57,3 +57,6 @@ export const MAX_MTU = 9000;
 /** networks[].mtu bounds: IPv4's minimum datagram size every host must accept, up to a jumbo underlay's minus VXLAN's 50 bytes. */
 export const MIN_OVERLAY_MTU = 576;
 export const MAX_OVERLAY_MTU = MAX_MTU - 50;
+/** engine.swarm.dataPathPort bounds, as swarm init checks them. */
+export const MIN_DATA_PATH_PORT = 1024;
+export const MAX_DATA_PATH_PORT = 49151;

@@ -14,7 +14,17 @@
  * Validation stays the authority for what a schema cannot say (overlaps,
  * addresses inside subnets, placement, one manager, unique names).
  */
-import { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MAX_OVERLAY_MTU, MIN_MTU, MIN_NETWORK_PREFIX, MIN_OVERLAY_MTU } from "./defaults";
+import {
+    DEFAULTS,
+    MAX_DATA_PATH_PORT,
+    MAX_MTU,
+    MAX_NETWORK_PREFIX,
+    MAX_OVERLAY_MTU,
+    MIN_DATA_PATH_PORT,
+    MIN_MTU,
+    MIN_NETWORK_PREFIX,
+    MIN_OVERLAY_MTU,
+} from "./defaults";
 import { CONFIG_KEYS, DRIVER_KINDS, DriverKind, ENGINE_MODES, HOST_ROLES, KV_BACKENDS, RESERVED_NETWORK_NAMES } from "./types";
 
 interface Common {
@@ -230,6 +240,18 @@ export const SWARM_FIELDS = {
         description: "--default-addr-pool-mask-length: the prefix length of each network swarm allocates from the pool.",
     },
     port: port("Swarm's management port (--listen-addr / --advertise-addr).", DEFAULTS.swarm.port),
+    dataPathPort: {
+        type: "integer",
+        minimum: MIN_DATA_PATH_PORT,
+        maximum: MAX_DATA_PATH_PORT,
+        default: DEFAULTS.swarm.dataPathPort,
+        description: "--data-path-port: the UDP port of the overlays' VXLAN traffic between nodes (swarm init accepts 1024-49151).",
+    },
+    dataPathAddress: {
+        type: "string",
+        description:
+            "--data-path-addr: IPv4 address or interface the manager sends overlay data from, apart from management traffic. Default: the advertise address.",
+    },
 } satisfies Fields;
 
 export const ENGINE_FIELDS = {

@@ -136,6 +136,8 @@ function normalizeEngine(e: Record<string, unknown>, driver: DriverConfig): Engi
             ...(sw["addressPool"] !== undefined ? { addressPool: sw["addressPool"] as string } : {}),
             addressPoolMaskLength: opt<number>(sw["addressPoolMaskLength"], DEFAULTS.swarm.addressPoolMaskLength),
             port: opt(sw["port"], DEFAULTS.swarm.port),
+            dataPathPort: opt(sw["dataPathPort"], DEFAULTS.swarm.dataPathPort),
+            ...(sw["dataPathAddress"] !== undefined ? { dataPathAddress: sw["dataPathAddress"] as string } : {}),
         };
     }
     return engine;

@@ -177,6 +177,10 @@ export interface SwarmEngineConfig {
     addressPoolMaskLength: number;
     /** Swarm's management port (`--listen-addr` / `--advertise-addr`). Default 2377. */
     port: number;
+    /** `--data-path-port`: the UDP port of the overlays' VXLAN traffic (1024-49151). Default 4789. */
+    dataPathPort: number;
+    /** `--data-path-addr`: the address (or interface) the manager sends overlay data from, apart from the management traffic. Default: the advertise address. */
+    dataPathAddress?: string;
 }
 
 export interface HostConfig {

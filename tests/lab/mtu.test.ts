@@ -147,3 +147,45 @@ describe("lab: MTU (underlayMtu 1400; net1 default, net2 mtu 1300)", function ()
         assert.match(r.stderr, /m1 +-> m2 .*FAIL: a full-size packet \(1350 bytes, do-not-fragment\)/);
     });
 });
+
+describe("lab: swarm mode, data path on UDP 4790, underlayMtu 1400", function () {
+    const s = new LabStack(path.join(STACKS, "Pulumi.t-datapath.yaml"));
+    let up: UpJson;
+
+    before(async function () {
+        up = await s.upOk();
+    });
+
+    after(async function () {
+        await s.teardown();
+    });
+
+    it("swarm init took --data-path-port 4790: the swarm reports it and the ports output names it", async function () {
+        const info = await s.docker("d1", ["info", "-f", "{{.Swarm.Cluster.DataPathPort}}"]);
+        assert.equal(info.code, 0, describeRun(info));
+        assert.equal(info.stdout.trim(), "4790");
+        const ports = (up.exports?.["ports"] ?? []) as { port?: number; protocol: string }[];
+        assert.ok(
+            ports.some((p) => p.port === 4790 && p.protocol === "udp"),
+            JSON.stringify(ports),
+        );
+    });
+
+    it("the overlay's VXLAN device sends to 4790 and its containers get 1350; the program's check passed with full-size packets", async function () {
+        const r = await run("sh", [
+            "-c",
+            `for f in /run/docker-overlay/${s.stack}/d2/exec/netns/*; do nsenter --net="$f" ip -d -o link show type vxlan 2>/dev/null; done`,
+        ]);
+        const m = / dstport (\d+) /.exec(r.stdout);
+        note(`d2's overlay VXLAN: ${m?.[0] ?? r.stdout.trim()}`);
+        assert.equal(m?.[1], "4790", r.stdout);
+        const mtu = await s.exec("s2", ["cat", "/sys/class/net/eth0/mtu"]);
+        assert.equal(mtu.stdout.trim(), "1350", describeRun(mtu));
+        const c = up.exports?.["connectivity"] as CheckResult | undefined;
+        assert.ok(c, "no connectivity export");
+        assert.deepEqual(
+            c.pairs.map((p) => `${p.from}->${p.to} mtu:${p.mtu} full:${p.fullSize} ok:${p.ok}`),
+            ["s1->s2 mtu:1350 full:true ok:true", "s2->s1 mtu:1350 full:true ok:true"],
+        );
+    });
+});

@@ -12,6 +12,12 @@ import { ClusterPki } from "./pki";
 import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
 import { machineLabelValue } from "../lib/change/labels";
+import { overlayDriverOptions } from "../lib/plan/mtu";
+
+/** No options at all (ssh, docker-machine without networks[].mtu) leaves the network's inputs as they were. */
+function driverOptionsArg(options: Record<string, string>): { driverOptions?: Record<string, string> } {
+    return Object.keys(options).length > 0 ? { driverOptions: options } : {};
+}
 
 export interface OverlayClusterArgs {
     /** A validated, defaulted configuration (see lib/config/validate/ and lib/config/normalize.ts). */
@@ -144,7 +150,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     mode: config.engine.mode,
                     provider: networkHost.provider,
                     machineIds: networkMachines,
-                    ...(args.driver.overlayNetworkOptions !== undefined ? { driverOptions: args.driver.overlayNetworkOptions(config) } : {}),
+                    // The MTU option (lib/plan/mtu.ts), per network: its own mtu, else the driver's underlay's.
+                    ...driverOptionsArg({ ...(args.driver.overlayNetworkOptions?.(config) ?? {}), ...overlayDriverOptions(config, network) }),
                     // An encrypted overlay only after every host proved its kernel can carry it.
                     dependsOn: [
                         ...networkHost.ready,

@@ -91,9 +91,19 @@ export class Swarm extends pulumi.ComponentResource {
         const firstNode = node(first);
         const managerNodes = pulumi.all(managerHosts.map((m) => node(m.docker)));
 
-        // Only what a new swarm needs: the first manager, the port, the pool. Any other
-        // change (a network, a host) must never replace this, whose delete leaves the swarm.
-        const initScripts = firstNode.apply((m) => renderSwarmInitScripts({ stack: args.stack, manager: m, port, pool, access }));
+        // Only what a new swarm needs: the first manager, the port, the pool, the data path.
+        // Any other change (a network, a host) must never replace this, whose delete leaves the swarm.
+        const initScripts = firstNode.apply((m) =>
+            renderSwarmInitScripts({
+                stack: args.stack,
+                manager: m,
+                port,
+                pool,
+                access,
+                dataPathPort: args.swarm.dataPathPort,
+                ...(args.swarm.dataPathAddress !== undefined ? { dataPathAddress: args.swarm.dataPathAddress } : {}),
+            }),
+        );
         const init = new command.local.Command(
             `${name}-init`,
             { create: initScripts.create, delete: initScripts.delete, interpreter, environment: env },

@@ -11,8 +11,10 @@ import {
     containerLimits,
     dockerApiTls,
     LimitsPolicyConfig,
+    overlayMtuOption,
     overlaySubnetsDisjoint,
     SubnetPolicyConfig,
+    swarmDataPath,
     Violation,
 } from "./rules";
 
@@ -51,6 +53,18 @@ new PolicyPack("docker-overlay", {
             configSchema: { properties: { underlays: { type: "array", items: { type: "string" } } } },
             validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) =>
                 report(overlaySubnetsDisjoint(args.resources.map(asChecked), args.getConfig<SubnetPolicyConfig>()), reportViolation),
+        },
+        {
+            name: "swarm-data-path",
+            description: "A swarm's --data-path-port is one swarm init accepts (1024-49151) and not serf's or the management port.",
+            enforcementLevel: "mandatory",
+            validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => report(swarmDataPath(asChecked(args)), reportViolation),
+        },
+        {
+            name: "overlay-network-mtu",
+            description: "Overlay networks' com.docker.network.driver.mtu (the underlay's MTU) is an integer from 1280 to 9000.",
+            enforcementLevel: "mandatory",
+            validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => report(overlayMtuOption(asChecked(args)), reportViolation),
         },
         {
             name: "container-resource-limits",

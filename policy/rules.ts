@@ -193,3 +193,71 @@ export function containerLimits(r: CheckedResource, config: LimitsPolicyConfig):
         ? []
         : [{ message: `container ${propText(r.props["name"] ?? r.name)} sets no ${missing.join(" or ")} limit, which this stack's policy requires` }];
 }
+
+// ------------------------------------------------------------ data path and MTU
+
+/** swarm init's accepted `--data-path-port` range, and the ports it must not take. */
+const DATA_PATH_PORTS = { min: 1024, max: 49151 } as const;
+const SERF = 7946;
+
+/**
+ * The swarm's data path (`engine.swarm.dataPathPort`): a `swarm init` command
+ * rendering `--data-path-port` must name a port swarm init accepts
+ * (1024-49151) and not one the overlay already uses between hosts (serf 7946,
+ * the swarm's management port).
+ */
+export function swarmDataPath(r: CheckedResource): Violation[] {
+    if (r.type !== LOCAL_COMMAND && r.type !== REMOTE_COMMAND) {
+        return [];
+    }
+    const create = r.props["create"];
+    if (typeof create !== "string" || !create.includes("swarm init")) {
+        return [];
+    }
+    const flags = /^DATA_PATH=\((.*)\)$/m.exec(create)?.[1] ?? "";
+    const m = /'?--data-path-port'?\s+'?(\d+)'?/.exec(flags);
+    if (m === null) {
+        return [];
+    }
+    const port = Number(m[1]);
+    const swarmPort = Number(/^PORT='?(\d+)'?$/m.exec(create)?.[1] ?? "2377");
+    if (port < DATA_PATH_PORTS.min || port > DATA_PATH_PORTS.max) {
+        return [{ message: `${r.name} initialises a swarm with --data-path-port ${port}; swarm init accepts ${DATA_PATH_PORTS.min}-${DATA_PATH_PORTS.max}` }];
+    }
+    if (port === SERF || port === swarmPort) {
+        const what = port === SERF ? "serf's gossip port" : "the swarm's management port";
+        return [
+            { message: `${r.name} initialises a swarm with --data-path-port ${port}, which is ${what}; the overlays' VXLAN traffic needs a port of its own` },
+        ];
+    }
+    return [];
+}
+
+/** Underlay MTUs the overlay option may name: IPv6's minimum link MTU to jumbo frames. */
+const OPTION_MTU = { min: 1280, max: 9000 } as const;
+
+/**
+ * Overlay networks carry `com.docker.network.driver.mtu` (the underlay's MTU
+ * Docker subtracts VXLAN's 50 bytes from) within what a link can have; a
+ * number outside it is a typo that leaves containers with an MTU their
+ * packets cannot cross with.
+ */
+export function overlayMtuOption(r: CheckedResource): Violation[] {
+    if (r.type !== DOCKER_NETWORK || r.props["driver"] !== "overlay") {
+        return [];
+    }
+    const options = (r.props["options"] ?? {}) as Record<string, unknown>;
+    const value = options["com.docker.network.driver.mtu"];
+    if (value === undefined) {
+        return [];
+    }
+    const mtu = Number(value);
+    if (!Number.isInteger(mtu) || mtu < OPTION_MTU.min || mtu > OPTION_MTU.max) {
+        return [
+            {
+                message: `overlay network ${r.name} sets com.docker.network.driver.mtu ${JSON.stringify(value)}; it is the underlay's MTU, an integer from ${OPTION_MTU.min} to ${OPTION_MTU.max}`,
+            },
+        ];
+    }
+    return [];
+}

@@ -48,7 +48,7 @@ function tlsEnvironment(env: { ca: string; cert: string; key: string }, tls: Tls
 export const netnsDriver: MachineDriver = {
     createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric {
         const d = netnsOf(config);
-        const scripts = renderNetnsFabricScripts({ stack: config.stack, bridge: d.bridge, underlay: d.underlay });
+        const scripts = renderNetnsFabricScripts({ stack: config.stack, bridge: d.bridge, underlay: d.underlay, underlayMtu: d.underlayMtu });
         const bridge = new command.local.Command(
             `${name}-bridge`,
             { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
@@ -66,6 +66,7 @@ export const netnsDriver: MachineDriver = {
                 name: args.host.name,
                 bridge: d.bridge,
                 underlay: d.underlay,
+                underlayMtu: d.underlayMtu,
                 address,
                 stateDir: d.stateDir,
                 runDir: d.runDir,
@@ -115,6 +116,7 @@ export const netnsDriver: MachineDriver = {
             name: args.name,
             bridge: d.bridge,
             underlay: d.underlay,
+            underlayMtu: d.underlayMtu,
             address,
             stateDir: d.stateDir,
             runDir: d.runDir,

@@ -12,6 +12,7 @@ export const DEFAULTS = {
     netns: {
         underlay: "10.199.0.0/24",
         bridge: "dovl0",
+        underlayMtu: 1500,
         engineBin: "/opt/docker-overlay/engine/bin",
         kvBin: "/opt/docker-overlay/kv/bin",
         /** `<stateDirBase>/<stack>` */
@@ -43,13 +44,19 @@ export const DEFAULTS = {
      * docker-machine always secures its engines with certificates of its own.
      */
     tls: { netns: false, dind: true, ssh: false, "docker-machine": true } as Record<DriverKind, boolean>,
-    swarm: { addressPoolMaskLength: DEFAULT_POOL_MASK_LENGTH, port: 2377 },
+    swarm: { addressPoolMaskLength: DEFAULT_POOL_MASK_LENGTH, port: 2377, dataPathPort: 4789 },
     hostRole: "worker" as HostRole,
 } as const;
 
 /** Overlay subnet prefix lengths accepted (see the networks rules). */
 export const MIN_NETWORK_PREFIX = 8;
 export const MAX_NETWORK_PREFIX = 30;
-/** dind machine network MTU bounds: IPv6's minimum link MTU up to jumbo frames. */
+/** Underlay MTU bounds (dind driver.mtu, netns driver.underlayMtu): IPv6's minimum link MTU up to jumbo frames. */
 export const MIN_MTU = 1280;
 export const MAX_MTU = 9000;
+/** networks[].mtu bounds: IPv4's minimum datagram size every host must accept, up to a jumbo underlay's minus VXLAN's 50 bytes. */
+export const MIN_OVERLAY_MTU = 576;
+export const MAX_OVERLAY_MTU = MAX_MTU - 50;
+/** engine.swarm.dataPathPort bounds, as swarm init checks them. */
+export const MIN_DATA_PATH_PORT = 1024;
+export const MAX_DATA_PATH_PORT = 49151;

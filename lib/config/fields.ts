@@ -14,7 +14,17 @@
  * Validation stays the authority for what a schema cannot say (overlaps,
  * addresses inside subnets, placement, one manager, unique names).
  */
-import { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MIN_MTU, MIN_NETWORK_PREFIX } from "./defaults";
+import {
+    DEFAULTS,
+    MAX_DATA_PATH_PORT,
+    MAX_MTU,
+    MAX_NETWORK_PREFIX,
+    MAX_OVERLAY_MTU,
+    MIN_DATA_PATH_PORT,
+    MIN_MTU,
+    MIN_NETWORK_PREFIX,
+    MIN_OVERLAY_MTU,
+} from "./defaults";
 import {
     CONFIG_KEYS,
     DRIVER_KINDS,
@@ -111,6 +121,14 @@ export const DRIVER_FIELDS = {
             type: "string",
             default: DEFAULTS.netns.bridge,
             description: "Name of the bridge in the root namespace (a Linux interface name, at most 15 characters).",
+        },
+        underlayMtu: {
+            type: "integer",
+            minimum: MIN_MTU,
+            maximum: MAX_MTU,
+            default: DEFAULTS.netns.underlayMtu,
+            description:
+                "MTU of the bridge and every machine's link to it (the underlay); overlays get 50 less (76, rounded down to a multiple of 4, encrypted).",
         },
         engineBin: {
             type: "string",
@@ -232,6 +250,18 @@ export const SWARM_FIELDS = {
         description: "--default-addr-pool-mask-length: the prefix length of each network swarm allocates from the pool.",
     },
     port: port("Swarm's management port (--listen-addr / --advertise-addr).", DEFAULTS.swarm.port),
+    dataPathPort: {
+        type: "integer",
+        minimum: MIN_DATA_PATH_PORT,
+        maximum: MAX_DATA_PATH_PORT,
+        default: DEFAULTS.swarm.dataPathPort,
+        description: "--data-path-port: the UDP port of the overlays' VXLAN traffic between nodes (swarm init accepts 1024-49151).",
+    },
+    dataPathAddress: {
+        type: "string",
+        description:
+            "--data-path-addr: IPv4 address or interface the manager sends overlay data from, apart from management traffic. Default: the advertise address.",
+    },
 } satisfies Fields;
 
 export const ENGINE_FIELDS = {
@@ -303,6 +333,13 @@ export const NETWORK_FIELDS = {
     ipRange: { type: "string", description: "IPv4 CIDR inside the subnet that containers get dynamic addresses from." },
     internal: { type: "boolean", default: false, description: "No route out of the overlay." },
     encrypted: { type: "boolean", default: false, description: "IPsec-encrypted overlay traffic (engine.mode swarm; not with dind)." },
+    mtu: {
+        type: "integer",
+        minimum: MIN_OVERLAY_MTU,
+        maximum: MAX_OVERLAY_MTU,
+        description:
+            "The overlay's MTU (its containers' interfaces). Default: the underlay's minus VXLAN's 50 bytes (and ESP's 26, rounded down to a multiple of 4, when encrypted); never more than that.",
+    },
 } satisfies Fields;
 
 // ---------------------------------------------------------------- containers

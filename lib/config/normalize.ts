@@ -73,6 +73,7 @@ function normalizeDriver(d: Record<string, unknown>, stack: string, mode: Engine
                 kind,
                 underlay: opt(d["underlay"], DEFAULTS.netns.underlay),
                 bridge: opt(d["bridge"], DEFAULTS.netns.bridge),
+                underlayMtu: opt(d["underlayMtu"], DEFAULTS.netns.underlayMtu),
                 engineBin: opt(d["engineBin"], DEFAULTS.netns.engineBin),
                 kvBin: opt(d["kvBin"], DEFAULTS.netns.kvBin),
                 stateDir: opt(d["stateDir"], `${DEFAULTS.netns.stateDirBase}/${stack}`),
@@ -136,6 +137,8 @@ function normalizeEngine(e: Record<string, unknown>, driver: DriverConfig): Engi
             ...(sw["addressPool"] !== undefined ? { addressPool: sw["addressPool"] as string } : {}),
             addressPoolMaskLength: opt<number>(sw["addressPoolMaskLength"], DEFAULTS.swarm.addressPoolMaskLength),
             port: opt(sw["port"], DEFAULTS.swarm.port),
+            dataPathPort: opt(sw["dataPathPort"], DEFAULTS.swarm.dataPathPort),
+            ...(sw["dataPathAddress"] !== undefined ? { dataPathAddress: sw["dataPathAddress"] as string } : {}),
         };
     }
     return engine;
@@ -171,6 +174,8 @@ function normalizeNetwork(n: Record<string, unknown>): NetworkConfig {
         ...(n["ipRange"] !== undefined ? { ipRange: n["ipRange"] as string } : {}),
         internal: opt(n["internal"], false),
         encrypted: opt(n["encrypted"], false),
+        // The default depends on the driver's underlay: lib/plan/mtu.ts computes it.
+        ...(n["mtu"] !== undefined ? { mtu: n["mtu"] as number } : {}),
     };
 }
 

@@ -57,6 +57,8 @@ export interface NetnsDriverConfig {
     underlay: string;
     /** Bridge name in the root namespace (<= 15 chars). Default `dovl0`. */
     bridge: string;
+    /** MTU of the lab bridge and every machine's veth: the underlay's MTU; overlays get 50 less (lib/plan/mtu.ts). Default 1500. */
+    underlayMtu: number;
     /** Directory holding `dockerd` (and `docker-proxy`) for the hosts. Default `/opt/docker-overlay/engine/bin`. */
     engineBin: string;
     /** Directory holding the KV store binaries (`consul`, ...). Default `/opt/docker-overlay/kv/bin`. */
@@ -181,6 +183,10 @@ export interface SwarmEngineConfig {
     addressPoolMaskLength: number;
     /** Swarm's management port (`--listen-addr` / `--advertise-addr`). Default 2377. */
     port: number;
+    /** `--data-path-port`: the UDP port of the overlays' VXLAN traffic (1024-49151). Default 4789. */
+    dataPathPort: number;
+    /** `--data-path-addr`: the address (or interface) the manager sends overlay data from, apart from the management traffic. Default: the advertise address. */
+    dataPathAddress?: string;
 }
 
 export interface HostConfig {
@@ -205,6 +211,12 @@ export interface NetworkConfig {
     ipRange?: string;
     internal: boolean;
     encrypted: boolean;
+    /**
+     * The overlay's own MTU (its containers' interfaces). Default: the
+     * underlay's minus VXLAN's 50 bytes (and ESP's when encrypted), see
+     * lib/plan/mtu.ts; never above that where the plan knows the underlay.
+     */
+    mtu?: number;
 }
 
 export interface ContainerNetworkAttachment {

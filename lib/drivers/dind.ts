@@ -15,6 +15,7 @@ import { kvMachineName, requireKvStore } from "../plan/cluster";
 import { dockerdTlsFlags, TlsFiles, tlsFiles } from "../tls/engine";
 import { EngineOptions, renderDaemonFlags } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
+import { DRIVER_MTU_OPTION, overlayMtu } from "../plan/mtu";
 
 export { KV_DEFAULT_IMAGE, kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 export type { KvServerSpec } from "../kv/server";
@@ -22,8 +23,8 @@ export type { KvServerSpec } from "../kv/server";
 /** Where the engines' API ports are published on the machine running the local Docker. */
 export const PUBLISH_IP = "127.0.0.1";
 
-/** VXLAN's encapsulation overhead: an overlay inside a network of MTU m carries at most m - 50. */
-export const VXLAN_OVERHEAD = 50;
+/** VXLAN's encapsulation overhead, kept here for existing importers; the one definition is lib/plan/mtu.ts. */
+export { VXLAN_OVERHEAD } from "../plan/mtu";
 
 // ---------------------------------------------------------------- addresses and endpoints
 
@@ -78,7 +79,7 @@ export function isLocalDockerEndpoint(endpoint: string): boolean {
 
 /** MTU for overlay networks created inside dind engines: the fabric's minus VXLAN's overhead. */
 export function dindOverlayMtu(driver: DindDriverConfig): number {
-    return driver.mtu - VXLAN_OVERHEAD;
+    return overlayMtu(driver.mtu, false);
 }
 
 /**
@@ -93,7 +94,7 @@ export function dindOverlayMtu(driver: DindDriverConfig): number {
  * (PMTU discovery); with the option set to 1400 containers got 1350.
  */
 export function dindOverlayNetworkOptions(config: ClusterConfig): Record<string, string> {
-    return { "com.docker.network.driver.mtu": String(dindConfigOf(config).mtu) };
+    return { [DRIVER_MTU_OPTION]: String(dindConfigOf(config).mtu) };
 }
 
 // ---------------------------------------------------------------- TLS

@@ -24,6 +24,7 @@
  *
  * Progress goes to stderr; the scripts print nothing on stdout.
  */
+import { DEFAULT_UNDERLAY_MTU } from "../plan/mtu";
 import { createHash } from "crypto";
 import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
@@ -44,6 +45,8 @@ export interface NetnsFabricParams {
     bridge: string;
     /** Underlay CIDR, e.g. 10.199.0.0/24; the bridge gets its first usable address. */
     underlay: string;
+    /** The bridge's MTU (driver.underlayMtu). Default 1500, the kernel's own: then the script sets none. */
+    underlayMtu?: number;
 }
 
 export interface NetnsMachineParams {
@@ -52,6 +55,8 @@ export interface NetnsMachineParams {
     name: string;
     bridge: string;
     underlay: string;
+    /** MTU of the machine's veth pair (driver.underlayMtu). Default 1500, the kernel's own: then the script sets none. */
+    underlayMtu?: number;
     /** The machine's IPv4 address inside the underlay. */
     address: string;
     /** The machine keeps data and logs in `<stateDir>/<name>`. */
@@ -219,6 +224,7 @@ export function renderNetnsFabricScripts(p: NetnsFabricParams): Scripts {
     const create = script(`docker-overlay: create the lab bridge ${p.bridge} (${p.underlay}) for stack ${p.stack}`, [
         ...vars,
         assign("BRIDGE_ADDRESS", `${gateway}/${prefixLength}`),
+        ...mtuVars(p.underlayMtu),
         sh("fabric-create.sh"),
     ]);
     const del = script(`docker-overlay: remove the lab bridge ${p.bridge} of stack ${p.stack}`, [...vars, sh("fabric-delete.sh")]);
@@ -274,7 +280,17 @@ function plumbingVars(p: NetnsMachineParams, l: MachineLayout): string[] {
         assign("ADDRESS", p.address),
         assign("PREFIX", String(l.prefixLength)),
         assign("GATEWAY", l.gateway),
+        ...mtuVars(p.underlayMtu),
     ];
+}
+
+/**
+ * `MTU=` for the fabric and plumbing scripts when the underlay's MTU is not
+ * the kernel's default 1500: a stack without driver.underlayMtu renders the
+ * same scripts as before the key existed (no machine is rebuilt for it).
+ */
+function mtuVars(mtu: number | undefined): string[] {
+    return mtu === undefined || mtu === DEFAULT_UNDERLAY_MTU ? [] : [assign("MTU", mtu)];
 }
 
 /**

@@ -22,11 +22,11 @@ export interface PortRule {
 }
 
 /** The overlay's own ports, in either mode: what must not be taken by anything else on a host. */
-export function overlayPorts(mode: EngineMode, swarmPort = SWARM_PORT): { port: number; what: string }[] {
+export function overlayPorts(mode: EngineMode, swarmPort = SWARM_PORT, dataPathPort = VXLAN_PORT): { port: number; what: string }[] {
     return [
         ...(mode === "swarm" ? [{ port: swarmPort, what: "swarm's management port" }] : []),
         { port: SERF_PORT, what: "serf (overlay gossip)" },
-        { port: VXLAN_PORT, what: "VXLAN (overlay data)" },
+        { port: mode === "swarm" ? dataPathPort : VXLAN_PORT, what: "VXLAN (overlay data)" },
     ];
 }
 
@@ -39,7 +39,12 @@ export function requiredPorts(config: ClusterConfig): PortRule[] {
     }
     rules.push(
         { port: SERF_PORT, protocol: "tcp+udp", between: "host <-> host", why: "overlay membership gossip (serf)" },
-        { port: VXLAN_PORT, protocol: "udp", between: "host <-> host", why: "overlay data plane (VXLAN)" },
+        {
+            port: config.engine.swarm?.dataPathPort ?? VXLAN_PORT,
+            protocol: "udp",
+            between: "host <-> host",
+            why: `overlay data plane (VXLAN${config.engine.swarm !== undefined && config.engine.swarm.dataPathPort !== VXLAN_PORT ? ", engine.swarm.dataPathPort" : ""})`,
+        },
     );
     if (config.networks.some((n) => n.encrypted)) {
         rules.push({ protocol: "esp", between: "host <-> host", why: "encrypted overlays: IPsec ESP (IP protocol 50)" });

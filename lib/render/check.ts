@@ -15,7 +15,15 @@
  * `exec` per container that pings all of its targets in parallel, with a few
  * containers at a time; a probe that must fail (isolated pairs) waits its
  * 2 s timeout alongside the others instead of one after another.
- * The containers' images need `sh` and `ping` (busybox has both).
+ * The containers' images need `sh` and `ping` (busybox has both), and for the
+ * full-size probe `ip` and `sed` (busybox has them; without them the probe is
+ * skipped and reported as null).
+ *
+ * Full size: every pair that must reach also sends one packet exactly the
+ * size of the sender's interface MTU (the overlay's), do-not-fragment, and
+ * fails naming the network's MTU when only small packets cross: the overlay's
+ * MTU is more than the underlay carries (lib/render/sh/check-run.sh says how
+ * busybox's ping gets do-not-fragment).
  */
 import { CheckContainer } from "../check/pairs";
 import * as path from "path";
@@ -40,7 +48,13 @@ export interface CheckResult {
         ip: string;
         byIp: boolean;
         byName: boolean;
+        /** Pairs that must reach: the MTU of the sender's interface towards the other (null: unreadable, no `ip` in the image). */
+        mtu?: number | null;
+        /** Pairs that must reach: whether one packet of exactly `mtu` bytes, do-not-fragment, got an answer (null: not probed). */
+        fullSize?: boolean | null;
         ok: boolean;
+        /** Why a pair failed, in words (absent when it passed). */
+        reason?: string;
     }[];
     passed: number;
     failed: number;

@@ -43,6 +43,9 @@ import { assign, assignArray, bashPreamble, scriptFragment, waitUntilFunction } 
 import { DockerCliAccess, renderDockerCliPrelude } from "../render/dockerCli";
 import { SwarmAddressPool } from "./pool";
 
+/** The engine's own `--data-path-port` (VXLAN's IANA port): not rendered, so a stack without engine.swarm.dataPathPort keeps its init script. */
+export const DEFAULT_DATA_PATH_PORT = 4789;
+
 /** The scripts are bash (arrays, process substitution); the command provider's default is /bin/sh. */
 export const SWARM_SCRIPT_INTERPRETER: readonly string[] = ["/bin/bash", "-c"];
 
@@ -93,6 +96,38 @@ export interface SwarmInitParams {
     port: number;
     pool: SwarmAddressPool;
     access: DockerCliAccess;
+    /** `--data-path-port` (engine.swarm.dataPathPort); rendered only when not the engine's own 4789. */
+    dataPathPort?: number;
+    /** `--data-path-addr` (engine.swarm.dataPathAddress). */
+    dataPathAddress?: string;
+}
+
+/** `DATA_PATH=(--data-path-port N --data-path-addr A)`, with what the stack sets; nothing when it sets neither. */
+function dataPathVars(p: SwarmInitParams): string[] {
+    const flags = [
+        ...(p.dataPathPort !== undefined && p.dataPathPort !== DEFAULT_DATA_PATH_PORT ? ["--data-path-port", String(p.dataPathPort)] : []),
+        ...(p.dataPathAddress !== undefined ? ["--data-path-addr", p.dataPathAddress] : []),
+    ];
+    return flags.length > 0 ? [assignArray("DATA_PATH", flags)] : [];
+}
+
+/** Where init-create.sh runs swarm init: the data path flags go right after it. */
+const SWARM_INIT = 'swarm init --advertise-addr "$ADVERTISE"';
+
+/**
+ * init-create.sh with `"${DATA_PATH[@]}"` on its swarm init when the stack sets
+ * a data path, and as it is otherwise: swarm init is replaced whenever its
+ * script changes (it leaves and inits again), so a stack without the keys must
+ * render the same text it always did.
+ */
+function withDataPath(body: string, p: SwarmInitParams): string {
+    if (dataPathVars(p).length === 0) {
+        return body;
+    }
+    if (!body.includes(SWARM_INIT)) {
+        throw new Error(`lib/swarm/sh/init-create.sh no longer runs '${SWARM_INIT}': the data path flags have nowhere to go`);
+    }
+    return body.replace(SWARM_INIT, 'swarm init "${DATA_PATH[@]}" --advertise-addr "$ADVERTISE"');
 }
 
 export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
@@ -106,11 +141,13 @@ export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
             assign("PORT", p.port),
             assign("POOL", p.pool.pool),
             assign("MASK", String(p.pool.maskLength)),
+            // Only when set: a stack without them renders the init script it always did.
+            ...dataPathVars(p),
             assign("MIN_API_MAJOR", MIN_SWARM_API[0]),
             assign("MIN_API_MINOR", MIN_SWARM_API[1]),
             assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
         ],
-        [waitUntilFunction(), sh("init-create.sh")],
+        [waitUntilFunction(), withDataPath(sh("init-create.sh"), p)],
     );
     const del = script(
         `docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`,

@@ -5,7 +5,17 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { clusterStoreEngineVersion, CheckedResource, containerLimits, dockerApiTls, overlaySubnetsDisjoint } from "../../policy/rules";
+import {
+    clusterStoreEngineVersion,
+    CheckedResource,
+    containerLimits,
+    dockerApiTls,
+    overlayMtuOption,
+    overlaySubnetsDisjoint,
+    swarmDataPath,
+} from "../../policy/rules";
+import { normalizeConfig } from "../../lib/config/validate";
+import { renderSwarmInitScripts } from "../../lib/swarm/scripts";
 import { loadStackFile } from "../../lib/config/load";
 import { previewMocks } from "../../runner/plan";
 import { runProgram } from "../../runner/program";
@@ -20,7 +30,13 @@ async function planned(file: string): Promise<CheckedResource[]> {
 
 function allViolations(resources: CheckedResource[], underlays: string[]): string[] {
     return [
-        ...resources.flatMap((r) => [...dockerApiTls(r), ...clusterStoreEngineVersion(r), ...containerLimits(r, {})]),
+        ...resources.flatMap((r) => [
+            ...dockerApiTls(r),
+            ...clusterStoreEngineVersion(r),
+            ...containerLimits(r, {}),
+            ...swarmDataPath(r),
+            ...overlayMtuOption(r),
+        ]),
         ...overlaySubnetsDisjoint(resources, { underlays }),
     ].map((v) => v.message);
 }
@@ -145,5 +161,64 @@ describe("policy: container-resource-limits", () => {
     });
     it("accepts containers with the limits set", () => {
         assert.deepEqual(containerLimits(c({ memory: 256, cpuShares: 512 }), { requireMemory: true, requireCpuShares: true }), []);
+    });
+});
+
+describe("policy: swarm-data-path", () => {
+    const init = (dataPathPort: number | undefined, port = 2377) =>
+        r("command:local:Command", "swarm-init", {
+            create: renderSwarmInitScripts({
+                stack: "t",
+                manager: { name: "m", dockerHost: "unix:///run/m.sock", advertise: "10.199.0.3" },
+                port,
+                pool: { pool: "10.255.0.0/16", maskLength: 24 },
+                access: { cli: "docker" },
+                ...(dataPathPort !== undefined ? { dataPathPort } : {}),
+            }).create,
+        });
+    it("accepts the engine's default and a port of its own", () => {
+        assert.deepEqual(swarmDataPath(init(undefined)), []);
+        assert.deepEqual(swarmDataPath(init(4789)), []);
+        assert.deepEqual(swarmDataPath(init(4790)), []);
+    });
+    it("flags a port swarm init refuses, and one the overlay already uses", () => {
+        assert.deepEqual(swarmDataPath(init(500)), [{ message: "swarm-init initialises a swarm with --data-path-port 500; swarm init accepts 1024-49151" }]);
+        assert.deepEqual(swarmDataPath(init(7946)), [
+            {
+                message:
+                    "swarm-init initialises a swarm with --data-path-port 7946, which is serf's gossip port; the overlays' VXLAN traffic needs a port of its own",
+            },
+        ]);
+        assert.deepEqual(swarmDataPath(init(3000, 3000)), [
+            {
+                message:
+                    "swarm-init initialises a swarm with --data-path-port 3000, which is the swarm's management port; the overlays' VXLAN traffic needs a port of its own",
+            },
+        ]);
+    });
+    it("a stack with engine.swarm.dataPathPort plans an init script the rule reads", () => {
+        const config = normalizeConfig(
+            {
+                engine: { mode: "swarm", swarm: { dataPathPort: 4790 } },
+                hosts: [{ name: "m", role: "manager" }],
+                networks: [{ name: "n", subnet: "10.0.0.0/24" }],
+            },
+            "t",
+        );
+        assert.equal(config.engine.swarm?.dataPathPort, 4790);
+    });
+});
+
+describe("policy: overlay-network-mtu", () => {
+    const net = (options: Record<string, unknown> | undefined) =>
+        r("docker:index/network:Network", "net1-network", { name: "net1", driver: "overlay", ...(options ? { options } : {}) });
+    it("accepts no option and an underlay MTU", () => {
+        assert.deepEqual(overlayMtuOption(net(undefined)), []);
+        assert.deepEqual(overlayMtuOption(net({ "com.docker.network.driver.mtu": "1400" })), []);
+    });
+    it("flags a value no link has", () => {
+        assert.deepEqual(overlayMtuOption(net({ "com.docker.network.driver.mtu": "14000" })), [
+            { message: 'overlay network net1-network sets com.docker.network.driver.mtu "14000"; it is the underlay\'s MTU, an integer from 1280 to 9000' },
+        ]);
     });
 });

@@ -40,13 +40,26 @@ esac
 `;
 const FAKE_PING = `#!/bin/sh
 for target; do :; done
+case " $* " in *" -s "*) ! grep -qxF "$FROM $target" "$FAKE/small" || exit 1 ;; esac
 grep -qxF "$FROM $target" "$FAKE/reach"
+`;
+/** busybox ip as the check's full-size probe asks it: the route's device, then its MTU ($FAKE/mtu). */
+const FAKE_IP = `#!/bin/sh
+case "$1 $2" in
+  "route get") echo "$3 dev eth0 src 10.0.0.254" ;;
+  "link show") echo "2: eth0@if9: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu $(cat "$FAKE/mtu") qdisc noqueue" ;;
+  *) exit 2 ;;
+esac
 `;
 
 interface Fixture {
     containers: (CheckContainer & { host: string; ips: Record<string, string>; running?: boolean })[];
     /** "<from> <target>" pairs that answer a ping (target: an address or a name). */
     reach: string[];
+    /** "<from> <address>" pairs where a full-size packet gets no answer (a path that carries less). */
+    small?: string[];
+    /** The containers' interface MTU. Default 1450. */
+    mtu?: number;
 }
 
 function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls: string[]; script: string } {
@@ -57,7 +70,10 @@ function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls
         }
         fs.writeFileSync(path.join(dir, "docker"), FAKE_DOCKER, { mode: 0o755 });
         fs.writeFileSync(path.join(dir, "bin", "ping"), FAKE_PING, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, "bin", "ip"), FAKE_IP, { mode: 0o755 });
         fs.writeFileSync(path.join(dir, "reach"), f.reach.join("\n") + "\n");
+        fs.writeFileSync(path.join(dir, "small"), (f.small ?? []).join("\n") + "\n");
+        fs.writeFileSync(path.join(dir, "mtu"), String(f.mtu ?? 1450));
         for (const c of f.containers) {
             if (c.running !== false) {
                 fs.writeFileSync(path.join(dir, "host", c.name), c.host);
@@ -95,11 +111,25 @@ function expected(f: Fixture): CheckResult {
             const ip = ipOf(p.to, network);
             const byIp = reaches(p.from, ip);
             const byNm = reaches(p.from, p.to);
-            const ok = p.expect === "reach" ? byIp && byNm : !byIp && !byNm;
-            pairs.push({ from: p.from, to: p.to, expect: p.expect, network, ip, byIp, byName: byNm, ok });
+            if (p.expect === "reach") {
+                // The full-size probe runs where the sender is up and the other has an address.
+                const probed = byName.get(p.from)!.running !== false && ip !== "";
+                const fullSize = probed ? byIp && !(f.small ?? []).includes(`${p.from} ${ip}`) : null;
+                const ok = byIp && byNm && fullSize !== false;
+                const mtu = probed ? (f.mtu ?? 1450) : null;
+                pairs.push({ from: p.from, to: p.to, expect: p.expect, network, ip, byIp, byName: byNm, mtu, fullSize, ok });
+            } else {
+                const ok = !byIp && !byNm;
+                pairs.push({ from: p.from, to: p.to, expect: p.expect, network, ip, byIp, byName: byNm, ok });
+            }
         }
     }
     return { pairs, passed: pairs.filter((p) => p.ok).length, failed: pairs.filter((p) => !p.ok).length };
+}
+
+/** The result without the reasons (tests of reasons assert them on their own). */
+function withoutReasons(r: CheckResult): CheckResult {
+    return { ...r, pairs: r.pairs.map(({ reason: _reason, ...p }) => p) };
 }
 
 const H1 = "unix:///run/docker-overlay/t/node1/docker.sock";
@@ -130,7 +160,7 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
     it("reports every pair in connectivityPairs' order and passes when the overlay works", () => {
         const f = fixture();
         const r = runCheck(f);
-        assert.deepEqual(r.result, expected(f));
+        assert.deepEqual(withoutReasons(r.result), expected(f));
         assert.equal(r.result.failed, 0);
         assert.equal(r.code, 0);
         // 4 containers: 12 ordered pairs; c1/c2 -> c3 and c3 -> c1/c2 share nothing (one record each, c3 and c1/c2 have one network).
@@ -149,6 +179,8 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
                 ip: "10.0.1.2",
                 byIp: true,
                 byName: true,
+                mtu: 1450,
+                fullSize: true,
                 ok: true,
             },
         );
@@ -170,7 +202,7 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
         f.reach = f.reach.filter((x) => x !== "c2 c1");
         f.reach.push("c3 10.0.0.3");
         const r = runCheck(f);
-        assert.deepEqual(r.result, expected(f));
+        assert.deepEqual(withoutReasons(r.result), expected(f));
         assert.equal(r.code, 1);
         assert.deepEqual(
             r.result.pairs.filter((p) => !p.ok).map((p) => `${p.from}->${p.to} ${p.expect} ip:${p.byIp} name:${p.byName}`),
@@ -182,7 +214,7 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
         const f = fixture();
         f.containers.find((c) => c.name === "c2")!.running = false;
         const r = runCheck(f);
-        assert.deepEqual(r.result, expected(f));
+        assert.deepEqual(withoutReasons(r.result), expected(f));
         assert.equal(r.code, 1);
         assert.deepEqual(
             r.result.pairs.find((p) => p.from === "c1" && p.to === "c2"),
@@ -194,7 +226,10 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
                 ip: "",
                 byIp: false,
                 byName: true,
+                mtu: null,
+                fullSize: null,
                 ok: false,
+                reason: "c2 has no address on net1 (not running?)",
             },
         );
     });
@@ -208,12 +243,60 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             reach: [],
         };
         const r = runCheck(f);
-        assert.deepEqual(r.result, expected(f));
+        assert.deepEqual(withoutReasons(r.result), expected(f));
         assert.deepEqual(
             r.result.pairs.map((p) => `${p.from}->${p.to} ${p.network} ${p.ip}`),
             ["a->b n2 10.0.2.2", "a->b n3 10.0.3.2", "b->a n1 10.0.0.2"],
         );
         assert.equal(r.code, 0);
+    });
+
+    it("fails a pair whose full-size packet gets no answer, naming the network's MTU and the reason", () => {
+        const f = fixture();
+        f.mtu = 1350;
+        f.small = ["c1 10.0.0.3"];
+        const r = runCheck(f);
+        assert.deepEqual(withoutReasons(r.result), expected(f));
+        assert.equal(r.code, 1);
+        assert.deepEqual(
+            r.result.pairs.filter((p) => !p.ok),
+            [
+                {
+                    from: "c1",
+                    to: "c2",
+                    expect: "reach",
+                    network: "net1",
+                    ip: "10.0.0.3",
+                    byIp: true,
+                    byName: true,
+                    mtu: 1350,
+                    fullSize: false,
+                    ok: false,
+                    reason:
+                        "a full-size packet (1350 bytes, do-not-fragment) got no answer while small ones did: the path between the hosts carries less than net1's MTU 1350 " +
+                        "(VXLAN adds 50 bytes; set driver.underlayMtu or networks[].mtu to what the underlay carries)",
+                },
+            ],
+        );
+    });
+
+    it("names what failed: no answer by address or name, or a leak across networks", () => {
+        const f = fixture();
+        f.reach = f.reach.filter((x) => x !== "c2 c1" && x !== "c1 10.0.0.3");
+        f.reach.push("c3 10.0.0.3", "c3 c2");
+        const r = runCheck(f);
+        assert.deepEqual(
+            r.result.pairs.filter((p) => !p.ok).map((p) => `${p.from}->${p.to}: ${p.reason}`),
+            ["c1->c2: no answer from 10.0.0.3", "c2->c1: no answer from name c1", "c3->c2: reached 10.0.0.3 and name c2 across networks"],
+        );
+        assert.ok(r.result.pairs.filter((p) => p.ok).every((p) => p.reason === undefined));
+    });
+
+    it("skips the full-size probe (null) where the image has no ip to read the MTU with", () => {
+        const f = fixture();
+        const r = runCheck({ ...f, mtu: "" as unknown as number });
+        assert.equal(r.code, 0);
+        assert.ok(r.result.pairs.filter((p) => p.expect === "reach").every((p) => p.mtu === null && p.fullSize === null && p.ok));
     });
 
     it("renders a script that grows with the containers, not the pairs", () => {

@@ -52,7 +52,12 @@ describe("dind lab stack (mocked)", function () {
         assert.deepEqual(net1.inputs["options"], { "com.docker.network.driver.mtu": "1450" });
     });
 
-    it("leaves the netns driver's overlays without driver options", async () => {
+    it("leaves the netns driver's overlays on a 1500 underlay without driver options, and gives others the MTU option", async () => {
+        const narrow = devRaw();
+        (narrow["driver"] as Record<string, unknown>)["underlayMtu"] = 1400;
+        const narrowNets = ofType(await preview(narrow), T.network);
+        assert.equal(narrowNets.length, 1);
+        assert.deepEqual(narrowNets[0].inputs["options"], { "com.docker.network.driver.mtu": "1400" });
         const run = await preview(devRaw());
         const networks = ofType(run, T.network);
         assert.deepEqual(

@@ -96,6 +96,7 @@ describe("encryption probe: wiring (swarm mode, netns)", () => {
             assert.ok(net2.dependsOn.includes(p.urn), `net2 waits for ${p.name}`);
             assert.ok(!find(run, T.network, "net1-network").dependsOn.includes(p.urn), `net1 does not wait for ${p.name}`);
         }
+        // No MTU option on a 1500 underlay: Docker assumes 1500 and gives containers 1424 (lib/plan/mtu.ts).
         assert.deepEqual(net2.inputs["options"], { encrypted: "" });
         assert.equal(net2.inputs["attachable"], true);
     });

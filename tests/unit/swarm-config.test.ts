@@ -13,6 +13,7 @@ import { planCluster, swarmAddressPool } from "../../lib/plan/cluster";
 import { requiredPorts } from "../../lib/plan/ports";
 import { chooseSwarmAddressPool, ingressSubnetOf, poolCandidates } from "../../lib/swarm/pool";
 import type { Edit } from "./config/validateHelpers";
+import { renderSwarmInitScripts } from "../../lib/swarm/scripts";
 
 const SWARM_DEV = {
     driver: { kind: "netns", underlay: "10.199.0.0/24" },
@@ -80,7 +81,7 @@ describe("swarm config: validation", () => {
             'docker-overlay:engine.swarm.addressPool: "10.1.0.0/24" is not larger than the /24 networks swarm allocates from it (engine.swarm.addressPoolMaskLength); use a shorter prefix, e.g. /16',
         ]);
         assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { addressPool: "10.1.0.1/16", port: 70000, tls: 1 }))), [
-            "docker-overlay:engine.swarm.tls: unknown key (known keys: addressPool, addressPoolMaskLength, port)",
+            "docker-overlay:engine.swarm.tls: unknown key (known keys: addressPool, addressPoolMaskLength, port, dataPathPort, dataPathAddress)",
             "docker-overlay:engine.swarm.port: must be an integer from 1 to 65535 (a TCP port), got the number 70000",
             'docker-overlay:engine.swarm.addressPool: "10.1.0.1/16" has host bits set: its network address is 10.1.0.0; write "10.1.0.0/16"',
         ]);
@@ -151,7 +152,7 @@ describe("swarm config: normalization", () => {
             apiPort: 2376,
             clusterStoreOpts: {},
             tls: false,
-            swarm: { addressPoolMaskLength: 24, port: 2377 },
+            swarm: { addressPoolMaskLength: 24, port: 2377, dataPathPort: 4789 },
         });
         assert.deepEqual(planCluster(c).swarmAddressPool, { pool: "10.255.0.0/16", maskLength: 24 });
         assert.deepEqual(swarmAddressPool(c), { pool: "10.255.0.0/16", maskLength: 24 });
@@ -159,7 +160,7 @@ describe("swarm config: normalization", () => {
             swarmWith((raw) => (raw.engine.swarm = { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26 })),
             "dev",
         );
-        assert.deepEqual(given.engine.swarm, { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26, port: 2377 });
+        assert.deepEqual(given.engine.swarm, { addressPool: "192.168.128.0/17", addressPoolMaskLength: 26, port: 2377, dataPathPort: 4789 });
         assert.deepEqual(planCluster(given).swarmAddressPool, { pool: "192.168.128.0/17", maskLength: 26 });
         assert.equal(
             planCluster(
@@ -283,6 +284,63 @@ describe("ports each mode needs", () => {
         assert.deepEqual(
             requiredPorts(swarm).map((p) => `${p.port ?? "-"}/${p.protocol}`),
             ["2377/tcp", "7946/tcp+udp", "4789/udp", "-/esp", "2376/tcp"],
+        );
+    });
+});
+
+describe("the swarm's data path (engine.swarm.dataPathPort, dataPathAddress)", () => {
+    it("validates the port swarm init accepts, off the overlay's other ports, and an address or interface", () => {
+        assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { dataPathPort: 80, dataPathAddress: "10.0.0.300" }))), [
+            "docker-overlay:engine.swarm.dataPathPort: must be an integer from 1024 to 49151 (the UDP ports swarm init accepts for --data-path-port), got the number 80",
+            'docker-overlay:engine.swarm.dataPathAddress: "10.0.0.300" is not an IPv4 address (each number must be from 0 to 255); give an interface name (e.g. eth2) or an IPv4 address',
+        ]);
+        assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { dataPathPort: 7946 }))), [
+            "docker-overlay:engine.swarm.dataPathPort: 7946 is serf (overlay gossip), which the overlay uses on every host; use another port (default 4789)",
+        ]);
+        assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { dataPathPort: 2377 }))), [
+            "docker-overlay:engine.swarm.dataPathPort: 2377 is swarm's management port, which the overlay uses on every host; use another port (default 4789)",
+        ]);
+        assert.deepEqual(problems(swarmWith((raw) => ((raw.engine.swarm = { dataPathPort: 4790 }), (raw.engine.apiPort = 4790), (raw.engine.tls = true)))), [
+            "docker-overlay:engine.apiPort: 4790 is VXLAN (overlay data), which the overlay uses on every host; the engine API needs another port (default 2376)",
+        ]);
+        assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { dataPathPort: 4790, dataPathAddress: "eth2" }))), []);
+    });
+
+    it("the ports output names the data path port", () => {
+        const config = normalizeConfig(
+            swarmWith((raw) => (raw.engine.swarm = { dataPathPort: 4790 })),
+            "dev",
+        );
+        assert.deepEqual(
+            requiredPorts(config).map((p) => `${p.port ?? "-"}/${p.protocol} ${p.why}`),
+            [
+                "2377/tcp swarm management: join and raft",
+                "7946/tcp+udp overlay membership gossip (serf)",
+                "4790/udp overlay data plane (VXLAN, engine.swarm.dataPathPort)",
+            ],
+        );
+    });
+
+    it("swarm init gets --data-path-port and --data-path-addr when set, and the script it always had otherwise", () => {
+        const base = {
+            stack: "t",
+            manager: { name: "m", dockerHost: "unix:///run/m.sock", advertise: "10.199.0.3" },
+            port: 2377,
+            pool: { pool: "10.255.0.0/16", maskLength: 24 },
+            access: { cli: "docker" },
+        };
+        const plain = renderSwarmInitScripts(base).create;
+        assert.equal(renderSwarmInitScripts({ ...base, dataPathPort: 4789 }).create, plain);
+        assert.doesNotMatch(plain, /^DATA_PATH=/m);
+        assert.match(
+            renderSwarmInitScripts({ ...base, dataPathPort: 4790, dataPathAddress: "eth2" }).create,
+            /^DATA_PATH=\(--data-path-port 4790 --data-path-addr eth2\)$/m,
+        );
+        assert.match(renderSwarmInitScripts({ ...base, dataPathAddress: "10.199.0.3" }).create, /^DATA_PATH=\(--data-path-addr 10\.199\.0\.3\)$/m);
+        assert.ok(!plain.includes("DATA_PATH"), "no data path: the init script it always had");
+        assert.ok(
+            renderSwarmInitScripts({ ...base, dataPathPort: 4790 }).create.includes('swarm init "${DATA_PATH[@]}" --advertise-addr "$ADVERTISE"'),
+            "the flags go to swarm init",
         );
     });
 });

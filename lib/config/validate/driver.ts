@@ -44,6 +44,7 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
             if (d["images"] !== undefined) {
                 checkPreloadImages(c, d["images"]);
             }
+            const underlayMtu = checkUnderlayMtu(c, "driver.underlayMtu", d["underlayMtu"], DRIVER_FIELDS.netns.underlayMtu);
             const fabric = checkFabric(c, d["underlay"], {
                 key: "driver.underlay",
                 fallback: DEFAULTS.netns.underlay,
@@ -52,7 +53,7 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
                 machines,
                 kvMachines,
             });
-            return { kind, fabric };
+            return { kind, fabric, ...(underlayMtu !== undefined ? { underlayMtu } : {}) };
         }
         case "dind": {
             for (const key of ["image", "kvImage"]) {
@@ -80,15 +81,7 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
                     );
                 }
             }
-            if (d["mtu"] !== undefined) {
-                c.integer(
-                    "driver.mtu",
-                    d["mtu"],
-                    DRIVER_FIELDS.dind.mtu.minimum,
-                    DRIVER_FIELDS.dind.mtu.maximum,
-                    " (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less)",
-                );
-            }
+            const underlayMtu = checkUnderlayMtu(c, "driver.mtu", d["mtu"], DRIVER_FIELDS.dind.mtu);
             if (d["localDockerHost"] !== undefined) {
                 const endpoint = c.string("driver.localDockerHost", d["localDockerHost"]);
                 if (endpoint !== undefined && !isLocalDockerEndpoint(endpoint)) {
@@ -107,7 +100,7 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
                 machines,
                 kvMachines,
             });
-            return { kind, fabric };
+            return { kind, fabric, ...(underlayMtu !== undefined ? { underlayMtu } : {}) };
         }
         case "ssh":
             if (d["user"] !== undefined) {
@@ -138,6 +131,20 @@ export function checkDriver(c: Checker, value: unknown, hostCount: number, kvMac
             }
             return { kind };
     }
+}
+
+/** An underlay MTU key (netns driver.underlayMtu, dind driver.mtu): its value when valid, or its default. */
+function checkUnderlayMtu(
+    c: Checker,
+    key: string,
+    value: unknown,
+    field: { minimum: number; maximum: number; default: number },
+): { key: string; value: number; defaulted: boolean } | undefined {
+    if (value === undefined) {
+        return { key, value: field.default, defaulted: true };
+    }
+    const mtu = c.integer(key, value, field.minimum, field.maximum, " (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less)");
+    return mtu === undefined ? undefined : { key, value: mtu, defaulted: false };
 }
 
 /** unix and npipe sockets, and tcp on a loopback address, are this machine's Docker. */

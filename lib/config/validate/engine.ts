@@ -1,5 +1,5 @@
 /** The `docker-overlay:engine` section: mode, API, cluster-store options, TLS and swarm settings. */
-import { overlayPorts } from "../../plan/ports";
+import { overlayPorts, VXLAN_PORT } from "../../plan/ports";
 import { parseIPv4 } from "../../net/cidr";
 import { DEFAULTS } from "../defaults";
 import { ENGINE_FIELDS, keysOf, SWARM_FIELDS } from "../fields";
@@ -23,6 +23,7 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
         }
     }
     let swarmPort: number | undefined = DEFAULTS.swarm.port;
+    let dataPathPort: number | undefined = DEFAULTS.swarm.dataPathPort;
     const facts: EngineFacts = { mode, maskLength: DEFAULTS.swarm.addressPoolMaskLength };
     if (e["swarm"] !== undefined) {
         if (mode === "cluster-store") {
@@ -32,6 +33,32 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
         if (sw !== undefined) {
             if (sw["port"] !== undefined) {
                 swarmPort = c.port("engine.swarm.port", sw["port"]);
+            }
+            if (sw["dataPathPort"] !== undefined) {
+                dataPathPort = c.integer(
+                    "engine.swarm.dataPathPort",
+                    sw["dataPathPort"],
+                    SWARM_FIELDS.dataPathPort.minimum,
+                    SWARM_FIELDS.dataPathPort.maximum,
+                    " (the UDP ports swarm init accepts for --data-path-port)",
+                );
+                const clash =
+                    dataPathPort === undefined
+                        ? undefined
+                        : overlayPorts("swarm", swarmPort ?? DEFAULTS.swarm.port).find((p) => p.port === dataPathPort && p.port !== VXLAN_PORT);
+                if (clash !== undefined) {
+                    c.add(
+                        "engine.swarm.dataPathPort",
+                        `${dataPathPort} is ${clash.what}, which the overlay uses on every host; use another port (default ${DEFAULTS.swarm.dataPathPort})`,
+                    );
+                    dataPathPort = undefined;
+                }
+            }
+            if (sw["dataPathAddress"] !== undefined) {
+                const address = c.string("engine.swarm.dataPathAddress", sw["dataPathAddress"], "an interface name or IPv4 address");
+                if (address !== undefined) {
+                    checkDataPathAddress(c, address);
+                }
             }
             if (sw["addressPoolMaskLength"] !== undefined) {
                 facts.maskLength = c.integer(
@@ -65,7 +92,7 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
             );
         }
         // The API listens next to the overlay's own ports on each host (with TLS, or dind's always).
-        const clash = port === undefined || mode === undefined ? undefined : overlayPorts(mode, swarmPort).find((p) => p.port === port);
+        const clash = port === undefined || mode === undefined ? undefined : overlayPorts(mode, swarmPort, dataPathPort).find((p) => p.port === port);
         if (clash !== undefined) {
             c.add(
                 "engine.apiPort",
@@ -97,6 +124,20 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
         }
     }
     return facts;
+}
+
+/** `--data-path-addr`: an IPv4 address or an interface name, as swarm init takes it. */
+function checkDataPathAddress(c: Checker, address: string): void {
+    const path = "engine.swarm.dataPathAddress";
+    if (DOTTED_DIGITS.test(address)) {
+        const ip = parseIPv4(address);
+        if (!ip.ok) {
+            c.add(path, `${ip.reason}; give an interface name (e.g. eth2) or an IPv4 address`);
+        }
+    } else if (!isIfname(address)) {
+        const port = /:\d+$/.test(address) ? "; the port goes in engine.swarm.dataPathPort" : "";
+        c.add(path, `${JSON.stringify(address)} is neither an interface name nor an IPv4 address (${IFNAME_RULE})${port}`);
+    }
 }
 
 function checkAdvertise(c: Checker, advertise: string, driver: DriverFacts): void {

@@ -22,6 +22,8 @@ export interface DriverFacts {
     /** undefined when `driver.kind` is invalid: driver-dependent rules are skipped. */
     kind?: DriverKind;
     fabric?: Fabric;
+    /** The underlay MTU when the plan knows it and it is valid (netns driver.underlayMtu, dind driver.mtu; given or the default). */
+    underlayMtu?: { key: string; value: number; defaulted: boolean };
 }
 
 export interface EngineFacts {

@@ -11,5 +11,5 @@ export type { ConfigProblem } from "./checker";
 export { didYouMean } from "./didYouMean";
 export { PROGRAM_CONFIG_KEYS, validateConfig } from "./validateConfig";
 export { canonicalImage, clusterWarnings, configWarnings, REGISTRYLESS_DRIVERS, WARNING_PREFIX } from "./warnings";
-export { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MIN_MTU, MIN_NETWORK_PREFIX } from "../defaults";
+export { DEFAULTS, MAX_MTU, MAX_NETWORK_PREFIX, MAX_OVERLAY_MTU, MIN_MTU, MIN_NETWORK_PREFIX, MIN_OVERLAY_MTU } from "../defaults";
 export { normalizeConfig } from "../normalize";

@@ -1,6 +1,7 @@
 /** The `docker-overlay:networks` section: the overlays, their subnets, gateways and ranges. */
 import { cidrContains, firstUsable, Ipv4Network, overlaps } from "../../net/cidr";
-import { MAX_NETWORK_PREFIX, MIN_NETWORK_PREFIX } from "../defaults";
+import { ESP_OVERHEAD, overlayMtu, VXLAN_OVERHEAD } from "../../plan/mtu";
+import { MAX_NETWORK_PREFIX, MAX_OVERLAY_MTU, MIN_NETWORK_PREFIX, MIN_OVERLAY_MTU } from "../defaults";
 import { keysOf, NETWORK_FIELDS } from "../fields";
 import { RESERVED_NETWORK_NAMES } from "../types";
 import { Checker, indexPath } from "./checker";
@@ -92,8 +93,9 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
         if (n["internal"] !== undefined) {
             c.boolean(`${path}.internal`, n["internal"]);
         }
+        let encrypted: boolean | undefined = n["encrypted"] === undefined ? false : undefined;
         if (n["encrypted"] !== undefined) {
-            const encrypted = c.boolean(`${path}.encrypted`, n["encrypted"]);
+            encrypted = c.boolean(`${path}.encrypted`, n["encrypted"]);
             if (encrypted === true && engine.mode === "cluster-store") {
                 c.add(
                     `${path}.encrypted`,
@@ -107,11 +109,48 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
                 );
             }
         }
+        if (n["mtu"] !== undefined) {
+            checkOverlayMtu(c, `${path}.mtu`, n["mtu"], encrypted, driver);
+        }
         if (refName !== undefined) {
             facts.push({ index: i, name: refName, net, gateway });
         }
     });
     return { networks: facts, complete };
+}
+
+/**
+ * `networks[].mtu`: an integer in range, a multiple of 4 when encrypted (ESP
+ * pads to 4 bytes, and Docker rounds the overlay's MTU down to one), and not
+ * above what the underlay carries where the plan knows the underlay's MTU
+ * (lib/plan/mtu.ts: the underlay's minus VXLAN's 50 bytes, and ESP's 26).
+ */
+function checkOverlayMtu(c: Checker, path: string, value: unknown, encrypted: boolean | undefined, driver: DriverFacts): void {
+    const mtu = c.integer(path, value, MIN_OVERLAY_MTU, MAX_OVERLAY_MTU, " (IPv4's minimum datagram to a jumbo underlay's minus VXLAN's 50 bytes)");
+    if (mtu === undefined || encrypted === undefined) {
+        return;
+    }
+    const underlay = driver.underlayMtu;
+    if (underlay !== undefined) {
+        const max = overlayMtu(underlay.value, encrypted);
+        if (mtu > max) {
+            const overhead = encrypted
+                ? `${VXLAN_OVERHEAD} bytes of VXLAN and ${ESP_OVERHEAD} of ESP, rounded down to a multiple of 4`
+                : `${VXLAN_OVERHEAD} bytes of VXLAN`;
+            c.add(
+                path,
+                `${mtu} is more than the underlay carries: ${underlay.key} ${underlay.value}${underlay.defaulted ? " (the default)" : ""} leaves at most ${max} ` +
+                    `for ${encrypted ? "an encrypted" : "an"} overlay (${overhead}); use at most ${max}, or raise ${underlay.key}`,
+            );
+            return;
+        }
+    }
+    if (encrypted && mtu % 4 !== 0) {
+        c.add(
+            path,
+            `${mtu} is not a multiple of 4: Docker rounds an encrypted overlay's MTU down to one (ESP pads to 4 bytes), so containers would get ${mtu - (mtu % 4)}; use ${mtu - (mtu % 4)}`,
+        );
+    }
 }
 
 function checkOverlaySubnet(

@@ -23,9 +23,18 @@ shared() { local net; SHARED=""; for net in ${NETS[$1]}; do case " ${NETS[$2]} "
 #    one exec: the other's address on the first network they share and its name, or, sharing
 #    none, its addresses on each of its networks and its name. Inside the container (sh, not
 #    bash): ping every target given, PARALLEL_PINGS at a time; one line per target, "ok
-#    <target>" or "no <target>".
+#    <target>" or "no <target>". A target "+<address>" (the address of a container it must
+#    reach) gets one full-size packet instead: the MTU of the interface the route to it takes
+#    (busybox ip), and one ping of that size minus 28 (IPv4 and ICMP headers); "big ok|no
+#    <address> <mtu>", or "big - <address> -" when the MTU cannot be read (no ip in the image).
+#    busybox ping has no -M do, but Linux sets do-not-fragment on every packet that fits the
+#    sender's route (PMTU discovery, net.ipv4.ip_no_pmtu_disc=0, the default), and this one
+#    fits its interface exactly; where the overlay's packets do not fit the underlay, the
+#    VXLAN device answers "fragmentation needed" (Linux >= 5.9) and the ping gets no reply.
+#    The sender then remembers the smaller path MTU (net.ipv4.route.mtu_expires, 600 s) and
+#    fragments later packets instead: a check re-run within that time passes.
 # shellcheck disable=SC2016 # $t, $i and $((...)) belong to the container's sh
-PING_ALL='i=0; for t; do (if ping -c 1 -W 2 "$t" >/dev/null 2>&1; then echo "ok $t"; else echo "no $t"; fi) & i=$((i + 1)); [ $((i % '"$PARALLEL_PINGS"')) -ne 0 ] || wait; done; wait'
+PING_ALL='i=0; for t; do (case "$t" in +*) a=${t#+}; d=$(ip route get "$a" 2>/dev/null | sed -n "s/.* dev \([^ ]*\).*/\1/p"); m=$([ -n "$d" ] && ip link show dev "$d" 2>/dev/null | sed -n "s/.* mtu \([0-9]*\).*/\1/p"); if [ -z "$m" ]; then echo "big - $a -"; elif ping -c 1 -W 2 -s $((m - 28)) "$a" >/dev/null 2>&1; then echo "big ok $a $m"; else echo "big no $a $m"; fi ;; *) if ping -c 1 -W 2 "$t" >/dev/null 2>&1; then echo "ok $t"; else echo "no $t"; fi ;; esac) & i=$((i + 1)); [ $((i % '"$PARALLEL_PINGS"')) -ne 0 ] || wait; done; wait'
 probes() {
   local i=$1 j net ip; local -a t=()
   for ((j = 0; j < n; j++)); do
@@ -33,14 +42,23 @@ probes() {
     shared "$i" "$j"
     # shellcheck disable=SC2086 # a list of network names
     for net in ${SHARED:-${NETS[$j]}}; do ip=${IP["$j $net"]:-}; [ -n "$ip" ] && t+=("$ip"); done
+    if [ -n "$SHARED" ] && [ -n "${IP["$j $SHARED"]:-}" ]; then t+=("+${IP["$j $SHARED"]}"); fi
     t+=("${N[$j]}")
   done
   [ ${#t[@]} -gt 0 ] || return 0
   dk "${H[$i]}" exec "${N[$i]}" sh -c "$PING_ALL" sh "${t[@]}" >"$work/probe.$i" 2>/dev/null || true
 }
 for ((i = 0; i < n; i++)); do throttle; probes "$i" & done; wait
-declare -A OK=()
-for ((i = 0; i < n; i++)); do [ -f "$work/probe.$i" ] || continue; while read -r r t; do [ "$r" = ok ] && OK["$i $t"]=1; done <"$work/probe.$i"; done
+declare -A OK=() BIG=() MTU=()
+for ((i = 0; i < n; i++)); do
+  [ -f "$work/probe.$i" ] || continue
+  while read -r r t a m; do
+    case "$r" in
+      ok) OK["$i $t"]=1 ;;
+      big) case "$t" in ok) BIG["$i $a"]=true; MTU["$i $a"]=$m ;; no) BIG["$i $a"]=false; MTU["$i $a"]=$m ;; esac ;;
+    esac
+  done <"$work/probe.$i"
+done
 # reached I TARGET: R becomes true when container I pinged TARGET (an address or a name).
 reached() { R=false; if [ -n "$2" ] && [ -n "${OK["$1 $2"]:-}" ]; then R=true; fi; }
 
@@ -52,7 +70,7 @@ for ((i = 0; i < n; i++)); do
     reached "$i" "${N[$j]}"; by_name=$R
     if [ -n "$SHARED" ]; then
       ip=${IP["$j $SHARED"]:-}
-      reached "$i" "$ip"; record "${N[$i]}" "${N[$j]}" reach "$SHARED" "$ip" "$R" "$by_name"
+      reached "$i" "$ip"; record "${N[$i]}" "${N[$j]}" reach "$SHARED" "$ip" "$R" "$by_name" "${MTU["$i $ip"]:-}" "${BIG["$i $ip"]:-}"
     else
       # shellcheck disable=SC2086 # a list of network names
       for net in ${NETS[$j]}; do

@@ -20,6 +20,7 @@ describe("normalizeConfig", () => {
                     kind: "netns",
                     underlay: "10.199.0.0/24",
                     bridge: "dovl0",
+                    underlayMtu: 1500,
                     engineBin: "/opt/docker-overlay/engine/bin",
                     kvBin: "/opt/docker-overlay/kv/bin",
                     stateDir: "/var/lib/docker-overlay/lab",

@@ -13,7 +13,7 @@ describe("validate: driver", () => {
                 raw.driver.mtu = 1500;
             }),
             [
-                `${P}driver.underlya: unknown key; did you mean "underlay"? (known keys: kind, underlay, bridge, engineBin, kvBin, stateDir, runDir, images)`,
+                `${P}driver.underlya: unknown key; did you mean "underlay"? (known keys: kind, underlay, bridge, underlayMtu, engineBin, kvBin, stateDir, runDir, images)`,
                 `${P}driver.mtu: is a setting of the dind driver, not of netns; remove it or set driver.kind: dind`,
             ],
         );

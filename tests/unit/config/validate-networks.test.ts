@@ -133,6 +133,92 @@ describe("validate: networks", () => {
     });
 });
 
+describe("validate: networks[].mtu", () => {
+    it("is an integer in range, and never more than the underlay carries (netns driver.underlayMtu)", () => {
+        assert.deepEqual(
+            problems((raw) => (raw.networks[0].mtu = "1400")),
+            [
+                `${P}networks[0].mtu: must be an integer from 576 to 8950 (IPv4's minimum datagram to a jumbo underlay's minus VXLAN's 50 bytes), got the string "1400"; remove the quotes`,
+            ],
+        );
+        assert.deepEqual(
+            problems((raw) => (raw.networks[0].mtu = 1451)),
+            [
+                `${P}networks[0].mtu: 1451 is more than the underlay carries: driver.underlayMtu 1500 (the default) leaves at most 1450 for an overlay (50 bytes of VXLAN); use at most 1450, or raise driver.underlayMtu`,
+            ],
+        );
+        assert.deepEqual(
+            problems((raw) => {
+                raw.driver.underlayMtu = 1400;
+                raw.networks[0].mtu = 1351;
+            }),
+            [
+                `${P}networks[0].mtu: 1351 is more than the underlay carries: driver.underlayMtu 1400 leaves at most 1350 for an overlay (50 bytes of VXLAN); use at most 1350, or raise driver.underlayMtu`,
+            ],
+        );
+        assert.deepEqual(
+            problems((raw) => {
+                raw.driver.underlayMtu = 1400;
+                raw.networks[0].mtu = 1350;
+            }),
+            [],
+        );
+    });
+
+    it("encrypted: less ESP's overhead, and a multiple of 4", () => {
+        assert.deepEqual(
+            problems((raw) => {
+                raw.engine.mode = "swarm";
+                raw.networks[0].encrypted = true;
+                raw.networks[0].mtu = 1450;
+            }),
+            [
+                `${P}networks[0].mtu: 1450 is more than the underlay carries: driver.underlayMtu 1500 (the default) leaves at most 1424 for an encrypted overlay (50 bytes of VXLAN and 26 of ESP, rounded down to a multiple of 4); use at most 1424, or raise driver.underlayMtu`,
+            ],
+        );
+        assert.deepEqual(
+            problems((raw) => {
+                raw.engine.mode = "swarm";
+                raw.networks[0].encrypted = true;
+                raw.networks[0].mtu = 1402;
+            }),
+            [
+                `${P}networks[0].mtu: 1402 is not a multiple of 4: Docker rounds an encrypted overlay's MTU down to one (ESP pads to 4 bytes), so containers would get 1400; use 1400`,
+            ],
+        );
+    });
+
+    it("dind: against driver.mtu; ssh: the underlay is unknown until the machines answer, so only the range", () => {
+        assert.deepEqual(
+            problems((raw) => {
+                raw.driver = { kind: "dind", mtu: 1450 };
+                raw.networks[0].mtu = 1401;
+            }),
+            [
+                `${P}networks[0].mtu: 1401 is more than the underlay carries: driver.mtu 1450 leaves at most 1400 for an overlay (50 bytes of VXLAN); use at most 1400, or raise driver.mtu`,
+            ],
+        );
+        assert.deepEqual(
+            problems((raw) => {
+                raw.driver = { kind: "dind" };
+                raw.networks[0].mtu = 1401;
+            }),
+            [
+                `${P}networks[0].mtu: 1401 is more than the underlay carries: driver.mtu 1450 (the default) leaves at most 1400 for an overlay (50 bytes of VXLAN); use at most 1400, or raise driver.mtu`,
+            ],
+        );
+    });
+
+    it("netns driver.underlayMtu: IPv6's minimum link MTU to jumbo frames", () => {
+        assert.deepEqual(
+            problems((raw) => (raw.driver.underlayMtu = 1000)),
+            [
+                `${P}driver.underlayMtu: must be an integer from 1280 to 9000 (IPv6's minimum link MTU to jumbo frames; overlays inside get 50 less), got the number 1000`,
+            ],
+        );
+    });
+});
+
 describe("validate: a network with a bad name still gets its subnet checked", () => {
     it("reports the reserved name and the overlap it causes", () => {
         const problems = validateConfig({

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: BRIDGE, BRIDGE_ADDRESS and RULE_COMMENT come from the rendered header
+# shellcheck disable=SC2154 # a fragment: BRIDGE, BRIDGE_ADDRESS, RULE_COMMENT (and MTU, when not 1500) come from the rendered header
 log() { printf 'docker-overlay fabric %s: %s\n' "$BRIDGE" "$*" >&2; }
 
 # The bridge is the lab's underlay: every machine's veth is a port of it. It
@@ -10,6 +10,9 @@ if ! ip link show dev "$BRIDGE" >/dev/null 2>&1; then
     log "created bridge"
 fi
 ip addr replace "$BRIDGE_ADDRESS" dev "$BRIDGE"
+# driver.underlayMtu other than 1500: the bridge's MTU, set explicitly so it
+# holds whatever ports join (every machine's veth gets the same).
+if [ -n "${MTU:-}" ]; then ip link set dev "$BRIDGE" mtu "$MTU"; fi
 ip link set dev "$BRIDGE" up
 
 # Accept forwarding between the bridge's ports. A dockerd in the root namespace

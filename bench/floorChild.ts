@@ -22,7 +22,7 @@ import { PROJECT } from "../lib/config/types";
 import { previewMocks } from "../runner/mocks";
 import { STACK_FRAMES_WHILE_RUNNING } from "../runner/program";
 import { classPath, FloorResource } from "./floor";
-import { cpuSeconds, PlanChildReport } from "./planChild";
+import { cpuSeconds, PlanChildReport, runChild } from "./planChild";
 
 /** Resources registered between two yields to the event loop. */
 export const FLOOR_BATCH = Number(process.env["FLOOR_BATCH"] ?? 10);
@@ -86,11 +86,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-    main().then(
-        () => (process.exitCode = 0),
-        (err: unknown) => {
-            process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-            process.exitCode = 1;
-        },
-    );
+    runChild(main);
 }

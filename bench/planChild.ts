@@ -31,6 +31,17 @@ export function cpuSeconds(): number {
     return (u.user + u.system) / 1e6;
 }
 
+/** Runs a benchmark child's main: exit code 0, or 1 with the error on stderr. */
+export function runChild(main: () => Promise<void>): void {
+    main().then(
+        () => (process.exitCode = 0),
+        (err: unknown) => {
+            process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+            process.exitCode = 1;
+        },
+    );
+}
+
 async function main(): Promise<void> {
     const [stackFile, outFile] = process.argv.slice(2);
     if (stackFile === undefined || outFile === undefined) {
@@ -55,11 +66,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-    main().then(
-        () => (process.exitCode = 0),
-        (err: unknown) => {
-            process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-            process.exitCode = 1;
-        },
-    );
+    runChild(main);
 }

@@ -1,11 +1,9 @@
 /**
- * Resource options as the engine receives them, which the runner's
- * registrations do not record: ignoreChanges, deleteBeforeReplace,
- * replaceOnChanges, replaceWith and each input's property dependencies (what
- * the engine's delete-before-replace walk follows). Captured by wrapping the
- * mock monitor's registerResource while `fn` runs.
+ * Resource options and property dependencies as the engine receives them, by
+ * `<type>::<name>`, read from the runner's own registrations (runner/program.ts
+ * records them for the lab's step generator).
  */
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { ProgramRun } from "../../runner/program";
 
 export interface RegisteredOptions {
     ignoreChanges: string[];
@@ -17,53 +15,20 @@ export interface RegisteredOptions {
     propertyDependencies: Record<string, string[]>;
 }
 
-/** The parts of a RegisterResourceRequest read here. */
-interface RegisterRequest {
-    getType(): string;
-    getName(): string;
-    getIgnorechangesList(): string[];
-    getDeletebeforereplacedefined(): boolean;
-    getDeletebeforereplace(): boolean;
-    getReplaceonchangesList(): string[];
-    getReplaceWithList(): string[];
-    getPropertydependenciesMap(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
-}
-
-type RegisterResource = (req: RegisterRequest, callback: unknown) => unknown;
-
-/** Runs `fn` and returns its result with the options of every registration, by `<type>::<name>`. */
-export async function withOptions<T>(fn: () => Promise<T>): Promise<{ result: T; options: Map<string, RegisteredOptions> }> {
+/** Runs `fn` and returns its result with the options of every registration it made. */
+export async function withOptions<T extends ProgramRun>(fn: () => Promise<T>): Promise<{ result: T; options: Map<string, RegisteredOptions> }> {
+    const result = await fn();
     const options = new Map<string, RegisteredOptions>();
-    const proto = MockMonitor.prototype as unknown as { registerResource: RegisterResource };
-    const original = proto.registerResource;
-    let failure: unknown;
-    proto.registerResource = function (this: unknown, req: RegisterRequest, callback: unknown) {
-        try {
-            const deps: Record<string, string[]> = {};
-            req.getPropertydependenciesMap().forEach((value, key) => {
-                deps[key] = [...new Set<string>(value.getUrnsList())].sort();
-            });
-            options.set(`${req.getType()}::${req.getName()}`, {
-                ignoreChanges: req.getIgnorechangesList(),
-                deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
-                replaceOnChanges: req.getReplaceonchangesList(),
-                replaceWith: req.getReplaceWithList(),
-                propertyDependencies: deps,
-            });
-        } catch (err) {
-            failure ??= err;
-        }
-        return original.call(this, req, callback);
-    };
-    try {
-        const result = await fn();
-        if (failure !== undefined) {
-            throw failure instanceof Error ? failure : new Error(`capturing options failed: ${JSON.stringify(failure)}`);
-        }
-        return { result, options };
-    } finally {
-        proto.registerResource = original;
+    for (const r of result.registrations) {
+        options.set(`${r.type}::${r.name}`, {
+            ignoreChanges: r.options.ignoreChanges,
+            deleteBeforeReplace: r.options.deleteBeforeReplace,
+            replaceOnChanges: r.options.replaceOnChanges,
+            replaceWith: r.options.replaceWith,
+            propertyDependencies: r.propertyDependencies,
+        });
     }
+    return { result, options };
 }
 
 export function optionsOf(options: Map<string, RegisteredOptions>, type: string, name: string): RegisteredOptions {

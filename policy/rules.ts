@@ -4,7 +4,9 @@
  * (`pulumi preview --policy-pack policy`); tests feed them the registrations
  * of `npm run plan` directly, so no Pulumi CLI is needed to test them.
  */
+import { MAX_MTU, MIN_OVERLAY_MTU } from "../lib/config/defaults";
 import { isCidr, overlaps } from "../lib/net/cidr";
+import { VXLAN_OVERHEAD } from "../lib/plan/mtu";
 import {
     dockerImageEngineVersion,
     FIRST_ENGINE_WITHOUT_CLUSTER_STORE,
@@ -233,8 +235,12 @@ export function swarmDataPath(r: CheckedResource): Violation[] {
     return [];
 }
 
-/** Underlay MTUs the overlay option may name: IPv6's minimum link MTU to jumbo frames. */
-const OPTION_MTU = { min: 1280, max: 9000 } as const;
+/**
+ * What the overlay option may say: the same range validation gives
+ * `networks[].mtu` (lib/config/defaults.ts) plus VXLAN's 50 bytes, up to a
+ * jumbo underlay. One source, so the pack never flags a stack validation accepts.
+ */
+const OPTION_MTU = { min: MIN_OVERLAY_MTU + VXLAN_OVERHEAD, max: MAX_MTU } as const;
 
 /**
  * Overlay networks carry `com.docker.network.driver.mtu` (the underlay's MTU

@@ -12,7 +12,7 @@
  *
  * Key order is the order validation lists known keys in its messages.
  * Validation stays the authority for what a schema cannot say (overlaps,
- * addresses inside subnets, placement, one manager, unique names).
+ * addresses inside subnets, placement, manager counts (quorum), unique names).
  */
 import {
     DEFAULTS,

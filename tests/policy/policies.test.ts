@@ -215,10 +215,12 @@ describe("policy: overlay-network-mtu", () => {
     it("accepts no option and an underlay MTU", () => {
         assert.deepEqual(overlayMtuOption(net(undefined)), []);
         assert.deepEqual(overlayMtuOption(net({ "com.docker.network.driver.mtu": "1400" })), []);
+        // The smallest networks[].mtu validation accepts (576) gives 626.
+        assert.deepEqual(overlayMtuOption(net({ "com.docker.network.driver.mtu": "626" })), []);
     });
     it("flags a value no link has", () => {
         assert.deepEqual(overlayMtuOption(net({ "com.docker.network.driver.mtu": "14000" })), [
-            { message: 'overlay network net1-network sets com.docker.network.driver.mtu "14000"; it is the underlay\'s MTU, an integer from 1280 to 9000' },
+            { message: 'overlay network net1-network sets com.docker.network.driver.mtu "14000"; it is the underlay\'s MTU, an integer from 626 to 9000' },
         ]);
     });
 });

@@ -1,7 +1,7 @@
 /** The `docker-overlay:networks` section: the overlays, their subnets, gateways and ranges. */
 import { cidrContains, firstUsable, Ipv4Network, overlaps } from "../../net/cidr";
 import { ESP_OVERHEAD, overlayMtu, VXLAN_OVERHEAD } from "../../plan/mtu";
-import { MAX_NETWORK_PREFIX, MAX_OVERLAY_MTU, MIN_NETWORK_PREFIX, MIN_OVERLAY_MTU } from "../defaults";
+import { MAX_MTU, MAX_NETWORK_PREFIX, MAX_OVERLAY_MTU, MIN_NETWORK_PREFIX, MIN_OVERLAY_MTU } from "../defaults";
 import { keysOf, NETWORK_FIELDS } from "../fields";
 import { RESERVED_NETWORK_NAMES } from "../types";
 import { Checker, indexPath } from "./checker";
@@ -144,6 +144,14 @@ function checkOverlayMtu(c: Checker, path: string, value: unknown, encrypted: bo
             );
             return;
         }
+    } else if (encrypted && mtu > overlayMtu(MAX_MTU, true)) {
+        // Underlay unknown at plan time (ssh, docker-machine): no more than a jumbo underlay carries.
+        const max = overlayMtu(MAX_MTU, true);
+        c.add(
+            path,
+            `${mtu} is more than an encrypted overlay can have on any underlay (at most ${MAX_MTU}, less ${VXLAN_OVERHEAD} bytes of VXLAN and ${ESP_OVERHEAD} of ESP); use at most ${max}`,
+        );
+        return;
     }
     if (encrypted && mtu % 4 !== 0) {
         c.add(

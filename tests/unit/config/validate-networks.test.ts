@@ -1,6 +1,8 @@
 /** lib/config/validate: docker-overlay:networks. Exact messages with their key paths. */
 import * as assert from "node:assert/strict";
 import { formatProblem, validateConfig } from "../../../lib/config/validate";
+import * as path from "path";
+import { loadStackFile } from "../../../lib/config/load";
 import { problems, P } from "./validateHelpers";
 
 describe("validate: networks", () => {
@@ -207,6 +209,19 @@ describe("validate: networks[].mtu", () => {
                 `${P}networks[0].mtu: 1401 is more than the underlay carries: driver.mtu 1450 (the default) leaves at most 1400 for an overlay (50 bytes of VXLAN); use at most 1400, or raise driver.mtu`,
             ],
         );
+    });
+
+    it("ssh, encrypted: no more than an encrypted overlay can have on a jumbo underlay", () => {
+        const { raw, stack } = loadStackFile(path.resolve(__dirname, "..", "..", "..", "examples", "Pulumi.ssh.yaml"));
+        const networks = raw.networks as { name: string; encrypted?: boolean; mtu?: number }[];
+        const index = networks.findIndex((n) => n.encrypted === true);
+        assert.ok(index >= 0, "the ssh example has an encrypted overlay");
+        networks[index].mtu = 8924;
+        assert.deepEqual(validateConfig(raw, stack).map(formatProblem), []);
+        networks[index].mtu = 8928;
+        assert.deepEqual(validateConfig(raw, stack).map(formatProblem), [
+            `${P}networks[${index}].mtu: 8928 is more than an encrypted overlay can have on any underlay (at most 9000, less 50 bytes of VXLAN and 26 of ESP); use at most 8924`,
+        ]);
     });
 
     it("netns driver.underlayMtu: IPv6's minimum link MTU to jumbo frames", () => {

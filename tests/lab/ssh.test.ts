@@ -98,10 +98,11 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
 
     /** Each machine's daemon.json and hostname as before the first `up`, and none of the program's backups left. */
     function assertUntouched(machines: SshLab["machines"]): void {
-        assert.deepEqual(
-            machines.map((m) => m.spec.host),
-            ["swarm-node1", "swarm-node2"],
-        );
+        // Some machines to look at (called with both, or with one), each of the fixture's own.
+        assert.ok(machines.length > 0, "no machines to check");
+        for (const m of machines) {
+            assert.ok(["swarm-node1", "swarm-node2"].includes(m.spec.host), m.spec.host);
+        }
         for (const m of machines) {
             assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
             assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);

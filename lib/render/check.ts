@@ -67,6 +67,13 @@ const SH = path.join(__dirname, "sh");
 export const CHECK_PARALLEL_DOCKER_CALLS = 8;
 /** Pings one container runs at a time. */
 export const CHECK_PARALLEL_PINGS = 32;
+/**
+ * How long the check keeps probing pairs that must reach and have not answered
+ * yet: a cluster-store overlay learns its peers through serf gossip and the KV
+ * store, which took seconds in CI on a busy 2-core machine (a lab `up` whose
+ * first probes all went unanswered). Pairs that answer end the wait at once.
+ */
+export const CHECK_CONVERGE_SECONDS = 30;
 
 /** Code-point order, as connectivityPairs sorts. */
 function compare(a: string, b: string): number {
@@ -99,6 +106,7 @@ export function renderCheckScript(
         ...renderDockerCliPrelude(access),
         assign("PARALLEL_CALLS", CHECK_PARALLEL_DOCKER_CALLS),
         assign("PARALLEL_PINGS", CHECK_PARALLEL_PINGS),
+        assign("CONVERGE_SECONDS", CHECK_CONVERGE_SECONDS),
         scriptFragment(SH, "check-begin.sh"),
         ...table,
         scriptFragment(SH, "check-run.sh"),

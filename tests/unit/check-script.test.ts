@@ -40,7 +40,15 @@ esac
 `;
 const FAKE_PING = `#!/bin/sh
 for target; do :; done
-case " $* " in *" -s "*) ! grep -qxF "$FROM $target" "$FAKE/small" || exit 1 ;; esac
+size=small
+case " $* " in *" -s "*) size=big ;; esac
+# $FAKE/late: how many pings of each (from, target, size) go unanswered first (an overlay converging).
+if [ -f "$FAKE/late" ]; then
+  tries="$FAKE/tries.$(printf '%s' "$FROM $target $size" | tr ' /' '__')"
+  n=$(( $(cat "$tries" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$tries"
+  [ "$n" -gt "$(cat "$FAKE/late")" ] || exit 1
+fi
+[ "$size" = small ] || ! grep -qxF "$FROM $target" "$FAKE/small" || exit 1
 grep -qxF "$FROM $target" "$FAKE/reach"
 `;
 /** busybox ip as the check's full-size probe asks it: the route's device, then its MTU ($FAKE/mtu). */
@@ -60,6 +68,10 @@ interface Fixture {
     small?: string[];
     /** The containers' interface MTU. Default 1450. */
     mtu?: number;
+    /** DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS for the run; default "0" (one round). */
+    converge?: string;
+    /** How many pings of each (from, target, size) go unanswered before answering. */
+    late?: number;
 }
 
 function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls: string[]; script: string } {
@@ -74,6 +86,9 @@ function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls
         fs.writeFileSync(path.join(dir, "reach"), f.reach.join("\n") + "\n");
         fs.writeFileSync(path.join(dir, "small"), (f.small ?? []).join("\n") + "\n");
         fs.writeFileSync(path.join(dir, "mtu"), String(f.mtu ?? 1450));
+        if (f.late !== undefined) {
+            fs.writeFileSync(path.join(dir, "late"), String(f.late));
+        }
         for (const c of f.containers) {
             if (c.running !== false) {
                 fs.writeFileSync(path.join(dir, "host", c.name), c.host);
@@ -91,7 +106,11 @@ function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls
             targets,
             { cli: path.join(dir, "docker") },
         );
-        const r = spawnSync("/bin/bash", ["-c", script], { env: { ...process.env, FAKE: dir }, encoding: "utf8", timeout: 60_000 });
+        const r = spawnSync("/bin/bash", ["-c", script], {
+            env: { ...process.env, FAKE: dir, DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS: f.converge ?? "0" },
+            encoding: "utf8",
+            timeout: 60_000,
+        });
         const calls = fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [];
         return { code: r.status, result: JSON.parse(r.stdout) as CheckResult, calls, script };
     } finally {
@@ -277,6 +296,32 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
                         "(VXLAN adds 50 bytes; set driver.underlayMtu or networks[].mtu to what the underlay carries)",
                 },
             ],
+        );
+    });
+
+    it("waits for an overlay that is still converging: pairs that go unanswered at first pass in a later round", () => {
+        const f = { ...fixture(), late: 1, converge: "10" };
+        const r = runCheck(f);
+        assert.deepEqual(withoutReasons(r.result), expected(fixture()));
+        assert.equal(r.result.failed, 0);
+        assert.equal(r.code, 0);
+        // A second exec for every container that had a pair to wait for; inspects once.
+        const execs = r.calls.filter((c) => c.includes(" exec "));
+        assert.ok(execs.length > 4, r.calls.join("\n"));
+        assert.equal(r.calls.filter((c) => c.includes(" inspect ")).length, 4);
+        // Without the window (one round) the same overlay fails: the wait is what passes it.
+        const once = runCheck({ ...fixture(), late: 1, converge: "0" });
+        assert.equal(once.code, 1);
+        assert.ok(once.result.failed > 0);
+    });
+
+    it("keeps a full-size failure seen once small pings answered: the path, not convergence", () => {
+        const f = { ...fixture(), late: 1, converge: "10", mtu: 1350, small: ["c1 10.0.0.3"] };
+        const r = runCheck(f);
+        assert.equal(r.code, 1);
+        assert.deepEqual(
+            r.result.pairs.filter((p) => !p.ok).map((p) => `${p.from}->${p.to} ${String(p.byIp)} ${String(p.byName)} ${String(p.fullSize)}`),
+            ["c1->c2 true true false"],
         );
     });
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: PARALLEL_CALLS, PARALLEL_PINGS, N, H, NETS, work and out come from the rendered header and check-begin.sh
+# shellcheck disable=SC2154 # a fragment: PARALLEL_CALLS, PARALLEL_PINGS, CONVERGE_SECONDS, N, H, NETS, work and out come from the rendered header and check-begin.sh
 n=${#N[@]}
 
 # At most PARALLEL_CALLS docker calls at a time.
@@ -35,29 +35,72 @@ shared() { local net; SHARED=""; for net in ${NETS[$1]}; do case " ${NETS[$2]} "
 #    fragments later packets instead: a check re-run within that time passes.
 # shellcheck disable=SC2016 # $t, $i and $((...)) belong to the container's sh
 PING_ALL='i=0; for t; do (case "$t" in +*) a=${t#+}; d=$(ip route get "$a" 2>/dev/null | sed -n "s/.* dev \([^ ]*\).*/\1/p"); m=$([ -n "$d" ] && ip link show dev "$d" 2>/dev/null | sed -n "s/.* mtu \([0-9]*\).*/\1/p"); if [ -z "$m" ]; then echo "big - $a -"; elif ping -c 1 -W 2 -s $((m - 28)) "$a" >/dev/null 2>&1; then echo "big ok $a $m"; else echo "big no $a $m"; fi ;; *) if ping -c 1 -W 2 "$t" >/dev/null 2>&1; then echo "ok $t"; else echo "no $t"; fi ;; esac) & i=$((i + 1)); [ $((i % '"$PARALLEL_PINGS"')) -ne 0 ] || wait; done; wait'
+# A probe round: every target container I has not answered yet. Must-reach addresses and names
+# that answered are not pinged again; a full-size probe is sent again only while its result is
+# not final (see below). Isolated targets are pinged in every round: a late answer is a violation.
 probes() {
   local i=$1 j net ip; local -a t=()
   for ((j = 0; j < n; j++)); do
     [ "$j" -eq "$i" ] && continue
     shared "$i" "$j"
     # shellcheck disable=SC2086 # a list of network names
-    for net in ${SHARED:-${NETS[$j]}}; do ip=${IP["$j $net"]:-}; [ -n "$ip" ] && t+=("$ip"); done
-    if [ -n "$SHARED" ] && [ -n "${IP["$j $SHARED"]:-}" ]; then t+=("+${IP["$j $SHARED"]}"); fi
-    t+=("${N[$j]}")
+    for net in ${SHARED:-${NETS[$j]}}; do ip=${IP["$j $net"]:-}; if [ -n "$ip" ] && [ -z "${OK["$i $ip"]:-}" ]; then t+=("$ip"); fi; done
+    if [ -n "$SHARED" ]; then
+      ip=${IP["$j $SHARED"]:-}
+      if [ -n "$ip" ] && [ -z "${BIG["$i $ip"]:-}" ] && [ -z "${NOBIG["$i $ip"]:-}" ]; then t+=("+$ip"); fi
+    fi
+    if [ -z "${OK["$i ${N[$j]}"]:-}" ]; then t+=("${N[$j]}"); fi
   done
   [ ${#t[@]} -gt 0 ] || return 0
   dk "${H[$i]}" exec "${N[$i]}" sh -c "$PING_ALL" sh "${t[@]}" >"$work/probe.$i" 2>/dev/null || true
 }
-for ((i = 0; i < n; i++)); do throttle; probes "$i" & done; wait
-declare -A OK=() BIG=() MTU=()
-for ((i = 0; i < n; i++)); do
-  [ -f "$work/probe.$i" ] || continue
-  while read -r r t a m; do
-    case "$r" in
-      ok) OK["$i $t"]=1 ;;
-      big) case "$t" in ok) BIG["$i $a"]=true; MTU["$i $a"]=$m ;; no) BIG["$i $a"]=false; MTU["$i $a"]=$m ;; esac ;;
-    esac
-  done <"$work/probe.$i"
+# A full-size result is final only when a small ping to the same address has answered (this
+# round or before): then a lost big packet is the path's MTU, not an overlay still converging.
+# Otherwise it is kept as the last seen (BIGLAST) and the probe is sent again next round.
+declare -A OK=() BIG=() MTU=() BIGLAST=() MTULAST=() NOBIG=()
+collect() {
+  local i r t a m
+  for ((i = 0; i < n; i++)); do
+    [ -f "$work/probe.$i" ] || continue
+    while read -r r t a m; do [ "$r" = ok ] && OK["$i $t"]=1; done <"$work/probe.$i"
+    while read -r r t a m; do
+      [ "$r" = big ] || continue
+      case "$t" in
+        ok | no)
+          BIGLAST["$i $a"]=$([ "$t" = ok ] && echo true || echo false); MTULAST["$i $a"]=$m
+          if [ -n "${OK["$i $a"]:-}" ]; then BIG["$i $a"]=${BIGLAST["$i $a"]}; MTU["$i $a"]=$m; fi ;;
+        -) NOBIG["$i $a"]=1 ;;
+      esac
+    done <"$work/probe.$i"
+    rm -f "$work/probe.$i"
+  done
+}
+# pending: some pair that must reach has not answered (address, name, or a final full-size result).
+pending() {
+  local i j ip
+  for ((i = 0; i < n; i++)); do
+    for ((j = 0; j < n; j++)); do
+      [ "$j" -eq "$i" ] && continue
+      shared "$i" "$j"; [ -n "$SHARED" ] || continue
+      ip=${IP["$j $SHARED"]:-}; [ -n "$ip" ] || continue
+      if [ -z "${OK["$i $ip"]:-}" ] || [ -z "${OK["$i ${N[$j]}"]:-}" ]; then return 0; fi
+      if [ -z "${BIG["$i $ip"]:-}" ] && [ -z "${NOBIG["$i $ip"]:-}" ]; then return 0; fi
+    done
+  done
+  return 1
+}
+# Rounds until every pair that must reach has answered, or CONVERGE_SECONDS have passed: a
+# cluster-store overlay learns its peers through serf gossip and the KV store, which can take
+# seconds on a busy machine (measured in CI: a first round with no answer at all, a later one
+# with every answer). DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS overrides the window (0: one round).
+converge=${DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS:-$CONVERGE_SECONDS}
+deadline=$((SECONDS + converge))
+while :; do
+  for ((i = 0; i < n; i++)); do throttle; probes "$i" & done; wait
+  collect
+  pending || break
+  [ "$SECONDS" -lt "$deadline" ] || break
+  sleep 1
 done
 # reached I TARGET: R becomes true when container I pinged TARGET (an address or a name).
 reached() { R=false; if [ -n "$2" ] && [ -n "${OK["$1 $2"]:-}" ]; then R=true; fi; }
@@ -70,7 +113,7 @@ for ((i = 0; i < n; i++)); do
     reached "$i" "${N[$j]}"; by_name=$R
     if [ -n "$SHARED" ]; then
       ip=${IP["$j $SHARED"]:-}
-      reached "$i" "$ip"; record "${N[$i]}" "${N[$j]}" reach "$SHARED" "$ip" "$R" "$by_name" "${MTU["$i $ip"]:-}" "${BIG["$i $ip"]:-}"
+      reached "$i" "$ip"; record "${N[$i]}" "${N[$j]}" reach "$SHARED" "$ip" "$R" "$by_name" "${MTU["$i $ip"]:-${MTULAST["$i $ip"]:-}}" "${BIG["$i $ip"]:-${BIGLAST["$i $ip"]:-}}"
     else
       # shellcheck disable=SC2086 # a list of network names
       for net in ${NETS[$j]}; do

@@ -8,8 +8,6 @@ import { planDocument, PlanDocument } from "../lib/render/plan";
 import { previewMocks } from "./mocks";
 import { runProgram } from "./program";
 
-export { previewMocks };
-
 /** The plan document of a stack file: every registration, and the placements the program chose. */
 export async function planStack(stackFile: string): Promise<PlanDocument> {
     const { stack, raw } = loadStackFile(stackFile);

@@ -17,14 +17,8 @@ import { EngineOptions, renderDaemonFlags } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { DRIVER_MTU_OPTION, overlayMtu } from "../plan/mtu";
 
-export { KV_DEFAULT_IMAGE, kvAdvertiseUrl, kvServerSpec } from "../kv/server";
-export type { KvServerSpec } from "../kv/server";
-
 /** Where the engines' API ports are published on the machine running the local Docker. */
 export const PUBLISH_IP = "127.0.0.1";
-
-/** VXLAN's encapsulation overhead, kept here for existing importers; the one definition is lib/plan/mtu.ts. */
-export { VXLAN_OVERHEAD } from "../plan/mtu";
 
 // ---------------------------------------------------------------- addresses and endpoints
 

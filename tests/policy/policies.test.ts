@@ -17,7 +17,7 @@ import {
 import { normalizeConfig } from "../../lib/config/validate";
 import { renderSwarmInitScripts } from "../../lib/swarm/scripts";
 import { loadStackFile } from "../../lib/config/load";
-import { previewMocks } from "../../runner/plan";
+import { previewMocks } from "../../runner/mocks";
 import { runProgram } from "../../runner/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");

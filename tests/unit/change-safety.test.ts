@@ -11,7 +11,7 @@ import { LABEL, machineLabelValue, optionsLabelValue } from "../../lib/change/la
 import { loadStackFile } from "../../lib/config/load";
 import { RawConfig } from "../../lib/config/types";
 import { formatProblem, validateConfig } from "../../lib/config/validate";
-import { previewMocks } from "../../runner/plan";
+import { previewMocks } from "../../runner/mocks";
 import { ProgramRun, runProgram } from "../../runner/program";
 import { appliedMocks } from "./appliedMocks";
 import { devRaw, devWith, find, T } from "./helpers";

@@ -1,7 +1,7 @@
 /** Shared helpers for the mocked tests: run the program for a config, find resources in the result. */
 import * as assert from "node:assert/strict";
 import { RawConfig } from "../../lib/config/types";
-import { previewMocks } from "../../runner/plan";
+import { previewMocks } from "../../runner/mocks";
 import { ProgramRun, Registration, runProgram } from "../../runner/program";
 import { loadStackFile } from "../../lib/config/load";
 import type { Edit } from "./config/validateHelpers";

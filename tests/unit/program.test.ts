@@ -250,7 +250,7 @@ describe("program: bad config stops it before anything is registered", () => {
     it("throws one error listing every problem and registers no resource", async () => {
         const registered: string[] = [];
         const { runProgram } = await import("../../runner/program");
-        const { previewMocks } = await import("../../runner/plan");
+        const { previewMocks } = await import("../../runner/mocks");
         const raw = devWith((r) => {
             r.networks[0].subnet = "10.0.0.0/33";
             r.containers[0].constraints = ["node==swarm-node9"];

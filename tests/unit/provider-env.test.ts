@@ -9,7 +9,7 @@ import { loadStackFile } from "../../lib/config/load";
 import { ClusterConfig, RawConfig } from "../../lib/config/types";
 import { normalizeConfig } from "../../lib/config/validate";
 import { formatProviderEnvironmentProblems, providerEnvironmentProblems } from "../../lib/env/providers";
-import { previewMocks } from "../../runner/plan";
+import { previewMocks } from "../../runner/mocks";
 import { runProgram } from "../../runner/program";
 import { devRaw, devWith } from "./helpers";
 

@@ -16,6 +16,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import type { ContainerSummary, HostSummary, SwarmSummary } from "../../../components/cluster";
 import type { DownResult, UpResult } from "../../../lab/stack";
+import type { CheckReport } from "../../../lab/check";
 import type { CheckResult } from "../../../lib/render/check";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -140,23 +141,8 @@ export interface StatusJson {
     containers: { name: string; host: string; networks: Record<string, string> }[];
 }
 
-export interface CheckJson {
-    containers: string[];
-    pairs: {
-        from: string;
-        to: string;
-        expect: "reach" | "isolated";
-        networks: string[];
-        ips: string[];
-        byIp: boolean;
-        byName: boolean;
-        ok: boolean;
-        detail?: string;
-    }[];
-    passed: number;
-    failed: number;
-    notes: string[];
-}
+/** `lab check --json`: lab/stack.ts's labCheck result. */
+export type CheckJson = CheckReport & { notes: string[] };
 
 /** What a test needs to know of a stack file: its stack name and netns driver settings. */
 export interface StackInfo {

@@ -14,17 +14,7 @@ import { requiredPorts } from "../../lib/plan/ports";
 import { chooseSwarmAddressPool, ingressSubnetOf, poolCandidates } from "../../lib/swarm/pool";
 import type { Edit } from "./config/validateHelpers";
 import { renderSwarmInitScripts } from "../../lib/swarm/scripts";
-
-const SWARM_DEV = {
-    driver: { kind: "netns", underlay: "10.199.0.0/24" },
-    engine: { mode: "swarm" },
-    hosts: [{ name: "swarm-manager", role: "manager" }, { name: "swarm-node1", labels: { storage: "ssd" } }, { name: "swarm-node2" }],
-    networks: [{ name: "net1", subnet: "10.0.0.0/24" }],
-    containers: [
-        { name: "c1", image: "busybox", command: ["top"], networks: ["net1"], constraints: ["node==swarm-node2"] },
-        { name: "c2", image: "busybox", command: ["top"], networks: ["net1"], constraints: ["node==swarm-node1"] },
-    ],
-};
+import { SWARM_DEV } from "./fixtures/configs";
 
 function swarmWith(edit: Edit = () => undefined): RawConfig {
     const raw = structuredClone(SWARM_DEV);

@@ -13,17 +13,7 @@ import { RawConfig } from "../../lib/config/types";
 import { ProgramRun } from "../../runner/program";
 import { applied } from "./appliedMocks";
 import { find, ofType, preview, T } from "./helpers";
-
-const SWARM_DEV = {
-    driver: { kind: "netns", underlay: "10.199.0.0/24" },
-    engine: { mode: "swarm" },
-    hosts: [{ name: "swarm-manager", role: "manager" }, { name: "swarm-node1", labels: { storage: "ssd" } }, { name: "swarm-node2" }],
-    networks: [{ name: "net1", subnet: "10.0.0.0/24" }],
-    containers: [
-        { name: "c1", image: "busybox", command: ["top"], networks: ["net1"], constraints: ["node==swarm-node2"] },
-        { name: "c2", image: "busybox", command: ["top"], networks: ["net1"], constraints: ["node==swarm-node1"] },
-    ],
-};
+import { SWARM_DEV } from "./fixtures/configs";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function swarmWith(edit: (raw: any) => void = () => undefined): RawConfig {

@@ -33,7 +33,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, KvBackend } from "../lib/config/types";
 import { loadStackFile } from "../lib/config/load";
-import { DEFAULTS, normalizeConfig, validateConfig } from "../lib/config/validate";
+import { DEFAULTS, normalizeConfig } from "../lib/config/validate";
 import { netnsDockerHost } from "../lib/drivers/netns";
 import { LAPTOP } from "./laptop";
 
@@ -277,10 +277,7 @@ export function assertStackFilePrerequisites(stackFile: string, probes: Prerequi
     let config: ClusterConfig;
     try {
         const { stack, raw } = loadStackFile(stackFile);
-        if (validateConfig(raw, stack).length > 0) {
-            return;
-        }
-        config = normalizeConfig(raw, stack);
+        config = normalizeConfig(raw, stack); // validates first: a stack with problems throws here
     } catch {
         return;
     }

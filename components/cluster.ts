@@ -13,6 +13,7 @@ import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
 import { machineLabelValue } from "../lib/change/labels";
 import { overlayDriverOptions } from "../lib/plan/mtu";
+import { engineStartAfter } from "../lib/engine/gossip";
 
 /** No options at all (ssh, docker-machine without networks[].mtu) leaves the network's inputs as they were. */
 function driverOptionsArg(options: Record<string, string>): { driverOptions?: Record<string, string> } {
@@ -90,8 +91,15 @@ export class OverlayCluster extends pulumi.ComponentResource {
         this.pki = config.engine.tls && config.driver.kind !== "docker-machine" ? new ClusterPki("pki", { stack: config.stack }, { parent: this }) : undefined;
 
         const encryptedNetworks = config.networks.filter((n) => n.encrypted).map((n) => n.name);
+        // With a cluster store, engines start one after another, each once its gossip listens
+        // (lib/engine/gossip.ts: started together, libnetwork can leave one alone for good).
+        const startAfter = engineStartAfter(
+            config.hosts.map((h) => h.name),
+            !swarmMode && this.kv !== undefined,
+        );
         this.hosts = {};
         for (const host of config.hosts) {
+            const after = startAfter.get(host.name);
             this.hosts[host.name] = new DockerHost(
                 host.name,
                 {
@@ -103,7 +111,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
                     ...(swarmMode || this.kv?.clientTls === undefined ? {} : { kvTls: this.kv.clientTls }),
                     address: addressOf(host.name),
-                    dependsOn: swarmMode || this.kv === undefined ? [] : this.kv.ready,
+                    dependsOn: swarmMode || this.kv === undefined ? [] : [...this.kv.ready, ...(after !== undefined ? this.hosts[after].ready : [])],
                     ...(this.pki !== undefined ? { pki: this.pki } : {}),
                     encryptedNetworks,
                 },

@@ -16,6 +16,8 @@ import { dockerdTlsFlags, TlsFiles, tlsFiles } from "../tls/engine";
 import { EngineOptions, renderDaemonFlags } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { DRIVER_MTU_OPTION, overlayMtu } from "../plan/mtu";
+import { GOSSIP_LISTEN_PATTERN } from "../engine/gossip";
+import { shQuote } from "../render/shell";
 
 /** Where the engines' API ports are published on the machine running the local Docker. */
 export const PUBLISH_IP = "127.0.0.1";
@@ -157,6 +159,17 @@ export interface DindContainerSpec {
  * to the KV store. Restart `unless-stopped`: after a reboot the machines come
  * back at the same addresses, as Pulumi's state says they are.
  */
+/**
+ * The engine machine's health test: its engine answers, and with a cluster store its overlay gossip
+ * listens too (lib/engine/gossip.ts: the next engine starts only after this one is healthy).
+ */
+export function dindEngineHealthTest(config: ClusterConfig): string[] {
+    const answers = "docker version --format '{{.Server.Version}}' >/dev/null";
+    return config.engine.mode === "cluster-store"
+        ? ["CMD-SHELL", `${answers} && grep -E ${shQuote(GOSSIP_LISTEN_PATTERN)} /proc/net/tcp >/dev/null`]
+        : ["CMD", "docker", "version", "--format", "{{.Server.Version}}"];
+}
+
 export function dindEngineContainer(config: ClusterConfig, host: HostConfig, address: string): DindContainerSpec {
     const d = dindConfigOf(config);
     return {
@@ -168,7 +181,7 @@ export function dindEngineContainer(config: ClusterConfig, host: HostConfig, add
         ports: [{ internal: config.engine.apiPort, external: dindEnginePort(config, host), ip: PUBLISH_IP, protocol: "tcp" }],
         restart: "unless-stopped",
         healthcheck: {
-            tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"],
+            tests: dindEngineHealthTest(config),
             interval: "2s",
             timeout: "5s",
             retries: 60,

@@ -14,7 +14,7 @@
 import { KvBackend } from "../config/types";
 import { EngineOptions, renderEngineOptFlags } from "../render/engine";
 import * as path from "path";
-import { assign, scriptFragment } from "../render/script";
+import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { shJoin } from "../render/shell";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
@@ -62,12 +62,14 @@ export function renderDockerMachineCreatePlain(args: { name: string; machineDriv
 }
 
 /**
- * Create an engine machine and print its IP. Refuses a machine of that name
+ * Create an engine machine, with a cluster store wait until its overlay gossip
+ * listens (lib/engine/gossip.ts), and print its IP. Refuses a machine of that name
  * that already exists (it may run other engine options); on failure says how
  * to clean up rather than deleting a VM the user may want to inspect.
  */
 export function renderDockerMachineCreateScript(args: DockerMachineCreateArgs): string {
-    return createScript(args.name, renderDockerMachineCreate(args), []);
+    const gossipWait = args.engine.clusterStore !== undefined ? [waitUntilFunction(), gossipListeningFunction(), sh("gossip-wait.sh")] : [];
+    return createScript(args.name, renderDockerMachineCreate(args), gossipWait);
 }
 
 /** Remove a machine; succeeds when it is already gone. */

@@ -30,7 +30,7 @@ import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
 import * as path from "path";
 import { shJoin, shQuote } from "../render/shell";
-import { assign, bashPreamble, scriptFragment, waitUntilFunction } from "../render/script";
+import { assign, bashPreamble, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 import { dockerdTlsFlags, KV_CLIENT_TLS_ENV, kvTlsStoreOpts, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
 
@@ -401,6 +401,7 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         daemonArgv(`"$ENGINE_BIN/dockerd"`, netnsDockerdArgs(p)),
         `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
         ...machineFunctions(),
+        ...(clusterStore === undefined ? [] : [gossipListeningFunction()]),
         sh("create-begin.sh"),
         "",
         ...versionGuard,

@@ -13,7 +13,7 @@
  */
 import { EngineOptions, renderDaemonJson } from "../render/engine";
 import * as path from "path";
-import { assign, scriptFragment, waitUntilFunction } from "../render/script";
+import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { daemonJsonTls, TlsFiles, tlsFiles } from "../tls/engine";
 import { CLUSTER_STORE_REMOVED, FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 
@@ -177,6 +177,7 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
         assign("TLS_LISTEN", args.tls?.listen ?? ""),
         ...pathVars(args.root, true),
         ...engineFunctions(wait),
+        ...(clusterStore !== undefined ? [assign("PROC_NET_TCP", (args.root ?? "") + "/proc/net/tcp"), gossipListeningFunction()] : []),
         "",
         "# 1. Refuse early, before anything on the machine changes.",
         clusterStore !== undefined ? renderEngineVersionGuard() : 'engine_version=$(engine_version_now) || engine_version=""',

@@ -12,6 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { shQuote } from "./shell";
+import { GOSSIP_LISTEN_PATTERN } from "../engine/gossip";
 
 const cache = new Map<string, string>();
 
@@ -50,6 +51,15 @@ const SH_DIR = path.join(__dirname, "sh");
  */
 export function waitUntilFunction(): string {
     return scriptFragment(SH_DIR, "wait-until.sh");
+}
+
+/**
+ * `gossip_listening [PREFIX...]`: true once something listens on TCP 7946 (serf,
+ * the classic overlay's gossip) where `PREFIX cat /proc/net/tcp` runs. A
+ * cluster-store engine counts as started only then: see lib/engine/gossip.ts.
+ */
+export function gossipListeningFunction(): string {
+    return `${assign("GOSSIP_LISTEN_RE", GOSSIP_LISTEN_PATTERN)}\n${scriptFragment(SH_DIR, "gossip-listening.sh")}`;
 }
 
 /** The first lines of every bash script the program renders: refuse sh, strict mode. */

@@ -30,6 +30,7 @@ import {
 } from "../../lib/drivers/dockerMachine";
 import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost } from "../../lib/drivers/ssh";
 import { EngineOptions } from "../../lib/render/engine";
+import { shQuote } from "../../lib/render/shell";
 import { cluster, DIND } from "./fixtures/configs";
 
 const SEED_KV = "consul://192.168.99.100:8500";
@@ -106,6 +107,7 @@ case "$1" in
   inspect) exit 1 ;;
   create) printf '%s\\n' "$@" > "$STUB_LOG"; echo "Creating machine..." ;;
   ip) echo 192.168.99.101 ;;
+  ssh) [ "$2 $3 $4" = "swarm-node1 cat /proc/net/tcp" ] && printf '%s\\n' ${shQuote(PROC_NET_TCP_HEAD)} ${shQuote(TCP_GOSSIP_LISTEN)} ;;
 esac
 `,
         });
@@ -321,6 +323,27 @@ describe("ssh renderers", () => {
         assert.match(r.stderr, /^docker-overlay: n has no interface eth9 \(engine.advertiseInterface, cluster-advertise=eth9:2376\); it has: lo $/m);
         assert.equal(noIf.exists("/etc/docker/daemon.json"), false);
     });
+
+    it("with a cluster store, counts the engine as started only once its overlay gossip listens", () => {
+        const quiet = fakeMachine({ hostname: "n", noGossip: true });
+        const r = quiet.run(renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine), hostname: "n", root: quiet.root, waitSeconds: 0 }));
+        assert.equal(r.status, 1);
+        assert.match(
+            r.stderr,
+            /the engine on n did not start its overlay gossip \(serf, tcp 7946\) within 0s: it has not seen itself registered in the cluster store consul:\/\/192\.168\.99\.100:8500; its last log lines:\nfake journal/,
+        );
+        // Swarm mode has no such gossip to wait for.
+        const swarmMachine = fakeMachine({ hostname: "n", noGossip: true });
+        const swarm = swarmMachine.run(
+            renderSshInstallScript({
+                daemonJson: renderSshDaemonJson({ clusterStoreOpts: {}, labels: {} }),
+                hostname: "n",
+                root: swarmMachine.root,
+                waitSeconds: 0,
+            }),
+        );
+        assert.equal(swarm.status, 0, swarm.stderr);
+    });
 });
 
 describe("dind renderers", () => {
@@ -369,7 +392,11 @@ describe("dind renderers", () => {
             ports: [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }],
             restart: "unless-stopped",
             healthcheck: {
-                tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"],
+                // The engine answers and (cluster-store mode) its overlay gossip listens: lib/engine/gossip.ts.
+                tests: [
+                    "CMD-SHELL",
+                    "docker version --format '{{.Server.Version}}' >/dev/null && grep -E '^ *[0-9]+: [0-9A-F]+:1F0A [0-9A-F]+:0000 0A ' /proc/net/tcp >/dev/null",
+                ],
                 interval: "2s",
                 timeout: "5s",
                 retries: 60,
@@ -488,7 +515,19 @@ interface FakeMachineOptions {
     neverUp?: boolean;
     /** The engine is down until restarted (`docker version` fails; `dockerd --version` answers). */
     serverDownUntilRestart?: boolean;
+    /** Nothing listens on the overlay gossip's port (its /proc/net/tcp shows only the API's socket). */
+    noGossip?: boolean;
 }
+
+/** Lines of /proc/net/tcp (the kernel's "%4d: %08X:%04X %08X:%04X %02X ..." format): */
+const PROC_NET_TCP_HEAD = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+/** the engine's API listening on 10.180.47.3:2376, */
+const TCP_API_LISTEN = "   0: 032FB40A:0948 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41213 1 0000000000000000 100 0 0 10 0";
+/** a connection to a neighbour's gossip port (remote 1F0A, established: not a listener), */
+const TCP_GOSSIP_CONNECTED =
+    "   1: 032FB40A:A1C4 042FB40A:1F0A 01 00000000:00000000 00:00000000 00000000     0        0 41377 1 0000000000000000 20 4 30 10 -1";
+/** and serf listening on 10.180.47.3:7946. */
+const TCP_GOSSIP_LISTEN = "   2: 032FB40A:1F0A 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41302 1 0000000000000000 100 0 0 10 0";
 
 /**
  * A machine in a scratch directory: /etc/docker under a fake root, stub
@@ -499,6 +538,11 @@ function fakeMachine(o: FakeMachineOptions) {
     const root = scratchDir("drivers-root-");
     fs.mkdirSync(path.join(root, "etc/docker"), { recursive: true });
     fs.mkdirSync(path.join(root, "sys/class/net/lo"), { recursive: true });
+    fs.mkdirSync(path.join(root, "proc/net"), { recursive: true });
+    fs.writeFileSync(
+        path.join(root, "proc/net/tcp"),
+        [PROC_NET_TCP_HEAD, TCP_API_LISTEN, TCP_GOSSIP_CONNECTED, ...(o.noGossip === true ? [] : [TCP_GOSSIP_LISTEN]), ""].join("\n"),
+    );
     const state = path.join(root, "state");
     fs.mkdirSync(state);
     if (o.daemonJson !== undefined) {

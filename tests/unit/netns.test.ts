@@ -556,7 +556,8 @@ describe("netns driver: engine machine", () => {
         // The engine's own answer must name that store.
         const lines = zk.create.split("\n");
         const from = lines.findIndex((l) => l.startsWith("info=$(docker info"));
-        const check = (answer: string) =>
+        const to = lines.indexOf("fi", from) + 1;
+        const check = (answer: string, gossip = "return 0") =>
             spawnSync(
                 "bash",
                 [
@@ -565,7 +566,10 @@ describe("netns driver: engine machine", () => {
                         assignments(zk.create),
                         `docker() { echo ${shQuote(answer)}; }`,
                         'fail_with_log() { echo "$1" >&2; exit 1; }',
-                        ...lines.slice(from, from + 7),
+                        waitUntilFunction(),
+                        `gossip_listening() { ${gossip}; }`,
+                        "DAEMON_PID=$$ START_TIMEOUT=0",
+                        ...lines.slice(from, to),
                         "echo checked",
                     ].join("\n"),
                 ],
@@ -576,6 +580,14 @@ describe("netns driver: engine machine", () => {
         assert.equal(wrong.status, 1);
         assert.match(wrong.stderr, /dockerd reports cluster store "consul:\/\/10\.199\.0\.2:8500", not "zk:\/\/10\.199\.0\.2:2181"/);
         assert.match(check("other-name zk://10.199.0.2:2181").stderr, /dockerd sees hostname "other-name", not "swarm-node1"/);
+        // And it counts as started only once its overlay gossip listens in its namespace.
+        const silent = check("swarm-node1 zk://10.199.0.2:2181", 'echo "probed $*" >&2; return 1');
+        assert.equal(silent.status, 1);
+        assert.match(silent.stderr, /^probed nsenter --net=\/var\/run\/netns\/\S+$/m);
+        assert.match(
+            silent.stderr,
+            /dockerd did not start its overlay gossip \(serf, tcp 7946\) within 0s: it has not seen itself registered in the cluster store zk:\/\/10\.199\.0\.2:2181$/m,
+        );
     });
 
     it("deletes in order: dockerd by pidfile, leftovers in the namespace, mounts, veth, namespace, state", () => {

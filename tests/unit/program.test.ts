@@ -74,16 +74,19 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.equal(c1.inputs["restart"], "unless-stopped");
     });
 
-    it("wires the graph KV store -> hosts -> network -> containers -> check", () => {
+    it("wires the graph KV store -> hosts (one after another) -> network -> containers -> check", () => {
         const urn = (type: string, name: string) => find(run, type, name).urn;
         const deps = (type: string, name: string) => find(run, type, name).dependsOn;
         const bridge = urn(T.command, "cluster-fabric-bridge");
         const kv = urn(T.command, "kvstore-machine");
         assert.deepEqual(deps(T.command, "kvstore-machine"), [bridge]);
-        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
-            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv].sort());
+        // Engines start one after another (lib/engine/gossip.ts): each after the KV store and the engine before it.
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
+        hosts.forEach((host, i) => {
+            const before = i === 0 ? [] : [urn(T.command, `${hosts[i - 1]}-engine`)];
+            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv, ...before].sort());
             assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
-        }
+        });
         // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
         // both machines' ids (components/overlayNetwork.ts), so it depends on both.
         assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv].sort());

@@ -180,6 +180,29 @@ export function stackInfo(file: string): StackInfo {
     };
 }
 
+/**
+ * For a failed `up`: each netns engine's gossip lines (serf members joining,
+ * joins refused: lib/engine/gossip.ts), so a connectivity failure in CI shows
+ * whether an engine was left out of the overlay's gossip. Empty when there are none.
+ */
+export function gossipDigest(stateDir: string): string {
+    const out: string[] = [];
+    for (const machine of fs.existsSync(stateDir) ? fs.readdirSync(stateDir).sort() : []) {
+        const log = path.join(stateDir, machine, "dockerd.log");
+        if (!fs.existsSync(log)) {
+            continue;
+        }
+        const lines = fs
+            .readFileSync(log, "utf8")
+            .split("\n")
+            .filter((l) => /serf: EventMember|joining serf neighbor|memberlist: /.test(l))
+            .slice(-12)
+            .map((l) => `    ${l.slice(0, 240)}`);
+        out.push(`  ${machine}: ${lines.length === 0 ? "no gossip lines" : ""}`, ...lines);
+    }
+    return out.length === 0 ? "" : `\n--- the engines' gossip (dockerd.log) ---\n${out.join("\n")}`;
+}
+
 export function statePathOf(s: StackInfo): string {
     return path.join(LAB_STATE_DIR, `${s.stack}.json`);
 }
@@ -246,11 +269,11 @@ export class LabStack {
         return r;
     }
 
-    /** `up` that must succeed, with its JSON. */
+    /** `up` that must succeed, with its JSON; a failure carries what the engines logged of their gossip. */
     async upOk(): Promise<UpJson> {
         const r = await this.up();
         if (r.code !== 0 || r.json?.ok !== true) {
-            throw new Error(`up ${this.stack} failed: ${r.json?.error ?? describeRun(r)}`);
+            throw new Error(`up ${this.stack} failed: ${r.json?.error ?? describeRun(r)}${gossipDigest(this.info.stateDir)}`);
         }
         return r.json;
     }

@@ -16,5 +16,12 @@ else
         engine_logs
         exit 1
     fi
+    # Started only once its overlay gossip listens (lib/engine/gossip.ts): the
+    # next engine of the stack starts after this one and must find it there.
+    if ! wait_until "$WAIT_SECONDS" 1 gossip_listening; then
+        echo "docker-overlay: the engine on $NAME did not start its overlay gossip (serf, tcp 7946) within ${WAIT_SECONDS}s: it has not seen itself registered in the cluster store $CLUSTER_STORE; its last log lines:" >&2
+        engine_logs
+        exit 1
+    fi
     echo "docker-overlay: $NAME runs Docker Engine $engine_version with cluster-store=$CLUSTER_STORE" >&2
 fi

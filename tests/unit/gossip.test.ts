@@ -1,0 +1,146 @@
+/**
+ * Cluster-store engines start one after another, each once its overlay gossip
+ * listens (lib/engine/gossip.ts: libnetwork can otherwise leave an engine out
+ * of the gossip for good). The rule, the probe's pattern and shell function,
+ * and the program's wiring in both modes.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { engineStartAfter, GOSSIP_LISTEN_PATTERN, GOSSIP_PORT } from "../../lib/engine/gossip";
+import { gossipListeningFunction } from "../../lib/render/script";
+import { dindEngineHealthTest } from "../../lib/drivers/dind";
+import { ProgramRun } from "../../runner/program";
+import { cluster, DIND } from "./fixtures/configs";
+import { devWith, find, preview, T } from "./helpers";
+
+/** /proc/net/tcp as the kernel writes it ("%4d: %08X:%04X %08X:%04X %02X ..."), one line per socket. */
+const HEAD = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+const tcp = (sl: number, local: string, remote: string, state: string) =>
+    `${String(sl).padStart(4)}: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 41302 1 0000000000000000 100 0 0 10 0`;
+const API_LISTEN = tcp(0, "032FB40A:0948", "00000000:0000", "0A");
+const GOSSIP_LISTEN = tcp(1, "032FB40A:1F0A", "00000000:0000", "0A");
+/** This engine's connection to a neighbour's gossip port: remote 1F0A, ESTABLISHED (01). */
+const TO_NEIGHBOUR = tcp(2, "032FB40A:A1C4", "042FB40A:1F0A", "01");
+/** Someone listening on 17946 (0x461A), and a socket on local port 7946 that does not listen (TIME_WAIT 06). */
+const OTHER_PORT = tcp(3, "032FB40A:461A", "00000000:0000", "0A");
+const NOT_LISTENING = tcp(4, "032FB40A:1F0A", "042FB40A:A1C4", "06");
+
+describe("engine start order (lib/engine/gossip.ts)", () => {
+    it("chains the hosts in config order with a cluster store, and not at all without", () => {
+        assert.deepEqual(
+            [...engineStartAfter(["m", "n1", "n2"], true)],
+            [
+                ["m", undefined],
+                ["n1", "m"],
+                ["n2", "n1"],
+            ],
+        );
+        assert.deepEqual(
+            [...engineStartAfter(["m", "n1", "n2"], false)],
+            [
+                ["m", undefined],
+                ["n1", undefined],
+                ["n2", undefined],
+            ],
+        );
+        assert.deepEqual([...engineStartAfter([], true)], []);
+    });
+
+    it("the pattern matches a listener on 7946 and nothing else", () => {
+        assert.equal(GOSSIP_PORT, 7946);
+        const re = new RegExp(GOSSIP_LISTEN_PATTERN);
+        assert.equal(re.test(GOSSIP_LISTEN), true);
+        for (const line of [HEAD, API_LISTEN, TO_NEIGHBOUR, OTHER_PORT, NOT_LISTENING]) {
+            assert.equal(re.test(line), false, line);
+        }
+    });
+
+    describe("gossip_listening (lib/render/sh/gossip-listening.sh)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gossip-"));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const table = (name: string, lines: string[]) => {
+            const file = path.join(dir, name);
+            fs.writeFileSync(file, [HEAD, ...lines, ""].join("\n"));
+            return file;
+        };
+        const run = (shell: string, call: string, env: Record<string, string> = {}) =>
+            spawnSync(shell, ["-c", `set -eu\n${gossipListeningFunction()}\n${call}`], {
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+                env: { PATH: process.env.PATH, ...env },
+            });
+
+        it("is true only when the table shows the listener, in sh and in bash with pipefail", () => {
+            const listening = table("listening", [API_LISTEN, TO_NEIGHBOUR, GOSSIP_LISTEN]);
+            const quiet = table("quiet", [API_LISTEN, TO_NEIGHBOUR, OTHER_PORT, NOT_LISTENING]);
+            for (const [shell, call] of [
+                ["sh", "if gossip_listening; then echo yes; else echo no; fi"],
+                ["bash", "set -o pipefail; if gossip_listening; then echo yes; else echo no; fi"],
+            ]) {
+                assert.equal(run(shell, call, { PROC_NET_TCP: listening }).stdout, "yes\n", shell);
+                assert.equal(run(shell, call, { PROC_NET_TCP: quiet }).stdout, "no\n", shell);
+                assert.equal(run(shell, call, { PROC_NET_TCP: path.join(dir, "absent") }).stdout, "no\n", shell);
+            }
+        });
+
+        it("runs `cat` behind the prefix it is given (a namespace, a VM)", () => {
+            const listening = table("prefixed", [GOSSIP_LISTEN]);
+            const r = run("bash", `inside() { echo "inside $*" >&2; shift; "$@"; }\ngossip_listening inside --net=/var/run/netns/x && echo yes`, {
+                PROC_NET_TCP: listening,
+            });
+            assert.equal(r.stdout, "yes\n", r.stderr);
+            assert.equal(r.stderr, `inside --net=/var/run/netns/x cat ${listening}\n`);
+        });
+    });
+
+    it("dind engines are healthy only once the gossip listens in cluster-store mode; in swarm mode once the engine answers", () => {
+        const cs = cluster(DIND);
+        assert.deepEqual(dindEngineHealthTest(cs), [
+            "CMD-SHELL",
+            `docker version --format '{{.Server.Version}}' >/dev/null && grep -E '${GOSSIP_LISTEN_PATTERN}' /proc/net/tcp >/dev/null`,
+        ]);
+        assert.deepEqual(dindEngineHealthTest({ ...cs, engine: { ...cs.engine, mode: "swarm" } }), [
+            "CMD",
+            "docker",
+            "version",
+            "--format",
+            "{{.Server.Version}}",
+        ]);
+    });
+});
+
+describe("engine start order in the program", () => {
+    const engineDeps = (run: ProgramRun, host: string) => find(run, T.command, `${host}-engine`).dependsOn;
+    const engineUrn = (run: ProgramRun, host: string) => find(run, T.command, `${host}-engine`).urn;
+
+    it("cluster-store mode: each engine after the one before it (four hosts)", async () => {
+        const run = await preview(devWith((raw) => raw.hosts.push({ name: "swarm-node3" })));
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
+        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
+        hosts.forEach((host, i) => {
+            const onEngines = engineDeps(run, host).filter((d) => engines.has(d));
+            assert.deepEqual(onEngines, i === 0 ? [] : [engineUrn(run, hosts[i - 1])], host);
+        });
+    });
+
+    it("swarm mode: engines start together (the swarm's joins are ordered by the swarm component)", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                raw.engine = { mode: "swarm", advertiseInterface: "eth1", apiPort: 2376 };
+                delete raw.kvStore;
+            }),
+        );
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
+        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
+        for (const host of hosts) {
+            assert.deepEqual(
+                engineDeps(run, host).filter((d) => engines.has(d)),
+                [],
+                host,
+            );
+        }
+    });
+});

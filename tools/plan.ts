@@ -3,7 +3,6 @@
  * Runs the program under mocks (no Pulumi CLI, no credentials, no daemons)
  * and prints what it would create (runner/plan.ts).
  */
-import { ConfigError } from "../lib/config/validate";
 import { renderPlanJson, renderPlanMermaid, renderPlanText } from "../lib/render/plan";
 import { planStack } from "../runner/plan";
 import { parseArgs } from "util";
@@ -30,7 +29,9 @@ if (require.main === module) {
     main().then(
         (code) => (process.exitCode = code),
         (err: unknown) => {
-            process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+            // By name: the program's ConfigError comes from its own load of lib/ (runner/program.ts forgets its modules).
+            const configError = err instanceof Error && err.name === "ConfigError";
+            process.stderr.write(`${configError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
             process.exitCode = 1;
         },
     );

@@ -92,7 +92,7 @@ describe("runner: engine URNs and the wire format", () => {
 });
 
 describe("runner: a plan of a stack with problems", () => {
-    it("rejects with the one ConfigError validation makes, before the program runs", async () => {
+    it("rejects with the program's one ConfigError, reported once (the runtime's echoes of it swallowed)", async () => {
         const os = await import("os");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bad-"));
         const file = path.join(dir, "Pulumi.bad.yaml");

@@ -20,7 +20,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { ApplierEvent } from "../lab/applier";
 import { renderMatrix } from "../lab/check";
-import { previewJson, renderPreviewText } from "../lab/preview";
+import { appliedSummary, previewJson, renderPreviewText } from "../lab/preview";
 import { DeleteEvent, labCheck, labDown, labPreview, labStatus, labUp } from "../lab/stack";
 import { LabStatus, renderStatusText } from "../lab/status";
 
@@ -31,7 +31,8 @@ function printEvent(e: ApplierEvent): void {
         process.stdout.write(`${e.error === undefined ? ">" : "!"} invoke ${e.token}  ${e.seconds.toFixed(1)}s${e.error === undefined ? "" : "  FAILED"}\n`);
         return;
     }
-    const mark = e.kind === "created" ? "+" : "!";
+    // As `pulumi up` marks its steps: + create, ~ update, +- replace, - delete.
+    const mark = { created: "+", updated: "~", replaced: "+-", deleted: "-", failed: "!" }[e.kind];
     process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${e.kind === "failed" ? "  FAILED" : ""}\n`);
 }
 
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
                 out(r);
             } else if (r.noop === true) {
                 process.stdout.write(`up: no changes, 0 steps (${r.changes?.same ?? 0} unchanged) in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
+            } else if (r.ok && r.changes !== undefined) {
+                process.stdout.write(`up: ${appliedSummary(r.changes)} in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else if (r.ok) {
                 process.stdout.write(`up: ${r.resources.length} resources in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else {

@@ -1,7 +1,9 @@
 /**
  * The lab's applier: runs the very program `pulumi up` runs (index.ts with a
  * stack's config) under `pulumi.runtime.setMocks`, with a `Mocks` whose
- * `newResource` performs each resource for real from its declared inputs.
+ * `newResource` performs each resource for real from its declared inputs:
+ * the step the engine would take against the recorded state (lab/executor.ts;
+ * with no state, every step is a create).
  *
  * How ordering and concurrency come about (read in @pulumi/pulumi 3.248.0's
  * runtime/resource.js, dependsOn.js, mocks.js and invoke.js, and measured in

@@ -58,8 +58,10 @@ export async function deleteRecord(ctx: DeleteContext, r: ResourceRecord): Promi
     if (!r.custom) {
         return "nothing";
     }
-    // Its create failed before anything ran on the target: nothing there to undo.
-    if (r.status === "failed" && r.nothingPerformed === true) {
+    // Its create failed before anything ran on the target, or a delete-before-replace already
+    // deleted it (the engine only drops such a record: RemovePendingReplaceStep,
+    // step_generator.go:2243-2248; running a command's delete twice could undo its successor).
+    if ((r.status === "failed" && r.nothingPerformed === true) || r.pendingReplacement === true) {
         return "absent";
     }
     const handler = resourceHandler(r.type);

@@ -5,7 +5,8 @@
  *
  *   up      runs index.ts with the stack's config; every resource is performed
  *           for real as the program's dependencies allow, and recorded in
- *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
+ *           /var/lib/docker-overlay/lab/<stack>.json as it goes. On a stack that is
+ *           already up: the engine's steps against the recorded state (lab/executor.ts).
  *   status  hosts, KV store and containers (with live addresses).
  *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
  *   preview the steps `up` would take against the recorded state (lab/preview.ts).

@@ -6,6 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ApplierDeps, LabApplier } from "../../lab/applier";
+import { deleteRecord } from "../../lab/executor";
 import { ScriptRun } from "../../lab/clients/script";
 import { ResourceRecord, StateRecorder } from "../../lab/state";
 import { scheduleDeletes } from "../../lab/steps";
@@ -234,5 +235,31 @@ describe("scheduleDeletes (the engine's ScheduleDeletes)", function () {
             rounds.map((r) => r.map((x) => x.name)),
             [["z"], ["x"], ["p", "parent", "y"]],
         );
+    });
+});
+
+describe("deleteRecord", function () {
+    it("never runs the delete of a resource a delete-before-replace already deleted", async function () {
+        const ran: string[] = [];
+        const ctx = {
+            deps: { runScript: async (r: ScriptRun) => (ran.push(r.script), { code: 0, signal: null, stdout: "", stderr: "" }) } as unknown as ApplierDeps,
+            provider: () => undefined,
+        };
+        const r: ResourceRecord = {
+            urn: urn("a"),
+            type: CMD,
+            name: "a",
+            parent: "",
+            custom: true,
+            provider: "",
+            dependsOn: [],
+            inputs: { create: "make-a", delete: "undo-a" },
+            status: "created",
+            startedAt: "",
+        };
+        assert.equal(await deleteRecord(ctx, { ...r, pendingReplacement: true }), "absent");
+        assert.deepEqual(ran, []);
+        assert.equal(await deleteRecord(ctx, r), "deleted");
+        assert.deepEqual(ran, ["undo-a"]);
     });
 });

@@ -73,7 +73,12 @@ async function main(): Promise<number> {
                 process.stdout.write(`up: ${r.resources.length} resources in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else {
                 process.stderr.write(`\nup FAILED after ${r.seconds.toFixed(1)}s:\n${r.error ?? "unknown error"}\n`);
-                if (fs.existsSync(r.stateFile)) {
+                if (r.changes !== undefined) {
+                    // A day-2 up: the state says what exists after the steps that ran.
+                    process.stderr.write(
+                        `state kept in ${r.stateFile} (what exists now: see npm run lab -- preview ${file ?? ""}); take it all down with: npm run lab -- down ${file ?? ""}\n`,
+                    );
+                } else if (fs.existsSync(r.stateFile)) {
                     process.stderr.write(`state kept in ${r.stateFile}; remove what was created with: npm run lab -- down ${file ?? ""}\n`);
                 } else {
                     process.stderr.write("nothing was created\n");

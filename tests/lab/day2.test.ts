@@ -17,85 +17,34 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import "./support/root-hooks";
-import { CheckJson, describeRun, DOCKER_BIN, lab, LabStack, run, STACKS, statePathOf, UpJson } from "./support/lab";
+import { containerOn, StackChanges, stepsOf } from "./support/changes";
+import { describeRun, DOCKER_BIN, lab, LabStack, run, STACKS, statePathOf, UpJson } from "./support/lab";
 
 const HOSTS_BEFORE = ["d2-manager", "d2-node1"];
 
 describe("lab: day-2 changes applied to a running cluster (t-day2)", function () {
-    const file = path.join(STACKS, "Pulumi.t-day2.yaml");
-    const stack = new LabStack(file);
-    let tmp: string;
-    /** The stack file of the last change applied (each change builds on the one before). */
-    let current: string;
-    let text: string;
-
-    /** A copy of the last applied stack file with `edit` applied, under the same stack name. */
-    function variant(edit: (yaml: string) => string): string {
-        const edited = edit(text);
-        assert.notEqual(edited, text, "the edit changed nothing");
-        const dir = fs.mkdtempSync(path.join(tmp, "v-"));
-        const copy = path.join(dir, path.basename(file));
-        fs.writeFileSync(copy, edited);
-        return copy;
-    }
-
-    /** `lab up` of a changed stack file; must succeed. Later tests build on it. */
-    async function apply(copy: string): Promise<UpJson> {
-        const r = await lab<UpJson>("up", copy);
-        assert.equal(r.code, 0, describeRun(r));
-        assert.equal(r.json?.ok, true, describeRun(r));
-        current = copy;
-        text = fs.readFileSync(copy, "utf8");
-        await stack.status(true);
-        return r.json;
-    }
-
-    async function checkPasses(pairs: number): Promise<CheckJson> {
-        const c = await lab<CheckJson>("check", current);
-        assert.equal(c.code, 0, describeRun(c));
-        assert.equal(c.json?.passed, pairs, describeRun(c));
-        assert.equal(c.json?.pairs.length, pairs);
-        return c.json;
-    }
-
-    const byOp = (up: UpJson, op: string) =>
-        (up.steps ?? [])
-            .filter((s) => s.op === op)
-            .map((s) => `${s.type} ${s.name}`)
-            .sort();
-
-    /** `<id> <startedAt>` of a container on its host. */
-    async function identity(host: string, container: string): Promise<string> {
-        const r = await stack.docker(host, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", container]);
-        assert.equal(r.code, 0, describeRun(r));
-        return r.stdout.trim();
-    }
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2.yaml"));
+    const changes = new StackChanges(stack);
 
     before(async function () {
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lab-day2-"));
-        current = file;
-        text = fs.readFileSync(file, "utf8");
         await stack.upOk();
-        await checkPasses(2);
+        await changes.checkPasses(2);
     });
 
     after(async function () {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        changes.cleanup();
         await stack.teardown();
     });
 
     it("(a) adds a host and a container on it: only their resources created, c1 and c2 untouched, the check passes", async function () {
-        const before = { c1: await identity("d2-node1", "c1"), c2: await identity("d2-manager", "c2") };
-        const copy = variant(
-            (y) =>
-                y.replace("    - name: d2-node1\n", "    - name: d2-node1\n    - name: d2-node2\n") +
-                '    - name: c3\n      image: busybox:latest\n      command: ["top"]\n      networks: [net1]\n      constraints: ["node==d2-node2"]\n',
+        const before = { c1: await changes.identity("d2-node1", "c1"), c2: await changes.identity("d2-manager", "c2") };
+        const copy = changes.variant(
+            (y) => y.replace("    - name: d2-node1\n", "    - name: d2-node1\n    - name: d2-node2\n") + containerOn("c3", "d2-node2"),
         );
-        const up = await apply(copy);
-        assert.deepEqual(byOp(up, "create"), [
+        const up = await changes.apply(copy);
+        assert.deepEqual(stepsOf(up, "create"), [
             "command:local:Command d2-node2-engine",
             "docker-overlay:container:PlacedContainer c3",
             "docker-overlay:host:DockerHost d2-node2",
@@ -104,30 +53,30 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
             "pulumi:providers:docker d2-node2",
         ]);
         // The check's triggers are the containers' ids: it runs again, as a replacement.
-        assert.deepEqual(byOp(up, "replace"), ["command:local:Command connectivity-ping"]);
-        assert.deepEqual(byOp(up, "update"), ["consul:index/keyPrefix:KeyPrefix cluster-record-keys"]);
-        assert.deepEqual(byOp(up, "delete"), []);
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual(stepsOf(up, "update"), ["consul:index/keyPrefix:KeyPrefix cluster-record-keys"]);
+        assert.deepEqual(stepsOf(up, "delete"), []);
         assert.equal(up.changes?.create, 6);
-        assert.equal(await identity("d2-node1", "c1"), before.c1, "c1 was re-created or restarted");
-        assert.equal(await identity("d2-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        assert.equal(await changes.identity("d2-node1", "c1"), before.c1, "c1 was re-created or restarted");
+        assert.equal(await changes.identity("d2-manager", "c2"), before.c2, "c2 was re-created or restarted");
         assert.equal(await stack.hostOf("c3"), "d2-node2");
-        await checkPasses(6);
+        await changes.checkPasses(6);
     });
 
     it("(b) changes net1's subnet: the network and its containers replaced, the check passes on it, no old network on any engine", async function () {
         const hosts = [...HOSTS_BEFORE, "d2-node2"];
         const oldId = (await stack.docker("d2-manager", ["network", "inspect", "-f", "{{.Id}}", "net1"])).stdout.trim();
         assert.match(oldId, /^[0-9a-f]{64}$/);
-        const up = await apply(variant((y) => y.replace("subnet: 10.0.0.0/24", "subnet: 10.0.7.0/24")));
-        assert.deepEqual(byOp(up, "replace"), [
+        const up = await changes.apply(changes.variant((y) => y.replace("subnet: 10.0.0.0/24", "subnet: 10.0.7.0/24")));
+        assert.deepEqual(stepsOf(up, "replace"), [
             "command:local:Command connectivity-ping",
             "docker:index/container:Container c1-container",
             "docker:index/container:Container c2-container",
             "docker:index/container:Container c3-container",
             "docker:index/network:Network net1-network",
         ]);
-        assert.deepEqual(byOp(up, "create"), []);
-        assert.deepEqual(byOp(up, "delete"), []);
+        assert.deepEqual(stepsOf(up, "create"), []);
+        assert.deepEqual(stepsOf(up, "delete"), []);
         for (const host of hosts) {
             // Global scope: every engine sees the overlay; exactly one net1, the new one.
             const ls = await stack.docker(host, ["network", "ls", "--no-trunc", "--filter", "driver=overlay", "--format", "{{.Name}} {{.ID}}"]);
@@ -143,7 +92,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         for (const c of ["c1", "c2", "c3"]) {
             assert.match(await stack.ipOf(c, "net1"), /^10\.0\.7\.\d+$/, c);
         }
-        const check = await checkPasses(6);
+        const check = await changes.checkPasses(6);
         assert.ok(
             check.pairs.every((p) => p.ips.length > 0 && p.ips.every((ip) => /^10\.0\.7\./.test(ip))),
             JSON.stringify(check.pairs),
@@ -152,8 +101,8 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
 
     it("(c) removes the host with c3 on it: c3 deleted before the host, the host gone, nothing of it left", async function () {
         const node2 = await stack.host("d2-node2");
-        const copy = variant((y) => y.replace("    - name: d2-node2\n", "").replace(/ {4}- name: c3\n[\s\S]*$/, ""));
-        const up = await apply(copy);
+        const copy = changes.variant((y) => y.replace("    - name: d2-node2\n", "").replace(/ {4}- name: c3\n[\s\S]*$/, ""));
+        const up = await changes.apply(copy);
         const deletes = (up.steps ?? []).filter((s) => s.op === "delete").map((s) => `${s.type} ${s.name}`);
         assert.deepEqual([...deletes].sort(), [
             "command:local:Command d2-node2-engine",
@@ -165,8 +114,8 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         ]);
         const at = (x: string) => deletes.indexOf(x);
         assert.ok(at("docker:index/container:Container c3-container") < at("command:local:Command d2-node2-engine"), deletes.join(", "));
-        assert.deepEqual(byOp(up, "create"), []);
-        assert.deepEqual(byOp(up, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual(stepsOf(up, "create"), []);
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
         // The machine is gone: its namespace, and its engine's socket.
         const netns = await run("ip", ["netns", "list"]);
         assert.doesNotMatch(netns.stdout, new RegExp(`^dovl-${stack.stack}-d2-node2-`, "m"), netns.stdout);
@@ -183,11 +132,11 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
             const ps = await stack.docker(host, ["ps", "-a", "--format", "{{.Names}}"]);
             assert.doesNotMatch(ps.stdout, /^c3$/m, `${host}: ${ps.stdout}`);
         }
-        await checkPasses(2);
+        await changes.checkPasses(2);
     });
 
     it("(d) a second `up` with no change is 0 changes", async function () {
-        const r = await lab<UpJson>("up", current);
+        const r = await lab<UpJson>("up", changes.current);
         assert.equal(r.code, 0, describeRun(r));
         assert.equal(r.json?.noop, true, describeRun(r));
         assert.deepEqual(r.json?.changes && { ...r.json.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 });

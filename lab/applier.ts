@@ -1,7 +1,9 @@
 /**
  * The lab's applier: runs the very program `pulumi up` runs (index.ts with a
  * stack's config) under `pulumi.runtime.setMocks`, with a `Mocks` whose
- * `newResource` performs each resource for real from its declared inputs.
+ * `newResource` performs each resource for real from its declared inputs:
+ * the step the engine would take against the recorded state (lab/executor.ts;
+ * with no state, every step is a create).
  *
  * How ordering and concurrency come about (read in @pulumi/pulumi 3.248.0's
  * runtime/resource.js, dependsOn.js, mocks.js and invoke.js, and measured in
@@ -35,11 +37,13 @@ import { ConsulHttp, KvClient } from "./clients/consul";
 import { DockerEndpoint, DockerodeEngine, EngineClient } from "./clients/docker";
 import { runScript as realRunScript } from "./clients/script";
 import { runRemote as realRunRemote } from "./clients/ssh";
-import { ApplierDeps, CreateContext, DeleteContext, DeleteOutcome, invokeHandler, isProviderType, NothingPerformedError, resourceHandler } from "./resources";
+import { ApplierEvent, deleteRecord, StepExecutor } from "./executor";
+import { ApplierDeps, CreateContext, DeleteContext, DeleteOutcome, invokeHandler, isProviderType } from "./resources";
 import { CONSUL_PROVIDER_TYPE } from "./resources/consulProvider";
 import { DOCKER_PROVIDER_TYPE } from "./resources/dockerProvider";
 import { revealInputs } from "./secrets";
 import { ResourceRecord, StateRecorder, statePath } from "./state";
+import { Step } from "./steps";
 import { loadStackFile } from "../lib/config/load";
 import { Registration, runProgram as runUnderMocks } from "../runner/program";
 
@@ -59,10 +63,7 @@ export type ApplierMode = "up" | "collect";
 export type RegistrationContext = Omit<Registration, "inputs" | "options" | "propertyDependencies"> &
     Partial<Pick<Registration, "options" | "propertyDependencies">>;
 
-export type ApplierEvent =
-    | { kind: "created"; record: ResourceRecord; seconds: number }
-    | { kind: "failed"; record: ResourceRecord; seconds: number; error: string }
-    | { kind: "invoke"; token: string; urn: string; seconds: number; error?: string };
+export type { ApplierEvent } from "./executor";
 
 export const realDeps: ApplierDeps = {
     engine: (endpoint) => new DockerodeEngine(endpoint),
@@ -79,6 +80,8 @@ export interface LabApplierOptions {
     project?: string;
     /** Where each performed resource is recorded; collect mode records in memory. */
     recorder: StateRecorder;
+    /** The recorded resources an `up` of a stack that is already up starts from (the recorder's base). */
+    base?: readonly ResourceRecord[];
     deps?: Partial<ApplierDeps>;
     onEvent?: (e: ApplierEvent) => void;
 }
@@ -128,6 +131,8 @@ export class LabApplier implements pulumi.runtime.Mocks {
     readonly failed: Promise<Error>;
     /** What the resource handlers' creates may use (lab/resources/handler.ts). */
     private readonly ctx: CreateContext;
+    /** Performs each registration's step (lab/executor.ts). */
+    readonly executor: StepExecutor;
 
     constructor(opts: LabApplierOptions) {
         this.mode = opts.mode;
@@ -142,8 +147,19 @@ export class LabApplier implements pulumi.runtime.Mocks {
             engineFor: (r) => this.engineFor(r),
             kvFor: (r) => this.kvFor(r),
             noteId: (urn, id) => this.recorder.noteId(urn, id),
-            registerProvider: (r) => this.providers.set(r.urn, { type: r.type, inputs: r.inputs }),
+            registerProvider: (r) => {
+                this.providers.set(r.urn, { type: r.type, inputs: r.inputs });
+                // An updated provider: its resources reach the engine of the new config.
+                this.engines.delete(r.urn);
+            },
         };
+        const base = opts.base ?? [];
+        const deleteCtx: DeleteContext = {
+            deps: this.deps,
+            // The provider as this run registered it (an update's new config), else as recorded.
+            provider: (urn) => this.recorder.find(urn) ?? base.find((r) => r.urn === urn && isProviderType(r.type)),
+        };
+        this.executor = new StepExecutor({ recorder: this.recorder, base, ctx: this.ctx, deleteCtx, now: () => this.deps.now(), onEvent: this.onEvent });
     }
 
     get failure(): Error | undefined {
@@ -247,8 +263,7 @@ export class LabApplier implements pulumi.runtime.Mocks {
         if (args.id !== undefined && args.id !== "") {
             throw this.fail(new Error(`${args.type} ${ctx.urn}: reading or importing an existing resource (id ${args.id}) is not supported by the lab`));
         }
-        const started = this.deps.now().getTime();
-        const record = this.recorder.begin({
+        const registration = {
             urn: ctx.urn,
             type: args.type,
             name: args.name,
@@ -260,18 +275,25 @@ export class LabApplier implements pulumi.runtime.Mocks {
             ...(ctx.options !== undefined ? { options: ctx.options } : {}),
             inputs,
             ...(secretKeys.length > 0 ? { secrets: secretKeys } : {}),
-        });
-        try {
-            const result = this.mode === "collect" ? this.collect(record) : await this.perform(record);
-            const done = this.recorder.complete(ctx.urn, result.id, result.state);
-            if (record.custom) {
-                this.onEvent({ kind: "created", record: done, seconds: (this.deps.now().getTime() - started) / 1000 });
-            }
+        };
+        if (this.mode === "collect") {
+            const record = this.recorder.begin(registration);
+            const result = this.collect(record);
+            this.recorder.complete(ctx.urn, result.id, result.state);
             return result;
+        }
+        try {
+            return await this.executor.execute(registration);
         } catch (err) {
-            const message = (err as Error).message;
-            const failed = this.recorder.fail(ctx.urn, message, err instanceof NothingPerformedError);
-            this.onEvent({ kind: "failed", record: failed, seconds: (this.deps.now().getTime() - started) / 1000, error: message });
+            throw this.fail(err as Error);
+        }
+    }
+
+    /** After the program: the deletes of an `up` (lab/executor.ts); the run's first failure if one fails. */
+    async deleteCondemned(): Promise<void> {
+        try {
+            await this.executor.deleteCondemned();
+        } catch (err) {
             throw this.fail(err as Error);
         }
     }
@@ -282,19 +304,6 @@ export class LabApplier implements pulumi.runtime.Mocks {
             this.providers.set(record.urn, { type: record.type, inputs: record.inputs });
         }
         return { id: record.custom ? `collected:${record.name}` : undefined, state: record.inputs };
-    }
-
-    /** Performs a resource through the handler for its type (lab/resources/index.ts). */
-    private async perform(r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult> {
-        if (!r.custom) {
-            // Component resources (and the stack) own nothing of their own.
-            return { id: undefined, state: r.inputs };
-        }
-        const handler = resourceHandler(r.type);
-        if (handler === undefined) {
-            throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier`);
-        }
-        return handler.create(this.ctx, r);
     }
 
     /** The engine behind a resource's docker provider; fails loudly when there is none. */
@@ -379,18 +388,7 @@ export class LabDeleter {
     }
 
     async delete(r: ResourceRecord): Promise<DeleteOutcome> {
-        if (!r.custom) {
-            return "nothing";
-        }
-        // Its create failed before anything ran on the target: nothing there to undo.
-        if (r.status === "failed" && r.nothingPerformed === true) {
-            return "absent";
-        }
-        const handler = resourceHandler(r.type);
-        if (handler === undefined) {
-            throw new Error(`${r.type} ${r.urn}: resource type not supported by the lab applier; delete it by hand`);
-        }
-        return handler.delete(this.ctx, r);
+        return deleteRecord(this.ctx, r);
     }
 }
 
@@ -405,6 +403,8 @@ export interface RunProgramOptions {
     deps?: Partial<ApplierDeps>;
     /** Config values the program reads as secrets (e.g. `sshPrivateKey`), by key without the project prefix. */
     secrets?: Record<string, string>;
+    /** `up` of a stack that is already up: the recorded resources to start from (lab/executor.ts). */
+    base?: readonly ResourceRecord[];
 }
 
 export interface ProgramResult {
@@ -412,6 +412,8 @@ export interface ProgramResult {
     /** The stack's outputs, resolved; undefined when the run failed. */
     exports?: Record<string, unknown>;
     records: ResourceRecord[];
+    /** The steps `up` took (every registration's, then the deletes); empty for collect. */
+    steps: Step[];
     invokes: InvokeRecord[];
     /** The first failure (a resource, an invoke or the program itself). */
     error?: Error;
@@ -453,8 +455,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
     const stackFile = path.resolve(opts.stackFile);
     const { stack, raw } = loadStackFile(stackFile);
     const stateFile = opts.mode === "up" ? statePath(stack) : undefined;
-    const recorder = new StateRecorder(stateFile, { stack, stackFile, program });
-    const applier = new LabApplier({ mode: opts.mode, stack, recorder, onEvent: opts.onEvent, deps: opts.deps });
+    const base = opts.base ?? [];
+    const recorder = new StateRecorder(stateFile, { stack, stackFile, program, base });
+    const applier = new LabApplier({ mode: opts.mode, stack, recorder, base, onEvent: opts.onEvent, deps: opts.deps });
 
     let stackOutputs: Record<string, unknown> | undefined;
     let error: Error | undefined;
@@ -470,6 +473,9 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
             performer: applier,
             echoes: LAB_ECHO,
         });
+        if (opts.mode === "up") {
+            await applier.deleteCondemned();
+        }
         stackOutputs = run.outputs;
     } catch (err) {
         error = err as Error;
@@ -479,6 +485,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
         stack,
         exports: stackOutputs,
         records: [...recorder.state.resources],
+        steps: opts.mode === "up" ? [...applier.executor.steps] : [],
         invokes: [...applier.invokes],
         error,
         seconds: (Date.now() - started) / 1000,

@@ -23,7 +23,7 @@ import { DEFAULT_PROGRAM, LAB_ECHO, providerUrnOf } from "./applier";
 import { KvClient } from "./clients/consul";
 import { ApplierDeps, invokeHandler, isProviderType } from "./resources";
 import { holdsUnknown, UNKNOWN_TEXT } from "./resources/diff";
-import { revealInputs, SECRET_SIG, SIG_KEY } from "./secrets";
+import { revealInputs, withSecretOutputs } from "./secrets";
 import { Changes, countChanges, NewRegistration, Step, StepGenerator, StepOp } from "./steps";
 import { readState, ResourceRecord, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
@@ -184,17 +184,6 @@ export class PreviewMocks implements pulumi.runtime.Mocks {
     }
 }
 
-/** A record's outputs, with the outputs the provider made secret (not inputs) marked secret again, as at `up`. */
-function withSecretOutputs(r: ResourceRecord): Record<string, unknown> {
-    const out: Record<string, unknown> = { ...(r.outputs ?? {}) };
-    for (const k of r.secrets ?? []) {
-        if (!(k in r.inputs) && out[k] !== undefined) {
-            out[k] = { [SIG_KEY]: SECRET_SIG, value: out[k] };
-        }
-    }
-    return out;
-}
-
 // ------------------------------------------------------------------ run
 
 export interface PreviewResult {
@@ -249,6 +238,11 @@ export function previewJson(r: Pick<PreviewResult, "steps" | "changes">): {
 /** The summary line: `preview: 1 to create, 0 to update, 4 to replace, 0 to delete, 17 unchanged`. */
 export function previewSummary(changes: Changes): string {
     return `${changes.create} to create, ${changes.update} to update, ${changes.replace} to replace, ${changes.delete} to delete, ${changes.same} unchanged`;
+}
+
+/** The summary of an applied `up`: `1 created, 0 updated, 4 replaced, 0 deleted, 17 unchanged`. */
+export function appliedSummary(changes: Changes): string {
+    return `${changes.create} created, ${changes.update} updated, ${changes.replace} replaced, ${changes.delete} deleted, ${changes.same} unchanged`;
 }
 
 /** Text like `pulumi preview`: one line per step that changes something, then the summary. */

@@ -12,6 +12,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRET_SIG, SIG_KEY } from "../runner/wire";
+import type { ResourceRecord } from "./state";
 
 /** Markers of the Pulumi wire format, defined once in runner/wire.ts. */
 export { SECRET_SIG, SIG_KEY };
@@ -148,6 +149,17 @@ export function openKeys(values: Record<string, unknown>, box: SecretBox): Recor
     for (const [k, v] of Object.entries(out)) {
         if (isSealed(v)) {
             out[k] = box.open(v);
+        }
+    }
+    return out;
+}
+
+/** A record's outputs, with the outputs the provider made secret (not inputs) marked secret again, as at `up`. */
+export function withSecretOutputs(r: ResourceRecord): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...(r.outputs ?? {}) };
+    for (const k of r.secrets ?? []) {
+        if (!(k in r.inputs) && out[k] !== undefined) {
+            out[k] = { [SIG_KEY]: SECRET_SIG, value: out[k] };
         }
     }
     return out;

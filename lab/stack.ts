@@ -5,7 +5,8 @@
  *
  *   up      runs index.ts with the stack's config; every resource is performed
  *           for real as the program's dependencies allow, and recorded in
- *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
+ *           /var/lib/docker-overlay/lab/<stack>.json as it goes. On a stack that is
+ *           already up: the engine's steps against the recorded state (lab/executor.ts).
  *   status  hosts, KV store and containers (with live addresses).
  *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
  *   preview the steps `up` would take against the recorded state, as the engine
@@ -36,8 +37,8 @@ import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProg
 import { CheckReport, dockerPinger, runCheck } from "./check";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { EngineClient } from "./clients/docker";
-import { isNoop, previewSummary, PreviewResult, renderPreviewText, runPreview } from "./preview";
-import { Changes } from "./steps";
+import { isNoop, previewJson, PreviewResult, runPreview } from "./preview";
+import { Changes, countChanges, StepOp } from "./steps";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
@@ -97,12 +98,15 @@ export interface UpResult {
     error?: string;
     /** Set when the stack was already up and its preview had no changes: nothing was performed. */
     noop?: true;
-    /** The preview's counts, for an `up` of a stack that was already up. */
+    /** The counts of the steps taken (or, for a no-op, previewed), for an `up` of a stack that was already up. */
     changes?: Changes;
+    /** The steps taken, for an `up` of a stack that was already up (lab/executor.ts). */
+    steps?: { op: StepOp; urn: string; type: string; name: string }[];
 }
 
-function summarize(r: ProgramResult, ok: boolean): UpResult {
+function summarize(r: ProgramResult, ok: boolean, applied: boolean): UpResult {
     return {
+        ...(applied ? previewJson({ steps: r.steps, changes: countChanges(r.steps) }) : {}),
         ok,
         stack: r.stack,
         stateFile: r.stateFile ?? statePath(r.stack),
@@ -123,10 +127,11 @@ function summarize(r: ProgramResult, ok: boolean): UpResult {
 }
 
 /**
- * Applies the stack. On a stack that is already up (a succeeded state): previews it,
- * and with no changes succeeds as a no-op (0 steps, the state untouched); with changes
- * it refuses, printing the preview: the lab does not apply changes yet. Refuses a state
- * left by a failed or unfinished `up`.
+ * Applies the stack. On a stack that is already up: previews it, as `pulumi up` does
+ * first; with no changes it succeeds as a no-op (0 steps, the state untouched), else it
+ * applies the steps (lab/executor.ts) from the recorded state. Refuses a state that
+ * holds a resource whose create did not finish (the engine's pending operations: only
+ * `down` knows what to do with them).
  */
 export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<UpResult> {
     const { stack } = loadStackFile(stackFile);
@@ -135,20 +140,18 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     // A state with nothing but components (an `up` the program itself refused, e.g. a config
     // error) holds nothing to take down: it must not block the corrected `up`.
     if (existing !== undefined && existing.resources.some((r) => r.custom)) {
-        const count = existing.resources.filter((r) => r.custom).length;
-        if (existing.status !== "succeeded") {
+        const unfinished = existing.resources.filter((r) => r.custom && r.status !== "created");
+        if (unfinished.length > 0) {
             throw new Error(
-                `${file} exists (${existing.status}, ${count} resources): ` +
-                    `the lab does not update in place; run \`npm run lab -- down ${stackFile}\` first`,
+                `${file} exists (${existing.status}), and ${unfinished.length} of its resources never finished their create (${unfinished
+                    .map((r) => r.name)
+                    .join(", ")}): ` + `run \`npm run lab -- down ${stackFile}\` first`,
             );
         }
         const preview = await labPreview(stackFile, opts);
-        if (!isNoop(preview.changes)) {
-            throw new Error(
-                `${file} exists (${existing.status}, ${count} resources), and the stack has changes (${previewSummary(preview.changes)}):\n` +
-                    renderPreviewText(preview) +
-                    `the lab does not apply changes to a stack that is up yet; run \`npm run lab -- down ${stackFile}\` first`,
-            );
+        if (!isNoop(preview.changes) || existing.status !== "succeeded") {
+            assertStackFilePrerequisites(stackFile, opts.probes);
+            return apply(stackFile, opts, existing.resources);
         }
         return {
             ok: true,
@@ -163,16 +166,22 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     }
     // Everything the stack needs on this machine, checked before the first resource is created.
     assertStackFilePrerequisites(stackFile, opts.probes);
+    return apply(stackFile, opts, []);
+}
+
+/** Runs the program as `up` from the recorded resources `base` (none for a stack that is not up). */
+async function apply(stackFile: string, opts: LabOptions, base: ResourceRecord[]): Promise<UpResult> {
+    const applied = base.length > 0;
     try {
         const secrets = opts.secrets ?? secretsFromEnvironment();
-        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets }), true);
+        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets, base }), true, applied);
     } catch (err) {
         if (err instanceof LabRunError) {
             if (!err.result.records.some((r) => r.custom)) {
                 // Nothing was begun (the program failed before registering a resource): no state to keep.
-                removeState(file);
+                removeState(err.result.stateFile ?? statePath(err.result.stack));
             }
-            return summarize(err.result, false);
+            return summarize(err.result, false, applied);
         }
         throw err;
     }

@@ -53,6 +53,18 @@ export interface ResourceRecord {
      * has nothing to undo there, and is not attempted.
      */
     nothingPerformed?: true;
+    /**
+     * A create-before-delete replacement created its successor: this is the old
+     * resource, still there, deleted at the end of the run (the engine's
+     * `Delete` flag, pulumi/pulumi v3.248.0 pkg/resource/deploy/step.go:438-443).
+     */
+    pendingDelete?: true;
+    /**
+     * A delete-before-replace replacement already deleted it; its successor is
+     * not created yet (the engine's `PendingReplacement`, step.go:735-752): the
+     * next run re-creates it without deleting anything.
+     */
+    pendingReplacement?: true;
     /** ISO timestamps. */
     startedAt: string;
     endedAt?: string;
@@ -145,15 +157,29 @@ export function removeState(file: string): void {
 /**
  * The state of one run, kept in memory and flushed to `file` (when given)
  * after every change.
+ *
+ * On a stack that is already up, the run starts from the recorded resources
+ * (`base`), as the engine's snapshot manager does (pulumi/pulumi v3.248.0
+ * pkg/backend/snapshot.go:660-708): the state is the resources this run
+ * produced, in the order their steps began, followed by the base resources no
+ * step has retired yet. Something new depends only on what this run already
+ * registered, and a base resource only on what began before it, so the list
+ * stays in dependency order (what `deletionOrder` relies on) after every step,
+ * also when a run fails part-way.
  */
 export class StateRecorder {
     readonly state: LabState;
+    /** What this run produced (created, updated, same), in the order the steps began. */
+    private readonly news: ResourceRecord[] = [];
+    /** The recorded resources the run started from; retired ones are dropped. */
+    private base: ResourceRecord[];
 
     constructor(
         private readonly file: string | undefined,
-        init: { stack: string; stackFile: string; program: string },
+        init: { stack: string; stackFile: string; program: string; base?: readonly ResourceRecord[] },
         private readonly now: () => Date = () => new Date(),
     ) {
+        this.base = [...(init.base ?? [])];
         this.state = {
             version: 1,
             stack: init.stack,
@@ -171,9 +197,34 @@ export class StateRecorder {
             throw new Error(`lab: resource ${r.urn} registered twice`);
         }
         const record: ResourceRecord = { ...r, status: "creating", startedAt: this.now().toISOString() };
-        this.state.resources.push(record);
+        this.news.push(record);
         this.flush();
         return record;
+    }
+
+    /**
+     * A same or a successful update: `record` (status created) takes the place of
+     * the base resource `old` (snapshot.go:358-380, :456-470: markDone(old), markNew(new)).
+     */
+    supersede(old: ResourceRecord, record: ResourceRecord): void {
+        if (this.find(record.urn) !== undefined) {
+            throw new Error(`lab: resource ${record.urn} registered twice`);
+        }
+        this.base = this.base.filter((r) => r !== old);
+        this.news.push(record);
+        this.flush();
+    }
+
+    /** Marks a base resource (pendingDelete, pendingReplacement). */
+    mark(old: ResourceRecord, flag: "pendingDelete" | "pendingReplacement"): void {
+        old[flag] = true;
+        this.flush();
+    }
+
+    /** Retires a base resource: deleted, or replaced by a successor already recorded. */
+    drop(old: ResourceRecord): void {
+        this.base = this.base.filter((r) => r !== old);
+        this.flush();
     }
 
     /** The id of an object that exists before the resource is complete (so `down` can find it). */
@@ -216,8 +267,9 @@ export class StateRecorder {
         this.flush();
     }
 
+    /** This run's record of a URN (not a base resource's). */
     find(urn: string): ResourceRecord | undefined {
-        return this.state.resources.find((r) => r.urn === urn);
+        return this.news.find((r) => r.urn === urn);
     }
 
     private mustFind(urn: string): ResourceRecord {
@@ -229,6 +281,7 @@ export class StateRecorder {
     }
 
     private flush(): void {
+        this.state.resources = [...this.news, ...this.base];
         if (this.file !== undefined) {
             writeState(this.file, this.state);
         }

@@ -174,6 +174,10 @@ export class StepGenerator {
     private readonly replaced = new Set<string>();
     /** Dependents a DBR replacement marked, with the URN of the replacement that caused it. */
     private readonly dependentOf = new Map<string, string>();
+    /** Old resources an earlier run's create-before-delete replacement left to delete. */
+    private readonly pendingDeletes: ResourceRecord[];
+    /** Each registration's new inputs after ignoreChanges. */
+    private readonly goals = new Map<string, Record<string, unknown>>();
     readonly steps: Step[] = [];
 
     constructor(
@@ -181,7 +185,9 @@ export class StepGenerator {
         private readonly differ: Differ = labDiffer,
     ) {
         // Only what was created is in the engine's state; a failed or unfinished create is not.
-        this.order = recorded.filter((r) => r.status === "created");
+        // An old resource left pending deletion by an earlier run is only deleted (step_generator.go:2208-2240).
+        this.order = recorded.filter((r) => r.status === "created" && r.pendingDelete !== true);
+        this.pendingDeletes = recorded.filter((r) => r.status === "created" && r.pendingDelete === true);
         for (const r of this.order) {
             this.olds.set(r.urn, r);
         }
@@ -208,9 +214,11 @@ export class StepGenerator {
         const old = this.olds.get(n.urn);
         const options = n.options ?? NO_OPTIONS;
         if (old === undefined) {
+            this.goals.set(n.urn, n.inputs);
             return { ...base, op: "create" };
         }
         const news = applyIgnoreChanges(old.inputs, n.inputs, options.ignoreChanges);
+        this.goals.set(n.urn, news);
         if (!n.custom) {
             // Components own nothing: the engine records their inputs, and never replaces them.
             const diffs = changedKeys({}, old.inputs, news);
@@ -227,6 +235,10 @@ export class StepGenerator {
         reasons.push(...byReplaceWith.map((u) => `replaceWith ${u}`));
         if (n.provider !== "" && this.replaced.has(n.provider)) {
             reasons.push(`provider ${n.provider} replaced`);
+        }
+        if (old.pendingReplacement === true) {
+            // Deleted by a delete-before-replace that did not finish: only its create is left (step_generator.go:1832-1833).
+            reasons.push("pending replacement");
         }
         reasons.push(...diff.replaces);
         for (const key of diff.updates) {
@@ -291,32 +303,88 @@ export class StepGenerator {
         return diff.replaces.length > 0 || diff.updates.some((k) => roc.some((e) => covers(e, k)));
     }
 
+    /** What the new run did not register (and what is not only waiting for its successor), in recorded order. */
+    unregistered(): ResourceRecord[] {
+        return this.order.filter((r) => !this.seen.has(r.urn) && r.pendingReplacement !== true);
+    }
+
     /**
-     * What the new run did not register: deleted after everything else, dependents
-     * before what they depend on (reverse dependency order).
+     * Resources a delete-before-replace already deleted whose successors the run did not
+     * register: only dropped from the state (RemovePendingReplaceStep, step_generator.go:2243-2248).
+     */
+    abandoned(): ResourceRecord[] {
+        return this.order.filter((r) => !this.seen.has(r.urn) && r.pendingReplacement === true);
+    }
+
+    /** The dependents a delete-before-replace of `root` replaces, in dependency order (recorded order). */
+    dependentsOf(root: string): ResourceRecord[] {
+        return this.order.filter((r) => this.dependentOf.get(r.urn) === root);
+    }
+
+    /** The new inputs a step was decided on (ignoreChanges applied): what the state records for a same or an update. */
+    goalInputs(urn: string): Record<string, unknown> | undefined {
+        return this.goals.get(urn);
+    }
+
+    /**
+     * What is deleted after everything else (GenerateDeletes, step_generator.go:2159-2260):
+     * what the run did not register, and old resources a create-before-delete replacement of
+     * an earlier run left pending deletion; in reverse dependency order (ScheduleDeletes).
      */
     deletes(): Step[] {
-        const gone = this.order.filter((r) => !this.seen.has(r.urn));
-        const goneUrns = new Set(gone.map((r) => r.urn));
-        const needs = (r: ResourceRecord) => [r.parent, r.provider, ...r.dependsOn].filter((u) => u !== "" && u !== r.urn && goneUrns.has(u));
-        const remaining = new Set(goneUrns);
+        const condemned = [...this.pendingDeletes, ...this.unregistered()];
         const out: Step[] = [];
-        // Latest-begun first among those nothing left depends on: the reverse of the order they were made.
-        const reversed = [...gone].reverse();
-        while (remaining.size > 0) {
-            const ready = reversed.filter((r) => remaining.has(r.urn) && !reversed.some((o) => remaining.has(o.urn) && needs(o).includes(r.urn)));
-            const batch = ready.length > 0 ? ready : reversed.filter((r) => remaining.has(r.urn)).slice(0, 1); // a cycle: cannot happen in a state
-            for (const r of batch) {
-                remaining.delete(r.urn);
-                if (r.options?.protect === true) {
-                    throw new ProtectedResourceError(r.urn, "delete");
-                }
-                out.push({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.options?.retainOnDelete === true ? { retain: true } : {}) });
+        for (const r of scheduleDeletes(condemned).flat()) {
+            if (r.options?.protect === true && r.pendingDelete !== true) {
+                throw new ProtectedResourceError(r.urn, "delete");
             }
+            out.push({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.options?.retainOnDelete === true ? { retain: true } : {}) });
         }
         this.steps.push(...out);
         return out;
     }
+}
+
+/**
+ * The resources a record depends on, as the engine's dependency graph sees them
+ * (pulumi/pulumi v3.248.0 pkg/resource/graph/dependency_graph.go:200-253): provider,
+ * parent, dependencies, property dependencies, deletedWith, replaceWith.
+ */
+export function dependencyUrns(r: ResourceRecord): Set<string> {
+    const urns = [
+        r.parent,
+        r.provider,
+        ...r.dependsOn,
+        ...Object.values(r.propertyDependencies ?? {}).flat(),
+        r.options?.deletedWith ?? "",
+        ...(r.options?.replaceWith ?? []),
+    ];
+    return new Set(urns.filter((u) => u !== "" && u !== r.urn));
+}
+
+/**
+ * ScheduleDeletes (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:2560-2607):
+ * the condemned resources as antichains, each deletable in parallel once the ones before it
+ * are done. Built as the engine does: round by round, those none of whose dependencies is
+ * still condemned; then the rounds reversed, so dependents are deleted before what they
+ * depend on. As in the engine's graph, a resource depends only on records before it in the
+ * given (recorded) order, so a state's order cannot make a cycle.
+ */
+export function scheduleDeletes(condemned: readonly ResourceRecord[]): ResourceRecord[][] {
+    const deps = condemned.map((r, i) => {
+        const urns = dependencyUrns(r);
+        return new Set(condemned.slice(0, i).filter((d) => urns.has(d.urn)));
+    });
+    const remaining = new Set(condemned);
+    const rounds: ResourceRecord[][] = [];
+    while (remaining.size > 0) {
+        const round = condemned.filter((r, i) => remaining.has(r) && ![...deps[i]].some((d) => remaining.has(d)));
+        for (const r of round) {
+            remaining.delete(r);
+        }
+        rounds.push(round);
+    }
+    return rounds.reverse();
 }
 
 /** Counts steps per op. */

@@ -5,7 +5,8 @@
  *
  *   up      runs index.ts with the stack's config; every resource is performed
  *           for real as the program's dependencies allow, and recorded in
- *           /var/lib/docker-overlay/lab/<stack>.json as it goes.
+ *           /var/lib/docker-overlay/lab/<stack>.json as it goes. On a stack that is
+ *           already up: the engine's steps against the recorded state (lab/executor.ts).
  *   status  hosts, KV store and containers (with live addresses).
  *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
  *   preview the steps `up` would take against the recorded state (lab/preview.ts).
@@ -20,7 +21,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { ApplierEvent } from "../lab/applier";
 import { renderMatrix } from "../lab/check";
-import { previewJson, renderPreviewText } from "../lab/preview";
+import { appliedSummary, previewJson, renderPreviewText } from "../lab/preview";
 import { DeleteEvent, labCheck, labDown, labPreview, labStatus, labUp } from "../lab/stack";
 import { LabStatus, renderStatusText } from "../lab/status";
 
@@ -31,7 +32,8 @@ function printEvent(e: ApplierEvent): void {
         process.stdout.write(`${e.error === undefined ? ">" : "!"} invoke ${e.token}  ${e.seconds.toFixed(1)}s${e.error === undefined ? "" : "  FAILED"}\n`);
         return;
     }
-    const mark = e.kind === "created" ? "+" : "!";
+    // As `pulumi up` marks its steps: + create, ~ update, +- replace, - delete.
+    const mark = { created: "+", updated: "~", replaced: "+-", deleted: "-", failed: "!" }[e.kind];
     process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${e.kind === "failed" ? "  FAILED" : ""}\n`);
 }
 
@@ -65,11 +67,18 @@ async function main(): Promise<number> {
                 out(r);
             } else if (r.noop === true) {
                 process.stdout.write(`up: no changes, 0 steps (${r.changes?.same ?? 0} unchanged) in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
+            } else if (r.ok && r.changes !== undefined) {
+                process.stdout.write(`up: ${appliedSummary(r.changes)} in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else if (r.ok) {
                 process.stdout.write(`up: ${r.resources.length} resources in ${r.seconds.toFixed(1)}s (state: ${r.stateFile})\n`);
             } else {
                 process.stderr.write(`\nup FAILED after ${r.seconds.toFixed(1)}s:\n${r.error ?? "unknown error"}\n`);
-                if (fs.existsSync(r.stateFile)) {
+                if (r.changes !== undefined) {
+                    // A day-2 up: the state says what exists after the steps that ran.
+                    process.stderr.write(
+                        `state kept in ${r.stateFile} (what exists now: see npm run lab -- preview ${file ?? ""}); take it all down with: npm run lab -- down ${file ?? ""}\n`,
+                    );
+                } else if (fs.existsSync(r.stateFile)) {
                     process.stderr.write(`state kept in ${r.stateFile}; remove what was created with: npm run lab -- down ${file ?? ""}\n`);
                 } else {
                     process.stderr.write("nothing was created\n");

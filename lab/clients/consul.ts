@@ -29,6 +29,8 @@ export interface KvClient {
     /** Keys under `prefix`, relative to it, with their values; {} when there are none. */
     list(prefix: string): Promise<Record<string, string>>;
     deleteTree(prefix: string): Promise<void>;
+    /** Deletes exactly one key (no recursion). */
+    deleteKey(key: string): Promise<void>;
 }
 
 /** `http://10.199.0.2:8500` from a consul provider's `address` and `scheme`. */
@@ -94,6 +96,13 @@ export class ConsulHttp implements KvClient {
         const res = await this.request("DELETE", kvPath(prefix), { recurse: "" });
         if (!ok(res)) {
             throw new Error(`consul DELETE ${this.baseUrl}${kvPath(prefix)}?recurse: HTTP ${res.status} ${res.body.trim()}`);
+        }
+    }
+
+    async deleteKey(key: string): Promise<void> {
+        const res = await this.request("DELETE", kvPath(key), {});
+        if (!ok(res)) {
+            throw new Error(`consul DELETE ${this.baseUrl}${kvPath(key)}: HTTP ${res.status} ${res.body.trim()}`);
         }
     }
 

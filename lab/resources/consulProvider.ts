@@ -39,5 +39,9 @@ export const consulProvider: ResourceHandler = {
         ctx.registerProvider(r);
         return { id: ctx.deps.newId(), state: r.inputs };
     },
+    /** A config change: the same provider (same id) on the new config (docs/provider-rules.md:326-332). */
+    async update(ctx, old, r) {
+        return { ...(await consulProvider.create(ctx, r)), id: old.id };
+    },
     delete: nothingToDelete,
 };

@@ -7,7 +7,7 @@
 import { ContainerInspect, EngineClient } from "../clients/docker";
 import { CONTAINER_TYPE, ContainerInputs, containerPlan } from "./containerRequest";
 import { objectTarget, onEngine } from "./dockerInputs";
-import { DiffTable, tableDiff } from "./diff";
+import { DiffTable, sameValue, tableDiff } from "./diff";
 import { ResourceHandler } from "./handler";
 
 export * from "./containerRequest";
@@ -116,6 +116,20 @@ export const container: ResourceHandler = {
             throw new Error(`${what}: container ${id} vanished after create`);
         }
         return { id, state: containerState(inputs, info) };
+    },
+    /**
+     * Only state-only inputs changed (wait, waitTimeout, removeVolumes, ...): recorded,
+     * nothing sent to the engine. `restart` and `mustRun` would be a ContainerUpdate or a
+     * start (kreuzwerker v4.5.0 internal/provider/resource_docker_container_funcs.go:991-1040);
+     * the program never changes them, and the lab refuses rather than pretend.
+     */
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refusal rejects, as every handler's update does
+    async update(_ctx, old, r) {
+        const engineSide = ["restart", "mustRun"].filter((k) => !sameValue(old.inputs[k], r.inputs[k]));
+        if (engineSide.length > 0) {
+            throw new Error(`${r.type} ${r.urn}: the lab does not perform a container update of ${engineSide.map((k) => `"${k}"`).join(", ")}`);
+        }
+        return { id: old.id, state: { ...(old.outputs ?? {}), ...r.inputs } };
     },
     async delete(ctx, r) {
         const target = objectTarget(r, (r.inputs as ContainerInputs).name);

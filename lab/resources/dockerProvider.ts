@@ -43,5 +43,9 @@ export const dockerProvider: ResourceHandler = {
         ctx.registerProvider(r);
         return { id: ctx.deps.newId(), state: r.inputs };
     },
+    /** A config change: the same provider (same id) on the new config (docs/provider-rules.md:117-126). */
+    async update(ctx, old, r) {
+        return { ...(await dockerProvider.create(ctx, r)), id: old.id };
+    },
     delete: nothingToDelete,
 };

@@ -80,6 +80,13 @@ export interface ResourceHandler {
     readonly provider?: boolean;
     /** Performs a (custom) resource from its plain inputs; the result is what the engine would report. */
     create(ctx: CreateContext, r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult>;
+    /**
+     * Updates a resource in place, where the real provider does (its table says
+     * `update` for every changed input): `old` is the recorded resource, `r` the new
+     * registration (status creating). The result keeps the old id, as an Update does.
+     * Absent: the provider has no update the program can reach (every change replaces).
+     */
+    update?(ctx: CreateContext, old: ResourceRecord, r: ResourceRecord): Promise<pulumi.runtime.MockResourceResult>;
     /** Deletes what a record describes, tolerating objects that are already gone. */
     delete(ctx: DeleteContext, r: ResourceRecord): Promise<DeleteOutcome>;
     /**

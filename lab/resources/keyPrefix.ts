@@ -52,6 +52,29 @@ export const keyPrefix: ResourceHandler = {
         }
         return { id: inputs.pathPrefix, state: { ...r.inputs } };
     },
+    /**
+     * `subkeys` changed (terraform-provider-consul ad24a45d consul/resource_consul_key_prefix.go:169-217):
+     * every new key written, then the keys of the recorded map the new one lacks deleted.
+     */
+    async update(ctx, old, r) {
+        assertKnownConsul(r, KEY_PREFIX_INPUTS);
+        const inputs = r.inputs as KeyPrefixInputs;
+        const prefix = inputs.pathPrefix ?? "";
+        const olds = (old.inputs as KeyPrefixInputs).subkeys ?? {};
+        const news = inputs.subkeys ?? {};
+        const kv = ctx.kvFor(r);
+        try {
+            for (const [key, value] of Object.entries(news)) {
+                await kv.put(`${prefix}${key}`, value);
+            }
+            for (const key of Object.keys(olds).filter((k) => !(k in news))) {
+                await kv.deleteKey(`${prefix}${key}`);
+            }
+        } catch (err) {
+            throw new Error(`${r.type} ${r.urn}: ${(err as Error).message}`);
+        }
+        return { id: old.id ?? prefix, state: { ...r.inputs } };
+    },
     async delete(ctx, r) {
         const prefix = (r.inputs as KeyPrefixInputs).pathPrefix;
         const p = ctx.provider(r.provider);

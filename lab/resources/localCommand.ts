@@ -1,6 +1,6 @@
 /**
  * `command:local:Command` as the command provider runs it: `create` at
- * create, `delete` at delete (with the create step's output), each through
+ * create, `update` (else `create`) at an update, `delete` at delete (with the create step's output), each through
  * the resource's `interpreter` (the provider's default is `/bin/sh -c`, so the
  * lab uses that too: a bash-only script fails here as it would under
  * `pulumi up`), with `environment` merged over the process's own
@@ -8,6 +8,7 @@
  */
 import { scriptFailure, trimOutput } from "../clients/script";
 import { DiffTable, never, tableDiff } from "./diff";
+import { ResourceRecord } from "../state";
 import { ResourceHandler } from "./handler";
 
 export const COMMAND_TYPE = "command:local:Command";
@@ -42,15 +43,72 @@ export const COMMAND_DIFF: DiffTable = {
     deleteBeforeReplace: never,
 };
 
+/**
+ * What an update runs (pulumi/pulumi-command 010bd8e0, provider/pkg/provider/local/commandController.go:67-90;
+ * the same in remote/commandController.go:63-84): `update` when given, else `create`, else
+ * nothing; the state keeps the old `stdout`/`stderr` until the script replaces them, and
+ * the script gets them as PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR when non-empty
+ * (local/commandOutputs.go:88-95, remote/commandOutputs.go:51-60).
+ */
+export function updateScript(inputs: { create?: string; update?: string }): string | undefined {
+    const script = inputs.update ?? inputs.create;
+    return script === undefined || script === "" ? undefined : script;
+}
+
+/** The previous run's output as the command provider hands it to the next script: only non-empty values. */
+export function previousOutputEnv(outputs: Record<string, unknown> | undefined): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, key] of [
+        ["PULUMI_COMMAND_STDOUT", "stdout"],
+        ["PULUMI_COMMAND_STDERR", "stderr"],
+    ] as const) {
+        const v = outputs?.[key];
+        if (typeof v === "string" && v !== "") {
+            env[name] = v;
+        }
+    }
+    return env;
+}
+
+/** The old stdout/stderr an update starts from (commandController.go:74: BaseOutputs of the old state). */
+export function previousOutputs(outputs: Record<string, unknown> | undefined): Record<string, unknown> {
+    return Object.fromEntries(["stdout", "stderr"].filter((k) => outputs?.[k] !== undefined).map((k) => [k, outputs![k]]));
+}
+
+function assertKnownCommandInputs(r: ResourceRecord): void {
+    const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !KNOWN_COMMAND_INPUTS.includes(k));
+    if (unknown.length > 0) {
+        throw new Error(`${r.type} ${r.urn}: the lab applier does not support input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
+    }
+}
+
 export const localCommand: ResourceHandler = {
     diff: (req) => tableDiff(COMMAND_DIFF)(req.olds, req.news),
     types: [COMMAND_TYPE],
-    async create(ctx, r) {
+    async update(ctx, old, r) {
+        assertKnownCommandInputs(r);
         const inputs = r.inputs as CommandInputs;
-        const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !KNOWN_COMMAND_INPUTS.includes(k));
-        if (unknown.length > 0) {
-            throw new Error(`${r.type} ${r.urn}: the lab applier does not support input(s) ${unknown.map((k) => `"${k}"`).join(", ")}`);
+        const state: Record<string, unknown> = { ...r.inputs, ...previousOutputs(old.outputs) };
+        const script = updateScript(inputs);
+        if (script !== undefined) {
+            const result = await ctx.deps.runScript({
+                script,
+                interpreter: inputs.interpreter,
+                environment: { ...(inputs.environment ?? {}), ...previousOutputEnv(old.outputs) },
+                dir: inputs.dir,
+                stdin: inputs.stdin,
+            });
+            if (result.code !== 0) {
+                throw new Error(scriptFailure(`${r.type} ${r.urn}: update`, result));
+            }
+            state["stdout"] = trimOutput(result.stdout);
+            state["stderr"] = trimOutput(result.stderr);
         }
+        return { id: old.id, state };
+    },
+    async create(ctx, r) {
+        assertKnownCommandInputs(r);
+        const inputs = r.inputs as CommandInputs;
         const state: Record<string, unknown> = { ...r.inputs };
         if (inputs.create !== undefined && inputs.create !== "") {
             const result = await ctx.deps.runScript({

@@ -12,7 +12,7 @@ import { scriptFailure, trimOutput } from "../clients/script";
 import { NotLabLocalError } from "../net";
 import { tableDiff } from "./diff";
 import { NothingPerformedError, ResourceHandler } from "./handler";
-import { COMMAND_DIFF } from "./localCommand";
+import { COMMAND_DIFF, previousOutputEnv, previousOutputs, updateScript } from "./localCommand";
 
 export type { RemoteConnectionInputs } from "../clients/ssh";
 
@@ -97,6 +97,35 @@ export const remoteCommand: ResourceHandler = {
         }
         return { id: `${r.name}-${ctx.deps.newId().slice(0, 8)}`, state };
     },
+    /** An update runs `update`, else `create`, over ssh (lab/resources/localCommand.ts's updateScript). */
+    async update(ctx, old, r) {
+        const problems = remoteCommandProblems(r.inputs);
+        if (problems.length > 0) {
+            throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
+        }
+        const inputs = r.inputs as RemoteCommandInputs;
+        const state: Record<string, unknown> = { ...r.inputs, ...previousOutputs(old.outputs) };
+        const script = updateScript(inputs);
+        if (script !== undefined) {
+            let result: RemoteResult;
+            try {
+                result = await ctx.deps.runRemote({
+                    connection: inputs.connection!,
+                    command: script,
+                    environment: { ...(inputs.environment ?? {}), ...previousOutputEnv(old.outputs) },
+                    stdin: inputs.stdin,
+                });
+            } catch (err) {
+                throw new Error(`${r.type} ${r.urn}: update: ${(err as Error).message}`);
+            }
+            if (result.code !== 0) {
+                throw new Error(scriptFailure(`${r.type} ${r.urn}: update on ${inputs.connection!.host}`, result));
+            }
+            state["stdout"] = trimOutput(result.stdout);
+            state["stderr"] = trimOutput(result.stderr);
+        }
+        return { id: old.id, state };
+    },
     /** Runs a remote Command's `delete` over ssh; a machine that is gone (nothing answers, or off the lab's networks) has nothing to undo. */
     async delete(ctx, r) {
         const inputs = r.inputs as RemoteCommandInputs;
@@ -107,17 +136,8 @@ export const remoteCommand: ResourceHandler = {
         if (problems.length > 0) {
             throw new Error(`${r.type} ${r.urn}: ${problems.join("; ")}`);
         }
-        const out = r.outputs ?? {};
-        const environment: Record<string, string> = { ...(inputs.environment ?? {}) };
         // The provider sends the create step's output along, when there was any.
-        for (const [name, key] of [
-            ["PULUMI_COMMAND_STDOUT", "stdout"],
-            ["PULUMI_COMMAND_STDERR", "stderr"],
-        ] as const) {
-            if (typeof out[key] === "string" && out[key] !== "") {
-                environment[name] = out[key];
-            }
-        }
+        const environment: Record<string, string> = { ...(inputs.environment ?? {}), ...previousOutputEnv(r.outputs) };
         let result: RemoteResult;
         try {
             result = await ctx.deps.runRemote({ connection: inputs.connection!, command: inputs.delete, environment, stdin: inputs.stdin });

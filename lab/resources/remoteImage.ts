@@ -75,6 +75,13 @@ export const remoteImage: ResourceHandler = {
             state: { ...r.inputs, imageId: image.Id, repoDigest: image.RepoDigests?.[0] ?? "" },
         };
     },
+    /**
+     * `keepLocally`, `forceRemove` changed: the provider's Update finds the image again
+     * (kreuzwerker v4.5.0 internal/provider/resource_docker_image_funcs.go:134-142), as create does here.
+     */
+    async update(ctx, _old, r) {
+        return remoteImage.create(ctx, r);
+    },
     async delete(ctx, r) {
         const inputs = r.inputs as RemoteImageInputs;
         if (inputs.keepLocally === true || inputs.name === undefined) {

@@ -196,6 +196,19 @@ export const tls: ResourceHandler = {
         }
         return { id: ctx.deps.newId(), state: markSecrets(result.state, result.secretOutputs) };
     },
+    /**
+     * Only `earlyRenewalHours` of a certificate updates: the state takes the plan
+     * (hashicorp/terraform-provider-tls d72d90e1 internal/provider/resource_self_signed_cert.go:469-473,
+     * resource_locally_signed_cert.go:297-: updatedUsingPlan), nothing is signed again.
+     */
+    // eslint-disable-next-line @typescript-eslint/require-await -- async as every handler's update is
+    async update(_ctx, old, r) {
+        const certPem = old.outputs?.["certPem"];
+        if (typeof certPem !== "string") {
+            throw new Error(`${r.type} ${r.urn}: the recorded state has no certPem to update`);
+        }
+        return { id: old.id, state: { ...(old.outputs ?? {}), ...r.inputs, ...validity(certPem, r.inputs["earlyRenewalHours"]) } };
+    },
     delete: nothingToDelete,
 };
 

@@ -129,6 +129,7 @@ function world(opts: { file?: string; script?: (run: ScriptRun) => ScriptResult;
         put: async (k, v) => void kvPuts.push([k, v]),
         list: async () => opts.kvList ?? {},
         deleteTree: async () => undefined,
+        deleteKey: async () => undefined,
     };
     const deps: Partial<ApplierDeps> = {
         engine: (endpoint) => {

@@ -21,7 +21,13 @@ import { devRaw, devWith } from "./helpers";
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
 
-const fakeKv = (): KvClient => ({ baseUrl: "http://fake", put: async () => undefined, list: async () => ({}), deleteTree: async () => undefined });
+const fakeKv = (): KvClient => ({
+    baseUrl: "http://fake",
+    put: async () => undefined,
+    list: async () => ({}),
+    deleteTree: async () => undefined,
+    deleteKey: async () => undefined,
+});
 
 /** The program applied with the fakes; each registration recorded with its id and outputs, as the lab's state does. */
 async function applyRecorded(raw: RawConfig, stack = "dev"): Promise<ResourceRecord[]> {

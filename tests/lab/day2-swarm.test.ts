@@ -1,0 +1,93 @@
+/**
+ * Day 2 in swarm mode: `lab up` applies changes to a running swarm
+ * (tests/lab/stacks/Pulumi.t-day2-swarm.yaml: a manager and a worker, net1 with
+ * c1 and c2 on the two hosts), checked with the docker CLI:
+ *  (a) a worker d3-node2 and a container c3 on it: only their resources and the
+ *      worker's join are created, the swarm is the same swarm (cluster id, nodes),
+ *      c1 and c2 keep their ids and start times, the node is Ready, the check passes;
+ *  (b) the worker removed again: c3 deleted first, then the join (drain, leave,
+ *      node rm), then the host; the node is gone from `docker node ls`; the check
+ *      passes.
+ * The stack is taken down in the after hook, also when a test failed.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import "./support/root-hooks";
+import { containerOn, StackChanges, stepsOf } from "./support/changes";
+import { describeRun, LabStack, STACKS } from "./support/lab";
+
+describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2-swarm.yaml"));
+    const changes = new StackChanges(stack);
+
+    /** `<hostname> <status> <manager status>` of every node, from the manager, sorted. */
+    async function nodes(): Promise<string[]> {
+        const r = await stack.docker("d3-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]);
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout
+            .trim()
+            .split("\n")
+            .map((l) => l.trim())
+            .sort();
+    }
+
+    async function clusterId(): Promise<string> {
+        const r = await stack.docker("d3-manager", ["info", "-f", "{{.Swarm.Cluster.ID}}"]);
+        assert.equal(r.code, 0, describeRun(r));
+        assert.match(r.stdout.trim(), /^[0-9a-z]{25}$/);
+        return r.stdout.trim();
+    }
+
+    before(async function () {
+        await stack.upOk();
+        await changes.checkPasses(2);
+    });
+
+    after(async function () {
+        changes.cleanup();
+        await stack.teardown();
+    });
+
+    it("(a) adds a worker and a container on it: only their resources and its join created, the same swarm", async function () {
+        const before = { c1: await changes.identity("d3-node1", "c1"), c2: await changes.identity("d3-manager", "c2"), swarm: await clusterId() };
+        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node1 Ready"]);
+        const up = await changes.apply(
+            changes.variant((y) => y.replace("    - name: d3-node1\n", "    - name: d3-node1\n    - name: d3-node2\n") + containerOn("c3", "d3-node2")),
+        );
+        assert.deepEqual(stepsOf(up, "create"), [
+            "command:local:Command d3-node2-engine",
+            "command:local:Command swarm-join-d3-node2",
+            "docker-overlay:container:PlacedContainer c3",
+            "docker-overlay:host:DockerHost d3-node2",
+            "docker:index/container:Container c3-container",
+            "docker:index/remoteImage:RemoteImage c3-image",
+            "pulumi:providers:docker d3-node2",
+        ]);
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual(stepsOf(up, "update"), []);
+        assert.deepEqual(stepsOf(up, "delete"), []);
+        assert.equal(await clusterId(), before.swarm, "the swarm was re-created");
+        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node1 Ready", "d3-node2 Ready"]);
+        assert.equal(await changes.identity("d3-node1", "c1"), before.c1, "c1 was re-created or restarted");
+        assert.equal(await changes.identity("d3-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        await changes.checkPasses(6);
+    });
+
+    it("(b) removes the worker: its container, then its join, then the host; the node gone from the swarm", async function () {
+        const swarm = await clusterId();
+        const up = await changes.apply(changes.variant((y) => y.replace("    - name: d3-node2\n", "").replace(/ {4}- name: c3\n[\s\S]*$/, "")));
+        const deletes = (up.steps ?? []).filter((s) => s.op === "delete").map((s) => s.name);
+        assert.deepEqual([...deletes].sort(), ["c3", "c3-container", "c3-image", "d3-node2", "d3-node2", "d3-node2-engine", "swarm-join-d3-node2"]);
+        const at = (x: string) => deletes.indexOf(x);
+        assert.ok(at("c3-container") < at("swarm-join-d3-node2") && at("swarm-join-d3-node2") < at("d3-node2-engine"), deletes.join(", "));
+        assert.deepEqual(stepsOf(up, "create"), []);
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node1 Ready"]);
+        assert.equal(await clusterId(), swarm);
+        await changes.checkPasses(2);
+    });
+
+    it("comes down clean", async function () {
+        await stack.downClean();
+    });
+});

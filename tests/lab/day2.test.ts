@@ -1,0 +1,148 @@
+/**
+ * Day 2 on a running cluster-store cluster (consul): `lab up` applies changes
+ * the way the Pulumi engine does (lab/executor.ts), checked with the docker
+ * CLI on every engine. tests/lab/stacks/Pulumi.t-day2.yaml (a manager and a
+ * node, net1 with c1 and c2 on the two hosts) is brought up, then modified
+ * copies of it (same stack name, in a temporary directory) are applied in turn:
+ *  (a) a host d2-node2 and a container c3 placed on it: only their resources are
+ *      created (the check replaced, the cluster record updated); c1 and c2 keep
+ *      their ids and start times; the check passes;
+ *  (b) net1's subnet changed: the network and its three containers replaced
+ *      (delete-before-replace), the check passes on the new subnet, and no engine
+ *      has the old network;
+ *  (c) d2-node2 removed with c3 on it: c3 deleted before the host's engine, the
+ *      host's namespace gone, nothing of it in the state; the check passes;
+ *  (d) a second `up` with no change: 0 changes.
+ * The stack is taken down in the after hook, also when a test failed.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import "./support/root-hooks";
+import { containerOn, StackChanges, stepsOf } from "./support/changes";
+import { describeRun, DOCKER_BIN, lab, LabStack, run, STACKS, statePathOf, UpJson } from "./support/lab";
+
+const HOSTS_BEFORE = ["d2-manager", "d2-node1"];
+
+describe("lab: day-2 changes applied to a running cluster (t-day2)", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2.yaml"));
+    const changes = new StackChanges(stack);
+
+    before(async function () {
+        await stack.upOk();
+        await changes.checkPasses(2);
+    });
+
+    after(async function () {
+        changes.cleanup();
+        await stack.teardown();
+    });
+
+    it("(a) adds a host and a container on it: only their resources created, c1 and c2 untouched, the check passes", async function () {
+        const before = { c1: await changes.identity("d2-node1", "c1"), c2: await changes.identity("d2-manager", "c2") };
+        const copy = changes.variant(
+            (y) => y.replace("    - name: d2-node1\n", "    - name: d2-node1\n    - name: d2-node2\n") + containerOn("c3", "d2-node2"),
+        );
+        const up = await changes.apply(copy);
+        assert.deepEqual(stepsOf(up, "create"), [
+            "command:local:Command d2-node2-engine",
+            "docker-overlay:container:PlacedContainer c3",
+            "docker-overlay:host:DockerHost d2-node2",
+            "docker:index/container:Container c3-container",
+            "docker:index/remoteImage:RemoteImage c3-image",
+            "pulumi:providers:docker d2-node2",
+        ]);
+        // The check's triggers are the containers' ids: it runs again, as a replacement.
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual(stepsOf(up, "update"), ["consul:index/keyPrefix:KeyPrefix cluster-record-keys"]);
+        assert.deepEqual(stepsOf(up, "delete"), []);
+        assert.equal(up.changes?.create, 6);
+        assert.equal(await changes.identity("d2-node1", "c1"), before.c1, "c1 was re-created or restarted");
+        assert.equal(await changes.identity("d2-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        assert.equal(await stack.hostOf("c3"), "d2-node2");
+        await changes.checkPasses(6);
+    });
+
+    it("(b) changes net1's subnet: the network and its containers replaced, the check passes on it, no old network on any engine", async function () {
+        const hosts = [...HOSTS_BEFORE, "d2-node2"];
+        const oldId = (await stack.docker("d2-manager", ["network", "inspect", "-f", "{{.Id}}", "net1"])).stdout.trim();
+        assert.match(oldId, /^[0-9a-f]{64}$/);
+        const up = await changes.apply(changes.variant((y) => y.replace("subnet: 10.0.0.0/24", "subnet: 10.0.7.0/24")));
+        assert.deepEqual(stepsOf(up, "replace"), [
+            "command:local:Command connectivity-ping",
+            "docker:index/container:Container c1-container",
+            "docker:index/container:Container c2-container",
+            "docker:index/container:Container c3-container",
+            "docker:index/network:Network net1-network",
+        ]);
+        assert.deepEqual(stepsOf(up, "create"), []);
+        assert.deepEqual(stepsOf(up, "delete"), []);
+        for (const host of hosts) {
+            // Global scope: every engine sees the overlay; exactly one net1, the new one.
+            const ls = await stack.docker(host, ["network", "ls", "--no-trunc", "--filter", "driver=overlay", "--format", "{{.Name}} {{.ID}}"]);
+            assert.equal(ls.code, 0, describeRun(ls));
+            const nets = ls.stdout.trim().split("\n");
+            assert.equal(nets.length, 1, `${host}: ${ls.stdout}`);
+            const [name, id] = nets[0].split(" ");
+            assert.equal(name, "net1");
+            assert.notEqual(id, oldId, `${host} still has the old net1`);
+            const subnet = await stack.docker(host, ["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "net1"]);
+            assert.equal(subnet.stdout.trim(), "10.0.7.0/24", `${host}: ${describeRun(subnet)}`);
+        }
+        for (const c of ["c1", "c2", "c3"]) {
+            assert.match(await stack.ipOf(c, "net1"), /^10\.0\.7\.\d+$/, c);
+        }
+        const check = await changes.checkPasses(6);
+        assert.ok(
+            check.pairs.every((p) => p.ips.length > 0 && p.ips.every((ip) => /^10\.0\.7\./.test(ip))),
+            JSON.stringify(check.pairs),
+        );
+    });
+
+    it("(c) removes the host with c3 on it: c3 deleted before the host, the host gone, nothing of it left", async function () {
+        const node2 = await stack.host("d2-node2");
+        const copy = changes.variant((y) => y.replace("    - name: d2-node2\n", "").replace(/ {4}- name: c3\n[\s\S]*$/, ""));
+        const up = await changes.apply(copy);
+        const deletes = (up.steps ?? []).filter((s) => s.op === "delete").map((s) => `${s.type} ${s.name}`);
+        assert.deepEqual([...deletes].sort(), [
+            "command:local:Command d2-node2-engine",
+            "docker-overlay:container:PlacedContainer c3",
+            "docker-overlay:host:DockerHost d2-node2",
+            "docker:index/container:Container c3-container",
+            "docker:index/remoteImage:RemoteImage c3-image",
+            "pulumi:providers:docker d2-node2",
+        ]);
+        const at = (x: string) => deletes.indexOf(x);
+        assert.ok(at("docker:index/container:Container c3-container") < at("command:local:Command d2-node2-engine"), deletes.join(", "));
+        assert.deepEqual(stepsOf(up, "create"), []);
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
+        // The machine is gone: its namespace, and its engine's socket.
+        const netns = await run("ip", ["netns", "list"]);
+        assert.doesNotMatch(netns.stdout, new RegExp(`^dovl-${stack.stack}-d2-node2-`, "m"), netns.stdout);
+        assert.match(netns.stdout, new RegExp(`^dovl-${stack.stack}-d2-node1-`, "m"), netns.stdout);
+        const gone = await run(DOCKER_BIN, ["-H", node2.dockerHost, "version"], { timeoutMs: 20_000 });
+        assert.notEqual(gone.code, 0, describeRun(gone));
+        const state = JSON.parse(fs.readFileSync(statePathOf(stack.info), "utf8")) as { status: string; resources: { name: string }[] };
+        assert.equal(state.status, "succeeded");
+        assert.deepEqual(
+            state.resources.filter((r) => /^(d2-node2|c3)/.test(r.name)),
+            [],
+        );
+        for (const host of HOSTS_BEFORE) {
+            const ps = await stack.docker(host, ["ps", "-a", "--format", "{{.Names}}"]);
+            assert.doesNotMatch(ps.stdout, /^c3$/m, `${host}: ${ps.stdout}`);
+        }
+        await changes.checkPasses(2);
+    });
+
+    it("(d) a second `up` with no change is 0 changes", async function () {
+        const r = await lab<UpJson>("up", changes.current);
+        assert.equal(r.code, 0, describeRun(r));
+        assert.equal(r.json?.noop, true, describeRun(r));
+        assert.deepEqual(r.json?.changes && { ...r.json.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 });
+    });
+
+    it("comes down clean", async function () {
+        await stack.downClean();
+    });
+});

@@ -249,6 +249,8 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
         }
     } catch (err) {
         error = performer?.failure ?? (err as Error);
+        // The program's own error: the runtime reports it again as unhandled rejections.
+        programFailures.add(String((err as Error)?.message ?? err));
     }
     if (performer !== undefined) {
         await performer.idle();
@@ -391,6 +393,11 @@ export function describe(req: MonitorRegisterRequest): Registration {
  * unrecognized rejections are collected as that run's error instead.
  */
 let currentStray: unknown[] | undefined;
+/**
+ * Messages of errors a program threw in a run: the runtime's echoes of them are swallowed too
+ * (e.g. a ConfigError, which the run rejects with), whichever run installed the handler.
+ */
+const programFailures = new Set<string>();
 let echoPattern: RegExp | undefined;
 let handlerInstalled = false;
 
@@ -401,7 +408,7 @@ function watchRuntimeRejections(stray: unknown[], echoes: RegExp): () => void {
         handlerInstalled = true;
         process.on("unhandledRejection", (reason: unknown) => {
             const message = reason instanceof Error ? reason.message : String(reason);
-            if (echoPattern?.test(message) === true) {
+            if (echoPattern?.test(message) === true || programFailures.has(message)) {
                 return;
             }
             if (currentStray !== undefined) {

@@ -7,6 +7,11 @@ import { renderPlanJson, renderPlanMermaid, renderPlanText } from "../lib/render
 import { planStack } from "../runner/plan";
 import { parseArgs } from "util";
 
+/** By name: the program's ConfigError comes from its own load of lib/ (runner/program.ts forgets its modules). */
+function isConfigError(err: unknown): err is Error {
+    return err instanceof Error && err.name === "ConfigError";
+}
+
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({
         args: process.argv.slice(2),
@@ -25,13 +30,19 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
+    // The program's ConfigError also reaches the Pulumi runtime, which reports it again as
+    // unhandled rejections (the whole object, twice): it is printed once, below. Anything else
+    // fails as Node would.
+    process.on("unhandledRejection", (reason: unknown) => {
+        if (!isConfigError(reason)) {
+            throw reason;
+        }
+    });
     // exitCode, not exit(): a piped stdout must drain before the process ends.
     main().then(
         (code) => (process.exitCode = code),
         (err: unknown) => {
-            // By name: the program's ConfigError comes from its own load of lib/ (runner/program.ts forgets its modules).
-            const configError = err instanceof Error && err.name === "ConfigError";
-            process.stderr.write(`${configError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+            process.stderr.write(`${isConfigError(err) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
             process.exitCode = 1;
         },
     );

@@ -5,6 +5,8 @@
  * anything, so no daemon is involved.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import * as fs from "fs";
 import * as path from "path";
 import { ApplierDeps, runProgram as labRunProgram } from "../../lab/applier";
@@ -92,7 +94,31 @@ describe("runner: engine URNs and the wire format", () => {
 });
 
 describe("runner: a plan of a stack with problems", () => {
-    it("rejects with the program's one ConfigError, reported once (the runtime's echoes of it swallowed)", async () => {
+    it("npm run plan prints the problems once, nothing else, and exits 1", () => {
+        const dir = fs.mkdtempSync(path.join(tmpdir(), "plan-cli-"));
+        const file = path.join(dir, "Pulumi.bad.yaml");
+        fs.writeFileSync(file, "config:\n  docker-overlay:hosts: [{ name: h1 }]\n  docker-overlay:networks:\n    - name: n\n      subnet: 10.0.0.0/33\n");
+        try {
+            const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "..", "tools", "plan.ts"), file], {
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+            });
+            assert.equal(r.status, 1, r.stderr);
+            assert.equal(r.stdout, "");
+            assert.equal(
+                r.stderr,
+                [
+                    "docker-overlay: 1 problem in the stack configuration:",
+                    'docker-overlay:networks[0].subnet: "10.0.0.0/33" is not an IPv4 CIDR (the prefix length must be a number from 0 to 32)',
+                    "",
+                ].join("\n"),
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("rejects with the program's one ConfigError", async () => {
         const os = await import("os");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bad-"));
         const file = path.join(dir, "Pulumi.bad.yaml");

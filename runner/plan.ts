@@ -3,6 +3,7 @@
  * credentials, no daemons), as `npm run plan` prints it (tools/plan.ts).
  */
 import { loadStackFile } from "../lib/config/load";
+import { RawConfig } from "../lib/config/types";
 import { ConfigError, validateConfig } from "../lib/config/validate";
 import { planDocument, PlanDocument } from "../lib/render/plan";
 import { previewMocks } from "./mocks";
@@ -11,6 +12,11 @@ import { runProgram } from "./program";
 /** The plan document of a stack file: every registration, and the placements the program chose. */
 export async function planStack(stackFile: string): Promise<PlanDocument> {
     const { stack, raw } = loadStackFile(stackFile);
+    return planConfig(stack, raw);
+}
+
+/** The plan document of a stack's configuration (as a stack file gives it). */
+export async function planConfig(stack: string, raw: RawConfig): Promise<PlanDocument> {
     // The program would throw the same error, but from inside the Pulumi runtime,
     // which also reports it as an unhandled rejection (the whole object, twice).
     const problems = validateConfig(raw, stack);

@@ -88,7 +88,7 @@ export function planDocument(resources: readonly PlanResource[], placements: Rec
 
 /** Only the options the program gave (PlanOptions). */
 function givenOptions(options: PlanOptions): PlanOptions {
-    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0))) as PlanOptions;
+    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0)));
 }
 
 export function renderPlanJson(doc: PlanDocument): string {

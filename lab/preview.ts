@@ -24,7 +24,7 @@ import { KvClient } from "./clients/consul";
 import { ApplierDeps, invokeHandler, isProviderType } from "./resources";
 import { holdsUnknown, UNKNOWN_TEXT } from "./resources/diff";
 import { revealInputs, withSecretOutputs } from "./secrets";
-import { Changes, countChanges, NewRegistration, Step, StepGenerator, StepOp } from "./steps";
+import { Changes, countChanges, NewRegistration, recordedAfter, Step, StepGenerator, StepOp } from "./steps";
 import { readState, ResourceRecord, statePath } from "./state";
 import { loadStackFile } from "../lib/config/load";
 import { Registration, runProgram } from "../runner/program";
@@ -69,8 +69,6 @@ function plainUnknowns(value: unknown): unknown {
 function knownOnly(values: Record<string, unknown>): Record<string, unknown> {
     return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && !holdsUnknown(v)));
 }
-
-const COMMAND_TYPES = new Set(["command:local:Command", "command:remote:Command"]);
 
 /**
  * The mocks of a lab preview: the step for each registration (lab/steps.ts) and the
@@ -149,15 +147,15 @@ export class PreviewMocks implements pulumi.runtime.Mocks {
             return { id: undefined, state: knownOnly(inputs) };
         }
         const old = this.generator.old(reg.urn);
-        switch (step.op) {
-            case "same":
-                return { id: old?.id, state: withSecretOutputs(old!) };
-            case "update":
-                return {
-                    id: old?.id,
-                    state: COMMAND_TYPES.has(reg.type) ? knownOnly(inputs) : { ...withSecretOutputs(old!), ...knownOnly(inputs) },
-                };
-            default:
+        if (step.op === "same") {
+            return { id: old?.id, state: withSecretOutputs(old!) };
+        }
+        switch (recordedAfter(step)) {
+            case "all": // an update keeping its outputs, the new inputs over them
+                return { id: old?.id, state: { ...withSecretOutputs(old!), ...knownOnly(inputs) } };
+            case "id":
+                return { id: old?.id, state: knownOnly(inputs) };
+            case "none":
                 return { id: undefined, state: knownOnly(inputs) };
         }
     }
@@ -225,7 +223,14 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
 
 // --------------------------------------------------------------- render
 
-const SYMBOL: Record<StepOp, string> = { same: " ", create: "+", update: "~", replace: "-/+", delete: "-" };
+/**
+ * The symbol of a step: `+` create, `~` update, `-` delete; a replacement `+-` when the
+ * new resource is created before the old is deleted, `-+` when the old is deleted first.
+ */
+export function stepSymbol(s: Pick<Step, "op" | "deleteBeforeReplace">): string {
+    const symbols: Record<StepOp, string> = { same: " ", create: "+", update: "~", replace: s.deleteBeforeReplace === true ? "-+" : "+-", delete: "-" };
+    return symbols[s.op];
+}
 
 /** `--json`: exactly `{ steps: [{ op, urn, type, name }], changes }` (docs/architecture.md, "Lab preview"). */
 export function previewJson(r: Pick<PreviewResult, "steps" | "changes">): {
@@ -235,7 +240,7 @@ export function previewJson(r: Pick<PreviewResult, "steps" | "changes">): {
     return { steps: r.steps.map((s) => ({ op: s.op, urn: s.urn, type: s.type, name: s.name })), changes: r.changes };
 }
 
-/** The summary line: `preview: 1 to create, 0 to update, 4 to replace, 0 to delete, 17 unchanged`. */
+/** The summary line: `1 to create, 0 to update, 4 to replace, 0 to delete, 17 unchanged`. */
 export function previewSummary(changes: Changes): string {
     return `${changes.create} to create, ${changes.update} to update, ${changes.replace} to replace, ${changes.delete} to delete, ${changes.same} unchanged`;
 }
@@ -245,10 +250,14 @@ export function appliedSummary(changes: Changes): string {
     return `${changes.create} created, ${changes.update} updated, ${changes.replace} replaced, ${changes.delete} deleted, ${changes.same} unchanged`;
 }
 
-/** Text like `pulumi preview`: one line per step that changes something, then the summary. */
-export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "changes">): string {
-    const lines = [`Previewing update (${r.stack}):`];
-    for (const s of r.steps.filter((x) => x.op !== "same")) {
+/**
+ * One line per step that changes something, like `pulumi preview`'s: symbol, type,
+ * name, op, and the inputs that cause it (`[diff: ~<inputs>]` for an update, the
+ * reasons of a replacement, `[delete-before-replace]`, `[retain]`).
+ */
+export function renderStepLines(steps: readonly Step[]): string[] {
+    const lines: string[] = [];
+    for (const s of steps.filter((x) => x.op !== "same")) {
         const details: string[] = [];
         if (s.op === "update" && s.diffs !== undefined) {
             details.push(`[diff: ~${s.diffs.join(",")}]`);
@@ -263,10 +272,14 @@ export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "ch
         if (s.retain === true) {
             details.push("[retain]");
         }
-        lines.push(`${SYMBOL[s.op].padStart(3)} ${s.type} ${s.name}  ${s.op}${details.length > 0 ? `  ${details.join(" ")}` : ""}`);
+        lines.push(`${stepSymbol(s).padStart(3)} ${s.type} ${s.name}  ${s.op}${details.length > 0 ? `  ${details.join(" ")}` : ""}`);
     }
-    lines.push(`preview: ${previewSummary(r.changes)}`);
-    return lines.join("\n") + "\n";
+    return lines;
+}
+
+/** Text like `pulumi preview`: the steps that change something, then the summary. */
+export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "changes">): string {
+    return [`Previewing update (${r.stack}):`, ...renderStepLines(r.steps), `preview: ${previewSummary(r.changes)}`].join("\n") + "\n";
 }
 
 /** True when the steps change nothing. */

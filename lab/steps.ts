@@ -38,6 +38,8 @@
 import { resourceHandler } from "./resources";
 import { DiffRequest, DiffResult } from "./resources/handler";
 import { changedKeys, holdsUnknown, UNKNOWN_TEXT } from "./resources/diff";
+import { COMMAND_TYPE } from "./resources/localCommand";
+import { REMOTE_COMMAND_TYPE } from "./resources/remoteCommand";
 import { ResourceRecord } from "./state";
 import type { Registration, RegistrationOptions } from "../runner/program";
 
@@ -385,6 +387,28 @@ export function scheduleDeletes(condemned: readonly ResourceRecord[]): ResourceR
         rounds.push(round);
     }
     return rounds.reverse();
+}
+
+/** Commands: their update re-runs `create` (pulumi-command local/commandController.go:67-90). */
+const COMMAND_TYPES: ReadonlySet<string> = new Set([COMMAND_TYPE, REMOTE_COMMAND_TYPE]);
+
+/**
+ * What the engine's preview hands the program for a resource after its step
+ * (lab/preview.ts answers so): "all" its recorded id and outputs (same; an update
+ * of anything but a command, whose id and outputs the provider keeps, with the new
+ * inputs over them), "id" only its recorded id (a command's update re-runs it, so
+ * its outputs are unknown in a preview: pulumi-command local/commandController.go:75-78
+ * runs nothing then), "none" (create, replace: a new resource, every output unknown).
+ */
+export function recordedAfter(step: Pick<Step, "op" | "type">): "all" | "id" | "none" {
+    switch (step.op) {
+        case "same":
+            return "all";
+        case "update":
+            return COMMAND_TYPES.has(step.type) ? "id" : "all";
+        default:
+            return "none";
+    }
 }
 
 /** Counts steps per op. */

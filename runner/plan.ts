@@ -3,22 +3,22 @@
  * credentials, no daemons), as `npm run plan` prints it (tools/plan.ts).
  */
 import { loadStackFile } from "../lib/config/load";
+import { RawConfig } from "../lib/config/types";
 import { planDocument, PlanDocument } from "../lib/render/plan";
 import { previewMocks } from "./mocks";
 import { runProgram } from "./program";
 
-/**
- * The plan document of a stack file: every registration, and the placements the program chose.
- * A bad config rejects with the program's own ConfigError (validated once, by the program).
- */
+/** The plan document of a stack file: every registration, and the placements the program chose. */
 export async function planStack(stackFile: string): Promise<PlanDocument> {
     const { stack, raw } = loadStackFile(stackFile);
-    const run = await runProgram({
-        stack,
-        raw,
-        mocks: previewMocks,
-        preview: true,
-        secrets: { sshPrivateKey: "plan-placeholder" },
-    });
+    return planConfig(stack, raw);
+}
+
+/**
+ * The plan document of a stack's configuration (as a stack file gives it). A bad config rejects
+ * with the program's own ConfigError (validated once, by the program).
+ */
+export async function planConfig(stack: string, raw: RawConfig): Promise<PlanDocument> {
+    const run = await runProgram({ stack, raw, mocks: previewMocks, preview: true, secrets: { sshPrivateKey: "plan-placeholder" } });
     return planDocument(run.registrations, (run.outputs["placements"] ?? {}) as Record<string, string>);
 }

@@ -1,36 +1,36 @@
 #!/usr/bin/env bash
-# Plans every shipped stack in two checkouts and prints a unified diff of the
-# plans (text format, then JSON for the exact inputs). No credentials, no
-# daemons: `npm run plan` runs the program under mocks.
+# Plans every shipped stack in two checkouts and prints the pull-request
+# comment (markdown): per stack, the steps `pulumi up` of the head would take
+# on a stack deployed from the base (the lab's step generator, with the inputs
+# that cause each update or replacement), then the plans' diff as YAML, where
+# a script's lines are lines (npm run plan:review, lab/planReview.ts, run from
+# the head checkout). No credentials, no daemons: `npm run plan` runs the
+# program under mocks.
 #   scripts/plan-diff.sh <base-checkout> <head-checkout>   (both with node_modules)
-# Exit 0 whether or not the plans differ; non-zero only when planning fails.
+# Exit 0 whether or not the plans differ; non-zero only when the comment
+# cannot be made (a stack that fails to plan is reported in it).
 set -euo pipefail
 base=$(cd "$1" && pwd)
 head=$(cd "$2" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-plan_all() { # <checkout> <dest>
-    local dir=$1 dest=$2 f name
-    mkdir -p "$dest"
+plan_all() { # <checkout> <dest>: <dest>/<stack file without .yaml>.json, or .failed with the error
+    local dir=$1 dest=$2 f plan
     ( cd "$dir"
       for f in Pulumi.*.yaml examples/Pulumi.*.yaml; do
           [ -e "$f" ] || continue
-          name=${f//\//_}
-          npm run -s plan -- "$f" --format text >"$dest/${name%.yaml}.txt" 2>&1 || echo "plan failed: $f" >>"$dest/${name%.yaml}.txt"
-          npm run -s plan -- "$f" --format json >"$dest/${name%.yaml}.json" 2>&1 || true
+          plan="$dest/${f%.yaml}"
+          mkdir -p "$(dirname "$plan")"
+          if ! npm run -s plan -- "$f" --format json >"$plan.json" 2>"$plan.err"; then
+              mv "$plan.err" "$plan.failed"
+              rm -f "$plan.json"
+          fi
+          rm -f "$plan.err"
       done )
 }
 
 plan_all "$base" "$out/base"
 plan_all "$head" "$out/head"
-cd "$out"
-if diff -ruN base head >diff.txt; then
-    echo "No change to any stack's plan."
-else
-    echo "Plan changes (base -> head):"
-    echo
-    echo '```diff'
-    cat diff.txt
-    echo '```'
-fi
+cd "$head"
+npm run -s plan:review -- "$out/base" "$out/head"

@@ -1,11 +1,18 @@
 /**
- * `npm run plan -- <stack-file> [--format json|text|mermaid]`
+ * `npm run plan -- <stack-file> [--format json|yaml|text|mermaid]`
  * Runs the program under mocks (no Pulumi CLI, no credentials, no daemons)
  * and prints what it would create (runner/plan.ts).
  */
-import { renderPlanJson, renderPlanMermaid, renderPlanText } from "../lib/render/plan";
+import { PlanDocument, renderPlanJson, renderPlanMermaid, renderPlanText, renderPlanYaml } from "../lib/render/plan";
 import { planStack } from "../runner/plan";
 import { parseArgs } from "util";
+
+const RENDERERS: Record<string, ((doc: PlanDocument) => string) | undefined> = {
+    json: renderPlanJson,
+    yaml: renderPlanYaml,
+    text: renderPlanText,
+    mermaid: renderPlanMermaid,
+};
 
 /** By name: the program's ConfigError comes from its own load of lib/ (runner/program.ts forgets its modules). */
 function isConfigError(err: unknown): err is Error {
@@ -19,12 +26,12 @@ async function main(): Promise<number> {
         allowPositionals: true,
     });
     const format = values.format ?? "json";
-    if (positionals.length !== 1 || !["json", "text", "mermaid"].includes(format)) {
-        process.stderr.write("usage: npm run plan -- <stack-file.yaml> [--format json|text|mermaid]\n");
+    const render = RENDERERS[format];
+    if (positionals.length !== 1 || render === undefined) {
+        process.stderr.write(`usage: npm run plan -- <stack-file.yaml> [--format ${Object.keys(RENDERERS).join("|")}]\n`);
         return 2;
     }
     const doc = await planStack(positionals[0]);
-    const render = format === "text" ? renderPlanText : format === "mermaid" ? renderPlanMermaid : renderPlanJson;
     process.stdout.write(render(doc));
     return 0;
 }

@@ -1,8 +1,23 @@
 /**
  * What `npm run plan` prints: the program's registrations as a document,
- * rendered as JSON, text or a Mermaid graph. Pure and deterministic, so two
- * plans diff cleanly in a pull request.
+ * rendered as JSON, YAML, text or a Mermaid graph. Pure and deterministic, so
+ * two plans diff cleanly in a pull request.
  */
+import { stringify } from "yaml";
+
+/**
+ * The resource options that decide steps (runner/program.ts RegistrationOptions), only
+ * those the program gave: a flag only when set, a list or URN only when not empty.
+ */
+export interface PlanOptions {
+    deleteBeforeReplace?: boolean;
+    replaceOnChanges?: string[];
+    ignoreChanges?: string[];
+    retainOnDelete?: boolean;
+    protect?: boolean;
+    replaceWith?: string[];
+    deletedWith?: string;
+}
 
 export interface PlanResource {
     urn: string;
@@ -10,7 +25,12 @@ export interface PlanResource {
     name: string;
     parent: string;
     provider: string;
+    /** false for a component (and the stack): it owns nothing, the engine never replaces it. */
+    custom: boolean;
     dependsOn: string[];
+    /** Top-level input -> the URNs its value came from; inputs without any are left out. */
+    propertyDependencies: Record<string, string[]>;
+    options: PlanOptions;
     inputs: Record<string, unknown>;
 }
 
@@ -50,15 +70,39 @@ export function planDocument(resources: readonly PlanResource[], placements: Rec
             name: r.name,
             parent: r.parent,
             provider: r.provider,
+            custom: r.custom,
             dependsOn: [...r.dependsOn].sort(),
+            propertyDependencies: sortKeys(
+                Object.fromEntries(
+                    Object.entries(r.propertyDependencies)
+                        .filter(([, urns]) => urns.length > 0)
+                        .map(([k, urns]) => [k, [...urns].sort()]),
+                ),
+            ) as Record<string, string[]>,
+            options: sortKeys(givenOptions(r.options)) as PlanOptions,
             inputs: sortKeys(r.inputs) as Record<string, unknown>,
         }))
         .sort((a, b) => depthOf(a.urn, new Set()) - depthOf(b.urn, new Set()) || compare(a.urn, b.urn));
     return { resources: sorted, placements: sortKeys(placements) as Record<string, string> };
 }
 
+/** Only the options the program gave (PlanOptions). */
+function givenOptions(options: PlanOptions): PlanOptions {
+    return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0)));
+}
+
 export function renderPlanJson(doc: PlanDocument): string {
     return JSON.stringify(doc, null, 2) + "\n";
+}
+
+/**
+ * The same document as YAML, for reading and for line diffs (scripts/plan-diff.sh):
+ * a string with newlines (a script) is a literal block scalar, one line of YAML per
+ * line of the script, and no line is folded, so a changed line of a script is one
+ * changed line of the diff. Parsing it gives the JSON document back.
+ */
+export function renderPlanYaml(doc: PlanDocument): string {
+    return stringify(doc, { lineWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false });
 }
 
 export function renderPlanText(doc: PlanDocument): string {

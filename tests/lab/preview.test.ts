@@ -130,10 +130,11 @@ describe("lab: preview and a no-op up on a running cluster (t-preview)", functio
         assert.deepStrictEqual(byOp(p, "delete"), []);
         // The consul record lists the networks with their subnets: an update of its keys, not a replacement.
         assert.deepStrictEqual(byOp(p, "update"), ["consul:index/keyPrefix:KeyPrefix cluster-record-keys"]);
-        // The text form: -/+ per replaced resource, delete-before-replace shown, and the summary line.
+        // The text form: -+ per resource replaced delete-before-replace (+- create-before-delete), and the summary line.
         const t = await labCli("preview", copy, false);
         assert.strictEqual(t.code, 0, describeRun(t));
-        assert.match(t.stdout, /^-\/\+ docker:index\/network:Network net1-network {2}replace {2}\[diff: ipamConfigs\] \[delete-before-replace\]$/m);
+        assert.match(t.stdout, /^ -\+ docker:index\/network:Network net1-network {2}replace {2}\[diff: ipamConfigs\] \[delete-before-replace\]$/m);
+        assert.match(t.stdout, /^ \+- command:local:Command connectivity-ping {2}replace {2}\[diff: dependent of net1-network, triggers\]$/m);
         assert.match(t.stdout, /^preview: 0 to create, 1 to update, 4 to replace, 0 to delete, \d+ unchanged$/m);
     });
 

@@ -79,7 +79,18 @@ describe("bench floor: classPath and floorShape", () => {
     });
 
     it("floorShape: flat, a repeated type and name gets a suffix; the stack is left out", () => {
-        const r = (urn: string, type: string, name: string, parent: string) => ({ urn, type, name, parent, provider: "", dependsOn: [], inputs: { name } });
+        const r = (urn: string, type: string, name: string, parent: string) => ({
+            urn,
+            type,
+            name,
+            parent,
+            provider: "",
+            custom: true,
+            dependsOn: [],
+            propertyDependencies: {},
+            options: {},
+            inputs: { name },
+        });
         const shape = floorShape(
             {
                 resources: [

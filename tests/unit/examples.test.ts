@@ -2,10 +2,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import { loadStackFile } from "../../lib/config/load";
 import { validateConfig, formatProblem } from "../../lib/config/validate";
 import { planStack } from "../../runner/plan";
-import { renderPlanJson, renderPlanMermaid, renderPlanText } from "../../lib/render/plan";
+import { renderPlanJson, renderPlanMermaid, renderPlanText, renderPlanYaml } from "../../lib/render/plan";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = [
@@ -157,21 +158,30 @@ describe("shipped stacks", () => {
 });
 
 describe("plan output", () => {
-    it("is byte-identical for the same stack file (json, text and mermaid)", async () => {
+    it("is byte-identical for the same stack file (json, yaml, text and mermaid)", async () => {
         const a = await planStack(STACKS[0]);
         const b = await planStack(STACKS[0]);
         assert.equal(renderPlanJson(a), renderPlanJson(b));
+        assert.equal(renderPlanYaml(a), renderPlanYaml(b));
         assert.equal(renderPlanText(a), renderPlanText(b));
         assert.equal(renderPlanMermaid(a), renderPlanMermaid(b));
     });
 
-    it("gives each resource the plan document's fields (docs/architecture.md): urn, type, name, parent, provider, dependsOn, inputs", async () => {
+    it("gives each resource the plan document's fields (docs/architecture.md): urn, type, name, parent, provider, custom, dependsOn, propertyDependencies, options, inputs", async () => {
         const doc = JSON.parse(renderPlanJson(await planStack(STACKS[0])));
         assert.deepEqual(Object.keys(doc), ["resources", "placements"]);
         assert.ok(doc.resources.length > 0, "the plan has no resources");
         for (const r of doc.resources) {
-            assert.deepEqual(Object.keys(r).sort(), ["dependsOn", "inputs", "name", "parent", "provider", "type", "urn"]);
+            assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "provider", "custom", "dependsOn", "propertyDependencies", "options", "inputs"]);
         }
+        const byName = (name: string) => doc.resources.find((r: { name: string }) => r.name === name);
+        assert.equal(byName("net1").custom, false);
+        // Only the options the program gave; the property dependencies the engine follows for a delete-before-replace.
+        assert.deepEqual(byName("net1-network").options, { deleteBeforeReplace: true });
+        assert.deepEqual(byName("c1-container").options, {});
+        assert.deepEqual(byName("c1-container").propertyDependencies.networksAdvanced, [
+            "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:network:OverlayNetwork$docker:index/network:Network::net1-network",
+        ]);
         const container = doc.resources.find((r: { name: string }) => r.name === "c1-container");
         assert.equal(
             container.provider,
@@ -189,6 +199,21 @@ describe("plan output", () => {
                 assert.ok(seen.has(before), `${r.name} listed before ${before}`);
             }
             seen.add(r.urn);
+        }
+    });
+
+    it("renders every shipped stack's plan as YAML that parses back to the JSON document, each line of a script a line of its own", async () => {
+        for (const file of STACKS) {
+            const doc = await planStack(file);
+            const yaml = renderPlanYaml(doc);
+            assert.deepEqual(parseYaml(yaml), JSON.parse(renderPlanJson(doc)), file);
+            const yamlLines = new Set(yaml.split("\n").map((l) => l.trim()));
+            const scripts = doc.resources.flatMap((r) => Object.values(r.inputs).filter((v): v is string => typeof v === "string" && v.includes("\n")));
+            assert.ok(scripts.length > 0, `${file}: no multi-line input`);
+            for (const script of scripts) {
+                const missing = script.split("\n").filter((l) => !yamlLines.has(l.trim()));
+                assert.deepEqual(missing, [], `${file}: script lines not on a YAML line of their own`);
+            }
         }
     });
 

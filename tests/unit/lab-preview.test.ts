@@ -113,7 +113,9 @@ describe("lab preview (fakes, no engines)", function () {
         const net = steps.find((s) => s.name === "net1-network")!;
         assert.equal(net.deleteBeforeReplace, true);
         const text = renderPreviewText({ stack: "dev", steps, changes: countChanges(steps) });
-        assert.match(text, /^-\/\+ docker:index\/network:Network net1-network {2}replace {2}\[diff: ipamConfigs\] \[delete-before-replace\]$/m);
+        assert.match(text, /^ -\+ docker:index\/network:Network net1-network {2}replace {2}\[diff: ipamConfigs\] \[delete-before-replace\]$/m);
+        // Created before the old one is deleted: +-.
+        assert.match(text, /^ \+- command:local:Command connectivity-ping {2}replace {2}\[diff: dependent of net1-network, triggers\]$/m);
         assert.match(text, /^preview: 0 to create, 1 to update, 4 to replace, 0 to delete, \d+ unchanged$/m);
     });
 

@@ -33,6 +33,7 @@ import {
     SwarmNode,
 } from "../lib/swarm/scripts";
 import { SwarmAddressPool } from "../lib/swarm/pool";
+import { swarmManagerNames } from "../lib/plan/cluster";
 import { DockerHost } from "./dockerHost";
 
 export interface SwarmHost {
@@ -54,12 +55,6 @@ export interface SwarmArgs {
     overlays: { name: string; subnet: string }[];
 }
 
-/** The managers of a swarm: the hosts with role manager, else the first host. */
-export function swarmManagers<T extends { host: HostConfig }>(hosts: T[]): T[] {
-    const managers = hosts.filter((h) => h.host.role === "manager");
-    return managers.length > 0 ? managers : hosts.slice(0, 1);
-}
-
 /** The seal key: RSA, because the token is encrypted to it (RSA-OAEP) with the openssl CLI. */
 const SEAL_KEY = { algorithm: "RSA", rsaBits: 3072 } as const;
 
@@ -77,7 +72,8 @@ export class Swarm extends pulumi.ComponentResource {
 
     constructor(name: string, args: SwarmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:swarm:Swarm", name, {}, opts);
-        const managerHosts = swarmManagers(args.hosts);
+        const managerNames = new Set(swarmManagerNames(args.hosts.map((h) => h.host)));
+        const managerHosts = args.hosts.filter((h) => managerNames.has(h.host.name));
         const first = managerHosts[0].docker;
         this.managers = managerHosts.map((m) => m.docker.hostName);
         const isManager = new Set(this.managers);

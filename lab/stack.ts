@@ -42,6 +42,8 @@ import { Changes, countChanges, StepOp } from "./steps";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
+import { normalizeConfig } from "../lib/config/validate";
+import { diagnose, DiagnoseReport, labTargets, netnsEngineLog } from "./diagnose";
 
 export interface LabOptions {
     /** The program to apply (default: this repository's index.ts). */
@@ -329,4 +331,45 @@ export async function labCheck(stackFile: string): Promise<CheckReport & { notes
     // Pairs come from the networks the program attached; addresses from the engines now.
     const report = await runCheck(declared, live, dockerPinger(live, engines));
     return { ...report, notes };
+}
+
+/**
+ * `diagnose` (lab/diagnose.ts): the underlay probes between the machines' namespaces,
+ * each overlay as every engine sees it, each engine's gossip. netns stacks only.
+ */
+export async function labDiagnose(stackFile: string): Promise<DiagnoseReport> {
+    const { stack, raw } = loadStackFile(stackFile);
+    const config = normalizeConfig(raw, stack);
+    if (config.driver.kind !== "netns") {
+        throw new Error(`diagnose runs between the netns driver's namespaces; ${stackFile} uses the ${config.driver.kind} driver`);
+    }
+    const stateDir = config.driver.stateDir;
+    const state = savedState(stackFile);
+    const engines = engineFactory(state);
+    const status = statusFromExports(state.exports);
+    const hostByAddress = new Map(status.hosts.map((h) => [h.address, h.name]));
+    return diagnose(
+        config,
+        status,
+        {
+            inspectOverlay: async (host, network) => {
+                const h = status.hosts.find((x) => x.name === host);
+                if (h === undefined) {
+                    return undefined;
+                }
+                try {
+                    const n = await engines(h.dockerHost).inspectNetwork(network);
+                    return {
+                        scope: n.Scope,
+                        endpoints: Object.values(n.Containers ?? {}).map((c) => c.Name ?? "?"),
+                        peers: (n.Peers ?? []).map((p) => hostByAddress.get(p.IP ?? "") ?? p.Name ?? "?"),
+                    };
+                } catch {
+                    return undefined;
+                }
+            },
+            engineLog: (host) => netnsEngineLog(stateDir, host),
+        },
+        labTargets(config, status),
+    );
 }

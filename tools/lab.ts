@@ -1,5 +1,5 @@
 /**
- * `npm run lab -- up|preview|status|check|down [<stack-file.yaml>] [--json]`
+ * `npm run lab -- up|preview|status|check|diagnose|down [<stack-file.yaml>] [--json]`
  * (Linux, root). Applies the program to real daemons on this machine; see
  * docs/architecture.md ("The lab"), lab/stack.ts (the commands) and lab/applier.ts.
  *
@@ -9,6 +9,8 @@
  *           already up: the engine's steps against the recorded state (lab/executor.ts).
  *   status  hosts, KV store and containers (with live addresses).
  *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
+ *   diagnose the underlay probes the mode needs between the hosts, each overlay as every
+ *           engine sees it, each engine's gossip (lab/diagnose.ts); exit 1 on any failure.
  *   preview the steps `up` would take against the recorded state (lab/preview.ts).
  *   down    deletes everything in reverse; without a complete state it asks the
  *           program what it would have created (collect mode) and deletes that.
@@ -22,7 +24,8 @@ import { parseArgs } from "util";
 import { ApplierEvent } from "../lab/applier";
 import { renderMatrix } from "../lab/check";
 import { appliedSummary, previewJson, renderPreviewText } from "../lab/preview";
-import { DeleteEvent, labCheck, labDown, labPreview, labStatus, labUp } from "../lab/stack";
+import { renderDiagnoseText } from "../lab/diagnose";
+import { DeleteEvent, labCheck, labDiagnose, labDown, labPreview, labStatus, labUp } from "../lab/stack";
 import { LabStatus, renderStatusText } from "../lab/status";
 
 // -------------------------------------------------------------------- CLI
@@ -43,7 +46,7 @@ function printDelete(e: DeleteEvent): void {
     process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${note}\n`);
 }
 
-const USAGE = "usage: npm run lab -- up|preview|status|check|down [<stack-file.yaml>] [--json] [--program <index.ts>]\n";
+const USAGE = "usage: npm run lab -- up|preview|status|check|diagnose|down [<stack-file.yaml>] [--json] [--program <index.ts>]\n";
 
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -52,7 +55,7 @@ async function main(): Promise<number> {
         allowPositionals: true,
     });
     const [command, file, ...extra] = positionals;
-    if (command === undefined || !["up", "preview", "status", "check", "down"].includes(command) || extra.length > 0) {
+    if (command === undefined || !["up", "preview", "status", "check", "diagnose", "down"].includes(command) || extra.length > 0) {
         process.stderr.write(USAGE);
         return 2;
     }
@@ -116,6 +119,11 @@ async function main(): Promise<number> {
                 process.stdout.write(renderStatusText(r.status, r.notes));
             }
             return 0;
+        }
+        case "diagnose": {
+            const r = await labDiagnose(stackFile);
+            process.stdout.write(json ? JSON.stringify(r, null, 2) + "\n" : renderDiagnoseText(r));
+            return r.failures.length === 0 ? 0 : 1;
         }
         case "check": {
             const r = await labCheck(stackFile);

@@ -19,6 +19,10 @@ export interface NetworkInspect {
     Name: string;
     Driver: string;
     Scope: string;
+    /** Endpoint id -> its container; on a global (cluster-store) overlay also the other engines', as `ep-<endpoint id>`. */
+    Containers?: Record<string, { Name?: string; IPv4Address?: string }> | null;
+    /** A swarm-scope overlay: the nodes with a container on it (networkdb), on an engine that has one. */
+    Peers?: { Name?: string; IP?: string }[] | null;
     Internal?: boolean;
     Attachable?: boolean;
     Ingress?: boolean;

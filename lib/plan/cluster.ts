@@ -4,7 +4,7 @@
  * gets, which host creates the networks, and (swarm mode) the address pool
  * swarm allocates its ingress from. Components only wire this plan.
  */
-import { ClusterConfig, KvStoreConfig } from "../config/types";
+import { ClusterConfig, HostConfig, KvStoreConfig } from "../config/types";
 import { AddressPlan, allocateAddresses } from "../net/allocate";
 import { placeContainers } from "../placement/place";
 import { chooseSwarmAddressPool, SwarmAddressPool } from "../swarm/pool";
@@ -57,6 +57,12 @@ export function swarmAddressPool(config: ClusterConfig): SwarmAddressPool | unde
         throw new Error("planCluster: no swarm address pool (validateConfig reports this first; reaching here is a bug)");
     }
     return chosen;
+}
+
+/** The managers of a swarm, in config order: the hosts with role manager, else the first host. */
+export function swarmManagerNames(hosts: readonly HostConfig[]): string[] {
+    const managers = hosts.filter((h) => h.role === "manager");
+    return (managers.length > 0 ? managers : hosts.slice(0, 1)).map((h) => h.name);
 }
 
 /** The KV store's config, for code that only runs when there is one (a driver's createKvMachine). */

@@ -154,9 +154,9 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
 
     it("exports the ports swarm mode needs between hosts", () => {
         assert.deepEqual(run.outputs["ports"], [
-            { port: 2377, protocol: "tcp", between: "hosts -> manager", why: "swarm management: join and raft" },
-            { port: 7946, protocol: "tcp+udp", between: "host <-> host", why: "overlay membership gossip (serf)" },
-            { port: 4789, protocol: "udp", between: "host <-> host", why: "overlay data plane (VXLAN)" },
+            { port: 2377, protocol: "tcp", peers: "hosts-managers", between: "hosts -> managers", why: "swarm management: join and raft" },
+            { port: 7946, protocol: "tcp+udp", peers: "host-host", between: "host <-> host", why: "overlay membership gossip (serf)" },
+            { port: 4789, protocol: "udp", peers: "host-host", between: "host <-> host", why: "overlay data plane (VXLAN)" },
         ]);
     });
 

@@ -1,0 +1,332 @@
+/**
+ * `npm run lab -- diagnose [<stack-file>] [--json]`: for a running netns stack,
+ *
+ *  1. the underlay probes its mode needs (lib/plan/probes.ts, from the `ports`
+ *     rules), run between the machines' network namespaces with
+ *     lab/sh/underlay-probe.sh: tcp by connecting to the listener the port must
+ *     have (serf, swarm's manager port, the KV store); udp by sending datagrams
+ *     and reading a counting rule in the target's iptables `security` INPUT
+ *     chain, which sees what the filter table let through (the script says why);
+ *  2. each overlay as every engine sees it (`docker network inspect`): a
+ *     cluster-store (global) overlay lists every endpoint on every engine, the
+ *     remote ones as `ep-<id>`; a swarm overlay lists its Peers (the nodes with
+ *     a container on it), on each engine that has one;
+ *  3. cluster-store mode: each engine's serf membership, replayed from the
+ *     `serf: EventMember*` lines of its dockerd.log (lib/engine/gossip.ts says
+ *     why an engine can be left out). Swarm mode's gossip (networkdb) logs only
+ *     changes of a node's state, so there the overlays' Peers stand for it.
+ *
+ * Every failure is one line naming what failed: `dg1 -> dg2 udp/4789: no answer`.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ClusterConfig, NetworkConfig } from "../lib/config/types";
+import { netnsName } from "../lib/drivers/netns";
+import { Probe, probeLabel, probePlan } from "../lib/plan/probes";
+import { LabStatus } from "./status";
+
+/** The probe script, run inside a namespace. */
+export const PROBE_SCRIPT = path.join(__dirname, "sh", "underlay-probe.sh");
+/** How long a tcp probe waits for its connection. */
+export const TCP_PROBE_SECONDS = 2;
+
+export interface ProbeResult extends Probe {
+    ok: boolean;
+    /** Why it failed: `no answer`, `connection refused (nothing listens on tcp/7946)`, ... */
+    reason?: string;
+}
+
+export interface OverlayView {
+    network: string;
+    /** Host -> what its engine sees: endpoint names (global scope) or peer hosts (swarm scope). */
+    seen: Record<string, string[]>;
+}
+
+export interface GossipView {
+    host: string;
+    /** Serf members the engine's log leaves it with, sorted; undefined when its log has no serf lines. */
+    members?: string[];
+}
+
+export interface DiagnoseReport {
+    stack: string;
+    probes: ProbeResult[];
+    notProbed: { what: string; reason: string }[];
+    overlays: OverlayView[];
+    gossip: GossipView[];
+    /** One line per failure; empty when everything holds. */
+    failures: string[];
+    seconds: number;
+}
+
+// ------------------------------------------------------------ pure parts
+
+/** Counters of the watch rules tagged `tag`, from `iptables -S -v` text: `<source> <port>` -> packets. */
+export function parseWatchCounts(text: string, tag: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    const re = new RegExp(`--comment "docker-overlay diagnose ${tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\S+) (\\d+)" -c (\\d+) \\d+`);
+    for (const line of text.split("\n")) {
+        const m = re.exec(line);
+        if (m !== null) {
+            counts.set(`${m[1]} ${m[2]}`, Number(m[3]));
+        }
+    }
+    return counts;
+}
+
+/** The reason of a failed tcp probe, from tcp-connect's exit code and stderr. */
+export function tcpFailure(code: number, stderr: string, port: number): string {
+    if (code === 124) {
+        return "no answer";
+    }
+    if (/Connection refused/.test(stderr)) {
+        return `connection refused (nothing listens on tcp/${port})`;
+    }
+    const said = stderr.trim().split("\n").pop() ?? "";
+    return said.replace(/^.*\/dev\/tcp\/[^:]*:\s*/, "") || `exit ${code}`;
+}
+
+const SERF_EVENT = /serf: EventMember(Join|Leave|Failed|Reap|Update): (\S+) /;
+
+/**
+ * The serf members an engine's log leaves it with (undefined without serf lines).
+ * A join of the engine itself starts over: the engine (re)started its serf.
+ */
+export function serfMembers(log: string, self: string): string[] | undefined {
+    let members: Set<string> | undefined;
+    for (const line of log.split("\n")) {
+        const m = SERF_EVENT.exec(line);
+        if (m === null) {
+            continue;
+        }
+        const [, event, name] = m;
+        if (event === "Join" && name === self) {
+            members = new Set();
+        }
+        members ??= new Set();
+        if (event === "Join" || event === "Update") {
+            members.add(name);
+        } else {
+            members.delete(name);
+        }
+    }
+    return members === undefined ? undefined : [...members].sort();
+}
+
+/** Failures of the gossip: an engine whose serf is missing one of the hosts. */
+export function gossipFailures(views: readonly GossipView[], hosts: readonly string[]): string[] {
+    return views.flatMap((v) => {
+        if (v.members === undefined) {
+            return [`gossip: ${v.host}'s dockerd.log has no serf lines (its overlay gossip never started)`];
+        }
+        const missing = hosts.filter((h) => !v.members?.includes(h));
+        return missing.length === 0 ? [] : [`gossip: ${v.host} has ${v.members.join(", ") || "no members"}, not ${missing.join(", ")}`];
+    });
+}
+
+/** Failures of one overlay's views: an engine that misses what it must see. */
+export function overlayFailures(view: OverlayView, expected: Record<string, string[]>): string[] {
+    return Object.entries(expected).flatMap(([host, want]) => {
+        const seen = view.seen[host];
+        if (seen === undefined) {
+            return [`overlay ${view.network}: ${host}'s engine does not have it`];
+        }
+        const missing = want.filter((x) => !seen.includes(x));
+        return missing.length === 0 ? [] : [`overlay ${view.network}: ${host} does not see ${missing.join(", ")}`];
+    });
+}
+
+/**
+ * What each engine must see of an overlay. Cluster-store (global scope): every
+ * engine, every container attached to it. Swarm: each engine with a container
+ * on it, every host with one as a peer.
+ */
+export function expectedOverlayViews(config: ClusterConfig, status: LabStatus, network: NetworkConfig): Record<string, string[]> {
+    const on = status.containers.filter((c) => c.networks[network.name] !== undefined);
+    if (config.engine.mode === "swarm") {
+        const peers = [...new Set(on.map((c) => c.host))].sort();
+        return Object.fromEntries(peers.map((h) => [h, peers]));
+    }
+    const names = on.map((c) => c.name).sort();
+    return Object.fromEntries(config.hosts.map((h) => [h.name, names]));
+}
+
+export function renderDiagnoseText(r: DiagnoseReport): string {
+    const lines: string[] = [];
+    const failed = r.probes.filter((p) => !p.ok);
+    lines.push(`probes: ${r.probes.length - failed.length} of ${r.probes.length} hold`);
+    for (const n of r.notProbed) {
+        lines.push(`not probed: ${n.what}: ${n.reason}`);
+    }
+    for (const o of r.overlays) {
+        lines.push(`overlay ${o.network}:`);
+        for (const [host, seen] of Object.entries(o.seen)) {
+            lines.push(`  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}`);
+        }
+    }
+    for (const g of r.gossip) {
+        lines.push(`gossip ${g.host.padEnd(16)} ${g.members === undefined ? "(no serf lines)" : g.members.join(", ")}`);
+    }
+    for (const f of r.failures) {
+        lines.push(`FAILED ${f}`);
+    }
+    lines.push(
+        r.failures.length === 0
+            ? `diagnose: everything holds (${r.seconds.toFixed(1)}s)`
+            : `diagnose: ${r.failures.length} failure${r.failures.length === 1 ? "" : "s"} (${r.seconds.toFixed(1)}s)`,
+    );
+    return lines.join("\n") + "\n";
+}
+
+// ------------------------------------------------------------ the lab's machines
+
+interface Exec {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs the probe script inside a namespace (nsenter --net, as the netns driver enters its machines). */
+function inNamespace(ns: string, args: readonly string[], timeoutMs = 30_000): Promise<Exec> {
+    return new Promise((resolve) => {
+        execFile("nsenter", [`--net=/var/run/netns/${ns}`, "bash", PROBE_SCRIPT, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+            const code = err === null ? 0 : typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1;
+            resolve({ code, stdout, stderr });
+        });
+    });
+}
+
+async function mustInNamespace(ns: string, args: readonly string[]): Promise<string> {
+    const r = await inNamespace(ns, args);
+    if (r.code !== 0) {
+        throw new Error(`underlay-probe.sh ${args[0]} in ${ns}: exit ${r.code}: ${r.stderr.trim()}`);
+    }
+    return r.stdout;
+}
+
+export interface ProbeTargets {
+    /** Machine name -> underlay address. */
+    address: (name: string) => string;
+    /** Machine name -> its network namespace; undefined for what is not a lab machine (an existing store). */
+    namespace: (name: string) => string | undefined;
+}
+
+export async function runProbes(probes: readonly Probe[], t: ProbeTargets): Promise<ProbeResult[]> {
+    const tag = `${process.pid}-${Date.now()}`;
+    const srcNs = (p: Probe) => t.namespace(p.from) as string;
+    const tcp = probes.filter((p) => p.protocol === "tcp");
+    const udp = probes.filter((p) => p.protocol === "udp");
+    const results = new Map<Probe, ProbeResult>();
+
+    const tcpDone = Promise.all(
+        tcp.map(async (p) => {
+            const r = await inNamespace(srcNs(p), ["tcp-connect", t.address(p.to), String(p.port), String(TCP_PROBE_SECONDS)]);
+            results.set(p, r.code === 0 ? { ...p, ok: true } : { ...p, ok: false, reason: tcpFailure(r.code, r.stderr, p.port) });
+        }),
+    );
+
+    const byTarget = new Map<string, Probe[]>();
+    for (const p of udp) {
+        byTarget.set(p.to, [...(byTarget.get(p.to) ?? []), p]);
+    }
+    const watchArgs = (to: string, ps: Probe[]) => [tag, t.address(to), ...ps.flatMap((p) => [t.address(p.from), String(p.port)])];
+    const added: string[] = [];
+    try {
+        for (const [to, ps] of byTarget) {
+            const ns = t.namespace(to);
+            if (ns === undefined) {
+                throw new Error(`udp probes to ${to}: not a lab machine`);
+            }
+            added.push(to);
+            await mustInNamespace(ns, ["watch-add", ...watchArgs(to, ps)]);
+        }
+        const bySource = new Map<string, Probe[]>();
+        for (const p of udp) {
+            bySource.set(p.from, [...(bySource.get(p.from) ?? []), p]);
+        }
+        await Promise.all(
+            [...bySource.values()].map((ps) => mustInNamespace(srcNs(ps[0]), ["udp-send", ...ps.flatMap((p) => [t.address(p.to), String(p.port)])])),
+        );
+        for (const [to, ps] of byTarget) {
+            const counts = parseWatchCounts(await mustInNamespace(t.namespace(to) as string, ["watch-list"]), tag);
+            for (const p of ps) {
+                const n = counts.get(`${t.address(p.from)} ${p.port}`) ?? 0;
+                results.set(p, n > 0 ? { ...p, ok: true } : { ...p, ok: false, reason: "no answer" });
+            }
+        }
+    } finally {
+        for (const to of added) {
+            await inNamespace(t.namespace(to) as string, ["watch-remove", ...watchArgs(to, byTarget.get(to) ?? [])]);
+        }
+    }
+    await tcpDone;
+    return probes.map((p) => results.get(p) as ProbeResult);
+}
+
+/** What a running netns stack's machines are: addresses from its saved outputs, namespaces by the driver's rule. */
+export function labTargets(config: ClusterConfig, status: LabStatus): ProbeTargets {
+    const addresses = new Map(status.hosts.map((h) => [h.name, h.address]));
+    const kvMachine = config.kvStore?.address === undefined ? config.kvStore?.machine : undefined;
+    if (kvMachine !== undefined && status.kv !== null) {
+        addresses.set(kvMachine, new URL(status.kv.url).hostname);
+    }
+    const machines = new Set([...config.hosts.map((h) => h.name), ...(kvMachine !== undefined ? [kvMachine] : [])]);
+    return {
+        address: (name) => addresses.get(name) ?? name,
+        namespace: (name) => (machines.has(name) ? netnsName({ stack: config.stack, name }) : undefined),
+    };
+}
+
+export interface DiagnoseDeps {
+    /** `docker network inspect` of a network on a host's engine: endpoint names and peer host names. */
+    inspectOverlay: (host: string, network: string) => Promise<{ scope: string; endpoints: string[]; peers: string[] } | undefined>;
+    /** A host's dockerd.log, or undefined. */
+    engineLog: (host: string) => string | undefined;
+}
+
+export async function diagnose(config: ClusterConfig, status: LabStatus, deps: DiagnoseDeps, targets: ProbeTargets): Promise<DiagnoseReport> {
+    const started = Date.now();
+    const plan = probePlan(config);
+    const probes = await runProbes(plan.probes, targets);
+    const hosts = config.hosts.map((h) => h.name);
+    const overlays: OverlayView[] = [];
+    const failures = probes.filter((p) => !p.ok).map((p) => `${probeLabel(p)}: ${p.reason ?? "failed"}`);
+    for (const network of config.networks) {
+        const view: OverlayView = { network: network.name, seen: {} };
+        for (const host of hosts) {
+            const seen = await deps.inspectOverlay(host, network.name);
+            if (seen !== undefined) {
+                view.seen[host] = (seen.scope === "swarm" ? seen.peers : seen.endpoints).sort();
+            }
+        }
+        overlays.push(view);
+        failures.push(...overlayFailures(view, expectedOverlayViews(config, status, network)));
+    }
+    const gossip: GossipView[] = [];
+    if (config.engine.mode === "cluster-store") {
+        for (const host of hosts) {
+            const members = serfMembers(deps.engineLog(host) ?? "", host);
+            gossip.push(members === undefined ? { host } : { host, members });
+        }
+        failures.push(...gossipFailures(gossip, hosts));
+    }
+    return {
+        stack: config.stack,
+        probes,
+        notProbed: plan.notProbed.map((n) => ({
+            what: `${n.rule.protocol}${n.rule.port !== undefined ? `/${n.rule.port}` : ""} ${n.rule.between}`,
+            reason: n.reason,
+        })),
+        overlays,
+        gossip,
+        failures,
+        seconds: (Date.now() - started) / 1000,
+    };
+}
+
+/** A netns engine's log: `<stateDir>/<host>/dockerd.log`. */
+export function netnsEngineLog(stateDir: string, host: string): string | undefined {
+    const file = path.join(stateDir, host, "dockerd.log");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * The underlay probes a stack's mode needs: for every rule of the `ports`
+ * output (lib/plan/ports.ts, the one list of what must be open between which
+ * hosts), the directed host pairs that must reach each other on it. `npm run
+ * lab -- diagnose` runs them (lab/diagnose.ts); a failure is named by
+ * `probeLabel`: `swarm-node1 -> swarm-node2 udp/4789`.
+ *
+ * Pairs are directed: a firewall drops one direction as readily as both, and
+ * serf and VXLAN need both (each engine opens its own connections).
+ */
+import { ClusterConfig } from "../config/types";
+import { kvMachineName, swarmManagerNames } from "./cluster";
+import { PortRule, requiredPorts } from "./ports";
+
+export interface Probe {
+    /** Host names (the KV machine's name, or an existing store's address host, as a target). */
+    from: string;
+    to: string;
+    protocol: "tcp" | "udp";
+    port: number;
+    /** The rule's `why`. */
+    why: string;
+}
+
+export interface ProbePlan {
+    probes: Probe[];
+    /** Rules no probe between hosts can show, each with the reason. */
+    notProbed: { rule: PortRule; reason: string }[];
+}
+
+/** `from -> to proto/port`, the name a result is reported under. */
+export function probeLabel(p: Pick<Probe, "from" | "to" | "protocol" | "port">): string {
+    return `${p.from} -> ${p.to} ${p.protocol}/${p.port}`;
+}
+
+/** Why ESP is listed but not probed. */
+export const ESP_NOT_PROBED =
+    "IPsec ESP (IP protocol 50) has no port to send to: a probe would need a security association on both hosts; " +
+    "before an encrypted overlay is created each host's kernel is probed for ESP AES-GCM instead (lib/swarm/esp.ts)";
+/** Why the engine API (with TLS) is listed but not probed between hosts. */
+export const PROGRAM_NOT_PROBED = "from the machine running the program to each host, not between hosts: every command the program sends to an engine takes it";
+
+/** The target of the hosts -> KV store rule: the machine the driver makes, or the host part of an existing store's address. */
+function kvTarget(config: ClusterConfig): string | undefined {
+    const machine = kvMachineName(config);
+    if (machine !== undefined) {
+        return machine;
+    }
+    const address = config.kvStore?.address;
+    return address === undefined ? undefined : new URL(address).hostname;
+}
+
+export function probePlan(config: ClusterConfig): ProbePlan {
+    const hosts = config.hosts.map((h) => h.name);
+    const probes: Probe[] = [];
+    const notProbed: ProbePlan["notProbed"] = [];
+    for (const rule of requiredPorts(config)) {
+        if (rule.protocol === "esp" || rule.port === undefined) {
+            notProbed.push({ rule, reason: ESP_NOT_PROBED });
+            continue;
+        }
+        const port = rule.port;
+        const protocols: Probe["protocol"][] = rule.protocol === "tcp+udp" ? ["tcp", "udp"] : [rule.protocol];
+        let targets: string[];
+        switch (rule.peers) {
+            case "host-host":
+                targets = hosts;
+                break;
+            case "hosts-managers":
+                targets = swarmManagerNames(config.hosts);
+                break;
+            case "hosts-kv": {
+                const kv = kvTarget(config);
+                targets = kv === undefined ? [] : [kv];
+                break;
+            }
+            case "program-hosts":
+                notProbed.push({ rule, reason: PROGRAM_NOT_PROBED });
+                continue;
+        }
+        for (const protocol of protocols) {
+            for (const from of hosts) {
+                for (const to of targets) {
+                    if (from !== to) {
+                        probes.push({ from, to, protocol, port, why: rule.why });
+                    }
+                }
+            }
+        }
+    }
+    return { probes, notProbed };
+}

@@ -1,0 +1,83 @@
+/**
+ * `npm run lab -- diagnose` (lab/diagnose.ts) on a running cluster-store stack
+ * (tests/lab/stacks/Pulumi.t-diagnose.yaml: consul, dg1, dg2, dg3, a container
+ * each on net1): every probe holds, every engine sees every endpoint and every
+ * serf member. A DROP rule for udp/4789 in dg2's INPUT chain (inside dg2's own
+ * namespace) must give exactly the two pairs into dg2 and exit 1; with the rule
+ * gone it holds again.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import "./support/root-hooks";
+import { describeRun, lab, LabStack, run, STACKS } from "./support/lab";
+import type { DiagnoseReport } from "../../lab/diagnose";
+import { netnsName } from "../../lib/drivers/netns";
+
+describe("lab: diagnose (Pulumi.t-diagnose.yaml)", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-diagnose.yaml"));
+    const dg2 = `/var/run/netns/${netnsName({ stack: stack.stack, name: "dg2" })}`;
+    // The test's own rule, in dg2's namespace only; the comment tells it apart.
+    const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN into dg2", "-j", "DROP"];
+    const iptables = (action: "-I" | "-D") => run("nsenter", [`--net=${dg2}`, "iptables", "-w", action, ...drop]);
+    let ruleIn = false;
+
+    before(async function () {
+        await stack.upOk();
+    });
+
+    after(async function () {
+        try {
+            if (ruleIn) {
+                await iptables("-D");
+            }
+        } finally {
+            await stack.teardown();
+        }
+    });
+
+    async function diagnose(): Promise<{ code: number; report: DiagnoseReport; text: string }> {
+        const json = await lab<DiagnoseReport>("diagnose", stack.info.file);
+        assert.ok(json.json !== undefined, describeRun(json));
+        const text = await lab("diagnose", stack.info.file, false);
+        assert.equal(text.code, json.code, `text and --json runs disagree: ${describeRun(text)}`);
+        return { code: json.code, report: json.json, text: text.stdout };
+    }
+
+    it("passes on the running stack: 21 probes, every endpoint on every engine, every serf member", async function () {
+        const { code, report } = await diagnose();
+        assert.deepEqual(report.failures, []);
+        assert.equal(code, 0);
+        assert.equal(report.probes.length, 21);
+        assert.deepEqual(report.overlays, [{ network: "net1", seen: { dg1: ["c1", "c2", "c3"], dg2: ["c1", "c2", "c3"], dg3: ["c1", "c2", "c3"] } }]);
+        assert.deepEqual(
+            report.gossip.map((g) => [g.host, g.members]),
+            [
+                ["dg1", ["dg1", "dg2", "dg3"]],
+                ["dg2", ["dg1", "dg2", "dg3"]],
+                ["dg3", ["dg1", "dg2", "dg3"]],
+            ],
+        );
+    });
+
+    it("names exactly the pairs a DROP of udp/4789 in dg2 cuts, and exits 1; passes again once the rule is gone", async function () {
+        const added = await iptables("-I");
+        assert.equal(added.code, 0, describeRun(added));
+        ruleIn = true;
+        try {
+            const { code, report, text } = await diagnose();
+            assert.deepEqual(report.failures, ["dg1 -> dg2 udp/4789: no answer", "dg3 -> dg2 udp/4789: no answer"]);
+            assert.equal(code, 1);
+            assert.ok(text.includes("FAILED dg1 -> dg2 udp/4789: no answer\nFAILED dg3 -> dg2 udp/4789: no answer\ndiagnose: 2 failures"), text);
+        } finally {
+            const removed = await iptables("-D");
+            assert.equal(removed.code, 0, describeRun(removed));
+            ruleIn = false;
+        }
+        const again = await diagnose();
+        assert.deepEqual(again.report.failures, []);
+        assert.equal(again.code, 0);
+        // diagnose's own counting rules are gone again
+        const left = await run("nsenter", [`--net=${dg2}`, "iptables", "-w", "-t", "security", "-S", "INPUT"]);
+        assert.equal(left.stdout, "-P INPUT ACCEPT\n");
+    });
+});

@@ -1,0 +1,85 @@
+/** The pure parts of `lab diagnose` (lab/diagnose.ts): counters, tcp reasons, serf replay, overlay views. */
+import * as assert from "node:assert/strict";
+import { normalizeConfig } from "../../lib/config/validate";
+import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfMembers, tcpFailure } from "../../lab/diagnose";
+import { SWARM_DEV } from "./fixtures/configs";
+import { devRaw } from "./helpers";
+
+describe("lab diagnose: pure parts", () => {
+    it("reads the counters of its own tagged rules only", () => {
+        const text = [
+            "-P INPUT ACCEPT -c 0 0",
+            '-A INPUT -s 10.180.61.3/32 -d 10.180.61.4/32 -p udp -m udp --dport 7946 -m comment --comment "docker-overlay diagnose T1 10.180.61.3 7946" -c 3 156',
+            '-A INPUT -s 10.180.61.5/32 -d 10.180.61.4/32 -p udp -m udp --dport 4789 -m comment --comment "docker-overlay diagnose T1 10.180.61.5 4789" -c 0 0',
+            '-A INPUT -s 10.180.61.5/32 -d 10.180.61.4/32 -p udp -m udp --dport 4789 -m comment --comment "docker-overlay diagnose T2 10.180.61.5 4789" -c 9 90',
+        ].join("\n");
+        assert.deepEqual(
+            [...parseWatchCounts(text, "T1")],
+            [
+                ["10.180.61.3 7946", 3],
+                ["10.180.61.5 4789", 0],
+            ],
+        );
+    });
+
+    it("names why a tcp probe failed", () => {
+        assert.equal(tcpFailure(124, "", 7946), "no answer");
+        assert.equal(
+            tcpFailure(1, "probe: connect: Connection refused\nprobe: line 1: /dev/tcp/10.1.1.1/7946: Connection refused\n", 7946),
+            "connection refused (nothing listens on tcp/7946)",
+        );
+        assert.equal(tcpFailure(1, "probe: line 1: /dev/tcp/10.1.1.1/7946: No route to host\n", 7946), "No route to host");
+    });
+
+    it("replays serf events; the engine's own join starts over", () => {
+        const line = (event: string, name: string) => `time="x" level=info msg="2026/11/30 18:55:57 [INFO] serf: EventMember${event}: ${name} 10.0.0.9\\n"`;
+        const log = [line("Join", "a"), line("Join", "b"), line("Join", "c"), line("Failed", "c"), "unrelated", line("Join", "a"), line("Join", "b")].join(
+            "\n",
+        );
+        assert.deepEqual(serfMembers(log, "a"), ["a", "b"]);
+        assert.equal(serfMembers("no serf here", "a"), undefined);
+        assert.deepEqual(gossipFailures([{ host: "a", members: ["a", "b"] }, { host: "b" }, { host: "c", members: ["a", "b", "c"] }], ["a", "b", "c"]), [
+            "gossip: a has a, b, not c",
+            "gossip: b's dockerd.log has no serf lines (its overlay gossip never started)",
+        ]);
+    });
+
+    it("cluster-store: every engine must see every endpoint; swarm: each engine with a container, every peer", () => {
+        const status = {
+            hosts: [],
+            kv: null,
+            containers: [
+                { name: "c1", host: "swarm-node2", networks: { net1: "10.0.0.2" } },
+                { name: "c2", host: "swarm-node1", networks: { net1: "10.0.0.3" } },
+            ],
+        };
+        const cs = normalizeConfig(devRaw(), "dev");
+        const expected = expectedOverlayViews(cs, status, cs.networks[0]);
+        assert.deepEqual(expected, { "swarm-manager": ["c1", "c2"], "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] });
+        assert.deepEqual(overlayFailures({ network: "net1", seen: { "swarm-manager": ["c1", "c2"], "swarm-node1": ["c2"] } }, expected), [
+            "overlay net1: swarm-node1 does not see c1",
+            "overlay net1: swarm-node2's engine does not have it",
+        ]);
+        const swarm = normalizeConfig(structuredClone(SWARM_DEV), "dev");
+        assert.deepEqual(expectedOverlayViews(swarm, status, swarm.networks[0]), {
+            "swarm-node1": ["swarm-node1", "swarm-node2"],
+            "swarm-node2": ["swarm-node1", "swarm-node2"],
+        });
+    });
+
+    it("renders failures one per line and a summary", () => {
+        const text = renderDiagnoseText({
+            stack: "s",
+            probes: [
+                { from: "a", to: "b", protocol: "udp", port: 4789, why: "w", ok: false, reason: "no answer" },
+                { from: "b", to: "a", protocol: "udp", port: 4789, why: "w", ok: true },
+            ],
+            notProbed: [],
+            overlays: [],
+            gossip: [],
+            failures: ["a -> b udp/4789: no answer"],
+            seconds: 1,
+        });
+        assert.equal(text, "probes: 1 of 2 hold\nFAILED a -> b udp/4789: no answer\ndiagnose: 1 failure (1.0s)\n");
+    });
+});

@@ -75,6 +75,22 @@ export function previousOutputs(outputs: Record<string, unknown> | undefined): R
     return Object.fromEntries(["stdout", "stderr"].filter((k) => outputs?.[k] !== undefined).map((k) => [k, outputs![k]]));
 }
 
+/** Runs one of the command's scripts as pulumi-command does; its stdout and stderr, or the failure. */
+async function runOrFail(
+    ctx: Parameters<ResourceHandler["create"]>[0],
+    r: ResourceRecord,
+    what: "create" | "update",
+    script: string,
+    environment: Record<string, string> | undefined,
+): Promise<{ stdout: string; stderr: string }> {
+    const inputs = r.inputs as CommandInputs;
+    const result = await ctx.deps.runScript({ script, interpreter: inputs.interpreter, environment, dir: inputs.dir, stdin: inputs.stdin });
+    if (result.code !== 0) {
+        throw new Error(scriptFailure(`${r.type} ${r.urn}: ${what}`, result));
+    }
+    return { stdout: trimOutput(result.stdout), stderr: trimOutput(result.stderr) };
+}
+
 function assertKnownCommandInputs(r: ResourceRecord): void {
     const unknown = Object.keys(r.inputs).filter((k) => r.inputs[k] !== undefined && !KNOWN_COMMAND_INPUTS.includes(k));
     if (unknown.length > 0) {
@@ -91,18 +107,7 @@ export const localCommand: ResourceHandler = {
         const state: Record<string, unknown> = { ...r.inputs, ...previousOutputs(old.outputs) };
         const script = updateScript(inputs);
         if (script !== undefined) {
-            const result = await ctx.deps.runScript({
-                script,
-                interpreter: inputs.interpreter,
-                environment: { ...(inputs.environment ?? {}), ...previousOutputEnv(old.outputs) },
-                dir: inputs.dir,
-                stdin: inputs.stdin,
-            });
-            if (result.code !== 0) {
-                throw new Error(scriptFailure(`${r.type} ${r.urn}: update`, result));
-            }
-            state["stdout"] = trimOutput(result.stdout);
-            state["stderr"] = trimOutput(result.stderr);
+            Object.assign(state, await runOrFail(ctx, r, "update", script, { ...(inputs.environment ?? {}), ...previousOutputEnv(old.outputs) }));
         }
         return { id: old.id, state };
     },
@@ -111,18 +116,7 @@ export const localCommand: ResourceHandler = {
         const inputs = r.inputs as CommandInputs;
         const state: Record<string, unknown> = { ...r.inputs };
         if (inputs.create !== undefined && inputs.create !== "") {
-            const result = await ctx.deps.runScript({
-                script: inputs.create,
-                interpreter: inputs.interpreter,
-                environment: inputs.environment,
-                dir: inputs.dir,
-                stdin: inputs.stdin,
-            });
-            if (result.code !== 0) {
-                throw new Error(scriptFailure(`${r.type} ${r.urn}: create`, result));
-            }
-            state["stdout"] = trimOutput(result.stdout);
-            state["stderr"] = trimOutput(result.stderr);
+            Object.assign(state, await runOrFail(ctx, r, "create", inputs.create, inputs.environment));
         }
         return { id: `${r.name}-${ctx.deps.newId().slice(0, 8)}`, state };
     },

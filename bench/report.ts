@@ -3,6 +3,7 @@
  */
 import * as fs from "fs";
 import * as os from "os";
+import { ADDED, CHANGE_STACK, ChangeResult } from "./change";
 import { ConvergeResult, ConvergeRun } from "./converge";
 import { DataplaneResult } from "./dataplane";
 import { PlanSize } from "./plan";
@@ -17,6 +18,7 @@ export interface BenchResults {
     plan?: PlanSize[];
     converge?: ConvergeResult;
     dataplane?: DataplaneResult;
+    change?: ChangeResult;
 }
 
 export interface Machine {
@@ -60,6 +62,12 @@ export interface Headline {
     parallelSerial?: number;
     hosts9hosts3?: number;
     overlayUnderlay?: number;
+    /** Median seconds of a second `lab up` of the unchanged 3-host stack (spawn to exit). */
+    noop?: number;
+    /** Median seconds of adding a host and a container to the running 3-host stack over those of the 4-host stack's up from nothing. */
+    addhostFull?: number;
+    /** The same ratio in CPU-seconds (what the load of other work does not move). */
+    addhostFullCpu?: number;
 }
 
 const median = (xs: number[]) => summarize(xs).median;
@@ -84,6 +92,15 @@ export function headline(r: BenchResults): Headline {
     if (r.dataplane !== undefined) {
         h.overlayUnderlay = median(r.dataplane.overlay.map((x) => x.gbps)) / median(r.dataplane.underlay.map((x) => x.gbps));
     }
+    if (r.change !== undefined && r.change.runs.length > 0) {
+        const runs = r.change.runs;
+        h.noop = median(runs.map((x) => x.noop.wall));
+        h.addhostFull = median(runs.map((x) => x.addhost.wall)) / median(runs.map((x) => x.full.wall));
+        const cpu = runs.filter((x) => x.addhost.cpu !== undefined && x.full.cpu !== undefined);
+        if (cpu.length > 0) {
+            h.addhostFullCpu = median(cpu.map((x) => x.addhost.cpu as number)) / median(cpu.map((x) => x.full.cpu as number));
+        }
+    }
     return h;
 }
 
@@ -91,7 +108,7 @@ export function headlineLine(h: Headline): string {
     const f = (v: number | undefined, digits: number) => (v === undefined ? "n/a" : v.toFixed(digits));
     return (
         `bench: plan300x10=${f(h.plan300x10, 2)} plan/floor=${f(h.planFloor, 2)} rss=${f(h.rss, 0)} parallel/serial=${f(h.parallelSerial, 2)} ` +
-        `hosts9/hosts3=${f(h.hosts9hosts3, 2)} overlay/underlay=${f(h.overlayUnderlay, 2)}`
+        `hosts9/hosts3=${f(h.hosts9hosts3, 2)} overlay/underlay=${f(h.overlayUnderlay, 2)} noop=${f(h.noop, 2)} addhost/full=${f(h.addhostFull, 2)}`
     );
 }
 
@@ -104,6 +121,7 @@ const GOALS = {
     parallelSerial: 0.6,
     hosts9hosts3: 1.5,
     overlayUnderlay: 0.7,
+    addhostFull: 0.4,
 };
 
 function verdict(ok: boolean | undefined): string {
@@ -146,6 +164,8 @@ export function renderResults(r: BenchResults, m: Machine): string {
         `| seed's cluster, parallel apply / serial apply | <= ${GOALS.parallelSerial} | ${h.parallelSerial?.toFixed(2) ?? "n/a"} | ${verdict(h.parallelSerial === undefined ? undefined : h.parallelSerial <= GOALS.parallelSerial)} |`,
         `| 9 hosts / 3 hosts, parallel apply | <= ${GOALS.hosts9hosts3} | ${h.hosts9hosts3?.toFixed(2) ?? "n/a"} | ${verdict(h.hosts9hosts3 === undefined ? undefined : h.hosts9hosts3 <= GOALS.hosts9hosts3)} |`,
         `| overlay / underlay TCP throughput | >= ${GOALS.overlayUnderlay} | ${h.overlayUnderlay?.toFixed(2) ?? "n/a"} | ${verdict(h.overlayUnderlay === undefined ? undefined : h.overlayUnderlay >= GOALS.overlayUnderlay)} |`,
+        `| add a host and a container to a running 3-host stack / up of the 4 hosts from nothing | <= ${GOALS.addhostFull} | ${h.addhostFull?.toFixed(2) ?? "n/a"} (CPU-s ${h.addhostFullCpu?.toFixed(2) ?? "n/a"}) | ${verdict(h.addhostFull === undefined ? undefined : h.addhostFull <= GOALS.addhostFull)} |`,
+        `| no-op \`up\` of the dev stack's shape (0 steps) | reported | ${h.noop?.toFixed(2) ?? "n/a"} s | |`,
         "",
     );
 
@@ -284,8 +304,92 @@ export function renderResults(r: BenchResults, m: Machine): string {
             "",
         );
     }
+    if (r.change !== undefined) {
+        lines.push(...changeSection(r.change, h));
+    }
     lines.push(...FINDINGS);
     return lines.join("\n");
+}
+
+const ADDED_TEXT = `${ADDED.host} and ${ADDED.container} on it`;
+
+/** Section 4: the day-2 `up`s of bench/change.ts. */
+export function changeSection(c: ChangeResult, h: Headline): string[] {
+    const runs = c.runs;
+    const row = (label: string, xs: { wall: number; cpu?: number }[]) => {
+        const cpu = summarize(xs.flatMap((x) => (x.cpu !== undefined ? [x.cpu] : [])));
+        return `| ${label} | ${cells(summarize(xs.map((x) => x.wall)))} | ${cpu.n > 0 ? cpu.median.toFixed(2) : "n/a"} |`;
+    };
+    const b = (f: (x: ChangeResult["runs"][number]["addhost"]["breakdown"]) => number) => summarize(runs.map((x) => f(x.addhost.breakdown))).median.toFixed(2);
+    // Each step's median over the runs, in the order of the first run.
+    const perStep = new Map<string, number[]>();
+    for (const x of runs) {
+        for (const s of x.addhost.breakdown.perStep) {
+            const key = `${s.op} ${s.name} (${s.type})`;
+            perStep.set(key, [...(perStep.get(key) ?? []), s.seconds]);
+        }
+    }
+    const phaseNames = ["kv", "engines", "network", "containers", "check"];
+    const steps = runs[0]?.addhost.steps ?? [];
+    const sameSteps = runs.every((x) => x.addhost.steps.join("\n") === steps.join("\n"));
+    return [
+        "## 4. Change: `up` again on a running stack (day 2)",
+        "",
+        `bench/change.ts, on its own stack (${CHANGE_STACK.stack}, bridge ${CHANGE_STACK.bridge}, underlay ${CHANGE_STACK.underlay}), each run: \`lab up\` of the dev`,
+        "stack's shape (consul machine, swarm-manager, swarm-node1, swarm-node2, net1, c1 on swarm-node2, c2 on swarm-node1)",
+        "from nothing; `lab up` of the same file again, the **no-op** (the lab previews against its recorded state, as",
+        "`pulumi up` does first, finds 0 changes and performs nothing); `lab up` of the variant with swarm-node3 and c3 on it,",
+        "the **add** (previewed, then the steps applied by lab/executor.ts), after which `lab preview` of the variant must",
+        "show 0 changes; `lab down`; `lab up` of the variant from nothing, the **full** up of the 4 hosts; `lab down`.",
+        "Every time is a `lab up` process from spawn to exit (what a user waits for: ts-node's start-up, the program, on a",
+        "running stack the preview too); CPU-seconds of it and everything it started (engines, consul), from a cgroup.",
+        "noop is the no-op's median; addhost/full the add's median over the full up's.",
+        "",
+        "| run | s median | min | max | CPU s (median) |",
+        "|---|---|---|---|---|",
+        row(
+            "no-op `up` of the running 3-host stack",
+            runs.map((x) => x.noop),
+        ),
+        row(
+            `add ${ADDED_TEXT} to the running 3-host stack`,
+            runs.map((x) => x.addhost),
+        ),
+        row(
+            "full `up` of the 4-host stack from nothing",
+            runs.map((x) => x.full),
+        ),
+        row(
+            "(for comparison) `up` of the 3-host stack from nothing",
+            runs.map((x) => x.base),
+        ),
+        "",
+        `noop = ${h.noop?.toFixed(2) ?? "n/a"} s (${runs[0]?.noop.unchanged ?? "n/a"} resources unchanged); addhost/full = ${h.addhostFull?.toFixed(2) ?? "n/a"} ` +
+            `(goal <= ${GOALS.addhostFull}), in CPU-seconds ${h.addhostFullCpu?.toFixed(2) ?? "n/a"}.`,
+        "",
+        `The add, split (medians): spawn to the first changed resource beginning ${b((x) => x.beforeSteps)} s (ts-node, the preview, the`,
+        `program run again), the changed resources ${b((x) => x.steps)} s, after the last one to exit ${b((x) => x.afterSteps)} s (the old`,
+        "resources replacements left, deleted; the state). Each created or replaced resource (median s):",
+        "",
+        "| step | s median | min | max |",
+        "|---|---|---|---|",
+        ...[...perStep].map(([k, v]) => `| ${k} | ${cells(summarize(v))} |`),
+        "",
+        `Steps of the add${sameSteps ? " (the same in every run)" : " (the first run's; they differed between runs)"}: ${steps.join("; ")}.`,
+        "",
+        `The full up's phases (medians, s): ${phaseNames
+            .map((p) => `${p} ${summarize(runs.flatMap((x) => (x.full.phases[p] !== undefined ? [x.full.phases[p]] : []))).median.toFixed(2)}`)
+            .join(
+                ", ",
+            )}; program start-up ${summarize(runs.map((x) => x.full.startup)).median.toFixed(2)} s, apply ${summarize(runs.map((x) => x.full.apply)).median.toFixed(2)} s.`,
+        "",
+        c.failures.length === 0
+            ? "Every run succeeded at the first attempt."
+            : `${c.failures.length} attempt(s) failed and were torn down and tried again (not counted above): ` +
+              c.failures.map((f) => `run ${f.run} attempt ${f.attempt}: ${f.error}`).join("; ") +
+              ".",
+        "",
+    ];
 }
 
 /**

@@ -50,10 +50,12 @@ export interface Step {
     name: string;
 }
 
-/** Where the time of a day-2 `up` went. */
+/** Where the time of a day-2 `up` went; the four parts add up to its wall time. */
 export interface ChangeBreakdown {
-    /** Spawn to the first changed resource beginning: ts-node, the preview (a run of the program), the program run again. */
-    beforeSteps: number;
+    /** Spawn to the apply's program run starting: node and ts-node, loading the lab, the preview (a run of the program). */
+    startupAndPreview: number;
+    /** The apply's program run to the first changed resource beginning (the unchanged ones registered on the way). */
+    program: number;
     /** The first changed resource beginning to the last one ending. */
     steps: number;
     /** The last changed resource ending to exit: the deletes replacements left (the old resource of each), the state. */
@@ -63,11 +65,17 @@ export interface ChangeBreakdown {
 }
 
 /**
- * Splits a day-2 `up` (its process's spawn time and wall seconds, its steps,
- * the state it left) at the first changed custom resource's start and the
- * last one's end.
+ * Splits a day-2 `up` (its process's spawn time and wall seconds, the lab's
+ * seconds of its apply run, its steps, the state it left) at the apply's start,
+ * the first changed custom resource's start and the last one's end.
  */
-export function changeBreakdown(up: { spawnedAt: number; wall: number; steps: readonly Step[]; state: Pick<LabState, "resources"> }): ChangeBreakdown {
+export function changeBreakdown(up: {
+    spawnedAt: number;
+    wall: number;
+    applySeconds: number;
+    steps: readonly Step[];
+    state: Pick<LabState, "resources">;
+}): ChangeBreakdown {
     const changed = new Map(up.steps.filter((s) => s.op !== "same" && s.op !== "delete").map((s) => [s.urn, s]));
     const records = up.state.resources.filter((r) => r.custom && r.pendingDelete !== true && r.endedAt !== undefined && changed.has(r.urn));
     const times = records.map((r) => ({
@@ -76,14 +84,16 @@ export function changeBreakdown(up: { spawnedAt: number; wall: number; steps: re
         start: Date.parse(r.startedAt),
         end: Date.parse(r.endedAt as string),
     }));
-    const exit = up.spawnedAt + up.wall * 1000;
+    const startupAndPreview = up.wall - up.applySeconds;
     if (times.length === 0) {
-        return { beforeSteps: up.wall, steps: 0, afterSteps: 0, perStep: [] };
+        return { startupAndPreview, program: up.applySeconds, steps: 0, afterSteps: 0, perStep: [] };
     }
+    const exit = up.spawnedAt + up.wall * 1000;
     const first = Math.min(...times.map((t) => t.start));
     const last = Math.max(...times.map((t) => t.end));
     return {
-        beforeSteps: (first - up.spawnedAt) / 1000,
+        startupAndPreview,
+        program: (first - up.spawnedAt) / 1000 - startupAndPreview,
         steps: (last - first) / 1000,
         afterSteps: (exit - last) / 1000,
         perStep: times
@@ -112,8 +122,8 @@ export interface ChangeRun {
     run: number;
     /** The 3-host stack from nothing (step 1). */
     base: Timed;
-    /** The second `up` of the unchanged 3-host stack. */
-    noop: Timed & { unchanged: number };
+    /** The second `up` of the unchanged 3-host stack; `preview`: the lab's seconds of its preview (the program's run). */
+    noop: Timed & { unchanged: number; preview: number };
     /** The add of ADDED on the running 3-host stack. */
     addhost: Timed & { changes: Changes; steps: string[]; breakdown: ChangeBreakdown };
     /** The 4-host stack from nothing. */
@@ -188,8 +198,13 @@ export async function benchChange(opts: { workDir: string; runs: number; log: (l
                     return {
                         run: i + 1,
                         base: timed(base),
-                        noop: { ...timed(noop), unchanged: noop.report.changes?.same ?? 0 },
-                        addhost: { ...timed(add), changes, steps: changedSteps(steps), breakdown: changeBreakdown({ ...add, steps }) },
+                        noop: { ...timed(noop), unchanged: noop.report.changes?.same ?? 0, preview: noop.report.seconds },
+                        addhost: {
+                            ...timed(add),
+                            changes,
+                            steps: changedSteps(steps),
+                            breakdown: changeBreakdown({ ...add, applySeconds: add.report.seconds, steps }),
+                        },
                         full: { ...timed(full), apply: full.apply, startup: full.startup, phases: phasesOf(full.timeline) },
                     };
                 },
@@ -199,7 +214,7 @@ export async function benchChange(opts: { workDir: string; runs: number; log: (l
             const cpu = (t: Timed) => (t.cpu !== undefined ? `, ${t.cpu.toFixed(2)} CPU s` : "");
             opts.log(
                 `change run ${i + 1}: noop ${r.noop.wall.toFixed(2)} s${cpu(r.noop)}; addhost ${r.addhost.wall.toFixed(2)} s${cpu(r.addhost)} ` +
-                    `(before steps ${b.beforeSteps.toFixed(2)}, steps ${b.steps.toFixed(2)}, after ${b.afterSteps.toFixed(2)}); ` +
+                    `(start-up and preview ${b.startupAndPreview.toFixed(2)}, program ${b.program.toFixed(2)}, steps ${b.steps.toFixed(2)}, after ${b.afterSteps.toFixed(2)}); ` +
                     `full 4 hosts ${r.full.wall.toFixed(2)} s${cpu(r.full)}; 3 hosts from nothing ${r.base.wall.toFixed(2)} s`,
             );
             if (i === 0) {

@@ -320,7 +320,8 @@ export function changeSection(c: ChangeResult, h: Headline): string[] {
         const cpu = summarize(xs.flatMap((x) => (x.cpu !== undefined ? [x.cpu] : [])));
         return `| ${label} | ${cells(summarize(xs.map((x) => x.wall)))} | ${cpu.n > 0 ? cpu.median.toFixed(2) : "n/a"} |`;
     };
-    const b = (f: (x: ChangeResult["runs"][number]["addhost"]["breakdown"]) => number) => summarize(runs.map((x) => f(x.addhost.breakdown))).median.toFixed(2);
+    const med = (xs: number[]) => summarize(xs).median.toFixed(2);
+    const b = (f: (x: ChangeResult["runs"][number]["addhost"]["breakdown"]) => number) => med(runs.map((x) => f(x.addhost.breakdown)));
     // Each step's median over the runs, in the order of the first run.
     const perStep = new Map<string, number[]>();
     for (const x of runs) {
@@ -367,8 +368,11 @@ export function changeSection(c: ChangeResult, h: Headline): string[] {
         `noop = ${h.noop?.toFixed(2) ?? "n/a"} s (${runs[0]?.noop.unchanged ?? "n/a"} resources unchanged); addhost/full = ${h.addhostFull?.toFixed(2) ?? "n/a"} ` +
             `(goal <= ${GOALS.addhostFull}), in CPU-seconds ${h.addhostFullCpu?.toFixed(2) ?? "n/a"}.`,
         "",
-        `The add, split (medians): spawn to the first changed resource beginning ${b((x) => x.beforeSteps)} s (ts-node, the preview, the`,
-        `program run again), the changed resources ${b((x) => x.steps)} s, after the last one to exit ${b((x) => x.afterSteps)} s (the old`,
+        `The no-op, split (medians): the preview (the lab's run of the program against its state) ${med(runs.map((x) => x.noop.preview))} s, ` +
+            `the rest (node, ts-node, loading the lab) ${med(runs.map((x) => x.noop.wall - x.noop.preview))} s.`,
+        "",
+        `The add, split (medians): start-up and preview (as the no-op) ${b((x) => x.startupAndPreview)} s; the apply's run of the program up to`,
+        `the first changed resource ${b((x) => x.program)} s; the changed resources ${b((x) => x.steps)} s; after the last one to exit ${b((x) => x.afterSteps)} s (the old`,
         "resources replacements left, deleted; the state). Each created or replaced resource (median s):",
         "",
         "| step | s median | min | max |",

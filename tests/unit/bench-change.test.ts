@@ -95,10 +95,11 @@ describe("bench change: a day-2 up split at its changed resources", () => {
     const ENGINE = "command:local:Command";
     const CONTAINER = "docker:index/container:Container";
 
-    it("before: spawn to the first changed custom resource; steps: to the last one's end; after: to exit", () => {
+    it("start-up and preview: wall - the apply's seconds; program: to the first changed custom resource; steps: to the last one's end; after: to exit", () => {
         const b = changeBreakdown({
             spawnedAt: T,
             wall: 10,
+            applySeconds: 8,
             steps: [
                 step("same", "c1"),
                 step("create", "placed-c3"),
@@ -120,7 +121,8 @@ describe("bench change: a day-2 up split at its changed resources", () => {
                 ],
             },
         });
-        assert.equal(b.beforeSteps, 3);
+        assert.equal(b.startupAndPreview, 2);
+        assert.equal(b.program, 1);
         assert.equal(b.steps, 4.5);
         assert.equal(b.afterSteps, 2.5);
         assert.deepEqual(b.perStep, [
@@ -130,13 +132,17 @@ describe("bench change: a day-2 up split at its changed resources", () => {
         ]);
     });
 
-    it("no changed custom resource: the whole run is before the steps", () => {
-        assert.deepEqual(changeBreakdown({ spawnedAt: T, wall: 4, steps: [step("same", "c1")], state: { resources: [rec("c1", CONTAINER, 1, 1)] } }), {
-            beforeSteps: 4,
-            steps: 0,
-            afterSteps: 0,
-            perStep: [],
-        });
+    it("no changed custom resource: the apply is all program", () => {
+        assert.deepEqual(
+            changeBreakdown({ spawnedAt: T, wall: 4, applySeconds: 1.5, steps: [step("same", "c1")], state: { resources: [rec("c1", CONTAINER, 1, 1)] } }),
+            {
+                startupAndPreview: 2.5,
+                program: 1.5,
+                steps: 0,
+                afterSteps: 0,
+                perStep: [],
+            },
+        );
     });
 
     it("changedSteps: every step but the same ones, as `op type name`, sorted", () => {
@@ -152,14 +158,15 @@ describe("bench change: the report's fields", () => {
     const changeRun = (noop: number, addhost: number, full: number, cpu?: { addhost: number; full: number }): ChangeRun => ({
         run: 1,
         base: { wall: full - 1 },
-        noop: { wall: noop, unchanged: 22 },
+        noop: { wall: noop, unchanged: 22, preview: noop - 0.5 },
         addhost: {
             wall: addhost,
             ...(cpu !== undefined ? { cpu: cpu.addhost } : {}),
             changes: { same: 20, create: 5, update: 1, replace: 1, delete: 0 },
             steps: ["create command:local:Command swarm-node3-engine"],
             breakdown: {
-                beforeSteps: 2,
+                startupAndPreview: 1.5,
+                program: 0.5,
                 steps: addhost - 3,
                 afterSteps: 1,
                 perStep: [{ op: "create", type: "command:local:Command", name: "swarm-node3-engine", seconds: 1.5 }],
@@ -227,6 +234,12 @@ describe("bench change: the report's fields", () => {
         assert.match(missed, /^\| add swarm-node3 and c3 on it to the running 3-host stack \| 9\.00 \| 9\.00 \| 9\.00 \| 6\.00 \|$/m);
         assert.match(missed, /^\| create swarm-node3-engine \(command:local:Command\) \| 1\.50 \| 1\.50 \| 1\.50 \|$/m);
         assert.match(missed, /^noop = 2\.00 s \(22 resources unchanged\); addhost\/full = 0\.45 \(goal <= 0\.4\), in CPU-seconds 0\.50\.$/m);
+        assert.match(
+            missed,
+            /^The no-op, split \(medians\): the preview \(the lab's run of the program against its state\) 1\.50 s, the rest \(node, ts-node, loading the lab\) 0\.50 s\.$/m,
+        );
+        assert.match(missed, /^The add, split \(medians\): start-up and preview \(as the no-op\) 1\.50 s; the apply's run of the program up to$/m);
+        assert.match(missed, /^the first changed resource 0\.50 s; the changed resources 6\.00 s; after the last one to exit 1\.00 s \(the old$/m);
         assert.match(missed, /Steps of the add \(the same in every run\): create command:local:Command swarm-node3-engine\./);
         // Without the change part, no section 4 and the goal not measured.
         const none = renderResults(results(), { cpu: "x", cores: 2, memoryGB: 1, kernel: "k", os: "o", node: "v20" });

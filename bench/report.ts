@@ -487,6 +487,8 @@ const FINDINGS: readonly string[] = [
     "  another along the dependency chain: swarm-node3's engine 0.9 s (dockerd's start and the cluster store), c3 0.65 s,",
     "  and the connectivity check, replaced (its script carries the table of containers), 1.25 s probing every pair again:",
     "  what proves the overlay after the change. The consul KeyPrefix update and the old check's delete take under 0.05 s.",
+    "  The check is not all probing: in one `--only converge` run right after (19:45Z), the same check took 1.23 s when",
+    "  it started as the containers came up in parallel and 0.27 s in the serial order; why was not measured further.",
     "- **Against the full up.** The 4-host `up` from nothing (11.6 s) pays the same start-up, then consul's election",
     "  (2.1 s), the four engines one after another (lib/engine/gossip.ts; 4.4 s), the containers (3.1 s) and the check",
     "  (1.3 s). The add skips the KV store and three engines, and its steps are a third of the full up's apply (2.9 of",

@@ -6,15 +6,9 @@
  * seed's cluster on 9 hosts against 3. Every run starts from nothing and is
  * torn down (`lab down`) before the next.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { loadStackFile } from "../lib/config/load";
-import { CpuAccount, labDown, labDownQuietly, labUp, UpOutcome } from "./lab";
+import { AttemptFailure, CpuAccount, labDown, labDownQuietly, labUp, UpOutcome, withAttempts } from "./lab";
 import { labStack, seedContainers, writeStack } from "./topology";
-
-/** Attempts per measurement: a failed `up` is recorded, torn down and tried again this many times in all. */
-export const ATTEMPTS = 3;
 
 export type ConvergeMode = "parallel3" | "serial3" | "parallel9";
 
@@ -30,12 +24,9 @@ export interface ConvergeRun {
     order: string[];
 }
 
-export interface ConvergeFailure {
+export interface ConvergeFailure extends AttemptFailure {
     mode: ConvergeMode;
     run: number;
-    error: string;
-    /** Where the engines' and the KV store's logs of the failed attempt were kept. */
-    logs?: string;
 }
 
 export interface ConvergeResult {
@@ -43,29 +34,6 @@ export interface ConvergeResult {
     runs: ConvergeRun[];
     /** Attempts whose `up` failed (and were tried again). */
     failures: ConvergeFailure[];
-}
-
-/** Copies the daemons' logs of a stack (under its state directory) somewhere that outlives its `down`. */
-function keepLogs(stackFile: string): string | undefined {
-    const { stack } = loadStackFile(stackFile);
-    const from = path.join("/var/lib/docker-overlay", stack);
-    if (!fs.existsSync(from)) {
-        return undefined;
-    }
-    const to = fs.mkdtempSync(path.join(os.tmpdir(), `docker-overlay-bench-failed-${stack}-`));
-    for (const machine of fs.readdirSync(from)) {
-        for (const f of ["dockerd.log", "consul.log", "etcd.log"]) {
-            const src = path.join(from, machine, f);
-            if (fs.existsSync(src)) {
-                fs.copyFileSync(src, path.join(to, `${machine}-${f}`));
-            }
-        }
-    }
-    const state = `/var/lib/docker-overlay/lab/${stack}.json`;
-    if (fs.existsSync(state)) {
-        fs.copyFileSync(state, path.join(to, "state.json"));
-    }
-    return to;
 }
 
 /** How long each kind of step took: from the first of its resources starting to the last ending. */
@@ -105,32 +73,28 @@ export async function benchConverge(opts: { workDir: string; runs: number; log: 
     // Modes interleaved run by run, so a burst of load on the machine does not hit one mode only.
     for (let i = 0; i < opts.runs; i++) {
         for (const p of plan) {
-            let up: UpOutcome | undefined;
-            let down = 0;
-            for (let attempt = 1; up === undefined; attempt++) {
-                // CPU time of the whole up (program, scripts, engines, KV store): what 2 cores must get through.
-                const cpu = CpuAccount.create(`docker-overlay-bench-${process.pid}-${p.mode}-${i}-${attempt}`);
-                try {
-                    up = await labUp(p.file, p.env, cpu);
-                    down = await labDown(p.file);
-                } catch (err) {
-                    // A failed up (e.g. the program's connectivity check finding a host cut off) is a
-                    // result too: keep its logs, record it, tear down and try again.
-                    const message = (err as Error).message;
-                    const logs = keepLogs(p.file);
-                    failures.push({ mode: p.mode, run: i + 1, error: message.split("\n")[0], ...(logs !== undefined ? { logs } : {}) });
-                    opts.log(
-                        `converge ${p.mode} run ${i + 1} attempt ${attempt} FAILED: ${message.split("\n")[0]}${logs !== undefined ? ` (logs kept in ${logs})` : ""}`,
-                    );
-                    up = undefined;
-                    await labDownQuietly(p.file, opts.log);
-                    if (attempt >= ATTEMPTS) {
-                        throw err;
+            const { up, down } = await withAttempts(
+                {
+                    stackFile: p.file,
+                    log: opts.log,
+                    onFailure: (f) => {
+                        failures.push({ mode: p.mode, run: i + 1, ...f });
+                        opts.log(
+                            `converge ${p.mode} run ${i + 1} attempt ${f.attempt} FAILED: ${f.error}${f.logs !== undefined ? ` (logs kept in ${f.logs})` : ""}`,
+                        );
+                    },
+                },
+                async (attempt) => {
+                    // CPU time of the whole up (program, scripts, engines, KV store): what 2 cores must get through.
+                    const cpu = CpuAccount.create(`docker-overlay-bench-${process.pid}-${p.mode}-${i}-${attempt}`);
+                    try {
+                        const outcome = await labUp(p.file, p.env, cpu);
+                        return { up: outcome, down: await labDown(p.file) };
+                    } finally {
+                        cpu?.remove();
                     }
-                } finally {
-                    cpu?.remove();
-                }
-            }
+                },
+            );
             const phases = phasesOf(up.timeline);
             const order = up.timeline.filter((x) => x.type === "command:local:Command" || x.type.startsWith("docker:index/")).map((x) => x.name);
             runs.push({

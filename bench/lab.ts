@@ -5,7 +5,9 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import type { UpResult } from "../lab/stack";
 import { LabState, readState, statePath } from "../lab/state";
 import { loadStackFile } from "../lib/config/load";
 
@@ -127,6 +129,8 @@ export function readLabState(stackFile: string): LabState | undefined {
 export interface UpOutcome {
     /** `seconds` of the lab's own report: the whole run, program start-up included. */
     total: number;
+    /** The `lab up` process from spawn to exit (ts-node's start-up and, on a running stack, the preview included). */
+    wall: number;
     /** CPU seconds of `lab up` and everything it started (engines, KV store), until it exited; undefined without cpuacct. */
     cpu?: number;
     /** From the first resource's start to the last one's end: the apply itself. */
@@ -155,13 +159,29 @@ export async function assertUnderlayFree(stackFile: string): Promise<void> {
     }
 }
 
-export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.env, cpu?: CpuAccount): Promise<UpOutcome> {
-    await assertUnderlayFree(stackFile);
+/** What one `lab up <file> --json` process did: its report (lab/stack.ts's UpResult), times and the state it left. */
+export interface UpRun {
+    report: Pick<UpResult, "ok" | "seconds" | "noop" | "changes" | "steps" | "error">;
+    /** Epoch milliseconds when the process was spawned. */
+    spawnedAt: number;
+    /** Spawn to exit, seconds. */
+    wall: number;
+    cpu?: number;
+    state: LabState;
+}
+
+/**
+ * `lab up <file> --json`, from nothing or on a stack that is already up (then
+ * the lab previews and applies the steps, lab/executor.ts); throws unless it
+ * succeeded.
+ */
+export async function labUpRun(stackFile: string, env: NodeJS.ProcessEnv = process.env, cpu?: CpuAccount): Promise<UpRun> {
+    const spawnedAt = Date.now();
     const r = await labCommand(["up", stackFile, "--json"], env, 600_000, (pid) => cpu?.add(pid));
     const cpuSeconds = cpu?.seconds();
-    let report: { ok: boolean; seconds: number; error?: string } | undefined;
+    let report: UpRun["report"] | undefined;
     try {
-        report = JSON.parse(r.stdout) as { ok: boolean; seconds: number; error?: string };
+        report = JSON.parse(r.stdout) as UpRun["report"];
     } catch {
         report = undefined;
     }
@@ -172,13 +192,20 @@ export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.
     if (state === undefined) {
         throw new Error(`lab up ${stackFile}: no state file after a successful up`);
     }
+    return { report, spawnedAt, wall: r.seconds, ...(cpuSeconds !== undefined ? { cpu: cpuSeconds } : {}), state };
+}
+
+/** `lab up` of a stack that is not up (its underlay must be free): the applier's timeline from the state file. */
+export async function labUp(stackFile: string, env: NodeJS.ProcessEnv = process.env, cpu?: CpuAccount): Promise<UpOutcome> {
+    await assertUnderlayFree(stackFile);
+    const { report, wall, cpu: cpuSeconds, state } = await labUpRun(stackFile, env, cpu);
     const t0 = Date.parse(state.startedAt);
     const timeline = state.resources
         .filter((x) => x.custom && x.endedAt !== undefined)
         .map((x) => ({ type: x.type, name: x.name, start: (Date.parse(x.startedAt) - t0) / 1000, end: (Date.parse(x.endedAt as string) - t0) / 1000 }));
     const first = Math.min(...timeline.map((x) => x.start));
     const last = Math.max(...timeline.map((x) => x.end));
-    return { total: report.seconds, ...(cpuSeconds !== undefined ? { cpu: cpuSeconds } : {}), apply: last - first, startup: first, timeline, state };
+    return { total: report.seconds, wall, ...(cpuSeconds !== undefined ? { cpu: cpuSeconds } : {}), apply: last - first, startup: first, timeline, state };
 }
 
 /** `lab down`; returns its seconds, throws when something was left behind. */
@@ -210,5 +237,64 @@ export async function labDownQuietly(stackFile: string, log: (line: string) => v
         await labDown(stackFile);
     } catch (err) {
         log(`warning: ${(err as Error).message}`);
+    }
+}
+
+/** Copies the daemons' logs of a stack (under its state directory) somewhere that outlives its `down`. */
+export function keepLogs(stackFile: string): string | undefined {
+    const { stack } = loadStackFile(stackFile);
+    const from = path.join("/var/lib/docker-overlay", stack);
+    if (!fs.existsSync(from)) {
+        return undefined;
+    }
+    const to = fs.mkdtempSync(path.join(os.tmpdir(), `docker-overlay-bench-failed-${stack}-`));
+    for (const machine of fs.readdirSync(from)) {
+        for (const f of ["dockerd.log", "consul.log", "etcd.log"]) {
+            const src = path.join(from, machine, f);
+            if (fs.existsSync(src)) {
+                fs.copyFileSync(src, path.join(to, `${machine}-${f}`));
+            }
+        }
+    }
+    const state = `/var/lib/docker-overlay/lab/${stack}.json`;
+    if (fs.existsSync(state)) {
+        fs.copyFileSync(state, path.join(to, "state.json"));
+    }
+    return to;
+}
+
+/** Attempts per measurement: a failed `up` is recorded, torn down and tried again this many times in all. */
+export const ATTEMPTS = 3;
+
+export interface AttemptFailure {
+    /** 1-based. */
+    attempt: number;
+    /** The first line of the error. */
+    error: string;
+    /** Where the engines' and the KV store's logs of the failed attempt were kept. */
+    logs?: string;
+}
+
+/**
+ * Runs `body` (a measurement that brings `stackFile` up) up to ATTEMPTS times.
+ * A failed attempt (e.g. the program's connectivity check finding a host cut
+ * off) is a result too: its daemons' logs are kept, `onFailure` records it,
+ * the stack is torn down and the body tried again; the last failure is thrown.
+ */
+export async function withAttempts<T>(
+    o: { stackFile: string; log: (line: string) => void; onFailure: (f: AttemptFailure) => void },
+    body: (attempt: number) => Promise<T>,
+): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await body(attempt);
+        } catch (err) {
+            const logs = keepLogs(o.stackFile);
+            o.onFailure({ attempt, error: (err as Error).message.split("\n")[0], ...(logs !== undefined ? { logs } : {}) });
+            await labDownQuietly(o.stackFile, o.log);
+            if (attempt >= ATTEMPTS) {
+                throw err;
+            }
+        }
     }
 }

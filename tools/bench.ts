@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --runs N] [--only plan,converge,dataplane] [--sizes 3,30,300] [--out FILE]`
+ * `npm run bench [-- --runs N] [--only plan,converge,dataplane,change] [--sizes 3,30,300] [--out FILE]`
  * (Linux, root; uses the lab: scripts/lab-deps.sh first).
  *
  * Measures in one run (code in bench/):
@@ -8,8 +8,10 @@
  *   2. convergence: the seed's cluster brought up by the lab's applier in parallel
  *      vs one resource at a time in script order, and 9 hosts vs 3;
  *   3. data plane: iperf3 and ping over the overlay vs the underlay, and the MTU proof;
+ *   4. change (day 2): a no-op `up` of the dev stack's shape, and adding a host and a
+ *      container to the running 3-host stack against the 4-host stack's up from nothing;
  * writes bench/RESULTS.md and ends with one line:
- *   bench: plan300x10=<s> plan/floor=<ratio> rss=<MB> parallel/serial=<ratio> hosts9/hosts3=<ratio> overlay/underlay=<ratio>
+ *   bench: plan300x10=<s> plan/floor=<ratio> rss=<MB> parallel/serial=<ratio> hosts9/hosts3=<ratio> overlay/underlay=<ratio> noop=<s> addhost/full=<ratio>
  * Everything the lab creates is brought down again, also on failure.
  * Not part of CI's test run: benchmarks are not tests.
  */
@@ -17,12 +19,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
+import { benchChange } from "../bench/change";
 import { benchConverge } from "../bench/converge";
 import { benchDataplane } from "../bench/dataplane";
 import { benchPlan } from "../bench/plan";
 import { BenchResults, headline, headlineLine, machine, renderResults } from "../bench/report";
 
-const PARTS = ["plan", "converge", "dataplane"] as const;
+const PARTS = ["plan", "converge", "dataplane", "change"] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -40,12 +43,12 @@ async function main(): Promise<number> {
     const sizes = (values.sizes ?? "").split(",").map(Number);
     const only = values.only === undefined ? [...PARTS] : values.only.split(",");
     if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s) || s < 1) || only.some((p) => !PARTS.includes(p as Part))) {
-        process.stderr.write("usage: npm run bench [-- --runs N] [--only plan,converge,dataplane] [--sizes 3,30,300] [--out FILE]\n");
+        process.stderr.write(`usage: npm run bench [-- --runs N] [--only ${PARTS.join(",")}] [--sizes 3,30,300] [--out FILE]\n`);
         return 2;
     }
-    const needsLab = only.includes("converge") || only.includes("dataplane");
+    const needsLab = only.some((p) => p !== "plan");
     if (needsLab && process.getuid?.() !== 0) {
-        process.stderr.write("bench: the convergence and data-plane parts use the lab and need root (or use --only plan)\n");
+        process.stderr.write("bench: the convergence, data-plane and change parts use the lab and need root (or use --only plan)\n");
         return 2;
     }
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "docker-overlay-bench-"));
@@ -68,6 +71,10 @@ async function main(): Promise<number> {
         if (only.includes("dataplane")) {
             load("data plane");
             results.dataplane = await benchDataplane({ workDir, runs, seconds: Number(values["iperf-seconds"]), log });
+        }
+        if (only.includes("change")) {
+            load("change");
+            results.change = await benchChange({ workDir, runs, log });
         }
         load("end");
     } finally {

@@ -7,6 +7,8 @@
  *                            only what a new swarm needs: no overlay, no other host.
  *   <name>-ingress-<network> one per overlay: swarm's ingress network stays off its subnet
  *   <name>-token-key         RSA key (a secret) the join tokens are sealed to
+ *   <name>-rotate-tokens     only with engine.swarm.rotateTokens (its trigger): new worker and
+ *                            manager tokens through a manager; the token commands read again
  *   <name>-join-token        the worker token, sealed (stdout is ciphertext, held as a secret)
  *   <name>-manager-token     the manager token, sealed likewise (only with several managers)
  *   <name>-join-<host>       one per other host: joins as a worker or a manager; delete: a
@@ -27,6 +29,7 @@ import {
     renderSwarmInitScripts,
     renderSwarmJoinScripts,
     renderSwarmLabelScripts,
+    renderSwarmRotateTokensScript,
     renderSwarmTokenScript,
     SWARM_ENV,
     SWARM_SCRIPT_INTERPRETER,
@@ -123,6 +126,22 @@ export class Swarm extends pulumi.ComponentResource {
                 ),
         );
 
+        // On request (a changed trigger replaces it): new tokens; the old ones are refused.
+        // Its stdout is new on every run, so the token commands below read the tokens again.
+        const rotate =
+            args.swarm.rotateTokens === undefined
+                ? undefined
+                : new command.local.Command(
+                      `${name}-rotate-tokens`,
+                      {
+                          create: managerNodes.apply((ms) => renderSwarmRotateTokensScript({ stack: args.stack, managers: ms, access })),
+                          interpreter,
+                          environment: env,
+                          triggers: [args.swarm.rotateTokens],
+                      },
+                      { parent: this, dependsOn: [init] },
+                  );
+
         // The join tokens never reach stdout in clear (the command provider logs stdout):
         // each is sealed to this key, whose private half only join scripts get.
         const sealKey = new tls.PrivateKey(`${name}-token-key`, { ...SEAL_KEY }, { parent: this });
@@ -133,8 +152,8 @@ export class Swarm extends pulumi.ComponentResource {
                     create: managerNodes.apply((ms) => renderSwarmTokenScript({ stack: args.stack, managers: ms, kind, access })),
                     interpreter,
                     environment: { ...env, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem },
-                    // Read again whenever the swarm is made anew.
-                    triggers: [init.id],
+                    // Read again whenever the swarm is made anew, and after a rotation.
+                    triggers: [init.id, ...(rotate !== undefined ? [rotate.stdout] : [])],
                 },
                 { parent: this, dependsOn: [init], additionalSecretOutputs: ["stdout"] },
             );
@@ -219,6 +238,7 @@ export class Swarm extends pulumi.ComponentResource {
         this.ready = [
             init,
             ...ingressChecks,
+            ...(rotate !== undefined ? [rotate] : []),
             workerToken,
             ...(managerToken !== undefined ? [managerToken] : []),
             ...Object.values(joinOf),

@@ -262,6 +262,11 @@ export const SWARM_FIELDS = {
         description:
             "--data-path-addr: IPv4 address or interface the manager sends overlay data from, apart from management traffic. Default: the advertise address.",
     },
+    rotateTokens: {
+        type: "string",
+        description:
+            "A trigger, any non-empty string: setting or changing it rotates the worker and manager join tokens (docker swarm join-token --rotate) and the program reads the new ones; the old tokens are refused. No host is rebuilt.",
+    },
 } satisfies Fields;
 
 export const ENGINE_FIELDS = {

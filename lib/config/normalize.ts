@@ -139,6 +139,7 @@ function normalizeEngine(e: Record<string, unknown>, driver: DriverConfig): Engi
             port: opt(sw["port"], DEFAULTS.swarm.port),
             dataPathPort: opt(sw["dataPathPort"], DEFAULTS.swarm.dataPathPort),
             ...(sw["dataPathAddress"] !== undefined ? { dataPathAddress: sw["dataPathAddress"] as string } : {}),
+            ...(sw["rotateTokens"] !== undefined ? { rotateTokens: sw["rotateTokens"] as string } : {}),
         };
     }
     return engine;

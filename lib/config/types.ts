@@ -187,6 +187,8 @@ export interface SwarmEngineConfig {
     dataPathPort: number;
     /** `--data-path-addr`: the address (or interface) the manager sends overlay data from, apart from the management traffic. Default: the advertise address. */
     dataPathAddress?: string;
+    /** A trigger: setting or changing it rotates the join tokens (`docker swarm join-token --rotate`). */
+    rotateTokens?: string;
 }
 
 export interface HostConfig {

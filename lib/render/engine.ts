@@ -2,10 +2,11 @@
  * Engine options, rendered once and shaped three ways: dockerd flags (netns,
  * dind), daemon.json (ssh) and `--engine-opt` values (docker-machine). One
  * place decides what the engines run with. In cluster-store mode that is the
- * KV store and how the engine advertises itself; in swarm mode only the
- * engine's labels (the swarm itself is formed through the engines' API,
- * lib/swarm/scripts.ts). TLS flags are added by each driver (lib/tls/engine.ts),
- * since where the certificate files live is the driver's business.
+ * KV store, how the engine advertises itself and the host's labels; in swarm
+ * mode nothing (the swarm is formed through the engines' API, lib/swarm/scripts.ts,
+ * and the host's labels are node labels there). TLS flags are added by each
+ * driver (lib/tls/engine.ts), since where the certificate files live is the
+ * driver's business.
  */
 import { ClusterConfig, HostConfig } from "../config/types";
 
@@ -25,7 +26,13 @@ export interface EngineOptions {
  * (known only once the store exists) in cluster-store mode, undefined in swarm mode.
  */
 export function engineOptions(config: ClusterConfig, host: HostConfig, clusterStore: string | undefined): EngineOptions {
-    if (config.engine.mode === "swarm" || clusterStore === undefined) {
+    if (config.engine.mode === "swarm") {
+        // Swarm mode: the labels are node labels, set through a manager and changed in
+        // place (components/swarm.ts). As engine flags they would be part of the machine's
+        // script, and a changed label would rebuild the machine (replaceOnChanges "*").
+        return { clusterStoreOpts: {}, labels: {} };
+    }
+    if (clusterStore === undefined) {
         return { clusterStoreOpts: {}, labels: sortedRecord(host.labels) };
     }
     return {

@@ -14,6 +14,9 @@
  *   ingress  per overlay, through a manager: swarm's ingress network stays off it.
  *   token    through a manager: the worker (or manager) join token, sealed (see
  *            below). Prints base64.
+ *   rotate   through a manager: new worker and manager join tokens (`docker swarm
+ *            join-token --rotate`), on request (engine.swarm.rotateTokens, a trigger).
+ *            Prints `{"rotatedAt"}`, new on every run: the token commands read again.
  *   join     on a worker or another manager: `swarm join` with the matching token
  *            unless it is already a node of this swarm; promotes or demotes it
  *            when its role changed. Prints `{"nodeId"}`. Delete: a manager is
@@ -225,6 +228,16 @@ export function renderSwarmTokenScript(p: { stack: string; managers: SwarmNode[]
         p.access,
         [assign("ROLE", "swarm token"), assign("NAME", p.managers[0].name), managersOf(p.managers), assign("KIND", kind)],
         [sh("token.sh")],
+    );
+}
+
+/** Rotates both join tokens through a manager; the trigger is the command's `triggers`, not part of the script. */
+export function renderSwarmRotateTokensScript(p: { stack: string; managers: SwarmNode[]; access: DockerCliAccess }): string {
+    return script(
+        `docker-overlay: new join tokens for stack ${p.stack}'s swarm`,
+        p.access,
+        [assign("ROLE", "swarm rotate"), assign("NAME", p.managers[0].name), managersOf(p.managers)],
+        [sh("rotate.sh")],
     );
 }
 

@@ -12,6 +12,7 @@ import { ProgramRun, runProgram } from "../../runner/program";
 const STDOUT: Record<string, string> = {
     "swarm-init": '{"nodeId":"node-manager","managerAddress":"10.199.0.2:2377","ingressSubnet":"10.255.0.0/24"}',
     "swarm-join-token": "c2VhbGVkLXRva2Vu",
+    "swarm-rotate-tokens": '{"rotatedAt":"2026-11-30T19:30:00.000000000Z"}',
     "swarm-join-swarm-node1": '{"nodeId":"node-1"}',
     "swarm-join-swarm-node2": '{"nodeId":"node-2"}',
 };

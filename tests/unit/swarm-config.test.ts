@@ -71,7 +71,7 @@ describe("swarm config: validation", () => {
             'docker-overlay:engine.swarm.addressPool: "10.1.0.0/24" is not larger than the /24 networks swarm allocates from it (engine.swarm.addressPoolMaskLength); use a shorter prefix, e.g. /16',
         ]);
         assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { addressPool: "10.1.0.1/16", port: 70000, tls: 1 }))), [
-            "docker-overlay:engine.swarm.tls: unknown key (known keys: addressPool, addressPoolMaskLength, port, dataPathPort, dataPathAddress)",
+            "docker-overlay:engine.swarm.tls: unknown key (known keys: addressPool, addressPoolMaskLength, port, dataPathPort, dataPathAddress, rotateTokens)",
             "docker-overlay:engine.swarm.port: must be an integer from 1 to 65535 (a TCP port), got the number 70000",
             'docker-overlay:engine.swarm.addressPool: "10.1.0.1/16" has host bits set: its network address is 10.1.0.0; write "10.1.0.0/16"',
         ]);
@@ -294,6 +294,25 @@ describe("the swarm's data path (engine.swarm.dataPathPort, dataPathAddress)", (
             "docker-overlay:engine.apiPort: 4790 is VXLAN (overlay data), which the overlay uses on every host; the engine API needs another port (default 2376)",
         ]);
         assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { dataPathPort: 4790, dataPathAddress: "eth2" }))), []);
+    });
+
+    it("engine.swarm.rotateTokens: any non-empty string", () => {
+        assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { rotateTokens: 3 }))), [
+            'docker-overlay:engine.swarm.rotateTokens: must be a string (a trigger: changing it rotates the join tokens), got the number 3; quote it: "3"',
+        ]);
+        assert.deepEqual(problems(swarmWith((raw) => (raw.engine.swarm = { rotateTokens: " " }))), [
+            "docker-overlay:engine.swarm.rotateTokens: is empty; give any non-empty string (e.g. a date), and change it to rotate the join tokens again, or remove the key",
+        ]);
+        const raw = swarmWith((r) => (r.engine.swarm = { rotateTokens: "2026-11-30" }));
+        assert.deepEqual(problems(raw), []);
+        assert.equal(normalizeConfig(raw, "dev").engine.swarm?.rotateTokens, "2026-11-30");
+        assert.equal(
+            normalizeConfig(
+                swarmWith(() => undefined),
+                "dev",
+            ).engine.swarm?.rotateTokens,
+            undefined,
+        );
     });
 
     it("the ports output names the data path port", () => {

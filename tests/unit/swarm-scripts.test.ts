@@ -21,6 +21,7 @@ import {
     renderSwarmInitScripts,
     renderSwarmJoinScripts,
     renderSwarmLabelScripts,
+    renderSwarmRotateTokensScript,
     renderSwarmTokenScript,
     SWARM_ENV,
     SwarmNode,
@@ -192,6 +193,40 @@ describe("swarm scripts: token, join, leave, labels", () => {
             },
         );
         assert.equal(opened.stdout, TOKEN);
+    });
+
+    it("rotate gives both roles new tokens through a manager, prints a new rotatedAt each run and never a token", () => {
+        const f = swarmOf();
+        f.engine(manager.dockerHost, { mtoken: "SWMTKN-manager" });
+        const rotate = renderSwarmRotateTokensScript({ stack: "t", managers: [manager], access: f.access });
+        const first = bash(rotate, f);
+        assert.equal(first.status, 0, first.stderr);
+        assert.match(first.stdout, /^\{"rotatedAt":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z"\}\n$/);
+        assert.ok(!first.stdout.includes("SWMTKN"), first.stdout);
+        assert.equal(f.read(manager.dockerHost, "token"), `${TOKEN}-r`);
+        assert.equal(f.read(manager.dockerHost, "mtoken"), "SWMTKN-manager-r");
+        assert.match(first.stderr, /docker-overlay swarm rotate swarm-manager: rotated the worker and manager join tokens/);
+        const second = bash(rotate, f);
+        assert.equal(second.status, 0, second.stderr);
+        assert.notEqual(second.stdout, first.stdout, "each run prints anew: the token commands read again");
+        // The token script then seals the new token.
+        const opened = spawnSync(
+            "bash",
+            ["-c", `printf '%s' "$S" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s' "$K") -pkeyopt rsa_padding_mode:oaep`],
+            { encoding: "utf8", env: { PATH: process.env["PATH"], S: sealed(f), K: privatePem } },
+        );
+        assert.equal(opened.stdout, `${TOKEN}-r-r`);
+    });
+
+    it("rotate fails, saying so, when no manager answers", () => {
+        const f = fake();
+        const r = bash(renderSwarmRotateTokensScript({ stack: "t", managers: [manager], access: f.access }), f);
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim().split("\n").pop(),
+            `docker-overlay swarm rotate swarm-manager: no manager of the swarm answers (tried ${manager.dockerHost}); start a manager's engine and retry`,
+        );
+        assert.equal(r.stdout, "");
     });
 
     it("join unseals the token in memory, joins at the manager's advertised address, prints its node id; a re-run joins nothing", () => {

@@ -107,6 +107,19 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         }
     });
 
+    it("gives engines no labels: a host's labels are node labels only, so changing them rebuilds no machine", async () => {
+        assert.doesNotMatch(script("swarm-node1-engine"), /--label/);
+        const relabelled = await preview(devSwarm((raw) => (raw.hosts[1].labels = { storage: "hdd", zone: "b" })));
+        for (const host of HOSTS) {
+            assert.deepEqual(find(relabelled, T.command, `${host}-engine`).inputs, find(run, T.command, `${host}-engine`).inputs, host);
+        }
+        assert.ok(
+            String(find(relabelled, T.command, "swarm-labels-swarm-node1").inputs["create"]).includes(
+                "\nLABEL_ADD=(--label-add storage=hdd --label-add zone=b)\n",
+            ),
+        );
+    });
+
     it("sets swarm-node1's label as a node label, and only on the labelled host", () => {
         assert.deepEqual(
             ofType(run, T.command)
@@ -210,6 +223,13 @@ describe("swarm mode: secrets (update mocks, outputs known)", () => {
         assert.ok(String(token.inputs["create"]).includes("openssl pkeyutl -encrypt -pubin"));
     });
 
+    it("has no token rotation unless engine.swarm.rotateTokens asks for one", () => {
+        assert.deepEqual(
+            ofType(run, T.command).filter((c) => c.name.includes("rotate")),
+            [],
+        );
+    });
+
     it("exports the swarm: manager, its address, ingress subnet, pool and node ids", () => {
         assert.deepEqual(run.outputs["swarm"], {
             manager: "swarm-manager",
@@ -218,6 +238,38 @@ describe("swarm mode: secrets (update mocks, outputs known)", () => {
             addressPool: "10.255.0.0/16",
             nodes: { "swarm-manager": "node-manager", "swarm-node1": "node-1", "swarm-node2": "node-2" },
         });
+    });
+});
+
+describe("swarm mode: rotating the join tokens (engine.swarm.rotateTokens)", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await applied(devSwarm((raw) => (raw.engine.swarm = { rotateTokens: "2026-11-30" })));
+    });
+
+    it("rotates both tokens through a manager after the init, the trigger as the command's trigger only", () => {
+        const rotate = find(run, T.command, "swarm-rotate-tokens");
+        assert.deepEqual(rotate.inputs["triggers"], ["2026-11-30"]);
+        const create = String(rotate.inputs["create"]);
+        assert.ok(create.includes('dk "$MANAGER" swarm join-token --rotate -q "$kind" >/dev/null'), create);
+        assert.match(create, /^for kind in worker manager; do$/m);
+        assert.ok(!create.includes("2026-11-30"), "a new trigger changes no script: it replaces the command");
+        assert.deepEqual(rotate.dependsOn, [find(run, T.command, "swarm-init").urn]);
+        assert.equal(rotate.inputs["delete"], undefined, "nothing to undo: the old tokens stay refused");
+    });
+
+    it("reads the token again after each rotation: the rotation's output is among the token command's triggers", () => {
+        const token = find(run, T.command, "swarm-join-token");
+        assert.deepEqual(token.inputs["triggers"], ["swarm-init-id", '{"rotatedAt":"2026-11-30T19:30:00.000000000Z"}']);
+    });
+
+    it("rebuilds nothing else: the same engines, init and joins as without it", async () => {
+        const plain = await applied(devSwarm());
+        const names = (r: ProgramRun) => r.registrations.map((x) => `${x.type} ${x.name}`).sort();
+        assert.deepEqual(names(run), [...names(plain), `${T.command} swarm-rotate-tokens`].sort());
+        for (const name of ["swarm-init", "swarm-join-swarm-node1", "swarm-manager-engine", "swarm-node1-engine"]) {
+            assert.deepEqual(find(run, T.command, name).inputs, find(plain, T.command, name).inputs, name);
+        }
     });
 });
 

@@ -60,6 +60,15 @@ export function checkEngine(c: Checker, value: unknown, driver: DriverFacts, hos
                     checkDataPathAddress(c, address);
                 }
             }
+            if (sw["rotateTokens"] !== undefined) {
+                const trigger = c.string("engine.swarm.rotateTokens", sw["rotateTokens"], "a string (a trigger: changing it rotates the join tokens)");
+                if (trigger !== undefined && trigger.trim() === "") {
+                    c.add(
+                        "engine.swarm.rotateTokens",
+                        "is empty; give any non-empty string (e.g. a date), and change it to rotate the join tokens again, or remove the key",
+                    );
+                }
+            }
             if (sw["addressPoolMaskLength"] !== undefined) {
                 facts.maskLength = c.integer(
                     "engine.swarm.addressPoolMaskLength",

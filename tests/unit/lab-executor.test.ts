@@ -215,7 +215,6 @@ const rec = (name: string, dependsOn: string[] = [], extra: Partial<ResourceReco
 });
 
 describe("scheduleDeletes (the engine's ScheduleDeletes)", function () {
-
     it("antichains in reverse dependency order: dependents first, independent ones together", function () {
         const rounds = scheduleDeletes([rec("host"), rec("img", ["host"]), rec("net", ["host"]), rec("ctr", ["img", "net"]), rec("other")]);
         assert.deepEqual(

@@ -30,4 +30,6 @@ awk -v r="$run" -v s="$state" '$2 == r || index($2, r "/") == 1 || $2 == s || in
 for ns in "${nss[@]}"; do ip netns del "$ns"; done
 if ip link show dev "$bridge" >/dev/null 2>&1; then ip link del dev "$bridge"; fi
 rm -rf --one-file-system -- "$run"
+# /run is a tmpfs: the directory above the stack's is gone too (kept here while another stack uses it).
+rmdir -- "${run%/*}" 2>/dev/null || true
 echo "killed ${#all[@]} processes; removed ${#nss[@]} namespaces, bridge $bridge and $run"

@@ -20,6 +20,7 @@ const DOCKER_PROVIDER = "pulumi:providers:docker";
 const NETWORK = "docker:index/network:Network";
 const CONTAINER = "docker:index/container:Container";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
+const KEY_PREFIX = "consul:index/keyPrefix:KeyPrefix";
 
 /** An engine that records every call and answers like a small dockerd. */
 class FakeEngine implements EngineClient {
@@ -290,6 +291,42 @@ describe("lab applier", () => {
         await assert.rejects(Promise.resolve(w.applier.call({ token: "consul:index/getKeyPrefix:getKeyPrefix", inputs: { pathPrefix: "x/" } })), {
             message: 'invoke consul:index/getKeyPrefix:getKeyPrefix (no provider): needs an explicit consul provider the lab registered (got "")',
         });
+    });
+
+    it("fails a KeyPrefix delete when consul does not answer, as the provider's DeleteUnderPrefix does", async () => {
+        const w = world();
+        const consul = await w.applier.newResource({
+            type: "pulumi:providers:consul",
+            name: "kv",
+            custom: true,
+            inputs: { address: "10.199.0.2:8500", scheme: "http" },
+        });
+        const provider = `${urnOf("pulumi:providers:consul", "kv")}::${consul.id}`;
+        await w.applier.newResource({
+            type: KEY_PREFIX,
+            name: "rec",
+            provider,
+            custom: true,
+            inputs: { pathPrefix: "docker-overlay/t/", subkeys: { a: "1" } },
+        });
+        const records = w.recorder.state.resources;
+        const record = records.find((r) => r.type === KEY_PREFIX)!;
+        const refused = new LabDeleter(records, {
+            ...w.deps,
+            kv: () => ({
+                baseUrl: "http://10.199.0.2:8500",
+                put: async () => undefined,
+                list: async () => ({}),
+                deleteKey: async () => undefined,
+                deleteTree: async () => {
+                    throw new Error("fetch failed: connect ECONNREFUSED 10.199.0.2:8500");
+                },
+            }),
+        });
+        await assert.rejects(refused.delete(record), {
+            message: `${KEY_PREFIX} ${record.urn}: failed to delete Consul keys under 'docker-overlay/t/': fetch failed: connect ECONNREFUSED 10.199.0.2:8500`,
+        });
+        assert.equal(await new LabDeleter(records, w.deps).delete(record), "deleted");
     });
 
     it("records each resource in the state file as it goes, and deletes in reverse order", async () => {

@@ -5,7 +5,7 @@
 # run directory (on tmpfs /run) empty. The state directory (/var/lib) survives, as on disk.
 set -euo pipefail
 stack=$1 bridge=$2 run=$3 state=$4
-# shellcheck source=../../../lib/drivers/sh/netns/descendants.sh
+# shellcheck source=lib/drivers/sh/netns/descendants.sh
 source "$(dirname "$0")/../../../lib/drivers/sh/netns/descendants.sh"
 mapfile -t nss < <(ip netns list | awk '{ print $1 }' | grep -E "^dovl-${stack}-" || true)
 [ "${#nss[@]}" -gt 0 ] || { echo "no network namespace of stack $stack" >&2; exit 1; }

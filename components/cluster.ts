@@ -157,6 +157,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     network,
                     mode: config.engine.mode,
                     provider: networkHost.provider,
+                    deletedWith: fabric.deletedWith,
                     machineIds: networkMachines,
                     // The MTU option (lib/plan/mtu.ts), per network: its own mtu, else the driver's underlay's.
                     ...driverOptionsArg({ ...(args.driver.overlayNetworkOptions?.(config) ?? {}), ...overlayDriverOptions(config, network) }),
@@ -227,6 +228,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           kvReady: this.kv.ready,
                           // Swarm-mode engines do not register in the store: nothing to read back.
                           engines: swarmMode ? undefined : allEngines,
+                          deletedWith: fabric.deletedWith,
                       },
                       { parent: this },
                   )

@@ -15,6 +15,8 @@ export interface ClusterRecordArgs {
     kvReady: pulumi.Resource[];
     /** The engines whose registration under `docker/nodes` is read back once they exist; undefined: nothing to read (swarm mode). */
     engines?: pulumi.Resource[];
+    /** Deleted with this resource (Fabric.deletedWith): the store's machine goes with it. */
+    deletedWith?: pulumi.Resource;
 }
 
 /**
@@ -42,7 +44,7 @@ export class ClusterRecord extends pulumi.ComponentResource {
         const record = new consul.KeyPrefix(
             `${name}-keys`,
             { pathPrefix: `${args.prefix}/`, subkeys: args.entries },
-            { parent: this, provider: this.provider },
+            { parent: this, provider: this.provider, deletedWith: args.deletedWith },
         );
         if (args.engines === undefined) {
             this.registeredEngines = pulumi.output(null);

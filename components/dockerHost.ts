@@ -62,12 +62,15 @@ export class DockerHost extends pulumi.ComponentResource {
      * unknown value forces a replacement, E `step_generator.go:3059-3115`). docs/provider-rules.md.
      */
     public readonly machineId: pulumi.Output<string>;
+    /** What everything placed on this host is deleted with (Fabric.deletedWith); undefined where nothing is. */
+    public readonly deletedWith: pulumi.Resource | undefined;
     /** Fails unless the host's kernel can carry encrypted overlays; only when the stack has some. */
     public readonly espProbe: pulumi.Resource | undefined;
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:host:DockerHost", name, {}, opts);
         this.hostName = args.host.name;
+        this.deletedWith = args.fabric.deletedWith;
         const clusterStore = args.clusterStore ?? pulumi.output<string | undefined>(undefined);
         this.engine = clusterStore.apply((url) => engineOptions(args.config, args.host, url));
         // docker-machine makes certificates of its own; every other driver gets the cluster CA's.

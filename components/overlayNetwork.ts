@@ -8,6 +8,8 @@ export interface OverlayNetworkArgs {
     mode: EngineMode;
     /** Provider of the host the network is created through; the KV store (or swarm) shares it with all hosts. */
     provider: docker.Provider;
+    /** Deleted with this resource (Fabric.deletedWith) where the machines have one. */
+    deletedWith?: pulumi.Resource;
     dependsOn: pulumi.Resource[];
     /** Driver options from the machine driver (dind: the overlay's MTU), merged under the network's own. */
     driverOptions?: Record<string, string>;
@@ -76,6 +78,7 @@ export class OverlayNetwork extends pulumi.ComponentResource {
                 provider: args.provider,
                 dependsOn: args.dependsOn,
                 deleteBeforeReplace: true,
+                deletedWith: args.deletedWith,
                 ...(options !== undefined ? { ignoreChanges: ["options"] } : {}),
             },
         );

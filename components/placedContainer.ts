@@ -39,7 +39,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: c.image, keepLocally: true, triggers: { [MACHINE_TRIGGER]: args.host.machineId } },
-            { parent: this, provider, dependsOn: args.host.ready },
+            { parent: this, provider, dependsOn: args.host.ready, deletedWith: args.host.deletedWith },
         );
         this.container = new docker.Container(
             `${name}-container`,
@@ -63,7 +63,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
                 restart: "unless-stopped",
                 mustRun: true,
             },
-            { parent: this, provider },
+            { parent: this, provider, deletedWith: args.host.deletedWith },
         );
         this.addresses = this.container.networkDatas.apply((datas) =>
             Object.fromEntries((datas ?? []).filter((d) => d.networkName !== undefined && d.ipAddress !== undefined).map((d) => [d.networkName, d.ipAddress])),

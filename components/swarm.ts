@@ -107,7 +107,7 @@ export class Swarm extends pulumi.ComponentResource {
             `${name}-init`,
             { create: initScripts.create, delete: initScripts.delete, interpreter, environment: env },
             // A new first manager (or pool) is a new swarm: leave the old one first.
-            { parent: this, dependsOn: first.ready, replaceOnChanges: ["create"], deleteBeforeReplace: true },
+            { parent: this, dependsOn: first.ready, replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: first.deletedWith },
         );
         const initOut = init.stdout.apply(parseSwarmInitOutput);
         this.managerAddress = initOut.apply((o) => o?.managerAddress);
@@ -186,7 +186,11 @@ export class Swarm extends pulumi.ComponentResource {
                     // Tokens through the environment, never in a script's text.
                     environment: { ...env, [SWARM_ENV.sealedToken]: pulumi.secret(token.stdout), [SWARM_ENV.sealKey]: sealKeyPem },
                 },
-                { parent: this, dependsOn: [...d.ready, init, token, ...(asManager && previousManager !== init ? [previousManager] : [])] },
+                {
+                    parent: this,
+                    dependsOn: [...d.ready, init, token, ...(asManager && previousManager !== init ? [previousManager] : [])],
+                    deletedWith: d.deletedWith,
+                },
             );
             joinOf[d.hostName] = join;
             if (asManager) {
@@ -213,7 +217,7 @@ export class Swarm extends pulumi.ComponentResource {
                 `${name}-labels-${host.name}`,
                 { create: scripts.create, delete: scripts.delete, interpreter, environment: env },
                 // New labels: remove the old ones first, then set the new.
-                { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true },
+                { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: d.deletedWith },
             );
         });
 
@@ -230,7 +234,7 @@ export class Swarm extends pulumi.ComponentResource {
                 new command.local.Command(
                     `${name}-availability-${host.name}`,
                     { create: scripts.create, delete: scripts.delete, interpreter, environment: env },
-                    { parent: this, dependsOn: after(d) },
+                    { parent: this, dependsOn: after(d), deletedWith: d.deletedWith },
                 ),
             ];
         });

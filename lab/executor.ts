@@ -53,6 +53,18 @@ export interface StepExecutorOptions {
     onEvent: (e: ApplierEvent) => void;
 }
 
+/**
+ * Whether a delete step leaves the provider alone, as the engine's DeleteStep.Apply does:
+ * retainOnDelete (step.go:630), or deletedWith a resource this run deletes too (step.go:632-633,
+ * isDeletedWith :573-582). `deleting`: every URN the run plans to delete (the engine's
+ * `sg.deletes`, filled before any delete step runs; a destroy puts every resource in it,
+ * step_generator.go:2239-2278).
+ */
+export function skipsDelete(r: ResourceRecord, deleting: ReadonlySet<string>): boolean {
+    const withUrn = r.options?.deletedWith ?? "";
+    return r.options?.retainOnDelete === true || (withUrn !== "" && deleting.has(withUrn));
+}
+
 /** Deletes what a record describes through the handler for its type, tolerating objects already gone. */
 export async function deleteRecord(ctx: DeleteContext, r: ResourceRecord): Promise<DeleteOutcome> {
     if (!r.custom) {
@@ -211,7 +223,7 @@ export class StepExecutor {
         const started = this.opts.now().getTime();
         this.deleting.add(r.urn);
         try {
-            if (r.options?.retainOnDelete !== true && !(r.options?.deletedWith !== undefined && this.deleting.has(r.options.deletedWith))) {
+            if (!skipsDelete(r, this.deleting)) {
                 await deleteRecord(this.opts.deleteCtx, r);
             }
         } catch (err) {

@@ -34,6 +34,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
+import { skipsDelete } from "./executor";
 import { CheckReport, dockerPinger, runCheck } from "./check";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { EngineClient } from "./clients/docker";
@@ -199,7 +200,7 @@ export async function labPreview(stackFile: string, opts: LabOptions = {}): Prom
 
 // ------------------------------------------------------------------- down
 
-export type DeleteEvent = { record: ResourceRecord; outcome: "deleted" | "absent" | "nothing" | "failed"; seconds: number; error?: string };
+export type DeleteEvent = { record: ResourceRecord; outcome: "deleted" | "absent" | "nothing" | "skipped" | "failed"; seconds: number; error?: string };
 
 export interface DownResult {
     ok: boolean;
@@ -208,6 +209,8 @@ export interface DownResult {
     source: "state" | "state+collect" | "collect";
     deleted: string[];
     absent: string[];
+    /** Not deleted through their provider: retainOnDelete, or deletedWith another resource of this destroy. */
+    skipped: string[];
     failed: { urn: string; error: string }[];
     notes: string[];
     seconds: number;
@@ -240,9 +243,11 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
     const source: DownResult["source"] = state === undefined ? "collect" : collected.length > 0 ? "state+collect" : "state";
     // Providers from the state win over collected ones (they are what the resources were created through).
     const deleter = new LabDeleter([...collected, ...recorded]);
-    const result: DownResult = { ok: true, stack, source, deleted: [], absent: [], failed: [], notes, seconds: 0 };
+    const result: DownResult = { ok: true, stack, source, deleted: [], absent: [], skipped: [], failed: [], notes, seconds: 0 };
     const left: ResourceRecord[] = [];
     const recordedUrns = new Set(recorded.map((x) => x.urn));
+    // `down` is the engine's destroy: every resource is planned for deletion before any delete runs.
+    const deleting = new Set(order.map((x) => x.urn));
     for (const r of order) {
         const t0 = Date.now();
         // Only the program knows this resource, and the state never saw its provider: it was never
@@ -252,6 +257,14 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
         if (r.custom && r.provider !== "" && recorded.length > 0 && !recordedUrns.has(r.urn) && !recordedUrns.has(r.provider)) {
             result.absent.push(r.urn);
             opts.onDelete?.({ record: r, outcome: "absent", seconds: 0 });
+            continue;
+        }
+        // retainOnDelete, or deleted with another resource of this destroy: the provider is not asked.
+        if (skipsDelete(r, deleting)) {
+            if (r.custom) {
+                result.skipped.push(r.urn);
+                opts.onDelete?.({ record: r, outcome: "skipped", seconds: 0 });
+            }
             continue;
         }
         try {

@@ -41,8 +41,9 @@ function printEvent(e: ApplierEvent): void {
 }
 
 function printDelete(e: DeleteEvent): void {
-    const mark = e.outcome === "deleted" ? "-" : e.outcome === "absent" ? "=" : "!";
-    const note = e.outcome === "absent" ? "  (already gone)" : e.outcome === "failed" ? "  FAILED" : "";
+    const mark = e.outcome === "deleted" ? "-" : e.outcome === "absent" || e.outcome === "skipped" ? "=" : "!";
+    const note =
+        e.outcome === "absent" ? "  (already gone)" : e.outcome === "skipped" ? "  (deleted with another resource)" : e.outcome === "failed" ? "  FAILED" : "";
     process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${note}\n`);
 }
 
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
                     process.stderr.write(`FAILED ${f.urn}:\n${f.error}\n`);
                 }
                 process.stdout.write(
-                    `down: ${r.deleted.length} deleted, ${r.absent.length} already gone, ${r.failed.length} failed in ${r.seconds.toFixed(1)}s (from ${r.source})\n`,
+                    `down: ${r.deleted.length} deleted, ${r.absent.length} already gone, ${r.skipped.length} deleted with another, ${r.failed.length} failed in ${r.seconds.toFixed(1)}s (from ${r.source})\n`,
                 );
             }
             return r.ok ? 0 : 1;

@@ -84,6 +84,8 @@ export const dindDriver: MachineDriver = {
                 : undefined;
         const fabric: DindFabric = {
             resources: [network, engineImage, ...(kvImage ? [kvImage] : [])],
+            // The dind containers (the machines) are on it; removing them removes their engines' state.
+            deletedWith: network,
             dind: { provider, network, engineImage, kvImage },
         };
         return fabric;

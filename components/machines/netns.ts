@@ -54,7 +54,7 @@ export const netnsDriver: MachineDriver = {
             { create: scripts.create, delete: scripts.delete, interpreter: [...NETNS_SCRIPT_INTERPRETER] },
             { parent, ...replaceWhole },
         );
-        return { resources: [bridge] };
+        return { resources: [bridge], deletedWith: bridge };
     },
 
     createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine {

@@ -11,6 +11,19 @@ import { EngineOptions } from "../../lib/render/engine";
 export interface Fabric {
     /** Resources every machine depends on; empty when the driver needs none. */
     resources: pulumi.Resource[];
+    /**
+     * The resource whose deletion means every machine goes with it (each depends on it), and
+     * with them every object on their engines and in their KV store: the netns bridge, the
+     * dind network. What the program places there (networks, images, containers, the swarm's
+     * scripts, the cluster record) is registered `deletedWith` it, so `pulumi destroy`, which
+     * deletes everything, skips their deletes (E `step.go:632-633`, every resource of a destroy
+     * is in `sg.deletes`, `step_generator.go:2239-2278`) instead of failing on them through an
+     * engine that is gone (the docker provider pings it first, K `config.go:193-199`): destroy
+     * survives machines that vanished (a reboot), and the machines' own deletes tolerate it.
+     * Any other change still deletes them one by one (a removed host's containers first).
+     * Undefined where the machines outlive the stack (ssh) or share nothing (docker-machine).
+     */
+    deletedWith?: pulumi.Resource;
 }
 
 /**

@@ -109,6 +109,8 @@ export interface ExecResult {
 /** What the applier, `status` and `check` need from one engine. Faked in unit tests. */
 export interface EngineClient {
     readonly host: string;
+    /** The daemon's `_ping`: what the docker provider's MakeClient asks before any call (kreuzwerker v4.5.0 internal/provider/config.go:196). */
+    ping(): Promise<void>;
     inspectImage(name: string): Promise<ImageInfo | undefined>;
     pullImage(name: string): Promise<void>;
     /** false when the image was not there. */
@@ -149,6 +151,10 @@ export class DockerodeEngine implements EngineClient {
             assertLabLocal(options.host);
         }
         this.docker = new Docker(options);
+    }
+
+    async ping(): Promise<void> {
+        await this.docker.ping();
     }
 
     async inspectImage(name: string): Promise<ImageInfo | undefined> {

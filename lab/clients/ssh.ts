@@ -210,11 +210,3 @@ export const runRemote: RemoteRunner = async (run) => {
         client.end();
     }
 };
-
-/** True when the machine is not there any more (nothing answers on its address, or it left the lab's networks). */
-export function isMachineGone(err: unknown): boolean {
-    if (!(err instanceof RemoteDialError)) {
-        return false;
-    }
-    return err.code === "ECONNREFUSED" || err.code === "EHOSTUNREACH" || err.code === "ENETUNREACH" || err.code === "ETIMEDOUT";
-}

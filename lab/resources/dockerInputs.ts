@@ -7,8 +7,7 @@
  * inputs, and refuses inputs it does not translate: the lab must never drop
  * an input silently and report success.
  */
-import { DockerEndpoint, EngineClient, isEngineGone, isNotFound } from "../clients/docker";
-import { NotLabLocalError } from "../net";
+import { DockerEndpoint, EngineClient, isNotFound } from "../clients/docker";
 import { ResourceRecord } from "../state";
 import { DeleteContext, DeleteOutcome } from "./handler";
 
@@ -42,22 +41,50 @@ export function required<T>(value: T | undefined, what: string, type: string, ur
 }
 
 /**
- * Deletes a docker object on the engine of the record's provider: false from
- * `op` (no such object), an engine that is gone (it took its objects with it)
- * or one off the lab's networks mean "absent".
+ * The docker provider's message when its client cannot reach the engine: every
+ * delete (and read) starts with MakeClient, which pings the daemon unless
+ * `disableDockerDaemonCheck` (kreuzwerker v4.5.0 internal/provider/config.go:193-199),
+ * wrapped by each resource (e.g. resource_docker_container_funcs.go:1080-1083).
  */
-export async function onEngine(ctx: DeleteContext, r: ResourceRecord, op: (e: EngineClient) => Promise<boolean>): Promise<DeleteOutcome> {
+export function engineUnreachableMessage(host: string, err: unknown): string {
+    const cause = (err as Error).message.trim();
+    return `failed to create Docker client: Error pinging Docker server, please make sure that ${host} is reachable and has a  '_ping' endpoint. Error: ${cause}`;
+}
+
+/**
+ * Deletes a docker object on the engine of the record's provider, as the docker
+ * provider does: first the ping of MakeClient (config.go:193-199), so an engine
+ * that does not answer (its socket gone, nothing listening, its address off the
+ * lab's networks) fails the delete, as it fails `pulumi destroy`; then `op`,
+ * where "no such object" (false, or a 404) means already gone: a container's
+ * "No such container" is ignored (resource_docker_container_funcs.go:1094,1107),
+ * a network that does not inspect counts as removed (resource_docker_network_funcs.go:210-213),
+ * an image not found locally is left alone (resource_docker_image_funcs.go:168,208).
+ * Without `op` (a kept image: removeImage returns before any call, :190) only the ping runs.
+ */
+export async function onEngine(ctx: DeleteContext, r: ResourceRecord, op?: (e: EngineClient) => Promise<boolean>): Promise<DeleteOutcome> {
     const p = ctx.provider(r.provider);
     if (p === undefined) {
         throw new Error(`${r.type} ${r.urn}: its provider ${r.provider || "(none)"} is not in the state; cannot tell which engine it is on`);
     }
-    if (typeof p.inputs["host"] !== "string") {
-        return "absent";
+    const host = p.inputs["host"];
+    if (typeof host !== "string") {
+        throw new Error(`${r.type} ${r.urn}: its provider ${r.provider} has no "host"; the lab does not guess the provider's default engine`);
+    }
+    let engine: EngineClient;
+    try {
+        engine = ctx.deps.engine(p.inputs as unknown as DockerEndpoint);
+        await engine.ping();
+    } catch (err) {
+        throw new Error(`${r.type} ${r.urn}: ${engineUnreachableMessage(host, err)}`);
+    }
+    if (op === undefined) {
+        return "nothing";
     }
     try {
-        return (await op(ctx.deps.engine(p.inputs as unknown as DockerEndpoint))) ? "deleted" : "absent";
+        return (await op(engine)) ? "deleted" : "absent";
     } catch (err) {
-        if (isNotFound(err) || isEngineGone(err) || err instanceof NotLabLocalError) {
+        if (isNotFound(err)) {
             return "absent";
         }
         throw new Error(`${r.type} ${r.urn}: ${(err as Error).message.trim()}`);

@@ -4,7 +4,6 @@
  * `consul:index/getKeyPrefix:getKeyPrefix` invoke, through the consul of the
  * resource's (or call's) provider.
  */
-import { NotLabLocalError } from "../net";
 import { assertKnownConsul } from "./consulProvider";
 import { DiffTable, never, tableDiff } from "./diff";
 import { InvokeHandler, ResourceHandler } from "./handler";
@@ -75,21 +74,26 @@ export const keyPrefix: ResourceHandler = {
         }
         return { id: old.id ?? prefix, state: { ...r.inputs } };
     },
+    /**
+     * Deletes every key under the prefix, failing as the provider does when consul does not
+     * answer (TC consul/resource_consul_key_prefix.go:327-337, consul/key_client.go:85-93):
+     * a store that is gone fails `destroy` (the program deletes the record with its
+     * fabric instead, components/clusterRecord.ts).
+     */
     async delete(ctx, r) {
         const prefix = (r.inputs as KeyPrefixInputs).pathPrefix;
-        const p = ctx.provider(r.provider);
-        if (prefix === undefined || p === undefined) {
+        if (prefix === undefined) {
             return "absent";
+        }
+        const p = ctx.provider(r.provider);
+        if (p === undefined) {
+            throw new Error(`${r.type} ${r.urn}: its provider ${r.provider || "(none)"} is not in the state; cannot tell which consul it is in`);
         }
         try {
             await ctx.deps.kv(p.inputs).deleteTree(prefix);
             return "deleted";
         } catch (err) {
-            // The store went first (its machine, or the whole lab network, deleted): nothing left to delete.
-            if (err instanceof NotLabLocalError || /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|TimeoutError|aborted/i.test((err as Error).message)) {
-                return "absent";
-            }
-            throw err;
+            throw new Error(`${r.type} ${r.urn}: failed to delete Consul keys under '${prefix}': ${(err as Error).message.trim()}`);
         }
     },
 };

@@ -7,9 +7,8 @@
  * in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR when non-empty.
  */
 import { parseHostKey } from "../../lib/ssh/hostKey";
-import { isMachineGone, RemoteConnectionInputs, RemoteDialError, RemoteResult } from "../clients/ssh";
+import { RemoteConnectionInputs, RemoteDialError, RemoteResult } from "../clients/ssh";
 import { scriptFailure, trimOutput } from "../clients/script";
-import { NotLabLocalError } from "../net";
 import { tableDiff } from "./diff";
 import { NothingPerformedError, ResourceHandler } from "./handler";
 import { COMMAND_DIFF, previousOutputEnv, previousOutputs, updateScript } from "./localCommand";
@@ -126,7 +125,11 @@ export const remoteCommand: ResourceHandler = {
         }
         return { id: old.id, state };
     },
-    /** Runs a remote Command's `delete` over ssh; a machine that is gone (nothing answers, or off the lab's networks) has nothing to undo. */
+    /**
+     * Runs a remote Command's `delete` over ssh. A machine that does not answer fails the
+     * delete, as the provider's does: Delete runs the script (PC `remote/commandController.go:86-92`),
+     * whose dial error is returned as is (`remote/commandOutputs.go:30-34`).
+     */
     async delete(ctx, r) {
         const inputs = r.inputs as RemoteCommandInputs;
         if (inputs.delete === undefined || inputs.delete === "") {
@@ -142,9 +145,6 @@ export const remoteCommand: ResourceHandler = {
         try {
             result = await ctx.deps.runRemote({ connection: inputs.connection!, command: inputs.delete, environment, stdin: inputs.stdin });
         } catch (err) {
-            if (err instanceof NotLabLocalError || isMachineGone(err)) {
-                return "absent";
-            }
             throw new Error(`${r.type} ${r.urn}: delete: ${(err as Error).message}`);
         }
         if (result.code !== 0) {

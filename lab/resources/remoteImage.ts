@@ -84,9 +84,10 @@ export const remoteImage: ResourceHandler = {
     },
     async delete(ctx, r) {
         const inputs = r.inputs as RemoteImageInputs;
-        if (inputs.keepLocally === true || inputs.name === undefined) {
+        if (inputs.name === undefined) {
             return "nothing";
         }
-        return onEngine(ctx, r, (e) => e.removeImage(inputs.name as string, inputs.forceRemove ?? false));
+        // A kept image is not removed, but the provider pings the engine first all the same (onEngine).
+        return onEngine(ctx, r, inputs.keepLocally === true ? undefined : (e) => e.removeImage(inputs.name as string, inputs.forceRemove ?? false));
     },
 };

@@ -330,7 +330,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
         assert.equal(state.stdout.trim(), "inactive");
     });
 
-    it("`down` demotes the managers, drains the worker, leaves, and leaves nothing behind", async function () {
+    it("`down` leaves nothing behind (the swarm's scripts are deleted with the bridge: the machines, swarm state and all, go)", async function () {
         await stack.downClean();
     });
 });

@@ -19,6 +19,8 @@ const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::docker-overl
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 const NETWORK = "docker:index/network:Network";
 const CONTAINER = "docker:index/container:Container";
+const IMAGE = "docker:index/remoteImage:RemoteImage";
+const KEY_PREFIX = "consul:index/keyPrefix:KeyPrefix";
 
 /** An engine that records every call and answers like a small dockerd. */
 class FakeEngine implements EngineClient {
@@ -29,8 +31,16 @@ class FakeEngine implements EngineClient {
     images = new Map<string, ImageInfo>([["busybox:latest", { Id: "sha256:bb" }]]);
     containers = new Map<string, ContainerInspect>();
     removed: string[] = [];
+    /** The daemon does not answer (its socket gone): ping fails as dockerode's does. */
+    down = false;
 
     constructor(readonly host: string) {}
+
+    async ping() {
+        if (this.down) {
+            throw Object.assign(new Error(`connect ENOENT ${this.host.replace(/^unix:\/\//, "")}`), { code: "ENOENT" });
+        }
+    }
 
     async inspectImage(name: string) {
         this.calls.push(`inspectImage ${name}`);
@@ -283,6 +293,42 @@ describe("lab applier", () => {
         });
     });
 
+    it("fails a KeyPrefix delete when consul does not answer, as the provider's DeleteUnderPrefix does", async () => {
+        const w = world();
+        const consul = await w.applier.newResource({
+            type: "pulumi:providers:consul",
+            name: "kv",
+            custom: true,
+            inputs: { address: "10.199.0.2:8500", scheme: "http" },
+        });
+        const provider = `${urnOf("pulumi:providers:consul", "kv")}::${consul.id}`;
+        await w.applier.newResource({
+            type: KEY_PREFIX,
+            name: "rec",
+            provider,
+            custom: true,
+            inputs: { pathPrefix: "docker-overlay/t/", subkeys: { a: "1" } },
+        });
+        const records = w.recorder.state.resources;
+        const record = records.find((r) => r.type === KEY_PREFIX)!;
+        const refused = new LabDeleter(records, {
+            ...w.deps,
+            kv: () => ({
+                baseUrl: "http://10.199.0.2:8500",
+                put: async () => undefined,
+                list: async () => ({}),
+                deleteKey: async () => undefined,
+                deleteTree: async () => {
+                    throw new Error("fetch failed: connect ECONNREFUSED 10.199.0.2:8500");
+                },
+            }),
+        });
+        await assert.rejects(refused.delete(record), {
+            message: `${KEY_PREFIX} ${record.urn}: failed to delete Consul keys under 'docker-overlay/t/': fetch failed: connect ECONNREFUSED 10.199.0.2:8500`,
+        });
+        assert.equal(await new LabDeleter(records, w.deps).delete(record), "deleted");
+    });
+
     it("records each resource in the state file as it goes, and deletes in reverse order", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-state-"));
         const file = path.join(dir, "t.json");
@@ -348,5 +394,28 @@ describe("lab applier", () => {
         assert.equal(await deleter.delete(container), "deleted");
         assert.equal(await deleter.delete(container), "absent");
         assert.deepEqual(w.engines.get("unix:///run/n1/docker.sock")!.removed, ["ctr-c1", "ctr-c1"]);
+    });
+
+    it("fails a delete whose engine does not answer, as the docker provider's ping does, even for a kept image", async () => {
+        const w = world();
+        const host = "unix:///run/n1/docker.sock";
+        const p = await dockerProvider(w, "n1", host);
+        await w.applier.newResource({ type: NETWORK, name: "net1", provider: p, custom: true, inputs: { name: "net1", driver: "overlay" } });
+        await w.applier.newResource({ type: IMAGE, name: "img", provider: p, custom: true, inputs: { name: "busybox:latest", keepLocally: true } });
+        await w.applier.newResource({ type: CONTAINER, name: "c1", provider: p, custom: true, inputs: { name: "c1", image: "busybox:latest" } });
+        const records = w.recorder.state.resources;
+        const deleter = new LabDeleter(records, w.deps);
+        const engine = w.engines.get(host)!;
+        engine.down = true;
+        const ping = `failed to create Docker client: Error pinging Docker server, please make sure that ${host} is reachable and has a  '_ping' endpoint. Error: connect ENOENT /run/n1/docker.sock`;
+        for (const type of [CONTAINER, NETWORK, IMAGE]) {
+            const r = records.find((x) => x.type === type)!;
+            await assert.rejects(deleter.delete(r), { message: `${type} ${r.urn}: ${ping}` });
+        }
+        assert.deepEqual(engine.removed, [], "nothing removed through an engine that does not answer");
+        engine.down = false;
+        // Answering again: the kept image is left alone, the others removed.
+        assert.equal(await deleter.delete(records.find((x) => x.type === IMAGE)!), "nothing");
+        assert.equal(await deleter.delete(records.find((x) => x.type === CONTAINER)!), "deleted");
     });
 });

@@ -248,7 +248,10 @@ describe("driver wiring (mocked)", function () {
             const config = sshCluster();
             const driver = sshDriver({ privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n" });
             const before = mocks.registrations.length;
-            assert.deepEqual(driver.createFabric("ssh-a-fabric", config, parent).resources, []);
+            const fabric = driver.createFabric("ssh-a-fabric", config, parent);
+            assert.deepEqual(fabric.resources, []);
+            // Its machines outlive the stack: nothing is deleted with anything, destroy goes through the engines.
+            assert.equal(fabric.deletedWith, undefined);
 
             const node1 = config.hosts[1];
             const machine = driver.createEngineMachine(

@@ -177,8 +177,10 @@ describe("plan output", () => {
         const byName = (name: string) => doc.resources.find((r: { name: string }) => r.name === name);
         assert.equal(byName("net1").custom, false);
         // Only the options the program gave; the property dependencies the engine follows for a delete-before-replace.
-        assert.deepEqual(byName("net1-network").options, { deleteBeforeReplace: true });
-        assert.deepEqual(byName("c1-container").options, {});
+        // What lives on the machines is deleted with the fabric (components/machines/types.ts Fabric.deletedWith).
+        const bridge = "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$command:local:Command::cluster-fabric-bridge";
+        assert.deepEqual(byName("net1-network").options, { deleteBeforeReplace: true, deletedWith: bridge });
+        assert.deepEqual(byName("c1-container").options, { deletedWith: bridge });
         assert.deepEqual(byName("c1-container").propertyDependencies.networksAdvanced, [
             "urn:pulumi:dev::docker-overlay::docker-overlay:index:OverlayCluster$docker-overlay:network:OverlayNetwork$docker:index/network:Network::net1-network",
         ]);

@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ApplierDeps, LabApplier } from "../../lab/applier";
-import { deleteRecord } from "../../lab/executor";
+import { deleteRecord, skipsDelete } from "../../lab/executor";
 import { ScriptRun } from "../../lab/clients/script";
 import { ResourceRecord, StateRecorder } from "../../lab/state";
 import { scheduleDeletes } from "../../lab/steps";
@@ -199,21 +199,22 @@ describe("lab step executor (fakes)", function () {
     });
 });
 
-describe("scheduleDeletes (the engine's ScheduleDeletes)", function () {
-    const rec = (name: string, dependsOn: string[] = [], extra: Partial<ResourceRecord> = {}): ResourceRecord => ({
-        urn: urn(name),
-        type: CMD,
-        name,
-        parent: "",
-        custom: true,
-        provider: "",
-        dependsOn: dependsOn.map(urn),
-        inputs: {},
-        status: "created",
-        startedAt: "",
-        ...extra,
-    });
+/** A created record named `name`, depending on the records named in `dependsOn`. */
+const rec = (name: string, dependsOn: string[] = [], extra: Partial<ResourceRecord> = {}): ResourceRecord => ({
+    urn: urn(name),
+    type: CMD,
+    name,
+    parent: "",
+    custom: true,
+    provider: "",
+    dependsOn: dependsOn.map(urn),
+    inputs: {},
+    status: "created",
+    startedAt: "",
+    ...extra,
+});
 
+describe("scheduleDeletes (the engine's ScheduleDeletes)", function () {
     it("antichains in reverse dependency order: dependents first, independent ones together", function () {
         const rounds = scheduleDeletes([rec("host"), rec("img", ["host"]), rec("net", ["host"]), rec("ctr", ["img", "net"]), rec("other")]);
         assert.deepEqual(
@@ -235,6 +236,23 @@ describe("scheduleDeletes (the engine's ScheduleDeletes)", function () {
             rounds.map((r) => r.map((x) => x.name)),
             [["z"], ["x"], ["p", "parent", "y"]],
         );
+    });
+});
+
+describe("skipsDelete (the engine's DeleteStep.Apply: retainOnDelete, isDeletedWith)", function () {
+    const opts = (o: Partial<RegistrationOptions>): Partial<ResourceRecord> => ({
+        options: { replaceOnChanges: [], ignoreChanges: [], replaceWith: [], deletedWith: "", ...o },
+    });
+    it("skips a resource deleted with one this run deletes too, or retained; deletes it otherwise", function () {
+        const bridge = urn("bridge");
+        const container = rec("c", [], opts({ deletedWith: bridge }));
+        // A destroy: the bridge is planned for deletion with everything else.
+        assert.equal(skipsDelete(container, new Set([bridge, container.urn])), true);
+        // A host removed, the fabric kept: the container is deleted through its engine.
+        assert.equal(skipsDelete(container, new Set([container.urn])), false);
+        assert.equal(skipsDelete(rec("r", [], opts({ retainOnDelete: true })), new Set()), true);
+        assert.equal(skipsDelete(rec("plain", [], opts({})), new Set([""])), false, "an empty deletedWith names nothing");
+        assert.equal(skipsDelete(rec("old"), new Set([bridge])), false, "a record of an older state file has no options");
     });
 });
 

@@ -153,7 +153,7 @@ describe("lab: command:remote:Command", () => {
         );
     });
 
-    it("runs delete with the create step's output in PULUMI_COMMAND_STDOUT/STDERR; a machine that is gone has nothing to restore", async () => {
+    it("runs delete with the create step's output in PULUMI_COMMAND_STDOUT/STDERR; a machine that does not answer fails it, as the provider's dial does", async () => {
         const record = {
             urn: urnOf("n1-daemon"),
             type: TYPE,
@@ -177,7 +177,9 @@ describe("lab: command:remote:Command", () => {
                 throw new RemoteDialError("root@10.150.22.11:22", "ECONNREFUSED", "connect ECONNREFUSED 10.150.22.11:22 (after 10 attempts)");
             },
         });
-        assert.equal(await gone.delete(record), "absent");
+        await assert.rejects(gone.delete(record), {
+            message: `${TYPE} ${urnOf("n1-daemon")}: delete: ssh root@10.150.22.11:22: connect ECONNREFUSED 10.150.22.11:22 (after 10 attempts)`,
+        });
         const denied = new LabDeleter([record], {
             runRemote: async () => {
                 throw new RemoteDialError("root@10.150.22.11:22", undefined, "All configured authentication methods failed");

@@ -63,15 +63,7 @@ describe("lab: more day-2 changes on a running swarm (t-day2-more)", function ()
             .sort();
     }
 
-    before(async function () {
-        await stack.upOk();
-        await changes.checkPasses(2);
-    });
-
-    after(async function () {
-        changes.cleanup();
-        await stack.teardown();
-    });
+    changes.runningStack(2);
 
     it("(a) changes a worker's labels: node labels updated in place, the same node, engines and containers", async function () {
         const labels = async () => (await stack.docker(MANAGER, ["node", "inspect", "-f", "{{json .Spec.Labels}}", "d4-node1"])).stdout.trim();

@@ -38,15 +38,7 @@ describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", functio
         return r.stdout.trim();
     }
 
-    before(async function () {
-        await stack.upOk();
-        await changes.checkPasses(2);
-    });
-
-    after(async function () {
-        changes.cleanup();
-        await stack.teardown();
-    });
+    changes.runningStack(2);
 
     it("(a) adds a worker and a container on it: only their resources and its join created, the same swarm", async function () {
         const before = { c1: await changes.identity("d3-node1", "c1"), c2: await changes.identity("d3-manager", "c2"), swarm: await clusterId() };

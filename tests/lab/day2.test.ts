@@ -28,15 +28,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
     const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2.yaml"));
     const changes = new StackChanges(stack);
 
-    before(async function () {
-        await stack.upOk();
-        await changes.checkPasses(2);
-    });
-
-    after(async function () {
-        changes.cleanup();
-        await stack.teardown();
-    });
+    changes.runningStack(2);
 
     it("(a) adds a host and a container on it: only their resources created, c1 and c2 untouched, the check passes", async function () {
         const before = { c1: await changes.identity("d2-node1", "c1"), c2: await changes.identity("d2-manager", "c2") };

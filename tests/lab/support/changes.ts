@@ -29,6 +29,21 @@ export class StackChanges {
         this.text = fs.readFileSync(this.current, "utf8");
     }
 
+    /**
+     * The describe block's hooks: before, the stack up with its check passing `pairs` pairs;
+     * after, the variants removed and the stack taken down (also when a test failed).
+     */
+    runningStack(pairs: number): void {
+        before(async () => {
+            await this.stack.upOk();
+            await this.checkPasses(pairs);
+        });
+        after(async () => {
+            this.cleanup();
+            await this.stack.teardown();
+        });
+    }
+
     /** A copy of the last applied stack file with `edit` applied, under the same file name. */
     variant(edit: (yaml: string) => string): string {
         const edited = edit(this.text);

@@ -24,6 +24,16 @@ import { describeRun, DOCKER_BIN, lab, LabStack, run, STACKS, statePathOf, UpJso
 
 const HOSTS_BEFORE = ["d2-manager", "d2-node1"];
 
+/** What adding d2-node2 with c3 on it creates, and removing them deletes (sorted). */
+const NODE2_AND_C3 = [
+    "command:local:Command d2-node2-engine",
+    "docker-overlay:container:PlacedContainer c3",
+    "docker-overlay:host:DockerHost d2-node2",
+    "docker:index/container:Container c3-container",
+    "docker:index/remoteImage:RemoteImage c3-image",
+    "pulumi:providers:docker d2-node2",
+];
+
 describe("lab: day-2 changes applied to a running cluster (t-day2)", function () {
     const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2.yaml"));
     const changes = new StackChanges(stack);
@@ -36,14 +46,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
             (y) => y.replace("    - name: d2-node1\n", "    - name: d2-node1\n    - name: d2-node2\n") + containerOn("c3", "d2-node2"),
         );
         const up = await changes.apply(copy);
-        assert.deepEqual(stepsOf(up, "create"), [
-            "command:local:Command d2-node2-engine",
-            "docker-overlay:container:PlacedContainer c3",
-            "docker-overlay:host:DockerHost d2-node2",
-            "docker:index/container:Container c3-container",
-            "docker:index/remoteImage:RemoteImage c3-image",
-            "pulumi:providers:docker d2-node2",
-        ]);
+        assert.deepEqual(stepsOf(up, "create"), NODE2_AND_C3);
         // The check's triggers are the containers' ids: it runs again, as a replacement.
         assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
         assert.deepEqual(stepsOf(up, "update"), ["consul:index/keyPrefix:KeyPrefix cluster-record-keys"]);
@@ -96,14 +99,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         const copy = changes.variant((y) => y.replace("    - name: d2-node2\n", "").replace(/ {4}- name: c3\n[\s\S]*$/, ""));
         const up = await changes.apply(copy);
         const deletes = (up.steps ?? []).filter((s) => s.op === "delete").map((s) => `${s.type} ${s.name}`);
-        assert.deepEqual([...deletes].sort(), [
-            "command:local:Command d2-node2-engine",
-            "docker-overlay:container:PlacedContainer c3",
-            "docker-overlay:host:DockerHost d2-node2",
-            "docker:index/container:Container c3-container",
-            "docker:index/remoteImage:RemoteImage c3-image",
-            "pulumi:providers:docker d2-node2",
-        ]);
+        assert.deepEqual([...deletes].sort(), NODE2_AND_C3);
         const at = (x: string) => deletes.indexOf(x);
         assert.ok(at("docker:index/container:Container c3-container") < at("command:local:Command d2-node2-engine"), deletes.join(", "));
         assert.deepEqual(stepsOf(up, "create"), []);

@@ -17,6 +17,7 @@ import { parse as parseYaml } from "yaml";
 import type { ContainerSummary, HostSummary, SwarmSummary } from "../../../components/cluster";
 import type { DownResult, UpResult } from "../../../lab/stack";
 import type { CheckReport } from "../../../lab/check";
+import { netnsEngineLog } from "../../../lab/diagnose";
 import type { CheckResult } from "../../../lib/render/check";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -188,12 +189,11 @@ export function stackInfo(file: string): StackInfo {
 export function gossipDigest(stateDir: string): string {
     const out: string[] = [];
     for (const machine of fs.existsSync(stateDir) ? fs.readdirSync(stateDir).sort() : []) {
-        const log = path.join(stateDir, machine, "dockerd.log");
-        if (!fs.existsSync(log)) {
+        const log = netnsEngineLog(stateDir, machine);
+        if (log === undefined) {
             continue;
         }
-        const lines = fs
-            .readFileSync(log, "utf8")
+        const lines = log
             .split("\n")
             .filter((l) => /serf: EventMember|joining serf neighbor|memberlist: /.test(l))
             .slice(-12)

@@ -228,10 +228,17 @@ describe("stack schema: checks stack files as an editor would", () => {
             edited(() => undefined),
             [],
         );
-        const C = "$.config.docker-overlay:";
+        const C = "/config/docker-overlay:";
+        const KNOWN =
+            "docker-overlay:driver, docker-overlay:kvStore, docker-overlay:engine, docker-overlay:hosts, docker-overlay:networks, docker-overlay:containers, docker-overlay:sshPrivateKey";
         assert.deepEqual(
             edited((c) => (c["docker-overlay:host"] = [])),
-            [`${C}host (name): matches none of anyOf`],
+            [
+                `/config: must be equal to one of the allowed values: ${KNOWN}`,
+                "/config: must NOT be valid",
+                "/config: must match a schema in anyOf",
+                "/config: property name must be valid (docker-overlay:host)",
+            ],
             "an unknown docker-overlay: key",
         );
         assert.deepEqual(
@@ -239,9 +246,10 @@ describe("stack schema: checks stack files as an editor would", () => {
             [],
             "another namespace's key",
         );
+        const dindKeyOnNetns = [`${C}driver: must NOT have additional properties (image)`, `${C}driver: must match "then" schema`];
         assert.deepEqual(
             edited((c) => (c["docker-overlay:driver"].image = "docker:20.10.24-dind")),
-            [`${C}driver.image: not allowed`],
+            dindKeyOnNetns,
             "a dind key on a netns driver",
         );
         assert.deepEqual(
@@ -250,20 +258,20 @@ describe("stack schema: checks stack files as an editor would", () => {
         );
         assert.deepEqual(
             edited((c) => (c["docker-overlay:driver"] = { image: "docker:20.10.24-dind" })),
-            [`${C}driver.image: not allowed`],
+            dindKeyOnNetns,
             "no kind is netns",
         );
         assert.deepEqual(
             edited((c) => (c["docker-overlay:kvStore"].backend = "redis")),
-            [`${C}kvStore.backend: must be one of consul, etcd, zookeeper`],
+            [`${C}kvStore/backend: must be equal to one of the allowed values: consul, etcd, zookeeper`],
         );
         assert.deepEqual(
             edited((c) => (c["docker-overlay:hosts"][0].name = 5)),
-            [`${C}hosts[0].name: must be string, is integer`],
+            [`${C}hosts/0/name: must be string`],
         );
         assert.deepEqual(
             edited((c) => (c["docker-overlay:containers"][0].networks = [])),
-            [`${C}containers[0].networks: fewer than 1 items`],
+            [`${C}containers/0/networks: must NOT have fewer than 1 items`],
         );
         assert.deepEqual(
             edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ipv4Address: "10.0.0.5" }, "net1"])),
@@ -271,11 +279,15 @@ describe("stack schema: checks stack files as an editor would", () => {
         );
         assert.deepEqual(
             edited((c) => (c["docker-overlay:containers"][0].networks = [{ name: "net1", ip: "10.0.0.5" }])),
-            [`${C}containers[0].networks[0]: must match exactly one of oneOf`],
+            [
+                `${C}containers/0/networks/0: must be string`,
+                `${C}containers/0/networks/0: must NOT have additional properties (ip)`,
+                `${C}containers/0/networks/0: must match exactly one schema in oneOf`,
+            ],
         );
         assert.deepEqual(
             edited((c) => delete c["docker-overlay:hosts"]),
-            [`${C}hosts: required`],
+            ["/config: must have required property 'docker-overlay:hosts'"],
         );
     });
 });

@@ -39,7 +39,7 @@ import { CheckReport, dockerPinger, runCheck } from "./check";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { EngineClient } from "./clients/docker";
 import { isNoop, previewJson, PreviewResult, runPreview } from "./preview";
-import { Changes, countChanges, StepOp } from "./steps";
+import { Changes, countChanges, pendingOperationsWarning, resumeBase, StepOp } from "./steps";
 import { deletionOrder, LabState, mergeForDeletion, readState, removeState, ResourceRecord, statePath, writeState } from "./state";
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
@@ -105,6 +105,8 @@ export interface UpResult {
     changes?: Changes;
     /** The steps taken, for an `up` of a stack that was already up (lab/executor.ts). */
     steps?: { op: StepOp; urn: string; type: string; name: string }[];
+    /** What the engine would warn about (creates an earlier run left pending: lab/steps.ts `pendingOperationsWarning`). */
+    warnings?: string[];
 }
 
 function summarize(r: ProgramResult, ok: boolean, applied: boolean): UpResult {
@@ -132,9 +134,11 @@ function summarize(r: ProgramResult, ok: boolean, applied: boolean): UpResult {
 /**
  * Applies the stack. On a stack that is already up: previews it, as `pulumi up` does
  * first; with no changes it succeeds as a no-op (0 steps, the state untouched), else it
- * applies the steps (lab/executor.ts) from the recorded state. Refuses a state that
- * holds a resource whose create did not finish (the engine's pending operations: only
- * `down` knows what to do with them).
+ * applies the steps (lab/executor.ts) from the recorded state. Creates an earlier run
+ * did not finish are not in that state, as in the engine's (lab/steps.ts `resumeBase`):
+ * interrupted ones are warned about, failed ones are simply created anew; docker objects
+ * left with initialization errors are refused (the provider's update of them is not
+ * modelled).
  */
 export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<UpResult> {
     const { stack } = loadStackFile(stackFile);
@@ -143,18 +147,19 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     // A state with nothing but components (an `up` the program itself refused, e.g. a config
     // error) holds nothing to take down: it must not block the corrected `up`.
     if (existing !== undefined && existing.resources.some((r) => r.custom)) {
-        const unfinished = existing.resources.filter((r) => r.custom && r.status !== "created");
-        if (unfinished.length > 0) {
+        const resumed = resumeBase(existing.resources);
+        if (resumed.initErrors.length > 0) {
             throw new Error(
-                `${file} exists (${existing.status}), and ${unfinished.length} of its resources never finished their create (${unfinished
-                    .map((r) => r.name)
-                    .join(", ")}): ` + `run \`npm run lab -- down ${stackFile}\` first`,
+                `${file}: ${resumed.initErrors.map((r) => `${r.type} ${r.name}`).join(", ")} ${resumed.initErrors.length === 1 ? "was" : "were"} created ` +
+                    "but failed to finish (the docker provider keeps such an object with initialization errors, and the next `pulumi up` " +
+                    `updates it through the provider, which the lab does not model): run \`npm run lab -- down ${stackFile}\` first`,
             );
         }
+        const warnings = resumed.pending.length > 0 ? [pendingOperationsWarning(resumed.pending)] : [];
         const preview = await labPreview(stackFile, opts);
         if (!isNoop(preview.changes) || existing.status !== "succeeded") {
             assertStackFilePrerequisites(stackFile, opts.probes);
-            return apply(stackFile, opts, existing.resources);
+            return { ...(await apply(stackFile, opts, resumed.base)), ...(warnings.length > 0 ? { warnings } : {}) };
         }
         return {
             ok: true,

@@ -436,3 +436,61 @@ export function generateSteps(
 
 /** True when a new input value is not fully known (a preview). */
 export const isUnknown = holdsUnknown;
+
+/**
+ * What an `up` starts from when the previous run did not finish every create, as the
+ * engine's snapshot holds it (pulumi/pulumi v3.248.0, pkg/resource/deploy/):
+ *  - `pending`: creates still running when the run ended (the CLI was killed). The
+ *    snapshot keeps them as pending CREATE operations, not as resources; `up` warns
+ *    (`pendingOperationsWarning`, deployment_executor.go:88-110) and goes on, so the
+ *    resource is created anew: whatever the interrupted create made is not known to it.
+ *  - `failed`: creates the provider failed without partial state. The engine records
+ *    nothing (step.go:354-356: only StatusPartialFailure keeps the new state), so the
+ *    next `up` creates them anew. The command provider never returns partial state (no
+ *    ResourceInitFailedError in pulumi-command), and neither does the docker provider
+ *    before the Terraform resource has an ID: the create scripts clear their own
+ *    leftovers first (lib/drivers/sh/netns/create-begin.sh) because of exactly this.
+ *  - `initErrors`: docker objects created but not finished (the lab noted their id: the
+ *    Terraform resource had its ID, so the bridge returns an initialization error with the
+ *    state, pulumi-terraform-bridge pkg/tfbridge/provider.go Create, `initializationError`).
+ *    The engine keeps them with InitErrors and the next `up` updates them even without a
+ *    diff (step_generator.go:2053-2066) through the provider's update, which the lab does
+ *    not model: `labUp` refuses them, naming them, rather than guess.
+ *  - `base`: everything else, unchanged (created records, and those an earlier
+ *    replacement left pending).
+ */
+export interface ResumedBase {
+    base: ResourceRecord[];
+    pending: ResourceRecord[];
+    failed: ResourceRecord[];
+    initErrors: ResourceRecord[];
+}
+
+export function resumeBase(records: readonly ResourceRecord[]): ResumedBase {
+    const out: ResumedBase = { base: [], pending: [], failed: [], initErrors: [] };
+    for (const r of records) {
+        if (!r.custom || r.status === "created") {
+            out.base.push(r);
+        } else if (r.status === "creating") {
+            out.pending.push(r);
+        } else if (r.id !== undefined) {
+            out.initErrors.push(r);
+        } else {
+            out.failed.push(r);
+        }
+    }
+    return out;
+}
+
+/**
+ * The warning `up` gives for pending operations: the engine's first line and list
+ * (deployment_executor.go:88-110), then what it means in the lab, in our words.
+ */
+export function pendingOperationsWarning(pending: readonly Pick<ResourceRecord, "urn">[]): string {
+    return (
+        `Attempting to deploy or update resources with ${pending.length} pending operations from previous deployment.\n` +
+        pending.map((r) => `  * ${r.urn}, interrupted while creating\n`).join("") +
+        "The run that began them was interrupted: what they made, if anything, is not in the state. " +
+        "They are created anew now, as `pulumi up` does; whatever an interrupted create left behind is not removed by it."
+    );
+}

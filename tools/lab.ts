@@ -67,6 +67,9 @@ async function main(): Promise<number> {
     switch (command) {
         case "up": {
             const r = await labUp(stackFile, { program: values.program, onEvent: json ? undefined : printEvent });
+            for (const w of json ? [] : (r.warnings ?? [])) {
+                process.stderr.write(`warning: ${w}\n`);
+            }
             if (json) {
                 out(r);
             } else if (r.noop === true) {

@@ -15,6 +15,8 @@ import {
     StepGenerator,
     applyIgnoreChanges,
     pathSegments,
+    pendingOperationsWarning,
+    resumeBase,
 } from "../../lab/steps";
 import { ResourceRecord } from "../../lab/state";
 import type { RegistrationOptions } from "../../runner/program";
@@ -321,5 +323,64 @@ describe("lab steps: the engine's step generator", function () {
     it("components: same unless their inputs change, never replaced", function () {
         const comp: Spec = { type: "docker-overlay:host:DockerHost", name: "h1", inputs: {}, custom: false };
         assert.equal(generateSteps([record(comp)], [reg(comp)]).steps[0].op, "same");
+    });
+});
+
+describe("lab steps: what an up starts from after a run that did not finish its creates (resumeBase)", function () {
+    const machine = record({ type: T.command, name: "h1-engine", inputs: { create: "x" } });
+    const component = { ...record({ type: "docker-overlay:host:DockerHost", name: "h1", inputs: {}, custom: false }), status: "creating" as const };
+    const interrupted = { ...record({ type: T.command, name: "h2-engine", inputs: { create: "y" } }), status: "creating" as const, id: undefined };
+    const failedCommand = {
+        ...record({ type: T.command, name: "h3-engine", inputs: { create: "z" } }),
+        status: "failed" as const,
+        id: undefined,
+        error: "exit 1",
+    };
+    const failedImage = { ...record({ type: T.image, name: "c2-image", inputs: { name: "nosuchimage:1" } }), status: "failed" as const, id: undefined };
+    const halfContainer = { ...record({ type: T.container, name: "c1-container", inputs: { name: "c1" } }), status: "failed" as const, id: "4f2a" };
+    const pendingDelete = { ...record({ type: T.network, name: "net1-network", inputs: { name: "net1" } }), pendingDelete: true as const };
+
+    it("keeps what was created (and components, and what a replacement left pending), sorts out the rest", function () {
+        const r = resumeBase([machine, component, interrupted, failedCommand, failedImage, halfContainer, pendingDelete]);
+        assert.deepEqual(
+            r.base.map((x) => x.name),
+            ["h1-engine", "h1", "net1-network"],
+        );
+        assert.deepEqual(
+            r.pending.map((x) => x.name),
+            ["h2-engine"],
+        );
+        assert.deepEqual(
+            r.failed.map((x) => x.name),
+            ["h3-engine", "c2-image"],
+        );
+        assert.deepEqual(
+            r.initErrors.map((x) => x.name),
+            ["c1-container"],
+        );
+    });
+
+    it("a state of created records resumes as it is", function () {
+        const r = resumeBase([machine, pendingDelete]);
+        assert.deepEqual(r, { base: [machine, pendingDelete], pending: [], failed: [], initErrors: [] });
+    });
+
+    it("warns about interrupted creates as the engine does, naming each", function () {
+        assert.equal(
+            pendingOperationsWarning([interrupted]),
+            "Attempting to deploy or update resources with 1 pending operations from previous deployment.\n" +
+                `  * ${interrupted.urn}, interrupted while creating\n` +
+                "The run that began them was interrupted: what they made, if anything, is not in the state. " +
+                "They are created anew now, as `pulumi up` does; whatever an interrupted create left behind is not removed by it.",
+        );
+    });
+
+    it("the step generator then creates the failed and interrupted resources anew", function () {
+        const r = resumeBase([machine, interrupted, failedCommand]);
+        const regs = [machine, interrupted, failedCommand].map((x) => reg({ type: x.type, name: x.name, inputs: x.inputs }));
+        assert.deepEqual(
+            generateSteps(r.base, regs).steps.map((s) => `${s.op} ${s.name}`),
+            ["same h1-engine", "create h2-engine", "create h3-engine"],
+        );
     });
 });

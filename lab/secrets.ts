@@ -14,9 +14,6 @@ import * as path from "path";
 import { SECRET_SIG, SIG_KEY } from "../runner/wire";
 import type { ResourceRecord } from "./state";
 
-/** Markers of the Pulumi wire format, defined once in runner/wire.ts. */
-export { SECRET_SIG, SIG_KEY };
-
 function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }

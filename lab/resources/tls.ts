@@ -15,7 +15,7 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRET_SIG, SIG_KEY } from "../secrets";
+import { SECRET_SIG, SIG_KEY } from "../../runner/wire";
 import { DiffTable, never, tableDiff } from "./diff";
 import { DiffRequest, nothingToDelete, ResourceHandler } from "./handler";
 

@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { tarOf } from "../../lab/clients/tar";
 import { containerPlan } from "../../lab/resources/containerRequest";
-import { SECRET_SIG, SIG_KEY } from "../../lab/secrets";
+import { SECRET_SIG, SIG_KEY } from "../../runner/wire";
 import { CERT_REQUEST_TYPE, LOCALLY_SIGNED_CERT_TYPE, markSecrets, performTls, PRIVATE_KEY_TYPE, SELF_SIGNED_CERT_TYPE } from "../../lab/resources/tls";
 
 describe("lab: tls resources performed for real", function () {

@@ -73,10 +73,10 @@ export interface EngineMachine {
     resources: pulumi.CustomResource[];
     /**
      * The underlay MTU as the machine reports it (ssh, docker-machine: read on the machine by
-     * `reader`, lib/drivers/underlayMtu.ts); absent where the plan knows it (lib/plan/mtu.ts).
+     * `reader`, lib/drivers/underlayMtu.ts; undefined before it ran); absent where the plan knows it (lib/plan/mtu.ts).
      * Not in `resources`: re-reading it must not replace what lives on the host.
      */
-    underlayMtu?: { mtu: pulumi.Output<number>; reader: pulumi.CustomResource };
+    underlayMtu?: { mtu: pulumi.Output<number | undefined>; reader: pulumi.CustomResource };
 }
 
 export interface KvMachineArgs {

@@ -52,8 +52,11 @@ export function renderUnderlayMtuScript(p: UnderlayMtuReadParams): string {
     ].join("\n");
 }
 
-/** The MTU the read command printed; a clear error for anything else. */
-export function parseUnderlayMtu(host: string, stdout: string): number {
+/** The MTU the read command printed; undefined before it ran (its stdout unset or empty); a clear error for anything else. */
+export function parseUnderlayMtu(host: string, stdout: string | undefined): number | undefined {
+    if (stdout === undefined || stdout === "") {
+        return undefined;
+    }
     const text = stdout.trim();
     if (!/^[1-9][0-9]{0,5}$/.test(text)) {
         throw new Error(`the underlay MTU read on ${host} is not a number: ${JSON.stringify(stdout)}`);

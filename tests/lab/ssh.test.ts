@@ -8,7 +8,10 @@
  * answers), then the overlay and containers go through ssh:// docker
  * providers. `check` pings across the machines; `down` must put each
  * machine's daemon.json and hostname back exactly; the fixture's teardown must
- * leave nothing. Root only; needs scripts/lab-deps.sh.
+ * leave nothing. swarm-node2's link has MTU 1400 (the other's 1500): each host
+ * reports its own (lib/drivers/underlayMtu.ts) and the overlay takes the
+ * smallest, so its containers get 1350 and the check's full-size packets cross.
+ * Root only; needs scripts/lab-deps.sh.
  *
  * Every lab command runs as a child process (`tools/lab.ts <cmd> --json`), as
  * lab/stack.ts recommends, with the fixture's environment: the private key
@@ -37,6 +40,8 @@ type FinishedUp = Omit<UpJson, "exports"> & {
 const REPO = path.resolve(__dirname, "..", "..");
 const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.ssh-lab.yaml");
 const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
+/** swarm-node2's underlay (its veth, both ends); swarm-node1 keeps the kernel's 1500. */
+const NODE2_MTU = 1400;
 const BACKUP_FILES = ["daemon.json.docker-overlay.bak", "daemon.json.docker-overlay.none", "hostname.docker-overlay.bak"];
 
 /** Measured durations: printed by the suite's root hook (tests/lab/support/root-hooks.ts). */
@@ -132,7 +137,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         ]) {
             assert.ok(fs.existsSync(bin), `${bin} is missing: run scripts/lab-deps.sh`);
         }
-        lab = new SshLab(sshLabSpecFromStack(STACK_FILE, { daemonJson: PRESEEDED_DAEMON_JSON }));
+        lab = new SshLab(sshLabSpecFromStack(STACK_FILE, { daemonJson: PRESEEDED_DAEMON_JSON, mtu: { "swarm-node2": NODE2_MTU } }));
         // What scripts/lab-clean.sh --check must find gone at the end: the fabric's stack and bridge, the fixture's directories.
         stacksUsed.add(lab.spec.name);
         stacksUsed.add("fixtures");
@@ -233,16 +238,23 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             .filter((x) => x.type === "command:remote:Command")
             .map((x) => x.name)
             .sort();
-        assert.deepEqual(remote, ["swarm-node1-engine-daemon", "swarm-node2-engine-daemon"]);
+        assert.deepEqual(remote, ["swarm-node1-engine-daemon", "swarm-node1-engine-underlay-mtu", "swarm-node2-engine-daemon", "swarm-node2-engine-underlay-mtu"]);
         assert.ok(resources.every((x) => x.status === "created"));
         const exports = r.doc.exports;
         assert.deepEqual(exports.placements, { c1: "swarm-node2", c2: "swarm-node1" });
+        // Each host's underlay MTU as read on the machine (eth1, engine.advertiseInterface).
         assert.deepEqual(
-            exports.hosts.map((h: { name: string; dockerHost: string }) => [h.name, h.dockerHost]),
+            exports.hosts.map((h) => [h.name, h.dockerHost, h.underlayMtu]),
             [
-                ["swarm-node1", "ssh://root@10.150.22.11:22"],
-                ["swarm-node2", "ssh://root@10.150.22.12:22"],
+                ["swarm-node1", "ssh://root@10.150.22.11:22", 1500],
+                ["swarm-node2", "ssh://root@10.150.22.12:22", NODE2_MTU],
             ],
+        );
+        // The overlay spans both: the smallest underlay, so containers get 1400 - 50, and one
+        // do-not-fragment packet of that size crossed in each direction.
+        assert.deepEqual(
+            exports.connectivity.pairs.map((p) => `${p.from}->${p.to} mtu:${String(p.mtu)} full:${String(p.fullSize)}`).sort(),
+            [`c1->c2 mtu:${NODE2_MTU - 50} full:true`, `c2->c1 mtu:${NODE2_MTU - 50} full:true`],
         );
         // The program's own connectivity check (a local command: docker -H ssh://... exec ... ping).
         assert.equal(exports.connectivity.failed, 0);
@@ -270,6 +282,18 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             const log = lab.readFile(host, "/var/log/docker.log") ?? "";
             assert.ok((log.match(/API listen on \/var\/run\/docker\.sock/g) ?? []).length >= 2, "the engine was not restarted");
         }
+        // The option Docker reads as the underlay's MTU: the smaller machine's, on both engines (one store).
+        for (const m of lab.machines) {
+            assert.equal(
+                lab.exec(m.spec.host, ["docker", "network", "inspect", "-f", '{{index .Options "com.docker.network.driver.mtu"}}', "net1"]).trim(),
+                String(NODE2_MTU),
+            );
+        }
+        for (const c of ["c1", "c2"]) {
+            const host = c === "c1" ? "swarm-node2" : "swarm-node1";
+            // eth0: the container's interface on net1, its only overlay (cluster-store mode adds eth1 on docker_gwbridge).
+            assert.equal(lab.exec(host, ["docker", "exec", c, "cat", "/sys/class/net/eth0/mtu"]).trim(), String(NODE2_MTU - 50), `${c}'s eth0`);
+        }
         const etc1 = lab.exec("swarm-node1", ["ls", "/etc/docker"]).split("\n");
         const etc2 = lab.exec("swarm-node2", ["ls", "/etc/docker"]).split("\n");
         assert.ok(etc1.includes("daemon.json.docker-overlay.bak") && !etc1.includes("daemon.json.docker-overlay.none"));
@@ -284,7 +308,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assert.ok(!text.includes(key.split("\n")[1]), "the private key is in the state file in clear");
         const state = JSON.parse(text);
         const remote = state.resources.filter((r: { type: string }) => r.type === "command:remote:Command");
-        assert.equal(remote.length, 2);
+        assert.equal(remote.length, 4);
         for (const r of remote) {
             assert.deepEqual(r.secrets, ["connection"]);
             assert.equal(typeof r.inputs.connection.ciphertext, "string");

@@ -129,6 +129,8 @@ export interface UnderlayMtuRequirement {
  */
 export function underlayMtuRequirements(networks: readonly Pick<NetworkConfig, "name" | "mtu" | "encrypted">[]): UnderlayMtuRequirement[] {
     return networks.flatMap((n, i) =>
-        n.mtu === undefined ? [] : [{ key: `networks[${i}].mtu`, network: n.name, mtu: n.mtu, encrypted: n.encrypted, needs: underlayMtuFor(n.mtu, n.encrypted) }],
+        n.mtu === undefined
+            ? []
+            : [{ key: `networks[${i}].mtu`, network: n.name, mtu: n.mtu, encrypted: n.encrypted, needs: underlayMtuFor(n.mtu, n.encrypted) }],
     );
 }

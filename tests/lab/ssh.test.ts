@@ -238,7 +238,12 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             .filter((x) => x.type === "command:remote:Command")
             .map((x) => x.name)
             .sort();
-        assert.deepEqual(remote, ["swarm-node1-engine-daemon", "swarm-node1-engine-underlay-mtu", "swarm-node2-engine-daemon", "swarm-node2-engine-underlay-mtu"]);
+        assert.deepEqual(remote, [
+            "swarm-node1-engine-daemon",
+            "swarm-node1-engine-underlay-mtu",
+            "swarm-node2-engine-daemon",
+            "swarm-node2-engine-underlay-mtu",
+        ]);
         assert.ok(resources.every((x) => x.status === "created"));
         const exports = r.doc.exports;
         assert.deepEqual(exports.placements, { c1: "swarm-node2", c2: "swarm-node1" });
@@ -252,10 +257,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         );
         // The overlay spans both: the smallest underlay, so containers get 1400 - 50, and one
         // do-not-fragment packet of that size crossed in each direction.
-        assert.deepEqual(
-            exports.connectivity.pairs.map((p) => `${p.from}->${p.to} mtu:${String(p.mtu)} full:${String(p.fullSize)}`).sort(),
-            [`c1->c2 mtu:${NODE2_MTU - 50} full:true`, `c2->c1 mtu:${NODE2_MTU - 50} full:true`],
-        );
+        assert.deepEqual(exports.connectivity.pairs.map((p) => `${p.from}->${p.to} mtu:${String(p.mtu)} full:${String(p.fullSize)}`).sort(), [
+            `c1->c2 mtu:${NODE2_MTU - 50} full:true`,
+            `c2->c1 mtu:${NODE2_MTU - 50} full:true`,
+        ]);
         // The program's own connectivity check (a local command: docker -H ssh://... exec ... ping).
         assert.equal(exports.connectivity.failed, 0);
         assert.equal(exports.connectivity.passed, 2);

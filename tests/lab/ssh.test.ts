@@ -227,6 +227,29 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assertUntouched(lab.machines);
     });
 
+    it("a networks[].mtu that one machine's underlay cannot carry is refused by that host's MTU reader, naming it, before any network exists; down leaves both as they were", function () {
+        // net1 asks for 1400 in its containers: 1450 on the underlay, which swarm-node2's 1400 link cannot carry.
+        const bad = path.join(stateDir, "Pulumi.ssh-lab-mtu.yaml");
+        const text = fs.readFileSync(STACK_FILE, "utf8");
+        assert.ok(text.includes("      subnet: 10.0.0.0/24\n"), `${STACK_FILE} has no net1 subnet line`);
+        fs.writeFileSync(bad, text.replace("      subnet: 10.0.0.0/24\n", "      subnet: 10.0.0.0/24\n      mtu: 1400\n"));
+        const up = timed("lab up (networks[].mtu too large)", () => labCommand<RefusedUp>("up", bad));
+        assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
+        assert.match(up.doc.error, /command:remote:Command .*swarm-node2-engine-underlay-mtu: create on 10\.150\.22\.12 exited with code 1/);
+        assert.ok(
+            up.doc.error.includes(
+                `docker-overlay: networks[0].mtu 1400 (network net1) is more than host swarm-node2's underlay carries: eth1 has MTU ${NODE2_MTU}, which leaves at most ${NODE2_MTU - 50} (50 bytes of VXLAN); use at most ${NODE2_MTU - 50}, or raise the MTU of eth1`,
+            ),
+            up.doc.error,
+        );
+        for (const m of lab.machines) {
+            assert.doesNotMatch(lab.exec(m.spec.host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m, `${m.spec.host} has net1`);
+        }
+        const down = timed("lab down (after networks[].mtu refused)", () => labCommand<DownJson>("down", bad));
+        assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
+        assertUntouched(lab.machines);
+    });
+
     it("up: command.remote reconfigures each engine over ssh (host keys pinned), then the overlay and containers are created through ssh://", function () {
         const r = timed("lab up", () => labCommand<FinishedUp>("up"));
         assert.equal(r.code, 0, `up failed: ${r.doc.error ?? ""}\n${r.stderr}`);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../lib/config/types";
+import { ClusterConfig, NetworkConfig } from "../lib/config/types";
 import { ClusterPlan, planCluster } from "../lib/plan/cluster";
 import { ClusterRecord } from "./clusterRecord";
 import { ConnectivityCheck } from "./connectivityCheck";
@@ -12,12 +12,36 @@ import { ClusterPki } from "./pki";
 import { Swarm } from "./swarm";
 import { CheckResult } from "../lib/render/check";
 import { machineLabelValue } from "../lib/change/labels";
-import { overlayDriverOptions } from "../lib/plan/mtu";
+import { overlayDriverOptions, reportedOverlayDriverOptions } from "../lib/plan/mtu";
 import { engineStartAfter } from "../lib/engine/gossip";
 
-/** No options at all (ssh, docker-machine without networks[].mtu) leaves the network's inputs as they were. */
+/** No options at all (an overlay on a 1500 underlay) leaves the network's inputs as they were. */
 function driverOptionsArg(options: Record<string, string>): { driverOptions?: Record<string, string> } {
     return Object.keys(options).length > 0 ? { driverOptions: options } : {};
+}
+
+/**
+ * An overlay's driver options on machines that report their underlay MTU (ssh, docker-machine):
+ * known once every host's reader ran (unknown in a preview until then), from the smallest MTU,
+ * since the overlay spans every host; `networks[].mtu` still wins, and is then known at plan time.
+ */
+function reportedDriverOptionsArg(
+    network: NetworkConfig,
+    driverOptions: Record<string, string>,
+    underlayMtus: pulumi.Output<number | undefined>[],
+): { driverOptions?: pulumi.Input<Record<string, string>> } {
+    if (network.mtu !== undefined) {
+        return driverOptionsArg({ ...driverOptions, ...reportedOverlayDriverOptions([], network) });
+    }
+    return {
+        driverOptions: pulumi.all(underlayMtus).apply((mtus) => ({
+            ...driverOptions,
+            ...reportedOverlayDriverOptions(
+                mtus.filter((m): m is number => m !== undefined),
+                network,
+            ),
+        })),
+    };
 }
 
 export interface OverlayClusterArgs {
@@ -31,6 +55,8 @@ export interface HostSummary {
     name: string;
     dockerHost: string;
     address: string;
+    /** The underlay MTU: planned (netns, dind) or read on the machine (ssh, docker-machine); overlays get 50 less. */
+    underlayMtu: number | null;
 }
 
 export interface ContainerSummary {
@@ -147,6 +173,10 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // The machines an overlay lives on: the network host's, and in cluster-store mode the KV
         // machine's too (the store keeps the overlay); replacing one replaces the overlay and,
         // with it, its containers (components/overlayNetwork.ts).
+        // ssh and docker-machine hosts read their underlay MTU; every overlay waits for all of them
+        // (a `networks[].mtu` too much for one fails its host's reader, before any network exists).
+        const mtuReaders = Object.values(this.hosts).flatMap((h) => (h.underlayMtuReader !== undefined ? [h.underlayMtuReader] : []));
+        const underlayMtus = Object.values(this.hosts).map((h) => h.underlayMtu);
         const networkMachines = pulumi
             .all([networkHost.machineId, ...(!swarmMode && this.kv?.machineId !== undefined ? [this.kv.machineId] : [])])
             .apply((ids) => machineLabelValue(ids));
@@ -160,13 +190,16 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     deletedWith: fabric.deletedWith,
                     machineIds: networkMachines,
                     // The MTU option (lib/plan/mtu.ts), per network: its own mtu, else the driver's underlay's.
-                    ...driverOptionsArg({ ...(args.driver.overlayNetworkOptions?.(config) ?? {}), ...overlayDriverOptions(config, network) }),
+                    ...(mtuReaders.length > 0
+                        ? reportedDriverOptionsArg(network, args.driver.overlayNetworkOptions?.(config) ?? {}, underlayMtus)
+                        : driverOptionsArg({ ...(args.driver.overlayNetworkOptions?.(config) ?? {}), ...overlayDriverOptions(config, network) })),
                     // An encrypted overlay only after every host proved its kernel can carry it.
                     dependsOn: [
                         ...networkHost.ready,
                         ...(this.swarm?.ready ?? []),
                         ...(network.encrypted ? probes : []),
                         ...(previous !== undefined ? [previous.network] : []),
+                        ...mtuReaders,
                     ],
                 },
                 { parent: this },
@@ -237,8 +270,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
         this.hostSummaries = pulumi.all(
             config.hosts.map((h) =>
                 pulumi
-                    .all([this.hosts[h.name].dockerHost, this.hosts[h.name].address])
-                    .apply(([dockerHost, address]) => ({ name: h.name, dockerHost, address })),
+                    .all([this.hosts[h.name].dockerHost, this.hosts[h.name].address, this.hosts[h.name].underlayMtu])
+                    .apply(([dockerHost, address, underlayMtu]) => ({ name: h.name, dockerHost, address, underlayMtu: underlayMtu ?? null })),
             ),
         );
         // Both from `built` settling, never an Output of the check resource it holds: an Output's value

@@ -6,6 +6,7 @@ import { EngineOptions, engineOptions } from "../lib/render/engine";
 import { serverCertNames } from "../lib/drivers/certNames";
 import { TlsMaterial, Fabric, MachineDriver } from "./machines/types";
 import { ClusterPki, serverCertificate } from "./pki";
+import { planUnderlayMtu } from "../lib/plan/mtu";
 
 export interface DockerHostArgs {
     config: ClusterConfig;
@@ -64,6 +65,10 @@ export class DockerHost extends pulumi.ComponentResource {
     public readonly machineId: pulumi.Output<string>;
     /** What everything placed on this host is deleted with (Fabric.deletedWith); undefined where nothing is. */
     public readonly deletedWith: pulumi.Resource | undefined;
+    /** The host's underlay MTU: planned (netns, dind), or as the machine reports it (ssh, docker-machine). */
+    public readonly underlayMtu: pulumi.Output<number | undefined>;
+    /** The command that reads it on the machine (ssh, docker-machine); overlays wait for every host's. */
+    public readonly underlayMtuReader: pulumi.Resource | undefined;
     /** Fails unless the host's kernel can carry encrypted overlays; only when the stack has some. */
     public readonly espProbe: pulumi.Resource | undefined;
 
@@ -100,6 +105,8 @@ export class DockerHost extends pulumi.ComponentResource {
         this.advertise = machine.advertise;
         this.cli = machine.cli;
         this.ready = machine.resources;
+        this.underlayMtu = machine.underlayMtu?.mtu ?? pulumi.output(planUnderlayMtu(args.config));
+        this.underlayMtuReader = machine.underlayMtu?.reader;
         this.machineId = pulumi.all(machine.resources.map((r) => r.id)).apply((ids) => machineLabelValue(ids));
         const client =
             tls !== undefined && args.pki !== undefined

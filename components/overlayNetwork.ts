@@ -11,8 +11,11 @@ export interface OverlayNetworkArgs {
     /** Deleted with this resource (Fabric.deletedWith) where the machines have one. */
     deletedWith?: pulumi.Resource;
     dependsOn: pulumi.Resource[];
-    /** Driver options from the machine driver (dind: the overlay's MTU), merged under the network's own. */
-    driverOptions?: Record<string, string>;
+    /**
+     * Driver options (the MTU option, lib/plan/mtu.ts), merged under the network's own `encrypted`.
+     * An Output where they come from the machines (ssh, docker-machine: their reported underlay MTU).
+     */
+    driverOptions?: pulumi.Input<Record<string, string>>;
     /**
      * Ids of the machines the network lives on (the network host's; in cluster-store mode also the KV
      * machine's, where overlays are kept), as one string: a replaced machine replaces the network.
@@ -54,8 +57,19 @@ export class OverlayNetwork extends pulumi.ComponentResource {
         const net = args.network;
         this.networkName = net.name;
         this.subnet = net.subnet;
-        const options =
-            net.encrypted || args.driverOptions !== undefined ? { ...(args.driverOptions ?? {}), ...(net.encrypted ? { encrypted: "" } : {}) } : undefined;
+        const withEncrypted = (driverOptions: Record<string, string> | undefined): Record<string, string> | undefined =>
+            net.encrypted || (driverOptions !== undefined && Object.keys(driverOptions).length > 0)
+                ? { ...(driverOptions ?? {}), ...(net.encrypted ? { encrypted: "" } : {}) }
+                : undefined;
+        const labels = (options: Record<string, string> | undefined, machineIds: pulumi.Input<string>) => [
+            { label: LABEL.network, value: net.name },
+            ...(options !== undefined ? [{ label: LABEL.options, value: optionsLabelValue(options) }] : []),
+            { label: LABEL.machine, value: machineIds },
+        ];
+        // Options known at plan time (netns, dind, networks[].mtu) stay plain values: the inputs the plan always had.
+        const known = args.driverOptions === undefined || !pulumi.Output.isInstance(args.driverOptions);
+        const options = known ? withEncrypted(args.driverOptions as Record<string, string> | undefined) : undefined;
+        const reported = known ? undefined : pulumi.output(args.driverOptions!).apply((o) => withEncrypted(o));
         this.network = new docker.Network(
             `${name}-network`,
             {
@@ -67,11 +81,8 @@ export class OverlayNetwork extends pulumi.ComponentResource {
                 // KV-backed (cluster-store) overlays are global scope and need no flag.
                 ...(args.mode === "swarm" ? { attachable: true } : {}),
                 ...(options !== undefined ? { options } : {}),
-                labels: [
-                    { label: LABEL.network, value: net.name },
-                    ...(options !== undefined ? [{ label: LABEL.options, value: optionsLabelValue(options) }] : []),
-                    { label: LABEL.machine, value: args.machineIds },
-                ],
+                ...(reported !== undefined ? { options: reported } : {}),
+                labels: reported !== undefined ? pulumi.all([reported, args.machineIds]).apply(([o, ids]) => labels(o, ids)) : labels(options, args.machineIds),
             },
             {
                 parent: this,
@@ -79,7 +90,7 @@ export class OverlayNetwork extends pulumi.ComponentResource {
                 dependsOn: args.dependsOn,
                 deleteBeforeReplace: true,
                 deletedWith: args.deletedWith,
-                ...(options !== undefined ? { ignoreChanges: ["options"] } : {}),
+                ...(options !== undefined || reported !== undefined ? { ignoreChanges: ["options"] } : {}),
             },
         );
         this.registerOutputs({ name: this.networkName, subnet: this.subnet, id: this.network.id });

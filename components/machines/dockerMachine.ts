@@ -14,7 +14,10 @@ import {
     renderDockerMachineCreateScript,
     renderDockerMachineDeleteScript,
     renderDockerMachineKvCreateScript,
+    renderDockerMachineUnderlayMtuScript,
 } from "../../lib/drivers/dockerMachine";
+import { parseUnderlayMtu } from "../../lib/drivers/underlayMtu";
+import { underlayMtuRequirements } from "../../lib/plan/mtu";
 import { requireKvStore } from "../../lib/plan/cluster";
 import { CLIENT_TLS_ENV } from "../../lib/render/dockerCli";
 import { shQuote } from "../../lib/render/shell";
@@ -71,6 +74,24 @@ export const dockerMachineDriver: MachineDriver = {
         );
         const conn = connection.stdout.apply((out) => parseDockerMachineConnection(host.name, out));
         const address = machine.stdout.apply((out) => parseDockerMachineIp(host.name, out));
+        // The machine's underlay MTU, read again whenever the machine is recreated; reading changes nothing to undo.
+        const mtuReader = new command.local.Command(
+            `${name}-underlay-mtu`,
+            {
+                create: address.apply((ip) =>
+                    renderDockerMachineUnderlayMtuScript({
+                        name: host.name,
+                        // cluster-store mode advertises the interface (cluster-advertise); swarm mode the machine's IP.
+                        ...(args.config.engine.mode === "cluster-store" ? { advertiseInterface: args.config.engine.advertiseInterface } : {}),
+                        address: ip,
+                        requirements: underlayMtuRequirements(args.config.networks),
+                    }),
+                ),
+                interpreter: ["/bin/bash", "-c"],
+                triggers: [machine.id],
+            },
+            { parent, dependsOn: [machine] },
+        );
         return {
             dockerHost: conn.host,
             address,
@@ -80,6 +101,7 @@ export const dockerMachineDriver: MachineDriver = {
             providerArgs: { certPath: conn.certPath },
             scriptEnv: { [CLIENT_TLS_ENV.dir]: conn.certPath },
             resources: [machine, connection],
+            underlayMtu: { mtu: mtuReader.stdout.apply((out) => parseUnderlayMtu(host.name, out)), reader: mtuReader },
         };
     },
 

@@ -7,7 +7,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig, SshDriverConfig } from "../../lib/config/types";
-import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost, sshTls } from "../../lib/drivers/ssh";
+import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, renderSshUnderlayMtuScript, sshDockerHost, sshTls } from "../../lib/drivers/ssh";
+import { parseUnderlayMtu } from "../../lib/drivers/underlayMtu";
+import { underlayMtuRequirements } from "../../lib/plan/mtu";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
 import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
@@ -83,6 +85,21 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                     deleteBeforeReplace: true,
                 },
             );
+            // The machine's underlay MTU, read again whenever the engine is reconfigured (a new id);
+            // no delete script: reading changed nothing.
+            const mtuReader = new command.remote.Command(
+                `${name}-underlay-mtu`,
+                {
+                    connection: connectionOf(m),
+                    create: renderSshUnderlayMtuScript({
+                        hostname: args.host.name,
+                        advertiseInterface: args.config.engine.advertiseInterface,
+                        requirements: underlayMtuRequirements(args.config.networks),
+                    }),
+                    triggers: [engine.id],
+                },
+                { parent, dependsOn: [engine] },
+            );
             return {
                 // Without TLS, over ssh (no TCP API at all); with TLS, the engine's TLS listener.
                 dockerHost: pulumi.output(tls !== undefined ? `tcp://${m.address}:${args.config.engine.apiPort}` : sshDockerHost(m.user, m.address, m.port)),
@@ -94,6 +111,7 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                 providerArgs: {},
                 scriptEnv: {},
                 resources: [engine],
+                underlayMtu: { mtu: mtuReader.stdout.apply((out) => parseUnderlayMtu(args.host.name, out)), reader: mtuReader },
             };
         },
 

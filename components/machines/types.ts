@@ -71,6 +71,12 @@ export interface EngineMachine {
     scriptEnv: Record<string, pulumi.Input<string>>;
     /** The resources that make the engine; the provider and everything on the host depend on them, and carry their ids. */
     resources: pulumi.CustomResource[];
+    /**
+     * The underlay MTU as the machine reports it (ssh, docker-machine: read on the machine by
+     * `reader`, lib/drivers/underlayMtu.ts; undefined before it ran); absent where the plan knows it (lib/plan/mtu.ts).
+     * Not in `resources`: re-reading it must not replace what lives on the host.
+     */
+    underlayMtu?: { mtu: pulumi.Output<number | undefined>; reader: pulumi.CustomResource };
 }
 
 export interface KvMachineArgs {

@@ -15,8 +15,10 @@ import { KvBackend } from "../config/types";
 import { EngineOptions, renderEngineOptFlags } from "../render/engine";
 import * as path from "path";
 import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
-import { shJoin } from "../render/shell";
+import { shJoin, shQuote } from "../render/shell";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
+import { UnderlayMtuRequirement } from "../plan/mtu";
+import { renderUnderlayMtuScript } from "./underlayMtu";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 
 export interface DockerMachineSwarm {
@@ -163,6 +165,29 @@ export function renderDockerMachineKvCreateScript(args: DockerMachineKvArgs): st
         `${shJoin(renderKvDockerRun(args))} >&2`,
     ];
     return createScript(args.name, renderDockerMachineCreatePlain(args), run);
+}
+
+/**
+ * Read the machine's underlay MTU over `docker-machine ssh`: the MTU of the
+ * interface its engine advertises on, `advertiseInterface` in cluster-store
+ * mode (cluster-advertise), else (swarm mode, which advertises the machine's
+ * IP) the interface that holds `address`. Needs bash (interpreter
+ * ["/bin/bash", "-c"]): the remote shell re-parses the command line, so each
+ * argument is quoted with bash's printf %q.
+ */
+export function renderDockerMachineUnderlayMtuScript(args: {
+    name: string;
+    advertiseInterface?: string;
+    address: string;
+    requirements: readonly UnderlayMtuRequirement[];
+}): string {
+    return renderUnderlayMtuScript({
+        host: args.name,
+        ...(args.advertiseInterface !== undefined ? { interface: args.advertiseInterface } : {}),
+        address: args.address,
+        runIp: `docker-machine ssh ${shQuote(args.name)} "ip $(printf '%q ' "$@")"`,
+        requirements: args.requirements,
+    });
 }
 
 /** The docker-machine scripts' shell, in lib/drivers/sh/docker-machine/*.sh (POSIX sh). */

@@ -15,6 +15,8 @@ import { EngineOptions, renderDaemonJson } from "../render/engine";
 import * as path from "path";
 import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { daemonJsonTls, TlsFiles, tlsFiles } from "../tls/engine";
+import { UnderlayMtuRequirement } from "../plan/mtu";
+import { renderUnderlayMtuScript } from "./underlayMtu";
 import { CLUSTER_STORE_REMOVED, FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 
 /** The newest engine line with cluster-store, as messages name it (`20.10`). */
@@ -208,6 +210,15 @@ export function renderSshRestoreScript(args: { waitSeconds?: number; root?: stri
         sh("restore.sh"),
         "",
     ].join("\n");
+}
+
+/**
+ * Read the machine's underlay MTU: the MTU of `engine.advertiseInterface`,
+ * the interface its engine advertises on in both modes (cluster-advertise,
+ * swarm's --advertise-addr). Reading needs no privilege; `ip` as the ssh user.
+ */
+export function renderSshUnderlayMtuScript(args: { hostname: string; advertiseInterface: string; requirements: readonly UnderlayMtuRequirement[] }): string {
+    return renderUnderlayMtuScript({ host: args.hostname, interface: args.advertiseInterface, runIp: 'ip "$@"', requirements: args.requirements });
 }
 
 function parseDaemonJson(text: string): Record<string, unknown> {

@@ -15,6 +15,7 @@
  * `overlayMtu` is what containers get.
  */
 import { ClusterConfig, NetworkConfig } from "../config/types";
+import { MAX_MTU } from "../config/defaults";
 
 /** VXLAN's encapsulation: outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14). */
 export const VXLAN_OVERHEAD = 50;
@@ -51,9 +52,8 @@ export function underlayMtuFor(mtu: number, encrypted: boolean): number {
  * netns `driver.underlayMtu` (the lab bridge and veths), dind `driver.mtu`
  * (its docker network). ssh and docker-machine machines are not made by the
  * program: their MTU is the advertise interface's, unknown until they exist,
- * so undefined here (their overlays keep Docker's 1500 assumption unless
- * `networks[].mtu` is set; the connectivity check's full-size packet shows a
- * mismatch).
+ * so undefined here; each host reports it once it exists
+ * (lib/render/underlayMtu.ts) and reportedOverlayDriverOptions takes over.
  */
 export function planUnderlayMtu(config: Pick<ClusterConfig, "driver">): number | undefined {
     switch (config.driver.kind) {
@@ -79,11 +79,58 @@ export function plannedOverlayMtu(config: Pick<ClusterConfig, "driver">, network
  * The driver options (besides `encrypted`) one overlay network is created
  * with: `com.docker.network.driver.mtu` set to the underlay MTU, or to what
  * gives exactly `networks[].mtu`; none when neither is known (ssh,
- * docker-machine without `mtu`), and none when it would say what Docker
- * assumes anyway (1500): an overlay without options has no options input to
- * drift, and stacks on a 1500 underlay keep the inputs they always had.
+ * docker-machine without `mtu`: see reportedOverlayDriverOptions), and none
+ * when it would say what Docker assumes anyway (1500): an overlay without
+ * options has no options input to drift, and stacks on a 1500 underlay keep
+ * the inputs they always had.
  */
 export function overlayDriverOptions(config: Pick<ClusterConfig, "driver">, network: Pick<NetworkConfig, "mtu" | "encrypted">): Record<string, string> {
-    const underlay = network.mtu !== undefined ? underlayMtuFor(network.mtu, network.encrypted) : planUnderlayMtu(config);
+    return driverOptionsOn(planUnderlayMtu(config), network);
+}
+
+/**
+ * The same for an overlay on machines that report their underlay MTU (ssh,
+ * docker-machine: each host's advertise interface, read on the host): an
+ * overlay spans every host, so its packets must fit the smallest.
+ */
+export function reportedOverlayDriverOptions(underlayMtus: readonly number[], network: Pick<NetworkConfig, "mtu" | "encrypted">): Record<string, string> {
+    return driverOptionsOn(clusterUnderlayMtu(underlayMtus), network);
+}
+
+/**
+ * The underlay MTU of a cluster whose hosts reported theirs: the smallest,
+ * capped at MAX_MTU (9000; the range the policy pack allows for the option:
+ * a 9001 link, as on some clouds, carries 9000 as well).
+ */
+export function clusterUnderlayMtu(underlayMtus: readonly number[]): number | undefined {
+    return underlayMtus.length === 0 ? undefined : Math.min(MAX_MTU, ...underlayMtus);
+}
+
+function driverOptionsOn(underlayMtu: number | undefined, network: Pick<NetworkConfig, "mtu" | "encrypted">): Record<string, string> {
+    const underlay = network.mtu !== undefined ? underlayMtuFor(network.mtu, network.encrypted) : underlayMtu;
     return underlay === undefined || underlay === DEFAULT_UNDERLAY_MTU ? {} : { [DRIVER_MTU_OPTION]: String(underlay) };
+}
+
+/** A network whose `mtu` is given, and the underlay MTU every host must carry for it. */
+export interface UnderlayMtuRequirement {
+    /** The config key, as validation names it: `networks[1].mtu`. */
+    key: string;
+    network: string;
+    mtu: number;
+    encrypted: boolean;
+    /** underlayMtuFor(mtu, encrypted) */
+    needs: number;
+}
+
+/**
+ * What `networks[].mtu` asks of every host's underlay. Checked at plan time
+ * where the plan knows the underlay (lib/config/validate/networks.ts), and on
+ * each ssh or docker-machine host when its MTU is read (lib/render/underlayMtu.ts).
+ */
+export function underlayMtuRequirements(networks: readonly Pick<NetworkConfig, "name" | "mtu" | "encrypted">[]): UnderlayMtuRequirement[] {
+    return networks.flatMap((n, i) =>
+        n.mtu === undefined
+            ? []
+            : [{ key: `networks[${i}].mtu`, network: n.name, mtu: n.mtu, encrypted: n.encrypted, needs: underlayMtuFor(n.mtu, n.encrypted) }],
+    );
 }

@@ -8,7 +8,10 @@
  * answers), then the overlay and containers go through ssh:// docker
  * providers. `check` pings across the machines; `down` must put each
  * machine's daemon.json and hostname back exactly; the fixture's teardown must
- * leave nothing. Root only; needs scripts/lab-deps.sh.
+ * leave nothing. swarm-node2's link has MTU 1400 (the other's 1500): each host
+ * reports its own (lib/drivers/underlayMtu.ts) and the overlay takes the
+ * smallest, so its containers get 1350 and the check's full-size packets cross.
+ * Root only; needs scripts/lab-deps.sh.
  *
  * Every lab command runs as a child process (`tools/lab.ts <cmd> --json`), as
  * lab/stack.ts recommends, with the fixture's environment: the private key
@@ -37,6 +40,8 @@ type FinishedUp = Omit<UpJson, "exports"> & {
 const REPO = path.resolve(__dirname, "..", "..");
 const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.ssh-lab.yaml");
 const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
+/** swarm-node2's underlay (its veth, both ends); swarm-node1 keeps the kernel's 1500. */
+const NODE2_MTU = 1400;
 const BACKUP_FILES = ["daemon.json.docker-overlay.bak", "daemon.json.docker-overlay.none", "hostname.docker-overlay.bak"];
 
 /** Measured durations: printed by the suite's root hook (tests/lab/support/root-hooks.ts). */
@@ -132,7 +137,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         ]) {
             assert.ok(fs.existsSync(bin), `${bin} is missing: run scripts/lab-deps.sh`);
         }
-        lab = new SshLab(sshLabSpecFromStack(STACK_FILE, { daemonJson: PRESEEDED_DAEMON_JSON }));
+        lab = new SshLab(sshLabSpecFromStack(STACK_FILE, { daemonJson: PRESEEDED_DAEMON_JSON, mtu: { "swarm-node2": NODE2_MTU } }));
         // What scripts/lab-clean.sh --check must find gone at the end: the fabric's stack and bridge, the fixture's directories.
         stacksUsed.add(lab.spec.name);
         stacksUsed.add("fixtures");
@@ -222,6 +227,29 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assertUntouched(lab.machines);
     });
 
+    it("a networks[].mtu that one machine's underlay cannot carry is refused by that host's MTU reader, naming it, before any network exists; down leaves both as they were", function () {
+        // net1 asks for 1400 in its containers: 1450 on the underlay, which swarm-node2's 1400 link cannot carry.
+        const bad = path.join(stateDir, "Pulumi.ssh-lab-mtu.yaml");
+        const text = fs.readFileSync(STACK_FILE, "utf8");
+        assert.ok(text.includes("      subnet: 10.0.0.0/24\n"), `${STACK_FILE} has no net1 subnet line`);
+        fs.writeFileSync(bad, text.replace("      subnet: 10.0.0.0/24\n", "      subnet: 10.0.0.0/24\n      mtu: 1400\n"));
+        const up = timed("lab up (networks[].mtu too large)", () => labCommand<RefusedUp>("up", bad));
+        assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
+        assert.match(up.doc.error, /command:remote:Command .*swarm-node2-engine-underlay-mtu: create on 10\.150\.22\.12 exited with code 1/);
+        assert.ok(
+            up.doc.error.includes(
+                `docker-overlay: networks[0].mtu 1400 (network net1) is more than host swarm-node2's underlay carries: eth1 has MTU ${NODE2_MTU}, which leaves at most ${NODE2_MTU - 50} (50 bytes of VXLAN); use at most ${NODE2_MTU - 50}, or raise the MTU of eth1`,
+            ),
+            up.doc.error,
+        );
+        for (const m of lab.machines) {
+            assert.doesNotMatch(lab.exec(m.spec.host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m, `${m.spec.host} has net1`);
+        }
+        const down = timed("lab down (after networks[].mtu refused)", () => labCommand<DownJson>("down", bad));
+        assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
+        assertUntouched(lab.machines);
+    });
+
     it("up: command.remote reconfigures each engine over ssh (host keys pinned), then the overlay and containers are created through ssh://", function () {
         const r = timed("lab up", () => labCommand<FinishedUp>("up"));
         assert.equal(r.code, 0, `up failed: ${r.doc.error ?? ""}\n${r.stderr}`);
@@ -233,17 +261,29 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             .filter((x) => x.type === "command:remote:Command")
             .map((x) => x.name)
             .sort();
-        assert.deepEqual(remote, ["swarm-node1-engine-daemon", "swarm-node2-engine-daemon"]);
+        assert.deepEqual(remote, [
+            "swarm-node1-engine-daemon",
+            "swarm-node1-engine-underlay-mtu",
+            "swarm-node2-engine-daemon",
+            "swarm-node2-engine-underlay-mtu",
+        ]);
         assert.ok(resources.every((x) => x.status === "created"));
         const exports = r.doc.exports;
         assert.deepEqual(exports.placements, { c1: "swarm-node2", c2: "swarm-node1" });
+        // Each host's underlay MTU as read on the machine (eth1, engine.advertiseInterface).
         assert.deepEqual(
-            exports.hosts.map((h: { name: string; dockerHost: string }) => [h.name, h.dockerHost]),
+            exports.hosts.map((h) => [h.name, h.dockerHost, h.underlayMtu]),
             [
-                ["swarm-node1", "ssh://root@10.150.22.11:22"],
-                ["swarm-node2", "ssh://root@10.150.22.12:22"],
+                ["swarm-node1", "ssh://root@10.150.22.11:22", 1500],
+                ["swarm-node2", "ssh://root@10.150.22.12:22", NODE2_MTU],
             ],
         );
+        // The overlay spans both: the smallest underlay, so containers get 1400 - 50, and one
+        // do-not-fragment packet of that size crossed in each direction.
+        assert.deepEqual(exports.connectivity.pairs.map((p) => `${p.from}->${p.to} mtu:${String(p.mtu)} full:${String(p.fullSize)}`).sort(), [
+            `c1->c2 mtu:${NODE2_MTU - 50} full:true`,
+            `c2->c1 mtu:${NODE2_MTU - 50} full:true`,
+        ]);
         // The program's own connectivity check (a local command: docker -H ssh://... exec ... ping).
         assert.equal(exports.connectivity.failed, 0);
         assert.equal(exports.connectivity.passed, 2);
@@ -270,6 +310,18 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             const log = lab.readFile(host, "/var/log/docker.log") ?? "";
             assert.ok((log.match(/API listen on \/var\/run\/docker\.sock/g) ?? []).length >= 2, "the engine was not restarted");
         }
+        // The option Docker reads as the underlay's MTU: the smaller machine's, on both engines (one store).
+        for (const m of lab.machines) {
+            assert.equal(
+                lab.exec(m.spec.host, ["docker", "network", "inspect", "-f", '{{index .Options "com.docker.network.driver.mtu"}}', "net1"]).trim(),
+                String(NODE2_MTU),
+            );
+        }
+        for (const c of ["c1", "c2"]) {
+            const host = c === "c1" ? "swarm-node2" : "swarm-node1";
+            // eth0: the container's interface on net1, its only overlay (cluster-store mode adds eth1 on docker_gwbridge).
+            assert.equal(lab.exec(host, ["docker", "exec", c, "cat", "/sys/class/net/eth0/mtu"]).trim(), String(NODE2_MTU - 50), `${c}'s eth0`);
+        }
         const etc1 = lab.exec("swarm-node1", ["ls", "/etc/docker"]).split("\n");
         const etc2 = lab.exec("swarm-node2", ["ls", "/etc/docker"]).split("\n");
         assert.ok(etc1.includes("daemon.json.docker-overlay.bak") && !etc1.includes("daemon.json.docker-overlay.none"));
@@ -284,7 +336,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assert.ok(!text.includes(key.split("\n")[1]), "the private key is in the state file in clear");
         const state = JSON.parse(text);
         const remote = state.resources.filter((r: { type: string }) => r.type === "command:remote:Command");
-        assert.equal(remote.length, 2);
+        assert.equal(remote.length, 4);
         for (const r of remote) {
             assert.deepEqual(r.secrets, ["connection"]);
             assert.equal(typeof r.inputs.connection.ciphertext, "string");

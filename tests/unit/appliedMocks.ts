@@ -17,6 +17,9 @@ const STDOUT: Record<string, string> = {
     "swarm-join-swarm-node2": '{"nodeId":"node-2"}',
 };
 
+/** What every ssh or docker-machine host's underlay-MTU reader "printed" (lib/drivers/underlayMtu.ts): Ethernet's 1500. */
+export const REPORTED_UNDERLAY_MTU = "1500";
+
 export const appliedMocks: pulumi.runtime.Mocks = {
     newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
@@ -34,7 +37,7 @@ export const appliedMocks: pulumi.runtime.Mocks = {
                 break;
             case "command:local:Command":
             case "command:remote:Command":
-                state["stdout"] = STDOUT[args.name] ?? "";
+                state["stdout"] = STDOUT[args.name] ?? (args.name.endsWith("-underlay-mtu") ? REPORTED_UNDERLAY_MTU : "");
                 state["stderr"] = "";
                 break;
             case "docker:index/container:Container":

@@ -35,13 +35,13 @@ describe("program: the dev stack is the seed's cluster", () => {
         }
     });
 
-    it("gives every machine its own underlay address, the KV machine first", () => {
+    it("gives every machine its own underlay address, the KV machine first, and reports the planned underlay MTU", () => {
         assert.match(String(find(run, T.command, "kvstore-machine").inputs["create"]), /10\.199\.0\.2/);
         const addresses = run.outputs["hosts"] as { name: string; address: string; dockerHost: string }[];
         assert.deepEqual(addresses, [
-            { name: "swarm-manager", dockerHost: SOCK("swarm-manager"), address: "10.199.0.3" },
-            { name: "swarm-node1", dockerHost: SOCK("swarm-node1"), address: "10.199.0.4" },
-            { name: "swarm-node2", dockerHost: SOCK("swarm-node2"), address: "10.199.0.5" },
+            { name: "swarm-manager", dockerHost: SOCK("swarm-manager"), address: "10.199.0.3", underlayMtu: 1500 },
+            { name: "swarm-node1", dockerHost: SOCK("swarm-node1"), address: "10.199.0.4", underlayMtu: 1500 },
+            { name: "swarm-node2", dockerHost: SOCK("swarm-node2"), address: "10.199.0.5", underlayMtu: 1500 },
         ]);
     });
 

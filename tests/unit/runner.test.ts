@@ -14,6 +14,7 @@ import { engineUrn } from "../../runner/program";
 import { planStack } from "../../runner/plan";
 import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, wireToPlain } from "../../runner/wire";
 import { SECRET_SIG as LAB_SECRET_SIG, SIG_KEY as LAB_SIG_KEY } from "../../lab/secrets";
+import { nodeTsArgv } from "../../tools/tsNode";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /**
@@ -99,7 +100,7 @@ describe("runner: a plan of a stack with problems", () => {
         const file = path.join(dir, "Pulumi.bad.yaml");
         fs.writeFileSync(file, "config:\n  docker-overlay:hosts: [{ name: h1 }]\n  docker-overlay:networks:\n    - name: n\n      subnet: 10.0.0.0/33\n");
         try {
-            const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "..", "tools", "plan.ts"), file], {
+            const r = spawnSync(process.execPath, nodeTsArgv(path.join(__dirname, "..", "..", "tools", "plan.ts"), file).slice(1), {
                 encoding: "utf8",
                 stdio: ["ignore", "pipe", "pipe"],
             });

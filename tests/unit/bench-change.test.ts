@@ -203,11 +203,11 @@ describe("bench change: the report's fields", () => {
         assert.equal(h.addhostFullCpu, undefined);
         assert.equal(
             headlineLine(h),
-            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a hosts9/hosts3=n/a overlay/underlay=n/a noop=2.35 addhost/full=0.30",
+            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a saturation9=n/a cpu/host=n/a overlay/underlay=n/a noop=2.35 addhost/full=0.30",
         );
         assert.equal(
             headlineLine(headline(results())),
-            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a hosts9/hosts3=n/a overlay/underlay=n/a noop=n/a addhost/full=n/a",
+            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a saturation9=n/a cpu/host=n/a overlay/underlay=n/a noop=n/a addhost/full=n/a",
         );
     });
 

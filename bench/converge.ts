@@ -6,15 +6,21 @@
  * seed's cluster on 9 hosts against 3. Every run starts from nothing and is
  * torn down (`lab down`) before the next.
  */
+import * as os from "os";
 import * as path from "path";
 import { AttemptFailure, CpuAccount, labDown, labDownQuietly, labUp, UpOutcome, withAttempts } from "./lab";
 import { labStack, seedContainers, writeStack } from "./topology";
 
 export type ConvergeMode = "parallel3" | "serial3" | "parallel9";
 
+/** The hosts of each mode's stack (cpu/host divides by the difference). */
+export const HOSTS: Record<ConvergeMode, number> = { parallel3: 3, serial3: 3, parallel9: 9 };
+
 export interface ConvergeRun {
     mode: ConvergeMode;
     total: number;
+    /** The `lab up` process from spawn to exit: the interval `cpu` covers. */
+    wall: number;
     apply: number;
     startup: number;
     /** CPU seconds of the whole `lab up` (program, scripts, daemons); undefined without cgroup v1 cpuacct. */
@@ -31,6 +37,8 @@ export interface ConvergeFailure extends AttemptFailure {
 
 export interface ConvergeResult {
     stacks: Record<"hosts3" | "hosts9", string>;
+    /** The processors node could use while the runs ran (os.availableParallelism()): the cores of saturation9. */
+    cores: number;
     runs: ConvergeRun[];
     /** Attempts whose `up` failed (and were tried again). */
     failures: ConvergeFailure[];
@@ -100,6 +108,7 @@ export async function benchConverge(opts: { workDir: string; runs: number; log: 
             runs.push({
                 mode: p.mode,
                 total: up.total,
+                wall: up.wall,
                 apply: up.apply,
                 startup: up.startup,
                 ...(up.cpu !== undefined ? { cpu: up.cpu } : {}),
@@ -119,5 +128,5 @@ export async function benchConverge(opts: { workDir: string; runs: number; log: 
             }
         }
     }
-    return { stacks: { hosts3, hosts9 }, runs, failures };
+    return { stacks: { hosts3, hosts9 }, cores: os.availableParallelism(), runs, failures };
 }

@@ -10,6 +10,7 @@ import * as path from "path";
 import type { UpResult } from "../lab/stack";
 import { LabState, readState, statePath } from "../lab/state";
 import { loadStackFile } from "../lib/config/load";
+import { nodeTsArgv } from "../tools/tsNode";
 
 export const REPO = path.resolve(__dirname, "..");
 /** The engines' docker CLI (scripts/lab-deps.sh): the lab's engine is 20.10, so is its client. */
@@ -53,9 +54,9 @@ export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
     });
 }
 
-/** `node -r ts-node/register/transpile-only tools/lab.ts <args>` (what `npm run lab --` runs). */
+/** `node -r tools/register.js tools/lab.ts <args>` (what `npm run lab --` runs). */
 export function labCommand(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000, onSpawn?: (pid: number) => void): Promise<Exec> {
-    return run([process.execPath, "-r", "ts-node/register/transpile-only", path.join(REPO, "tools", "lab.ts"), ...args], { env, timeoutMs, onSpawn });
+    return run(nodeTsArgv(path.join(REPO, "tools", "lab.ts"), ...args), { env, timeoutMs, onSpawn });
 }
 
 const CPUACCT = "/sys/fs/cgroup/cpuacct";

@@ -15,6 +15,7 @@ import { PlanDocument } from "../lib/render/plan";
 import { floorShape } from "./floor";
 import { PlanChildReport } from "./planChild";
 import { scaleStack, writeStack } from "./topology";
+import { nodeTsArgv } from "../tools/tsNode";
 
 export const REPO = path.resolve(__dirname, "..");
 
@@ -32,7 +33,7 @@ export interface PlanSize {
     floor: PlanRun[];
 }
 
-/** Runs one plan in a fresh `node -r ts-node/register/transpile-only` process (what `npm run plan` runs). */
+/** Runs one plan in a fresh `node -r tools/register.js` process (what `npm run plan` runs). */
 export function planOnce(stackFile: string, outFile: string, timeoutMs = 180_000): Promise<PlanRun> {
     return childRun("planChild.ts", [stackFile, outFile], `plan of ${stackFile}`, timeoutMs);
 }
@@ -52,7 +53,8 @@ export function writeFloorShape(planFile: string, shapeFile: string): string {
 function childRun(script: string, args: string[], what: string, timeoutMs: number): Promise<PlanRun> {
     return new Promise((resolve, reject) => {
         const started = process.hrtime.bigint();
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "bench", script), ...args], {
+        const [node, ...argv] = nodeTsArgv(path.join(REPO, "bench", script), ...args);
+        const child = spawn(node, argv, {
             cwd: REPO,
             stdio: ["ignore", "pipe", "pipe"],
         });

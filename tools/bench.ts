@@ -6,12 +6,13 @@
  *   1. program scale: `plan` of generated topologies, 3/30/300 hosts x 10 containers,
  *      each beside its floor (the same resources registered by the Pulumi SDK alone);
  *   2. convergence: the seed's cluster brought up by the lab's applier in parallel
- *      vs one resource at a time in script order, and 9 hosts vs 3;
+ *      vs one resource at a time in script order, and 9 hosts: how close its wall time
+ *      comes to its CPU-seconds per core (saturation9), the CPU-seconds each host adds;
  *   3. data plane: iperf3 and ping over the overlay vs the underlay, and the MTU proof;
  *   4. change (day 2): a no-op `up` of the dev stack's shape, and adding a host and a
  *      container to the running 3-host stack against the 4-host stack's up from nothing;
  * writes bench/RESULTS.md and ends with one line:
- *   bench: plan300x10=<s> plan/floor=<ratio> rss=<MB> parallel/serial=<ratio> hosts9/hosts3=<ratio> overlay/underlay=<ratio> noop=<s> addhost/full=<ratio>
+ *   bench: plan300x10=<s> plan/floor=<ratio> rss=<MB> parallel/serial=<ratio> saturation9=<ratio> cpu/host=<CPU-s> overlay/underlay=<ratio> noop=<s> addhost/full=<ratio>
  * Everything the lab creates is brought down again, also on failure.
  * Not part of CI's test run: benchmarks are not tests.
  */

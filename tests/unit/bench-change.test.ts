@@ -203,11 +203,11 @@ describe("bench change: the report's fields", () => {
         assert.equal(h.addhostFullCpu, undefined);
         assert.equal(
             headlineLine(h),
-            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a hosts9/hosts3=n/a overlay/underlay=n/a noop=2.35 addhost/full=0.30",
+            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a saturation9=n/a cpu/host=n/a overlay/underlay=n/a noop=2.35 addhost/full=0.30",
         );
         assert.equal(
             headlineLine(headline(results())),
-            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a hosts9/hosts3=n/a overlay/underlay=n/a noop=n/a addhost/full=n/a",
+            "bench: plan300x10=n/a plan/floor=n/a rss=n/a parallel/serial=n/a saturation9=n/a cpu/host=n/a overlay/underlay=n/a noop=n/a addhost/full=n/a",
         );
     });
 
@@ -236,7 +236,7 @@ describe("bench change: the report's fields", () => {
         assert.match(missed, /^noop = 2\.00 s \(22 resources unchanged\); addhost\/full = 0\.45 \(goal <= 0\.4\), in CPU-seconds 0\.50\.$/m);
         assert.match(
             missed,
-            /^The no-op, split \(medians\): the preview \(the lab's run of the program against its state\) 1\.50 s, the rest \(node, ts-node, loading the lab\) 0\.50 s\.$/m,
+            /^The no-op, split \(medians\): the preview \(the lab's run of the program against its state\) 1\.50 s, the rest \(node, loading the lab and its cached JavaScript\) 0\.50 s\.$/m,
         );
         assert.match(missed, /^The add, split \(medians\): start-up and preview \(as the no-op\) 1\.50 s; the apply's run of the program up to$/m);
         assert.match(missed, /^the first changed resource 0\.50 s; the changed resources 6\.00 s; after the last one to exit 1\.00 s \(the old$/m);

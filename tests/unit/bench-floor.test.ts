@@ -143,7 +143,7 @@ describe("bench line", () => {
         assert.equal(h.cpuFloor, 18 / 12);
         assert.equal(
             headlineLine(h),
-            "bench: plan300x10=18.00 plan/floor=1.50 rss=950 parallel/serial=n/a hosts9/hosts3=n/a overlay/underlay=n/a noop=n/a addhost/full=n/a",
+            "bench: plan300x10=18.00 plan/floor=1.50 rss=950 parallel/serial=n/a saturation9=n/a cpu/host=n/a overlay/underlay=n/a noop=n/a addhost/full=n/a",
         );
     });
 });

@@ -13,6 +13,7 @@ import { ApplierDeps, runProgram as labRunProgram } from "../../lab/applier";
 import { engineUrn } from "../../runner/program";
 import { planStack } from "../../runner/plan";
 import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, wireToPlain } from "../../runner/wire";
+import { nodeTsArgv } from "../../tools/tsNode";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /**
@@ -93,7 +94,7 @@ describe("runner: a plan of a stack with problems", () => {
         const file = path.join(dir, "Pulumi.bad.yaml");
         fs.writeFileSync(file, "config:\n  docker-overlay:hosts: [{ name: h1 }]\n  docker-overlay:networks:\n    - name: n\n      subnet: 10.0.0.0/33\n");
         try {
-            const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "..", "tools", "plan.ts"), file], {
+            const r = spawnSync(process.execPath, nodeTsArgv(path.join(__dirname, "..", "..", "tools", "plan.ts"), file).slice(1), {
                 encoding: "utf8",
                 stdio: ["ignore", "pipe", "pipe"],
             });

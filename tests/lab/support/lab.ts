@@ -1,7 +1,7 @@
 /**
  * Helpers for the real-engine lab tests (tests/lab/*.test.ts, `npm run test:lab`,
  * root). Every lab command runs as a child process
- * (`ts-node --transpile-only tools/lab.ts <cmd> <stack-file> [--json]`), as
+ * (`node -r tools/register.js tools/lab.ts <cmd> <stack-file> [--json]`), as
  * lab/stack.ts recommends: a failed run leaves the Pulumi runtime's global
  * state behind, and a fresh process per command is what a user runs.
  *
@@ -19,12 +19,12 @@ import type { DownResult, UpResult } from "../../../lab/stack";
 import type { CheckReport } from "../../../lab/check";
 import { netnsEngineLog } from "../../../lab/diagnose";
 import type { CheckResult } from "../../../lib/render/check";
+import { nodeTsArgv } from "../../../tools/tsNode";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 export const STACKS = path.join(REPO, "tests", "lab", "stacks");
 export const DOCKER_BIN = "/opt/docker-overlay/engine/bin/docker";
 export const LAB_STATE_DIR = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] ?? "/var/lib/docker-overlay/lab";
-const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
 const LAB_CLEAN = path.join(REPO, "scripts", "lab-clean.sh");
 
 // ------------------------------------------------------------ processes
@@ -99,8 +99,8 @@ export interface LabResult<T = unknown> extends RunResult {
 }
 
 export async function lab<T = unknown>(command: "up" | "down" | "status" | "check" | "diagnose", stackFile: string, json = true): Promise<LabResult<T>> {
-    const args = ["--transpile-only", path.join(REPO, "tools", "lab.ts"), command, stackFile, ...(json ? ["--json"] : [])];
-    const r: LabResult<T> = await run(TS_NODE, args, { timeoutMs: 400_000 });
+    const [node, ...args] = nodeTsArgv(path.join(REPO, "tools", "lab.ts"), command, stackFile, ...(json ? ["--json"] : []));
+    const r: LabResult<T> = await run(node, args, { timeoutMs: 400_000 });
     if (json && r.stdout.trim().startsWith("{")) {
         try {
             r.json = JSON.parse(r.stdout) as T;

@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadStackFile } from "../../../lib/config/load";
+import { nodeTsArgv } from "../../../tools/tsNode";
 import { RawConfig } from "../../../lib/config/types";
 import { preview } from "../helpers";
 import { canonicalImage, configWarnings, DEFAULTS, formatProblem, normalizeConfig, validateConfig, WARNING_PREFIX } from "../../../lib/config/validate";
@@ -127,7 +128,7 @@ describe("warnings: an image no engine of a registry-less driver has", () => {
 
     it("npm run validate prints them before its summary and exits 0", () => {
         const file = path.join(ROOT, "tests", "lab", "stacks", "Pulumi.t-badimage.yaml");
-        const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "validate.ts"), file], {
+        const out = spawnSync(process.execPath, nodeTsArgv(path.join(ROOT, "tools", "validate.ts"), file).slice(1), {
             cwd: ROOT,
             encoding: "utf8",
         });

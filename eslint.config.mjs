@@ -80,9 +80,9 @@ export default defineConfig(
         },
     },
     {
-        // tools/register.js, the TypeScript loader the CLIs run under: CommonJS for Node, as it
+        // runner/register.js, the TypeScript loader the CLIs run under: CommonJS for Node, as it
         // must load before any TypeScript can.
-        files: ["tools/register.js"],
+        files: ["runner/register.js"],
         languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly", process: "readonly" } },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },

@@ -1,12 +1,12 @@
 /**
  * One floor measurement (bench/floor.ts), run in a fresh process by
  * bench/plan.ts exactly as a plan is (bench/planChild.ts):
- * `node -r tools/register.js bench/floorChild.ts <shape.json> <stack>`
+ * `node -r runner/register.js bench/floorChild.ts <shape.json> <stack>`
  * registers the shape's resources, flat, with the Pulumi SDK under the
  * preview's mocks, and prints the same one-line JSON report as a plan.
  *
  * What the floor shares with a plan, so the ratio is the project's alone: the
- * process (node, tools/register.js), the SDK and provider packages, the mocks, the
+ * process (node, runner/register.js), the SDK and provider packages, the mocks, the
  * stack-trace limit the runner sets while a program runs (runner/program.ts,
  * STACK_FRAMES_WHILE_RUNNING), and registering a batch at a time with a yield
  * to the event loop in between (as the program builds its containers), so the

@@ -10,7 +10,7 @@ import * as path from "path";
 import type { UpResult } from "../lab/stack";
 import { LabState, readState, statePath } from "../lab/state";
 import { loadStackFile } from "../lib/config/load";
-import { nodeTsArgv } from "../tools/tsNode";
+import { nodeTsArgv } from "../runner/tsNode";
 
 export const REPO = path.resolve(__dirname, "..");
 /** The engines' docker CLI (scripts/lab-deps.sh): the lab's engine is 20.10, so is its client. */
@@ -54,7 +54,7 @@ export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?:
     });
 }
 
-/** `node -r tools/register.js tools/lab.ts <args>` (what `npm run lab --` runs). */
+/** `node -r runner/register.js tools/lab.ts <args>` (what `npm run lab --` runs). */
 export function labCommand(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000, onSpawn?: (pid: number) => void): Promise<Exec> {
     return run(nodeTsArgv(path.join(REPO, "tools", "lab.ts"), ...args), { env, timeoutMs, onSpawn });
 }

@@ -15,7 +15,7 @@ import { PlanDocument } from "../lib/render/plan";
 import { floorShape } from "./floor";
 import { PlanChildReport } from "./planChild";
 import { scaleStack, writeStack } from "./topology";
-import { nodeTsArgv } from "../tools/tsNode";
+import { nodeTsArgv } from "../runner/tsNode";
 
 export const REPO = path.resolve(__dirname, "..");
 
@@ -33,7 +33,7 @@ export interface PlanSize {
     floor: PlanRun[];
 }
 
-/** Runs one plan in a fresh `node -r tools/register.js` process (what `npm run plan` runs). */
+/** Runs one plan in a fresh `node -r runner/register.js` process (what `npm run plan` runs). */
 export function planOnce(stackFile: string, outFile: string, timeoutMs = 180_000): Promise<PlanRun> {
     return childRun("planChild.ts", [stackFile, outFile], `plan of ${stackFile}`, timeoutMs);
 }

@@ -1,6 +1,6 @@
 /**
  * One plan measurement, run in a fresh process by bench/plan.ts:
- * `node -r tools/register.js bench/planChild.ts <stack-file> <out.json>`
+ * `node -r runner/register.js bench/planChild.ts <stack-file> <out.json>`
  * does what `npm run plan -- <stack-file>` does (runner/plan.ts: the program
  * under preview mocks, then the JSON document) and writes the document to
  * <out.json>. Prints one JSON line on stdout: when main started (process
@@ -12,7 +12,7 @@ import { renderPlanJson } from "../lib/render/plan";
 import { planStack } from "../runner/plan";
 
 export interface PlanChildReport {
-    /** Seconds from process start to main (node, the TypeScript loader tools/register.js, module loading). */
+    /** Seconds from process start to main (node, the TypeScript loader runner/register.js, module loading). */
     startup: number;
     /** Seconds in planStack: the program under mocks and the plan document. */
     plan: number;

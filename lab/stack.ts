@@ -25,7 +25,7 @@
  * config and re-requires the program's modules (runner/program.ts); verified
  * in one process with collect -> up -> check -> down -> up -> down, and failed
  * up -> down -> up -> check -> down. Still, lab tests (tests/lab) should run
- * each command as a child process (`node -r tools/register.js tools/lab.ts
+ * each command as a child process (`node -r runner/register.js tools/lab.ts
  * <cmd> <stack> --json`) and parse its JSON: a failed run leaves promises of
  * its resource graph pending for good and installs a process-wide handler for
  * the runtime's rejection echoes, and the Pulumi runtime's state is global, so

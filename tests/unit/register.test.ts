@@ -1,5 +1,5 @@
 /**
- * tools/register.js, the TypeScript loader of the CLIs: a file runs as
+ * runner/register.js, the TypeScript loader of the CLIs: a file runs as
  * ts-node --transpile-only ran it, its JavaScript is cached and read back, an
  * edit is transpiled again, a syntax error fails with TypeScript's message and
  * stack traces point into the .ts file.
@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nodeTsArgv } from "../../tools/tsNode";
+import { nodeTsArgv } from "../../runner/tsNode";
 
-describe("tools/register.js: cached TypeScript for the CLIs", function () {
+describe("runner/register.js: cached TypeScript for the CLIs", function () {
     this.timeout(60_000);
     let dir: string;
     let cache: string;

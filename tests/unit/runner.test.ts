@@ -13,7 +13,7 @@ import { ApplierDeps, runProgram as labRunProgram } from "../../lab/applier";
 import { engineUrn } from "../../runner/program";
 import { planStack } from "../../runner/plan";
 import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, wireToPlain } from "../../runner/wire";
-import { nodeTsArgv } from "../../tools/tsNode";
+import { nodeTsArgv } from "../../runner/tsNode";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /**

@@ -1,7 +1,7 @@
 /**
  * Helpers for the real-engine lab tests (tests/lab/*.test.ts, `npm run test:lab`,
  * root). Every lab command runs as a child process
- * (`node -r tools/register.js tools/lab.ts <cmd> <stack-file> [--json]`), as
+ * (`node -r runner/register.js tools/lab.ts <cmd> <stack-file> [--json]`), as
  * lab/stack.ts recommends: a failed run leaves the Pulumi runtime's global
  * state behind, and a fresh process per command is what a user runs.
  *
@@ -19,7 +19,7 @@ import type { DownResult, UpResult } from "../../../lab/stack";
 import type { CheckReport } from "../../../lab/check";
 import { netnsEngineLog } from "../../../lab/diagnose";
 import type { CheckResult } from "../../../lib/render/check";
-import { nodeTsArgv } from "../../../tools/tsNode";
+import { nodeTsArgv } from "../../../runner/tsNode";
 
 export const REPO = path.resolve(__dirname, "..", "..", "..");
 export const STACKS = path.join(REPO, "tests", "lab", "stacks");

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadStackFile } from "../../../lib/config/load";
-import { nodeTsArgv } from "../../../tools/tsNode";
+import { nodeTsArgv } from "../../../runner/tsNode";
 import { RawConfig } from "../../../lib/config/types";
 import { preview } from "../helpers";
 import { canonicalImage, configWarnings, DEFAULTS, formatProblem, normalizeConfig, validateConfig, WARNING_PREFIX } from "../../../lib/config/validate";

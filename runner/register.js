@@ -1,5 +1,5 @@
 // @ts-check
-// `node -r ./tools/register.js tools/lab.ts ...`: runs the project's TypeScript
+// `node -r ./runner/register.js tools/lab.ts ...`: runs the project's TypeScript
 // CLIs (npm run lab, plan, bench, validate ...) without transpiling the project
 // at every start.
 //
@@ -48,7 +48,7 @@ function loadCompiler() {
     if (compiler) return compiler;
     const ts = /** @type {typeof import("typescript")} */ (require("typescript"));
     const read = ts.readConfigFile(TSCONFIG, (f) => ts.sys.readFile(f));
-    if (read.error) throw new Error(`tools/register.js: ${ts.flattenDiagnosticMessageText(read.error.messageText, "\n")}`);
+    if (read.error) throw new Error(`runner/register.js: ${ts.flattenDiagnosticMessageText(read.error.messageText, "\n")}`);
     const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, REPO, undefined, TSCONFIG);
     // As ts-node's transpile-only mode: CommonJS modules for require, a source map, no declarations.
     const options = {
@@ -119,7 +119,7 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 /** @type {NodeJS.RequireExtensions} */
 const extensions = require.extensions;
 extensions[".ts"] = (module, fileName) => {
-    if (fileName.includes(NODE_MODULES)) throw new Error(`tools/register.js: will not run TypeScript from node_modules: ${fileName}`);
+    if (fileName.includes(NODE_MODULES)) throw new Error(`runner/register.js: will not run TypeScript from node_modules: ${fileName}`);
     const source = fs.readFileSync(fileName, "utf8");
     /** @type {{ _compile(code: string, fileName: string): void }} */ (/** @type {unknown} */ (module))._compile(cachedJavaScript(source, fileName), fileName);
 };

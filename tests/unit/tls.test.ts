@@ -435,33 +435,3 @@ describe("TLS: registrations a test can rely on", () => {
         }
     });
 });
-
-describe("layering: lib/tls and the drivers", () => {
-    const root = path.join(__dirname, "..", "..");
-    const importsOf = (file: string) => [...fs.readFileSync(path.join(root, file), "utf8").matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
-    const tsIn = (dir: string) =>
-        fs
-            .readdirSync(path.join(root, dir))
-            .filter((f) => f.endsWith(".ts"))
-            .map((f) => `${dir}/${f}`);
-
-    it("lib/tls imports no driver", () => {
-        const files = tsIn("lib/tls");
-        assert.ok(files.length > 0);
-        for (const f of files) {
-            assert.deepEqual(
-                importsOf(f).filter((i) => i.includes("drivers")),
-                [],
-                f,
-            );
-        }
-    });
-
-    it("no driver imports another driver (shared recipes live in lib/kv and lib/engine)", () => {
-        const drivers = ["dind", "dockerMachine", "netns", "ssh"];
-        for (const d of drivers) {
-            const others = importsOf(`lib/drivers/${d}.ts`).filter((i) => drivers.some((o) => o !== d && (i === `./${o}` || i.endsWith(`/drivers/${o}`))));
-            assert.deepEqual(others, [], d);
-        }
-    });
-});

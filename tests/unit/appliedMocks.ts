@@ -20,6 +20,30 @@ const STDOUT: Record<string, string> = {
 /** What every ssh or docker-machine host's underlay-MTU reader "printed" (lib/drivers/underlayMtu.ts): Ethernet's 1500. */
 export const REPORTED_UNDERLAY_MTU = "1500";
 
+/**
+ * What a docker-machine driver's commands "printed" (lib/drivers/dockerMachine.ts parses
+ * them): a machine's create script its `docker-machine ip`, a connection command the
+ * machine's endpoint and certificate directory. One address per machine name.
+ */
+const machineIps = new Map<string, string>();
+function dockerMachineStdout(name: string, create: unknown): string | undefined {
+    if (typeof create !== "string" || !create.includes("docker-machine")) {
+        return undefined;
+    }
+    const machine = name.replace(/-(machine|connection)$/, "");
+    if (!machineIps.has(machine)) {
+        machineIps.set(machine, `192.168.99.${100 + machineIps.size}`);
+    }
+    const ip = machineIps.get(machine) as string;
+    if (name.endsWith("-machine")) {
+        return ip;
+    }
+    if (name.endsWith("-connection")) {
+        return JSON.stringify({ host: `tcp://${ip}:2376`, certPath: `/root/.docker/machine/machines/${machine}` });
+    }
+    return undefined;
+}
+
 export const appliedMocks: pulumi.runtime.Mocks = {
     newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
@@ -37,7 +61,10 @@ export const appliedMocks: pulumi.runtime.Mocks = {
                 break;
             case "command:local:Command":
             case "command:remote:Command":
-                state["stdout"] = STDOUT[args.name] ?? (args.name.endsWith("-underlay-mtu") ? REPORTED_UNDERLAY_MTU : "");
+                state["stdout"] =
+                    STDOUT[args.name] ??
+                    dockerMachineStdout(args.name, args.inputs["create"]) ??
+                    (args.name.endsWith("-underlay-mtu") ? REPORTED_UNDERLAY_MTU : "");
                 state["stderr"] = "";
                 break;
             case "docker:index/container:Container":

@@ -26,9 +26,9 @@
  * busybox's ping gets do-not-fragment).
  *
  * Swarm mode: before any pair, every manager is asked at once, for at most
- * CHECK_MANAGER_SECONDS, whether its engine is up and still a manager
- * (lib/render/sh/check-quorum.sh). Fewer than a majority answering: the swarm
- * has lost its quorum, and the check fails at once with one line naming the
+ * CHECK_MANAGER_SECONDS, whether its engine is up and, with a majority up,
+ * whether it is still a manager (lib/render/sh/check-quorum.sh). Fewer than a
+ * majority answering: the swarm has lost its quorum, and the check fails at once with one line naming the
  * managers that do not answer and the majority it needs (`error`), pinging
  * nothing. A majority answering but not every manager: the pairs are checked
  * and the result carries a warning naming the silent ones.
@@ -102,9 +102,11 @@ export const CHECK_PARALLEL_PINGS = 32;
  */
 export const CHECK_CONVERGE_SECONDS = 30;
 /**
- * How long the check waits for each manager's `docker info` (all asked at once):
- * a stopped engine behind tcp:// may drop packets instead of refusing. A manager
- * of a swarm without a leader still answers `info` at once (measured in the lab).
+ * How long the check waits for each manager's `docker version` and `docker info`
+ * (all managers asked at once): a stopped engine behind tcp:// may drop packets
+ * instead of refusing. Whether a manager answers is its engine's `version`: `info`
+ * waits for the raft on a manager that just lost its quorum (over 10 s in the lab,
+ * Docker 20.10), so it only tells, with a majority up, who is no manager any more.
  * DOCKER_OVERLAY_CHECK_MANAGER_SECONDS overrides it.
  */
 export const CHECK_MANAGER_SECONDS = 10;

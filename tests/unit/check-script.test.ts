@@ -29,16 +29,20 @@ host=$2; shift 2
 case "$1" in
   inspect) name=$4 ;;
   exec) name=$2 ;;
-  info)
+  version | info)
     # A manager: $FAKE/manager/<host, / and : as _> holds what its engine does: "active true"
-    # (a manager), "active false" (a worker now), "down" (refuses), "hang" (never answers).
-    echo "$host info -" >>"$FAKE/calls"
+    # (a manager), "active false" (a worker now), "down" (refuses), "hang" (never answers),
+    # "leaderless" (its swarm lost its quorum: version answers, info waits for the raft).
+    echo "$host $1 -" >>"$FAKE/calls"
     m="$FAKE/manager/$(printf '%s' "$host" | tr '/:' '__')"
-    case "$(cat "$m" 2>/dev/null || echo down)" in
-      down) echo "Cannot connect to the Docker daemon at $host. Is the docker daemon running?" >&2; exit 1 ;;
-      hang) exec sleep 60 ;;
-      *) cat "$m"; exit 0 ;;
-    esac ;;
+    engine=$(cat "$m" 2>/dev/null || echo down)
+    case "$1 $engine" in
+      *" down") echo "Cannot connect to the Docker daemon at $host. Is the docker daemon running?" >&2; exit 1 ;;
+      *" hang" | "info leaderless") exec sleep 60 ;;
+      "version "*) echo 20.10.5+dfsg1 ;;
+      *) echo "$engine" ;;
+    esac
+    exit 0 ;;
   *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
 esac
 echo "$host $1 $name" >>"$FAKE/calls"
@@ -83,7 +87,7 @@ interface Fixture {
     /** How many pings of each (from, target, size) go unanswered before answering. */
     late?: number;
     /** Swarm mode: the managers and what their engines do when asked (see FAKE_DOCKER's info). */
-    managers?: { name: string; host: string; engine: "active true" | "active false" | "down" | "hang" }[];
+    managers?: { name: string; host: string; engine: "active true" | "active false" | "down" | "hang" | "leaderless" }[];
     /** DOCKER_OVERLAY_CHECK_MANAGER_SECONDS for the run (unset: the rendered CHECK_MANAGER_SECONDS). */
     managerSeconds?: string;
 }
@@ -374,17 +378,18 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             ...fixture(),
             managers: engines.map((engine, i) => ({ name: `m${i + 1}`, host: [M1, M2, M3, `${M3}${i}`, `${M3}${i}`][i], engine })),
         });
-        const infoCalls = (calls: string[]) => calls.filter((c) => c.endsWith(" info -"));
-        const pairCalls = (calls: string[]) => calls.filter((c) => !c.endsWith(" info -"));
+        const managerCall = (c: string) => c.endsWith(" info -") || c.endsWith(" version -");
+        const infoCalls = (calls: string[]) => calls.filter(managerCall);
+        const pairCalls = (calls: string[]) => calls.filter((c) => !managerCall(c));
 
-        it("quorum held: asks every manager once, then checks the pairs as before; the result says who answered", () => {
+        it("quorum held: asks every manager's engine and role once, then checks the pairs as before; the result says who answered", () => {
             const r = runCheck(swarm("active true", "active true", "active true"));
             assert.equal(r.code, 0, r.stderr);
             assert.deepEqual(withoutReasons({ ...r.result, swarm: undefined }), { ...expected(fixture()), swarm: undefined });
             assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m1", "m2", "m3"], notAnswering: [], majority: 2, quorum: true });
             assert.equal(r.result.warnings, undefined);
             assert.equal(r.result.error, undefined);
-            assert.deepEqual(infoCalls(r.calls).sort(), [`${M1} info -`, `${M2} info -`, `${M3} info -`].sort());
+            assert.deepEqual(infoCalls(r.calls).sort(), [M1, M2, M3].flatMap((h) => [`${h} version -`, `${h} info -`]).sort());
             assert.equal(pairCalls(r.calls).length, 8);
             assert.doesNotMatch(r.stderr, /warning|quorum/);
         });
@@ -413,7 +418,18 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             });
             assert.equal(r.stderr, `docker-overlay check: ${error}\n`);
             assert.deepEqual(pairCalls(r.calls), [], "no inspect, no exec");
-            assert.equal(infoCalls(r.calls).length, 3);
+            // Engines only: without a majority up, nobody's role is asked.
+            assert.deepEqual(infoCalls(r.calls).sort(), [M1, M2, M3].map((h) => `${h} version -`).sort());
+        });
+
+        it("quorum lost, the one manager left waiting on its raft (info hangs): it still counts as answering, and the check does not wait", () => {
+            const r = runCheck(swarm("down", "down", "leaderless"));
+            assert.equal(r.code, 1);
+            assert.equal(
+                r.result.error,
+                "swarm has lost its quorum: 1 of 3 managers answer (m3); m1, m2 do not; a majority needs 2: start the stopped managers' engines",
+            );
+            assert.ok(r.seconds < 5, `took ${r.seconds} s`);
         });
 
         it("a manager that never answers counts as down after the bounded wait; one that is a worker now does not count", () => {

@@ -15,6 +15,7 @@
  * demotes, drains, leaves and removes everything.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "fs";
 import * as path from "path";
 import "./support/root-hooks";
 import { runScript, ScriptResult } from "../../lab/clients/script";
@@ -368,10 +369,23 @@ describe("lab: swarm with three managers and a drained worker", function () {
     });
 
     it("m1 and m2 started again: node ls shows three managers Ready, one Leader, and the check passes", async function () {
+        // m1 first, m2 once m1 and m3 have a leader again. Started together, c1 (on m2) once
+        // stayed without its address on net1 (the check: "c1 has no address on net1 (not
+        // running?)"): a standalone container on an attachable overlay is restarted with its
+        // engine, and its attachment needs a swarm leader at that moment.
         const startedAt = Date.now();
-        for (const host of ["m1", "m2"]) {
-            startEngine(host);
-        }
+        startEngine("m1");
+        await eventually(
+            "a leader again (m1 and m3)",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m3", 10_000);
+                assert.equal(lines.filter((l) => l.endsWith(" Leader")).length, 1, lines.join(" | "));
+            },
+            1000,
+        );
+        note(`quorum back ${((Date.now() - startedAt) / 1000).toFixed(1)}s after m1 was started`);
+        startEngine("m2");
         await eventually(
             "three managers Ready with one Leader",
             120_000,
@@ -386,8 +400,19 @@ describe("lab: swarm with three managers and a drained worker", function () {
             },
             1000,
         );
-        note(`whole again ${((Date.now() - startedAt) / 1000).toFixed(1)}s after m1 and m2 were started`);
+        note(`whole again ${((Date.now() - startedAt) / 1000).toFixed(1)}s after m1 was started`);
         const r = await programCheck();
+        if (r.code !== 0) {
+            // What became of c1 on m2, and what m2's engine logged of it.
+            const c1 = await stack.docker("m2", ["inspect", "-f", "{{.State.Status}} {{.State.Error}}", "c1"]);
+            const log = fs.readFileSync(`${stack.info.stateDir}/m2/dockerd.log`, "utf8").split("\n");
+            note(
+                `c1 on m2: ${describeRun(c1)}\nm2's dockerd.log: ${log
+                    .filter((l) => /c1|[Ff]ailed to start|attach/.test(l))
+                    .slice(-10)
+                    .join("\n")}`,
+            );
+        }
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(r.result.swarm, { managers: 3, answering: MANAGERS, notAnswering: [], majority: 2, quorum: true });
         assert.equal(r.result.warnings, undefined);

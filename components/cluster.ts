@@ -239,6 +239,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                                   host: hosts[plan.placements[c.name]],
                                   networks: c.networks.map((n) => n.name),
                               })),
+                              ...(this.swarm !== undefined ? { managers: this.swarm.managers.map((m) => hosts[m]) } : {}),
                           },
                           { parent: this },
                       )

@@ -7,6 +7,8 @@ import { DockerHost } from "./dockerHost";
 
 export interface ConnectivityCheckArgs {
     containers: { placed: PlacedContainer; host: DockerHost; networks: string[] }[];
+    /** Swarm mode: the managers, asked before the pairs whether the swarm keeps its quorum. */
+    managers?: DockerHost[];
 }
 
 /**
@@ -15,7 +17,8 @@ export interface ConnectivityCheckArgs {
  * deployment when the overlay does not carry traffic; exports the matrix.
  * The pairs (lib/check/pairs.ts) are walked by the script when it runs; the
  * program only hands it the containers, so its size grows with them, not
- * with their square.
+ * with their square. In swarm mode it first asks the managers, and fails at
+ * once, naming them, when fewer than a majority answer (lib/render/check.ts).
  */
 export class ConnectivityCheck extends pulumi.ComponentResource {
     /** The containers checked, with their networks. */
@@ -31,12 +34,13 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         const targets = pulumi
             .all(args.containers.map((c) => c.host.dockerHost.apply((dockerHost) => [c.placed.containerName, { dockerHost }] as const)))
             .apply((entries) => Object.fromEntries(entries));
+        const managers = pulumi.all((args.managers ?? []).map((m) => m.dockerHost.apply((dockerHost) => ({ name: m.hostName, dockerHost }))));
         // Every host of a stack is reached the same way (one driver, one client certificate).
         const first = args.containers[0]?.host;
         const ping = new command.local.Command(
             `${name}-ping`,
             {
-                create: targets.apply((t) => renderCheckScript(this.containers, t, { cli: first?.cli ?? "docker" })),
+                create: pulumi.all([targets, managers]).apply(([t, m]) => renderCheckScript(this.containers, t, { cli: first?.cli ?? "docker" }, m)),
                 interpreter: [...CHECK_SCRIPT_INTERPRETER],
                 // The client's TLS material (tcp:// hosts), never in the script's text.
                 ...(first !== undefined && Object.keys(first.scriptEnv).length > 0 ? { environment: first.scriptEnv } : {}),

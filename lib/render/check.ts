@@ -24,10 +24,18 @@
  * fails naming the network's MTU when only small packets cross: the overlay's
  * MTU is more than the underlay carries (lib/render/sh/check-run.sh says how
  * busybox's ping gets do-not-fragment).
+ *
+ * Swarm mode: before any pair, every manager is asked at once, for at most
+ * CHECK_MANAGER_SECONDS, whether its engine is up and, with a majority up,
+ * whether it is still a manager (lib/render/sh/check-quorum.sh). Fewer than a
+ * majority answering: the swarm has lost its quorum, and the check fails at once with one line naming the
+ * managers that do not answer and the majority it needs (`error`), pinging
+ * nothing. A majority answering but not every manager: the pairs are checked
+ * and the result carries a warning naming the silent ones.
  */
 import { CheckContainer } from "../check/pairs";
 import * as path from "path";
-import { assign, scriptFragment } from "./script";
+import { assign, assignArray, scriptFragment } from "./script";
 import { shQuote } from "./shell";
 import { DockerCliAccess, renderDockerCliPrelude } from "./dockerCli";
 
@@ -36,6 +44,13 @@ export const CHECK_SCRIPT_INTERPRETER: readonly string[] = ["/bin/bash", "-c"];
 
 export interface CheckTarget {
     /** Docker endpoint of the host the container runs on. */
+    dockerHost: string;
+}
+
+/** A swarm manager the check asks before the pairs (swarm mode). */
+export interface CheckManager {
+    name: string;
+    /** Docker endpoint of the manager's engine. */
     dockerHost: string;
 }
 
@@ -58,6 +73,18 @@ export interface CheckResult {
     }[];
     passed: number;
     failed: number;
+    /** Swarm mode: which managers answered, and whether they are a majority (the raft quorum). */
+    swarm?: {
+        managers: number;
+        answering: string[];
+        notAnswering: string[];
+        majority: number;
+        quorum: boolean;
+    };
+    /** Why the check tested no pair (the swarm lost its quorum); the check failed. */
+    error?: string;
+    /** What is wrong but does not fail the check (a manager that does not answer while the quorum holds). */
+    warnings?: string[];
 }
 
 /** The check's shell: lib/render/sh/check-begin.sh and check-run.sh, around the table of containers. */
@@ -74,6 +101,15 @@ export const CHECK_PARALLEL_PINGS = 32;
  * first probes all went unanswered). Pairs that answer end the wait at once.
  */
 export const CHECK_CONVERGE_SECONDS = 30;
+/**
+ * How long the check waits for each manager's `docker version` and `docker info`
+ * (all managers asked at once): a stopped engine behind tcp:// may drop packets
+ * instead of refusing. Whether a manager answers is its engine's `version`: `info`
+ * waits for the raft on a manager that just lost its quorum (over 10 s in the lab,
+ * Docker 20.10), so it only tells, with a majority up, who is no manager any more.
+ * DOCKER_OVERLAY_CHECK_MANAGER_SECONDS overrides it.
+ */
+export const CHECK_MANAGER_SECONDS = 10;
 
 /** Code-point order, as connectivityPairs sorts. */
 function compare(a: string, b: string): number {
@@ -83,12 +119,14 @@ function compare(a: string, b: string): number {
 /**
  * The check as a bash script. `access.cli` is the docker CLI it runs; for
  * `tcp://` hosts the client's TLS material comes in the environment
- * (lib/render/dockerCli.ts), never in the script's text.
+ * (lib/render/dockerCli.ts), never in the script's text. `managers`: the swarm's
+ * managers, asked before the pairs (cluster-store mode: none, nothing asked).
  */
 export function renderCheckScript(
     containers: readonly CheckContainer[],
     targets: Record<string, CheckTarget>,
     access: DockerCliAccess = { cli: "docker" },
+    managers: readonly CheckManager[] = [],
 ): string {
     const sorted = [...containers].sort((a, b) => compare(a.name, b.name));
     const table = sorted.map((c) => {
@@ -109,6 +147,20 @@ export function renderCheckScript(
         assign("CONVERGE_SECONDS", CHECK_CONVERGE_SECONDS),
         scriptFragment(SH, "check-begin.sh"),
         ...table,
+        ...(managers.length > 0
+            ? [
+                  assign("QUORUM_SECONDS", CHECK_MANAGER_SECONDS),
+                  assignArray(
+                      "MANAGER_NAMES",
+                      managers.map((m) => m.name),
+                  ),
+                  assignArray(
+                      "MANAGER_HOSTS",
+                      managers.map((m) => m.dockerHost),
+                  ),
+                  scriptFragment(SH, "check-quorum.sh"),
+              ]
+            : []),
         scriptFragment(SH, "check-run.sh"),
         "",
     ].join("\n");

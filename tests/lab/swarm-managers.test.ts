@@ -5,14 +5,21 @@
  * manager sees three managers, one Leader, all Ready. Then m1's dockerd (the
  * leader) is stopped through its pidfile: m2 still answers `docker node ls`
  * once the other two elect a leader (the time is measured), an overlay is
- * created through m2 and containers on it reach each other; m1 is started
- * again as the machine's create started it and rejoins; `down` demotes,
- * drains, leaves and removes everything.
+ * created through m2 and containers on it reach each other, and the
+ * program's connectivity check (its `connectivity-ping` script as the lab
+ * recorded it) passes with a warning naming m1; m1 is started again as the
+ * machine's create started it and rejoins. Then m1 and m2 are stopped: the check
+ * fails at once naming the lost quorum, and `docker node ls` on m3 says what
+ * Docker says without a leader; both started again, the cluster is whole and
+ * the check passes. Removing m3 while m2 is down is refused (quorum); `down`
+ * demotes, drains, leaves and removes everything.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "fs";
 import * as path from "path";
 import "./support/root-hooks";
-import { runScript } from "../../lab/clients/script";
+import { runScript, ScriptResult } from "../../lab/clients/script";
+import { CHECK_MANAGER_SECONDS, CheckResult } from "../../lib/render/check";
 import { readState } from "../../lab/state";
 import {
     alive,
@@ -30,14 +37,17 @@ import {
 } from "./support/lab";
 
 const MANAGERS = ["m1", "m2", "m3"];
+/** The check's line and `error` when only m3 of the three managers answers (lib/render/sh/check-quorum.sh). */
+const LOST_QUORUM = "swarm has lost its quorum: 1 of 3 managers answer (m3); m1, m2 do not; a majority needs 2: start the stopped managers' engines";
+/** What Docker 20.10's `docker node ls` says on a manager of a swarm without a leader (after its first call's 20 s deadline). */
+const NO_LEADER =
+    "Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online. Make sure more than half of the managers are online.";
 
 describe("lab: swarm with three managers and a drained worker", function () {
     const stack = new LabStack(path.join(STACKS, "Pulumi.t-managers.yaml"));
-    const pidFile = `${stack.info.runDir}/m1/docker.pid`;
     let up: UpJson;
-    let daemon: DaemonLaunch | undefined;
-    /** m1's dockerd is stopped by the test and not started again yet. */
-    let m1Stopped = false;
+    /** Engines a test stopped and did not start again yet: `after` starts them, so that down finds every engine. */
+    const stopped = new Map<string, DaemonLaunch>();
     /** What the test itself made on the swarm, removed before `down`. */
     const made = { containers: [] as { host: string; name: string }[], network: "", service: "" };
 
@@ -46,12 +56,12 @@ describe("lab: swarm with three managers and a drained worker", function () {
     });
 
     after(async function () {
-        // m1 stopped by a failed test: start it again so that down finds every engine.
-        if (daemon !== undefined && m1Stopped) {
+        // Engines stopped by a failed test: start them again so that down finds every engine.
+        for (const host of [...stopped.keys()]) {
             try {
-                startDaemon(daemon);
+                startEngine(host);
             } catch (e) {
-                note(`could not restart m1's dockerd: ${String(e)}`);
+                note(`could not restart ${host}'s dockerd: ${String(e)}`);
             }
         }
         if (made.service !== "") {
@@ -65,6 +75,45 @@ describe("lab: swarm with three managers and a drained worker", function () {
         }
         await stack.teardown();
     });
+
+    /** Stops a machine's dockerd through its pidfile; the seconds until it exited. */
+    const stopEngine = async (host: string) => {
+        const daemon = await captureDaemon(`${stack.info.runDir}/${host}/docker.pid`, `${stack.info.stateDir}/${host}/dockerd.log`);
+        stopped.set(host, daemon);
+        return { daemon, seconds: await stopDaemon(daemon.pid, 60_000) };
+    };
+    /** Starts a stopped dockerd again as the machine's create started it; its pid. */
+    const startEngine = (host: string) => {
+        const daemon = stopped.get(host);
+        assert.ok(daemon !== undefined, `${host}'s engine was not stopped`);
+        const pid = startDaemon(daemon);
+        stopped.delete(host);
+        return pid;
+    };
+
+    /** A command's script as the lab recorded it (the program's text, interpreter and environment), run now. */
+    const recorded = (name: string, field: "create" | "delete"): Promise<ScriptResult> => {
+        const state = readState(statePathOf(stack.info));
+        const r = state?.resources.find((x) => x.name === name);
+        assert.ok(r !== undefined, `${name} in the lab state`);
+        const inputs = r.inputs as { create: string; delete?: string; interpreter: string[]; environment?: Record<string, string> };
+        const script = inputs[field];
+        assert.ok(script !== undefined, `${name} has a ${field} script`);
+        const out = r.outputs?.["stdout"];
+        const stdout = typeof out === "string" ? out : "";
+        return runScript({
+            script,
+            interpreter: inputs.interpreter,
+            environment: { ...(inputs.environment ?? {}), PULUMI_COMMAND_STDOUT: stdout },
+        });
+    };
+    /** The program's connectivity check, as `pulumi up` runs it: its exit, its JSON, its stderr, its time. */
+    const programCheck = async () => {
+        const started = Date.now();
+        const r = await recorded("connectivity-ping", "create");
+        const seconds = (Date.now() - started) / 1000;
+        return { code: r.code, result: JSON.parse(r.stdout) as CheckResult, stderr: r.stderr, seconds };
+    };
 
     const nodeLs = async (host: string, timeoutMs = 20_000) => {
         const r = await stack.docker(host, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}}"], timeoutMs);
@@ -173,15 +222,25 @@ describe("lab: swarm with three managers and a drained worker", function () {
         }
     });
 
+    it("the program's check with every manager up: three answer, no warning, every pair passes (time per pair measured)", async function () {
+        for (let i = 0; i < 3; i++) {
+            const r = await programCheck();
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(r.result.swarm, { managers: 3, answering: MANAGERS, notAnswering: [], majority: 2, quorum: true });
+            assert.equal(r.result.warnings, undefined);
+            assert.equal(r.result.failed, 0);
+            assert.equal(r.result.passed, 2);
+            note(`check ${i + 1}: ${r.seconds.toFixed(2)}s for ${r.result.pairs.length} pairs (${(r.seconds / r.result.pairs.length).toFixed(2)}s per pair)`);
+        }
+    });
+
     it("stopping m1's engine (the leader): m2 answers node ls after re-electing a leader (measured)", async function () {
         const leader = (await nodeLs("m2")).find((l) => l.endsWith(" Leader"));
         assert.equal(leader?.split(" ")[0], "m1", "m1, which initialised, leads");
-        daemon = await captureDaemon(pidFile, `${stack.info.stateDir}/m1/dockerd.log`);
+        const stoppedAt = Date.now();
+        const { daemon, seconds } = await stopEngine("m1");
         assert.match(daemon.argv[0], /\/dockerd$/);
         assert.equal(daemon.hostname, "m1");
-        const stopped = Date.now();
-        m1Stopped = true;
-        const seconds = await stopDaemon(daemon.pid, 60_000);
         note(`m1's dockerd stopped in ${seconds.toFixed(1)}s`);
         const lines = await eventually(
             "a new leader among m2 and m3",
@@ -195,7 +254,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
             },
             200,
         );
-        const reelect = (Date.now() - stopped) / 1000;
+        const reelect = (Date.now() - stoppedAt) / 1000;
         note(`leader re-elected ${reelect.toFixed(1)}s after m1's dockerd got SIGTERM (${(reelect - seconds).toFixed(1)}s after it exited)`);
         assert.ok(lines.some((l) => l.startsWith("m1 ") && / (Unreachable)$/.test(l)) || lines.some((l) => l.startsWith("m1 Down")), lines.join(" | "));
         const m3 = await nodeLs("m3", 10_000);
@@ -203,7 +262,8 @@ describe("lab: swarm with three managers and a drained worker", function () {
     });
 
     it("with m1 down, an overlay is created through m2 and containers on it (m2, m3) reach each other", async function () {
-        assert.ok(daemon !== undefined && m1Stopped && !alive(daemon.pid), "m1 is not stopped");
+        const m1 = stopped.get("m1");
+        assert.ok(m1 !== undefined && !alive(m1.pid), "m1 is not stopped");
         made.network = "tm-net2";
         const net = await stack.docker("m2", ["network", "create", "-d", "overlay", "--attachable", "--subnet", "10.31.1.0/24", made.network]);
         assert.equal(net.code, 0, describeRun(net));
@@ -235,16 +295,28 @@ describe("lab: swarm with three managers and a drained worker", function () {
         made.network = "";
     });
 
+    it("with m1 down, the program's check passes and warns that m1 does not answer", async function () {
+        assert.ok(stopped.has("m1"), "m1 is not stopped");
+        const r = await programCheck();
+        assert.equal(r.code, 0, r.stderr);
+        const warning = "manager m1 does not answer; the swarm keeps its quorum: 2 of 3 managers answer (m2, m3), a majority needs 2";
+        assert.deepEqual(r.result.warnings, [warning]);
+        assert.ok(r.stderr.includes(`docker-overlay check: warning: ${warning}\n`), r.stderr);
+        assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m2", "m3"], notAnswering: ["m1"], majority: 2, quorum: true });
+        assert.equal(r.result.failed, 0);
+        assert.equal(r.result.passed, 2);
+        note(`check with m1 down: ${r.seconds.toFixed(2)}s`);
+    });
+
     it("m1 started again as its machine started it rejoins: three managers Ready, one Leader", async function () {
-        assert.ok(daemon !== undefined, "m1 was not stopped");
-        const pid = startDaemon(daemon);
-        m1Stopped = false;
+        const log = stopped.get("m1")?.log;
+        const pid = startEngine("m1");
         note(`m1's dockerd started again as pid ${pid}`);
         await eventually(
             "m1 back in the raft",
             120_000,
             async () => {
-                assert.ok(alive(pid), `dockerd pid ${pid} exited; see ${daemon!.log}`);
+                assert.ok(alive(pid), `dockerd pid ${pid} exited; see ${log}`);
                 const lines = await nodeLs("m2", 10_000);
                 assert.deepEqual(
                     lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
@@ -258,24 +330,103 @@ describe("lab: swarm with three managers and a drained worker", function () {
         assert.equal(m1.filter((l) => l.endsWith(" Leader")).length, 1);
     });
 
+    it("stopping a second manager (m1, then m2): the check fails at once naming the lost quorum; m3's node ls errors as Docker does", async function () {
+        await stopEngine("m1");
+        const { seconds } = await stopEngine("m2");
+        const stoppedAt = Date.now();
+        const r = await programCheck();
+        const took = (Date.now() - stoppedAt) / 1000;
+        note(`m2's dockerd stopped in ${seconds.toFixed(1)}s; the check reported the lost quorum ${took.toFixed(2)}s after it exited`);
+        assert.equal(r.code, 1, r.stderr);
+        assert.equal(r.result.error, LOST_QUORUM);
+        assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m3"], notAnswering: ["m1", "m2"], majority: 2, quorum: false });
+        assert.deepEqual(r.result.pairs, [], "no pair probed");
+        assert.ok(r.stderr.includes(`docker-overlay check: ${LOST_QUORUM}\n`), r.stderr);
+        // Bounded: every manager is asked at once, for at most CHECK_MANAGER_SECONDS.
+        assert.ok(took < CHECK_MANAGER_SECONDS + 5, `the check took ${took.toFixed(1)}s`);
+        // Docker's own answer: the first node ls may wait out its 20 s deadline ("context deadline exceeded").
+        const firstAt = Date.now();
+        /** What m3's node ls answered on the way, in order, each once. */
+        const seen: string[] = [];
+        const ls = await eventually(
+            "m3's node ls says the swarm has no leader",
+            90_000,
+            async () => {
+                const x = await stack.docker("m3", ["node", "ls"], 30_000);
+                const said = x.stderr.trim();
+                if (!seen.some((y) => y.endsWith(`: ${said}`))) {
+                    seen.push(`exit ${x.code} in ${x.seconds.toFixed(1)}s: ${said}`);
+                }
+                assert.notEqual(x.code, 0, describeRun(x));
+                assert.equal(x.stderr.trim(), NO_LEADER, describeRun(x));
+                return x;
+            },
+            1000,
+        );
+        note(
+            `m3's node ls: exit ${ls.code} with Docker's no-leader error ${((Date.now() - firstAt) / 1000).toFixed(1)}s after the first try; on the way: ${seen.join(" | ")}`,
+        );
+    });
+
+    it("m1 and m2 started again: node ls shows three managers Ready, one Leader, and the check passes", async function () {
+        // m1 first, m2 once m1 and m3 have a leader again. Started together, c1 (on m2) came
+        // back once in four runs without its address on net1 (the check: "c1 has no address on
+        // net1 (not running?)"); two more runs of that order did not show it, so the cause is
+        // not established (a standalone container's overlay attachment made while the swarm
+        // has no leader is the suspect). A failure here says what became of c1.
+        const startedAt = Date.now();
+        startEngine("m1");
+        await eventually(
+            "a leader again (m1 and m3)",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m3", 10_000);
+                assert.equal(lines.filter((l) => l.endsWith(" Leader")).length, 1, lines.join(" | "));
+            },
+            1000,
+        );
+        note(`quorum back ${((Date.now() - startedAt) / 1000).toFixed(1)}s after m1 was started`);
+        startEngine("m2");
+        await eventually(
+            "three managers Ready with one Leader",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m3", 10_000);
+                assert.deepEqual(
+                    lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
+                    MANAGERS,
+                    lines.join(" | "),
+                );
+                assert.equal(lines.filter((l) => l.endsWith(" Leader")).length, 1, lines.join(" | "));
+            },
+            1000,
+        );
+        note(`whole again ${((Date.now() - startedAt) / 1000).toFixed(1)}s after m1 was started`);
+        const r = await programCheck();
+        if (r.code !== 0) {
+            // What became of c1 on m2, and what m2's engine logged of it.
+            const c1 = await stack.docker("m2", ["inspect", "-f", "{{.State.Status}} {{.State.Error}}", "c1"]);
+            const log = fs.readFileSync(`${stack.info.stateDir}/m2/dockerd.log`, "utf8").split("\n");
+            note(
+                `c1 on m2: ${describeRun(c1)}\nm2's dockerd.log: ${log
+                    .filter((l) => /c1|[Ff]ailed to start|attach/.test(l))
+                    .slice(-10)
+                    .join("\n")}`,
+            );
+        }
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.result.swarm, { managers: 3, answering: MANAGERS, notAnswering: [], majority: 2, quorum: true });
+        assert.equal(r.result.warnings, undefined);
+        assert.equal(r.result.failed, 0);
+        assert.equal(r.result.passed, 2);
+        note(`check after the restart: ${r.seconds.toFixed(2)}s`);
+    });
+
     /** m3's join command as the lab recorded it: its delete is what removing m3 from the stack runs. */
-    const m3Delete = () => {
-        const state = readState(statePathOf(stack.info));
-        const r = state?.resources.find((x) => x.name === "swarm-join-m3");
-        assert.ok(r !== undefined, "swarm-join-m3 in the lab state");
-        const inputs = r.inputs as { delete: string; interpreter: string[]; environment?: Record<string, string> };
-        const out = r.outputs?.["stdout"];
-        const stdout = typeof out === "string" ? out : "";
-        return runScript({
-            script: inputs.delete,
-            interpreter: inputs.interpreter,
-            environment: { ...(inputs.environment ?? {}), PULUMI_COMMAND_STDOUT: stdout },
-        });
-    };
+    const m3Delete = () => recorded("swarm-join-m3", "delete");
 
     it("removing m3 while m2's engine is down is refused before anything changes: the rest would lose their quorum", async function () {
-        const m2 = await captureDaemon(`${stack.info.runDir}/m2/docker.pid`, `${stack.info.stateDir}/m2/dockerd.log`);
-        await stopDaemon(m2.pid, 60_000);
+        await stopEngine("m2");
         try {
             await eventually(
                 "m1 sees m2 unreachable",
@@ -303,7 +454,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
                 `m3 is still a manager: ${lines.join(" | ")}`,
             );
         } finally {
-            startDaemon(m2);
+            startEngine("m2");
         }
         await eventually(
             "m2 back in the raft",

@@ -29,6 +29,20 @@ host=$2; shift 2
 case "$1" in
   inspect) name=$4 ;;
   exec) name=$2 ;;
+  version | info)
+    # A manager: $FAKE/manager/<host, / and : as _> holds what its engine does: "active true"
+    # (a manager), "active false" (a worker now), "down" (refuses), "hang" (never answers),
+    # "leaderless" (its swarm lost its quorum: version answers, info waits for the raft).
+    echo "$host $1 -" >>"$FAKE/calls"
+    m="$FAKE/manager/$(printf '%s' "$host" | tr '/:' '__')"
+    engine=$(cat "$m" 2>/dev/null || echo down)
+    case "$1 $engine" in
+      *" down") echo "Cannot connect to the Docker daemon at $host. Is the docker daemon running?" >&2; exit 1 ;;
+      *" hang" | "info leaderless") exec sleep 60 ;;
+      "version "*) echo 20.10.5+dfsg1 ;;
+      *) echo "$engine" ;;
+    esac
+    exit 0 ;;
   *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
 esac
 echo "$host $1 $name" >>"$FAKE/calls"
@@ -72,12 +86,16 @@ interface Fixture {
     converge?: string;
     /** How many pings of each (from, target, size) go unanswered before answering. */
     late?: number;
+    /** Swarm mode: the managers and what their engines do when asked (see FAKE_DOCKER's info). */
+    managers?: { name: string; host: string; engine: "active true" | "active false" | "down" | "hang" | "leaderless" }[];
+    /** DOCKER_OVERLAY_CHECK_MANAGER_SECONDS for the run (unset: the rendered CHECK_MANAGER_SECONDS). */
+    managerSeconds?: string;
 }
 
-function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls: string[]; script: string } {
+function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls: string[]; script: string; stderr: string; seconds: number } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-script-"));
     try {
-        for (const d of ["ip", "host", "bin"]) {
+        for (const d of ["ip", "host", "bin", "manager"]) {
             fs.mkdirSync(path.join(dir, d));
         }
         fs.writeFileSync(path.join(dir, "docker"), FAKE_DOCKER, { mode: 0o755 });
@@ -100,19 +118,26 @@ function runCheck(f: Fixture): { code: number | null; result: CheckResult; calls
                 );
             }
         }
+        for (const m of f.managers ?? []) {
+            fs.writeFileSync(path.join(dir, "manager", m.host.replace(/[/:]/g, "_")), m.engine);
+        }
         const targets = Object.fromEntries(f.containers.map((c) => [c.name, { dockerHost: c.host }]));
         const script = renderCheckScript(
             f.containers.map((c) => ({ name: c.name, networks: c.networks })),
             targets,
             { cli: path.join(dir, "docker") },
+            (f.managers ?? []).map((m) => ({ name: m.name, dockerHost: m.host })),
         );
-        const r = spawnSync("/bin/bash", ["-c", script], {
-            env: { ...process.env, FAKE: dir, DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS: f.converge ?? "0" },
-            encoding: "utf8",
-            timeout: 60_000,
-        });
+        const env: NodeJS.ProcessEnv = { ...process.env, FAKE: dir, DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS: f.converge ?? "0" };
+        delete env["DOCKER_OVERLAY_CHECK_MANAGER_SECONDS"];
+        if (f.managerSeconds !== undefined) {
+            env["DOCKER_OVERLAY_CHECK_MANAGER_SECONDS"] = f.managerSeconds;
+        }
+        const started = Date.now();
+        const r = spawnSync("/bin/bash", ["-c", script], { env, encoding: "utf8", timeout: 60_000 });
+        const seconds = (Date.now() - started) / 1000;
         const calls = fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : [];
-        return { code: r.status, result: JSON.parse(r.stdout) as CheckResult, calls, script };
+        return { code: r.status, result: JSON.parse(r.stdout) as CheckResult, calls, script, stderr: r.stderr, seconds };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -342,6 +367,121 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
         const r = runCheck({ ...f, mtu: "" as unknown as number });
         assert.equal(r.code, 0);
         assert.ok(r.result.pairs.filter((p) => p.expect === "reach").every((p) => p.mtu === null && p.fullSize === null && p.ok));
+    });
+
+    describe("swarm mode: the managers first (lib/render/sh/check-quorum.sh)", () => {
+        const M1 = "unix:///run/docker-overlay/t/m1/docker.sock";
+        const M2 = "unix:///run/docker-overlay/t/m2/docker.sock";
+        const M3 = "tcp://10.199.0.7:2376";
+        type Engine = NonNullable<Fixture["managers"]>[number]["engine"];
+        const swarm = (...engines: Engine[]): Fixture => ({
+            ...fixture(),
+            managers: engines.map((engine, i) => ({ name: `m${i + 1}`, host: [M1, M2, M3, `${M3}${i}`, `${M3}${i}`][i], engine })),
+        });
+        const managerCall = (c: string) => c.endsWith(" info -") || c.endsWith(" version -");
+        const infoCalls = (calls: string[]) => calls.filter(managerCall);
+        const pairCalls = (calls: string[]) => calls.filter((c) => !managerCall(c));
+
+        it("quorum held: asks every manager's engine and role once, then checks the pairs as before; the result says who answered", () => {
+            const r = runCheck(swarm("active true", "active true", "active true"));
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(withoutReasons({ ...r.result, swarm: undefined }), { ...expected(fixture()), swarm: undefined });
+            assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m1", "m2", "m3"], notAnswering: [], majority: 2, quorum: true });
+            assert.equal(r.result.warnings, undefined);
+            assert.equal(r.result.error, undefined);
+            assert.deepEqual(infoCalls(r.calls).sort(), [M1, M2, M3].flatMap((h) => [`${h} version -`, `${h} info -`]).sort());
+            assert.equal(pairCalls(r.calls).length, 8);
+            assert.doesNotMatch(r.stderr, /warning|quorum/);
+        });
+
+        it("one manager down, the quorum held: the pairs pass and a warning names it", () => {
+            const r = runCheck(swarm("down", "active true", "active true"));
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(r.result.failed, 0);
+            assert.equal(r.result.passed, 12);
+            assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m2", "m3"], notAnswering: ["m1"], majority: 2, quorum: true });
+            const warning = "manager m1 does not answer; the swarm keeps its quorum: 2 of 3 managers answer (m2, m3), a majority needs 2";
+            assert.deepEqual(r.result.warnings, [warning]);
+            assert.ok(r.stderr.includes(`docker-overlay check: warning: ${warning}\n`), r.stderr);
+        });
+
+        it("quorum lost: fails at once with one line naming the managers, in the JSON too; no pair is probed", () => {
+            const r = runCheck(swarm("down", "down", "active true"));
+            assert.equal(r.code, 1);
+            const error = "swarm has lost its quorum: 1 of 3 managers answer (m3); m1, m2 do not; a majority needs 2: start the stopped managers' engines";
+            assert.deepEqual(r.result, {
+                pairs: [],
+                passed: 0,
+                failed: 0,
+                swarm: { managers: 3, answering: ["m3"], notAnswering: ["m1", "m2"], majority: 2, quorum: false },
+                error,
+            });
+            assert.equal(r.stderr, `docker-overlay check: ${error}\n`);
+            assert.deepEqual(pairCalls(r.calls), [], "no inspect, no exec");
+            // Engines only: without a majority up, nobody's role is asked.
+            assert.deepEqual(infoCalls(r.calls).sort(), [M1, M2, M3].map((h) => `${h} version -`).sort());
+        });
+
+        it("quorum lost, the one manager left waiting on its raft (info hangs): it still counts as answering, and the check does not wait", () => {
+            const r = runCheck(swarm("down", "down", "leaderless"));
+            assert.equal(r.code, 1);
+            assert.equal(
+                r.result.error,
+                "swarm has lost its quorum: 1 of 3 managers answer (m3); m1, m2 do not; a majority needs 2: start the stopped managers' engines",
+            );
+            assert.ok(r.seconds < 5, `took ${r.seconds} s`);
+        });
+
+        it("a manager that never answers counts as down after the bounded wait; one that is a worker now does not count", () => {
+            const r = runCheck({ ...swarm("hang", "active false", "active true"), managerSeconds: "1" });
+            assert.equal(r.code, 1);
+            assert.equal(
+                r.result.error,
+                "swarm has lost its quorum: 1 of 3 managers answer (m3); m1, m2 do not; a majority needs 2: start the stopped managers' engines",
+            );
+            // Asked at once: one wait of 1 s, not one per manager, and never the fake's 60 s.
+            assert.ok(r.seconds < 5, `took ${r.seconds} s`);
+            assert.ok(r.seconds >= 1, `took ${r.seconds} s: the hanging manager was not waited for`);
+        });
+
+        it("no manager answers: 0 of n, every one named", () => {
+            const r = runCheck(swarm("down", "down", "down"));
+            assert.equal(r.code, 1);
+            assert.equal(
+                r.result.error,
+                "swarm has lost its quorum: 0 of 3 managers answer; m1, m2, m3 do not; a majority needs 2: start the stopped managers' engines",
+            );
+        });
+
+        it("five managers: two down is a warning naming both, three down loses the quorum (a majority needs 3)", () => {
+            const two = runCheck(swarm("down", "active true", "down", "active true", "active true"));
+            assert.equal(two.code, 0, two.stderr);
+            assert.deepEqual(two.result.warnings, [
+                "managers m1, m3 do not answer; the swarm keeps its quorum: 3 of 5 managers answer (m2, m4, m5), a majority needs 3",
+            ]);
+            const three = runCheck(swarm("down", "active true", "down", "down", "active true"));
+            assert.equal(three.code, 1);
+            assert.equal(
+                three.result.error,
+                "swarm has lost its quorum: 2 of 5 managers answer (m2, m5); m1, m3, m4 do not; a majority needs 3: start the stopped managers' engines",
+            );
+        });
+
+        it("the result's warning does not hide failing pairs: a manager down and a pair failing fails the check", () => {
+            const f = swarm("active true", "active true", "down");
+            f.reach = f.reach.filter((x) => x !== "c2 c1");
+            const r = runCheck(f);
+            assert.equal(r.code, 1);
+            assert.equal(r.result.failed, 1);
+            assert.equal(r.result.warnings?.length, 1);
+        });
+
+        it("cluster-store mode (no managers): nothing asked, no swarm field, the script has no quorum step", () => {
+            const r = runCheck(fixture());
+            assert.deepEqual(infoCalls(r.calls), []);
+            assert.deepEqual(Object.keys(r.result).sort(), ["failed", "pairs", "passed"]);
+            assert.doesNotMatch(r.script, /MANAGER_NAMES|quorum_seconds/);
+        });
     });
 
     it("renders a script that grows with the containers, not the pairs", () => {

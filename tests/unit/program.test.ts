@@ -93,6 +93,10 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
         assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));
         assert.deepEqual(deps(T.command, "connectivity-ping"), [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
+        // Cluster-store mode has no swarm managers: the check asks none.
+        const check = String(find(run, T.command, "connectivity-ping").inputs["create"]);
+        assert.match(check, /^c c1 /m);
+        assert.doesNotMatch(check, /MANAGER_NAMES|quorum_seconds/);
     });
 
     it("parents every resource under the cluster component, children named after their component", () => {

@@ -165,6 +165,13 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(find(run, T.command, "connectivity-ping").dependsOn, [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
     });
 
+    it("has the check ask the swarm's managers (here the one, swarm-manager) before the pairs", () => {
+        const create = script("connectivity-ping");
+        assert.match(create, /^MANAGER_NAMES=\(swarm-manager\)$/m);
+        assert.match(create, /^MANAGER_HOSTS=\(unix:\/\/\/run\/docker-overlay\/dev\/swarm-manager\/docker\.sock\)$/m);
+        assert.ok(create.includes("swarm has lost its quorum"));
+    });
+
     it("exports the ports swarm mode needs between hosts", () => {
         assert.deepEqual(run.outputs["ports"], [
             { port: 2377, protocol: "tcp", peers: "hosts-managers", between: "hosts -> managers", why: "swarm management: join and raft" },

@@ -30,6 +30,9 @@ record() {
 }
 work=$(mktemp -d); cleanup_paths+=("$work")
 out="$work/records"; : >"$out"
+# Fields the result document carries after the pairs (swarm mode: "swarm", "warnings"; check-quorum.sh).
+# shellcheck disable=SC2034 # read by check-run.sh
+result_extra=''
 
 # The containers in name order: name, docker host, networks (in name order).
 N=(); H=(); NETS=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: PARALLEL_CALLS, PARALLEL_PINGS, CONVERGE_SECONDS, N, H, NETS, work and out come from the rendered header and check-begin.sh
+# shellcheck disable=SC2154 # a fragment: PARALLEL_CALLS, PARALLEL_PINGS, CONVERGE_SECONDS, N, H, NETS, work, out and result_extra come from the rendered header and check-begin.sh
 n=${#N[@]}
 
 # At most PARALLEL_CALLS docker calls at a time.
@@ -123,5 +123,5 @@ for ((i = 0; i < n; i++)); do
     fi
   done
 done
-printf '{"pairs":[%s],"passed":%d,"failed":%d}\n' "$(cat "$out")" "$passed" "$failed"
+printf '{"pairs":[%s],"passed":%d,"failed":%d%s}\n' "$(cat "$out")" "$passed" "$failed" "$result_extra"
 [ "$failed" -eq 0 ]

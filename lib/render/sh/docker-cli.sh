@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # a fragment: DOCKER_CLI comes from the rendered header, the TLS material from the environment
 # dk HOST ARGS... (the docker CLI against one engine, with --tlsverify and the
-# client material for tcp:// hosts when the environment carries it) and
-# cleanup_paths, removed on exit: scripts add paths, not traps.
+# client material for tcp:// hosts when the environment carries it), dk_within
+# (the same, bounded in time) and cleanup_paths, removed on exit: scripts add
+# paths, not traps.
 cleanup_paths=()
 trap 'rm -rf "${cleanup_paths[@]}"' EXIT
 # TLS client material comes in the environment, never in this text; it is
@@ -16,11 +17,16 @@ if [ -n "${DOCKER_OVERLAY_CLIENT_KEY:-}" ]; then
 elif [ -n "${DOCKER_OVERLAY_CLIENT_CERT_DIR:-}" ]; then
     docker_tls=(--tlsverify "--tlscacert=$DOCKER_OVERLAY_CLIENT_CERT_DIR/ca.pem" "--tlscert=$DOCKER_OVERLAY_CLIENT_CERT_DIR/cert.pem" "--tlskey=$DOCKER_OVERLAY_CLIENT_CERT_DIR/key.pem")
 fi
-# dk HOST ARGS...: the docker CLI against one engine (TLS for tcp:// hosts).
-dk() {
-    local host=$1; shift
-    case "$host" in
-        tcp://*) "$DOCKER_CLI" -H "$host" "${docker_tls[@]}" "$@" ;;
-        *) "$DOCKER_CLI" -H "$host" "$@" ;;
+# dk_argv HOST: DK becomes the docker CLI's argv for one engine (TLS for tcp:// hosts).
+dk_argv() {
+    DK=("$DOCKER_CLI" -H "$1")
+    case "$1" in
+        tcp://*) DK+=("${docker_tls[@]}") ;;
     esac
 }
+# dk HOST ARGS...: the docker CLI against one engine.
+dk() { local DK; dk_argv "$1"; shift; "${DK[@]}" "$@"; }
+# dk_within SECONDS HOST ARGS...: dk, killed after SECONDS (exit 124, coreutils timeout):
+# an engine that does not answer (a stopped machine behind tcp://, a swarm without a
+# leader) must not hold the script.
+dk_within() { local DK s=$1; dk_argv "$2"; shift 2; timeout "$s" "${DK[@]}" "$@"; }

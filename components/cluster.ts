@@ -126,7 +126,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
 
         // Swarm mode: every pair the mode needs is probed before swarm init and any join
         // (components/underlayProbe.ts), where the driver can enter its machines' namespaces.
-        const probeNamespace = args.driver.probeNamespace;
+        const driver = args.driver;
+        const probeNamespace = driver.probeNamespace !== undefined ? (machine: string) => driver.probeNamespace?.(config, machine) ?? "" : undefined;
         const addresses = this.plan.addresses?.addresses;
         this.underlayProbe =
             swarmMode && probeNamespace !== undefined && addresses !== undefined
@@ -135,7 +136,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                       {
                           config,
                           addresses,
-                          namespace: (machine) => probeNamespace(config, machine),
+                          namespace: probeNamespace,
                           machines: {
                               ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
                               ...Object.fromEntries(Object.values(this.hosts).map((h) => [h.hostName, h.ready])),

@@ -109,7 +109,13 @@ export class Swarm extends pulumi.ComponentResource {
             `${name}-init`,
             { create: initScripts.create, delete: initScripts.delete, interpreter, environment: env },
             // A new first manager (or pool) is a new swarm: leave the old one first.
-            { parent: this, dependsOn: [...first.ready, ...args.after], replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: first.deletedWith },
+            {
+                parent: this,
+                dependsOn: [...first.ready, ...args.after],
+                replaceOnChanges: ["create"],
+                deleteBeforeReplace: true,
+                deletedWith: first.deletedWith,
+            },
         );
         const initOut = init.stdout.apply(parseSwarmInitOutput);
         this.managerAddress = initOut.apply((o) => o?.managerAddress);

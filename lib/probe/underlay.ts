@@ -71,7 +71,11 @@ export interface ProbeRound {
  * as the address); `namespace` a machine's namespace, undefined for what is no
  * machine of the stack.
  */
-export function probeRound(probes: readonly Probe[], address: (name: string) => string | undefined, namespace: (name: string) => string | undefined): ProbeRound {
+export function probeRound(
+    probes: readonly Probe[],
+    address: (name: string) => string | undefined,
+    namespace: (name: string) => string | undefined,
+): ProbeRound {
     const watches = new Map<string, ProbeWatch[]>();
     const targets = new Map<string, ProbeTarget[]>();
     for (const p of probes) {
@@ -102,7 +106,10 @@ function probeCommand(title: string, args: readonly string[]): string {
  * namespace (fresh counters for this round), delete removes them. Run inside
  * the machine's network namespace.
  */
-export function renderProbeWatchScripts(p: { tag: string; machine: string; address: string; watches: readonly ProbeWatch[] }): { create: string; delete: string } {
+export function renderProbeWatchScripts(p: { tag: string; machine: string; address: string; watches: readonly ProbeWatch[] }): {
+    create: string;
+    delete: string;
+} {
     return {
         create: probeCommand(`docker-overlay: counting rules for the underlay probe into ${p.machine}`, [
             "watch-reset",

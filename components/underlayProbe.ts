@@ -46,10 +46,14 @@ export class UnderlayProbe extends pulumi.ComponentResource {
                 {
                     create: scripts.create,
                     delete: scripts.delete,
+                    // Inside the machine's namespace: the provider runs `interpreter... <script>`
+                    // (PC `provider/pkg/provider/local/commandOutputs.go:41-49` at 010bd8e0).
                     interpreter: ["nsenter", `--net=${args.namespace(machine)}`, "/bin/bash", "-c"],
                     triggers: [digest, ...machineIds],
                 },
-                { parent: this, dependsOn: args.machines[machine] },
+                // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges);
+                // the old watch's delete clears the stack's rules, so it must run before the new create.
+                { parent: this, dependsOn: args.machines[machine], deleteBeforeReplace: true },
             );
         });
         this.ready = [...round.targets.entries()].map(

@@ -40,15 +40,13 @@ export class UnderlayProbe extends pulumi.ComponentResource {
         // A replaced machine is a new namespace without rules: the round runs again.
         const machineIds = Object.values(args.machines).flatMap((rs) => rs.map((r) => (r instanceof pulumi.CustomResource ? r.id : pulumi.output(""))));
         const watches = [...round.watches.entries()].map(([machine, ws]) => {
-            const scripts = renderProbeWatchScripts({ tag, machine, address: args.addresses[machine], watches: ws });
+            const scripts = renderProbeWatchScripts({ tag, machine, address: args.addresses[machine], namespace: args.namespace(machine), watches: ws });
             return new command.local.Command(
                 `${name}-watch-${machine}`,
                 {
                     create: scripts.create,
                     delete: scripts.delete,
-                    // Inside the machine's namespace: the provider runs `interpreter... <script>`
-                    // (PC `provider/pkg/provider/local/commandOutputs.go:41-49` at 010bd8e0).
-                    interpreter: ["nsenter", `--net=${args.namespace(machine)}`, "/bin/bash", "-c"],
+                    interpreter: ["/bin/bash", "-c"],
                     triggers: [digest, ...machineIds],
                 },
                 // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges);

@@ -96,28 +96,35 @@ export function probeRound(
     return { watches, targets };
 }
 
-/** The script as a program of its own: `set --` of the arguments, then the probe script. */
-function probeCommand(title: string, args: readonly string[]): string {
-    return [...bashPreamble(title, "lib/probe/underlay.ts"), `set -- ${shJoin(args)}`, scriptFragment(SH_DIR, "underlay-probe.sh"), ""].join("\n");
-}
-
 /**
  * A machine's watch: create replaces the stack's counting rules in its
- * namespace (fresh counters for this round), delete removes them. Run inside
- * the machine's network namespace.
+ * namespace (fresh counters for this round), delete removes them, and
+ * succeeds when the namespace is gone (the machine went first, or vanished:
+ * its rules went with it). Run on the machine running the program; each
+ * enters the namespace itself (`nsenter --net`, as the netns driver does).
  */
-export function renderProbeWatchScripts(p: { tag: string; machine: string; address: string; watches: readonly ProbeWatch[] }): {
+export function renderProbeWatchScripts(p: { tag: string; machine: string; address: string; namespace: string; watches: readonly ProbeWatch[] }): {
     create: string;
     delete: string;
 } {
+    const head = (title: string) => [
+        ...bashPreamble(title, "lib/probe/underlay.ts"),
+        assign("NS", p.namespace),
+        assign("PROBE_SH", scriptFragment(SH_DIR, "underlay-probe.sh")),
+    ];
+    const probe = (args: readonly string[]) => `exec nsenter --net="$NS" bash -c "$PROBE_SH" underlay-probe ${shJoin(args)}`;
     return {
-        create: probeCommand(`docker-overlay: counting rules for the underlay probe into ${p.machine}`, [
-            "watch-reset",
-            p.tag,
-            p.address,
-            ...p.watches.flatMap((w) => [w.source, w.protocol, String(w.port)]),
-        ]),
-        delete: probeCommand(`docker-overlay: remove the underlay probe's counting rules from ${p.machine}`, ["watch-clear", p.tag]),
+        create: [
+            ...head(`docker-overlay: counting rules for the underlay probe into ${p.machine}`),
+            probe(["watch-reset", p.tag, p.address, ...p.watches.flatMap((w) => [w.source, w.protocol, String(w.port)])]),
+            "",
+        ].join("\n"),
+        delete: [
+            ...head(`docker-overlay: remove the underlay probe's counting rules from ${p.machine}`),
+            '[ -e "$NS" ] || exit 0',
+            probe(["watch-clear", p.tag]),
+            "",
+        ].join("\n"),
     };
 }
 

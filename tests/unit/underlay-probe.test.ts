@@ -111,6 +111,11 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
             const bin = path.join(dir, "bin");
             fs.mkdirSync(bin);
             fs.mkdirSync(path.join(dir, "state"));
+            // The namespaces' mounts, as files: a watch's delete looks for its namespace first.
+            fs.mkdirSync(path.join(dir, "ns"));
+            for (const m of Object.keys(ADDR)) {
+                fs.writeFileSync(path.join(dir, "ns", m), "");
+            }
             // nsenter --net=/ns/<name> CMD...: runs CMD with NS=<name> (the iptables stub keeps one chain per namespace).
             fs.writeFileSync(path.join(bin, "nsenter"), '#!/usr/bin/env bash\nns=${1#--net=}; shift\nNS=$(basename "$ns") exec "$@"\n', { mode: 0o755 });
             // iptables: the security table's INPUT chain in $STATE/$NS, one rule a line; a rule counts 1
@@ -144,15 +149,16 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
                 timeout: 30_000,
             });
         const chain = (ns: string) => fs.readFileSync(path.join(dir, "state", ns), "utf8");
-        const watch = (m: string) => renderProbeWatchScripts({ tag: "dev", machine: m, address: ADDR[m], watches: round.watches.get(m) ?? [] });
-        const inNs = (m: string) => ["nsenter", `--net=/ns/${m}`, "/bin/bash", "-c"];
+        const watch = (m: string) =>
+            renderProbeWatchScripts({ tag: "dev", machine: m, address: ADDR[m], namespace: path.join(dir, "ns", m), watches: round.watches.get(m) ?? [] });
+        const bash = ["/bin/bash", "-c"];
         const from = (host: string, waitSeconds: number) =>
             renderProbeFromScript({ tag: "dev", host, address: ADDR[host], namespace: `/ns/${host}`, targets: round.targets.get(host) ?? [], waitSeconds });
 
         it("a watch's create replaces the stack's rules (twice: each once), its delete removes them and nothing else", () => {
             fs.writeFileSync(path.join(dir, "state", "swarm-node2"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
             for (let i = 0; i < 2; i++) {
-                const r = sh(watch("swarm-node2").create, inNs("swarm-node2"));
+                const r = sh(watch("swarm-node2").create, bash);
                 assert.equal(r.status, 0, r.stderr);
             }
             const rules = chain("swarm-node2")
@@ -163,15 +169,19 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
                 rules.includes('-A INPUT -s 127.0.0.2 -d 127.0.0.4 -p udp --dport 4789 -m comment --comment "docker-overlay probe dev 127.0.0.2 udp 4789"'),
                 rules.join("\n"),
             );
-            const d = sh(watch("swarm-node2").delete, inNs("swarm-node2"));
+            const d = sh(watch("swarm-node2").delete, bash);
             assert.equal(d.status, 0, d.stderr);
             assert.equal(chain("swarm-node2"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
-            assert.equal(sh(watch("swarm-node2").delete, inNs("swarm-node2")).status, 0, "delete twice");
+            assert.equal(sh(watch("swarm-node2").delete, bash).status, 0, "delete twice");
+            // A machine that is gone: its delete succeeds without entering anything.
+            fs.writeFileSync(path.join(dir, "bin", "nsenter"), "#!/bin/sh\necho nsenter ran >&2; exit 1\n", { mode: 0o755 });
+            const gone = sh(watch("swarm-node2").delete.replace('[ -e "$NS" ]', "[ -e /nonexistent ]"), bash);
+            assert.deepEqual([gone.status, gone.stderr], [0, ""]);
         });
 
         it("a host's probe passes when every target counted it, and names exactly the pairs that did not arrive", () => {
             for (const m of Object.keys(ADDR)) {
-                assert.equal(sh(watch(m).create, inNs(m)).status, 0);
+                assert.equal(sh(watch(m).create, bash).status, 0);
             }
             const ok = sh(from("swarm-node1", 1), ["/bin/bash", "-c"]);
             assert.equal(ok.status, 0, ok.stderr);
@@ -196,7 +206,7 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         const watches = hosts.map((h) => find(run, T.command, `underlay-probe-watch-${h}`));
         const probes = hosts.map((h) => find(run, T.command, `underlay-probe-from-${h}`));
         for (const w of watches) {
-            assert.match(String((w.inputs.interpreter as string[])[1]), /^--net=\/var\/run\/netns\/dovl-dev-swarm-/);
+            assert.match(String(w.inputs.create), /^NS=\/var\/run\/netns\/dovl-dev-swarm-/m);
         }
         for (const p of probes) {
             for (const w of watches) {

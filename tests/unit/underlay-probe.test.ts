@@ -8,6 +8,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RawConfig } from "../../lib/config/types";
@@ -195,6 +196,32 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
                     "swarm-node1 -> swarm-manager udp/4789: no answer\n" +
                     "swarm-node1 -> swarm-node2 udp/4789: no answer\n",
             );
+        });
+
+        it("a target without a namespace (an existing store) answers when a tcp connect is accepted", async () => {
+            const server = net.createServer();
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            const port = (server.address() as net.AddressInfo).port;
+            try {
+                const script = (p: number) =>
+                    renderProbeFromScript({
+                        tag: "dev",
+                        host: "swarm-node1",
+                        address: ADDR["swarm-node1"],
+                        namespace: "/ns/swarm-node1",
+                        targets: [{ name: "kvstore", address: "127.0.0.1", protocol: "tcp", port: p }],
+                        waitSeconds: 1,
+                    });
+                // The kernel accepts into the listen backlog while this process waits for the script.
+                const ok = sh(script(port), ["/bin/bash", "-c"]);
+                assert.equal(ok.status, 0, ok.stderr);
+                await new Promise<void>((resolve) => server.close(() => resolve()));
+                const refused = sh(script(port), ["/bin/bash", "-c"]);
+                assert.equal(refused.status, 1);
+                assert.match(refused.stderr, new RegExp(`\\nswarm-node1 -> kvstore tcp/${port}: no answer\\n$`));
+            } finally {
+                server.close();
+            }
         });
     });
 });

@@ -11,7 +11,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../lib/config/types";
 import { probePlan } from "../lib/plan/probes";
-import { probeRound, probeRoundDigest, renderProbeFromScript, renderProbeWatchScripts } from "../lib/probe/underlay";
+import { probeRound, probeRoundDigest, probeRoundTag, renderProbeFromScript, renderProbeWatchScripts } from "../lib/probe/underlay";
 
 export interface UnderlayProbeArgs {
     config: ClusterConfig;
@@ -35,23 +35,19 @@ export class UnderlayProbe extends pulumi.ComponentResource {
             (m) => args.addresses[m],
             (m) => (known(m) ? args.namespace(m) : undefined),
         );
-        const digest = probeRoundDigest(round);
-        const tag = args.config.stack;
-        // A replaced machine is a new namespace without rules: the round runs again.
+        // A replaced machine is a new namespace without rules: its id is part of the round.
         const machineIds = Object.values(args.machines).flatMap((rs) => rs.map((r) => (r instanceof pulumi.CustomResource ? r.id : pulumi.output(""))));
+        const tag = pulumi.all(machineIds).apply((ids) => probeRoundTag(args.config.stack, probeRoundDigest(round, ids)));
         const watches = [...round.watches.entries()].map(([machine, ws]) => {
-            const scripts = renderProbeWatchScripts({ tag, machine, address: args.addresses[machine], namespace: args.namespace(machine), watches: ws });
+            const scripts = tag.apply((t) =>
+                renderProbeWatchScripts({ tag: t, machine, address: args.addresses[machine], namespace: args.namespace(machine), watches: ws }),
+            );
+            // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges):
+            // the successor (new tag) is created first, the old delete clears only the old tag's rules.
             return new command.local.Command(
                 `${name}-watch-${machine}`,
-                {
-                    create: scripts.create,
-                    delete: scripts.delete,
-                    interpreter: ["/bin/bash", "-c"],
-                    triggers: [digest, ...machineIds],
-                },
-                // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges);
-                // the old watch's delete clears the stack's rules, so it must run before the new create.
-                { parent: this, dependsOn: args.machines[machine], deleteBeforeReplace: true },
+                { create: scripts.create, delete: scripts.delete, interpreter: ["/bin/bash", "-c"], triggers: [tag] },
+                { parent: this, dependsOn: args.machines[machine] },
             );
         });
         this.ready = [...round.targets.entries()].map(
@@ -59,9 +55,11 @@ export class UnderlayProbe extends pulumi.ComponentResource {
                 new command.local.Command(
                     `${name}-from-${host}`,
                     {
-                        create: renderProbeFromScript({ tag, host, address: args.addresses[host], namespace: args.namespace(host), targets }),
+                        create: tag.apply((t) =>
+                            renderProbeFromScript({ tag: t, host, address: args.addresses[host], namespace: args.namespace(host), targets }),
+                        ),
                         interpreter: ["/bin/bash", "-c"],
-                        triggers: [digest, ...machineIds],
+                        triggers: [tag],
                     },
                     // After every watch: no datagram is sent before its counting rule exists.
                     { parent: this, dependsOn: [...watches, ...args.machines[host]] },

@@ -171,14 +171,25 @@ export function renderProbeFromScript(p: {
 }
 
 /**
- * A digest of the whole round: every watch and every host's script carry it,
- * so any change of what is probed (a host added or removed, a role, a port)
- * runs the whole round again (fresh counters first), and a no-op `up` runs nothing.
+ * A digest of the whole round: what is probed (a host added or removed, a role,
+ * a port) and the machines' ids (a replaced machine is a new namespace
+ * without rules). The rules' tag and every command's trigger: any change runs
+ * the whole round again under a new tag, a no-op `up` runs nothing.
  */
-export function probeRoundDigest(round: ProbeRound): string {
+export function probeRoundDigest(round: ProbeRound, machineIds: readonly string[]): string {
     const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return createHash("sha256")
-        .update(JSON.stringify({ watches: sorted(round.watches), targets: sorted(round.targets) }))
+        .update(JSON.stringify({ watches: sorted(round.watches), targets: sorted(round.targets), machineIds }))
         .digest("hex")
-        .slice(0, 16);
+        .slice(0, 12);
+}
+
+/**
+ * The counting rules' tag of one round: `<stack>-<digest>`. A replaced watch's
+ * successor is created before the old one is deleted (create-before-delete,
+ * as every command here), so the old delete must clear only its own round's
+ * rules: a tag per round, not per stack.
+ */
+export function probeRoundTag(stack: string, digest: string): string {
+    return `${stack}-${digest}`;
 }

@@ -76,13 +76,14 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
         );
     });
 
-    it("the digest changes with what is probed and only then", () => {
+    it("the digest changes with what is probed and the machines' ids, and only then", () => {
         const again = probeRound(
             probePlan(normalizeConfig(swarmRaw(), "dev")).probes,
             (m) => ADDR[m],
             (m) => `/ns/${m}`,
         );
-        assert.equal(probeRoundDigest(again), probeRoundDigest(round));
+        assert.equal(probeRoundDigest(again, ["id1"]), probeRoundDigest(round, ["id1"]));
+        assert.notEqual(probeRoundDigest(round, ["id2"]), probeRoundDigest(round, ["id1"]), "a replaced machine is a new round");
         const raw = swarmRaw();
         (raw.hosts as unknown[]).push({ name: "swarm-node3" });
         const more = probeRound(
@@ -90,7 +91,7 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
             (m) => ADDR[m] ?? "127.0.0.5",
             (m) => `/ns/${m}`,
         );
-        assert.notEqual(probeRoundDigest(more), probeRoundDigest(round));
+        assert.notEqual(probeRoundDigest(more, ["id1"]), probeRoundDigest(round, ["id1"]));
     });
 
     it("refuses a host without an address", () => {
@@ -232,9 +233,8 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
         const watches = hosts.map((h) => find(run, T.command, `underlay-probe-watch-${h}`));
         const probes = hosts.map((h) => find(run, T.command, `underlay-probe-from-${h}`));
-        for (const w of watches) {
-            assert.match(String(w.inputs.create), /^NS=\/var\/run\/netns\/dovl-dev-swarm-/m);
-        }
+        // Each watch after its own machine (its namespace exists then); the scripts wait for the machines' ids (the round's tag).
+        hosts.forEach((h, i) => assert.ok(watches[i].dependsOn.includes(find(run, T.command, `${h}-engine`).urn), watches[i].name));
         for (const p of probes) {
             for (const w of watches) {
                 assert.ok(p.dependsOn.includes(w.urn), `${p.name} does not wait for ${w.name}`);

@@ -209,6 +209,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const containers: Record<string, PlacedContainer> = {};
         this.containers = containers;
         const { hosts, plan, networks } = this;
+        const joins = this.swarm?.joins;
         const keepAlive = pulumi.runtime.rpcKeepAlive();
         const built = (async (): Promise<ConnectivityCheck | undefined> => {
             try {
@@ -219,7 +220,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     const container = config.containers[i];
                     containers[container.name] = new PlacedContainer(
                         container.name,
-                        { container, host: hosts[plan.placements[container.name]], networks },
+                        {
+                            container,
+                            host: hosts[plan.placements[container.name]],
+                            networks,
+                            ...(joins?.[plan.placements[container.name]] !== undefined ? { membership: joins[plan.placements[container.name]] } : {}),
+                        },
                         { parent: this },
                     );
                 }

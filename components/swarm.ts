@@ -74,6 +74,8 @@ export class Swarm extends pulumi.ComponentResource {
     public readonly managers: string[];
     /** Everything that makes the swarm: networks and containers wait for it. */
     public readonly ready: pulumi.Resource[];
+    /** Host name -> its join (every host but the first manager, whose membership is the init). */
+    public readonly joins: Record<string, pulumi.Resource>;
 
     constructor(name: string, args: SwarmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:swarm:Swarm", name, {}, opts);
@@ -215,6 +217,7 @@ export class Swarm extends pulumi.ComponentResource {
             ),
         );
 
+        this.joins = { ...joinOf };
         const after = (d: DockerHost) => [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])];
         const labelled = args.hosts.filter((h) => Object.keys(h.host.labels).length > 0);
         const labels = labelled.map(({ host, docker: d }) => {

@@ -248,6 +248,12 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         }
     });
 
+    it("a container waits for its host's join (so a removed host's containers go before it leaves), in swarm mode only", async () => {
+        const run = await preview(swarmRaw());
+        assert.ok(find(run, T.container, "c2-container").dependsOn.includes(find(run, T.command, "swarm-join-swarm-node1").urn));
+        assert.ok(find(run, T.container, "c1-container").dependsOn.includes(find(run, T.command, "swarm-join-swarm-node2").urn));
+    });
+
     it("none in cluster-store mode and none on drivers that cannot enter their machines (ssh)", async () => {
         const cs = await preview(devRaw());
         assert.deepEqual(

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
-import { ClusterPlan, planCluster } from "../lib/plan/cluster";
+import { ClusterPlan, kvMachineName, planCluster } from "../lib/plan/cluster";
 import { ClusterRecord } from "./clusterRecord";
 import { ConnectivityCheck } from "./connectivityCheck";
 import { DockerHost } from "./dockerHost";
@@ -10,6 +10,7 @@ import { OverlayNetwork } from "./overlayNetwork";
 import { PlacedContainer } from "./placedContainer";
 import { ClusterPki } from "./pki";
 import { Swarm } from "./swarm";
+import { UnderlayProbe } from "./underlayProbe";
 import { CheckResult } from "../lib/render/check";
 import { machineLabelValue } from "../lib/change/labels";
 import { overlayDriverOptions, reportedOverlayDriverOptions } from "../lib/plan/mtu";
@@ -82,6 +83,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
     public readonly pki: ClusterPki | undefined;
     public readonly hosts: Record<string, DockerHost>;
     public readonly swarm: Swarm | undefined;
+    /** The underlay probed before the cluster forms (swarm mode, drivers that can: netns); undefined otherwise. */
+    public readonly underlayProbe: UnderlayProbe | undefined;
     public readonly networks: Record<string, OverlayNetwork>;
     /** Every container by name, once `check` has settled (they are built in batches). */
     public readonly containers: Record<string, PlacedContainer>;
@@ -147,6 +150,28 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const allEngines = Object.values(this.hosts).flatMap((h) => h.ready);
         const networkHost = this.hosts[this.plan.networkHost];
 
+        // Swarm mode: every pair the mode needs is probed before swarm init and any join
+        // (components/underlayProbe.ts), where the driver can enter its machines' namespaces.
+        const driver = args.driver;
+        const probeNamespace = driver.probeNamespace !== undefined ? (machine: string) => driver.probeNamespace?.(config, machine) ?? "" : undefined;
+        const addresses = this.plan.addresses?.addresses;
+        this.underlayProbe =
+            swarmMode && probeNamespace !== undefined && addresses !== undefined
+                ? new UnderlayProbe(
+                      "underlay-probe",
+                      {
+                          config,
+                          addresses,
+                          namespace: probeNamespace,
+                          machines: {
+                              ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
+                              ...Object.fromEntries(Object.values(this.hosts).map((h) => [h.hostName, h.ready])),
+                          },
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+
         this.swarm =
             swarmMode && config.engine.swarm !== undefined && this.plan.swarmAddressPool !== undefined
                 ? new Swarm(
@@ -157,6 +182,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           swarm: config.engine.swarm,
                           pool: this.plan.swarmAddressPool,
                           overlays: config.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
+                          after: this.underlayProbe?.ready ?? [],
                       },
                       { parent: this },
                   )
@@ -216,6 +242,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const containers: Record<string, PlacedContainer> = {};
         this.containers = containers;
         const { hosts, plan, networks } = this;
+        const joins = this.swarm?.joins;
         const keepAlive = pulumi.runtime.rpcKeepAlive();
         const built = (async (): Promise<ConnectivityCheck | undefined> => {
             try {
@@ -226,7 +253,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     const container = config.containers[i];
                     containers[container.name] = new PlacedContainer(
                         container.name,
-                        { container, host: hosts[plan.placements[container.name]], networks },
+                        {
+                            container,
+                            host: hosts[plan.placements[container.name]],
+                            networks,
+                            ...(joins?.[plan.placements[container.name]] !== undefined ? { membership: joins[plan.placements[container.name]] } : {}),
+                        },
                         { parent: this },
                     );
                 }

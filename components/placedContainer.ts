@@ -11,6 +11,13 @@ export interface PlacedContainerArgs {
     host: DockerHost;
     /** Every overlay network by name; the container attaches to those it lists. */
     networks: Record<string, OverlayNetwork>;
+    /**
+     * What makes the host a member of the cluster (swarm mode: its join), so that the container,
+     * attached to the cluster's overlays, goes before its host leaves. Without this edge the
+     * order of the two deletes is only the depth of their dependencies among what is deleted
+     * (lab `scheduleDeletes`, as the engine schedules them), which the underlay probe deepened.
+     */
+    membership?: pulumi.Resource;
 }
 
 /**
@@ -63,7 +70,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
                 restart: "unless-stopped",
                 mustRun: true,
             },
-            { parent: this, provider, deletedWith: args.host.deletedWith },
+            { parent: this, provider, deletedWith: args.host.deletedWith, ...(args.membership !== undefined ? { dependsOn: [args.membership] } : {}) },
         );
         this.addresses = this.container.networkDatas.apply((datas) =>
             Object.fromEntries((datas ?? []).filter((d) => d.networkName !== undefined && d.ipAddress !== undefined).map((d) => [d.networkName, d.ipAddress])),

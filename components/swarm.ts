@@ -56,6 +56,8 @@ export interface SwarmArgs {
     pool: SwarmAddressPool;
     /** The stack's overlays: swarm's ingress network must overlap none (one check each). */
     overlays: { name: string; subnet: string }[];
+    /** What must hold before the swarm forms (the underlay probe): init and every join wait for it. */
+    after: pulumi.Resource[];
 }
 
 /** The seal key: RSA, because the token is encrypted to it (RSA-OAEP) with the openssl CLI. */
@@ -72,6 +74,8 @@ export class Swarm extends pulumi.ComponentResource {
     public readonly managers: string[];
     /** Everything that makes the swarm: networks and containers wait for it. */
     public readonly ready: pulumi.Resource[];
+    /** Host name -> its join (every host but the first manager, whose membership is the init). */
+    public readonly joins: Record<string, pulumi.Resource>;
 
     constructor(name: string, args: SwarmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:swarm:Swarm", name, {}, opts);
@@ -107,7 +111,13 @@ export class Swarm extends pulumi.ComponentResource {
             `${name}-init`,
             { create: initScripts.create, delete: initScripts.delete, interpreter, environment: env },
             // A new first manager (or pool) is a new swarm: leave the old one first.
-            { parent: this, dependsOn: first.ready, replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: first.deletedWith },
+            {
+                parent: this,
+                dependsOn: [...first.ready, ...args.after],
+                replaceOnChanges: ["create"],
+                deleteBeforeReplace: true,
+                deletedWith: first.deletedWith,
+            },
         );
         const initOut = init.stdout.apply(parseSwarmInitOutput);
         this.managerAddress = initOut.apply((o) => o?.managerAddress);
@@ -188,7 +198,7 @@ export class Swarm extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    dependsOn: [...d.ready, init, token, ...(asManager && previousManager !== init ? [previousManager] : [])],
+                    dependsOn: [...d.ready, ...args.after, init, token, ...(asManager && previousManager !== init ? [previousManager] : [])],
                     deletedWith: d.deletedWith,
                 },
             );
@@ -207,6 +217,7 @@ export class Swarm extends pulumi.ComponentResource {
             ),
         );
 
+        this.joins = { ...joinOf };
         const after = (d: DockerHost) => [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])];
         const labelled = args.hosts.filter((h) => Object.keys(h.host.labels).length > 0);
         const labels = labelled.map(({ host, docker: d }) => {

@@ -3,7 +3,7 @@
  *
  *  1. the underlay probes its mode needs (lib/plan/probes.ts, from the `ports`
  *     rules), run between the machines' network namespaces with
- *     lab/sh/underlay-probe.sh: tcp by connecting to the listener the port must
+ *     lib/probe/sh/underlay-probe.sh (the program's own probe script): tcp by connecting to the listener the port must
  *     have (serf, swarm's manager port, the KV store); udp by sending datagrams
  *     and reading a counting rule in the target's iptables `security` INPUT
  *     chain, which sees what the filter table let through (the script says why);
@@ -24,10 +24,11 @@ import * as path from "path";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
 import { netnsName } from "../lib/drivers/netns";
 import { Probe, probeLabel, probePlan } from "../lib/plan/probes";
+import { UNDERLAY_PROBE_SCRIPT } from "../lib/probe/underlay";
 import { LabStatus } from "./status";
 
-/** The probe script, run inside a namespace. */
-export const PROBE_SCRIPT = path.join(__dirname, "sh", "underlay-probe.sh");
+/** The probe script, run inside a namespace: the one the program probes with before the cluster forms. */
+export const PROBE_SCRIPT = UNDERLAY_PROBE_SCRIPT;
 /** How long a tcp probe waits for its connection. */
 export const TCP_PROBE_SECONDS = 2;
 
@@ -62,14 +63,14 @@ export interface DiagnoseReport {
 
 // ------------------------------------------------------------ pure parts
 
-/** Counters of the watch rules tagged `tag`, from `iptables -S -v` text: `<source> <port>` -> packets. */
+/** Counters of the watch rules tagged `tag`, from `iptables -S -v` text: `<source> <protocol> <port>` -> packets. */
 export function parseWatchCounts(text: string, tag: string): Map<string, number> {
     const counts = new Map<string, number>();
-    const re = new RegExp(`--comment "docker-overlay diagnose ${tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\S+) (\\d+)" -c (\\d+) \\d+`);
+    const re = new RegExp(`--comment "docker-overlay probe ${tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\S+) (tcp|udp) (\\d+)" -c (\\d+) \\d+`);
     for (const line of text.split("\n")) {
         const m = re.exec(line);
         if (m !== null) {
-            counts.set(`${m[1]} ${m[2]}`, Number(m[3]));
+            counts.set(`${m[1]} ${m[2]} ${m[3]}`, Number(m[4]));
         }
     }
     return counts;
@@ -213,7 +214,7 @@ export interface ProbeTargets {
 }
 
 export async function runProbes(probes: readonly Probe[], t: ProbeTargets): Promise<ProbeResult[]> {
-    const tag = `${process.pid}-${Date.now()}`;
+    const tag = `diagnose-${process.pid}-${Date.now()}`;
     const srcNs = (p: Probe) => t.namespace(p.from) as string;
     const tcp = probes.filter((p) => p.protocol === "tcp");
     const udp = probes.filter((p) => p.protocol === "udp");
@@ -230,7 +231,7 @@ export async function runProbes(probes: readonly Probe[], t: ProbeTargets): Prom
     for (const p of udp) {
         byTarget.set(p.to, [...(byTarget.get(p.to) ?? []), p]);
     }
-    const watchArgs = (to: string, ps: Probe[]) => [tag, t.address(to), ...ps.flatMap((p) => [t.address(p.from), String(p.port)])];
+    const watchArgs = (to: string, ps: Probe[]) => [tag, t.address(to), ...ps.flatMap((p) => [t.address(p.from), p.protocol, String(p.port)])];
     const added: string[] = [];
     try {
         for (const [to, ps] of byTarget) {
@@ -251,7 +252,7 @@ export async function runProbes(probes: readonly Probe[], t: ProbeTargets): Prom
         for (const [to, ps] of byTarget) {
             const counts = parseWatchCounts(await mustInNamespace(t.namespace(to) as string, ["watch-list"]), tag);
             for (const p of ps) {
-                const n = counts.get(`${t.address(p.from)} ${p.port}`) ?? 0;
+                const n = counts.get(`${t.address(p.from)} ${p.protocol} ${p.port}`) ?? 0;
                 results.set(p, n > 0 ? { ...p, ok: true } : { ...p, ok: false, reason: "no answer" });
             }
         }

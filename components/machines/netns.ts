@@ -10,7 +10,7 @@ import { ClusterConfig, NetnsDriverConfig } from "../../lib/config/types";
 import {
     NETNS_SCRIPT_INTERPRETER,
     netnsDockerHost,
-    netnsName,
+    netnsPath,
     netnsTcpDockerHost,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
@@ -138,10 +138,15 @@ export const netnsDriver: MachineDriver = {
         return { address: pulumi.output(address), resources: [machine] };
     },
 
+    probeNamespace(config: ClusterConfig, machine: string): string {
+        netnsOf(config);
+        return netnsPath({ stack: config.stack, name: machine });
+    },
+
     createEspProbe(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource {
         netnsOf(args.config);
         // In the host's own network namespace, entered as its engine is (nsenter, not `ip netns exec`).
-        const ns = `/var/run/netns/${netnsName({ stack: args.config.stack, name: args.host.name })}`;
+        const ns = netnsPath({ stack: args.config.stack, name: args.host.name });
         return new command.local.Command(
             name,
             { create: renderEspProbeScript({ host: args.host.name, networks: args.networks, runIp: `nsenter --net=${shQuote(ns)} ip "$@"` }) },

@@ -118,4 +118,10 @@ export interface MachineDriver {
      * kernel leave it out; validation rejects encrypted overlays for them.
      */
     createEspProbe?(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource;
+    /**
+     * The network namespace (a path for `nsenter --net=`) a machine's underlay probe runs in
+     * (lib/probe/underlay.ts), reachable from the machine running the program. Drivers
+     * without it are not probed before the cluster forms (docs/architecture.md, underlay probe).
+     */
+    probeNamespace?(config: ClusterConfig, machine: string): string;
 }

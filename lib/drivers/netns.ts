@@ -136,6 +136,11 @@ export function netnsName(p: { stack: string; name: string }): string {
     return `dovl-${readable(p.stack, 24)}-${readable(p.name, 40)}-${machineHash(p.stack, p.name).slice(0, 6)}`;
 }
 
+/** The mount of a machine's namespace, what `nsenter --net=` takes (`ip netns exec` would remount /sys). */
+export function netnsPath(p: { stack: string; name: string }): string {
+    return `${NETNS_DIR}/${netnsName(p)}`;
+}
+
 /**
  * Root-namespace end of a machine's veth pair: `dov` + 10 hex digits of the
  * same hash, 13 characters (Linux allows 15), unique per stack and machine.

@@ -9,15 +9,15 @@ describe("lab diagnose: pure parts", () => {
     it("reads the counters of its own tagged rules only", () => {
         const text = [
             "-P INPUT ACCEPT -c 0 0",
-            '-A INPUT -s 10.180.61.3/32 -d 10.180.61.4/32 -p udp -m udp --dport 7946 -m comment --comment "docker-overlay diagnose T1 10.180.61.3 7946" -c 3 156',
-            '-A INPUT -s 10.180.61.5/32 -d 10.180.61.4/32 -p udp -m udp --dport 4789 -m comment --comment "docker-overlay diagnose T1 10.180.61.5 4789" -c 0 0',
-            '-A INPUT -s 10.180.61.5/32 -d 10.180.61.4/32 -p udp -m udp --dport 4789 -m comment --comment "docker-overlay diagnose T2 10.180.61.5 4789" -c 9 90',
+            '-A INPUT -s 10.180.61.3/32 -d 10.180.61.4/32 -p udp -m udp --dport 7946 -m comment --comment "docker-overlay probe T1 10.180.61.3 udp 7946" -c 3 156',
+            '-A INPUT -s 10.180.61.5/32 -d 10.180.61.4/32 -p udp -m udp --dport 4789 -m comment --comment "docker-overlay probe T1 10.180.61.5 udp 4789" -c 0 0',
+            '-A INPUT -s 10.180.61.5/32 -d 10.180.61.4/32 -p udp -m udp --dport 4789 -m comment --comment "docker-overlay probe T2 10.180.61.5 udp 4789" -c 9 90',
         ].join("\n");
         assert.deepEqual(
             [...parseWatchCounts(text, "T1")],
             [
-                ["10.180.61.3 7946", 3],
-                ["10.180.61.5 4789", 0],
+                ["10.180.61.3 udp 7946", 3],
+                ["10.180.61.5 udp 4789", 0],
             ],
         );
     });

@@ -28,6 +28,7 @@ const devSwarm = (edit: Edit = () => undefined) =>
 describe("swarm mode: the dev stack as a swarm (preview)", () => {
     let run: ProgramRun;
     const urn = (type: string, name: string) => find(run, type, name).urn;
+    const PROBES = () => ["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => urn(T.command, `underlay-probe-from-${h}`));
     const script = (name: string, key = "create") => String(find(run, T.command, name).inputs[key]);
 
     before(async () => {
@@ -80,7 +81,8 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
             "init's output (the join command with the token) goes nowhere",
         );
         assert.ok(script("swarm-init", "delete").includes("swarm leave --force"));
-        assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine")]);
+        // After the manager's engine and every host's underlay probe (tests/unit/underlay-probe.test.ts).
+        assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine"), ...PROBES()].sort());
         assert.equal(init.parent, urn(SWARM, "swarm"));
     });
 
@@ -99,6 +101,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
                 join.dependsOn,
                 [
                     urn(T.command, `${worker}-engine`),
+                    ...PROBES(),
                     urn(T.command, "swarm-init"),
                     urn(T.command, "swarm-join-token"),
                     urn("tls:index/privateKey:PrivateKey", "swarm-token-key"),
@@ -188,10 +191,11 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 11, // bridge, 3 engines, init, ingress check for net1, token, 2 joins, 1 labels, check
+            [T.command]: 17, // bridge, 3 engines, 3 probe watches, 3 probes, init, ingress check for net1, token, 2 joins, 1 labels, check
             [T.host]: 3,
             [T.dockerProvider]: 3,
             [SWARM]: 1,
+            "docker-overlay:probe:UnderlayProbe": 1,
             "tls:index/privateKey:PrivateKey": 1,
             "docker-overlay:network:OverlayNetwork": 1,
             [T.network]: 1,

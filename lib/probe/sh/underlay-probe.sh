@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The underlay probes, run inside a machine's network namespace: by the
+# program before the cluster forms (lib/probe/underlay.ts renders it after
+# `set -- <command> <args>`, or passes it to `bash -c`), and by `npm run lab
+# -- diagnose` on a running stack (lab/diagnose.ts). Traffic goes only to the
+# addresses given: the stack's own machines.
+#
+#   tcp-connect ADDR PORT SECONDS   connect once; exit 0 when it is accepted, 124
+#                                   when nothing came back in time, else 1 with
+#                                   bash's reason (e.g. "Connection refused") on stderr
+#   udp-send ADDR PORT [ADDR PORT ...]
+#                                   three datagrams to each, 0.2 s apart
+#   send ADDR PROTO PORT [...]      one round: a datagram (udp) or a connect whose
+#                                   refusal is fine (tcp, at most 1 s) to each
+#   watch-add TAG DST SRC PROTO PORT [SRC PROTO PORT ...]
+#                                   one counting rule per SRC -> DST PROTO/PORT
+#   watch-remove TAG DST SRC PROTO PORT [...]
+#                                   removes what watch-add added
+#   watch-reset TAG DST SRC PROTO PORT [...]
+#                                   watch-clear TAG, then watch-add (fresh counters)
+#   watch-clear TAG                 removes every counting rule tagged TAG
+#   watch-list                      the counting rules with their counters (iptables -S -v)
+#   watch-count TAG SRC PROTO PORT  packets the rule SRC PROTO/PORT tagged TAG counted (0: none or no rule)
+#
+# Why counting rules rather than a listener: before the engines run (or before
+# swarm init) nothing listens, and once they run UDP 7946 is serf's own socket
+# and UDP 4789 the kernel's VXLAN socket, neither of which answers a stray
+# datagram. A rule without a target in the security table's INPUT chain counts
+# what arrived and passed the filter table's INPUT (the security table's hook
+# runs after it: priority 50 against 0), so a DROP or REJECT there leaves it at
+# 0. A TCP SYN passes the INPUT hooks before the stack answers it (with a RST
+# when nothing listens), so a refused connect counts as arrived.
+set -euo pipefail
+
+comment() { printf 'docker-overlay probe %s %s %s %s' "$1" "$2" "$3" "$4"; }
+
+watch_rules() {
+    local action=$1 tag=$2 dst=$3
+    shift 3
+    while [ "$#" -ge 3 ]; do
+        iptables -w -t security "$action" INPUT -s "$1" -d "$dst" -p "$2" --dport "$3" -m comment --comment "$(comment "$tag" "$1" "$2" "$3")"
+        shift 3
+    done
+}
+
+watch_clear() {
+    local n
+    # Rule numbers shift as rules go: remove the first tagged one until none is left.
+    while n=$(iptables -w -t security -L INPUT -n --line-numbers | awk -v c="/* docker-overlay probe $1 " 'index($0, c) { print $1; exit }') && [ -n "$n" ]; do
+        iptables -w -t security -D INPUT "$n"
+    done
+}
+
+case "${1:-}" in
+tcp-connect)
+    # shellcheck disable=SC2016 # $1 and $2 belong to the inner bash
+    timeout "$4" bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$2" "$3"
+    ;;
+udp-send)
+    shift
+    for _ in 1 2 3; do
+        args=("$@")
+        while [ "${#args[@]}" -ge 2 ]; do
+            # A send error (an earlier ICMP unreachable) is not the answer: the target's counter is.
+            printf 'docker-overlay probe\n' >"/dev/udp/${args[0]}/${args[1]}" 2>/dev/null || true
+            args=("${args[@]:2}")
+        done
+        sleep 0.2
+    done
+    ;;
+send)
+    shift
+    while [ "$#" -ge 3 ]; do
+        if [ "$2" = udp ]; then
+            printf 'docker-overlay probe\n' >"/dev/udp/$1/$3" 2>/dev/null || true
+        else
+            # shellcheck disable=SC2016 # $1 and $2 belong to the inner bash
+            timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$1" "$3" 2>/dev/null &
+        fi
+        shift 3
+    done
+    wait || true
+    ;;
+watch-add)
+    shift
+    watch_rules -I "$@"
+    ;;
+watch-remove)
+    shift
+    watch_rules -D "$@"
+    ;;
+watch-reset)
+    watch_clear "$2"
+    shift
+    watch_rules -I "$@"
+    ;;
+watch-clear)
+    watch_clear "$2"
+    ;;
+watch-list)
+    iptables -w -t security -S INPUT -v
+    ;;
+watch-count)
+    iptables -w -t security -S INPUT -v | awk -v c="--comment \"$(comment "$2" "$3" "$4" "$5")\" -c " '
+        i = index($0, c) { split(substr($0, i + length(c)), a, " "); n += a[1]; found = 1 }
+        END { print found ? n : 0 }'
+    ;;
+*)
+    echo "usage: underlay-probe.sh tcp-connect|udp-send|send|watch-add|watch-remove|watch-reset|watch-clear|watch-list|watch-count ..." >&2
+    exit 2
+    ;;
+esac

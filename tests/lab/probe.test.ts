@@ -1,0 +1,79 @@
+/**
+ * The underlay probed before the cluster forms (components/underlayProbe.ts)
+ * on a swarm-mode stack (tests/lab/stacks/Pulumi.t-probe.yaml): the test
+ * drops udp/4789 inside swarm-node2's namespace as soon as the namespace
+ * exists, while `up` runs (the engines take seconds to start, the probe runs
+ * after all of them). `up` must fail naming exactly the two pairs into
+ * swarm-node2 on udp/4789, with no swarm, no network and no container made;
+ * `down` leaves nothing.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import "./support/root-hooks";
+import { describeRun, DOCKER_BIN, LabStack, run, STACKS, UpJson } from "./support/lab";
+import { netnsPath } from "../../lib/drivers/netns";
+
+describe("lab: the underlay probed before swarm init (Pulumi.t-probe.yaml)", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-probe.yaml"));
+    const node2 = netnsPath({ stack: stack.stack, name: "swarm-node2" });
+    const comment = "docker-overlay lab test: drop VXLAN into swarm-node2";
+    const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", comment, "-j", "DROP"];
+    let up: UpJson;
+    let dropped = "";
+
+    before(async function () {
+        const upRun = stack.up();
+        let done = false;
+        void upRun.finally(() => (done = true));
+        // The rule goes in the moment the namespace exists: long before the probe, which waits for every engine.
+        let inserted = false;
+        while (!done && !inserted) {
+            if (fs.existsSync(node2)) {
+                const r = await run("nsenter", [`--net=${node2}`, "iptables", "-w", "-I", ...drop]);
+                inserted = r.code === 0;
+            }
+            if (!inserted) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+        }
+        const r = await upRun;
+        assert.ok(inserted, `the DROP rule never went in: ${describeRun(r)}`);
+        assert.ok(r.json !== undefined, describeRun(r));
+        up = r.json;
+        // The rule's own counter: the probe's datagrams met it (the namespace is gone after down).
+        dropped = (await run("nsenter", [`--net=${node2}`, "iptables", "-w", "-S", "INPUT", "-v"])).stdout;
+    });
+
+    after(async function () {
+        await stack.teardown();
+    });
+
+    it("up fails with exactly the pairs the rule cuts, after the rule dropped the probe's datagrams", function () {
+        assert.equal(up.ok, false);
+        assert.match(dropped, new RegExp(`--comment "${comment}" -c [1-9][0-9]* `), dropped);
+        const failed = up.resources.filter((r) => r.status === "failed");
+        const lines = failed.flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer")));
+        assert.deepEqual(lines.sort(), ["swarm-manager -> swarm-node2 udp/4789: no answer", "swarm-node1 -> swarm-node2 udp/4789: no answer"]);
+        assert.deepEqual(failed.map((f) => f.name).sort(), ["underlay-probe-from-swarm-manager", "underlay-probe-from-swarm-node1"]);
+        assert.ok(up.error?.includes("udp/4789: no answer"), up.error);
+        const probe = up.resources.find((r) => r.name === "underlay-probe-from-swarm-node2");
+        assert.equal(probe?.status, "created", JSON.stringify(up.resources));
+    });
+
+    it("no engine joined a swarm, and nothing of the cluster was made", async function () {
+        const names = up.resources.map((r) => r.name);
+        for (const name of ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2", "net1-network", "c1-container", "c2-container"]) {
+            assert.equal(names.includes(name), false, `${name} was started`);
+        }
+        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+            const r = await run(DOCKER_BIN, ["-H", `unix://${stack.info.runDir}/${host}/docker.sock`, "info", "--format", "{{.Swarm.LocalNodeState}}"]);
+            assert.equal(r.code, 0, describeRun(r));
+            assert.equal(r.stdout.trim(), "inactive", host);
+        }
+    });
+
+    it("down removes what the failed update made", async function () {
+        await stack.downClean();
+    });
+});

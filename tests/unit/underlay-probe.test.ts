@@ -1,0 +1,278 @@
+/**
+ * The underlay probed before the cluster forms: the round from the probe plan
+ * (lib/probe/underlay.ts), its scripts run against stub `iptables` and
+ * `nsenter` (datagrams and connects go to loopback only), and the program's
+ * wiring (components/underlayProbe.ts): swarm init and every join after every
+ * host's probe, each probe after every watch.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { RawConfig } from "../../lib/config/types";
+import { normalizeConfig } from "../../lib/config/validate";
+import { probePlan } from "../../lib/plan/probes";
+import { probeRound, probeRoundDigest, renderProbeFromScript, renderProbeWatchScripts } from "../../lib/probe/underlay";
+import { SWARM_DEV } from "./fixtures/configs";
+import { devRaw, devWith, find, ofType, preview, T } from "./helpers";
+
+const swarmRaw = (): RawConfig => JSON.parse(JSON.stringify(SWARM_DEV)) as RawConfig;
+const ADDR: Record<string, string> = { "swarm-manager": "127.0.0.2", "swarm-node1": "127.0.0.3", "swarm-node2": "127.0.0.4" };
+
+describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
+    const config = normalizeConfig(swarmRaw(), "dev");
+    const round = probeRound(
+        probePlan(config).probes,
+        (m) => ADDR[m],
+        (m) => (ADDR[m] !== undefined ? `/ns/${m}` : undefined),
+    );
+
+    it("each host watches for what every peer sends it; each manager also for the manager port", () => {
+        assert.deepEqual(
+            round.watches.get("swarm-manager")?.map((w) => `${w.source} ${w.protocol}/${w.port}`),
+            [
+                "127.0.0.3 tcp/2377",
+                "127.0.0.4 tcp/2377",
+                "127.0.0.3 tcp/7946",
+                "127.0.0.4 tcp/7946",
+                "127.0.0.3 udp/7946",
+                "127.0.0.4 udp/7946",
+                "127.0.0.3 udp/4789",
+                "127.0.0.4 udp/4789",
+            ],
+        );
+        assert.deepEqual(
+            round.targets.get("swarm-node2")?.map((t) => `${t.name} ${t.namespace ?? "-"} ${t.protocol}/${t.port}`),
+            [
+                "swarm-manager /ns/swarm-manager tcp/2377",
+                "swarm-manager /ns/swarm-manager tcp/7946",
+                "swarm-node1 /ns/swarm-node1 tcp/7946",
+                "swarm-manager /ns/swarm-manager udp/7946",
+                "swarm-node1 /ns/swarm-node1 udp/7946",
+                "swarm-manager /ns/swarm-manager udp/4789",
+                "swarm-node1 /ns/swarm-node1 udp/4789",
+            ],
+        );
+    });
+
+    it("an existing KV store (cluster-store mode) is a target without a namespace, and watches nothing", () => {
+        const withKv = normalizeConfig(
+            devWith((raw) => {
+                raw.kvStore = { backend: "consul", address: "consul://192.0.2.10:8500" };
+            }),
+            "dev",
+        );
+        const r = probeRound(
+            probePlan(withKv).probes,
+            (m) => ADDR[m],
+            (m) => (ADDR[m] !== undefined ? `/ns/${m}` : undefined),
+        );
+        assert.equal(r.watches.has("192.0.2.10"), false);
+        assert.deepEqual(
+            r.targets.get("swarm-node1")?.filter((t) => t.port === 8500),
+            [{ name: "192.0.2.10", address: "192.0.2.10", protocol: "tcp", port: 8500 }],
+        );
+    });
+
+    it("the digest changes with what is probed and the machines' ids, and only then", () => {
+        const again = probeRound(
+            probePlan(normalizeConfig(swarmRaw(), "dev")).probes,
+            (m) => ADDR[m],
+            (m) => `/ns/${m}`,
+        );
+        assert.equal(probeRoundDigest(again, ["id1"]), probeRoundDigest(round, ["id1"]));
+        assert.notEqual(probeRoundDigest(round, ["id2"]), probeRoundDigest(round, ["id1"]), "a replaced machine is a new round");
+        const raw = swarmRaw();
+        (raw.hosts as unknown[]).push({ name: "swarm-node3" });
+        const more = probeRound(
+            probePlan(normalizeConfig(raw, "dev")).probes,
+            (m) => ADDR[m] ?? "127.0.0.5",
+            (m) => `/ns/${m}`,
+        );
+        assert.notEqual(probeRoundDigest(more, ["id1"]), probeRoundDigest(round, ["id1"]));
+    });
+
+    it("refuses a host without an address", () => {
+        assert.throws(
+            () =>
+                probeRound(
+                    probePlan(config).probes,
+                    () => undefined,
+                    () => undefined,
+                ),
+            { message: 'underlay probe: no underlay address for host "swarm-node1"' },
+        );
+    });
+
+    describe("the scripts against stub iptables and nsenter", () => {
+        let dir: string;
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "underlay-probe-"));
+            const bin = path.join(dir, "bin");
+            fs.mkdirSync(bin);
+            fs.mkdirSync(path.join(dir, "state"));
+            // The namespaces' mounts, as files: a watch's delete looks for its namespace first.
+            fs.mkdirSync(path.join(dir, "ns"));
+            for (const m of Object.keys(ADDR)) {
+                fs.writeFileSync(path.join(dir, "ns", m), "");
+            }
+            // nsenter --net=/ns/<name> CMD...: runs CMD with NS=<name> (the iptables stub keeps one chain per namespace).
+            fs.writeFileSync(path.join(bin, "nsenter"), '#!/usr/bin/env bash\nns=${1#--net=}; shift\nNS=$(basename "$ns") exec "$@"\n', { mode: 0o755 });
+            // iptables: the security table's INPUT chain in $STATE/$NS, one rule a line; a rule counts 1
+            // packet unless its "<source> <proto> <port>" is a line of $DROPPED.
+            fs.writeFileSync(
+                path.join(bin, "iptables"),
+                [
+                    "#!/usr/bin/env bash",
+                    'f="$STATE/${NS:?}"; touch "$f"; a=()',
+                    'while [ "$#" -gt 0 ]; do case "$1" in -w) shift;; -t) shift 2;; *) a+=("$1"); shift;; esac; done',
+                    'op=${a[0]}; spec=("${a[@]:2}")',
+                    'line=""; for w in "${spec[@]}"; do case "$w" in *" "*) line+=" \\"$w\\"";; *) line+=" $w";; esac; done; line=${line# }',
+                    'counted() { local c; c=$(sed -n \'s/.*--comment "docker-overlay probe [^ ]* \\([^"]*\\)".*/\\1/p\' <<<"$1"); if [ -n "$c" ] && grep -qxF "$c" <<<"${DROPPED:-}"; then echo 0; else echo 1; fi; }',
+                    'case "$op" in',
+                    '-I) { printf "%s\\n" "-A INPUT $line"; cat "$f"; } >"$f.new"; mv "$f.new" "$f";;',
+                    '-D) if [[ "${spec[0]}" =~ ^[0-9]+$ ]]; then sed -i "${spec[0]}d" "$f"; else n=$(grep -nxF -- "-A INPUT $line" "$f" | head -1 | cut -d: -f1); [ -n "$n" ] || { echo "iptables: Bad rule" >&2; exit 1; }; sed -i "${n}d" "$f"; fi;;',
+                    '-S) echo "-P INPUT ACCEPT -c 0 0"; while IFS= read -r l; do echo "$l -c $(counted "$l") 0"; done <"$f";;',
+                    '-L) echo "Chain INPUT (policy ACCEPT)"; echo "num  target prot opt source destination"; i=0; while IFS= read -r l; do i=$((i+1)); c=$(sed -n \'s/.*--comment "\\([^"]*\\)".*/\\1/p\' <<<"$l"); echo "$i  all -- 0.0.0.0/0 0.0.0.0/0 /* $c */"; done <"$f";;',
+                    "esac",
+                    "",
+                ].join("\n"),
+                { mode: 0o755 },
+            );
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        const sh = (script: string, interpreter: string[], env: Record<string, string> = {}) =>
+            spawnSync(interpreter[0], [...interpreter.slice(1), script], {
+                encoding: "utf8",
+                env: { PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: dir, STATE: path.join(dir, "state"), ...env },
+                timeout: 30_000,
+            });
+        const chain = (ns: string) => fs.readFileSync(path.join(dir, "state", ns), "utf8");
+        const watch = (m: string) =>
+            renderProbeWatchScripts({ tag: "dev", machine: m, address: ADDR[m], namespace: path.join(dir, "ns", m), watches: round.watches.get(m) ?? [] });
+        const bash = ["/bin/bash", "-c"];
+        const from = (host: string, waitSeconds: number) =>
+            renderProbeFromScript({ tag: "dev", host, address: ADDR[host], namespace: `/ns/${host}`, targets: round.targets.get(host) ?? [], waitSeconds });
+
+        it("a watch's create replaces the stack's rules (twice: each once), its delete removes them and nothing else", () => {
+            fs.writeFileSync(path.join(dir, "state", "swarm-node2"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
+            for (let i = 0; i < 2; i++) {
+                const r = sh(watch("swarm-node2").create, bash);
+                assert.equal(r.status, 0, r.stderr);
+            }
+            const rules = chain("swarm-node2")
+                .split("\n")
+                .filter((l) => l.includes("docker-overlay probe dev "));
+            assert.equal(rules.length, round.watches.get("swarm-node2")?.length);
+            assert.ok(
+                rules.includes('-A INPUT -s 127.0.0.2 -d 127.0.0.4 -p udp --dport 4789 -m comment --comment "docker-overlay probe dev 127.0.0.2 udp 4789"'),
+                rules.join("\n"),
+            );
+            const d = sh(watch("swarm-node2").delete, bash);
+            assert.equal(d.status, 0, d.stderr);
+            assert.equal(chain("swarm-node2"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
+            assert.equal(sh(watch("swarm-node2").delete, bash).status, 0, "delete twice");
+            // A machine that is gone: its delete succeeds without entering anything.
+            fs.writeFileSync(path.join(dir, "bin", "nsenter"), "#!/bin/sh\necho nsenter ran >&2; exit 1\n", { mode: 0o755 });
+            const gone = sh(watch("swarm-node2").delete.replace('[ -e "$NS" ]', "[ -e /nonexistent ]"), bash);
+            assert.deepEqual([gone.status, gone.stderr], [0, ""]);
+        });
+
+        it("a host's probe passes when every target counted it, and names exactly the pairs that did not arrive", () => {
+            for (const m of Object.keys(ADDR)) {
+                assert.equal(sh(watch(m).create, bash).status, 0);
+            }
+            const ok = sh(from("swarm-node1", 1), ["/bin/bash", "-c"]);
+            assert.equal(ok.status, 0, ok.stderr);
+            assert.equal(ok.stderr, "docker-overlay: swarm-node1 reaches 7 target(s) on the underlay\n");
+            const cut = sh(from("swarm-node1", 1), ["/bin/bash", "-c"], { DROPPED: "127.0.0.3 udp 4789\n127.0.0.3 tcp 2377" });
+            assert.equal(cut.status, 1);
+            assert.equal(
+                cut.stderr,
+                "docker-overlay: the underlay does not carry what the cluster needs from swarm-node1 (nothing of the cluster was created; open these and run up again):\n" +
+                    "swarm-node1 -> swarm-manager tcp/2377: no answer\n" +
+                    "swarm-node1 -> swarm-manager udp/4789: no answer\n" +
+                    "swarm-node1 -> swarm-node2 udp/4789: no answer\n",
+            );
+        });
+
+        it("a target without a namespace (an existing store) answers when a tcp connect is accepted", async () => {
+            const server = net.createServer();
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            const port = (server.address() as net.AddressInfo).port;
+            try {
+                const script = (p: number) =>
+                    renderProbeFromScript({
+                        tag: "dev",
+                        host: "swarm-node1",
+                        address: ADDR["swarm-node1"],
+                        namespace: "/ns/swarm-node1",
+                        targets: [{ name: "kvstore", address: "127.0.0.1", protocol: "tcp", port: p }],
+                        waitSeconds: 1,
+                    });
+                // The kernel accepts into the listen backlog while this process waits for the script.
+                const ok = sh(script(port), ["/bin/bash", "-c"]);
+                assert.equal(ok.status, 0, ok.stderr);
+                await new Promise<void>((resolve) => server.close(() => resolve()));
+                const refused = sh(script(port), ["/bin/bash", "-c"]);
+                assert.equal(refused.status, 1);
+                assert.match(refused.stderr, new RegExp(`\\nswarm-node1 -> kvstore tcp/${port}: no answer\\n$`));
+            } finally {
+                server.close();
+            }
+        });
+    });
+});
+
+describe("underlay probe: the program's wiring (components/underlayProbe.ts)", () => {
+    it("swarm mode on netns: a watch per host, a probe per host after every watch; init and every join after every probe", async () => {
+        const run = await preview(swarmRaw());
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
+        const watches = hosts.map((h) => find(run, T.command, `underlay-probe-watch-${h}`));
+        const probes = hosts.map((h) => find(run, T.command, `underlay-probe-from-${h}`));
+        // Each watch after its own machine (its namespace exists then); the scripts wait for the machines' ids (the round's tag).
+        hosts.forEach((h, i) => assert.ok(watches[i].dependsOn.includes(find(run, T.command, `${h}-engine`).urn), watches[i].name));
+        for (const p of probes) {
+            for (const w of watches) {
+                assert.ok(p.dependsOn.includes(w.urn), `${p.name} does not wait for ${w.name}`);
+            }
+        }
+        for (const name of ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2"]) {
+            const r = find(run, T.command, name);
+            for (const p of probes) {
+                assert.ok(r.dependsOn.includes(p.urn), `${name} does not wait for ${p.name}`);
+            }
+        }
+    });
+
+    it("a container waits for its host's join (so a removed host's containers go before it leaves), in swarm mode only", async () => {
+        const run = await preview(swarmRaw());
+        assert.ok(find(run, T.container, "c2-container").dependsOn.includes(find(run, T.command, "swarm-join-swarm-node1").urn));
+        assert.ok(find(run, T.container, "c1-container").dependsOn.includes(find(run, T.command, "swarm-join-swarm-node2").urn));
+    });
+
+    it("none in cluster-store mode and none on drivers that cannot enter their machines (ssh)", async () => {
+        const cs = await preview(devRaw());
+        assert.deepEqual(
+            ofType(cs, T.command).filter((r) => r.name.startsWith("underlay-probe")),
+            [],
+        );
+        const ssh = await preview({
+            ...swarmRaw(),
+            driver: { kind: "ssh", user: "root" },
+            hosts: [
+                { name: "m", role: "manager", ssh: { address: "192.0.2.11" } },
+                { name: "w", ssh: { address: "192.0.2.12" } },
+            ],
+            containers: [],
+        });
+        assert.equal(ssh.registrations.filter((r) => r.name.startsWith("underlay-probe")).length, 0);
+        assert.ok(
+            ssh.registrations.some((r) => r.name === "swarm-init"),
+            "the ssh stack did not plan",
+        );
+    });
+});

@@ -5,7 +5,8 @@
 //
 // What ts-node --transpile-only did (each .ts file through TypeScript's
 // transpileModule with tsconfig.json's options, no type check), but each file's
-// JavaScript is kept in .ts-cache/ (gitignored) under a hash of its path, its
+// JavaScript is kept in .ts-cache/ (gitignored; one entry per file, an edit
+// replaces it) under a hash of its path, its
 // text, tsconfig.json, TypeScript's version and this file's CACHE_FORMAT: an
 // edited file is transpiled again at its next require, an unchanged one is read
 // back, and TypeScript itself (9 MB of JavaScript) is loaded only when some file
@@ -92,8 +93,10 @@ function transpile(source, fileName) {
  * @returns {string}
  */
 function cachedJavaScript(source, fileName) {
+    // `<file's hash>-<hash of everything that decides its JavaScript>.js`: the first part finds a file's older entries.
+    const owner = crypto.createHash("sha256").update(fileName).digest("hex").slice(0, 16);
     const key = crypto.createHash("sha256").update(salt).update("\0").update(fileName).update("\0").update(source).digest("hex");
-    const file = path.join(CACHE_DIR, `${key}.js`);
+    const file = path.join(CACHE_DIR, `${owner}-${key}.js`);
     try {
         return fs.readFileSync(file, "utf8");
     } catch {
@@ -106,6 +109,12 @@ function cachedJavaScript(source, fileName) {
         const tmp = `${file}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, js);
         fs.renameSync(tmp, file);
+        // An edit leaves the file's older entry behind: remove it, so the cache holds one entry per file.
+        for (const old of fs.readdirSync(CACHE_DIR)) {
+            if (old.startsWith(`${owner}-`) && old.endsWith(".js") && old !== path.basename(file)) {
+                fs.rmSync(path.join(CACHE_DIR, old), { force: true });
+            }
+        }
     } catch {
         // A read-only checkout still runs: only the cache is lost.
     }

@@ -27,7 +27,7 @@ const fs = require("fs");
 const path = require("path");
 
 /** Bump when the transpiled output would change for the same inputs (options below). */
-const CACHE_FORMAT = "1";
+const CACHE_FORMAT = "2";
 const REPO = path.resolve(__dirname, "..");
 const TSCONFIG = path.join(REPO, "tsconfig.json");
 const CACHE_DIR = process.env["DOCKER_OVERLAY_TS_CACHE"] || path.join(REPO, ".ts-cache");
@@ -60,6 +60,13 @@ function loadCompiler() {
         declaration: false,
         declarationMap: false,
         noEmit: false,
+        // The JavaScript runs as the .ts file itself (Module._compile with its path), so the map's
+        // sources must be relative to that file: no outDir/rootDir/sourceRoot moving the output
+        // elsewhere (tsconfig's outDir made them relative to bin/, wrong outside the repository).
+        outDir: undefined,
+        rootDir: undefined,
+        sourceRoot: undefined,
+        mapRoot: undefined,
     };
     compiler = { ts, options };
     return compiler;

@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { netnsName } from "../lib/drivers/netns";
+import { netnsPath } from "../lib/drivers/netns";
 import { DOCKER_CLI, labDown, labDownQuietly, labUp, run } from "./lab";
 import { labStack, writeStack } from "./topology";
 
@@ -142,7 +142,7 @@ export async function benchDataplane(opts: { workDir: string; runs: number; seco
         const ipOf = (c: string) => containers.find((x) => x.name === c)?.networks["net1"] ?? "";
         const c1ip = ipOf("c1");
         const c2ip = ipOf("c2");
-        const nsPath = (h: string) => `/var/run/netns/${netnsName({ stack: stack.stack, name: h })}`;
+        const nsPath = (h: string) => netnsPath({ stack: stack.stack, name: h });
         const inNs = (h: string, argv: string[]) => ["nsenter", `--net=${nsPath(h)}`, ...argv];
         const dockerExec = (h: { dockerHost: string }, c: string, argv: string[]) => [DOCKER_CLI, "-H", h.dockerHost, "exec", c, ...argv];
         const limit = (opts.seconds + 20) * 1000;

@@ -22,13 +22,11 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
-import { netnsName } from "../lib/drivers/netns";
+import { netnsPath } from "../lib/drivers/netns";
 import { Probe, probeLabel, probePlan } from "../lib/plan/probes";
 import { UNDERLAY_PROBE_SCRIPT } from "../lib/probe/underlay";
 import { LabStatus } from "./status";
 
-/** The probe script, run inside a namespace: the one the program probes with before the cluster forms. */
-export const PROBE_SCRIPT = UNDERLAY_PROBE_SCRIPT;
 /** How long a tcp probe waits for its connection. */
 export const TCP_PROBE_SECONDS = 2;
 
@@ -188,10 +186,13 @@ interface Exec {
     stderr: string;
 }
 
-/** Runs the probe script inside a namespace (nsenter --net, as the netns driver enters its machines). */
+/**
+ * Runs the probe script (the one the program probes with before the cluster forms) inside a
+ * namespace, given by its path (nsenter --net, as the netns driver enters its machines).
+ */
 function inNamespace(ns: string, args: readonly string[], timeoutMs = 30_000): Promise<Exec> {
     return new Promise((resolve) => {
-        execFile("nsenter", [`--net=/var/run/netns/${ns}`, "bash", PROBE_SCRIPT, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+        execFile("nsenter", [`--net=${ns}`, "bash", UNDERLAY_PROBE_SCRIPT, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
             const code = err === null ? 0 : typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1;
             resolve({ code, stdout, stderr });
         });
@@ -209,7 +210,7 @@ async function mustInNamespace(ns: string, args: readonly string[]): Promise<str
 export interface ProbeTargets {
     /** Machine name -> underlay address. */
     address: (name: string) => string;
-    /** Machine name -> its network namespace; undefined for what is not a lab machine (an existing store). */
+    /** Machine name -> its network namespace's path; undefined for what is not a lab machine (an existing store). */
     namespace: (name: string) => string | undefined;
 }
 
@@ -275,7 +276,7 @@ export function labTargets(config: ClusterConfig, status: LabStatus): ProbeTarge
     const machines = new Set([...config.hosts.map((h) => h.name), ...(kvMachine !== undefined ? [kvMachine] : [])]);
     return {
         address: (name) => addresses.get(name) ?? name,
-        namespace: (name) => (machines.has(name) ? netnsName({ stack: config.stack, name }) : undefined),
+        namespace: (name) => (machines.has(name) ? netnsPath({ stack: config.stack, name }) : undefined),
     };
 }
 

@@ -22,18 +22,16 @@ function driverOptionsArg(options: Record<string, string>): { driverOptions?: Re
 }
 
 /**
- * An overlay's driver options on machines that report their underlay MTU (ssh, docker-machine):
- * known once every host's reader ran (unknown in a preview until then), from the smallest MTU,
- * since the overlay spans every host; `networks[].mtu` still wins, and is then known at plan time.
+ * An overlay's driver options on machines that report their underlay MTU (ssh, docker-machine)
+ * and no `networks[].mtu` (which would make them known at plan time): known once every host's
+ * reader ran (unknown in a preview until then), from the smallest MTU, since the overlay spans
+ * every host.
  */
 function reportedDriverOptionsArg(
     network: NetworkConfig,
     driverOptions: Record<string, string>,
     underlayMtus: pulumi.Output<number | undefined>[],
-): { driverOptions?: pulumi.Input<Record<string, string>> } {
-    if (network.mtu !== undefined) {
-        return driverOptionsArg({ ...driverOptions, ...reportedOverlayDriverOptions([], network) });
-    }
+): { driverOptions: pulumi.Output<Record<string, string>> } {
     return {
         driverOptions: pulumi.all(underlayMtus).apply((mtus) => ({
             ...driverOptions,
@@ -152,8 +150,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
 
         // Swarm mode: every pair the mode needs is probed before swarm init and any join
         // (components/underlayProbe.ts), where the driver can enter its machines' namespaces.
-        const driver = args.driver;
-        const probeNamespace = driver.probeNamespace !== undefined ? (machine: string) => driver.probeNamespace?.(config, machine) ?? "" : undefined;
+        const probeNamespace = args.driver.probeNamespace?.bind(args.driver);
         const addresses = this.plan.addresses?.addresses;
         this.underlayProbe =
             swarmMode && probeNamespace !== undefined && addresses !== undefined
@@ -162,7 +159,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                       {
                           config,
                           addresses,
-                          namespace: probeNamespace,
+                          namespace: (machine) => probeNamespace(config, machine),
                           machines: {
                               ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
                               ...Object.fromEntries(Object.values(this.hosts).map((h) => [h.hostName, h.ready])),
@@ -216,7 +213,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     deletedWith: fabric.deletedWith,
                     machineIds: networkMachines,
                     // The MTU option (lib/plan/mtu.ts), per network: its own mtu, else the driver's underlay's.
-                    ...(mtuReaders.length > 0
+                    ...(mtuReaders.length > 0 && network.mtu === undefined
                         ? reportedDriverOptionsArg(network, args.driver.overlayNetworkOptions?.(config) ?? {}, underlayMtus)
                         : driverOptionsArg({ ...(args.driver.overlayNetworkOptions?.(config) ?? {}), ...overlayDriverOptions(config, network) })),
                     // An encrypted overlay only after every host proved its kernel can carry it.
@@ -251,14 +248,10 @@ export class OverlayCluster extends pulumi.ComponentResource {
                         await new Promise((resolve) => setImmediate(resolve));
                     }
                     const container = config.containers[i];
+                    const host = plan.placements[container.name];
                     containers[container.name] = new PlacedContainer(
                         container.name,
-                        {
-                            container,
-                            host: hosts[plan.placements[container.name]],
-                            networks,
-                            ...(joins?.[plan.placements[container.name]] !== undefined ? { membership: joins[plan.placements[container.name]] } : {}),
-                        },
+                        { container, host: hosts[host], networks, ...(joins?.[host] !== undefined ? { membership: joins[host] } : {}) },
                         { parent: this },
                     );
                 }

@@ -53,7 +53,7 @@ export function underlayMtuFor(mtu: number, encrypted: boolean): number {
  * (its docker network). ssh and docker-machine machines are not made by the
  * program: their MTU is the advertise interface's, unknown until they exist,
  * so undefined here; each host reports it once it exists
- * (lib/render/underlayMtu.ts) and reportedOverlayDriverOptions takes over.
+ * (lib/drivers/underlayMtu.ts) and reportedOverlayDriverOptions takes over.
  */
 export function planUnderlayMtu(config: Pick<ClusterConfig, "driver">): number | undefined {
     switch (config.driver.kind) {
@@ -125,7 +125,7 @@ export interface UnderlayMtuRequirement {
 /**
  * What `networks[].mtu` asks of every host's underlay. Checked at plan time
  * where the plan knows the underlay (lib/config/validate/networks.ts), and on
- * each ssh or docker-machine host when its MTU is read (lib/render/underlayMtu.ts).
+ * each ssh or docker-machine host when its MTU is read (lib/drivers/underlayMtu.ts).
  */
 export function underlayMtuRequirements(networks: readonly Pick<NetworkConfig, "name" | "mtu" | "encrypted">[]): UnderlayMtuRequirement[] {
     return networks.flatMap((n, i) =>

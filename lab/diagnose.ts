@@ -46,6 +46,10 @@ export interface GossipView {
     host: string;
     /** Serf members the engine's log leaves it with, sorted; undefined when its log has no serf lines. */
     members?: string[];
+    /** Node -> its last event in this engine's log (`failed at 01:52:30`). */
+    last?: Record<string, string>;
+    /** The engine's last failed serf join, when its log has one. */
+    joinFailed?: string;
 }
 
 export interface DiagnoseReport {
@@ -87,30 +91,55 @@ export function tcpFailure(code: number, stderr: string, port: number): string {
 }
 
 const SERF_EVENT = /serf: EventMember(Join|Leave|Failed|Reap|Update): (\S+) /;
+/** libnetwork's line for a refused serf join (drivers/overlay/overlay.go:282, see lib/engine/gossip.ts). */
+const SERF_JOIN_FAILED = /joining serf neighbor (\S+) failed: (.*)$/;
+/** logrus's `time="2026-12-01T01:52:16.438116942Z"`, cut to the second. */
+const LOG_TIME = /time="[0-9-]+T([0-9:]+)/;
+
+/** What an engine's log says of its serf: members, the last event of each other node, its last failed join. */
+export interface SerfHistory {
+    /** Members the log leaves the engine with, sorted. */
+    members: string[];
+    /** Node -> its last event (`failed at 01:52:30`); a node absent here never joined. */
+    last: Record<string, string>;
+    /** The last `joining serf neighbor ... failed` line since the engine's serf (re)started. */
+    joinFailed?: string;
+}
 
 /**
- * The serf members an engine's log leaves it with (undefined without serf lines).
- * A join of the engine itself starts over: the engine (re)started its serf.
+ * Replays the `serf: EventMember*` lines of an engine's log (undefined without
+ * serf lines). A join of the engine itself starts over: the engine (re)started its serf.
  */
-export function serfMembers(log: string, self: string): string[] | undefined {
-    let members: Set<string> | undefined;
+export function serfHistory(log: string, self: string): SerfHistory | undefined {
+    let h: { members: Set<string>; last: Record<string, string>; joinFailed?: string } | undefined;
     for (const line of log.split("\n")) {
+        const at = LOG_TIME.exec(line)?.[1];
+        const when = at === undefined ? "" : ` at ${at}`;
+        const failed = SERF_JOIN_FAILED.exec(line);
+        if (failed !== null && h !== undefined) {
+            h.joinFailed = `its join of ${failed[1]}${when} failed: ${failed[2]
+                .replace(/\\[nt]/g, " ")
+                .replace(/"$/, "")
+                .replace(/\s+/g, " ")
+                .trim()}`;
+        }
         const m = SERF_EVENT.exec(line);
         if (m === null) {
             continue;
         }
         const [, event, name] = m;
         if (event === "Join" && name === self) {
-            members = new Set();
+            h = { members: new Set(), last: {} };
         }
-        members ??= new Set();
+        h ??= { members: new Set(), last: {} };
         if (event === "Join" || event === "Update") {
-            members.add(name);
+            h.members.add(name);
         } else {
-            members.delete(name);
+            h.members.delete(name);
         }
+        h.last[name] = `${event === "Join" ? "joined" : event === "Leave" ? "left" : event.toLowerCase()}${when}`;
     }
-    return members === undefined ? undefined : [...members].sort();
+    return h === undefined ? undefined : { members: [...h.members].sort(), last: h.last, ...(h.joinFailed === undefined ? {} : { joinFailed: h.joinFailed }) };
 }
 
 /** Failures of the gossip: an engine whose serf is missing one of the hosts. */
@@ -120,7 +149,12 @@ export function gossipFailures(views: readonly GossipView[], hosts: readonly str
             return [`gossip: ${v.host}'s dockerd.log has no serf lines (its overlay gossip never started)`];
         }
         const missing = hosts.filter((h) => !v.members?.includes(h));
-        return missing.length === 0 ? [] : [`gossip: ${v.host} has ${v.members.join(", ") || "no members"}, not ${missing.join(", ")}`];
+        if (missing.length === 0) {
+            return [];
+        }
+        // What the log says of each missing node, and of the engine's own join: a failure names its evidence.
+        const why = [...missing.map((h) => `${h} ${v.last?.[h] ?? "never joined"}`), ...(v.joinFailed === undefined ? [] : [v.joinFailed])];
+        return [`gossip: ${v.host} has ${v.members.join(", ") || "no members"}, not ${missing.join(", ")} (${why.join("; ")})`];
     });
 }
 
@@ -308,8 +342,8 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
     const gossip: GossipView[] = [];
     if (config.engine.mode === "cluster-store") {
         for (const host of hosts) {
-            const members = serfMembers(deps.engineLog(host) ?? "", host);
-            gossip.push(members === undefined ? { host } : { host, members });
+            const history = serfHistory(deps.engineLog(host) ?? "", host);
+            gossip.push(history === undefined ? { host } : { host, ...history });
         }
         failures.push(...gossipFailures(gossip, hosts));
     }

@@ -1,7 +1,7 @@
 /** The pure parts of `lab diagnose` (lab/diagnose.ts): counters, tcp reasons, serf replay, overlay views. */
 import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
-import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfMembers, tcpFailure } from "../../lab/diagnose";
+import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfHistory, tcpFailure } from "../../lab/diagnose";
 import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw } from "./helpers";
 
@@ -31,17 +31,45 @@ describe("lab diagnose: pure parts", () => {
         assert.equal(tcpFailure(1, "probe: line 1: /dev/tcp/10.1.1.1/7946: No route to host\n", 7946), "No route to host");
     });
 
-    it("replays serf events; the engine's own join starts over", () => {
-        const line = (event: string, name: string) => `time="x" level=info msg="2026/11/30 18:55:57 [INFO] serf: EventMember${event}: ${name} 10.0.0.9\\n"`;
-        const log = [line("Join", "a"), line("Join", "b"), line("Join", "c"), line("Failed", "c"), "unrelated", line("Join", "a"), line("Join", "b")].join(
-            "\n",
+    it("replays serf events; the engine's own join starts over; a failure names what the log says of each missing node", () => {
+        const line = (event: string, name: string, at = "18:55:57") =>
+            `time="2026-11-30T${at}.438116942Z" level=info msg="2026/11/30 ${at} [INFO] serf: EventMember${event}: ${name} 10.0.0.9\\n"`;
+        const refused = `time="2026-11-30T18:56:01.1Z" level=error msg="joining serf neighbor 10.0.0.7 failed: Failed to join the cluster at neigh IP 10.0.0.7: 1 error occurred:\\n\\t* Failed to join 10.0.0.7: dial tcp 10.0.0.7:7946: connect: connection refused\\n\\n"`;
+        const log = [
+            line("Join", "a"),
+            line("Join", "b"),
+            line("Join", "c"),
+            line("Failed", "c"),
+            "unrelated",
+            line("Join", "a", "18:56:00"),
+            refused,
+            line("Join", "b"),
+            line("Failed", "b", "18:56:09"),
+        ].join("\n");
+        assert.deepEqual(serfHistory(log, "a"), {
+            members: ["a"],
+            last: { a: "joined at 18:56:00", b: "failed at 18:56:09" },
+            joinFailed:
+                "its join of 10.0.0.7 at 18:56:01 failed: Failed to join the cluster at neigh IP 10.0.0.7: 1 error occurred: * Failed to join 10.0.0.7: dial tcp 10.0.0.7:7946: connect: connection refused",
+        });
+        assert.equal(serfHistory("no serf here", "a"), undefined);
+        assert.deepEqual(
+            gossipFailures(
+                [
+                    { host: "a", members: ["a", "b"], last: { b: "joined at 18:55:57", c: "failed at 18:56:09" } },
+                    { host: "b" },
+                    { host: "c", members: ["a", "b", "c"] },
+                    { host: "d", members: ["d"], last: {}, joinFailed: "its join of 10.0.0.7 at 18:56:01 failed: connection refused" },
+                ],
+                ["a", "b", "c", "d"],
+            ),
+            [
+                "gossip: a has a, b, not c, d (c failed at 18:56:09; d never joined)",
+                "gossip: b's dockerd.log has no serf lines (its overlay gossip never started)",
+                "gossip: c has a, b, c, not d (d never joined)",
+                "gossip: d has d, not a, b, c (a never joined; b never joined; c never joined; its join of 10.0.0.7 at 18:56:01 failed: connection refused)",
+            ],
         );
-        assert.deepEqual(serfMembers(log, "a"), ["a", "b"]);
-        assert.equal(serfMembers("no serf here", "a"), undefined);
-        assert.deepEqual(gossipFailures([{ host: "a", members: ["a", "b"] }, { host: "b" }, { host: "c", members: ["a", "b", "c"] }], ["a", "b", "c"]), [
-            "gossip: a has a, b, not c",
-            "gossip: b's dockerd.log has no serf lines (its overlay gossip never started)",
-        ]);
     });
 
     it("cluster-store: every engine must see every endpoint; swarm: each engine with a container, every peer", () => {

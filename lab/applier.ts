@@ -71,6 +71,7 @@ export const realDeps: ApplierDeps = {
     runScript: realRunScript,
     runRemote: realRunRemote,
     now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     newId: () => randomUUID(),
 };
 

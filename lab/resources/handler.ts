@@ -34,6 +34,8 @@ export interface ApplierDeps {
     /** Runs a `command:remote:Command`'s script over ssh. */
     runRemote: RemoteRunner;
     now(): Date;
+    /** Waits as a provider's retry loop does (the network delete's StateChangeConf). */
+    sleep(ms: number): Promise<void>;
     newId(): string;
 }
 

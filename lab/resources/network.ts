@@ -4,10 +4,10 @@
  * and the network's create and delete on the engine of its provider.
  */
 import type Docker from "dockerode";
-import { NetworkInspect } from "../clients/docker";
+import { EngineClient, NetworkInspect } from "../clients/docker";
 import { assertKnownInputs, Label, labelMap, objectTarget, onEngine, required } from "./dockerInputs";
 import { classify, changedKeys, DiffTable } from "./diff";
-import { DiffRequest, DiffResult, ResourceHandler } from "./handler";
+import { ApplierDeps, DiffRequest, DiffResult, ResourceHandler } from "./handler";
 
 export type { NetworkInspect } from "../clients/docker";
 
@@ -206,6 +206,59 @@ export const network: ResourceHandler = {
         if (target === undefined) {
             return "absent";
         }
-        return onEngine(ctx, r, (e) => e.removeNetwork(target));
+        return onEngine(ctx, r, (e) => removeNetworkAsProvider(e, target, ctx.deps));
     },
 };
+
+/**
+ * The provider's network delete is a wait for the state `removed`
+ * (kreuzwerker v4.5.0 internal/provider/resource_docker_network_funcs.go:110-135,
+ * timings :21-23) in the SDK's StateChangeConf (helper/retry/state.go:88-200,
+ * identical in hashicorp/terraform-plugin-sdk v2.40.1, which K's go.mod names,
+ * and in the branch upstream-v2.38.1 of pulumi/terraform-plugin-sdk, the fork
+ * pulumi-docker substitutes): it first waits `Delay` (2 s); each try
+ * inspects the network (any error: already removed) and removes it (:205-224);
+ * "has active endpoints" (case-insensitive, helpers.go:113) is pending and tried
+ * again after 5 s, then every 10 s (the wait doubles from 100 ms, at least
+ * MinTimeout, at most 10 s) until the 30 s Timeout (the TimeoutError of
+ * helper/retry/error.go:64-90); any other error fails the delete at once.
+ * The 2 s matter in swarm mode: a network removed the moment its last
+ * container went is still "in use by task" (the container's attachment), which
+ * fails a delete that does not wait, as the lab's did.
+ */
+export const NETWORK_REMOVE = { delayMs: 2000, minWaitMs: 5000, maxWaitMs: 10000, timeoutMs: 30000 };
+
+export async function removeNetworkAsProvider(
+    engine: Pick<EngineClient, "inspectNetwork" | "removeNetwork">,
+    target: string,
+    clock: Pick<ApplierDeps, "sleep" | "now">,
+    timing = NETWORK_REMOVE,
+): Promise<boolean> {
+    const started = clock.now().getTime();
+    const deadline = started + timing.timeoutMs;
+    let at = started + timing.delayMs;
+    let wait = 100;
+    for (;;) {
+        const pause = at - clock.now().getTime();
+        if (at >= deadline) {
+            throw new Error(`timeout while waiting for state to become 'removed' (last state: 'pending', timeout: ${timing.timeoutMs / 1000}s)`);
+        }
+        if (pause > 0) {
+            await clock.sleep(pause);
+        }
+        try {
+            await engine.inspectNetwork(target);
+        } catch {
+            return false;
+        }
+        try {
+            return await engine.removeNetwork(target);
+        } catch (err) {
+            if (!/has active endpoints/i.test((err as Error).message)) {
+                throw err;
+            }
+        }
+        wait = Math.min(Math.max(wait * 2, timing.minWaitMs), timing.maxWaitMs);
+        at = clock.now().getTime() + wait;
+    }
+}

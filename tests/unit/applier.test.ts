@@ -153,6 +153,8 @@ function world(opts: { file?: string; script?: (run: ScriptRun) => ScriptResult;
             return opts.script?.(run) ?? { code: 0, signal: null, stdout: "made\n", stderr: "" };
         },
         now: () => new Date(Date.UTC(2024, 0, 1) + (clock += 100)),
+        // The network delete waits as the provider does (lab/resources/network.ts): no real time in unit tests.
+        sleep: async () => undefined,
         newId: () => `id-${++n}`,
     };
     const recorder = new StateRecorder(opts.file, { stack: STACK, stackFile: "/x/Pulumi.t.yaml", program: "/x/index.ts" }, deps.now);

@@ -49,6 +49,8 @@ async function up(base: readonly ResourceRecord[], regs: readonly Reg[], fail: r
                 : { code: 0, signal: null, stdout: `out of ${r.script}\n`, stderr: "" };
         },
         now: () => new Date(Date.UTC(2026, 0, 1)),
+        // The network delete waits as the provider does (lab/resources/network.ts): no real time in unit tests.
+        sleep: async () => undefined,
         newId: () => `${String(++ids).padStart(8, "0")}`,
     };
     // What readState would give: a deep copy of what the last run wrote.

@@ -11,7 +11,7 @@ import { CONTAINER_INPUTS, containerPlan } from "../../lab/resources/containerRe
 import { assertKnownInputs } from "../../lab/resources/dockerInputs";
 import { DOCKER_PROVIDER_INPUTS } from "../../lab/resources/dockerProvider";
 import { KEY_PREFIX_INPUTS } from "../../lab/resources/keyPrefix";
-import { NETWORK_INPUTS, networkCreateRequest } from "../../lab/resources/network";
+import { NETWORK_INPUTS, networkCreateRequest, removeNetworkAsProvider } from "../../lab/resources/network";
 import { REMOTE_IMAGE_INPUTS } from "../../lab/resources/remoteImage";
 import { ResourceRecord } from "../../lab/state";
 
@@ -206,5 +206,60 @@ describe("lab resources: the inputs each room translates", () => {
         assert.throws(() => assertKnownInputs(NETWORK, "urn:n", { name: "n", scope: "swarm" }, NETWORK_INPUTS), {
             message: `${NETWORK} urn:n: the lab applier does not translate input(s) "scope"; refusing to create it without them`,
         });
+    });
+});
+
+describe("lab resources: a network's delete waits as the provider's does", () => {
+    /** A fake engine whose removes answer from a script, on a fake clock; each call is logged with the time it came at. */
+    function world(answers: string[]) {
+        let t = 0;
+        const log: string[] = [];
+        const clock = { now: () => new Date(t), sleep: async (ms: number) => void (t += ms) };
+        const engine = {
+            inspectNetwork: async (id: string) => {
+                if (answers[0] === "gone") {
+                    log.push(`${t / 1000}s inspect: gone`);
+                    throw Object.assign(new Error("no such network"), { statusCode: 404 });
+                }
+                return { Id: id } as never;
+            },
+            removeNetwork: async () => {
+                const a = answers.shift() ?? "ok";
+                log.push(`${t / 1000}s remove: ${a}`);
+                if (a !== "ok") {
+                    throw new Error(a);
+                }
+                return true;
+            },
+        };
+        return { engine, clock, log };
+    }
+
+    it("waits 2 s before its first try, then retries 'has active endpoints' after 5 s and every 10 s", async () => {
+        const w = world(["error: network n1 has active endpoints", "Error: network N1 HAS ACTIVE ENDPOINTS", "ok"]);
+        assert.equal(await removeNetworkAsProvider(w.engine, "n1", w.clock), true);
+        assert.deepEqual(w.log, ["2s remove: error: network n1 has active endpoints", "7s remove: Error: network N1 HAS ACTIVE ENDPOINTS", "17s remove: ok"]);
+    });
+
+    it("gives up after 30 s with the SDK's timeout message", async () => {
+        const w = world(Array(10).fill("has active endpoints"));
+        await assert.rejects(removeNetworkAsProvider(w.engine, "n1", w.clock), {
+            message: "timeout while waiting for state to become 'removed' (last state: 'pending', timeout: 30s)",
+        });
+        assert.deepEqual(
+            w.log.map((l) => l.split(" ")[0]),
+            ["2s", "7s", "17s", "27s"],
+        );
+    });
+
+    it("fails at once on any other error (swarm's 'in use by task'), and a network already gone is absent", async () => {
+        const w = world(["rpc error: code = FailedPrecondition desc = network x is in use by task y"]);
+        await assert.rejects(removeNetworkAsProvider(w.engine, "n1", w.clock), {
+            message: "rpc error: code = FailedPrecondition desc = network x is in use by task y",
+        });
+        assert.deepEqual(w.log, ["2s remove: rpc error: code = FailedPrecondition desc = network x is in use by task y"]);
+        const gone = world(["gone"]);
+        assert.equal(await removeNetworkAsProvider(gone.engine, "n1", gone.clock), false);
+        assert.deepEqual(gone.log, ["2s inspect: gone"]);
     });
 });

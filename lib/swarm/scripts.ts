@@ -269,7 +269,11 @@ export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
         [...vars, assign("JOIN_AS", p.joinAs ?? "worker"), assign("PORT", p.port), assign("ADVERTISE", `${p.worker.advertise}:${p.port}`)],
         [waitUntilFunction(), sh("join-create.sh")],
     );
-    const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [waitUntilFunction(), sh("join-delete.sh")]);
+    const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [
+        waitUntilFunction(),
+        sh("node-update.sh"),
+        sh("join-delete.sh"),
+    ]);
     return { create, delete: del };
 }
 
@@ -311,7 +315,7 @@ export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
             ),
             assign("LABELS", entries.map(([k, v]) => `${k}=${v}`).join(" ")),
         ],
-        [sh("labels-create.sh")],
+        [sh("node-update.sh"), sh("labels-create.sh")],
     );
     const del = script(
         `docker-overlay: remove the node labels of ${p.host.name} in stack ${p.stack}'s swarm`,
@@ -323,7 +327,7 @@ export function renderSwarmLabelScripts(p: SwarmLabelParams): SwarmScripts {
                 entries.flatMap(([k]) => ["--label-rm", k]),
             ),
         ],
-        [sh("labels-delete.sh")],
+        [sh("node-update.sh"), sh("labels-delete.sh")],
     );
     return { create, delete: del };
 }
@@ -351,9 +355,12 @@ export function renderSwarmAvailabilityScripts(p: SwarmAvailabilityParams): Swar
         `docker-overlay: availability of ${p.host.name} in stack ${p.stack}'s swarm`,
         p.access,
         [...vars, assign("AVAILABILITY", p.availability)],
-        [sh("availability-create.sh")],
+        [sh("node-update.sh"), sh("availability-create.sh")],
     );
-    const del = script(`docker-overlay: ${p.host.name} active again in stack ${p.stack}'s swarm`, p.access, vars, [sh("availability-delete.sh")]);
+    const del = script(`docker-overlay: ${p.host.name} active again in stack ${p.stack}'s swarm`, p.access, vars, [
+        sh("node-update.sh"),
+        sh("availability-delete.sh"),
+    ]);
     return { create, delete: del };
 }
 

@@ -409,6 +409,20 @@ describe("swarm scripts: several managers", () => {
         );
     });
 
+    it("a node update swarm refuses as out of sequence (labels and availability of one node in parallel) is read again and retried; other errors fail", () => {
+        const f = cluster();
+        const s = renderSwarmAvailabilityScripts({ stack: "t", host: m2, managers: MANAGERS, availability: "pause", access: f.access });
+        f.engine(MANAGERS[0].dockerHost, { "outofseq-2": "" });
+        const r = bash(s.create, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(f.calls().filter((c) => c.includes("--availability pause")).length, 3);
+        assert.equal((r.stderr.match(/node update out of sequence \(try \d\): again/g) ?? []).length, 2);
+        f.engine(MANAGERS[0].dockerHost, { "outofseq-9": "" });
+        const gaveUp = bash(s.create, f);
+        assert.equal(gaveUp.status, 1);
+        assert.equal(gaveUp.stderr.trim().split("\n").pop(), "Error response from daemon: rpc error: code = Unknown desc = update out of sequence");
+    });
+
     it("availability is set through a manager, and reset to active on delete", () => {
         const f = cluster();
         const s = renderSwarmAvailabilityScripts({ stack: "t", host: m2, managers: MANAGERS, availability: "drain", access: f.access });

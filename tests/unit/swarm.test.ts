@@ -132,7 +132,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         );
         // The labels are values of the header; swarm-scripts.test.ts runs the script that applies them.
         assert.ok(script("swarm-labels-swarm-node1").includes("\nLABEL_ADD=(--label-add storage=ssd)\n"));
-        assert.ok(script("swarm-labels-swarm-node1").includes(`dk "$MANAGER" node update "\${LABEL_ADD[@]}" "$NODE" >/dev/null`));
+        assert.ok(script("swarm-labels-swarm-node1").includes(`node_update "\${LABEL_ADD[@]}" "$NODE"`));
         assert.ok(script("swarm-labels-swarm-node1", "delete").includes(`--label-rm storage`));
         assert.deepEqual(
             find(run, T.command, "swarm-labels-swarm-node1").dependsOn,

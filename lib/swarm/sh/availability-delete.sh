@@ -3,7 +3,7 @@
 # The setting is no longer managed: the node is active again (swarm's default).
 NODE=$(dk "$HOST" info --format '{{.Swarm.NodeID}}' 2>/dev/null) || NODE=''
 if [ -n "$NODE" ] && pick_manager && dk "$MANAGER" node inspect "$NODE" >/dev/null 2>&1; then
-    dk "$MANAGER" node update --availability active "$NODE" >/dev/null
+    node_update --availability active "$NODE"
     log "availability active"
 else
     log "node $NODE is gone (or no manager answers); nothing to reset"

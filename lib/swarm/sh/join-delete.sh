@@ -35,7 +35,7 @@ if [ "$known" = true ]; then
         log "demoted to worker"
     elif [ "$answers" = true ] && [ "$state" != inactive ]; then
         # Drained first: swarm moves its tasks elsewhere before the node goes.
-        dk "$MANAGER" node update --availability drain "$node" >/dev/null
+        node_update --availability drain "$node"
         tasks_gone() { ! dk "$MANAGER" node ps "$node" --format '{{.CurrentState}}' 2>/dev/null | grep -q '^Running'; }
         wait_until "$WAIT_SECONDS" 0.5 tasks_gone || log "tasks still run on $node ${WAIT_SECONDS}s after draining; leaving anyway"
         log "drained"

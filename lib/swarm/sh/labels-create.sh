@@ -3,5 +3,5 @@
 pick_manager || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
 NODE=$(dk "$HOST" info --format '{{.Swarm.NodeID}}')
 [ -n "$NODE" ] || fail "its engine is in no swarm"
-dk "$MANAGER" node update "${LABEL_ADD[@]}" "$NODE" >/dev/null
+node_update "${LABEL_ADD[@]}" "$NODE"
 log "labelled: $LABELS"

@@ -9,14 +9,32 @@
  *    ties going to the host whose name sorts first (plain code-point order,
  *    independent of locale and of the order hosts are listed in).
  *
- * Every host is eligible, whatever its role: in the seed all hosts are engines.
+ * Every host is eligible, whatever its role: in the seed all hosts are engines,
+ * except, for a container on an overlay, a swarm node whose availability is
+ * `pause` or `drain`: swarm schedules no new task there, and a container's
+ * attachment to a swarm overlay is a task (measured: `attaching to network
+ * failed ... context deadline exceeded` after 20 s on a paused node). A drained
+ * host's containers therefore move to another host, as drain asks.
  */
+import { HostAvailability } from "../config/types";
 import { Constraint, ConstraintTarget, formatConstraint, parseConstraint, satisfies } from "./constraints";
 
 export interface PlacementContainer {
     name: string;
     /** Constraint strings, with or without the `constraint:` prefix. */
     constraints: readonly string[];
+    /** The overlays it joins: on a swarm node each is a task, which a paused or drained node does not take. */
+    networks?: readonly unknown[];
+}
+
+/** A host as placement sees it: its name, labels and (swarm mode) availability. */
+export interface PlacementHost extends ConstraintTarget {
+    availability?: HostAvailability;
+}
+
+/** Whether swarm starts new tasks on the host (unset: as swarm has it, active). */
+function takesNewTasks(h: PlacementHost): boolean {
+    return h.availability === undefined || h.availability === "active";
 }
 
 export interface PlacementProblem {
@@ -34,7 +52,7 @@ export interface PlacementResult {
     problems: PlacementProblem[];
 }
 
-export function placeContainers(hosts: readonly ConstraintTarget[], containers: readonly PlacementContainer[]): PlacementResult {
+export function placeContainers(hosts: readonly PlacementHost[], containers: readonly PlacementContainer[]): PlacementResult {
     const placements: Record<string, string> = {};
     const problems: PlacementProblem[] = [];
     const load = new Map<string, number>(hosts.map((h) => [h.name, 0]));
@@ -60,11 +78,18 @@ export function placeContainers(hosts: readonly ConstraintTarget[], containers: 
             problems.push({ container: container.name, index, message: "there are no hosts to place it on" });
             return;
         }
-        const eligible = byName.filter((h) => parsed.every((c) => satisfies(h, c)));
-        if (eligible.length === 0) {
+        const matching = byName.filter((h) => parsed.every((c) => satisfies(h, c)));
+        if (matching.length === 0) {
             problems.push({ container: container.name, index, message: unsatisfiableMessage(hosts, parsed) });
             return;
         }
+        const onOverlay = (container.networks ?? []).length > 0;
+        const closed = onOverlay ? noNewTaskMessage(matching) : undefined;
+        if (closed !== undefined) {
+            problems.push({ container: container.name, index, message: closed });
+            return;
+        }
+        const eligible = onOverlay ? matching.filter(takesNewTasks) : matching;
         let chosen = eligible[0];
         for (const h of eligible) {
             if ((load.get(h.name) ?? 0) < (load.get(chosen.name) ?? 0)) {
@@ -75,6 +100,18 @@ export function placeContainers(hosts: readonly ConstraintTarget[], containers: 
         load.set(chosen.name, (load.get(chosen.name) ?? 0) + 1);
     });
     return { placements, problems };
+}
+
+/**
+ * For a container on an overlay whose constraints match only hosts that take no
+ * new swarm task (availability pause or drain): why it cannot be placed.
+ */
+export function noNewTaskMessage(matching: readonly PlacementHost[]): string | undefined {
+    if (matching.length === 0 || matching.some(takesNewTasks)) {
+        return undefined;
+    }
+    const closed = matching.map((h) => `${h.name}: availability ${h.availability ?? "active"}`).join(", ");
+    return `these constraints match only hosts where swarm starts no new task (${closed}), and the container's overlay attachment is such a task: set their availability to active, or relax a constraint`;
 }
 
 /**

@@ -92,6 +92,23 @@ describe("placement: placeContainers", () => {
         });
     });
 
+    it("a container on an overlay skips hosts that take no new swarm task (pause, drain); one without overlays does not", () => {
+        const hosts = [HOSTS[0], { ...HOSTS[1], availability: "drain" as const }, { ...HOSTS[2], availability: "active" as const }];
+        const onNet = (name: string, ...constraints: string[]): PlacementContainer => ({ name, constraints, networks: ["net1"] });
+        assert.deepEqual(placeContainers(hosts, [onNet("c1", "zone==a"), onNet("c2", "zone==a"), c("c3", "node==swarm-node1")]), {
+            placements: { c1: "swarm-node2", c2: "swarm-node2", c3: "swarm-node1" },
+            problems: [],
+        });
+        assert.deepEqual(placeContainers(hosts, [onNet("c1", "node==swarm-node1")]).problems, [
+            {
+                container: "c1",
+                index: 0,
+                message:
+                    "these constraints match only hosts where swarm starts no new task (swarm-node1: availability drain), and the container's overlay attachment is such a task: set their availability to active, or relax a constraint",
+            },
+        ]);
+    });
+
     it("node!= excludes a host, and the manager is eligible like any host", () => {
         assert.deepEqual(placeContainers(HOSTS, [c("c1", "node!=swarm-node1")]).placements, { c1: "swarm-manager" });
         assert.deepEqual(placeContainers(HOSTS, [c("c1", "node!=swarm-manager")]).placements, { c1: "swarm-node1" });

@@ -159,8 +159,14 @@ describe("swarm: managers", () => {
 });
 
 describe("swarm: availability", () => {
+    /** swarm-node2 with that availability, and c1 (pinned to it in the dev stack) placed elsewhere: a paused host takes no new container. */
+    const node2 = (availability: string) =>
+        swarmWith((raw) => {
+            raw.hosts[2].availability = availability;
+            raw.containers[0].constraints = ["node!=swarm-node2"];
+        });
     it("is active, pause or drain, and swarm mode only", () => {
-        assert.deepEqual(problems(swarmWith((raw) => (raw.hosts[2].availability = "drain"))), []);
+        assert.deepEqual(problems(node2("drain")), []);
         assert.deepEqual(problems(swarmWith((raw) => (raw.hosts[2].availability = "off"))), [
             `${P}hosts[2].availability: must be one of active | pause | drain, got the string "off"`,
         ]);
@@ -177,12 +183,27 @@ describe("swarm: availability", () => {
         );
     });
 
+    it("a container on an overlay is never placed on a paused or drained host: swarm would not start its attachment", () => {
+        assert.deepEqual(problems(swarmWith((raw) => (raw.hosts[2].availability = "pause"))), [
+            `${P}containers[0].constraints: these constraints match only hosts where swarm starts no new task (swarm-node2: availability pause), and the container's overlay attachment is such a task: set their availability to active, or relax a constraint`,
+        ]);
+        assert.deepEqual(
+            problems(
+                swarmWith((raw) => {
+                    raw.hosts[2].availability = "drain";
+                    raw.containers[0].constraints = ["node!=swarm-manager"];
+                }),
+            ),
+            [],
+        );
+    });
+
     it("is a command of its own after the host's join, without replaceOnChanges: a change is an update (re-runs create), no rebuild", async () => {
-        const drained = await preview(swarmWith((raw) => (raw.hosts[2].availability = "drain")));
-        const paused = await preview(swarmWith((raw) => (raw.hosts[2].availability = "pause")));
+        const drained = await preview(node2("drain"));
+        const paused = await preview(node2("pause"));
         const cmd = find(drained, T.command, "swarm-availability-swarm-node2");
         assert.match(String(cmd.inputs["create"]), /^AVAILABILITY=drain$/m);
-        assert.ok(String(cmd.inputs["create"]).includes(`dk "$MANAGER" node update --availability "$AVAILABILITY" "$NODE"`));
+        assert.ok(String(cmd.inputs["create"]).includes(`node_update --availability "$AVAILABILITY" "$NODE"`));
         assert.match(String(find(paused, T.command, "swarm-availability-swarm-node2").inputs["create"]), /^AVAILABILITY=pause$/m);
         assert.deepEqual(cmd.dependsOn, [find(drained, T.command, "swarm-init").urn, find(drained, T.command, "swarm-join-swarm-node2").urn].sort());
         // Only the availability command differs between the two.

@@ -5,7 +5,7 @@
  */
 import { ATTACHMENT_FIELDS, CONTAINER_FIELDS, keysOf } from "../fields";
 import { Constraint, NODE_KEY, parseConstraint, satisfiesAll } from "../../placement/constraints";
-import { unsatisfiableMessage } from "../../placement/place";
+import { noNewTaskMessage, unsatisfiableMessage } from "../../placement/place";
 import { Checker, got, indexPath, isRecord } from "./checker";
 import { suggestion } from "./didYouMean";
 import { HostFacts, NetworkFacts, NetworkIndex } from "./facts";
@@ -57,7 +57,7 @@ export function checkContainers(c: Checker, value: unknown, hosts: HostFacts, ne
         }
         checkAttachments(c, path, ct["networks"], networks, staticAddresses, i);
         if (ct["constraints"] !== undefined) {
-            checkConstraints(c, `${path}.constraints`, ct["constraints"], hosts);
+            checkConstraints(c, `${path}.constraints`, ct["constraints"], hosts, Array.isArray(ct["networks"]) && ct["networks"].length > 0);
         }
     });
 }
@@ -172,7 +172,7 @@ function checkStaticAddress(
     onNetwork.set(address, containerIndex);
 }
 
-function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostFacts): void {
+function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostFacts, onOverlay: boolean): void {
     const texts = c.stringList(path, value, `["node==swarm-node1"]`);
     if (texts === undefined) {
         return;
@@ -211,5 +211,9 @@ function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostF
     const hostsKnown = hosts.namesComplete && hosts.labelsComplete && hosts.targets.length > 0;
     if (referencesOk && hostsKnown && !hosts.targets.some((h) => satisfiesAll(h, parsed))) {
         c.add(path, unsatisfiableMessage(hosts.targets, parsed));
+    }
+    const closed = referencesOk && hostsKnown && onOverlay ? noNewTaskMessage(hosts.targets.filter((h) => satisfiesAll(h, parsed))) : undefined;
+    if (closed !== undefined) {
+        c.add(path, closed);
     }
 }

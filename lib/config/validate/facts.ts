@@ -4,6 +4,7 @@
  * problem rather than a cascade.
  */
 import { Ipv4Network } from "../../net/cidr";
+import { PlacementHost } from "../../placement/place";
 import { DriverKind, EngineMode } from "../types";
 
 /** The network the driver's machines sit on, when the driver has one (netns underlay, dind subnet). */
@@ -37,7 +38,7 @@ export interface EngineFacts {
 /** What constraints are checked against: the hosts whose name is valid, with their valid labels. */
 export interface HostFacts {
     names: string[];
-    targets: { name: string; labels: Record<string, string> }[];
+    targets: PlacementHost[];
     labelKeys: Set<string>;
     /** Every host has a valid, unique name: `node==x` can be checked against `names`. */
     namesComplete: boolean;

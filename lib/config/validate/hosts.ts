@@ -4,7 +4,7 @@ import { contains, firstUsable, lastUsable, nthHost } from "../../net/cidr";
 import { CONSTRAINT_KEY, NODE_KEY } from "../../placement/constraints";
 import { parseHostKey } from "../../ssh/hostKey";
 import { HOST_FIELDS, keysOf, SSH_MACHINE_FIELDS } from "../fields";
-import { EngineMode, MAX_SWARM_MANAGERS } from "../types";
+import { EngineMode, HostAvailability, MAX_SWARM_MANAGERS } from "../types";
 import { Checker, indexPath } from "./checker";
 import { DriverFacts, HostFacts } from "./facts";
 import { hostnameProblem, hostOrIPv4Problem } from "./names";
@@ -74,13 +74,16 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts, mode
             }
         }
 
+        let availability: string | undefined;
         if (host["availability"] !== undefined) {
-            const availability = c.oneOf(`${path}.availability`, host["availability"], HOST_FIELDS.availability.enum);
+            availability = c.oneOf(`${path}.availability`, host["availability"], HOST_FIELDS.availability.enum);
             if (availability !== undefined && mode === "cluster-store") {
                 c.add(
                     `${path}.availability`,
                     `is a swarm mode setting (docker node update --availability), and engine.mode cluster-store has no nodes to drain or pause; remove it or set engine.mode: swarm`,
                 );
+                // Refused above: placement does not weigh it too (one mistake, one problem).
+                availability = undefined;
             }
         }
 
@@ -96,7 +99,7 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts, mode
             facts.namesComplete = false;
         } else {
             facts.names.push(name);
-            facts.targets.push({ name, labels });
+            facts.targets.push(availability === undefined ? { name, labels } : { name, labels, availability: availability as HostAvailability });
             Object.keys(labels).forEach((k) => facts.labelKeys.add(k));
         }
 

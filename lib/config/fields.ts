@@ -325,7 +325,8 @@ export const HOST_FIELDS = {
     availability: {
         type: "string",
         enum: HOST_AVAILABILITIES,
-        description: "Swarm mode only: the node's availability (docker node update --availability), applied in place. Unset: as swarm has it (active). Containers on an overlay are not placed on a pause or drain host (swarm starts no new task there, an overlay attachment included).",
+        description:
+            "Swarm mode only: the node's availability (docker node update --availability), applied in place. Unset: as swarm has it (active). Containers on an overlay are not placed on a pause or drain host (swarm starts no new task there, an overlay attachment included).",
     },
 } satisfies Fields;
 

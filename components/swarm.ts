@@ -109,7 +109,8 @@ export class Swarm extends pulumi.ComponentResource {
         );
         const init = new command.local.Command(
             `${name}-init`,
-            { create: initScripts.create, delete: initScripts.delete, interpreter, environment: env },
+            // The first manager's machine replaced: an update, which runs init again on its new engine (a new swarm).
+            { create: initScripts.create, delete: initScripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: first.machineId } },
             // A new first manager (or pool) is a new swarm: leave the old one first.
             {
                 parent: this,
@@ -161,7 +162,8 @@ export class Swarm extends pulumi.ComponentResource {
                 {
                     create: managerNodes.apply((ms) => renderSwarmTokenScript({ stack: args.stack, managers: ms, kind, access })),
                     interpreter,
-                    environment: { ...env, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem },
+                    // A swarm made anew (its first node id changed) has new tokens: an update reads them again.
+                    environment: { ...env, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem, [SWARM_ENV.swarmNode]: initOut.apply((o) => o?.nodeId ?? "") },
                     // Read again whenever the swarm is made anew, and after a rotation.
                     triggers: [init.id, ...(rotate !== undefined ? [rotate.stdout] : [])],
                 },
@@ -194,7 +196,13 @@ export class Swarm extends pulumi.ComponentResource {
                     delete: scripts.delete,
                     interpreter,
                     // Tokens through the environment, never in a script's text.
-                    environment: { ...env, [SWARM_ENV.sealedToken]: pulumi.secret(token.stdout), [SWARM_ENV.sealKey]: sealKeyPem },
+                    // Its machine replaced: an update, which joins the new engine (and removes the old node).
+                    environment: {
+                        ...env,
+                        [SWARM_ENV.sealedToken]: pulumi.secret(token.stdout),
+                        [SWARM_ENV.sealKey]: sealKeyPem,
+                        [SWARM_ENV.machine]: d.machineId,
+                    },
                 },
                 {
                     parent: this,
@@ -226,7 +234,8 @@ export class Swarm extends pulumi.ComponentResource {
                 .apply(([ms, h]) => renderSwarmLabelScripts({ stack: args.stack, host: h, managers: ms, labels: host.labels, access }));
             return new command.local.Command(
                 `${name}-labels-${host.name}`,
-                { create: scripts.create, delete: scripts.delete, interpreter, environment: env },
+                // Its machine replaced: an update, which labels the new node.
+                { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId } },
                 // New labels: remove the old ones first, then set the new.
                 { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: d.deletedWith },
             );
@@ -244,7 +253,7 @@ export class Swarm extends pulumi.ComponentResource {
             return [
                 new command.local.Command(
                     `${name}-availability-${host.name}`,
-                    { create: scripts.create, delete: scripts.delete, interpreter, environment: env },
+                    { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId } },
                     { parent: this, dependsOn: after(d), deletedWith: d.deletedWith },
                 ),
             ];

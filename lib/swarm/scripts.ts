@@ -60,6 +60,15 @@ export const SWARM_ENV = {
     sealKey: "DOCKER_OVERLAY_SWARM_SEAL_KEY",
     /** The sealed worker token (base64), for join scripts. */
     sealedToken: "DOCKER_OVERLAY_SWARM_TOKEN_SEALED",
+    /**
+     * The ids of the machine a script acts on (init, join, labels, availability):
+     * unread by the scripts, it is there so that a replaced machine, whose engine
+     * starts out of any swarm, changes the command's inputs and the update runs the
+     * script again on the new engine (a command update re-runs create).
+     */
+    machine: "DOCKER_OVERLAY_MACHINE",
+    /** The swarm's first node id, for the token scripts: a swarm made anew is read anew. */
+    swarmNode: "DOCKER_OVERLAY_SWARM_NODE",
 } as const;
 
 /** First Docker API with `--default-addr-pool` (Docker 18.09). */

@@ -14,6 +14,7 @@ import { formatProblem, validateConfig } from "../../lib/config/validate";
 import { previewMocks } from "../../runner/mocks";
 import { ProgramRun, runProgram } from "../../runner/program";
 import { appliedMocks } from "./appliedMocks";
+import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw, devWith, find, T } from "./helpers";
 import { optionsOf, RegisteredOptions, withOptions } from "./options";
 
@@ -160,6 +161,30 @@ describe("change safety: what lives on a machine follows its replacement", () =>
         assert.deepEqual(find(dev.run, T.image, "c1-image").inputs["triggers"], { machine: "swarm-node2-engine-id" });
         assert.deepEqual(optionsOf(dev.options, T.image, "c1-image").propertyDependencies["triggers"], [urn(dev.run, T.command, "swarm-node2-engine")]);
         assert.equal(find(dev.run, T.image, "c1-image").inputs["keepLocally"], true);
+    });
+
+    it("swarm mode: init, joins, labels and availability carry their machine's id in their environment (an update runs them again on a new engine); the tokens the swarm's first node id", async () => {
+        const raw = structuredClone(SWARM_DEV) as unknown as RawConfig & { hosts: Record<string, unknown>[]; containers: Record<string, unknown>[] };
+        raw.hosts[1].labels = { zone: "a" };
+        raw.hosts[1].availability = "pause";
+        raw.containers[1].constraints = ["node==swarm-manager"];
+        const { run, options } = await appliedRun(raw);
+        const machineOf = (name: string) => (find(run, T.command, name).inputs["environment"] as Record<string, string>)["DOCKER_OVERLAY_MACHINE"];
+        assert.equal(machineOf("swarm-init"), "swarm-manager-engine-id");
+        for (const name of ["swarm-join-swarm-node1", "swarm-labels-swarm-node1", "swarm-availability-swarm-node1"]) {
+            assert.equal(machineOf(name), "swarm-node1-engine-id", name);
+            assert.deepEqual(
+                optionsOf(options, T.command, name).propertyDependencies["environment"]?.includes(urn(run, T.command, "swarm-node1-engine")),
+                true,
+                name,
+            );
+        }
+        assert.equal(machineOf("swarm-join-swarm-node2"), "swarm-node2-engine-id");
+        assert.equal((find(run, T.command, "swarm-join-token").inputs["environment"] as Record<string, string>)["DOCKER_OVERLAY_SWARM_NODE"], "node-manager");
+        // None of them is replaced for it: no replaceOnChanges on the environment.
+        for (const name of ["swarm-init", "swarm-join-swarm-node1", "swarm-labels-swarm-node1"]) {
+            assert.ok(!(optionsOf(options, T.command, name).replaceOnChanges ?? []).includes("environment"), name);
+        }
     });
 
     it("cluster-store mode: a network carries the network host's and the KV machine's ids", () => {

@@ -205,7 +205,15 @@ describe("swarm: availability", () => {
         assert.match(String(cmd.inputs["create"]), /^AVAILABILITY=drain$/m);
         assert.ok(String(cmd.inputs["create"]).includes(`node_update --availability "$AVAILABILITY" "$NODE"`));
         assert.match(String(find(paused, T.command, "swarm-availability-swarm-node2").inputs["create"]), /^AVAILABILITY=pause$/m);
-        assert.deepEqual(cmd.dependsOn, [find(drained, T.command, "swarm-init").urn, find(drained, T.command, "swarm-join-swarm-node2").urn].sort());
+        // The engine through the machine's id in its environment: a replaced machine gets its availability again.
+        assert.deepEqual(
+            cmd.dependsOn,
+            [
+                find(drained, T.command, "swarm-init").urn,
+                find(drained, T.command, "swarm-join-swarm-node2").urn,
+                find(drained, T.command, "swarm-node2-engine").urn,
+            ].sort(),
+        );
         // Only the availability command differs between the two.
         const inputs = (run: ProgramRun) =>
             Object.fromEntries(

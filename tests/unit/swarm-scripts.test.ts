@@ -249,6 +249,48 @@ describe("swarm scripts: token, join, leave, labels", () => {
         assert.equal(fs.existsSync(path.join(f.dir, "unix____run_w1_sock", "joined-with")), false, "no second join");
     });
 
+    it("join: a worker left in the swarm its manager made before the manager's machine was replaced leaves it and joins the new one", () => {
+        const f = swarmOf();
+        f.engine(worker.dockerHost, { state: "active", node: "node-of-the-old-swarm", "remote-managers": "10.160.0.2:2377 " });
+        const env = { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem };
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access }).create, f, env);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, '{"nodeId":"node-unix____run_w1_sock"}\n');
+        assert.deepEqual(
+            f.calls().filter((c) => c.startsWith(`${worker.dockerHost} swarm`)),
+            [
+                `${worker.dockerHost} swarm leave --force`,
+                `${worker.dockerHost} swarm join --token ${TOKEN} --advertise-addr 10.160.0.3:2377 --listen-addr 10.160.0.3:2377 10.160.0.2:2377`,
+            ],
+        );
+        assert.match(r.stderr, /left the swarm that 10\.160\.0\.2:2377 made before its machine was replaced \(node-of-the-old-swarm\)/);
+    });
+
+    it("join removes the node a replaced machine left, at the same address or with its name (a manager demoted first), and no other", () => {
+        const f = swarmOf();
+        const newNode = "node-unix____run_w1_sock";
+        f.engine(manager.dockerHost, {
+            nodes: "node-m\nnode-old\nnode-named\nnode-other",
+            "naddr-node-old": `addr-of-${newNode}`,
+            "role-node-old": "manager",
+            "nhost-node-named": worker.name,
+        });
+        const env = { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem };
+        const r = bash(renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access }).create, f, env);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(
+            f.calls().filter((c) => /node (demote|rm)/.test(c)),
+            [
+                `${manager.dockerHost} node demote node-old`,
+                `${manager.dockerHost} node rm --force node-old`,
+                `${manager.dockerHost} node rm --force node-named`,
+            ],
+        );
+        assert.deepEqual(f.read(manager.dockerHost, "nodes").split("\n"), ["node-m", "node-other", newNode]);
+        assert.match(r.stderr, new RegExp(`removed the node node-old its replaced machine left \\(addr-of-${newNode} host-of-node-old\\)`));
+        assert.match(r.stderr, new RegExp(`removed the node node-named its replaced machine left \\(addr-of-node-named swarm-node1\\)`));
+    });
+
     it("join refuses a worker that is in another swarm", () => {
         const f = swarmOf();
         f.engine(worker.dockerHost, { state: "active", node: "stranger" });

@@ -136,7 +136,8 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.ok(script("swarm-labels-swarm-node1", "delete").includes(`--label-rm storage`));
         assert.deepEqual(
             find(run, T.command, "swarm-labels-swarm-node1").dependsOn,
-            [urn(T.command, "swarm-init"), urn(T.command, "swarm-join-swarm-node1")].sort(),
+            // The engine through the machine's id in its environment: a replaced machine is labelled again.
+            [urn(T.command, "swarm-init"), urn(T.command, "swarm-join-swarm-node1"), urn(T.command, "swarm-node1-engine")].sort(),
         );
     });
 
@@ -217,6 +218,7 @@ describe("swarm mode: secrets (update mocks, outputs known)", () => {
         for (const worker of ["swarm-node1", "swarm-node2"]) {
             const join = find(run, T.command, `swarm-join-${worker}`);
             assert.deepEqual(join.inputs["environment"], {
+                DOCKER_OVERLAY_MACHINE: `${worker}-engine-id`,
                 DOCKER_OVERLAY_SWARM_SEAL_KEY: "[secret]",
                 DOCKER_OVERLAY_SWARM_TOKEN_SEALED: "[secret]",
             });
@@ -229,7 +231,10 @@ describe("swarm mode: secrets (update mocks, outputs known)", () => {
 
     it("gives the token command only the seal key's public half, and seals before printing", () => {
         const token = find(run, T.command, "swarm-join-token");
-        assert.deepEqual(token.inputs["environment"], { DOCKER_OVERLAY_SWARM_SEAL_PUBLIC_KEY: "FAKE PUBLIC KEY swarm-token-key" });
+        assert.deepEqual(token.inputs["environment"], {
+            DOCKER_OVERLAY_SWARM_NODE: "node-manager",
+            DOCKER_OVERLAY_SWARM_SEAL_PUBLIC_KEY: "FAKE PUBLIC KEY swarm-token-key",
+        });
         assert.deepEqual(token.inputs["triggers"], ["swarm-init-id"]);
         assert.ok(String(token.inputs["create"]).includes("openssl pkeyutl -encrypt -pubin"));
     });

@@ -3,18 +3,28 @@
 # MANAGER: another manager that answers (never the joining host itself).
 pick_manager "$WORKER" || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
 state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"
+# Where the manager listens, as it advertises itself: asked now, so this
+# script depends on no earlier output.
+manager_address="$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}'):$PORT"
+if [ "$state" = active ]; then
+    node=$(dk "$WORKER" info --format '{{.Swarm.NodeID}}')
+    if dk "$MANAGER" node inspect "$node" >/dev/null 2>&1; then
+        log "already a node of this swarm ($node); not joining again"
+    elif dk "$WORKER" info --format '{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}' | tr ' ' '\n' | grep -qxF "$manager_address"; then
+        # Its managers were ours, at the same address, but they no longer know it:
+        # the first manager's machine was replaced and made the swarm anew. It
+        # leaves the swarm that is gone and joins the new one.
+        dk "$WORKER" swarm leave --force >/dev/null
+        log "left the swarm that $manager_address made before its machine was replaced ($node)"
+        state=inactive
+    else
+        fail "$NAME is already in another swarm (node $node); make it leave first: docker swarm leave --force"
+    fi
+fi
 case "$state" in
-    active)
-        node=$(dk "$WORKER" info --format '{{.Swarm.NodeID}}')
-        if ! dk "$MANAGER" node inspect "$node" >/dev/null 2>&1; then
-            fail "$NAME is already in another swarm (node $node); make it leave first: docker swarm leave --force"
-        fi
-        log "already a node of this swarm ($node); not joining again" ;;
+    active) ;;
     inactive)
         { [ -n "${DOCKER_OVERLAY_SWARM_TOKEN_SEALED:-}" ] && [ -n "${DOCKER_OVERLAY_SWARM_SEAL_KEY:-}" ]; } || fail "the sealed join token or its key is missing from the environment"
-        # Where the manager listens, as it advertises itself: asked now, so this
-        # script depends on no earlier output.
-        manager_address="$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}'):$PORT"
         # Unsealed in memory only; docker swarm join takes the token as an argument.
         # The token (worker or manager) decides the role the node joins with.
         token=$(printf '%s' "$DOCKER_OVERLAY_SWARM_TOKEN_SEALED" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s\n' "$DOCKER_OVERLAY_SWARM_SEAL_KEY") -pkeyopt rsa_padding_mode:oaep)
@@ -44,4 +54,20 @@ if [ "$JOIN_AS" = manager ]; then
     node_reachable() { [ "$(dk "$MANAGER" node inspect "$node" --format '{{.ManagerStatus.Reachability}}' 2>/dev/null)" = reachable ]; }
     wait_until "$WAIT_SECONDS" 0.5 node_reachable || fail "manager $node is not reachable in the raft ${WAIT_SECONDS}s after joining"
 fi
+# A replaced machine leaves its old node in the swarm (down soon, its tasks with
+# it, which keep networks "in use"): the node at this node's address (two live
+# nodes cannot share one) or with this host's name (the engine's hostname, which
+# the program sets) that is not this node. It goes, a manager demoted first, as
+# swarm asks.
+addr=$(dk "$MANAGER" node inspect "$node" --format '{{.Status.Addr}}')
+while read -r id; do
+    { [ -n "$id" ] && [ "$id" != "$node" ]; } || continue
+    seen=$(dk "$MANAGER" node inspect "$id" --format '{{.Status.Addr}} {{.Description.Hostname}}' 2>/dev/null) || continue
+    { [ "${seen%% *}" = "$addr" ] || [ "${seen#* }" = "$NAME" ]; } || continue
+    if [ "$(dk "$MANAGER" node inspect "$id" --format '{{.Spec.Role}}' 2>/dev/null)" = manager ]; then
+        dk "$MANAGER" node demote "$id" >/dev/null
+    fi
+    dk "$MANAGER" node rm --force "$id" >/dev/null
+    log "removed the node $id its replaced machine left (${seen})"
+done < <(dk "$MANAGER" node ls -q)
 printf '{"nodeId":"%s"}\n' "$node"

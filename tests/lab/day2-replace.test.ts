@@ -1,0 +1,83 @@
+/**
+ * Day 2 in swarm mode: a worker's machine replaced under a running swarm
+ * (tests/lab/stacks/Pulumi.t-replace.yaml: a manager and a labelled worker, net1
+ * with c1 and c2 on the two hosts). A new `hosts[].address` for the worker
+ * changes its netns machine's create, so the machine is replaced
+ * (delete-before-replace) and what lived on it goes first and comes back on the
+ * new engine. Before, the swarm's commands were not told: the join stayed as it
+ * was, the new engine was in no swarm, and c1 could not start on it. Now the
+ * join, the labels and the availability carry their machine's id in their
+ * environment (components/swarm.ts): an update runs them again, so the new
+ * engine joins, the node the old machine left is removed, and the labels are set
+ * on the new node. Checked with the docker CLI: the same swarm, exactly the two
+ * nodes Ready, the label on the new node, c1 running again on the new engine,
+ * c2 untouched, the check passes; then a second `up` is 0 changes.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import "./support/root-hooks";
+import { StackChanges, stepsOf } from "./support/changes";
+import { describeRun, lab, LabStack, STACKS, UpJson } from "./support/lab";
+
+describe("lab: every machine replaced under a running swarm (t-replace)", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-replace.yaml"));
+    const changes = new StackChanges(stack);
+
+    async function docker(host: string, args: string[]): Promise<string> {
+        const r = await stack.docker(host, args);
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout.trim();
+    }
+
+    changes.runningStack(2);
+
+    it("replaces the worker's machine: it joins the same swarm again, its old node removed, its label set again, c1 back on it, the check passes", async function () {
+        const before = {
+            swarm: await docker("rp-manager", ["info", "-f", "{{.Swarm.Cluster.ID}}"]),
+            node: await docker("rp-node1", ["info", "-f", "{{.Swarm.NodeID}}"]),
+            c1: await changes.identity("rp-node1", "c1"),
+            c2: await changes.identity("rp-manager", "c2"),
+        };
+        const up = await changes.apply(changes.variant((y) => y.replace("    - name: rp-node1\n", "    - name: rp-node1\n      address: 10.180.71.20\n")));
+        const replaced = stepsOf(up, "replace");
+        for (const r of [
+            "command:local:Command rp-node1-engine",
+            "docker:index/container:Container c1-container",
+            "docker:index/remoteImage:RemoteImage c1-image",
+        ]) {
+            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
+        }
+        assert.ok(
+            !replaced.includes("docker:index/network:Network net1-network") && !replaced.includes("docker:index/container:Container c2-container"),
+            replaced.join(", "),
+        );
+        const updated = stepsOf(up, "update");
+        for (const r of ["command:local:Command swarm-join-rp-node1", "command:local:Command swarm-labels-rp-node1"]) {
+            assert.ok(updated.includes(r), `${r} not updated: ${updated.join(", ")}`);
+        }
+        assert.equal(await docker("rp-manager", ["info", "-f", "{{.Swarm.Cluster.ID}}"]), before.swarm, "the same swarm");
+        assert.notEqual(await docker("rp-node1", ["info", "-f", "{{.Swarm.NodeID}}"]), before.node, "a new node for the new engine");
+        const nodes = (await docker("rp-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]))
+            .split("\n")
+            .map((l) => l.trim())
+            .sort();
+        assert.deepEqual(nodes, ["rp-manager Ready Leader", "rp-node1 Ready"]);
+        assert.equal(await docker("rp-manager", ["node", "inspect", "rp-node1", "-f", "{{json .Spec.Labels}}"]), '{"zone":"b"}');
+        assert.notEqual(await changes.identity("rp-node1", "c1"), before.c1);
+        assert.equal(await changes.identity("rp-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        await changes.checkPasses(2);
+    });
+
+    it("a second `up` with no change is 0 changes", async function () {
+        const again = await lab<UpJson>("up", changes.current);
+        assert.equal(again.code, 0, describeRun(again));
+        assert.deepEqual(
+            (again.json?.steps ?? []).filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`),
+            [],
+        );
+    });
+
+    it("comes down clean", async function () {
+        await stack.downClean();
+    });
+});

@@ -44,7 +44,11 @@ export class ClusterRecord extends pulumi.ComponentResource {
         const record = new consul.KeyPrefix(
             `${name}-keys`,
             { pathPrefix: `${args.prefix}/`, subkeys: args.entries },
-            { parent: this, provider: this.provider, deletedWith: args.deletedWith },
+            // After the engines: a dind or docker-machine store counts as up once `consul members`
+            // answers (lib/kv/server.ts), which a single server does before it elected itself, and a
+            // write then fails "HTTP 500 No cluster leader" (met in CI). An engine in cluster-store
+            // mode is up only once it registered in the store, which needs a leader.
+            { parent: this, provider: this.provider, deletedWith: args.deletedWith, dependsOn: args.engines ?? [] },
         );
         if (args.engines === undefined) {
             this.registeredEngines = pulumi.output(null);

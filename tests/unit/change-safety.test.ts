@@ -273,6 +273,15 @@ describe("change safety: a preview needs no live consul", () => {
         assert.equal(find(run, T.keyPrefix, "cluster-record-keys").inputs["pathPrefix"], "docker-overlay/dev/");
     });
 
+    it("the record is written after every engine: a store that answers `consul members` may have no leader yet", async () => {
+        const run = await runProgram({ stack: "dev", raw: devRaw(), mocks: appliedMocks, preview: false });
+        const engines = ["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => find(run, T.command, `${h}-engine`).urn);
+        const deps = find(run, T.keyPrefix, "cluster-record-keys").dependsOn;
+        for (const e of engines) {
+            assert.ok(deps.includes(e), `${e} not in ${deps.join(", ")}`);
+        }
+    });
+
     it("up reads it back", async () => {
         const run = await runProgram({ stack: "dev", raw: devRaw(), mocks: appliedMocks, preview: false });
         assert.deepEqual(run.outputs["registeredEngines"], []);

@@ -209,11 +209,12 @@ function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostF
     });
     // Whether some host fits does not depend on where earlier containers went, so this is checked per container.
     const hostsKnown = hosts.namesComplete && hosts.labelsComplete && hosts.targets.length > 0;
-    if (referencesOk && hostsKnown && !hosts.targets.some((h) => satisfiesAll(h, parsed))) {
-        c.add(path, unsatisfiableMessage(hosts.targets, parsed));
+    if (!referencesOk || !hostsKnown) {
+        return;
     }
-    const closed = referencesOk && hostsKnown && onOverlay ? noNewTaskMessage(hosts.targets.filter((h) => satisfiesAll(h, parsed))) : undefined;
-    if (closed !== undefined) {
-        c.add(path, closed);
+    const matching = hosts.targets.filter((h) => satisfiesAll(h, parsed));
+    const problem = matching.length === 0 ? unsatisfiableMessage(hosts.targets, parsed) : onOverlay ? noNewTaskMessage(matching) : undefined;
+    if (problem !== undefined) {
+        c.add(path, problem);
     }
 }

@@ -14,7 +14,7 @@ import { UnderlayProbe } from "./underlayProbe";
 import { CheckResult } from "../lib/render/check";
 import { machineLabelValue } from "../lib/change/labels";
 import { overlayDriverOptions, reportedOverlayDriverOptions } from "../lib/plan/mtu";
-import { engineStartAfter } from "../lib/engine/gossip";
+import { engineStartAfter } from "../lib/engine/startOrder";
 
 /** No options at all (an overlay on a 1500 underlay) leaves the network's inputs as they were. */
 function driverOptionsArg(options: Record<string, string>): { driverOptions?: Record<string, string> } {
@@ -118,16 +118,19 @@ export class OverlayCluster extends pulumi.ComponentResource {
         this.pki = config.engine.tls && config.driver.kind !== "docker-machine" ? new ClusterPki("pki", { stack: config.stack }, { parent: this }) : undefined;
 
         const encryptedNetworks = config.networks.filter((n) => n.encrypted).map((n) => n.name);
-        // With a cluster store, engines start one after another, each once its gossip listens
-        // (lib/engine/gossip.ts: started together, libnetwork can leave one alone for good).
+        // The order machines start in (lib/engine/startOrder.ts): with a cluster store one after
+        // another, each once its gossip listens; in swarm mode every one after the network host's.
+        const chain = !swarmMode && this.kv !== undefined;
         const startAfter = engineStartAfter(
             config.hosts.map((h) => h.name),
-            !swarmMode && this.kv !== undefined,
+            chain ? { chain } : { after: this.plan.networkHost },
         );
-        this.hosts = {};
-        for (const host of config.hosts) {
+        // Made in that order (those that start after none first), kept in config order.
+        const first = config.hosts.filter((h) => startAfter.get(h.name) === undefined);
+        const made: Record<string, DockerHost> = {};
+        for (const host of [...first, ...config.hosts.filter((h) => !first.includes(h))]) {
             const after = startAfter.get(host.name);
-            this.hosts[host.name] = new DockerHost(
+            made[host.name] = new DockerHost(
                 host.name,
                 {
                     config,
@@ -138,13 +141,14 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
                     ...(swarmMode || this.kv?.clientTls === undefined ? {} : { kvTls: this.kv.clientTls }),
                     address: addressOf(host.name),
-                    dependsOn: swarmMode || this.kv === undefined ? [] : [...this.kv.ready, ...(after !== undefined ? this.hosts[after].ready : [])],
+                    dependsOn: [...(chain && this.kv !== undefined ? this.kv.ready : []), ...(after !== undefined ? made[after].ready : [])],
                     ...(this.pki !== undefined ? { pki: this.pki } : {}),
                     encryptedNetworks,
                 },
                 { parent: this },
             );
         }
+        this.hosts = Object.fromEntries(config.hosts.map((h) => [h.name, made[h.name]]));
         const allEngines = Object.values(this.hosts).flatMap((h) => h.ready);
         const networkHost = this.hosts[this.plan.networkHost];
 

@@ -22,7 +22,8 @@
  * (each `joining serf neighbor ... failed: ... connection refused` in the
  * engine's log), whichever driver made the machines.
  *
- * The program therefore starts cluster-store engines one after another, and
+ * The program therefore starts cluster-store engines one after another
+ * (lib/engine/startOrder.ts), and
  * an engine counts as started only once its gossip listens
  * (lib/render/sh/gossip-listening.sh): when an engine starts, every engine
  * before it is registered and listening, so whichever neighbour it picks
@@ -40,11 +41,3 @@ export const GOSSIP_PORT = 7946;
  * listening on GOSSIP_PORT: local port in hex, remote 0, state 0A (LISTEN).
  */
 export const GOSSIP_LISTEN_PATTERN = `^ *[0-9]+: [0-9A-F]+:${GOSSIP_PORT.toString(16).toUpperCase().padStart(4, "0")} [0-9A-F]+:0000 0A `;
-
-/**
- * For each host, in config order, the host whose engine it must start after:
- * the previous host when the engines use a cluster store (a chain), none otherwise.
- */
-export function engineStartAfter(hostNames: readonly string[], clusterStore: boolean): Map<string, string | undefined> {
-    return new Map(hostNames.map((name, i) => [name, clusterStore && i > 0 ? hostNames[i - 1] : undefined]));
-}

@@ -11,7 +11,11 @@
  * engine joins, the node the old machine left is removed, and the labels are set
  * on the new node. Checked with the docker CLI: the same swarm, exactly the two
  * nodes Ready, the label on the new node, c1 running again on the new engine,
- * c2 untouched, the check passes; then a second `up` is 0 changes.
+ * c2 untouched, the check passes. Then every machine at once (a `driver.images`
+ * entry): the manager's machine's delete-before-replace chain removes the
+ * containers and the overlay while the worker's engine still runs (the worker's
+ * machine starts after the manager's: lib/engine/startOrder.ts), a new swarm
+ * forms with both nodes, the check passes; then a second `up` is 0 changes.
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
@@ -65,6 +69,42 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
         assert.equal(await docker("rp-manager", ["node", "inspect", "rp-node1", "-f", "{{json .Spec.Labels}}"]), '{"zone":"b"}');
         assert.notEqual(await changes.identity("rp-node1", "c1"), before.c1);
         assert.equal(await changes.identity("rp-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        await changes.checkPasses(2);
+    });
+
+    it("replaces every machine at once (a driver.images entry): the containers and the overlay go while every engine still runs, a new swarm forms, the check passes", async function () {
+        // Before lib/engine/startOrder.ts, the worker's machine went in its own delete-before-replace
+        // chain beside the manager's, and the overlay's delete failed `in use by task` (2 of 3 runs).
+        const engines = {
+            manager: await docker("rp-manager", ["info", "-f", "{{.ID}}"]),
+            node: await docker("rp-node1", ["info", "-f", "{{.ID}}"]),
+        };
+        const up = await changes.apply(
+            changes.variant((y) =>
+                y.replace(
+                    "        rootfs: /var/lib/docker-overlay/images/busybox-rootfs.tar\n",
+                    "        rootfs: /var/lib/docker-overlay/images/busybox-rootfs.tar\n      - name: busybox:again\n        rootfs: /var/lib/docker-overlay/images/busybox-rootfs.tar\n",
+                ),
+            ),
+        );
+        const replaced = stepsOf(up, "replace");
+        for (const r of [
+            "command:local:Command rp-manager-engine",
+            "command:local:Command rp-node1-engine",
+            "docker:index/network:Network net1-network",
+            "docker:index/container:Container c1-container",
+            "docker:index/container:Container c2-container",
+        ]) {
+            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
+        }
+        assert.notEqual(await docker("rp-manager", ["info", "-f", "{{.ID}}"]), engines.manager, "a new engine on the manager");
+        assert.notEqual(await docker("rp-node1", ["info", "-f", "{{.ID}}"]), engines.node, "a new engine on the worker");
+        const nodes = (await docker("rp-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]))
+            .split("\n")
+            .map((l) => l.trim())
+            .sort();
+        assert.deepEqual(nodes, ["rp-manager Ready Leader", "rp-node1 Ready"]);
+        assert.equal(await docker("rp-node1", ["image", "inspect", "-f", "{{.Id}}", "busybox:again"]).then((id) => id.startsWith("sha256:")), true);
         await changes.checkPasses(2);
     });
 

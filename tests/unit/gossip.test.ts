@@ -1,20 +1,18 @@
 /**
- * Cluster-store engines start one after another, each once its overlay gossip
- * listens (lib/engine/gossip.ts: libnetwork can otherwise leave an engine out
- * of the gossip for good). The rule, the probe's pattern and shell function,
- * and the program's wiring in both modes.
+ * Cluster-store engines count as started once their overlay gossip listens
+ * (lib/engine/gossip.ts: libnetwork can otherwise leave an engine out of the
+ * gossip for good): the probe's pattern and shell function in every driver.
+ * The order they start in: tests/unit/start-order.test.ts.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { engineStartAfter, GOSSIP_LISTEN_PATTERN, GOSSIP_PORT } from "../../lib/engine/gossip";
+import { GOSSIP_LISTEN_PATTERN, GOSSIP_PORT } from "../../lib/engine/gossip";
 import { gossipListeningFunction } from "../../lib/render/script";
 import { dindEngineHealthTest } from "../../lib/drivers/dind";
-import { ProgramRun } from "../../runner/program";
 import { cluster, DIND } from "./fixtures/configs";
-import { devWith, find, preview, T } from "./helpers";
 
 /** /proc/net/tcp as the kernel writes it ("%4d: %08X:%04X %08X:%04X %02X ..."), one line per socket. */
 const HEAD = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
@@ -28,27 +26,7 @@ const TO_NEIGHBOUR = tcp(2, "032FB40A:A1C4", "042FB40A:1F0A", "01");
 const OTHER_PORT = tcp(3, "032FB40A:461A", "00000000:0000", "0A");
 const NOT_LISTENING = tcp(4, "032FB40A:1F0A", "042FB40A:A1C4", "06");
 
-describe("engine start order (lib/engine/gossip.ts)", () => {
-    it("chains the hosts in config order with a cluster store, and not at all without", () => {
-        assert.deepEqual(
-            [...engineStartAfter(["m", "n1", "n2"], true)],
-            [
-                ["m", undefined],
-                ["n1", "m"],
-                ["n2", "n1"],
-            ],
-        );
-        assert.deepEqual(
-            [...engineStartAfter(["m", "n1", "n2"], false)],
-            [
-                ["m", undefined],
-                ["n1", undefined],
-                ["n2", undefined],
-            ],
-        );
-        assert.deepEqual([...engineStartAfter([], true)], []);
-    });
-
+describe("engine gossip listening (lib/engine/gossip.ts)", () => {
     it("the pattern matches a listener on 7946 and nothing else", () => {
         assert.equal(GOSSIP_PORT, 7946);
         const re = new RegExp(GOSSIP_LISTEN_PATTERN);
@@ -109,38 +87,5 @@ describe("engine start order (lib/engine/gossip.ts)", () => {
             "--format",
             "{{.Server.Version}}",
         ]);
-    });
-});
-
-describe("engine start order in the program", () => {
-    const engineDeps = (run: ProgramRun, host: string) => find(run, T.command, `${host}-engine`).dependsOn;
-    const engineUrn = (run: ProgramRun, host: string) => find(run, T.command, `${host}-engine`).urn;
-
-    it("cluster-store mode: each engine after the one before it (four hosts)", async () => {
-        const run = await preview(devWith((raw) => raw.hosts.push({ name: "swarm-node3" })));
-        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
-        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
-        hosts.forEach((host, i) => {
-            const onEngines = engineDeps(run, host).filter((d) => engines.has(d));
-            assert.deepEqual(onEngines, i === 0 ? [] : [engineUrn(run, hosts[i - 1])], host);
-        });
-    });
-
-    it("swarm mode: engines start together (the swarm's joins are ordered by the swarm component)", async () => {
-        const run = await preview(
-            devWith((raw) => {
-                raw.engine = { mode: "swarm", advertiseInterface: "eth1", apiPort: 2376 };
-                delete raw.kvStore;
-            }),
-        );
-        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
-        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
-        for (const host of hosts) {
-            assert.deepEqual(
-                engineDeps(run, host).filter((d) => engines.has(d)),
-                [],
-                host,
-            );
-        }
     });
 });

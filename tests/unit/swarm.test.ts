@@ -54,11 +54,14 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         );
     });
 
-    it("starts engines without cluster-store flags and without waiting for a store", () => {
+    it("starts engines without cluster-store flags and without waiting for a store (the workers' after the manager's: lib/engine/startOrder.ts)", () => {
         for (const host of HOSTS) {
             const create = script(`${host}-engine`);
             assert.doesNotMatch(create, /--cluster-store|--cluster-advertise/);
-            assert.deepEqual(find(run, T.command, `${host}-engine`).dependsOn, [urn(T.command, "cluster-fabric-bridge")]);
+            assert.deepEqual(find(run, T.command, `${host}-engine`).dependsOn, [
+                urn(T.command, "cluster-fabric-bridge"),
+                ...(host === "swarm-manager" ? [] : [find(run, T.command, "swarm-manager-engine").urn]),
+            ]);
         }
     });
 
@@ -300,7 +303,10 @@ describe("swarm mode: variations", () => {
         const run = await preview(devSwarm((raw) => (raw.kvStore = { backend: "consul", machine: "kvstore" })));
         assert.equal(ofType(run, T.kv).length, 1);
         assert.doesNotMatch(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--cluster-store/);
-        assert.deepEqual(find(run, T.command, "swarm-node1-engine").dependsOn, [find(run, T.command, "cluster-fabric-bridge").urn]);
+        assert.deepEqual(find(run, T.command, "swarm-node1-engine").dependsOn, [
+            find(run, T.command, "cluster-fabric-bridge").urn,
+            find(run, T.command, "swarm-manager-engine").urn,
+        ]);
         assert.equal(ofType(run, T.keyPrefix).length, 1);
         assert.equal(run.outputs["registeredEngines"], null, "swarm engines register nothing in the store");
     });

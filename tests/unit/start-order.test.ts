@@ -1,0 +1,118 @@
+/**
+ * The order the hosts' machines start in (lib/engine/startOrder.ts): with a
+ * cluster store a chain (each engine after the one before it: libnetwork's
+ * one-shot gossip join), in swarm mode every machine after the network host's
+ * (so that when one change replaces every machine, the network host's
+ * delete-before-replace chain removes the containers and overlays while every
+ * engine still runs). The rule, and the program's wiring in both modes.
+ */
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { engineStartAfter } from "../../lib/engine/startOrder";
+import { RawConfig } from "../../lib/config/types";
+import { previewMocks } from "../../runner/mocks";
+import { ProgramRun, runProgram } from "../../runner/program";
+import { devWith, find, preview, T } from "./helpers";
+
+const engineDeps = (run: ProgramRun, host: string) => find(run, T.command, `${host}-engine`).dependsOn;
+const engineUrn = (run: ProgramRun, host: string) => find(run, T.command, `${host}-engine`).urn;
+
+function swarmDev(edit: (raw: RawConfig) => void = () => {}): RawConfig {
+    return devWith((raw) => {
+        raw.engine = { mode: "swarm", advertiseInterface: "eth1", apiPort: 2376 };
+        delete raw.kvStore;
+        edit(raw);
+    });
+}
+
+describe("engine start order (lib/engine/startOrder.ts)", () => {
+    it("chains the hosts in config order with a cluster store", () => {
+        assert.deepEqual(
+            [...engineStartAfter(["m", "n1", "n2"], { chain: true })],
+            [
+                ["m", undefined],
+                ["n1", "m"],
+                ["n2", "n1"],
+            ],
+        );
+        assert.deepEqual([...engineStartAfter([], { chain: true })], []);
+    });
+
+    it("otherwise starts every host after the one named, wherever it stands in the list", () => {
+        assert.deepEqual(
+            [...engineStartAfter(["n1", "m", "n2"], { after: "m" })],
+            [
+                ["n1", "m"],
+                ["m", undefined],
+                ["n2", "m"],
+            ],
+        );
+        assert.deepEqual([...engineStartAfter(["m"], { after: "m" })], [["m", undefined]]);
+    });
+});
+
+describe("engine start order in the program", () => {
+    it("cluster-store mode: each engine after the one before it (four hosts)", async () => {
+        const run = await preview(devWith((raw) => raw.hosts.push({ name: "swarm-node3" })));
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
+        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
+        hosts.forEach((host, i) => {
+            const onEngines = engineDeps(run, host).filter((d) => engines.has(d));
+            assert.deepEqual(onEngines, i === 0 ? [] : [engineUrn(run, hosts[i - 1])], host);
+        });
+    });
+
+    it("swarm mode: every engine after the first manager's, none after another's, by dependsOn only (no input of theirs changes)", async () => {
+        // The manager listed last: the order follows the role, not the list.
+        const run = await preview(
+            swarmDev((raw) => {
+                raw.hosts = [{ name: "swarm-node1", labels: { storage: "ssd" } }, { name: "swarm-node2" }, { name: "swarm-manager", role: "manager" }];
+            }),
+        );
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
+        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
+        const manager = engineUrn(run, "swarm-manager");
+        for (const host of hosts) {
+            assert.deepEqual(
+                engineDeps(run, host).filter((d) => engines.has(d)),
+                host === "swarm-manager" ? [] : [manager],
+                host,
+            );
+            const fromInputs = Object.values(find(run, T.command, `${host}-engine`).propertyDependencies).flat();
+            assert.ok(!fromInputs.includes(manager), `${host}: the manager's machine in its inputs`);
+        }
+        // The hosts keep their config order wherever the program lists them (the summaries).
+        assert.deepEqual(
+            (run.outputs.hosts as { name: string }[]).map((h) => h.name),
+            ["swarm-node1", "swarm-node2", "swarm-manager"],
+        );
+    });
+
+    it("swarm mode: a worker's machine is registered only once the manager's registration is done", async () => {
+        // The manager's engine held in its provider call: no other engine may be sent meanwhile,
+        // as the engine runs a registration's (delete-before-replace) steps as soon as it arrives.
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const arrived: string[] = [];
+        let whileHeld: string[] = [];
+        const mocks: pulumi.runtime.Mocks = {
+            ...previewMocks,
+            newResource: async (args) => {
+                if (args.name.endsWith("-engine")) {
+                    arrived.push(args.name);
+                    if (args.name === "swarm-manager-engine") {
+                        setTimeout(() => {
+                            whileHeld = [...arrived];
+                            release();
+                        }, 200);
+                        await held;
+                    }
+                }
+                return previewMocks.newResource(args);
+            },
+        };
+        await runProgram({ stack: "dev", raw: swarmDev(), mocks, preview: true, secrets: { sshPrivateKey: "test-key" } });
+        assert.deepEqual(whileHeld, ["swarm-manager-engine"], "a worker's engine sent before the manager's was done");
+        assert.deepEqual([...arrived].sort(), ["swarm-manager-engine", "swarm-node1-engine", "swarm-node2-engine"]);
+    });
+});

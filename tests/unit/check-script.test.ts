@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CheckContainer, connectivityPairs } from "../../lib/check/pairs";
-import { CheckResult, renderCheckScript } from "../../lib/render/check";
+import { CHECK_CONVERGE_SECONDS, CHECK_CONVERGE_SECONDS_SWARM, CheckResult, renderCheckScript } from "../../lib/render/check";
 import { waitUntilFunction } from "../../lib/render/script";
 
 /**
@@ -482,6 +482,15 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             assert.deepEqual(Object.keys(r.result).sort(), ["failed", "pairs", "passed"]);
             assert.doesNotMatch(r.script, /MANAGER_NAMES|quorum_seconds/);
         });
+    });
+
+    it("waits up to 30 s for an overlay to converge in cluster-store mode, 60 s in swarm mode (networkdb's bulk sync every 30 s)", () => {
+        const containers = [{ name: "c1", networks: ["net1"] }];
+        const targets = { c1: { dockerHost: H1 } };
+        assert.equal(CHECK_CONVERGE_SECONDS, 30);
+        assert.equal(CHECK_CONVERGE_SECONDS_SWARM, 60);
+        assert.match(renderCheckScript(containers, targets), /^CONVERGE_SECONDS=30$/m);
+        assert.match(renderCheckScript(containers, targets, { cli: "docker" }, [{ name: "m", dockerHost: H1 }]), /^CONVERGE_SECONDS=60$/m);
     });
 
     it("renders a script that grows with the containers, not the pairs", () => {

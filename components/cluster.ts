@@ -244,6 +244,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
         this.containers = containers;
         const { hosts, plan, networks } = this;
         const joins = this.swarm?.joins;
+        const swarm = this.swarm;
         const keepAlive = pulumi.runtime.rpcKeepAlive();
         const built = (async (): Promise<ConnectivityCheck | undefined> => {
             try {
@@ -255,7 +256,21 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     const host = plan.placements[container.name];
                     containers[container.name] = new PlacedContainer(
                         container.name,
-                        { container, host: hosts[host], networks, ...(joins?.[host] !== undefined ? { membership: joins[host] } : {}) },
+                        {
+                            container,
+                            host: hosts[host],
+                            networks,
+                            ...(joins?.[host] !== undefined ? { membership: joins[host] } : {}),
+                            ...(swarm !== undefined
+                                ? {
+                                      settle: swarm.settle(
+                                          hosts[host],
+                                          container.name,
+                                          container.networks.map((n) => n.name),
+                                      ),
+                                  }
+                                : {}),
+                        },
                         { parent: this },
                     );
                 }

@@ -1,7 +1,9 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL, MACHINE_TRIGGER } from "../lib/change/labels";
 import { ContainerConfig } from "../lib/config/types";
+import { containerSpec, containerSpecKey } from "../lib/plan/container";
 import { DockerHost } from "./dockerHost";
 import { OverlayNetwork } from "./overlayNetwork";
 
@@ -18,6 +20,15 @@ export interface PlacedContainerArgs {
      * (lab `scheduleDeletes`, as the engine schedules them), which the underlay probe deepened.
      */
     membership?: pulumi.Resource;
+    /** Swarm mode: the container's settle on its host (Swarm.settle), run before it starts and after it goes. */
+    settle?: ContainerSettle;
+}
+
+/** A settle command's script and how to run it (lib/swarm/scripts.ts renderSwarmSettleScript). */
+export interface ContainerSettle {
+    script: pulumi.Input<string>;
+    interpreter: string[];
+    environment: Record<string, pulumi.Input<string>>;
 }
 
 /**
@@ -29,6 +40,18 @@ export interface PlacedContainerArgs {
  * machine replaces both (DockerHost.machineId says why nothing else would); the container's
  * `networksAdvanced` takes each network's `name` output, so a replaced network replaces it
  * (components/overlayNetwork.ts).
+ *
+ * In swarm mode a container on an overlay comes with `<name>-settle`, a command on its host that
+ * waits while a copy of one of its overlays is being torn down there (the last container on it
+ * having just left: a container started meanwhile fails "network <id> not found"). The container
+ * is delete-before-replace (pulumi-docker, for its fixed name), so nothing could go between its
+ * removal and its new start; the settle does: its trigger is the container's spec
+ * (lib/plan/container.ts), so it is replaced exactly when the container is, delete-before-replace
+ * too, and the container's machine label takes its (empty) output, a property dependency with an
+ * unchanged value. The engine then runs one chain (step_generator.go:1926-2035): the container
+ * goes, the settle's delete waits on the old host, its create on the new one, then the container
+ * starts. The label's value is the machine ids as before, so stacks made before keep their
+ * containers.
  */
 export class PlacedContainer extends pulumi.ComponentResource {
     public readonly containerName: string;
@@ -43,28 +66,52 @@ export class PlacedContainer extends pulumi.ComponentResource {
         this.containerName = c.name;
         this.hostName = args.host.hostName;
         const provider = args.host.provider;
+        const spec = containerSpec(c, args.host.hostName);
+        const settle =
+            args.settle !== undefined && spec.networks.length > 0
+                ? new command.local.Command(
+                      `${name}-settle`,
+                      {
+                          create: args.settle.script,
+                          delete: args.settle.script,
+                          interpreter: args.settle.interpreter,
+                          environment: args.settle.environment,
+                          triggers: [containerSpecKey(spec)],
+                      },
+                      {
+                          parent: this,
+                          dependsOn: [...args.host.ready, ...(args.membership !== undefined ? [args.membership] : [])],
+                          deleteBeforeReplace: true,
+                          deletedWith: args.host.deletedWith,
+                      },
+                  )
+                : undefined;
         const image = new docker.RemoteImage(
             `${name}-image`,
-            { name: c.image, keepLocally: true, triggers: { [MACHINE_TRIGGER]: args.host.machineId } },
+            { name: spec.image, keepLocally: true, triggers: { [MACHINE_TRIGGER]: args.host.machineId } },
             { parent: this, provider, dependsOn: args.host.ready, deletedWith: args.host.deletedWith },
         );
         this.container = new docker.Container(
             `${name}-container`,
             {
-                name: c.name,
+                name: spec.name,
                 image: image.name,
-                hostname: c.name,
-                ...(c.command.length > 0 ? { command: c.command } : {}),
-                envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-                networksAdvanced: c.networks.map((attachment) => ({
+                hostname: spec.name,
+                ...(spec.command.length > 0 ? { command: spec.command } : {}),
+                envs: spec.envs,
+                networksAdvanced: spec.networks.map((attachment) => ({
                     name: args.networks[attachment.name].network.name,
-                    ...(attachment.ipv4Address ? { ipv4Address: attachment.ipv4Address } : {}),
-                    aliases: [c.name],
+                    ...(attachment.ipv4Address !== undefined ? { ipv4Address: attachment.ipv4Address } : {}),
+                    aliases: [spec.name],
                 })),
                 labels: [
-                    { label: LABEL.container, value: c.name },
-                    { label: LABEL.host, value: args.host.hostName },
-                    { label: LABEL.machine, value: args.host.machineId },
+                    { label: LABEL.container, value: spec.name },
+                    { label: LABEL.host, value: spec.host },
+                    {
+                        label: LABEL.machine,
+                        // The settle's output joins the value's dependencies, not the value.
+                        value: settle !== undefined ? pulumi.all([args.host.machineId, settle.stdout]).apply(([ids]) => ids) : args.host.machineId,
+                    },
                 ],
                 // Come back with the engine: a restarted host must rejoin the overlay on its own.
                 restart: "unless-stopped",

@@ -16,6 +16,9 @@
  *                            quorum), a worker drained, then it leaves and its node is removed
  *   <name>-labels-<host>     one per labelled host: its labels as node labels
  *   <name>-availability-<host> one per host with `availability`: node availability, in place
+ *
+ * And, made by each PlacedContainer from `settle()`: `<container>-settle`, the wait for a
+ * host's copy of an overlay to be torn down before the container starts there.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,6 +33,7 @@ import {
     renderSwarmJoinScripts,
     renderSwarmLabelScripts,
     renderSwarmRotateTokensScript,
+    renderSwarmSettleScript,
     renderSwarmTokenScript,
     SWARM_ENV,
     SWARM_SCRIPT_INTERPRETER,
@@ -38,6 +42,7 @@ import {
 import { SwarmAddressPool } from "../lib/swarm/pool";
 import { swarmManagerNames } from "../lib/plan/cluster";
 import { DockerHost } from "./dockerHost";
+import type { ContainerSettle } from "./placedContainer";
 
 export interface SwarmHost {
     host: HostConfig;
@@ -76,6 +81,8 @@ export class Swarm extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** Host name -> its join (every host but the first manager, whose membership is the init). */
     public readonly joins: Record<string, pulumi.Resource>;
+    /** A container's settle on host `d`, for the overlays (docker names) it attaches to. */
+    public readonly settle: (d: DockerHost, container: string, networks: string[]) => ContainerSettle;
 
     constructor(name: string, args: SwarmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:swarm:Swarm", name, {}, opts);
@@ -92,6 +99,11 @@ export class Swarm extends pulumi.ComponentResource {
         const node = (d: DockerHost): pulumi.Output<SwarmNode> =>
             pulumi.all([d.dockerHost, d.advertise]).apply(([dockerHost, advertise]) => ({ name: d.hostName, dockerHost, advertise }));
         const firstNode = node(first);
+        this.settle = (d, container, networks) => ({
+            script: node(d).apply((h) => renderSwarmSettleScript({ stack: args.stack, container, host: h, networks, access })),
+            interpreter,
+            environment: env,
+        });
         const managerNodes = pulumi.all(managerHosts.map((m) => node(m.docker)));
 
         // Only what a new swarm needs: the first manager, the port, the pool, the data path.

@@ -11,7 +11,9 @@
  * engine joins, the node the old machine left is removed, and the labels are set
  * on the new node. Checked with the docker CLI: the same swarm, exactly the two
  * nodes Ready, the label on the new node, c1 running again on the new engine,
- * c2 untouched, the check passes. Then every machine at once (a `driver.images`
+ * c2 untouched, the check passes. Then c1 replaced in place and c1 and c2 swapping
+ * hosts, each the last container on its host's overlay (the settle waits out the
+ * engine's teardown of its copy before the new start). Then every machine at once (a `driver.images`
  * entry): the manager's machine's delete-before-replace chain removes the
  * containers and the overlay while the worker's engine still runs (the worker's
  * machine starts after the manager's: lib/engine/startOrder.ts), a new swarm
@@ -69,6 +71,50 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
         assert.equal(await docker("rp-manager", ["node", "inspect", "rp-node1", "-f", "{{json .Spec.Labels}}"]), '{"zone":"b"}');
         assert.notEqual(await changes.identity("rp-node1", "c1"), before.c1);
         assert.equal(await changes.identity("rp-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        await changes.checkPasses(2);
+    });
+
+    it("replaces c1 in place, alone on its host's overlay (a new command): its settle waits out the overlay's teardown there, and it starts", async function () {
+        // Before the settle, the start met Docker's own race: "network <id> not found" (1 of 1 here).
+        const before = { c1: await changes.identity("rp-node1", "c1"), c2: await changes.identity("rp-manager", "c2") };
+        const up = await changes.apply(
+            changes.variant((y) =>
+                y.replace(
+                    '    - name: c1\n      image: busybox:latest\n      command: ["top"]',
+                    '    - name: c1\n      image: busybox:latest\n      command: ["sleep", "100000"]',
+                ),
+            ),
+        );
+        assert.deepEqual(
+            stepsOf(up, "replace").filter((r) => !r.endsWith("connectivity-ping")),
+            ["command:local:Command c1-settle", "docker:index/container:Container c1-container"],
+        );
+        assert.notEqual(await changes.identity("rp-node1", "c1"), before.c1);
+        assert.equal(await changes.identity("rp-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        assert.equal(await docker("rp-node1", ["inspect", "-f", "{{json .Config.Cmd}}", "c1"]), '["sleep","100000"]');
+        await changes.checkPasses(2);
+    });
+
+    it("swaps c1 and c2 between the hosts, each the last on its old host's overlay: both start on their new host, the check passes", async function () {
+        const up = await changes.apply(
+            changes.variant((y) =>
+                y
+                    .replace('constraints: ["node==rp-node1"]', 'constraints: ["node==SWAP"]')
+                    .replace('constraints: ["node==rp-manager"]', 'constraints: ["node==rp-node1"]')
+                    .replace("node==SWAP", "node==rp-manager"),
+            ),
+        );
+        const replaced = stepsOf(up, "replace");
+        for (const r of [
+            "command:local:Command c1-settle",
+            "command:local:Command c2-settle",
+            "docker:index/container:Container c1-container",
+            "docker:index/container:Container c2-container",
+        ]) {
+            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
+        }
+        assert.equal(await docker("rp-manager", ["ps", "--format", "{{.Names}}"]), "c1");
+        assert.equal(await docker("rp-node1", ["ps", "--format", "{{.Names}}"]), "c2");
         await changes.checkPasses(2);
     });
 

@@ -195,7 +195,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 17, // bridge, 3 engines, 3 probe watches, 3 probes, init, ingress check for net1, token, 2 joins, 1 labels, check
+            [T.command]: 19, // bridge, 3 engines, 3 probe watches, 3 probes, init, ingress check for net1, token, 2 joins, 1 labels, 2 settles, check
             [T.host]: 3,
             [T.dockerProvider]: 3,
             [SWARM]: 1,

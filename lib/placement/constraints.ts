@@ -113,3 +113,28 @@ export function satisfies(host: ConstraintTarget, c: Constraint): boolean {
 export function satisfiesAll(host: ConstraintTarget, cs: readonly Constraint[]): boolean {
     return cs.every((c) => satisfies(host, c));
 }
+
+/**
+ * A matcher over `hosts`: for a container's constraints, the hosts that satisfy them all, in
+ * `hosts`' order (what `hosts.filter((h) => satisfiesAll(h, cs))` gives). A `node==<name>`
+ * constraint, the usual way to pin a container, looks its host up by name instead of testing
+ * every host, so matching n containers against m hosts costs about n + m rather than n x m
+ * (3,000 containers on 300 hosts: 900,000 tests, twice, in validation and placement).
+ * `hosts` must not change while the matcher is used.
+ */
+export function hostMatcher<T extends ConstraintTarget>(hosts: readonly T[]): (cs: readonly Constraint[]) => T[] {
+    const byName = new Map<string, T[]>();
+    for (const h of hosts) {
+        const same = byName.get(h.name);
+        if (same === undefined) {
+            byName.set(h.name, [h]);
+        } else {
+            same.push(h);
+        }
+    }
+    return (cs) => {
+        const pinned = cs.find((c) => c.key === NODE_KEY && c.operator === "==");
+        const candidates = pinned === undefined ? hosts : (byName.get(pinned.value) ?? []);
+        return candidates.filter((h) => satisfiesAll(h, cs));
+    };
+}

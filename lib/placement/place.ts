@@ -17,7 +17,7 @@
  * host's containers therefore move to another host, as drain asks.
  */
 import { HostAvailability } from "../config/types";
-import { Constraint, ConstraintTarget, formatConstraint, parseConstraint, satisfies } from "./constraints";
+import { Constraint, ConstraintTarget, formatConstraint, hostMatcher, parseConstraint, satisfies } from "./constraints";
 
 export interface PlacementContainer {
     name: string;
@@ -58,6 +58,7 @@ export function placeContainers(hosts: readonly PlacementHost[], containers: rea
     const load = new Map<string, number>(hosts.map((h) => [h.name, 0]));
     // Name order once; the spread choice then never depends on how hosts were listed.
     const byName = [...hosts].sort((a, b) => compareNames(a.name, b.name));
+    const matchingOf = hostMatcher(byName);
 
     containers.forEach((container, index) => {
         const parsed: Constraint[] = [];
@@ -78,7 +79,7 @@ export function placeContainers(hosts: readonly PlacementHost[], containers: rea
             problems.push({ container: container.name, index, message: "there are no hosts to place it on" });
             return;
         }
-        const matching = byName.filter((h) => parsed.every((c) => satisfies(h, c)));
+        const matching = matchingOf(parsed);
         if (matching.length === 0) {
             problems.push({ container: container.name, index, message: unsatisfiableMessage(hosts, parsed) });
             return;

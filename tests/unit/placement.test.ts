@@ -1,6 +1,14 @@
 /** lib/placement: classic-swarm constraints and the spread placement at plan time. */
 import * as assert from "node:assert/strict";
-import { ConstraintTarget, formatConstraint, parseConstraint, satisfies, stripConstraintPrefix } from "../../lib/placement/constraints";
+import {
+    ConstraintTarget,
+    formatConstraint,
+    hostMatcher,
+    parseConstraint,
+    satisfies,
+    satisfiesAll,
+    stripConstraintPrefix,
+} from "../../lib/placement/constraints";
 import { placeContainers, PlacementContainer } from "../../lib/placement/place";
 
 const HOSTS: ConstraintTarget[] = [
@@ -81,6 +89,37 @@ describe("placement: parsing constraints", () => {
         assert.equal(satisfies(manager, { key: "storage", operator: "==", value: "ssd" }), false);
         // A label named like an Object.prototype member is not "present" on a host without it.
         assert.equal(satisfies(manager, { key: "constructor", operator: "!=", value: "x" }), true);
+    });
+});
+
+describe("placement: hostMatcher", () => {
+    it("gives what filtering every host gives, in the hosts' order, node== looked up by name", () => {
+        // A repeated name (validation sees hosts before names are unique) and hosts out of name order.
+        const hosts: ConstraintTarget[] = [...HOSTS, { name: "swarm-node1", labels: { storage: "hdd" } }, { name: "a-first", labels: { zone: "a" } }];
+        const match = hostMatcher(hosts);
+        const sets = [
+            [],
+            ["node==swarm-node1"],
+            ["node==swarm-node1", "storage==hdd"],
+            ["storage==ssd", "node==swarm-node1"],
+            ["node==nowhere"],
+            ["node!=swarm-node1"],
+            ["node==swarm-node2", "node==swarm-node1"],
+            ["zone==a"],
+            ["zone!=a", "node!=swarm-manager"],
+        ];
+        for (const texts of sets) {
+            const cs = texts.map((t) => {
+                const r = parseConstraint(t);
+                assert.ok(r.ok);
+                return r.constraint;
+            });
+            assert.deepEqual(
+                match(cs),
+                hosts.filter((h) => satisfiesAll(h, cs)),
+                texts.join(", "),
+            );
+        }
     });
 });
 

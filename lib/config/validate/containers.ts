@@ -4,8 +4,8 @@
  * constraints, checked against the hosts and networks that passed their own rules.
  */
 import { ATTACHMENT_FIELDS, CONTAINER_FIELDS, keysOf } from "../fields";
-import { Constraint, NODE_KEY, parseConstraint, satisfiesAll } from "../../placement/constraints";
-import { noNewTaskMessage, unsatisfiableMessage } from "../../placement/place";
+import { Constraint, hostMatcher, NODE_KEY, parseConstraint } from "../../placement/constraints";
+import { noNewTaskMessage, PlacementHost, unsatisfiableMessage } from "../../placement/place";
 import { Checker, got, indexPath, isRecord } from "./checker";
 import { suggestion } from "./didYouMean";
 import { HostFacts, NetworkFacts, NetworkIndex } from "./facts";
@@ -21,6 +21,7 @@ export function checkContainers(c: Checker, value: unknown, hosts: HostFacts, ne
         return;
     }
     const names = new Map<string, number>();
+    const matchingOf = hostMatcher(hosts.targets);
     /** network name -> static address -> container index */
     const staticAddresses = new Map<string, Map<string, number>>();
     list.forEach((item, i) => {
@@ -57,7 +58,7 @@ export function checkContainers(c: Checker, value: unknown, hosts: HostFacts, ne
         }
         checkAttachments(c, path, ct["networks"], networks, staticAddresses, i);
         if (ct["constraints"] !== undefined) {
-            checkConstraints(c, `${path}.constraints`, ct["constraints"], hosts, Array.isArray(ct["networks"]) && ct["networks"].length > 0);
+            checkConstraints(c, `${path}.constraints`, ct["constraints"], hosts, matchingOf, Array.isArray(ct["networks"]) && ct["networks"].length > 0);
         }
     });
 }
@@ -172,7 +173,14 @@ function checkStaticAddress(
     onNetwork.set(address, containerIndex);
 }
 
-function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostFacts, onOverlay: boolean): void {
+function checkConstraints(
+    c: Checker,
+    path: string,
+    value: unknown,
+    hosts: HostFacts,
+    matchingOf: (cs: readonly Constraint[]) => PlacementHost[],
+    onOverlay: boolean,
+): void {
     const texts = c.stringList(path, value, `["node==swarm-node1"]`);
     if (texts === undefined) {
         return;
@@ -212,7 +220,7 @@ function checkConstraints(c: Checker, path: string, value: unknown, hosts: HostF
     if (!referencesOk || !hostsKnown) {
         return;
     }
-    const matching = hosts.targets.filter((h) => satisfiesAll(h, parsed));
+    const matching = matchingOf(parsed);
     const problem = matching.length === 0 ? unsatisfiableMessage(hosts.targets, parsed) : onOverlay ? noNewTaskMessage(matching) : undefined;
     if (problem !== undefined) {
         c.add(path, problem);

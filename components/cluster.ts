@@ -322,13 +322,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // Both from `built` settling, never an Output of the check resource it holds: an Output's value
         // is searched for unknowns through every object it reaches, here the whole resource graph
         // (2.8 CPU-s of a 300 x 10 plan, bench/RESULTS.md).
+        // One apply over every container's addresses, not one per container.
         this.containerSummaries = pulumi.output(
             built.then(() =>
-                pulumi.all(
-                    config.containers.map((c) =>
-                        this.containers[c.name].addresses.apply((networks) => ({ name: c.name, host: this.plan.placements[c.name], networks })),
-                    ),
-                ),
+                pulumi
+                    .all(config.containers.map((c) => this.containers[c.name].addresses))
+                    .apply((addresses) => config.containers.map((c, i) => ({ name: c.name, host: this.plan.placements[c.name], networks: addresses[i] }))),
             ),
         );
         this.connectivity = pulumi.output(built.then((check) => (check !== undefined ? check.result : undefined)));

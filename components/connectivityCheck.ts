@@ -31,9 +31,13 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
         super("docker-overlay:check:ConnectivityCheck", name, {}, opts);
         this.containers = args.containers.map((c) => ({ name: c.placed.containerName, networks: c.networks }));
         this.pairCount = this.containers.length * (this.containers.length - 1);
-        const targets = pulumi
-            .all(args.containers.map((c) => c.host.dockerHost.apply((dockerHost) => [c.placed.containerName, { dockerHost }] as const)))
-            .apply((entries) => Object.fromEntries(entries));
+        // One output per host, not per container: a host carries many containers (3,000 containers
+        // on 300 hosts made 3,000 applies, each a chain of the SDK's promises).
+        const hosts = [...new Set(args.containers.map((c) => c.host))];
+        const targets = pulumi.all(hosts.map((h) => h.dockerHost)).apply((dockerHosts) => {
+            const dockerHostOf = new Map(hosts.map((h, i) => [h, dockerHosts[i]]));
+            return Object.fromEntries(args.containers.map((c) => [c.placed.containerName, { dockerHost: dockerHostOf.get(c.host)! }] as const));
+        });
         const managers = pulumi.all((args.managers ?? []).map((m) => m.dockerHost.apply((dockerHost) => ({ name: m.hostName, dockerHost }))));
         // Every host of a stack is reached the same way (one driver, one client certificate).
         const first = args.containers[0]?.host;

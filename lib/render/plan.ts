@@ -63,6 +63,8 @@ export function planDocument(resources: readonly PlanResource[], placements: Rec
         depth.set(urn, d);
         return d;
     };
+    // Each resource's depth once, not twice per comparison of the sort.
+    const depths = new Map(resources.map((r) => [r.urn, depthOf(r.urn, new Set())]));
     const sorted = [...resources]
         .map((r) => ({
             urn: r.urn,
@@ -82,7 +84,7 @@ export function planDocument(resources: readonly PlanResource[], placements: Rec
             options: sortKeys(givenOptions(r.options)) as PlanOptions,
             inputs: sortKeys(r.inputs) as Record<string, unknown>,
         }))
-        .sort((a, b) => depthOf(a.urn, new Set()) - depthOf(b.urn, new Set()) || compare(a.urn, b.urn));
+        .sort((a, b) => depths.get(a.urn)! - depths.get(b.urn)! || compare(a.urn, b.urn));
     return { resources: sorted, placements: sortKeys(placements) as Record<string, string> };
 }
 

@@ -129,6 +129,8 @@ describe("lab: more day-2 changes on a running swarm (t-day2-more)", function ()
         assert.deepEqual(stepsOf(up, "update"), []);
         assert.deepEqual(stepsOf(up, "delete"), []);
         assert.deepEqual(stepsOf(up, "create"), [
+            `${CMD} c3-settle`,
+            `${CMD} c4-settle`,
             `${CMD} swarm-ingress-net2`,
             "docker-overlay:container:PlacedContainer c3",
             "docker-overlay:container:PlacedContainer c4",
@@ -165,6 +167,7 @@ describe("lab: more day-2 changes on a running swarm (t-day2-more)", function ()
         const c2 = await changes.identity(MANAGER, "c2");
         const up = await changes.apply(changes.variant((y) => y.replace('["node==d4-node1"]', '["node==d4-node2"]')));
         assert.deepEqual(stepsOf(up, "replace"), [
+            `${CMD} c1-settle`,
             `${CMD} connectivity-ping`,
             "docker:index/container:Container c1-container",
             "docker:index/remoteImage:RemoteImage c1-image",

@@ -50,6 +50,7 @@ describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", functio
             changes.variant((y) => y.replace("    - name: d3-node1\n", "    - name: d3-node1\n    - name: d3-node2\n") + containerOn("c3", "d3-node2")),
         );
         assert.deepEqual(stepsOf(up, "create"), [
+            "command:local:Command c3-settle",
             "command:local:Command d3-node2-engine",
             "command:local:Command swarm-join-d3-node2",
             "command:local:Command underlay-probe-from-d3-node2",
@@ -79,6 +80,7 @@ describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", functio
             "c3",
             "c3-container",
             "c3-image",
+            "c3-settle",
             "d3-node2",
             "d3-node2",
             "d3-node2-engine",
@@ -88,6 +90,7 @@ describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", functio
         ]);
         const at = (x: string) => deletes.indexOf(x);
         assert.ok(at("c3-container") < at("swarm-join-d3-node2") && at("swarm-join-d3-node2") < at("d3-node2-engine"), deletes.join(", "));
+        assert.ok(at("c3-container") < at("c3-settle") && at("c3-settle") < at("swarm-join-d3-node2"), deletes.join(", "));
         assert.deepEqual(stepsOf(up, "create"), []);
         assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping", ...PROBES_OF_TWO]);
         assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node1 Ready"]);

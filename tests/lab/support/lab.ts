@@ -509,16 +509,24 @@ export async function captureDaemon(pidFile: string, log: string): Promise<Daemo
  * other people's namespaces came and went.)
  */
 export function namedNetnsOf(pid: number): string {
-    const ino = fs.statSync(`/proc/${pid}/ns/net`).ino;
+    const { dev, ino } = fs.statSync(`/proc/${pid}/ns/net`);
+    const seen: string[] = [];
     const names = fs.readdirSync("/run/netns").filter((n) => {
         try {
-            return fs.statSync(`/run/netns/${n}`).ino === ino;
-        } catch {
+            const st = fs.statSync(`/run/netns/${n}`);
+            seen.push(`${n}=${st.dev}:${st.ino}`);
+            return st.ino === ino && st.dev === dev;
+        } catch (e) {
+            seen.push(`${n}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
             return false; // being created or deleted
         }
     });
     if (names.length !== 1) {
-        throw new Error(`pid ${pid} runs in ${names.length === 0 ? "no named network namespace" : `several named namespaces (${names.join(", ")})`}`);
+        // Say what was seen: this failed twice in full lab runs (never alone), cause unknown.
+        const comm = fs.existsSync(`/proc/${pid}/comm`) ? fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() : "?";
+        throw new Error(
+            `pid ${pid} (${comm}, net ${dev}:${ino}) runs in ${names.length === 0 ? "no named network namespace" : `several named namespaces (${names.join(", ")})`}; /run/netns: ${seen.join(", ")}`,
+        );
     }
     return names[0];
 }

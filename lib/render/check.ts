@@ -79,9 +79,12 @@ export interface CheckResult {
         answering: string[];
         notAnswering: string[];
         majority: number;
+        /** A majority answers and one of them reaches the swarm's leader. */
         quorum: boolean;
+        /** Managers whose engine answers but that reach no leader (`docker node ls`): cut off. Only when some are. */
+        noLeader?: string[];
     };
-    /** Why the check tested no pair (the swarm lost its quorum); the check failed. */
+    /** Why the check tested no pair (the swarm lost its quorum, or no manager reaches a leader); the check failed. */
     error?: string;
     /** What is wrong but does not fail the check (a manager that does not answer while the quorum holds). */
     warnings?: string[];

@@ -11,8 +11,11 @@
  * machine's create started it and rejoins. Then m1 and m2 are stopped: the check
  * fails at once naming the lost quorum, and `docker node ls` on m3 says what
  * Docker says without a leader; both started again, the cluster is whole and
- * the check passes. Removing m3 while m2 is down is refused (quorum); `down`
- * demotes, drains, leaves and removes everything.
+ * the check passes. Then m3 is cut off from the other managers (its management
+ * port dropped in its namespace, its engine up): the check warns that m3 reaches
+ * no leader, the pairs still pass; the rules removed, m3 is back. Removing m3
+ * while m2 is down is refused (quorum); `down` demotes, drains, leaves and
+ * removes everything.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -21,6 +24,7 @@ import "./support/root-hooks";
 import { runScript, ScriptResult } from "../../lab/clients/script";
 import { CHECK_MANAGER_SECONDS, CheckResult } from "../../lib/render/check";
 import { readState } from "../../lab/state";
+import { netnsPath } from "../../lib/drivers/netns";
 import {
     alive,
     captureDaemon,
@@ -29,6 +33,7 @@ import {
     eventually,
     LabStack,
     note,
+    run,
     STACKS,
     startDaemon,
     stopDaemon,
@@ -48,6 +53,20 @@ describe("lab: swarm with three managers and a drained worker", function () {
     let up: UpJson;
     /** Engines a test stopped and did not start again yet: `after` starts them, so that down finds every engine. */
     const stopped = new Map<string, DaemonLaunch>();
+    /** The DROP rules a test put in m3's namespace (the partition), removed in `after` if it failed. */
+    const m3 = netnsPath({ stack: stack.stack, name: "m3" });
+    const cutRules = [
+        ["INPUT", "-p", "tcp", "--dport", "2377", "-m", "comment", "--comment", "docker-overlay lab test: m3 cut off", "-j", "DROP"],
+        ["OUTPUT", "-p", "tcp", "--dport", "2377", "-m", "comment", "--comment", "docker-overlay lab test: m3 cut off", "-j", "DROP"],
+    ];
+    let cut = false;
+    const cutOff = async (action: "-I" | "-D") => {
+        for (const rule of cutRules) {
+            const r = await run("nsenter", [`--net=${m3}`, "iptables", "-w", action, ...rule]);
+            assert.equal(r.code, 0, describeRun(r));
+        }
+        cut = action === "-I";
+    };
     /** What the test itself made on the swarm, removed before `down`. */
     const made = { containers: [] as { host: string; name: string }[], network: "", service: "" };
 
@@ -56,6 +75,9 @@ describe("lab: swarm with three managers and a drained worker", function () {
     });
 
     after(async function () {
+        if (cut) {
+            await cutOff("-D").catch((e: unknown) => note(`could not remove m3's DROP rules: ${String(e)}`));
+        }
         // Engines stopped by a failed test: start them again so that down finds every engine.
         for (const host of [...stopped.keys()]) {
             try {
@@ -420,6 +442,52 @@ describe("lab: swarm with three managers and a drained worker", function () {
         assert.equal(r.result.failed, 0);
         assert.equal(r.result.passed, 2);
         note(`check after the restart: ${r.seconds.toFixed(2)}s`);
+    });
+
+    it("m3 cut off from the other managers (its management port dropped, its engine up): the check warns that m3 reaches no leader, the pairs still pass; m3 back once the rules go", async function () {
+        await cutOff("-I");
+        const cutAt = Date.now();
+        await eventually(
+            "m1 sees m3 unreachable",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m1", 10_000);
+                assert.ok(
+                    lines.some((l) => l.startsWith("m3 ") && l.endsWith(" Unreachable")),
+                    lines.join(" | "),
+                );
+            },
+            1000,
+        );
+        note(`m3 unreachable at m1 ${((Date.now() - cutAt) / 1000).toFixed(1)}s after the DROP rules`);
+        const r = await programCheck();
+        note(`check with m3 cut off: exit ${r.code} in ${r.seconds.toFixed(1)}s`);
+        assert.equal(r.code, 0, r.stderr);
+        const warning =
+            "manager m3 answers but reaches no leader (docker node ls): it is cut off from the other managers (is the swarm's management port open between them?); the swarm keeps its quorum through the rest";
+        assert.deepEqual(r.result.warnings, [warning]);
+        assert.deepEqual(r.result.swarm, { managers: 3, answering: MANAGERS, notAnswering: [], majority: 2, quorum: true, noLeader: ["m3"] });
+        assert.equal(r.result.failed, 0);
+        assert.equal(r.result.passed, 2);
+        // Bounded: the leader is looked for at most CHECK_MANAGER_SECONDS on each manager, all at once.
+        assert.ok(r.seconds < 2 * CHECK_MANAGER_SECONDS + 5, `the check took ${r.seconds.toFixed(1)}s`);
+        await cutOff("-D");
+        await eventually(
+            "m3 reachable again",
+            120_000,
+            async () => {
+                const lines = await nodeLs("m1", 10_000);
+                assert.deepEqual(
+                    lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
+                    MANAGERS,
+                    lines.join(" | "),
+                );
+            },
+            1000,
+        );
+        const again = await programCheck();
+        assert.equal(again.code, 0, again.stderr);
+        assert.equal(again.result.warnings, undefined, again.stderr);
     });
 
     /** m3's join command as the lab recorded it: its delete is what removing m3 from the stack runs. */

@@ -29,16 +29,20 @@ host=$2; shift 2
 case "$1" in
   inspect) name=$4 ;;
   exec) name=$2 ;;
-  version | info)
+  version | info | node)
     # A manager: $FAKE/manager/<host, / and : as _> holds what its engine does: "active true"
     # (a manager), "active false" (a worker now), "down" (refuses), "hang" (never answers),
-    # "leaderless" (its swarm lost its quorum: version answers, info waits for the raft).
+    # "leaderless" (its swarm lost its quorum, or it is cut off from the other managers:
+    # version answers, info waits for the raft, node ls finds no leader).
     echo "$host $1 -" >>"$FAKE/calls"
     m="$FAKE/manager/$(printf '%s' "$host" | tr '/:' '__')"
     engine=$(cat "$m" 2>/dev/null || echo down)
     case "$1 $engine" in
       *" down") echo "Cannot connect to the Docker daemon at $host. Is the docker daemon running?" >&2; exit 1 ;;
       *" hang" | "info leaderless") exec sleep 60 ;;
+      "node leaderless") echo "Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader." >&2; exit 1 ;;
+      "node active false") echo "Error response from daemon: This node is not a swarm manager." >&2; exit 1 ;;
+      "node "*) echo "node-$host" ;;
       "version "*) echo 20.10.5+dfsg1 ;;
       *) echo "$engine" ;;
     esac
@@ -378,7 +382,7 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             ...fixture(),
             managers: engines.map((engine, i) => ({ name: `m${i + 1}`, host: [M1, M2, M3, `${M3}${i}`, `${M3}${i}`][i], engine })),
         });
-        const managerCall = (c: string) => c.endsWith(" info -") || c.endsWith(" version -");
+        const managerCall = (c: string) => c.endsWith(" info -") || c.endsWith(" version -") || c.endsWith(" node -");
         const infoCalls = (calls: string[]) => calls.filter(managerCall);
         const pairCalls = (calls: string[]) => calls.filter((c) => !managerCall(c));
 
@@ -389,7 +393,7 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m1", "m2", "m3"], notAnswering: [], majority: 2, quorum: true });
             assert.equal(r.result.warnings, undefined);
             assert.equal(r.result.error, undefined);
-            assert.deepEqual(infoCalls(r.calls).sort(), [M1, M2, M3].flatMap((h) => [`${h} version -`, `${h} info -`]).sort());
+            assert.deepEqual(infoCalls(r.calls).sort(), [M1, M2, M3].flatMap((h) => [`${h} version -`, `${h} info -`, `${h} node -`]).sort());
             assert.equal(pairCalls(r.calls).length, 8);
             assert.doesNotMatch(r.stderr, /warning|quorum/);
         });
@@ -442,6 +446,38 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             // Asked at once: one wait of 1 s, not one per manager, and never the fake's 60 s.
             assert.ok(r.seconds < 5, `took ${r.seconds} s`);
             assert.ok(r.seconds >= 1, `took ${r.seconds} s: the hanging manager was not waited for`);
+        });
+
+        it("a manager whose engine answers but that reaches no leader (cut off from the others): a warning naming it, the pairs still checked", () => {
+            const r = runCheck({ ...swarm("active true", "active true", "leaderless"), managerSeconds: "2" });
+            assert.equal(r.code, 0, r.stderr);
+            assert.equal(r.result.failed, 0);
+            assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m1", "m2", "m3"], notAnswering: [], majority: 2, quorum: true, noLeader: ["m3"] });
+            const warning =
+                "manager m3 answers but reaches no leader (docker node ls): it is cut off from the other managers (is the swarm's management port open between them?); the swarm keeps its quorum through the rest";
+            assert.deepEqual(r.result.warnings, [warning]);
+            assert.ok(r.stderr.includes(`docker-overlay check: warning: ${warning}\n`), r.stderr);
+            // node ls asked again until the bounded wait ends (an election takes seconds), at once for all.
+            assert.ok(r.calls.filter((c) => c === `${M3} node -`).length >= 2, r.calls.join("\n"));
+            assert.ok(r.seconds < 4, `took ${r.seconds} s`);
+        });
+
+        it("every manager's engine answers but none reaches a leader (a partition): fails naming it, no pair probed", () => {
+            const r = runCheck({ ...swarm("leaderless", "leaderless", "leaderless"), managerSeconds: "1" });
+            assert.equal(r.code, 1, r.stderr);
+            const error =
+                "swarm has no leader: 3 of 3 managers answer (m1, m2, m3), but none reaches a leader (docker node ls): they are cut off from the other managers (is the swarm's management port open between them?)";
+            assert.equal(r.result.error, error);
+            assert.deepEqual(r.result.swarm, {
+                managers: 3,
+                answering: ["m1", "m2", "m3"],
+                notAnswering: [],
+                majority: 2,
+                quorum: false,
+                noLeader: ["m1", "m2", "m3"],
+            });
+            assert.deepEqual(r.result.pairs, []);
+            assert.deepEqual(pairCalls(r.calls), []);
         });
 
         it("no manager answers: 0 of n, every one named", () => {

@@ -22,29 +22,66 @@ manager_role() {
     state=$(dk_within "$quorum_seconds" "${MANAGER_HOSTS[$1]}" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null) || return 0
     [ "$state" = "active true" ] || rm -f "$work/manager.$1.up"
 }
+# 3. At the same time, whether each reaches the swarm's leader: `docker node ls` answers only
+#    through the leader's raft. A manager whose engine answers but that reaches no leader is
+#    cut off from the others (a partition: managers up, their management port closed between
+#    them); `docker version` alone would count it. Asked again for up to quorum_seconds: right
+#    after the leader went, the others hold an election (seconds), and node ls has no leader meanwhile.
+leader_seen() {
+    local until=$((SECONDS + quorum_seconds)) left
+    while left=$((until - SECONDS)) && [ "$left" -gt 0 ]; do
+        if dk_within "$left" "${MANAGER_HOSTS[$1]}" node ls -q >/dev/null 2>&1; then
+            : >"$work/manager.$1.leader"
+            return 0
+        fi
+        sleep 0.5
+    done
+}
 if [ "$(up_count)" -ge $((${#MANAGER_NAMES[@]} / 2 + 1)) ]; then
-    for ((k = 0; k < ${#MANAGER_NAMES[@]}; k++)); do [ ! -e "$work/manager.$k.up" ] || manager_role "$k" & done; wait
+    for ((k = 0; k < ${#MANAGER_NAMES[@]}; k++)); do
+        [ -e "$work/manager.$k.up" ] || continue
+        manager_role "$k" &
+        leader_seen "$k" &
+    done
+    wait
 fi
-answering=(); silent=()
+answering=(); silent=(); cutoff=(); leader=false
 for ((k = 0; k < ${#MANAGER_NAMES[@]}; k++)); do
     if [ -e "$work/manager.$k.up" ]; then answering+=("${MANAGER_NAMES[$k]}"); else silent+=("${MANAGER_NAMES[$k]}"); fi
+    if [ -e "$work/manager.$k.leader" ]; then leader=true; elif [ -e "$work/manager.$k.up" ]; then cutoff+=("${MANAGER_NAMES[$k]}"); fi
 done
+# Asked only with a majority up: without one, no manager reaches a leader anyway.
+[ "${#answering[@]}" -ge $((${#MANAGER_NAMES[@]} / 2 + 1)) ] || cutoff=()
 # words A B...: "A, B"; json_strings A B...: "\"A\",\"B\"".
 words() { local w='' x; for x; do w=${w:+$w, }$x; done; printf '%s' "$w"; }
 json_strings() { local w='' x; for x; do w=${w:+$w,}\"$x\"; done; printf '%s' "$w"; }
 managers=${#MANAGER_NAMES[@]}; majority=$((managers / 2 + 1)); up=${#answering[@]}
-quorum=$([ "$up" -ge "$majority" ] && echo true || echo false)
+quorum=$([ "$up" -ge "$majority" ] && [ "$leader" = true ] && echo true || echo false)
 summary="$up of $managers managers answer$([ "$up" -gt 0 ] && printf ' (%s)' "$(words "${answering[@]}")")"
-result_extra=$(printf ',"swarm":{"managers":%d,"answering":[%s],"notAnswering":[%s],"majority":%d,"quorum":%s}' \
-    "$managers" "$(json_strings "${answering[@]}")" "$(json_strings "${silent[@]}")" "$majority" "$quorum")
+result_extra=$(printf ',"swarm":{"managers":%d,"answering":[%s],"notAnswering":[%s],"majority":%d,"quorum":%s%s}' \
+    "$managers" "$(json_strings "${answering[@]}")" "$(json_strings "${silent[@]}")" "$majority" "$quorum" \
+    "$([ ${#cutoff[@]} -eq 0 ] || printf ',"noLeader":[%s]' "$(json_strings "${cutoff[@]}")")")
+cut_off_why="cut off from the other managers (is the swarm's management port open between them?)"
+if [ "$up" -ge "$majority" ] && [ "$leader" = false ]; then
+    problem="swarm has no leader: $summary, but none reaches a leader (docker node ls): they are $cut_off_why"
+    printf 'docker-overlay check: %s\n' "$problem" >&2
+    printf '{"pairs":[],"passed":0,"failed":0%s,"error":"%s"}\n' "$result_extra" "$problem"
+    exit 1
+fi
 if [ "$quorum" = false ]; then
     problem="swarm has lost its quorum: $summary; $(words "${silent[@]}") $([ ${#silent[@]} -eq 1 ] && echo does || echo 'do') not; a majority needs $majority: start the stopped managers' engines"
     printf 'docker-overlay check: %s\n' "$problem" >&2
     printf '{"pairs":[],"passed":0,"failed":0%s,"error":"%s"}\n' "$result_extra" "$problem"
     exit 1
 fi
+warnings=()
 if [ ${#silent[@]} -gt 0 ]; then
-    warning="$([ ${#silent[@]} -eq 1 ] && echo "manager $(words "${silent[@]}") does" || echo "managers $(words "${silent[@]}") do") not answer; the swarm keeps its quorum: $summary, a majority needs $majority"
-    printf 'docker-overlay check: warning: %s\n' "$warning" >&2
-    result_extra=$(printf '%s,"warnings":["%s"]' "$result_extra" "$warning")
+    warnings+=("$([ ${#silent[@]} -eq 1 ] && echo "manager $(words "${silent[@]}") does" || echo "managers $(words "${silent[@]}") do") not answer; the swarm keeps its quorum: $summary, a majority needs $majority")
+fi
+if [ ${#cutoff[@]} -gt 0 ]; then
+    warnings+=("$([ ${#cutoff[@]} -eq 1 ] && echo "manager $(words "${cutoff[@]}") answers" || echo "managers $(words "${cutoff[@]}") answer") but reach$([ ${#cutoff[@]} -eq 1 ] && echo es) no leader (docker node ls): $([ ${#cutoff[@]} -eq 1 ] && echo "it is" || echo "they are") $cut_off_why; the swarm keeps its quorum through the rest")
+fi
+if [ ${#warnings[@]} -gt 0 ]; then
+    for w in "${warnings[@]}"; do printf 'docker-overlay check: warning: %s\n' "$w" >&2; done
+    result_extra=$(printf '%s,"warnings":[%s]' "$result_extra" "$(json_strings "${warnings[@]}")")
 fi

@@ -35,6 +35,21 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
         return r.stdout.trim();
     }
 
+    /** `docker node ls` on the manager: `<hostname> <status> [<manager status>]`, sorted. */
+    const nodes = async () =>
+        (await docker("rp-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]))
+            .split("\n")
+            .map((l) => l.trim())
+            .sort();
+
+    /** Each of `names` (`<type> <name>`) among the up's replacements. */
+    const assertReplaced = (up: UpJson, names: string[]) => {
+        const replaced = stepsOf(up, "replace");
+        for (const r of names) {
+            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
+        }
+    };
+
     changes.runningStack(2);
 
     it("replaces the worker's machine: it joins the same swarm again, its old node removed, its label set again, c1 back on it, the check passes", async function () {
@@ -45,14 +60,12 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
             c2: await changes.identity("rp-manager", "c2"),
         };
         const up = await changes.apply(changes.variant((y) => y.replace("    - name: rp-node1\n", "    - name: rp-node1\n      address: 10.180.71.20\n")));
-        const replaced = stepsOf(up, "replace");
-        for (const r of [
+        assertReplaced(up, [
             "command:local:Command rp-node1-engine",
             "docker:index/container:Container c1-container",
             "docker:index/remoteImage:RemoteImage c1-image",
-        ]) {
-            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
-        }
+        ]);
+        const replaced = stepsOf(up, "replace");
         assert.ok(
             !replaced.includes("docker:index/network:Network net1-network") && !replaced.includes("docker:index/container:Container c2-container"),
             replaced.join(", "),
@@ -63,11 +76,7 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
         }
         assert.equal(await docker("rp-manager", ["info", "-f", "{{.Swarm.Cluster.ID}}"]), before.swarm, "the same swarm");
         assert.notEqual(await docker("rp-node1", ["info", "-f", "{{.Swarm.NodeID}}"]), before.node, "a new node for the new engine");
-        const nodes = (await docker("rp-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]))
-            .split("\n")
-            .map((l) => l.trim())
-            .sort();
-        assert.deepEqual(nodes, ["rp-manager Ready Leader", "rp-node1 Ready"]);
+        assert.deepEqual(await nodes(), ["rp-manager Ready Leader", "rp-node1 Ready"]);
         assert.equal(await docker("rp-manager", ["node", "inspect", "rp-node1", "-f", "{{json .Spec.Labels}}"]), '{"zone":"b"}');
         assert.notEqual(await changes.identity("rp-node1", "c1"), before.c1);
         assert.equal(await changes.identity("rp-manager", "c2"), before.c2, "c2 was re-created or restarted");
@@ -104,15 +113,12 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
                     .replace("node==SWAP", "node==rp-manager"),
             ),
         );
-        const replaced = stepsOf(up, "replace");
-        for (const r of [
+        assertReplaced(up, [
             "command:local:Command c1-settle",
             "command:local:Command c2-settle",
             "docker:index/container:Container c1-container",
             "docker:index/container:Container c2-container",
-        ]) {
-            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
-        }
+        ]);
         assert.equal(await docker("rp-manager", ["ps", "--format", "{{.Names}}"]), "c1");
         assert.equal(await docker("rp-node1", ["ps", "--format", "{{.Names}}"]), "c2");
         await changes.checkPasses(2);
@@ -133,23 +139,16 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
                 ),
             ),
         );
-        const replaced = stepsOf(up, "replace");
-        for (const r of [
+        assertReplaced(up, [
             "command:local:Command rp-manager-engine",
             "command:local:Command rp-node1-engine",
             "docker:index/network:Network net1-network",
             "docker:index/container:Container c1-container",
             "docker:index/container:Container c2-container",
-        ]) {
-            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
-        }
+        ]);
         assert.notEqual(await docker("rp-manager", ["info", "-f", "{{.ID}}"]), engines.manager, "a new engine on the manager");
         assert.notEqual(await docker("rp-node1", ["info", "-f", "{{.ID}}"]), engines.node, "a new engine on the worker");
-        const nodes = (await docker("rp-manager", ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]))
-            .split("\n")
-            .map((l) => l.trim())
-            .sort();
-        assert.deepEqual(nodes, ["rp-manager Ready Leader", "rp-node1 Ready"]);
+        assert.deepEqual(await nodes(), ["rp-manager Ready Leader", "rp-node1 Ready"]);
         assert.equal(await docker("rp-node1", ["image", "inspect", "-f", "{{.Id}}", "busybox:again"]).then((id) => id.startsWith("sha256:")), true);
         await changes.checkPasses(2);
     });

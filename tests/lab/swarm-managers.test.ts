@@ -147,6 +147,23 @@ describe("lab: swarm with three managers and a drained worker", function () {
             .sort();
     };
 
+    /** Until m1's node ls shows `host` Unreachable. */
+    const unreachableAtM1 = (host: string, timeoutMs: number) =>
+        eventually(
+            `m1 sees ${host} unreachable`,
+            timeoutMs,
+            async () => {
+                const lines = await nodeLs("m1", 10_000);
+                assert.ok(
+                    lines.some((l) => l.startsWith(`${host} `) && l.endsWith(" Unreachable")),
+                    lines.join(" | "),
+                );
+            },
+            1000,
+        );
+    /** The managers node ls lines show Ready and in the raft (Leader or Reachable). */
+    const readyManagers = (lines: string[]) => lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]);
+
     it("brings the swarm up: init on m1, m2 and m3 join as managers, w1 as a worker, w1's availability set", function () {
         const created = up.resources.filter((r) => r.status === "created").map((r) => r.name);
         for (const name of [
@@ -340,11 +357,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
             async () => {
                 assert.ok(alive(pid), `dockerd pid ${pid} exited; see ${log}`);
                 const lines = await nodeLs("m2", 10_000);
-                assert.deepEqual(
-                    lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
-                    MANAGERS,
-                    lines.join(" | "),
-                );
+                assert.deepEqual(readyManagers(lines), MANAGERS, lines.join(" | "));
             },
             1000,
         );
@@ -414,11 +427,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
             120_000,
             async () => {
                 const lines = await nodeLs("m3", 10_000);
-                assert.deepEqual(
-                    lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
-                    MANAGERS,
-                    lines.join(" | "),
-                );
+                assert.deepEqual(readyManagers(lines), MANAGERS, lines.join(" | "));
                 assert.equal(lines.filter((l) => l.endsWith(" Leader")).length, 1, lines.join(" | "));
             },
             1000,
@@ -447,18 +456,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
     it("m3 cut off from the other managers (its management port dropped, its engine up): the check warns that m3 reaches no leader, the pairs still pass; m3 back once the rules go", async function () {
         await cutOff("-I");
         const cutAt = Date.now();
-        await eventually(
-            "m1 sees m3 unreachable",
-            120_000,
-            async () => {
-                const lines = await nodeLs("m1", 10_000);
-                assert.ok(
-                    lines.some((l) => l.startsWith("m3 ") && l.endsWith(" Unreachable")),
-                    lines.join(" | "),
-                );
-            },
-            1000,
-        );
+        await unreachableAtM1("m3", 120_000);
         note(`m3 unreachable at m1 ${((Date.now() - cutAt) / 1000).toFixed(1)}s after the DROP rules`);
         const r = await programCheck();
         note(`check with m3 cut off: exit ${r.code} in ${r.seconds.toFixed(1)}s`);
@@ -477,11 +475,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
             120_000,
             async () => {
                 const lines = await nodeLs("m1", 10_000);
-                assert.deepEqual(
-                    lines.filter((l) => / (Leader|Reachable)$/.test(l) && l.split(" ")[1] === "Ready").map((l) => l.split(" ")[0]),
-                    MANAGERS,
-                    lines.join(" | "),
-                );
+                assert.deepEqual(readyManagers(lines), MANAGERS, lines.join(" | "));
             },
             1000,
         );
@@ -496,18 +490,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
     it("removing m3 while m2's engine is down is refused before anything changes: the rest would lose their quorum", async function () {
         await stopEngine("m2");
         try {
-            await eventually(
-                "m1 sees m2 unreachable",
-                60_000,
-                async () => {
-                    const lines = await nodeLs("m1", 10_000);
-                    assert.ok(
-                        lines.some((l) => l.startsWith("m2 ") && l.endsWith(" Unreachable")),
-                        lines.join(" | "),
-                    );
-                },
-                1000,
-            );
+            await unreachableAtM1("m2", 60_000);
             const r = await m3Delete();
             assert.equal(r.code, 1, r.stderr);
             assert.match(

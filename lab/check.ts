@@ -6,7 +6,10 @@
  * addresses. Pings run with `docker exec` in the `from` container.
  */
 import { connectivityPairs, PairExpectation } from "../lib/check/pairs";
+import { CheckResult, parseCheckResult } from "../lib/render/check";
 import { EngineClient } from "./clients/docker";
+import { ScriptRunner } from "./clients/script";
+import { LabState } from "./state";
 import { LabStatus } from "./status";
 
 export const PING_TIMEOUT_SECONDS = 2;
@@ -33,6 +36,44 @@ export interface CheckReport {
     pairs: PairResult[];
     passed: number;
     failed: number;
+}
+
+/** What the program's own check says of a swarm's managers (lib/render/sh/check-quorum.sh). */
+export type SwarmVerdict = Pick<CheckResult, "swarm" | "warnings" | "error">;
+
+/**
+ * Swarm mode: the managers as the program's own check sees them, from one round of that check
+ * (the `connectivity-ping` script the state recorded, with its interpreter and environment, as
+ * `pulumi up` ran it; DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS=0): who answers, the quorum, who
+ * reaches no leader. One place for that judgement, the program's; the lab's pings say nothing of
+ * managers. Undefined in cluster-store mode, or without a check (fewer than two containers).
+ */
+export async function programSwarmVerdict(state: LabState, run: ScriptRunner): Promise<SwarmVerdict | undefined> {
+    const swarm = state.exports?.["swarm"];
+    const check = state.resources.find((r) => r.type === "command:local:Command" && r.name === "connectivity-ping");
+    if (swarm === null || swarm === undefined || check === undefined) {
+        return undefined;
+    }
+    const inputs = check.inputs as { create: string; interpreter?: string[]; environment?: Record<string, string> };
+    const r = await run({
+        script: inputs.create,
+        ...(inputs.interpreter !== undefined ? { interpreter: inputs.interpreter } : {}),
+        environment: { ...(inputs.environment ?? {}), DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS: "0" },
+    });
+    let result: CheckResult | undefined;
+    try {
+        result = parseCheckResult(r.stdout);
+    } catch {
+        result = undefined;
+    }
+    if (result === undefined) {
+        return { error: `the program's check printed no result (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-2).join(" / ")}` };
+    }
+    return {
+        ...(result.swarm !== undefined ? { swarm: result.swarm } : {}),
+        ...(result.warnings !== undefined ? { warnings: result.warnings } : {}),
+        ...(result.error !== undefined ? { error: result.error } : {}),
+    };
 }
 
 /** Runs `ping` in a container; true when the target answered. Errors (no container, no engine) throw. */
@@ -136,7 +177,7 @@ export function cellText(r: PairResult): string {
 }
 
 /** Rows are `from`, columns `to`; failures are listed under the matrix with their details. */
-export function renderMatrix(report: CheckReport): string {
+export function renderMatrix(report: CheckReport & SwarmVerdict): string {
     const names = report.containers;
     const cell = new Map(report.pairs.map((r) => [`${r.from}\u0000${r.to}`, cellText(r)]));
     const rows = [
@@ -152,6 +193,12 @@ export function renderMatrix(report: CheckReport): string {
     );
     for (const r of report.pairs.filter((p) => !p.ok)) {
         lines.push(`FAIL ${r.from} -> ${r.to} (${r.expect} on ${r.networks.join(",")}): ${r.detail ?? "?"}`);
+    }
+    for (const w of report.warnings ?? []) {
+        lines.push(`warning: ${w}`);
+    }
+    if (report.error !== undefined) {
+        lines.push(`FAIL swarm: ${report.error}`);
     }
     lines.push(`check: ${report.passed} of ${report.pairs.length} pairs hold${report.failed > 0 ? `, ${report.failed} fail` : ""}`);
     return lines.join("\n") + "\n";

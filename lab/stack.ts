@@ -35,7 +35,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
 import { skipsDelete } from "./executor";
-import { CheckReport, dockerPinger, runCheck } from "./check";
+import { CheckReport, dockerPinger, programSwarmVerdict, runCheck, SwarmVerdict } from "./check";
+import { runScript } from "./clients/script";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { EngineClient } from "./clients/docker";
 import { isNoop, previewJson, PreviewResult, runPreview } from "./preview";
@@ -341,14 +342,16 @@ export async function labStatus(stackFile: string): Promise<RefreshedStatus> {
     return refreshStatus(statusFromExports(state.exports), engineFactory(state));
 }
 
-export async function labCheck(stackFile: string): Promise<CheckReport & { notes: string[] }> {
+export async function labCheck(stackFile: string): Promise<CheckReport & SwarmVerdict & { notes: string[] }> {
     const state = savedState(stackFile);
     const engines = engineFactory(state);
     const declared = statusFromExports(state.exports);
     const { status: live, notes } = await refreshStatus(declared, engines);
     // Pairs come from the networks the program attached; addresses from the engines now.
     const report = await runCheck(declared, live, dockerPinger(live, engines));
-    return { ...report, notes };
+    // Swarm mode: the managers as the program's own check judges them.
+    const verdict = await programSwarmVerdict(state, runScript);
+    return { ...report, ...(verdict ?? {}), notes };
 }
 
 /**

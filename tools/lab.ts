@@ -8,7 +8,9 @@
  *           /var/lib/docker-overlay/lab/<stack>.json as it goes. On a stack that is
  *           already up: the engine's steps against the recorded state (lab/executor.ts).
  *   status  hosts, KV store and containers (with live addresses).
- *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix.
+ *   check   pings every pair of containers (lib/check/pairs.ts) and prints the matrix; in
+ *           swarm mode also the managers as the program's own check judges them (quorum,
+ *           who does not answer, who reaches no leader): a lost quorum fails it.
  *   diagnose the underlay probes the mode needs between the hosts, each overlay as every
  *           engine sees it, each engine's gossip (lab/diagnose.ts); exit 1 on any failure.
  *   preview the steps `up` would take against the recorded state (lab/preview.ts).
@@ -139,7 +141,7 @@ async function main(): Promise<number> {
                 }
                 process.stdout.write(renderMatrix(r));
             }
-            return r.failed === 0 ? 0 : 1;
+            return r.failed === 0 && r.error === undefined ? 0 : 1;
         }
     }
     return 2;

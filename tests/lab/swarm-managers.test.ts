@@ -345,6 +345,13 @@ describe("lab: swarm with three managers and a drained worker", function () {
         assert.equal(r.result.failed, 0);
         assert.equal(r.result.passed, 2);
         note(`check with m1 down: ${r.seconds.toFixed(2)}s`);
+        // `lab check` says the same of the managers: the program's own judgement, one place.
+        const l = await stack.check();
+        assert.deepEqual(
+            { swarm: l.json?.swarm, warnings: l.json?.warnings, error: l.json?.error },
+            { swarm: r.result.swarm, warnings: [warning], error: undefined },
+            describeRun(l),
+        );
     });
 
     it("m1 started again as its machine started it rejoins: three managers Ready, one Leader", async function () {
@@ -377,6 +384,10 @@ describe("lab: swarm with three managers and a drained worker", function () {
         assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m3"], notAnswering: ["m1", "m2"], majority: 2, quorum: false });
         assert.deepEqual(r.result.pairs, [], "no pair probed");
         assert.ok(r.stderr.includes(`docker-overlay check: ${LOST_QUORUM}\n`), r.stderr);
+        // `lab check` fails with the same line.
+        const l = await stack.check();
+        assert.equal(l.code, 1, describeRun(l));
+        assert.equal(l.json?.error, LOST_QUORUM, describeRun(l));
         // Bounded: every manager is asked at once, for at most CHECK_MANAGER_SECONDS.
         assert.ok(took < CHECK_MANAGER_SECONDS + 5, `the check took ${took.toFixed(1)}s`);
         // Docker's own answer: the first node ls may wait out its 20 s deadline ("context deadline exceeded").

@@ -16,7 +16,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import type { ContainerSummary, HostSummary, SwarmSummary } from "../../../components/cluster";
 import type { DownResult, UpResult } from "../../../lab/stack";
-import type { CheckReport } from "../../../lab/check";
+import type { CheckReport, SwarmVerdict } from "../../../lab/check";
 import { netnsEngineLog } from "../../../lab/diagnose";
 import type { CheckResult } from "../../../lib/render/check";
 import { nodeTsArgv } from "../../../runner/tsNode";
@@ -143,7 +143,7 @@ export interface StatusJson {
 }
 
 /** `lab check --json`: lab/stack.ts's labCheck result. */
-export type CheckJson = CheckReport & { notes: string[] };
+export type CheckJson = CheckReport & SwarmVerdict & { notes: string[] };
 
 /** What a test needs to know of a stack file: its stack name and netns driver settings. */
 export interface StackInfo {

@@ -47,8 +47,8 @@ export interface ContainerSettle {
  * is delete-before-replace (pulumi-docker, for its fixed name), so nothing could go between its
  * removal and its new start; the settle does: its trigger is the container's spec
  * (lib/plan/container.ts), so it is replaced exactly when the container is, delete-before-replace
- * too, and the container's machine label takes its (empty) output, a property dependency with an
- * unchanged value. The engine then runs one chain (step_generator.go:1926-2035): the container
+ * too, and the container's machine label takes its URN, a property dependency with an unchanged
+ * value. The engine then runs one chain (step_generator.go:1926-2035): the container
  * goes, the settle's delete waits on the old host, its create on the new one, then the container
  * starts. The label's value is the machine ids as before, so stacks made before keep their
  * containers.
@@ -109,8 +109,10 @@ export class PlacedContainer extends pulumi.ComponentResource {
                     { label: LABEL.host, value: spec.host },
                     {
                         label: LABEL.machine,
-                        // The settle's output joins the value's dependencies, not the value.
-                        value: settle !== undefined ? pulumi.all([args.host.machineId, settle.stdout]).apply(([ids]) => ids) : args.host.machineId,
+                        // The settle joins the value's dependencies, not the value: through its URN, known
+                        // in a preview too (a new settle's stdout would not be, and the preview of a stack
+                        // made before would show every container replaced).
+                        value: settle !== undefined ? pulumi.all([args.host.machineId, settle.urn]).apply(([ids]) => ids) : args.host.machineId,
                     },
                 ],
                 // Come back with the engine: a restarted host must rejoin the overlay on its own.

@@ -399,7 +399,7 @@ export interface SwarmSettleParams {
  * measured with the CLI: `docker rm -f` then `docker run` on that overlay failed 5 of
  * 10 times on a manager and 2 of 4 on a worker; waiting for the teardown first, 10 of
  * 10 started, after 0.24-0.31 s). Never fails: after SWARM_SETTLE_SECONDS it goes on.
- * Prints nothing on stdout (the container's label carries it as a dependency only).
+ * Prints nothing on stdout.
  */
 export function renderSwarmSettleScript(p: SwarmSettleParams): string {
     return script(

@@ -17,7 +17,9 @@ import { normalizeConfig } from "../../lib/config/normalize";
 import { containerSpec, containerSpecKey } from "../../lib/plan/container";
 import { renderSwarmSettleScript, SWARM_SETTLE_SECONDS } from "../../lib/swarm/scripts";
 import { ProgramRun } from "../../runner/program";
-import { applied } from "./appliedMocks";
+import * as pulumi from "@pulumi/pulumi";
+import { applied, appliedMocks } from "./appliedMocks";
+import { runProgram } from "../../runner/program";
 import { devWith, Edit, find, ofType, preview, T } from "./helpers";
 
 const HOST = { name: "swarm-node1", dockerHost: "unix:///run/w1.sock", advertise: "10.160.0.3" };
@@ -150,6 +152,22 @@ describe("swarm settle in the program", () => {
         const up = await applied(devSwarm());
         const labels = find(up, T.container, "c1-container").inputs["labels"] as { label: string; value: string }[];
         const trigger = (find(up, T.image, "c1-image").inputs["triggers"] as Record<string, string>)["machine"];
+        assert.match(trigger, /-id/);
+        assert.deepEqual(
+            labels.find((l) => l.label === "docker-overlay.machine"),
+            { label: "docker-overlay.machine", value: trigger },
+        );
+    });
+
+    it("in a preview where only the settles are new (a stack made before them), the container's label stays known: no replacement shown", async () => {
+        // Everything else as an applied stack's state would give it; the settles without outputs, as new.
+        const mocks: pulumi.runtime.Mocks = {
+            ...appliedMocks,
+            newResource: async (args) => (args.name.endsWith("-settle") ? { id: undefined, state: {} } : appliedMocks.newResource(args)),
+        };
+        const run = await runProgram({ stack: "dev", raw: devSwarm(), mocks, preview: true, secrets: { sshPrivateKey: "test-key" } });
+        const labels = find(run, T.container, "c1-container").inputs["labels"] as { label: string; value: string }[];
+        const trigger = (find(run, T.image, "c1-image").inputs["triggers"] as Record<string, string>)["machine"];
         assert.match(trigger, /-id/);
         assert.deepEqual(
             labels.find((l) => l.label === "docker-overlay.machine"),

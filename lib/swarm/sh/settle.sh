@@ -5,11 +5,12 @@
 # started there meanwhile fails "network <id> not found". While tearing down, the
 # network holds no endpoint but the node's load balancer ("lb-<network>"); then
 # it is gone (a worker) or the cluster's view without local endpoints (a
-# manager). An engine that does not answer has nothing to tear down.
+# manager). An engine that does not answer (in 10 s: a gone ssh host would hang for
+# minutes) has nothing to tear down.
 tearing_down() {
     local keys key
     # shellcheck disable=SC2016 # a Go template, not a shell expansion
-    keys=$(dk "$HOST" network inspect --format '{{range $k, $v := .Containers}}{{$k}} {{end}}' "$1" 2>/dev/null) || return 1
+    keys=$(dk_within 10 "$HOST" network inspect --format '{{range $k, $v := .Containers}}{{$k}} {{end}}' "$1" 2>/dev/null) || return 1
     [ -n "$keys" ] || return 1
     for key in $keys; do
         case $key in

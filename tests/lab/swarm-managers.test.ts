@@ -11,9 +11,9 @@
  * machine's create started it and rejoins. Then m1 and m2 are stopped: the check
  * fails at once naming the lost quorum, and `docker node ls` on m3 says what
  * Docker says without a leader; both started again, the cluster is whole and
- * the check passes. Then m3 is cut off from the other managers (its management
- * port dropped in its namespace, its engine up): the check warns that m3 reaches
- * no leader, the pairs still pass; the rules removed, m3 is back. Removing m3
+ * the check passes. Then a manager that is not the leader is cut off from the
+ * others (its management port dropped in its namespace, its engine up): the check
+ * warns that it reaches no leader, the pairs still pass; the rules removed, it is back. Removing m3
  * while m2 is down is refused (quorum); `down` demotes, drains, leaves and
  * removes everything.
  */
@@ -53,19 +53,15 @@ describe("lab: swarm with three managers and a drained worker", function () {
     let up: UpJson;
     /** Engines a test stopped and did not start again yet: `after` starts them, so that down finds every engine. */
     const stopped = new Map<string, DaemonLaunch>();
-    /** The DROP rules a test put in m3's namespace (the partition), removed in `after` if it failed. */
-    const m3 = netnsPath({ stack: stack.stack, name: "m3" });
-    const cutRules = [
-        ["INPUT", "-p", "tcp", "--dport", "2377", "-m", "comment", "--comment", "docker-overlay lab test: m3 cut off", "-j", "DROP"],
-        ["OUTPUT", "-p", "tcp", "--dport", "2377", "-m", "comment", "--comment", "docker-overlay lab test: m3 cut off", "-j", "DROP"],
-    ];
-    let cut = false;
-    const cutOff = async (action: "-I" | "-D") => {
-        for (const rule of cutRules) {
-            const r = await run("nsenter", [`--net=${m3}`, "iptables", "-w", action, ...rule]);
+    /** The DROP rules a test put in a manager's namespace (the partition), removed in `after` if it failed. */
+    let cut = "";
+    const cutOff = async (action: "-I" | "-D", host: string) => {
+        for (const chain of ["INPUT", "OUTPUT"]) {
+            const rule = [chain, "-p", "tcp", "--dport", "2377", "-m", "comment", "--comment", `docker-overlay lab test: ${host} cut off`, "-j", "DROP"];
+            const r = await run("nsenter", [`--net=${netnsPath({ stack: stack.stack, name: host })}`, "iptables", "-w", action, ...rule]);
             assert.equal(r.code, 0, describeRun(r));
         }
-        cut = action === "-I";
+        cut = action === "-I" ? host : "";
     };
     /** What the test itself made on the swarm, removed before `down`. */
     const made = { containers: [] as { host: string; name: string }[], network: "", service: "" };
@@ -75,8 +71,9 @@ describe("lab: swarm with three managers and a drained worker", function () {
     });
 
     after(async function () {
-        if (cut) {
-            await cutOff("-D").catch((e: unknown) => note(`could not remove m3's DROP rules: ${String(e)}`));
+        if (cut !== "") {
+            const host = cut;
+            await cutOff("-D", host).catch((e: unknown) => note(`could not remove ${host}'s DROP rules: ${String(e)}`));
         }
         // Engines stopped by a failed test: start them again so that down finds every engine.
         for (const host of [...stopped.keys()]) {
@@ -464,25 +461,40 @@ describe("lab: swarm with three managers and a drained worker", function () {
         note(`check after the restart: ${r.seconds.toFixed(2)}s`);
     });
 
-    it("m3 cut off from the other managers (its management port dropped, its engine up): the check warns that m3 reaches no leader, the pairs still pass; m3 back once the rules go", async function () {
-        await cutOff("-I");
-        const cutAt = Date.now();
-        await unreachableAtM1("m3", 120_000);
-        note(`m3 unreachable at m1 ${((Date.now() - cutAt) / 1000).toFixed(1)}s after the DROP rules`);
-        const r = await programCheck();
-        note(`check with m3 cut off: exit ${r.code} in ${r.seconds.toFixed(1)}s`);
-        assert.equal(r.code, 0, r.stderr);
-        const warning =
-            "manager m3 answers but reaches no leader (docker node ls): it is cut off from the other managers (is the swarm's management port open between them?); the swarm keeps its quorum through the rest";
-        assert.deepEqual(r.result.warnings, [warning]);
-        assert.deepEqual(r.result.swarm, { managers: 3, answering: MANAGERS, notAnswering: [], majority: 2, quorum: true, noLeader: ["m3"] });
-        assert.equal(r.result.failed, 0);
-        assert.equal(r.result.passed, 2);
-        // Bounded: the leader is looked for at most CHECK_MANAGER_SECONDS on each manager, all at once.
-        assert.ok(r.seconds < 2 * CHECK_MANAGER_SECONDS + 5, `the check took ${r.seconds.toFixed(1)}s`);
-        await cutOff("-D");
+    it("a manager that is not the leader cut off from the others (its management port dropped, its engine up): the check warns that it reaches no leader, the pairs still pass; back once the rules go", async function () {
+        // A follower, so that what is measured is the same every run (a leader cut off answers node
+        // ls from its own store for a while: check-quorum.sh counts the managers it sees in the raft).
+        const leader = (await nodeLs("m1")).find((l) => l.endsWith(" Leader"))?.split(" ")[0];
+        const victim = leader === "m3" ? "m2" : "m3";
+        note(`leader ${leader}; cutting off ${victim}`);
+        await cutOff("-I", victim);
+        try {
+            const cutAt = Date.now();
+            await unreachableAtM1(victim, 120_000);
+            note(`${victim} unreachable at m1 ${((Date.now() - cutAt) / 1000).toFixed(1)}s after the DROP rules`);
+            const warning = `manager ${victim} answers but reaches no leader (docker node ls): it is cut off from the other managers (is the swarm's management port open between them?); the swarm keeps its quorum through the rest`;
+            const r = await eventually(
+                `the check names ${victim} cut off`,
+                60_000,
+                async () => {
+                    const x = await programCheck();
+                    note(`check with ${victim} cut off: exit ${x.code} in ${x.seconds.toFixed(1)}s; warnings ${JSON.stringify(x.result.warnings ?? [])}`);
+                    assert.equal(x.code, 0, x.stderr);
+                    assert.deepEqual(x.result.warnings, [warning]);
+                    return x;
+                },
+                1000,
+            );
+            assert.deepEqual(r.result.swarm, { managers: 3, answering: MANAGERS, notAnswering: [], majority: 2, quorum: true, noLeader: [victim] });
+            assert.equal(r.result.failed, 0);
+            assert.equal(r.result.passed, 2);
+            // Bounded: the leader is looked for at most CHECK_MANAGER_SECONDS on each manager, all at once.
+            assert.ok(r.seconds < 2 * CHECK_MANAGER_SECONDS + 5, `the check took ${r.seconds.toFixed(1)}s`);
+        } finally {
+            await cutOff("-D", victim);
+        }
         await eventually(
-            "m3 reachable again",
+            "every manager reachable again",
             120_000,
             async () => {
                 const lines = await nodeLs("m1", 10_000);
@@ -490,9 +502,18 @@ describe("lab: swarm with three managers and a drained worker", function () {
             },
             1000,
         );
-        const again = await programCheck();
-        assert.equal(again.code, 0, again.stderr);
-        assert.equal(again.result.warnings, undefined, again.stderr);
+        // Rejoining with a higher term, the cut-off manager can make the leader step down: the
+        // check may warn while that election runs (seconds: measured up to ~15 s above), then not.
+        await eventually(
+            "the check without warnings",
+            60_000,
+            async () => {
+                const again = await programCheck();
+                assert.equal(again.code, 0, again.stderr);
+                assert.equal(again.result.warnings, undefined, again.stderr);
+            },
+            1000,
+        );
     });
 
     /** m3's join command as the lab recorded it: its delete is what removing m3 from the stack runs. */

@@ -33,7 +33,8 @@ case "$1" in
     # A manager: $FAKE/manager/<host, / and : as _> holds what its engine does: "active true"
     # (a manager), "active false" (a worker now), "down" (refuses), "hang" (never answers),
     # "leaderless" (its swarm lost its quorum, or it is cut off from the other managers:
-    # version answers, info waits for the raft, node ls finds no leader).
+    # version answers, info waits for the raft, node ls finds no leader), "stale-leader" (a
+    # leader cut off from the rest: node ls answers from its own store, the others Unreachable).
     echo "$host $1 -" >>"$FAKE/calls"
     m="$FAKE/manager/$(printf '%s' "$host" | tr '/:' '__')"
     engine=$(cat "$m" 2>/dev/null || echo down)
@@ -42,7 +43,9 @@ case "$1" in
       *" hang" | "info leaderless") exec sleep 60 ;;
       "node leaderless") echo "Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader." >&2; exit 1 ;;
       "node active false") echo "Error response from daemon: This node is not a swarm manager." >&2; exit 1 ;;
-      "node "*) echo "node-$host" ;;
+      "node stale-leader") printf 'Leader\nUnreachable\nUnreachable\n' ;;
+      "node "*) printf 'Leader\nReachable\nReachable\n' ;;
+      "info stale-leader") echo "active true" ;;
       "version "*) echo 20.10.5+dfsg1 ;;
       *) echo "$engine" ;;
     esac
@@ -91,7 +94,7 @@ interface Fixture {
     /** How many pings of each (from, target, size) go unanswered before answering. */
     late?: number;
     /** Swarm mode: the managers and what their engines do when asked (see FAKE_DOCKER's info). */
-    managers?: { name: string; host: string; engine: "active true" | "active false" | "down" | "hang" | "leaderless" }[];
+    managers?: { name: string; host: string; engine: "active true" | "active false" | "down" | "hang" | "leaderless" | "stale-leader" }[];
     /** DOCKER_OVERLAY_CHECK_MANAGER_SECONDS for the run (unset: the rendered CHECK_MANAGER_SECONDS). */
     managerSeconds?: string;
 }
@@ -460,6 +463,13 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             // node ls asked again until the bounded wait ends (an election takes seconds), at once for all.
             assert.ok(r.calls.filter((c) => c === `${M3} node -`).length >= 2, r.calls.join("\n"));
             assert.ok(r.seconds < 4, `took ${r.seconds} s`);
+        });
+
+        it("a leader cut off from the rest (its node ls answers from its own store, the others Unreachable): named like a manager that reaches no leader", () => {
+            const r = runCheck({ ...swarm("active true", "active true", "stale-leader"), managerSeconds: "1" });
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(r.result.swarm, { managers: 3, answering: ["m1", "m2", "m3"], notAnswering: [], majority: 2, quorum: true, noLeader: ["m3"] });
+            assert.equal(r.result.warnings?.length, 1);
         });
 
         it("every manager's engine answers but none reaches a leader (a partition): fails naming it, no pair probed", () => {

@@ -22,17 +22,24 @@ manager_role() {
     state=$(dk_within "$quorum_seconds" "${MANAGER_HOSTS[$1]}" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}' 2>/dev/null) || return 0
     [ "$state" = "active true" ] || rm -f "$work/manager.$1.up"
 }
-# 3. At the same time, whether each reaches the swarm's leader: `docker node ls` answers only
-#    through the leader's raft. A manager whose engine answers but that reaches no leader is
-#    cut off from the others (a partition: managers up, their management port closed between
-#    them); `docker version` alone would count it. Asked again for up to quorum_seconds: right
-#    after the leader went, the others hold an election (seconds), and node ls has no leader meanwhile.
+# 3. At the same time, whether each reaches a leader with a quorum: `docker node ls` answers
+#    only through the leader's raft, and lists the managers as that leader sees them. A manager
+#    whose engine answers but that reaches no leader, or whose leader sees fewer than a majority
+#    of the managers (a leader cut off from the rest answers from its own store and lists them
+#    Unreachable: measured, 1 of 3 runs of the lab's partition), is cut off from the others (a
+#    partition: managers up, their management port closed between them); `docker version`
+#    alone would count it. Asked again for up to quorum_seconds: right after the leader went,
+#    the others hold an election (seconds), and node ls has no leader meanwhile.
 leader_seen() {
-    local until=$((SECONDS + quorum_seconds)) left
+    local until=$((SECONDS + quorum_seconds)) left seen in_raft total
     while left=$((until - SECONDS)) && [ "$left" -gt 0 ]; do
-        if dk_within "$left" "${MANAGER_HOSTS[$1]}" node ls -q >/dev/null 2>&1; then
-            : >"$work/manager.$1.leader"
-            return 0
+        if seen=$(dk_within "$left" "${MANAGER_HOSTS[$1]}" node ls --filter role=manager --format '{{.ManagerStatus}}' 2>/dev/null); then
+            total=$(grep -c . <<<"$seen" || true)
+            in_raft=$(grep -cxE 'Leader|Reachable' <<<"$seen" || true)
+            if [ $((2 * in_raft)) -gt "$total" ]; then
+                : >"$work/manager.$1.leader"
+                return 0
+            fi
         fi
         sleep 0.5
     done

@@ -8,6 +8,7 @@
 # instead, naming the managers. With a majority, one that does not answer is a warning.
 # DOCKER_OVERLAY_CHECK_MANAGER_SECONDS overrides the time.
 quorum_seconds=${DOCKER_OVERLAY_CHECK_MANAGER_SECONDS:-$QUORUM_SECONDS}
+managers=${#MANAGER_NAMES[@]}; majority=$((managers / 2 + 1))
 # 1. Whose engine answers: `docker version` is the engine's own, no swarm call behind it.
 #    (`docker info` is not: on a manager that just lost its quorum it waits for the raft,
 #    over 10 s in the lab, so a manager that is up would count as down.)
@@ -26,7 +27,7 @@ manager_role() {
 #    only through the leader's raft, and lists the managers as that leader sees them. A manager
 #    whose engine answers but that reaches no leader, or whose leader sees fewer than a majority
 #    of the managers (a leader cut off from the rest answers from its own store and lists them
-#    Unreachable: measured, 1 of 3 runs of the lab's partition), is cut off from the others (a
+#    Unreachable: seen once, in a CI run of the lab's partition test), is cut off from the others (a
 #    partition: managers up, their management port closed between them); `docker version`
 #    alone would count it. Asked again for up to quorum_seconds: right after the leader went,
 #    the others hold an election (seconds), and node ls has no leader meanwhile.
@@ -44,7 +45,7 @@ leader_seen() {
         sleep 0.5
     done
 }
-if [ "$(up_count)" -ge $((${#MANAGER_NAMES[@]} / 2 + 1)) ]; then
+if [ "$(up_count)" -ge "$majority" ]; then
     for ((k = 0; k < ${#MANAGER_NAMES[@]}; k++)); do
         [ -e "$work/manager.$k.up" ] || continue
         manager_role "$k" &
@@ -58,11 +59,11 @@ for ((k = 0; k < ${#MANAGER_NAMES[@]}; k++)); do
     if [ -e "$work/manager.$k.leader" ]; then leader=true; elif [ -e "$work/manager.$k.up" ]; then cutoff+=("${MANAGER_NAMES[$k]}"); fi
 done
 # Asked only with a majority up: without one, no manager reaches a leader anyway.
-[ "${#answering[@]}" -ge $((${#MANAGER_NAMES[@]} / 2 + 1)) ] || cutoff=()
+[ "${#answering[@]}" -ge "$majority" ] || cutoff=()
 # words A B...: "A, B"; json_strings A B...: "\"A\",\"B\"".
 words() { local w='' x; for x; do w=${w:+$w, }$x; done; printf '%s' "$w"; }
 json_strings() { local w='' x; for x; do w=${w:+$w,}\"$x\"; done; printf '%s' "$w"; }
-managers=${#MANAGER_NAMES[@]}; majority=$((managers / 2 + 1)); up=${#answering[@]}
+up=${#answering[@]}
 quorum=$([ "$up" -ge "$majority" ] && [ "$leader" = true ] && echo true || echo false)
 summary="$up of $managers managers answer$([ "$up" -gt 0 ] && printf ' (%s)' "$(words "${answering[@]}")")"
 result_extra=$(printf ',"swarm":{"managers":%d,"answering":[%s],"notAnswering":[%s],"majority":%d,"quorum":%s%s}' \

@@ -68,7 +68,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
         const provider = args.host.provider;
         const spec = containerSpec(c, args.host.hostName);
         const settle =
-            args.settle !== undefined && spec.networks.length > 0
+            args.settle !== undefined
                 ? new command.local.Command(
                       `${name}-settle`,
                       {

@@ -150,13 +150,7 @@ describe("swarm settle in the program", () => {
 
     it("after an apply, the container's machine label is its machine's ids, as its image's trigger (no settle in it)", async () => {
         const up = await applied(devSwarm());
-        const labels = find(up, T.container, "c1-container").inputs["labels"] as { label: string; value: string }[];
-        const trigger = (find(up, T.image, "c1-image").inputs["triggers"] as Record<string, string>)["machine"];
-        assert.match(trigger, /-id/);
-        assert.deepEqual(
-            labels.find((l) => l.label === "docker-overlay.machine"),
-            { label: "docker-overlay.machine", value: trigger },
-        );
+        assertMachineLabelIsTrigger(up);
     });
 
     it("in a preview where only the settles are new (a stack made before them), the container's label stays known: no replacement shown", async () => {
@@ -166,13 +160,7 @@ describe("swarm settle in the program", () => {
             newResource: async (args) => (args.name.endsWith("-settle") ? { id: undefined, state: {} } : appliedMocks.newResource(args)),
         };
         const run = await runProgram({ stack: "dev", raw: devSwarm(), mocks, preview: true, secrets: { sshPrivateKey: "test-key" } });
-        const labels = find(run, T.container, "c1-container").inputs["labels"] as { label: string; value: string }[];
-        const trigger = (find(run, T.image, "c1-image").inputs["triggers"] as Record<string, string>)["machine"];
-        assert.match(trigger, /-id/);
-        assert.deepEqual(
-            labels.find((l) => l.label === "docker-overlay.machine"),
-            { label: "docker-overlay.machine", value: trigger },
-        );
+        assertMachineLabelIsTrigger(run);
     });
 
     it("none in cluster-store mode", async () => {
@@ -198,6 +186,17 @@ describe("swarm settle in the program", () => {
         }
     });
 });
+
+/** c1's machine label holds its machine's ids, known, the same as its image's trigger: the settle is not in its value. */
+function assertMachineLabelIsTrigger(run: ProgramRun): void {
+    const labels = find(run, T.container, "c1-container").inputs["labels"] as { label: string; value: string }[];
+    const trigger = (find(run, T.image, "c1-image").inputs["triggers"] as Record<string, string>)["machine"];
+    assert.match(trigger, /-id/);
+    assert.deepEqual(
+        labels.find((l) => l.label === "docker-overlay.machine"),
+        { label: "docker-overlay.machine", value: trigger },
+    );
+}
 
 /** The host the plan placed a container on (its label). */
 function placedOn(run: ProgramRun, container: string): string {

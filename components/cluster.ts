@@ -81,7 +81,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
     public readonly pki: ClusterPki | undefined;
     public readonly hosts: Record<string, DockerHost>;
     public readonly swarm: Swarm | undefined;
-    /** The underlay probed before the cluster forms (swarm mode, drivers that can: netns); undefined otherwise. */
+    /** The underlay probed before the cluster forms (drivers that can: netns); undefined otherwise. */
     public readonly underlayProbe: UnderlayProbe | undefined;
     public readonly networks: Record<string, OverlayNetwork>;
     /** Every container by name, once `check` has settled (they are built in batches). */
@@ -152,12 +152,14 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const allEngines = Object.values(this.hosts).flatMap((h) => h.ready);
         const networkHost = this.hosts[this.plan.networkHost];
 
-        // Swarm mode: every pair the mode needs is probed before swarm init and any join
-        // (components/underlayProbe.ts), where the driver can enter its machines' namespaces.
+        // Every pair the mode needs is probed (components/underlayProbe.ts), where the driver can
+        // enter its machines' namespaces: in swarm mode before swarm init and any join; with a
+        // cluster store before any overlay (each engine registers in the store as it starts, so
+        // nothing can come between a namespace and its engine's join there).
         const probeNamespace = args.driver.probeNamespace?.bind(args.driver);
         const addresses = this.plan.addresses?.addresses;
         this.underlayProbe =
-            swarmMode && probeNamespace !== undefined && addresses !== undefined
+            probeNamespace !== undefined && addresses !== undefined
                 ? new UnderlayProbe(
                       "underlay-probe",
                       {
@@ -223,7 +225,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     // An encrypted overlay only after every host proved its kernel can carry it.
                     dependsOn: [
                         ...networkHost.ready,
-                        ...(this.swarm?.ready ?? []),
+                        ...(this.swarm?.ready ?? this.underlayProbe?.ready ?? []),
                         ...(network.encrypted ? probes : []),
                         ...(previous !== undefined ? [previous.network] : []),
                         ...mtuReaders,

@@ -1,12 +1,13 @@
 /**
- * The underlay probed before the cluster forms (components/underlayProbe.ts)
- * on a swarm-mode stack (tests/lab/stacks/Pulumi.t-probe.yaml): the test
- * drops udp/4789 inside swarm-node2's namespace as soon as the namespace
- * exists, while `up` runs (the engines take seconds to start, the probe runs
- * after all of them). `up` must fail naming exactly the two pairs into
- * swarm-node2 on udp/4789, with no swarm, no network and no container made.
- * With the rule removed, `up` again re-runs only the failed probes and forms
- * the cluster; `down` leaves nothing.
+ * The underlay probed before the cluster forms (components/underlayProbe.ts),
+ * in each mode: swarm (tests/lab/stacks/Pulumi.t-probe.yaml: before swarm
+ * init) and cluster store (Pulumi.t-probe-cs.yaml: before any overlay; each
+ * engine registers in the store as it starts). The test drops udp/4789 inside
+ * the last host's namespace as soon as the namespace exists, while `up` runs
+ * (the engines take seconds to start, the probe runs after all of them). `up`
+ * must fail naming exactly the two pairs into that host on udp/4789, with no
+ * swarm, no network and no container made. With the rule removed, `up` again
+ * re-runs only the failed probes and forms the cluster; `down` leaves nothing.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
@@ -15,90 +16,117 @@ import "./support/root-hooks";
 import { describeRun, DOCKER_BIN, lab, LabStack, run, STACKS, UpJson } from "./support/lab";
 import { netnsPath } from "../../lib/drivers/netns";
 
-describe("lab: the underlay probed before swarm init (Pulumi.t-probe.yaml)", function () {
-    const stack = new LabStack(path.join(STACKS, "Pulumi.t-probe.yaml"));
-    const node2 = netnsPath({ stack: stack.stack, name: "swarm-node2" });
-    const comment = "docker-overlay lab test: drop VXLAN into swarm-node2";
-    const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", comment, "-j", "DROP"];
-    let up: UpJson;
-    let dropped = "";
+interface ProbeCase {
+    file: string;
+    /** Hosts in config order; the rule goes into the last one's namespace. */
+    hosts: [string, string, string];
+    /** What forms the cluster and must not have started after the failed probe. */
+    neverStarted: string[];
+    /** Asked of each engine after the failed `up`: nothing of the cluster formed on it. */
+    unformed: { args: string[]; expect: string };
+}
 
-    before(async function () {
-        const upRun = stack.up();
-        let done = false;
-        void upRun.finally(() => (done = true));
-        // The rule goes in the moment the namespace exists: long before the probe, which waits for every engine.
-        let inserted = false;
-        while (!done && !inserted) {
-            if (fs.existsSync(node2)) {
-                const r = await run("nsenter", [`--net=${node2}`, "iptables", "-w", "-I", ...drop]);
-                inserted = r.code === 0;
+function probeCase(title: string, c: ProbeCase): void {
+    describe(title, function () {
+        const stack = new LabStack(path.join(STACKS, c.file));
+        const [a, b, cut] = c.hosts;
+        const ns = netnsPath({ stack: stack.stack, name: cut });
+        const comment = `docker-overlay lab test: drop VXLAN into ${cut}`;
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", comment, "-j", "DROP"];
+        let up: UpJson;
+        let dropped = "";
+
+        before(async function () {
+            const upRun = stack.up();
+            let done = false;
+            void upRun.finally(() => (done = true));
+            // The rule goes in the moment the namespace exists: long before the probe, which waits for every engine.
+            let inserted = false;
+            while (!done && !inserted) {
+                if (fs.existsSync(ns)) {
+                    const r = await run("nsenter", [`--net=${ns}`, "iptables", "-w", "-I", ...drop]);
+                    inserted = r.code === 0;
+                }
+                if (!inserted) {
+                    await new Promise((resolve) => setTimeout(resolve, 50));
+                }
             }
-            if (!inserted) {
-                await new Promise((resolve) => setTimeout(resolve, 50));
+            const r = await upRun;
+            assert.ok(inserted, `the DROP rule never went in: ${describeRun(r)}`);
+            assert.ok(r.json !== undefined, describeRun(r));
+            up = r.json;
+            // The rule's own counter: the probe's datagrams met it (the namespace is gone after down).
+            dropped = (await run("nsenter", [`--net=${ns}`, "iptables", "-w", "-S", "INPUT", "-v"])).stdout;
+        });
+
+        after(async function () {
+            await stack.teardown();
+        });
+
+        it("up fails with exactly the pairs the rule cuts, after the rule dropped the probe's datagrams", function () {
+            assert.equal(up.ok, false);
+            assert.match(dropped, new RegExp(`--comment "${comment}" -c [1-9][0-9]* `), dropped);
+            const failed = up.resources.filter((r) => r.status === "failed");
+            const lines = failed.flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer")));
+            assert.deepEqual(lines.sort(), [`${a} -> ${cut} udp/4789: no answer`, `${b} -> ${cut} udp/4789: no answer`]);
+            assert.deepEqual(failed.map((f) => f.name).sort(), [`underlay-probe-from-${a}`, `underlay-probe-from-${b}`]);
+            assert.ok(up.error?.includes("udp/4789: no answer"), up.error);
+            const probe = up.resources.find((r) => r.name === `underlay-probe-from-${cut}`);
+            assert.equal(probe?.status, "created", JSON.stringify(up.resources));
+        });
+
+        it("nothing of the cluster was made", async function () {
+            const names = up.resources.map((r) => r.name);
+            for (const name of [...c.neverStarted, "net1-network", "c1-container", "c2-container"]) {
+                assert.equal(names.includes(name), false, `${name} was started`);
             }
-        }
-        const r = await upRun;
-        assert.ok(inserted, `the DROP rule never went in: ${describeRun(r)}`);
-        assert.ok(r.json !== undefined, describeRun(r));
-        up = r.json;
-        // The rule's own counter: the probe's datagrams met it (the namespace is gone after down).
-        dropped = (await run("nsenter", [`--net=${node2}`, "iptables", "-w", "-S", "INPUT", "-v"])).stdout;
-    });
+            for (const host of c.hosts) {
+                const r = await run(DOCKER_BIN, ["-H", `unix://${stack.info.runDir}/${host}/docker.sock`, ...c.unformed.args]);
+                assert.equal(r.code, 0, describeRun(r));
+                assert.equal(r.stdout.trim(), c.unformed.expect, host);
+            }
+        });
 
-    after(async function () {
-        await stack.teardown();
-    });
+        it("with the rule gone, `up` again runs only the failed probes (the rest is kept), forms the cluster and passes its check", async function () {
+            const del = await run("nsenter", [`--net=${ns}`, "iptables", "-w", "-D", ...drop]);
+            assert.equal(del.code, 0, describeRun(del));
+            // `lab up` itself, not stack.up(), which first takes down what an earlier run left.
+            const again = await lab<UpJson>("up", stack.info.file);
+            assert.equal(again.code, 0, describeRun(again));
+            const steps = again.json?.steps ?? [];
+            const of = (op: string) =>
+                steps
+                    .filter((x) => x.op === op && x.name.startsWith("underlay-probe-"))
+                    .map((x) => x.name)
+                    .sort();
+            // A failed command create is not in the engine's state (lab/steps.ts resumeBase): created anew; the passed one stays.
+            assert.deepEqual(of("create"), [`underlay-probe-from-${a}`, `underlay-probe-from-${b}`], JSON.stringify(steps));
+            assert.ok(of("same").includes(`underlay-probe-from-${cut}`), JSON.stringify(steps));
+            assert.deepEqual([...of("update"), ...of("replace"), ...of("delete")], []);
+            for (const name of [...c.neverStarted, "net1-network", "c1-container", "c2-container", "connectivity-ping"]) {
+                assert.ok(
+                    steps.some((x) => x.op === "create" && x.name === name),
+                    `${name} not created`,
+                );
+            }
+        });
 
-    it("up fails with exactly the pairs the rule cuts, after the rule dropped the probe's datagrams", function () {
-        assert.equal(up.ok, false);
-        assert.match(dropped, new RegExp(`--comment "${comment}" -c [1-9][0-9]* `), dropped);
-        const failed = up.resources.filter((r) => r.status === "failed");
-        const lines = failed.flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer")));
-        assert.deepEqual(lines.sort(), ["swarm-manager -> swarm-node2 udp/4789: no answer", "swarm-node1 -> swarm-node2 udp/4789: no answer"]);
-        assert.deepEqual(failed.map((f) => f.name).sort(), ["underlay-probe-from-swarm-manager", "underlay-probe-from-swarm-node1"]);
-        assert.ok(up.error?.includes("udp/4789: no answer"), up.error);
-        const probe = up.resources.find((r) => r.name === "underlay-probe-from-swarm-node2");
-        assert.equal(probe?.status, "created", JSON.stringify(up.resources));
+        it("down removes everything", async function () {
+            await stack.downClean();
+        });
     });
+}
 
-    it("no engine joined a swarm, and nothing of the cluster was made", async function () {
-        const names = up.resources.map((r) => r.name);
-        for (const name of ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2", "net1-network", "c1-container", "c2-container"]) {
-            assert.equal(names.includes(name), false, `${name} was started`);
-        }
-        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
-            const r = await run(DOCKER_BIN, ["-H", `unix://${stack.info.runDir}/${host}/docker.sock`, "info", "--format", "{{.Swarm.LocalNodeState}}"]);
-            assert.equal(r.code, 0, describeRun(r));
-            assert.equal(r.stdout.trim(), "inactive", host);
-        }
-    });
+probeCase("lab: the underlay probed before swarm init (Pulumi.t-probe.yaml)", {
+    file: "Pulumi.t-probe.yaml",
+    hosts: ["swarm-manager", "swarm-node1", "swarm-node2"],
+    neverStarted: ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2"],
+    unformed: { args: ["info", "--format", "{{.Swarm.LocalNodeState}}"], expect: "inactive" },
+});
 
-    it("with the rule gone, `up` again runs only the failed probes (the rest is kept), forms the swarm and passes its check", async function () {
-        const del = await run("nsenter", [`--net=${node2}`, "iptables", "-w", "-D", ...drop]);
-        assert.equal(del.code, 0, describeRun(del));
-        // `lab up` itself, not stack.up(), which first takes down what an earlier run left.
-        const again = await lab<UpJson>("up", stack.info.file);
-        assert.equal(again.code, 0, describeRun(again));
-        const steps = again.json?.steps ?? [];
-        const of = (op: string) =>
-            steps
-                .filter((x) => x.op === op && x.name.startsWith("underlay-probe-"))
-                .map((x) => x.name)
-                .sort();
-        // A failed command create is not in the engine's state (lab/steps.ts resumeBase): created anew; the passed one stays.
-        assert.deepEqual(of("create"), ["underlay-probe-from-swarm-manager", "underlay-probe-from-swarm-node1"], JSON.stringify(steps));
-        assert.ok(of("same").includes("underlay-probe-from-swarm-node2"), JSON.stringify(steps));
-        assert.deepEqual([...of("update"), ...of("replace"), ...of("delete")], []);
-        for (const name of ["swarm-init", "net1-network", "c1-container", "c2-container", "connectivity-ping"]) {
-            assert.ok(
-                steps.some((x) => x.op === "create" && x.name === name),
-                `${name} not created`,
-            );
-        }
-    });
-
-    it("down removes everything", async function () {
-        await stack.downClean();
-    });
+probeCase("lab: the underlay probed before any overlay, with a cluster store (Pulumi.t-probe-cs.yaml)", {
+    file: "Pulumi.t-probe-cs.yaml",
+    hosts: ["pc1", "pc2", "pc3"],
+    neverStarted: [],
+    unformed: { args: ["network", "ls", "--quiet", "--filter", "driver=overlay"], expect: "" },
 });

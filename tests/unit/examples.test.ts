@@ -226,5 +226,13 @@ describe("plan output", () => {
         assert.ok(mermaid.includes(`${id("kvstore-machine")} --> ${id("swarm-node1-engine")}`));
         assert.ok(mermaid.includes(`${id("net1-network")} --> ${id("c1-container")}`));
         assert.ok(mermaid.includes(`${id("swarm-node2")} -.-> ${id("c1-container")}`));
+        // The README draws this graph: it is the program's, as it is now.
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const drawn = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
+        assert.equal(
+            drawn,
+            mermaid.endsWith("\n") ? mermaid : `${mermaid}\n`,
+            "README.md's graph is not the dev stack's: npm run plan -- Pulumi.dev.yaml --format mermaid",
+        );
     });
 });

@@ -28,6 +28,11 @@ const step = (steps: readonly Step[], name: string) => {
 };
 
 const clone = (doc: PlanDocument): PlanDocument => JSON.parse(JSON.stringify(doc)) as PlanDocument;
+/** The dev stack's underlay probe round (components/underlayProbe.ts): replaced whenever what it probes changes. */
+const PROBE_ROUND = [
+    ...["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => `replace command:local:Command underlay-probe-from-${h}`),
+    ...["kvstore", "swarm-manager", "swarm-node1", "swarm-node2"].map((m) => `replace command:local:Command underlay-probe-watch-${m}`),
+];
 
 describe("plan review: steps between two plans (lab/planSteps.ts)", function () {
     this.timeout(120_000);
@@ -56,7 +61,7 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         }
     });
 
-    it("adding one host to the dev stack: that host's resources created, the cluster record updated, nothing replaced", async () => {
+    it("adding one host to the dev stack: that host's resources created, the cluster record updated, nothing of the cluster replaced", async () => {
         const head = await planConfig(
             "dev",
             devWith((r) => {
@@ -66,13 +71,17 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         const { steps, changes } = stepsBetweenPlans(dev, head);
         assert.deepEqual(changed(steps), [
             "create command:local:Command swarm-node3-engine",
+            "create command:local:Command underlay-probe-from-swarm-node3",
+            "create command:local:Command underlay-probe-watch-swarm-node3",
             "create docker-overlay:host:DockerHost swarm-node3",
             "create pulumi:providers:docker swarm-node3",
+            // The underlay probe's round runs again: the new pairs are in its digest (components/underlayProbe.ts).
+            ...PROBE_ROUND,
             // The record in consul lists the hosts: its subkeys update in place.
             "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
         ]);
         assert.deepEqual(step(steps, "cluster-record-keys").diffs, ["subkeys"]);
-        assert.deepEqual(changes, { same: dev.resources.length - 1, create: 3, update: 1, replace: 0, delete: 0 });
+        assert.deepEqual(changes, { same: dev.resources.length - 1 - PROBE_ROUND.length, create: 5, update: 1, replace: PROBE_ROUND.length, delete: 0 });
     });
 
     it("changing net1's subnet: the network replaced delete-before-replace, the containers on it with it, the check after them", async () => {
@@ -114,6 +123,8 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         assert.deepEqual(changed(steps), [
             "replace command:local:Command connectivity-ping",
             "replace command:local:Command swarm-node2-engine",
+            // A replaced machine is a new namespace: the probe's round runs again (its tag has the machines' ids).
+            ...PROBE_ROUND,
             "replace docker:index/container:Container c1-container",
             "replace docker:index/remoteImage:RemoteImage c1-image",
             "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",

@@ -74,7 +74,7 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.equal(c1.inputs["restart"], "unless-stopped");
     });
 
-    it("wires the graph KV store -> hosts (one after another) -> network -> containers -> check", () => {
+    it("wires the graph KV store -> hosts (one after another) -> underlay probe -> network -> containers -> check", () => {
         const urn = (type: string, name: string) => find(run, type, name).urn;
         const deps = (type: string, name: string) => find(run, type, name).dependsOn;
         const bridge = urn(T.command, "cluster-fabric-bridge");
@@ -87,9 +87,21 @@ describe("program: the dev stack is the seed's cluster", () => {
             assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv, ...before].sort());
             assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
         });
+        // The underlay probed (components/underlayProbe.ts): a watch in every machine's namespace (the KV
+        // machine's too: the hosts reach its port), a probe from every host after every watch.
+        const watches = ["kvstore", ...hosts].map((m) => urn(T.command, `underlay-probe-watch-${m}`));
+        const probes = hosts.map((h) => urn(T.command, `underlay-probe-from-${h}`));
+        // Each after every machine: the round's tag carries every machine's id (a replaced one is a new namespace).
+        const machines = [kv, ...hosts.map((h) => urn(T.command, `${h}-engine`))].sort();
+        for (const m of ["kvstore", ...hosts]) {
+            assert.deepEqual(deps(T.command, `underlay-probe-watch-${m}`), machines, m);
+        }
+        hosts.forEach((host, i) => {
+            assert.deepEqual(deps(T.command, `underlay-probe-from-${host}`), [...watches, ...machines].sort(), probes[i]);
+        });
         // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
-        // both machines' ids (components/overlayNetwork.ts), so it depends on both.
-        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv].sort());
+        // both machines' ids (components/overlayNetwork.ts), so it depends on both; and on every probe.
+        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv, ...probes].sort());
         assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
         assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));
         assert.deepEqual(deps(T.command, "connectivity-ping"), [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
@@ -150,7 +162,8 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 6, // bridge, kv machine, 3 engines, check
+            [T.command]: 13, // bridge, kv machine, 3 engines, 4 probe watches, 3 probes, check
+            "docker-overlay:probe:UnderlayProbe": 1,
             [T.kv]: 1,
             [T.host]: 3,
             [T.dockerProvider]: 3,

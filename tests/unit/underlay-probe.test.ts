@@ -16,7 +16,7 @@ import { normalizeConfig } from "../../lib/config/validate";
 import { probePlan } from "../../lib/plan/probes";
 import { probeRound, probeRoundDigest, renderProbeFromScript, renderProbeWatchScripts } from "../../lib/probe/underlay";
 import { SWARM_DEV } from "./fixtures/configs";
-import { devRaw, devWith, find, ofType, preview, T } from "./helpers";
+import { devRaw, devWith, find, preview, T } from "./helpers";
 
 const swarmRaw = (): RawConfig => JSON.parse(JSON.stringify(SWARM_DEV)) as RawConfig;
 const ADDR: Record<string, string> = { "swarm-manager": "127.0.0.2", "swarm-node1": "127.0.0.3", "swarm-node2": "127.0.0.4" };
@@ -254,12 +254,40 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         assert.ok(find(run, T.container, "c1-container").dependsOn.includes(find(run, T.command, "swarm-join-swarm-node2").urn));
     });
 
-    it("none in cluster-store mode and none on drivers that cannot enter their machines (ssh)", async () => {
-        const cs = await preview(devRaw());
-        assert.deepEqual(
-            ofType(cs, T.command).filter((r) => r.name.startsWith("underlay-probe")),
-            [],
+    it("cluster-store mode on netns: every overlay after every probe, the probes after every engine and the KV machine", async () => {
+        const run = await preview(devRaw());
+        const probes = ["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => find(run, T.command, `underlay-probe-from-${h}`));
+        const network = find(run, T.network, "net1-network");
+        for (const p of probes) {
+            assert.ok(network.dependsOn.includes(p.urn), `net1-network does not wait for ${p.name}`);
+        }
+        // What a host must reach there: serf (tcp+udp) and VXLAN on every other host, the store's port on the KV machine.
+        const round = probeRound(
+            probePlan(normalizeConfig(devRaw(), "dev")).probes,
+            (m) => ({ ...ADDR, kvstore: "127.0.0.5" })[m],
+            (m) => `/ns/${m}`,
         );
+        assert.deepEqual(
+            round.targets.get("swarm-node1")?.map((t) => `${t.name} ${t.protocol}/${t.port}`),
+            [
+                "swarm-manager tcp/7946",
+                "swarm-node2 tcp/7946",
+                "swarm-manager udp/7946",
+                "swarm-node2 udp/7946",
+                "swarm-manager udp/4789",
+                "swarm-node2 udp/4789",
+                "kvstore tcp/8500",
+            ],
+        );
+        assert.deepEqual(
+            round.watches.get("kvstore")?.map((w) => `${w.source} ${w.protocol}/${w.port}`),
+            ["127.0.0.2 tcp/8500", "127.0.0.3 tcp/8500", "127.0.0.4 tcp/8500"],
+        );
+        // The KV machine's watch after the store's machine (and, through the round's tag, after every engine).
+        assert.ok(find(run, T.command, "underlay-probe-watch-kvstore").dependsOn.includes(find(run, T.command, "kvstore-machine").urn));
+    });
+
+    it("none on drivers that cannot enter their machines (ssh)", async () => {
         const ssh = await preview({
             ...swarmRaw(),
             driver: { kind: "ssh", user: "root" },

@@ -10,7 +10,7 @@ import { OverlayNetwork } from "./overlayNetwork";
 import { PlacedContainer } from "./placedContainer";
 import { ClusterPki } from "./pki";
 import { Swarm } from "./swarm";
-import { UnderlayProbe } from "./underlayProbe";
+import { UnderlayProbe, UnderlayProbeArgs } from "./underlayProbe";
 import { CheckResult } from "../lib/render/check";
 import { machineLabelValue } from "../lib/change/labels";
 import { overlayDriverOptions, reportedOverlayDriverOptions } from "../lib/plan/mtu";
@@ -153,19 +153,24 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const networkHost = this.hosts[this.plan.networkHost];
 
         // Every pair the mode needs is probed (components/underlayProbe.ts), where the driver can
-        // enter its machines' namespaces: in swarm mode before swarm init and any join; with a
-        // cluster store before any overlay (each engine registers in the store as it starts, so
-        // nothing can come between a namespace and its engine's join there).
+        // enter its machines' namespaces (netns) or log in to its hosts (ssh): in swarm mode before
+        // swarm init and any join; with a cluster store before any overlay (each engine registers in
+        // the store as it starts, so nothing can come between a machine and its engine's join there).
         const probeNamespace = args.driver.probeNamespace?.bind(args.driver);
         const addresses = this.plan.addresses?.addresses;
-        this.underlayProbe =
+        const probeAccess: UnderlayProbeArgs["access"] | undefined =
             probeNamespace !== undefined && addresses !== undefined
+                ? { kind: "netns", addresses, namespace: (machine) => probeNamespace(config, machine) }
+                : args.driver.probeSsh !== undefined
+                  ? { kind: "ssh", ...args.driver.probeSsh(config) }
+                  : undefined;
+        this.underlayProbe =
+            probeAccess !== undefined
                 ? new UnderlayProbe(
                       "underlay-probe",
                       {
                           config,
-                          addresses,
-                          namespace: (machine) => probeNamespace(config, machine),
+                          access: probeAccess,
                           machines: {
                               ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
                               ...Object.fromEntries(Object.values(this.hosts).map((h) => [h.hostName, h.ready])),

@@ -22,7 +22,7 @@
  *    rootfs tarballs scripts/lab-dind-deps.sh builds for its
  *    `docker-overlay/dind:*` and `docker-overlay/consul:*` images.
  *  - ssh: the system ssh client (ssh:// engines are dialled through it, as the
- *    docker provider does) and the docker CLI on PATH.
+ *    docker provider does; the underlay probe logs in with it) and the docker CLI on PATH.
  *  - docker-machine: `docker-machine` and the docker CLI on PATH.
  *  - any driver: openssl when the program makes certificates (`engine.tls`,
  *    `kvStore.tls`) or seals swarm's join token (`engine.mode: swarm`).
@@ -213,7 +213,7 @@ export function labPrerequisites(config: ClusterConfig, probes: PrerequisiteProb
             break;
         }
         case "ssh":
-            command("ssh", "reaching ssh:// engines (the system ssh client, as the docker provider does)", LAB_DEPS);
+            command("ssh", "reaching ssh:// engines (the system ssh client, as the docker provider does) and the underlay probe's logins", LAB_DEPS);
             command("docker", "the connectivity check and swarm scripts run the docker CLI", DOCKER_CLI_FIX);
             break;
         case "docker-machine":

@@ -11,7 +11,7 @@ import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, re
 import { parseUnderlayMtu } from "../../lib/drivers/underlayMtu";
 import { underlayMtuRequirements } from "../../lib/plan/mtu";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
-import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver, SshProbeAccess } from "./types";
 
 export interface SshDriverSecrets {
     /** Private key the remote commands log in with (index.ts reads it as a secret). */
@@ -131,6 +131,22 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                 },
                 { parent, dependsOn: args.dependsOn },
             );
+        },
+
+        probeSsh(config: ClusterConfig): SshProbeAccess {
+            const d = sshOf(config);
+            const hosts = new Map(config.hosts.map((h) => [h.name, h]));
+            return {
+                endpoint: (name) => {
+                    const host = hosts.get(name);
+                    if (host === undefined) {
+                        return undefined;
+                    }
+                    const m = machineOf(host, d);
+                    return { user: m.user, host: m.address, port: m.port, ...(m.hostKey !== undefined ? { hostKey: m.hostKey } : {}) };
+                },
+                privateKey: secrets.privateKey,
+            };
         },
 
         createKvMachine(_name: string, args: KvMachineArgs, _parent: pulumi.Resource): KvMachine {

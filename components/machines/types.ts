@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig } from "../../lib/config/types";
+import { SshEndpoint } from "../../lib/probe/ssh";
 import { EngineOptions } from "../../lib/render/engine";
 
 /** What every machine of a driver shares (the lab bridge, the dind network), created before any machine. */
@@ -124,4 +125,16 @@ export interface MachineDriver {
      * without it are not probed before the cluster forms (docs/architecture.md, underlay probe).
      */
     probeNamespace?(config: ClusterConfig, machine: string): string;
+    /**
+     * How the machine running the program logs in to each host over ssh for the underlay
+     * probe (lib/probe/ssh.ts), for drivers whose hosts it reaches only so (ssh). Drivers
+     * with neither this nor `probeNamespace` are not probed before the cluster forms.
+     */
+    probeSsh?(config: ClusterConfig): SshProbeAccess;
+}
+
+/** The ssh driver's way in for the underlay probe: each host's endpoint, and the private key (a secret). */
+export interface SshProbeAccess {
+    endpoint(host: string): SshEndpoint | undefined;
+    privateKey: pulumi.Input<string>;
 }

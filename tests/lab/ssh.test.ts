@@ -250,6 +250,37 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assertUntouched(lab.machines);
     });
 
+    it("a port the underlay drops between the machines stops up by name before any network (the underlay probe over ssh); down leaves both as they were", function () {
+        // VXLAN into swarm-node2 dropped in its own firewall, as a closed cloud security group would.
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
+        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
+        try {
+            const up = timed("lab up (underlay probe fails)", () => labCommand<RefusedUp>("up"));
+            assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
+            const lines = up.doc.error.split("\n").filter((l) => l.endsWith(": no answer"));
+            assert.deepEqual(lines, ["swarm-node1 -> swarm-node2 udp/4789: no answer"], up.doc.error);
+            const failed = up.doc.resources.filter((x) => x.status === "failed").map((x) => x.name);
+            assert.deepEqual(failed, ["underlay-probe-from-swarm-node1"], JSON.stringify(up.doc.resources));
+            for (const m of lab.machines) {
+                assert.doesNotMatch(lab.exec(m.spec.host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m, `${m.spec.host} has net1`);
+            }
+            // swarm-node2's probe passed; both removed the counting rules they had set, passed or failed.
+            assert.equal(up.doc.resources.find((x) => x.name === "underlay-probe-from-swarm-node2")?.status, "created", JSON.stringify(up.doc.resources));
+            for (const m of lab.machines) {
+                assert.doesNotMatch(
+                    lab.exec(m.spec.host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]),
+                    /docker-overlay probe/,
+                    `${m.spec.host} keeps probe rules`,
+                );
+            }
+        } finally {
+            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
+        }
+        const down = timed("lab down (after the probe failed)", () => labCommand<DownJson>("down"));
+        assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
+        assertUntouched(lab.machines);
+    });
+
     it("up: command.remote reconfigures each engine over ssh (host keys pinned), then the overlay and containers are created through ssh://", function () {
         const r = timed("lab up", () => labCommand<FinishedUp>("up"));
         assert.equal(r.code, 0, `up failed: ${r.doc.error ?? ""}\n${r.stderr}`);
@@ -371,6 +402,8 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         );
         for (const m of lab.machines) {
             const host = m.spec.host;
+            // The underlay probe left no counting rule (each removes its own before it ends).
+            assert.doesNotMatch(lab.exec(host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]), /docker-overlay probe/, `${host} keeps probe rules`);
             assert.equal(lab.exec(host, ["hostname"]).trim(), upState.hostnames[host]);
             assert.equal(lab.readFile(host, "/etc/hostname"), `${upState.hostnames[host]}\n`);
             const left = lab.exec(host, ["ls", "/etc/docker"]).split("\n");

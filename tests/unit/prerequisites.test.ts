@@ -276,7 +276,7 @@ describe("lab prerequisites: dind, ssh, docker-machine", () => {
 
     it("ssh: the system ssh client and the docker CLI", () => {
         assert.deepEqual(lines(stack(SSH_LAB), machine({ root: false })), [
-            "command ssh: reaching ssh:// engines (the system ssh client, as the docker provider does); fix: bash scripts/lab-deps.sh",
+            "command ssh: reaching ssh:// engines (the system ssh client, as the docker provider does) and the underlay probe's logins; fix: bash scripts/lab-deps.sh",
             'command docker: the connectivity check and swarm scripts run the docker CLI; fix: bash scripts/lab-deps.sh && export PATH="$PATH:/opt/docker-overlay/engine/bin"',
         ]);
         assert.deepEqual(lines(stack(SSH_LAB), machine({ root: false, commands: ["ssh", "docker"] })), []);

@@ -14,9 +14,13 @@ import * as path from "node:path";
 import { RawConfig } from "../../lib/config/types";
 import { normalizeConfig } from "../../lib/config/validate";
 import { probePlan } from "../../lib/plan/probes";
+import { sshProbeTargets } from "../../lib/probe/ssh";
 import { probeRound, probeRoundDigest, renderProbeFromScript, renderProbeWatchScripts } from "../../lib/probe/underlay";
 import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw, devWith, find, preview, T } from "./helpers";
+
+/** The stub iptables the probe scripts run against. */
+const FAKE_IPTABLES = path.join(__dirname, "fixtures", "fake-iptables.sh");
 
 const swarmRaw = (): RawConfig => JSON.parse(JSON.stringify(SWARM_DEV)) as RawConfig;
 const ADDR: Record<string, string> = { "swarm-manager": "127.0.0.2", "swarm-node1": "127.0.0.3", "swarm-node2": "127.0.0.4" };
@@ -120,27 +124,9 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
             }
             // nsenter --net=/ns/<name> CMD...: runs CMD with NS=<name> (the iptables stub keeps one chain per namespace).
             fs.writeFileSync(path.join(bin, "nsenter"), '#!/usr/bin/env bash\nns=${1#--net=}; shift\nNS=$(basename "$ns") exec "$@"\n', { mode: 0o755 });
-            // iptables: the security table's INPUT chain in $STATE/$NS, one rule a line; a rule counts 1
-            // packet unless its "<source> <proto> <port>" is a line of $DROPPED.
-            fs.writeFileSync(
-                path.join(bin, "iptables"),
-                [
-                    "#!/usr/bin/env bash",
-                    'f="$STATE/${NS:?}"; touch "$f"; a=()',
-                    'while [ "$#" -gt 0 ]; do case "$1" in -w) shift;; -t) shift 2;; *) a+=("$1"); shift;; esac; done',
-                    'op=${a[0]}; spec=("${a[@]:2}")',
-                    'line=""; for w in "${spec[@]}"; do case "$w" in *" "*) line+=" \\"$w\\"";; *) line+=" $w";; esac; done; line=${line# }',
-                    'counted() { local c; c=$(sed -n \'s/.*--comment "docker-overlay probe [^ ]* \\([^"]*\\)".*/\\1/p\' <<<"$1"); if [ -n "$c" ] && grep -qxF "$c" <<<"${DROPPED:-}"; then echo 0; else echo 1; fi; }',
-                    'case "$op" in',
-                    '-I) { printf "%s\\n" "-A INPUT $line"; cat "$f"; } >"$f.new"; mv "$f.new" "$f";;',
-                    '-D) if [[ "${spec[0]}" =~ ^[0-9]+$ ]]; then sed -i "${spec[0]}d" "$f"; else n=$(grep -nxF -- "-A INPUT $line" "$f" | head -1 | cut -d: -f1); [ -n "$n" ] || { echo "iptables: Bad rule" >&2; exit 1; }; sed -i "${n}d" "$f"; fi;;',
-                    '-S) echo "-P INPUT ACCEPT -c 0 0"; while IFS= read -r l; do echo "$l -c $(counted "$l") 0"; done <"$f";;',
-                    '-L) echo "Chain INPUT (policy ACCEPT)"; echo "num  target prot opt source destination"; i=0; while IFS= read -r l; do i=$((i+1)); c=$(sed -n \'s/.*--comment "\\([^"]*\\)".*/\\1/p\' <<<"$l"); echo "$i  all -- 0.0.0.0/0 0.0.0.0/0 /* $c */"; done <"$f";;',
-                    "esac",
-                    "",
-                ].join("\n"),
-                { mode: 0o755 },
-            );
+            // iptables: the security table's INPUT chain in $STATE/$NS (tests/unit/fixtures/fake-iptables.sh).
+            fs.copyFileSync(FAKE_IPTABLES, path.join(bin, "iptables"));
+            fs.chmodSync(path.join(bin, "iptables"), 0o755);
         });
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -287,20 +273,55 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         assert.ok(find(run, T.command, "underlay-probe-watch-kvstore").dependsOn.includes(find(run, T.command, "kvstore-machine").urn));
     });
 
-    it("none on drivers that cannot enter their machines (ssh)", async () => {
+    it("ssh: one probe per host, run where the program runs with the private key as a secret, after every machine; swarm init after every probe", async () => {
         const ssh = await preview({
             ...swarmRaw(),
             driver: { kind: "ssh", user: "root" },
             hosts: [
                 { name: "m", role: "manager", ssh: { address: "192.0.2.11" } },
-                { name: "w", ssh: { address: "192.0.2.12" } },
+                { name: "w", ssh: { address: "192.0.2.12", port: 2222 } },
             ],
             containers: [],
         });
-        assert.equal(ssh.registrations.filter((r) => r.name.startsWith("underlay-probe")).length, 0);
+        const probes = ssh.registrations.filter((r) => r.name.startsWith("underlay-probe-"));
+        assert.deepEqual(probes.map((r) => `${r.type} ${r.name}`).sort(), [`${T.command} underlay-probe-from-m`, `${T.command} underlay-probe-from-w`]);
+        const machines = ["m", "w"].map((h) => find(ssh, "command:remote:Command", `${h}-engine-daemon`).urn).sort();
+        const init = find(ssh, T.command, "swarm-init");
+        for (const p of probes) {
+            assert.deepEqual(p.dependsOn, machines, p.name);
+            assert.deepEqual(Object.keys(p.inputs["environment"] as object), ["DOCKER_OVERLAY_SSH_KEY"], p.name);
+            assert.ok(init.dependsOn.includes(p.urn), `swarm-init does not wait for ${p.name}`);
+        }
+        // What m must reach, over which connection: w's engine on swarm's gossip and data ports.
+        const targets = sshProbeTargets(
+            probePlan(
+                normalizeConfig(
+                    {
+                        ...swarmRaw(),
+                        driver: { kind: "ssh", user: "root" },
+                        hosts: [
+                            { name: "m", role: "manager", ssh: { address: "192.0.2.11" } },
+                            { name: "w", ssh: { address: "192.0.2.12", port: 2222 } },
+                        ],
+                        containers: [],
+                    },
+                    "dev",
+                ),
+            ).probes,
+            (h) => (h === "w" ? { user: "root", host: "192.0.2.12", port: 2222 } : h === "m" ? { user: "root", host: "192.0.2.11", port: 22 } : undefined),
+        );
+        assert.deepEqual(
+            targets.get("w")?.map((t) => `${t.name} ${t.ssh?.host}:${t.ssh?.port} ${t.protocol}/${t.port}`),
+            ["m 192.0.2.11:22 tcp/2377", "m 192.0.2.11:22 tcp/7946", "m 192.0.2.11:22 udp/7946", "m 192.0.2.11:22 udp/4789"],
+        );
+    });
+
+    it("none on drivers that can neither enter their machines nor log in to them (dind)", async () => {
+        const dind = await preview({ ...swarmRaw(), driver: { kind: "dind" } });
+        assert.equal(dind.registrations.filter((r) => r.name.startsWith("underlay-probe")).length, 0);
         assert.ok(
-            ssh.registrations.some((r) => r.name === "swarm-init"),
-            "the ssh stack did not plan",
+            dind.registrations.some((r) => r.type === T.container),
+            "the dind stack did not plan",
         );
     });
 });

@@ -1,0 +1,177 @@
+/**
+ * The underlay probe on ssh hosts (lib/probe/ssh.ts, lib/probe/sh/*-ssh.sh):
+ * the targets each host gets, and the rendered scripts run against stub ssh,
+ * ip and iptables (tests/unit/fixtures/fake-*.sh). The stub ssh runs the remote
+ * command here with NS set to the host, so each host has its own INPUT chain;
+ * the datagrams and connects really go out, to loopback addresses.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { RawConfig } from "../../lib/config/types";
+import { normalizeConfig } from "../../lib/config/validate";
+import { probePlan } from "../../lib/plan/probes";
+import { renderSshProbeScript, SSH_KEY_ENV, SshEndpoint, sshProbeDigest, sshProbeTargets } from "../../lib/probe/ssh";
+import { SWARM_DEV } from "./fixtures/configs";
+
+const FIXTURES = path.join(__dirname, "fixtures");
+/** Each host's advertise-interface address, as the stub ip reports it. */
+const ADDR: Record<string, string> = { "swarm-manager": "127.0.0.2", "swarm-node1": "127.0.0.3", "swarm-node2": "127.0.0.4" };
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n-----END OPENSSH PRIVATE KEY-----";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+/** The stub ssh takes the endpoint's host as the machine's name. */
+const endpoint = (h: string): SshEndpoint | undefined =>
+    h in ADDR ? { user: "root", host: h, port: h === "swarm-node2" ? 2222 : 22, ...(h === "swarm-node2" ? { hostKey: HOST_KEY } : {}) } : undefined;
+const config = normalizeConfig(JSON.parse(JSON.stringify(SWARM_DEV)) as RawConfig, "dev");
+const targets = sshProbeTargets(probePlan(config).probes, endpoint);
+
+describe("underlay probe over ssh: the targets (lib/probe/ssh.ts)", () => {
+    it("each host's targets carry the target's ssh endpoint; what is no host is an address", () => {
+        assert.deepEqual(
+            targets.get("swarm-node1")?.map((t) => `${t.name} ${t.ssh?.host}:${t.ssh?.port} ${t.protocol}/${t.port}`),
+            [
+                "swarm-manager swarm-manager:22 tcp/2377",
+                "swarm-manager swarm-manager:22 tcp/7946",
+                "swarm-node2 swarm-node2:2222 tcp/7946",
+                "swarm-manager swarm-manager:22 udp/7946",
+                "swarm-node2 swarm-node2:2222 udp/7946",
+                "swarm-manager swarm-manager:22 udp/4789",
+                "swarm-node2 swarm-node2:2222 udp/4789",
+            ],
+        );
+        const store = sshProbeTargets([{ from: "swarm-node1", to: "192.0.2.10", protocol: "tcp", port: 8500, why: "" }], endpoint);
+        assert.deepEqual(store.get("swarm-node1"), [{ name: "192.0.2.10", address: "192.0.2.10", protocol: "tcp", port: 8500 }]);
+    });
+
+    it("the digest changes with the machines, the interface and what is probed, and with nothing else", () => {
+        const d = sshProbeDigest(targets, "eth1", ["a", "b"]);
+        assert.equal(sshProbeDigest(targets, "eth1", ["a", "b"]), d);
+        assert.notEqual(sshProbeDigest(targets, "eth1", ["a", "c"]), d);
+        assert.notEqual(sshProbeDigest(targets, "eth0", ["a", "b"]), d);
+        assert.notEqual(sshProbeDigest(new Map([...targets].slice(1)), "eth1", ["a", "b"]), d);
+    });
+});
+
+describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "underlay-probe-ssh-"));
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.mkdirSync(path.join(dir, "state"));
+        for (const [name, file] of [
+            ["ssh", "fake-ssh.sh"],
+            ["ip", "fake-ip.sh"],
+            ["iptables", "fake-iptables.sh"],
+        ]) {
+            fs.copyFileSync(path.join(FIXTURES, file), path.join(bin, name));
+            fs.chmodSync(path.join(bin, name), 0o755);
+        }
+        // Not root: the remote side runs the probe through sudo -n.
+        fs.writeFileSync(path.join(bin, "sudo"), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n', { mode: 0o755 });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const script = (host: string, waitSeconds = 1) =>
+        renderSshProbeScript({ tag: "dev", host, self: endpoint(host) as SshEndpoint, iface: "eth1", targets: targets.get(host) ?? [], waitSeconds });
+    const run = (script: string, env: Record<string, string> = {}) =>
+        spawnSync("/bin/bash", ["-c", script], {
+            encoding: "utf8",
+            env: {
+                PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`,
+                HOME: dir,
+                TMPDIR: dir,
+                STATE: path.join(dir, "state"),
+                ADDRS: Object.entries(ADDR)
+                    .map(([h, a]) => `${h} ${a}`)
+                    .join("\n"),
+                [SSH_KEY_ENV]: KEY,
+                ...env,
+            },
+            timeout: 30_000,
+        });
+    const chain = (host: string) => {
+        const f = path.join(dir, "state", host);
+        return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
+    };
+    const tagged = (host: string, tag: string) =>
+        chain(host)
+            .split("\n")
+            .filter((l) => l.includes(`docker-overlay probe ${tag} `));
+
+    it("passes when every target counted the host; its own rules at each target only while it runs; the key in a 0600 file; nothing left in TMPDIR", () => {
+        fs.writeFileSync(path.join(dir, "state", "swarm-manager"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
+        const r = run(script("swarm-node1"));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stderr, "docker-overlay: swarm-node1 reaches 7 target(s) on the underlay\n");
+        // Set (one per expected source, protocol and port), counted, and removed again; nothing else touched.
+        const log = fs.readFileSync(path.join(dir, "state", "ssh.log"), "utf8");
+        assert.match(
+            log,
+            /-- root@swarm-manager .*bash -s -- watch-reset dev-swarm-node1 127\.0\.0\.2 127\.0\.0\.3 tcp 2377 127\.0\.0\.3 tcp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.3 udp 4789 /,
+        );
+        assert.match(
+            log,
+            /-- root@swarm-node2 .*bash -s -- watch-reset dev-swarm-node1 127\.0\.0\.4 127\.0\.0\.3 tcp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.3 udp 4789 /,
+        );
+        assert.match(log, /-- root@swarm-manager .*bash -s -- watch-count dev-swarm-node1 127\.0\.0\.3 udp 4789 /);
+        assert.equal(chain("swarm-manager"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
+        assert.equal(chain("swarm-node2"), "");
+        assert.equal(fs.readFileSync(path.join(dir, "state", "key.seen"), "utf8"), `${KEY}\n`);
+        assert.equal(fs.readFileSync(path.join(dir, "state", "key.mode"), "utf8").trim(), "600");
+        // The pinned host key is the only one accepted for its host (a known_hosts line for port 2222).
+        assert.equal(fs.readFileSync(path.join(dir, "state", "known.seen"), "utf8").split("\n")[0], `[swarm-node2]:2222 ${HOST_KEY}`);
+        assert.match(log, /StrictHostKeyChecking=yes .* -- root@swarm-node2 /);
+        assert.match(log, /StrictHostKeyChecking=no .* -- root@swarm-manager /);
+        assert.deepEqual(
+            fs.readdirSync(dir).filter((f) => f.startsWith("tmp.")),
+            [],
+            "the key's directory is left behind",
+        );
+    });
+
+    it("names exactly the pairs that did not arrive, and removes its rules then too, touching no other sender's", () => {
+        fs.writeFileSync(
+            path.join(dir, "state", "swarm-manager"),
+            '-A INPUT -s 127.0.0.4 -p udp --dport 4789 -m comment --comment "docker-overlay probe dev-swarm-node2 127.0.0.4 udp 4789"\n',
+        );
+        const cut = run(script("swarm-node1"), { DROPPED: "127.0.0.3 udp 4789\n127.0.0.3 tcp 2377" });
+        assert.equal(cut.status, 1);
+        assert.equal(
+            cut.stderr,
+            "docker-overlay: the underlay does not carry what the cluster needs from swarm-node1 (nothing of the cluster was created; open these and run up again):\n" +
+                "swarm-node1 -> swarm-manager tcp/2377: no answer\n" +
+                "swarm-node1 -> swarm-manager udp/4789: no answer\n" +
+                "swarm-node1 -> swarm-node2 udp/4789: no answer\n",
+        );
+        assert.deepEqual(tagged("swarm-manager", "dev-swarm-node1"), []);
+        assert.deepEqual(tagged("swarm-node2", "dev-swarm-node1"), []);
+        assert.equal(tagged("swarm-manager", "dev-swarm-node2").length, 1);
+    });
+
+    it("a target that refuses the rules: the probe fails naming it, and clears its rules from the targets it had set them on", () => {
+        const r = run(script("swarm-node1"), { REFUSE: "swarm-node2 watch-reset" });
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr,
+            "sudo: a password is required\n" +
+                "docker-overlay: cannot set the underlay probe's counting rules on swarm-node2 over ssh (root@swarm-node2 port 2222; iptables as root, or sudo -n)\n",
+        );
+        const log = fs.readFileSync(path.join(dir, "state", "ssh.log"), "utf8");
+        assert.match(log, /-- root@swarm-manager .*bash -s -- watch-reset dev-swarm-node1 /);
+        assert.match(log, /-- root@swarm-manager .*bash -s -- watch-clear dev-swarm-node1 /);
+        assert.deepEqual(tagged("swarm-manager", "dev-swarm-node1"), []);
+    });
+
+    it("fails naming the host and the interface when an address cannot be read, or the key is missing", () => {
+        const noAddr = run(script("swarm-node1"), { ADDRS: "swarm-node1 127.0.0.3\nswarm-manager 127.0.0.2" });
+        assert.equal(noAddr.status, 1);
+        assert.match(noAddr.stderr, /cannot read the address of eth1 \(engine.advertiseInterface\) on swarm-node2 over ssh \(root@swarm-node2 port 2222\)/);
+        const noKey = run(script("swarm-node1"), { [SSH_KEY_ENV]: "" });
+        assert.equal(noKey.status, 1);
+        assert.equal(noKey.stderr, "docker-overlay: DOCKER_OVERLAY_SSH_KEY is not set: the ssh driver's private key is missing\n");
+    });
+});

@@ -86,7 +86,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
     public readonly networks: Record<string, OverlayNetwork>;
     /** Every container by name, once `check` has settled (they are built in batches). */
     public readonly containers: Record<string, PlacedContainer>;
-    /** The connectivity check (undefined with fewer than two containers), made once every container exists. */
+    /** The connectivity check (undefined in cluster-store mode with fewer than two containers), made once every container exists. */
     public readonly check: Promise<ConnectivityCheck | undefined>;
     public readonly record: ClusterRecord | undefined;
 
@@ -281,7 +281,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
                         { parent: this },
                     );
                 }
-                return config.containers.length > 1
+                // A pair to check, or (swarm mode) managers to judge: a swarm's quorum is checked even with
+                // one container or none, so `up` and `lab check` say when a majority of managers is gone.
+                return config.containers.length > 1 || swarm !== undefined
                     ? new ConnectivityCheck(
                           "connectivity",
                           {

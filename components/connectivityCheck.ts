@@ -39,8 +39,9 @@ export class ConnectivityCheck extends pulumi.ComponentResource {
             return Object.fromEntries(args.containers.map((c) => [c.placed.containerName, { dockerHost: dockerHostOf.get(c.host)! }] as const));
         });
         const managers = pulumi.all((args.managers ?? []).map((m) => m.dockerHost.apply((dockerHost) => ({ name: m.hostName, dockerHost }))));
-        // Every host of a stack is reached the same way (one driver, one client certificate).
-        const first = args.containers[0]?.host;
+        // Every host of a stack is reached the same way (one driver, one client certificate); a swarm
+        // without containers is reached through its managers.
+        const first = args.containers[0]?.host ?? args.managers?.[0];
         const ping = new command.local.Command(
             `${name}-ping`,
             {

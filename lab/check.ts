@@ -46,7 +46,7 @@ export type SwarmVerdict = Pick<CheckResult, "swarm" | "warnings" | "error">;
  * (the `connectivity-ping` script the state recorded, with its interpreter and environment, as
  * `pulumi up` ran it; DOCKER_OVERLAY_CHECK_CONVERGE_SECONDS=0): who answers, the quorum, who
  * reaches no leader. One place for that judgement, the program's; the lab's pings say nothing of
- * managers. Undefined in cluster-store mode, or without a check (fewer than two containers).
+ * managers. Undefined in cluster-store mode (a swarm stack always has a check: components/cluster.ts).
  */
 export async function programSwarmVerdict(state: LabState, run: ScriptRunner): Promise<SwarmVerdict | undefined> {
     const swarm = state.exports?.["swarm"];

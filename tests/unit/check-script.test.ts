@@ -522,6 +522,20 @@ describe("the connectivity check script (lib/render/check.ts, run against a fake
             assert.equal(r.result.warnings?.length, 1);
         });
 
+        it("a swarm with no pair to check (one container, or none): the managers still judged, 0 pairs", () => {
+            for (const containers of [[], fixture().containers.slice(0, 1)]) {
+                const ok = runCheck({ ...swarm("active true", "down", "active true"), containers });
+                assert.equal(ok.code, 0, ok.stderr);
+                assert.deepEqual([ok.result.pairs, ok.result.passed, ok.result.failed], [[], 0, 0]);
+                assert.deepEqual(ok.result.warnings, [
+                    "manager m2 does not answer; the swarm keeps its quorum: 2 of 3 managers answer (m1, m3), a majority needs 2",
+                ]);
+                const lost = runCheck({ ...swarm("down", "down", "active true"), containers });
+                assert.equal(lost.code, 1);
+                assert.match(lost.result.error ?? "", /^swarm has lost its quorum: 1 of 3 managers answer \(m3\)/);
+            }
+        });
+
         it("cluster-store mode (no managers): nothing asked, no swarm field, the script has no quorum step", () => {
             const r = runCheck(fixture());
             assert.deepEqual(infoCalls(r.calls), []);

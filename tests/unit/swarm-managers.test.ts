@@ -147,6 +147,30 @@ describe("swarm: managers", () => {
         it("networks are created through the first manager's provider", () => {
             assert.equal(find(run, T.network, "net1-network").provider, find(run, T.dockerProvider, "m1").urn);
         });
+
+        it("with no container the check still judges the managers (their engines, in the managers' order), through a manager's client", () => {
+            const check = find(run, T.command, "connectivity-ping");
+            const script = String(check.inputs["create"]);
+            assert.match(script, /^MANAGER_NAMES=\(m1 m2 m3\)$/m);
+            assert.match(script, /^N=\(\); H=\(\); NETS=\(\)$/m);
+            assert.match(script, /^DOCKER_CLI=\/opt\/docker-overlay\/engine\/bin\/docker$/m);
+            assert.deepEqual(check.dependsOn, []);
+        });
+    });
+
+    it("cluster-store mode with one container: no check (no pair, no manager to judge)", async () => {
+        const run = await preview(
+            swarmWith((raw) => {
+                raw.engine = {};
+                raw.kvStore = { backend: "consul" };
+                raw.containers = raw.containers.slice(0, 1);
+            }),
+        );
+        assert.deepEqual(
+            ofType(run, T.command).filter((c) => c.name === "connectivity-ping"),
+            [],
+        );
+        assert.ok(ofType(run, T.container).length === 1, "the stack did not plan");
     });
 
     it("a single-manager swarm has no manager token", async () => {

@@ -18,7 +18,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import { Probe } from "../plan/probes";
-import { assign, assignArray, bashPreamble, scriptFragment } from "../render/script";
+import { assign, assignColumns, bashPreamble, scriptFragment } from "../render/script";
 import { PROBE_WAIT_SECONDS } from "./underlay";
 
 const SH_DIR = path.join(__dirname, "sh");
@@ -83,34 +83,15 @@ export function renderSshProbeScript(p: {
         assign("SELF_HOSTKEY", p.self.hostKey ?? ""),
         assign("IFACE", p.iface),
         assign("WAIT_SECONDS", p.waitSeconds ?? PROBE_WAIT_SECONDS),
-        assignArray(
-            "T_NAME",
-            p.targets.map((t) => t.name),
-        ),
-        assignArray(
-            "T_SSH",
-            p.targets.map((t) => (t.ssh !== undefined ? `${t.ssh.user}@${t.ssh.host}` : "")),
-        ),
-        assignArray(
-            "T_SSHPORT",
-            p.targets.map((t) => (t.ssh !== undefined ? String(t.ssh.port) : "")),
-        ),
-        assignArray(
-            "T_HOSTKEY",
-            p.targets.map((t) => t.ssh?.hostKey ?? ""),
-        ),
-        assignArray(
-            "T_ADDR",
-            p.targets.map((t) => t.address ?? ""),
-        ),
-        assignArray(
-            "T_PROTO",
-            p.targets.map((t) => t.protocol),
-        ),
-        assignArray(
-            "T_PORT",
-            p.targets.map((t) => String(t.port)),
-        ),
+        ...assignColumns(p.targets, {
+            T_NAME: (t) => t.name,
+            T_SSH: (t) => (t.ssh !== undefined ? `${t.ssh.user}@${t.ssh.host}` : ""),
+            T_SSHPORT: (t) => (t.ssh !== undefined ? String(t.ssh.port) : ""),
+            T_HOSTKEY: (t) => t.ssh?.hostKey ?? "",
+            T_ADDR: (t) => t.address ?? "",
+            T_PROTO: (t) => t.protocol,
+            T_PORT: (t) => String(t.port),
+        }),
         assign("PROBE_SH", scriptFragment(SH_DIR, "underlay-probe.sh")),
         scriptFragment(SH_DIR, "ssh-session.sh"),
         scriptFragment(SH_DIR, "probe-from-ssh.sh"),

@@ -30,7 +30,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import { Probe } from "../plan/probes";
-import { assign, assignArray, bashPreamble, scriptFragment } from "../render/script";
+import { assign, assignColumns, bashPreamble, scriptFragment } from "../render/script";
 import { shJoin } from "../render/shell";
 
 const SH_DIR = path.join(__dirname, "sh");
@@ -144,26 +144,13 @@ export function renderProbeFromScript(p: {
         assign("SELF_ADDR", p.address),
         assign("SELF_NS", p.namespace),
         assign("WAIT_SECONDS", p.waitSeconds ?? PROBE_WAIT_SECONDS),
-        assignArray(
-            "T_NAME",
-            p.targets.map((t) => t.name),
-        ),
-        assignArray(
-            "T_ADDR",
-            p.targets.map((t) => t.address),
-        ),
-        assignArray(
-            "T_NS",
-            p.targets.map((t) => t.namespace ?? ""),
-        ),
-        assignArray(
-            "T_PROTO",
-            p.targets.map((t) => t.protocol),
-        ),
-        assignArray(
-            "T_PORT",
-            p.targets.map((t) => String(t.port)),
-        ),
+        ...assignColumns(p.targets, {
+            T_NAME: (t) => t.name,
+            T_ADDR: (t) => t.address,
+            T_NS: (t) => t.namespace ?? "",
+            T_PROTO: (t) => t.protocol,
+            T_PORT: (t) => String(t.port),
+        }),
         assign("PROBE_SH", scriptFragment(SH_DIR, "underlay-probe.sh")),
         scriptFragment(SH_DIR, "probe-from.sh"),
         "",

@@ -42,6 +42,11 @@ export function assignArray(name: string, values: readonly string[]): string {
     return `${name}=(${values.map(shQuote).join(" ")})`;
 }
 
+/** One bash array per column (`NAME=(...)`, in the order given) over the same rows: a table a script walks by index. */
+export function assignColumns<T>(rows: readonly T[], columns: Record<string, (row: T) => string>): string[] {
+    return Object.entries(columns).map(([name, cell]) => assignArray(name, rows.map(cell)));
+}
+
 const SH_DIR = path.join(__dirname, "sh");
 
 /**

@@ -13,9 +13,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../lib/config/types";
-import { probePlan } from "../lib/plan/probes";
+import { formationProbes } from "../lib/plan/probes";
 import { renderSshProbeScript, SSH_KEY_ENV, sshProbeDigest, sshProbeTargets } from "../lib/probe/ssh";
-import { probeRound, probeRoundDigest, probeRoundTag, renderProbeFromScript, renderProbeWatchScripts } from "../lib/probe/underlay";
+import { machineProbeTag, probeRound, probeRoundDigest, renderProbeFromScript, renderProbeWatchScripts } from "../lib/probe/underlay";
 import { SshProbeAccess } from "./machines/types";
 
 /** netns: every machine's namespace, entered from the program's machine. */
@@ -45,24 +45,24 @@ export class UnderlayProbe extends pulumi.ComponentResource {
 
     constructor(name: string, args: UnderlayProbeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:probe:UnderlayProbe", name, {}, opts);
-        // A replaced machine is a new namespace (a restarted engine) without rules: its id is part of the round.
-        const machineIds = pulumi.all(
-            Object.values(args.machines).flatMap((rs) => rs.map((r) => (r instanceof pulumi.CustomResource ? r.id : pulumi.output("")))),
-        );
-        this.ready = args.access.kind === "ssh" ? this.overSsh(name, args, args.access, machineIds) : this.inNamespaces(name, args, args.access, machineIds);
+        this.ready = args.access.kind === "ssh" ? this.overSsh(name, args, args.access) : this.inNamespaces(name, args, args.access);
         this.registerOutputs({});
     }
 
-    private overSsh(name: string, args: UnderlayProbeArgs, access: SshProbeArgsAccess, machineIds: pulumi.Output<string[]>): pulumi.Resource[] {
+    private overSsh(name: string, args: UnderlayProbeArgs, access: SshProbeArgsAccess): pulumi.Resource[] {
         const iface = args.config.engine.advertiseInterface;
-        const targets = sshProbeTargets(probePlan(args.config).probes, (h) => access.endpoint(h));
-        const tag = machineIds.apply((ids) => probeRoundTag(args.config.stack, sshProbeDigest(targets, iface, ids)));
-        const allMachines = Object.values(args.machines).flat();
+        const targets = sshProbeTargets(formationProbes(args.config), (h) => access.endpoint(h));
+        const digest = sshProbeDigest(targets, iface, []);
         return [...targets.entries()].map(([host, ts]) => {
             const self = access.endpoint(host);
             if (self === undefined) {
                 throw new Error(`underlay probe: no ssh endpoint for host "${host}"`);
             }
+            // Its machines: its own and its targets' (a reconfigured engine is probed again).
+            const machines = [host, ...new Set(ts.filter((t) => t.ssh !== undefined && args.machines[t.name] !== undefined).map((t) => t.name))];
+            const tag = pulumi
+                .all(machines.map((m) => machineIdOf(args.machines[m])))
+                .apply((ids) => machineProbeTag(args.config.stack, digest, ids.join(" ")));
             return new command.local.Command(
                 `${name}-from-${host}`,
                 {
@@ -70,48 +70,71 @@ export class UnderlayProbe extends pulumi.ComponentResource {
                     create: tag.apply((t) => renderSshProbeScript({ tag: t, host, self, iface, targets: ts })),
                     interpreter: ["/bin/bash", "-c"],
                     environment: { [SSH_KEY_ENV]: pulumi.secret(access.privateKey) },
-                    triggers: [tag],
+                    triggers: [digest, tag],
                 },
-                // After every machine: each target's engine is configured (and its rules would go with a new one).
-                { parent: this, dependsOn: allMachines },
+                // After its own and its targets' engines are configured.
+                { parent: this, dependsOn: machines.flatMap((m) => args.machines[m] ?? []) },
             );
         });
     }
 
-    private inNamespaces(name: string, args: UnderlayProbeArgs, access: NetnsProbeAccess, machineIds: pulumi.Output<string[]>): pulumi.Resource[] {
+    private inNamespaces(name: string, args: UnderlayProbeArgs, access: NetnsProbeAccess): pulumi.Resource[] {
         const known = (m: string) => args.machines[m] !== undefined;
         const round = probeRound(
-            probePlan(args.config).probes,
+            formationProbes(args.config),
             (m) => access.addresses[m],
             (m) => (known(m) ? access.namespace(m) : undefined),
         );
-        const tag = machineIds.apply((ids) => probeRoundTag(args.config.stack, probeRoundDigest(round, ids)));
-        const watches = [...round.watches.entries()].map(([machine, ws]) => {
-            const scripts = tag.apply((t) =>
-                renderProbeWatchScripts({ tag: t, machine, address: access.addresses[machine], namespace: access.namespace(machine), watches: ws }),
-            );
-            // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges):
-            // the successor (new tag) is created first, the old delete clears only the old tag's rules.
+        const digest = probeRoundDigest(round, []);
+        // Each watch's tag: the round and its own machine's id (lib/probe/underlay.ts machineProbeTag).
+        const tagOf = new Map(
+            [...round.watches.keys()].map((m) => [m, machineIdOf(args.machines[m]).apply((id) => machineProbeTag(args.config.stack, digest, id))]),
+        );
+        const watchOf = new Map(
+            [...round.watches.entries()].map(([machine, ws]) => {
+                const tag = tagOf.get(machine)!;
+                const scripts = tag.apply((t) =>
+                    renderProbeWatchScripts({ tag: t, machine, address: access.addresses[machine], namespace: access.namespace(machine), watches: ws }),
+                );
+                // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges):
+                // the successor (new tag) is created first, the old delete clears only the old tag's rules.
+                const watch = new command.local.Command(
+                    `${name}-watch-${machine}`,
+                    // The round's digest known in a preview too, where the machine's id may not be.
+                    { create: scripts.create, delete: scripts.delete, interpreter: ["/bin/bash", "-c"], triggers: [digest, tag] },
+                    { parent: this, dependsOn: args.machines[machine] },
+                );
+                return [machine, watch] as const;
+            }),
+        );
+        return [...round.targets.entries()].map(([host, targets]) => {
+            const watched = [...new Set(targets.filter((t) => tagOf.has(t.name)).map((t) => t.name))];
+            // What its run depends on: its own machine (a new namespace sends anew) and its targets' watches' tags.
+            const key = pulumi.all([machineIdOf(args.machines[host]), ...watched.map((m) => tagOf.get(m)!)]);
             return new command.local.Command(
-                `${name}-watch-${machine}`,
-                { create: scripts.create, delete: scripts.delete, interpreter: ["/bin/bash", "-c"], triggers: [tag] },
-                { parent: this, dependsOn: args.machines[machine] },
+                `${name}-from-${host}`,
+                {
+                    create: key.apply(([, ...tags]) => {
+                        const tagByName = new Map(watched.map((m, i) => [m, tags[i]]));
+                        return renderProbeFromScript({
+                            host,
+                            address: access.addresses[host],
+                            namespace: access.namespace(host),
+                            targets: targets.map((t) => ({ ...t, tag: tagByName.get(t.name) ?? "" })),
+                        });
+                    }),
+                    interpreter: ["/bin/bash", "-c"],
+                    triggers: [digest, key.apply((k) => k.join(" "))],
+                },
+                // After its targets' watches: no datagram is sent before its counting rule exists.
+                { parent: this, dependsOn: [...watched.map((m) => watchOf.get(m)!), ...args.machines[host]] },
             );
         });
-        return [...round.targets.entries()].map(
-            ([host, targets]) =>
-                new command.local.Command(
-                    `${name}-from-${host}`,
-                    {
-                        create: tag.apply((t) =>
-                            renderProbeFromScript({ tag: t, host, address: access.addresses[host], namespace: access.namespace(host), targets }),
-                        ),
-                        interpreter: ["/bin/bash", "-c"],
-                        triggers: [tag],
-                    },
-                    // After every watch: no datagram is sent before its counting rule exists.
-                    { parent: this, dependsOn: [...watches, ...args.machines[host]] },
-                ),
-        );
     }
+}
+
+/** A machine's id: its first custom resource's (the one that makes it); a replaced machine has a new one. */
+function machineIdOf(resources: pulumi.Resource[]): pulumi.Output<string> {
+    const custom = resources.find((r): r is pulumi.CustomResource => r instanceof pulumi.CustomResource);
+    return custom !== undefined ? custom.id : pulumi.output("");
 }

@@ -19,7 +19,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { Probe } from "../plan/probes";
 import { assign, assignColumns, bashPreamble, scriptFragment } from "../render/script";
-import { PROBE_WAIT_SECONDS } from "./underlay";
+import { appendTo, PROBE_WAIT_SECONDS } from "./underlay";
 
 const SH_DIR = path.join(__dirname, "sh");
 
@@ -51,7 +51,7 @@ export function sshProbeTargets(probes: readonly Probe[], endpoint: (host: strin
     for (const p of probes) {
         const ssh = endpoint(p.to);
         const t: SshProbeTarget = { name: p.to, ...(ssh !== undefined ? { ssh } : { address: p.to }), protocol: p.protocol, port: p.port };
-        targets.set(p.from, [...(targets.get(p.from) ?? []), t]);
+        appendTo(targets, p.from, t);
     }
     return targets;
 }

@@ -1,7 +1,7 @@
 /** The underlay probes each mode needs (lib/plan/probes.ts), from the `ports` rules. */
 import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
-import { ESP_NOT_PROBED, probeLabel, probePlan, PROGRAM_NOT_PROBED } from "../../lib/plan/probes";
+import { ESP_NOT_PROBED, formationProbes, PROBE_ALL_PAIRS_UP_TO, probeLabel, probePlan, PROGRAM_NOT_PROBED } from "../../lib/plan/probes";
 import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw } from "./helpers";
 
@@ -118,5 +118,50 @@ describe("underlay probes", () => {
             "a -> b udp/4789",
             "b -> a udp/4789",
         ]);
+    });
+});
+
+describe("the probes before the cluster forms (formationProbes)", () => {
+    const swarmOf = (n: number) =>
+        normalizeConfig(
+            {
+                ...structuredClone(SWARM_DEV),
+                driver: { ...structuredClone(SWARM_DEV).driver, underlay: "10.199.0.0/22" },
+                hosts: Array.from({ length: n }, (_, i) => ({ name: `h${i}`, ...(i === 0 ? { role: "manager" } : {}) })),
+                containers: [],
+            },
+            "dev",
+        );
+    const byRule = (probes: ReturnType<typeof formationProbes>, port: number, protocol: string) =>
+        probes.filter((p) => p.port === port && p.protocol === protocol);
+
+    it(`every directed pair up to ${PROBE_ALL_PAIRS_UP_TO} hosts: the same probes as diagnose runs`, () => {
+        for (const config of [swarmOf(3), swarmOf(PROBE_ALL_PAIRS_UP_TO), normalizeConfig(devRaw(), "dev")]) {
+            assert.deepEqual(formationProbes(config), probePlan(config).probes);
+        }
+    });
+
+    it("beyond: each host probes the hosts 1, 2, 4, 8, ... places after it (wrapping), and is probed by as many; the managers by every host", () => {
+        const config = swarmOf(20);
+        const probes = formationProbes(config);
+        const vxlan = byRule(probes, 4789, "udp");
+        assert.deepEqual(
+            vxlan.filter((p) => p.from === "h18").map((p) => p.to),
+            ["h0", "h2", "h6", "h14", "h19"],
+        );
+        for (let i = 0; i < 20; i++) {
+            assert.equal(vxlan.filter((p) => p.to === `h${i}`).length, 5, `h${i} is probed by 5`);
+        }
+        assert.equal(byRule(probes, 7946, "tcp").length, 100);
+        assert.equal(byRule(probes, 7946, "udp").length, 100);
+        // Swarm's management port: from every other host to the manager, as before.
+        assert.deepEqual(byRule(probes, 2377, "tcp"), byRule(probePlan(config).probes, 2377, "tcp"));
+        assert.equal(byRule(probes, 2377, "tcp").length, 19);
+    });
+
+    it("300 hosts: 9 targets a host and port, not 299", () => {
+        const probes = formationProbes(swarmOf(300));
+        assert.equal(byRule(probes, 4789, "udp").length, 300 * 9);
+        assert.equal(probePlan(swarmOf(300)).probes.filter((p) => p.port === 4789).length, 300 * 299);
     });
 });

@@ -91,13 +91,16 @@ describe("program: the dev stack is the seed's cluster", () => {
         // machine's too: the hosts reach its port), a probe from every host after every watch.
         const watches = ["kvstore", ...hosts].map((m) => urn(T.command, `underlay-probe-watch-${m}`));
         const probes = hosts.map((h) => urn(T.command, `underlay-probe-from-${h}`));
-        // Each after every machine: the round's tag carries every machine's id (a replaced one is a new namespace).
+        // A watch after its own machine (its tag: the round and that machine's id); a probe after its targets'
+        // watches (here every other host's and the store's) and, through their tags, their machines and its own.
         const machines = [kv, ...hosts.map((h) => urn(T.command, `${h}-engine`))].sort();
-        for (const m of ["kvstore", ...hosts]) {
-            assert.deepEqual(deps(T.command, `underlay-probe-watch-${m}`), machines, m);
+        assert.deepEqual(deps(T.command, "underlay-probe-watch-kvstore"), [kv]);
+        for (const h of hosts) {
+            assert.deepEqual(deps(T.command, `underlay-probe-watch-${h}`), [urn(T.command, `${h}-engine`)], h);
         }
         hosts.forEach((host, i) => {
-            assert.deepEqual(deps(T.command, `underlay-probe-from-${host}`), [...watches, ...machines].sort(), probes[i]);
+            const others = watches.filter((w) => !w.endsWith(`-watch-${host}`));
+            assert.deepEqual(deps(T.command, `underlay-probe-from-${host}`), [...others, ...machines].sort(), probes[i]);
         });
         // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
         // both machines' ids (components/overlayNetwork.ts), so it depends on both; and on every probe.

@@ -141,7 +141,13 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
             renderProbeWatchScripts({ tag: "dev", machine: m, address: ADDR[m], namespace: path.join(dir, "ns", m), watches: round.watches.get(m) ?? [] });
         const bash = ["/bin/bash", "-c"];
         const from = (host: string, waitSeconds: number) =>
-            renderProbeFromScript({ tag: "dev", host, address: ADDR[host], namespace: `/ns/${host}`, targets: round.targets.get(host) ?? [], waitSeconds });
+            renderProbeFromScript({
+                host,
+                address: ADDR[host],
+                namespace: `/ns/${host}`,
+                targets: (round.targets.get(host) ?? []).map((t) => ({ ...t, tag: "dev" })),
+                waitSeconds,
+            });
 
         it("a watch's create replaces the stack's rules (twice: each once), its delete removes them and nothing else", () => {
             fs.writeFileSync(path.join(dir, "state", "swarm-node2"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
@@ -165,6 +171,18 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
             fs.writeFileSync(path.join(dir, "bin", "nsenter"), "#!/bin/sh\necho nsenter ran >&2; exit 1\n", { mode: 0o755 });
             const gone = sh(watch("swarm-node2").delete.replace('[ -e "$NS" ]', "[ -e /nonexistent ]"), bash);
             assert.deepEqual([gone.status, gone.stderr], [0, ""]);
+        });
+
+        it("what counts is what arrives now: a counter that had packets from an earlier run (a sender's machine replaced, same address) and gains none fails", () => {
+            for (const m of Object.keys(ADDR)) {
+                assert.equal(sh(watch(m).create, bash).status, 0);
+            }
+            const stale = sh(from("swarm-node1", 1), ["/bin/bash", "-c"], { FROZEN: "127.0.0.3 udp 7946" });
+            assert.equal(stale.status, 1);
+            assert.deepEqual(
+                stale.stderr.split("\n").filter((l) => l.endsWith(": no answer")),
+                ["swarm-node1 -> swarm-manager udp/7946: no answer", "swarm-node1 -> swarm-node2 udp/7946: no answer"],
+            );
         });
 
         it("a host's probe passes when every target counted it, and names exactly the pairs that did not arrive", () => {
@@ -192,11 +210,10 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
             try {
                 const script = (p: number) =>
                     renderProbeFromScript({
-                        tag: "dev",
                         host: "swarm-node1",
                         address: ADDR["swarm-node1"],
                         namespace: "/ns/swarm-node1",
-                        targets: [{ name: "kvstore", address: "127.0.0.1", protocol: "tcp", port: p }],
+                        targets: [{ name: "kvstore", address: "127.0.0.1", protocol: "tcp", port: p, tag: "" }],
                         waitSeconds: 1,
                     });
                 // The kernel accepts into the listen backlog while this process waits for the script.
@@ -214,18 +231,21 @@ describe("underlay probe: the round (lib/probe/underlay.ts)", () => {
 });
 
 describe("underlay probe: the program's wiring (components/underlayProbe.ts)", () => {
-    it("swarm mode on netns: a watch per host, a probe per host after every watch; init and every join after every probe", async () => {
+    it("swarm mode on netns: a watch per host, a probe per host after its targets' watches; init and every join after every probe", async () => {
         const run = await preview(swarmRaw());
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
         const watches = hosts.map((h) => find(run, T.command, `underlay-probe-watch-${h}`));
         const probes = hosts.map((h) => find(run, T.command, `underlay-probe-from-${h}`));
-        // Each watch after its own machine (its namespace exists then); the scripts wait for the machines' ids (the round's tag).
-        hosts.forEach((h, i) => assert.ok(watches[i].dependsOn.includes(find(run, T.command, `${h}-engine`).urn), watches[i].name));
-        for (const p of probes) {
-            for (const w of watches) {
-                assert.ok(p.dependsOn.includes(w.urn), `${p.name} does not wait for ${w.name}`);
-            }
-        }
+        const engine = (h: string) => find(run, T.command, `${h}-engine`).urn;
+        // Each watch after its own machine only (its namespace exists then; its tag is the round's and that machine's id).
+        hosts.forEach((h, i) => assert.deepEqual(watches[i].dependsOn, [engine(h)], watches[i].name));
+        // Each probe after the watches of the hosts it sends to (here every other host) and its own machine; on
+        // the machines' ids only through them: its own, and its targets' (their watches' tags).
+        probes.forEach((p, i) => {
+            const others = hosts.filter((_, j) => j !== i);
+            assert.deepEqual(p.dependsOn, [...others.map((h) => watches[hosts.indexOf(h)].urn), ...hosts.map(engine)].sort(), p.name);
+            assert.deepEqual(p.propertyDependencies["create"], hosts.map(engine).sort(), p.name);
+        });
         for (const name of ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2"]) {
             const r = find(run, T.command, name);
             for (const p of probes) {

@@ -3,9 +3,10 @@
 # One host's underlay probe (lib/probe/underlay.ts renders the values in front):
 # from SELF's network namespace, a round of sends to every target that has not
 # answered yet, then each target's counting rule (set by that target's watch
-# command before any host sends) is read in the target's namespace; until every
-# target counted this host or WAIT_SECONDS have passed. A target without a
-# namespace (an existing KV store) answers when a tcp connect is accepted.
+# command before any host sends, under the tag T_TAG names) is read in the
+# target's namespace; until every target counted this host or WAIT_SECONDS have
+# passed. A target without a namespace (an existing KV store) answers when a
+# tcp connect is accepted.
 # Names each pair that did not arrive: `<self> -> <target> <proto>/<port>: no answer`.
 
 probe() {
@@ -14,6 +15,15 @@ probe() {
     nsenter --net="$ns" bash -c "$PROBE_SH" underlay-probe "$@"
 }
 
+# Each counter as it stands before this run sends (a sender's machine replaced keeps its
+# address, so its earlier run's packets are still counted under the target's tag): what
+# arrives is what the counter gains.
+declare -A BASE=()
+for i in "${!T_NAME[@]}"; do
+    if [ -n "${T_NS[$i]}" ]; then
+        BASE[$i]=$(probe "${T_NS[$i]}" watch-count "${T_TAG[$i]}" "$SELF_ADDR" "${T_PROTO[$i]}" "${T_PORT[$i]}")
+    fi
+done
 pending=("${!T_NAME[@]}")
 deadline=$((SECONDS + WAIT_SECONDS))
 while :; do
@@ -30,8 +40,8 @@ while :; do
     still=()
     for i in "${pending[@]}"; do
         if [ -n "${T_NS[$i]}" ]; then
-            n=$(probe "${T_NS[$i]}" watch-count "$TAG" "$SELF_ADDR" "${T_PROTO[$i]}" "${T_PORT[$i]}")
-            [ "$n" -gt 0 ] || still+=("$i")
+            n=$(probe "${T_NS[$i]}" watch-count "${T_TAG[$i]}" "$SELF_ADDR" "${T_PROTO[$i]}" "${T_PORT[$i]}")
+            [ "$n" -gt "${BASE[$i]}" ] || still+=("$i")
         elif ! probe "$SELF_NS" tcp-connect "${T_ADDR[$i]}" "${T_PORT[$i]}" 2 2>/dev/null; then
             still+=("$i")
         fi

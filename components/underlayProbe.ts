@@ -1,7 +1,8 @@
 /**
  * The underlay probed before the cluster forms: per participating machine a
  * watch (its counting rules), per host a probe of what it must reach, each
- * after every watch (netns, lib/probe/underlay.ts says how); on ssh hosts one
+ * after its targets' watches (netns, lib/probe/underlay.ts says how; which
+ * pairs: lib/plan/probes.ts formationProbes); on ssh hosts one
  * command per host that sets its own rules at its targets, sends and reads
  * (lib/probe/ssh.ts). What forms the cluster (swarm init and the joins; with a
  * cluster store, the overlays) depends on `ready`.

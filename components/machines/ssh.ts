@@ -7,7 +7,15 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, HostConfig, SshDriverConfig } from "../../lib/config/types";
-import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, renderSshUnderlayMtuScript, sshDockerHost, sshTls } from "../../lib/drivers/ssh";
+import {
+    renderSshDaemonJson,
+    renderSshInstallScript,
+    renderSshRestoreScript,
+    renderSshUnderlayMtuScript,
+    sshDockerHost,
+    sshEndpointOf,
+    sshTls,
+} from "../../lib/drivers/ssh";
 import { parseUnderlayMtu } from "../../lib/drivers/underlayMtu";
 import { underlayMtuRequirements } from "../../lib/plan/mtu";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
@@ -134,19 +142,8 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
         },
 
         probeSsh(config: ClusterConfig): SshProbeAccess {
-            const d = sshOf(config);
-            const hosts = new Map(config.hosts.map((h) => [h.name, h]));
-            return {
-                endpoint: (name) => {
-                    const host = hosts.get(name);
-                    if (host === undefined) {
-                        return undefined;
-                    }
-                    const m = machineOf(host, d);
-                    return { user: m.user, host: m.address, port: m.port, ...(m.hostKey !== undefined ? { hostKey: m.hostKey } : {}) };
-                },
-                privateKey: secrets.privateKey,
-            };
+            sshOf(config);
+            return { endpoint: (name) => sshEndpointOf(config, name), privateKey: secrets.privateKey };
         },
 
         createKvMachine(_name: string, args: KvMachineArgs, _parent: pulumi.Resource): KvMachine {

@@ -11,6 +11,8 @@
  * (key in ssh-agent or ~/.ssh/config, host key in known_hosts): the provider
  * uses the system ssh client, not the key the remote commands use.
  */
+import { ClusterConfig } from "../config/types";
+import { SshEndpoint } from "../probe/ssh";
 import { EngineOptions, renderDaemonJson } from "../render/engine";
 import * as path from "path";
 import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
@@ -67,6 +69,24 @@ export function renderSshDaemonJson(engine: EngineOptions, tls?: SshTls): string
 }
 
 /** Docker endpoint of an ssh machine for the docker provider. IPv6 literals are bracketed. */
+/**
+ * How the machine running the program logs in to a host of an ssh stack
+ * (`hosts[].ssh`, with the driver's user and port as defaults); undefined for a
+ * name that is no host of the stack, or a stack of another driver.
+ */
+export function sshEndpointOf(config: ClusterConfig, name: string): SshEndpoint | undefined {
+    const host = config.hosts.find((h) => h.name === name);
+    if (config.driver.kind !== "ssh" || host?.ssh === undefined) {
+        return undefined;
+    }
+    return {
+        user: host.ssh.user ?? config.driver.user,
+        host: host.ssh.address,
+        port: host.ssh.port ?? config.driver.port,
+        ...(host.ssh.hostKey !== undefined ? { hostKey: host.ssh.hostKey } : {}),
+    };
+}
+
 export function sshDockerHost(user: string, address: string, port: number): string {
     const host = address.includes(":") ? `[${address}]` : address;
     return `ssh://${user}@${host}:${port}`;

@@ -388,6 +388,37 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         );
     });
 
+    it("npm run diagnose on the running cluster: every pair passes; a DROP of udp/4789 on swarm-node2 is named, and no rule is left", function () {
+        const diagnose = () => {
+            const r = spawnSync(TS_NODE, ["--transpile-only", path.join(REPO, "tools", "diagnose.ts"), pinnedStack, "--json"], {
+                cwd: REPO,
+                env,
+                encoding: "utf8",
+                timeout: 120_000,
+            });
+            return { code: r.status, doc: JSON.parse(r.stdout || "{}") as { failures?: string[] }, stderr: r.stderr };
+        };
+        const ok = timed("diagnose", diagnose);
+        assert.equal(ok.code, 0, JSON.stringify(ok.doc) + ok.stderr);
+        assert.deepEqual(ok.doc.failures, []);
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
+        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
+        try {
+            const cut = timed("diagnose (a port dropped)", diagnose);
+            assert.equal(cut.code, 1, JSON.stringify(cut.doc) + cut.stderr);
+            assert.deepEqual(cut.doc.failures, ["swarm-node1 -> swarm-node2 udp/4789: no answer"]);
+        } finally {
+            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
+        }
+        for (const m of lab.machines) {
+            assert.doesNotMatch(
+                lab.exec(m.spec.host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]),
+                /docker-overlay probe/,
+                `${m.spec.host} keeps probe rules`,
+            );
+        }
+    });
+
     it("down: removes containers and network, and the remote delete restores each machine's daemon.json and hostname", function () {
         const r = timed("lab down", () => labCommand<DownJson>("down"));
         assert.equal(r.code, 0, JSON.stringify(r.doc, null, 2));

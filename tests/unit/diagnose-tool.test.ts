@@ -1,0 +1,97 @@
+/**
+ * `npm run diagnose` (tools/diagnose.ts) for ssh stacks, run as a process
+ * against stub ssh, ip and iptables (tests/unit/fixtures/fake-*.sh): the shipped
+ * examples/Pulumi.ssh.yaml, its hosts' ssh addresses standing for their
+ * machines (the stub ssh runs each remote command here under that name), their
+ * underlay addresses on loopback. Every pair, each failure a line, exit 1 on any.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const REPO = path.join(__dirname, "..", "..");
+const FIXTURES = path.join(__dirname, "fixtures");
+const SSH_STACK = path.join(REPO, "examples", "Pulumi.ssh.yaml");
+/** examples/Pulumi.ssh.yaml's hosts, by ssh address: their eth1 addresses as the stub ip reports them. */
+const ADDRS = "192.0.2.10 127.0.0.2\n192.0.2.11 127.0.0.3\n192.0.2.12 127.0.0.4";
+
+describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptables", () => {
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "diagnose-tool-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.mkdirSync(path.join(dir, "state"));
+        for (const [name, file] of [
+            ["ssh", "fake-ssh.sh"],
+            ["ip", "fake-ip.sh"],
+            ["iptables", "fake-iptables.sh"],
+        ]) {
+            fs.copyFileSync(path.join(FIXTURES, file), path.join(dir, "bin", name));
+            fs.chmodSync(path.join(dir, "bin", name), 0o755);
+        }
+        fs.writeFileSync(path.join(dir, "key"), "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n", { mode: 0o600 });
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const diagnose = (args: string[], env: Record<string, string> = {}) =>
+        spawnSync(process.execPath, ["-r", path.join(REPO, "runner", "register.js"), path.join(REPO, "tools", "diagnose.ts"), ...args], {
+            cwd: REPO,
+            encoding: "utf8",
+            env: {
+                PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`,
+                HOME: dir,
+                TMPDIR: dir,
+                STATE: path.join(dir, "state"),
+                ADDRS,
+                DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: path.join(dir, "key"),
+                ...env,
+            },
+            timeout: 120_000,
+        });
+
+    it("probes every pair of the swarm's rules and passes; no rule is left on a host", () => {
+        const r = diagnose([SSH_STACK, "--json"]);
+        assert.equal(r.status, 0, r.stderr);
+        const doc = JSON.parse(r.stdout) as { stack: string; hosts: { host: string; ok: boolean }[]; failures: string[] };
+        assert.equal(doc.stack, "ssh");
+        assert.deepEqual(
+            doc.hosts.map((h) => [h.host, h.ok]),
+            [
+                ["swarm-manager", true],
+                ["swarm-node1", true],
+                ["swarm-node2", true],
+            ],
+        );
+        assert.deepEqual(doc.failures, []);
+        for (const h of ["192.0.2.10", "192.0.2.11", "192.0.2.12"]) {
+            assert.equal(fs.readFileSync(path.join(dir, "state", h), "utf8"), "", `${h} keeps rules`);
+        }
+        // Every pair: swarm-node1 sent VXLAN to both other hosts, under its own tag.
+        const log = fs.readFileSync(path.join(dir, "state", "ssh.log"), "utf8");
+        assert.match(log, /watch-reset ssh-diagnose-\d+-swarm-node1 127\.0\.0\.4 127\.0\.0\.3 tcp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.3 udp 4789 /);
+    });
+
+    it("names each pair that did not arrive, one line each, and exits 1", () => {
+        const r = diagnose([SSH_STACK], { DROPPED: "127.0.0.3 udp 4789" });
+        assert.equal(r.status, 1, r.stderr);
+        assert.deepEqual(
+            r.stdout.split("\n").filter((l) => l.startsWith("FAILED ")),
+            ["FAILED swarm-node1 -> swarm-manager udp/4789: no answer", "FAILED swarm-node1 -> swarm-node2 udp/4789: no answer"],
+        );
+        assert.match(r.stdout, /^diagnose: 2 failures, 3 host\(s\) probed$/m);
+    });
+
+    it("refuses a stack of another driver, and a missing key, saying what to do", () => {
+        const netns = diagnose([path.join(REPO, "Pulumi.dev.yaml")]);
+        assert.equal(netns.status, 2);
+        assert.equal(
+            netns.stderr,
+            "diagnose: " + path.join(REPO, "Pulumi.dev.yaml") + " uses the netns driver; npm run diagnose probes ssh stacks (netns: npm run lab -- diagnose)\n",
+        );
+        const noKey = diagnose([SSH_STACK], { DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: "" });
+        assert.equal(noKey.status, 2);
+        assert.equal(noKey.stderr, "diagnose: set DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE to the private key the stack's sshPrivateKey holds\n");
+    });
+});

@@ -8,46 +8,29 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { SshStubs, sshStubs } from "./fixtures/sshStubs";
 
 const REPO = path.join(__dirname, "..", "..");
-const FIXTURES = path.join(__dirname, "fixtures");
 const SSH_STACK = path.join(REPO, "examples", "Pulumi.ssh.yaml");
 /** examples/Pulumi.ssh.yaml's hosts, by ssh address: their eth1 addresses as the stub ip reports them. */
-const ADDRS = "192.0.2.10 127.0.0.2\n192.0.2.11 127.0.0.3\n192.0.2.12 127.0.0.4";
+const ADDRS = { "192.0.2.10": "127.0.0.2", "192.0.2.11": "127.0.0.3", "192.0.2.12": "127.0.0.4" };
 
 describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptables", () => {
+    let stubs: SshStubs;
     let dir: string;
     before(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "diagnose-tool-"));
-        fs.mkdirSync(path.join(dir, "bin"));
-        fs.mkdirSync(path.join(dir, "state"));
-        for (const [name, file] of [
-            ["ssh", "fake-ssh.sh"],
-            ["ip", "fake-ip.sh"],
-            ["iptables", "fake-iptables.sh"],
-        ]) {
-            fs.copyFileSync(path.join(FIXTURES, file), path.join(dir, "bin", name));
-            fs.chmodSync(path.join(dir, "bin", name), 0o755);
-        }
+        stubs = sshStubs("diagnose-tool-");
+        dir = stubs.dir;
         fs.writeFileSync(path.join(dir, "key"), "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n", { mode: 0o600 });
     });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    after(() => stubs.remove());
 
     const diagnose = (args: string[], env: Record<string, string> = {}) =>
         spawnSync(process.execPath, ["-r", path.join(REPO, "runner", "register.js"), path.join(REPO, "tools", "diagnose.ts"), ...args], {
             cwd: REPO,
             encoding: "utf8",
-            env: {
-                PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`,
-                HOME: dir,
-                TMPDIR: dir,
-                STATE: path.join(dir, "state"),
-                ADDRS,
-                DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: path.join(dir, "key"),
-                ...env,
-            },
+            env: { ...stubs.env(ADDRS), DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: path.join(dir, "key"), ...env },
             timeout: 120_000,
         });
 
@@ -66,7 +49,7 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
         );
         assert.deepEqual(doc.failures, []);
         for (const h of ["192.0.2.10", "192.0.2.11", "192.0.2.12"]) {
-            assert.equal(fs.readFileSync(path.join(dir, "state", h), "utf8"), "", `${h} keeps rules`);
+            assert.equal(stubs.chain(h), "", `${h} keeps rules`);
         }
         // Every pair: swarm-node1 sent VXLAN to both other hosts, under its own tag.
         const log = fs.readFileSync(path.join(dir, "state", "ssh.log"), "utf8");

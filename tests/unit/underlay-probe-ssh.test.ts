@@ -8,15 +8,14 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { RawConfig } from "../../lib/config/types";
 import { normalizeConfig } from "../../lib/config/validate";
 import { probePlan } from "../../lib/plan/probes";
 import { renderSshProbeScript, SSH_KEY_ENV, SshEndpoint, sshProbeDigest, sshProbeTargets } from "../../lib/probe/ssh";
 import { SWARM_DEV } from "./fixtures/configs";
+import { SshStubs, sshStubs } from "./fixtures/sshStubs";
 
-const FIXTURES = path.join(__dirname, "fixtures");
 /** Each host's advertise-interface address, as the stub ip reports it. */
 const ADDR: Record<string, string> = { "swarm-manager": "127.0.0.2", "swarm-node1": "127.0.0.3", "swarm-node2": "127.0.0.4" };
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n-----END OPENSSH PRIVATE KEY-----";
@@ -56,47 +55,19 @@ describe("underlay probe over ssh: the targets (lib/probe/ssh.ts)", () => {
 });
 
 describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables", () => {
+    let stubs: SshStubs;
     let dir: string;
     beforeEach(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "underlay-probe-ssh-"));
-        const bin = path.join(dir, "bin");
-        fs.mkdirSync(bin);
-        fs.mkdirSync(path.join(dir, "state"));
-        for (const [name, file] of [
-            ["ssh", "fake-ssh.sh"],
-            ["ip", "fake-ip.sh"],
-            ["iptables", "fake-iptables.sh"],
-        ]) {
-            fs.copyFileSync(path.join(FIXTURES, file), path.join(bin, name));
-            fs.chmodSync(path.join(bin, name), 0o755);
-        }
-        // Not root: the remote side runs the probe through sudo -n.
-        fs.writeFileSync(path.join(bin, "sudo"), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n', { mode: 0o755 });
+        stubs = sshStubs("underlay-probe-ssh-");
+        dir = stubs.dir;
     });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterEach(() => stubs.remove());
 
     const script = (host: string, waitSeconds = 1) =>
         renderSshProbeScript({ tag: "dev", host, self: endpoint(host) as SshEndpoint, iface: "eth1", targets: targets.get(host) ?? [], waitSeconds });
     const run = (script: string, env: Record<string, string> = {}) =>
-        spawnSync("/bin/bash", ["-c", script], {
-            encoding: "utf8",
-            env: {
-                PATH: `${path.join(dir, "bin")}:/usr/sbin:/usr/bin:/sbin:/bin`,
-                HOME: dir,
-                TMPDIR: dir,
-                STATE: path.join(dir, "state"),
-                ADDRS: Object.entries(ADDR)
-                    .map(([h, a]) => `${h} ${a}`)
-                    .join("\n"),
-                [SSH_KEY_ENV]: KEY,
-                ...env,
-            },
-            timeout: 30_000,
-        });
-    const chain = (host: string) => {
-        const f = path.join(dir, "state", host);
-        return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
-    };
+        spawnSync("/bin/bash", ["-c", script], { encoding: "utf8", env: { ...stubs.env(ADDR), [SSH_KEY_ENV]: KEY, ...env }, timeout: 30_000 });
+    const chain = (host: string) => stubs.chain(host);
     const tagged = (host: string, tag: string) =>
         chain(host)
             .split("\n")

@@ -175,8 +175,12 @@ export function overlayFailures(view: OverlayView, expected: Record<string, stri
  * engine, every container attached to it. Swarm: each engine with a container
  * on it, every host with one as a peer.
  */
-export function expectedOverlayViews(config: ClusterConfig, status: LabStatus, network: NetworkConfig): Record<string, string[]> {
-    const on = status.containers.filter((c) => c.networks[network.name] !== undefined);
+export function expectedOverlayViews(
+    config: ClusterConfig,
+    containers: readonly { name: string; host: string; networks: readonly string[] }[],
+    network: NetworkConfig,
+): Record<string, string[]> {
+    const on = containers.filter((c) => c.networks.includes(network.name));
     if (config.engine.mode === "swarm") {
         const peers = [...new Set(on.map((c) => c.host))].sort();
         return Object.fromEntries(peers.map((h) => [h, peers]));
@@ -328,6 +332,7 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
     const hosts = config.hosts.map((h) => h.name);
     const overlays: OverlayView[] = [];
     const failures = probes.filter((p) => !p.ok).map((p) => `${probeLabel(p)}: ${p.reason ?? "failed"}`);
+    const placed = status.containers.map((c) => ({ name: c.name, host: c.host, networks: Object.keys(c.networks) }));
     for (const network of config.networks) {
         const view: OverlayView = { network: network.name, seen: {} };
         for (const host of hosts) {
@@ -337,7 +342,7 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
             }
         }
         overlays.push(view);
-        failures.push(...overlayFailures(view, expectedOverlayViews(config, status, network)));
+        failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
     }
     const gossip: GossipView[] = [];
     if (config.engine.mode === "cluster-store") {

@@ -7,9 +7,14 @@
  * cluster forms (lib/probe/ssh.ts), from the machine this runs on, over ssh
  * with the key DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names: each host sets its
  * own counting rules at its targets, sends, reads and removes them again.
+ * Then each overlay as every host's engine sees it (`docker network inspect`
+ * there, over the same ssh), against what the program's placement puts on it
+ * (lab/diagnose.ts expectedOverlayViews: cluster store, every endpoint on every
+ * engine; swarm, every host with a container on it as a peer).
  * Prints each failure as one line (`swarm-node1 -> swarm-node2 udp/4789: no
- * answer`) and exits 1 on any; `--json` prints `{ stack, hosts: [{ host, ok,
- * failures, error? }], failures }`.
+ * answer`, `overlay net1: swarm-node1 does not see c2`) and exits 1 on any;
+ * `--json` prints `{ stack, hosts: [{ host, ok, failures, error? }], overlays:
+ * [{ network, seen: { host: [...] } }], failures }`.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -18,7 +23,9 @@ import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
 import { sshEndpointOf } from "../lib/drivers/ssh";
 import { probePlan } from "../lib/plan/probes";
-import { renderSshProbeScript, SSH_KEY_ENV, sshProbeTargets } from "../lib/probe/ssh";
+import { renderSshProbeScript, renderSshRunScript, SSH_KEY_ENV, sshProbeTargets } from "../lib/probe/ssh";
+import { planCluster } from "../lib/plan/cluster";
+import { expectedOverlayViews, OverlayView, overlayFailures } from "../lab/diagnose";
 
 /** The environment variable naming the ssh private key file (as `npm run lab` reads it). */
 export const KEY_FILE_ENV = "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE";
@@ -31,14 +38,30 @@ interface HostResult {
     error?: string;
 }
 
-function runScript(script: string, key: string): Promise<{ code: number | null; stderr: string }> {
+function runScript(script: string, key: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn("/bin/bash", ["-c", script], { env: { ...process.env, [SSH_KEY_ENV]: key }, stdio: ["ignore", "ignore", "pipe"] });
+        const child = spawn("/bin/bash", ["-c", script], { env: { ...process.env, [SSH_KEY_ENV]: key }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
         let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stderr }));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
     });
+}
+
+/** One overlay as a host's engine sees it (`docker network inspect` there): its endpoints' names and its peers' addresses. */
+function parseInspect(stdout: string): { scope: string; endpoints: string[]; peers: { name: string; ip: string }[] } | undefined {
+    try {
+        const [n] = JSON.parse(stdout) as { Scope?: string; Containers?: Record<string, { Name?: string }>; Peers?: { Name?: string; IP?: string }[] }[];
+        return {
+            scope: n.Scope ?? "",
+            endpoints: Object.values(n.Containers ?? {}).map((c) => c.Name ?? "?"),
+            peers: (n.Peers ?? []).map((p) => ({ name: p.Name ?? "?", ip: p.IP ?? "" })),
+        };
+    } catch {
+        return undefined;
+    }
 }
 
 async function main(): Promise<number> {
@@ -85,11 +108,48 @@ async function main(): Promise<number> {
         }),
     );
     const failures = results.flatMap((r) => [...r.failures, ...(r.error !== undefined ? [`${r.host}: ${r.error}`] : [])]);
+
+    // Each overlay as every engine sees it, against what the program's placement makes it hold.
+    const on = (host: string, argv: string[]) => runScript(renderSshRunScript({ self: endpoint(host)!, argv }), key);
+    const addressOf = new Map<string, string>();
+    await Promise.all(
+        config.hosts.map(async (h) => {
+            const r = await on(h.name, ["ip", "-4", "-o", "addr", "show", "dev", config.engine.advertiseInterface]);
+            const address = /\sinet\s+([0-9.]+)\//.exec(r.stdout)?.[1];
+            if (address !== undefined) {
+                addressOf.set(address, h.name);
+            }
+        }),
+    );
+    const placements = planCluster(config).placements;
+    const placed = config.containers.map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }));
+    const overlays: OverlayView[] = [];
+    for (const network of config.networks) {
+        const view: OverlayView = { network: network.name, seen: {} };
+        await Promise.all(
+            config.hosts.map(async (h) => {
+                const seen = parseInspect((await on(h.name, ["docker", "network", "inspect", network.name])).stdout);
+                if (seen !== undefined) {
+                    view.seen[h.name] = (seen.scope === "swarm" ? seen.peers.map((p) => addressOf.get(p.ip) ?? p.name) : seen.endpoints).sort();
+                }
+            }),
+        );
+        view.seen = Object.fromEntries(config.hosts.flatMap((h) => (view.seen[h.name] !== undefined ? [[h.name, view.seen[h.name]]] : [])));
+        overlays.push(view);
+        failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
+    }
+
     if (values.json === true) {
-        process.stdout.write(`${JSON.stringify({ stack, hosts: results, failures })}\n`);
+        process.stdout.write(`${JSON.stringify({ stack, hosts: results, overlays, failures })}\n`);
     } else {
         for (const r of results) {
             process.stdout.write(r.ok ? `ok     ${r.host}: reaches every target\n` : "");
+        }
+        for (const o of overlays) {
+            process.stdout.write(`overlay ${o.network}:\n`);
+            for (const [host, seen] of Object.entries(o.seen)) {
+                process.stdout.write(`  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}\n`);
+            }
         }
         for (const f of failures) {
             process.stdout.write(`FAILED ${f}\n`);

@@ -19,6 +19,7 @@ import { createHash } from "crypto";
 import * as path from "path";
 import { Probe } from "../plan/probes";
 import { assign, assignColumns, bashPreamble, scriptFragment } from "../render/script";
+import { shJoin } from "../render/shell";
 import { appendTo, PROBE_WAIT_SECONDS } from "./underlay";
 
 const SH_DIR = path.join(__dirname, "sh");
@@ -95,6 +96,19 @@ export function renderSshProbeScript(p: {
         assign("PROBE_SH", scriptFragment(SH_DIR, "underlay-probe.sh")),
         scriptFragment(SH_DIR, "ssh-session.sh"),
         scriptFragment(SH_DIR, "probe-from-ssh.sh"),
+        "",
+    ].join("\n");
+}
+
+/** A command run on one host over ssh, as the probe logs in (its key in SSH_KEY_ENV): `npm run diagnose`'s overlay views. */
+export function renderSshRunScript(p: { self: SshEndpoint; argv: readonly string[] }): string {
+    return [
+        ...bashPreamble("docker-overlay: one command on a host over ssh", "lib/probe/ssh.ts"),
+        assign("SELF_SSH", `${p.self.user}@${p.self.host}`),
+        assign("SELF_PORT", p.self.port),
+        assign("SELF_HOSTKEY", p.self.hostKey ?? ""),
+        scriptFragment(SH_DIR, "ssh-session.sh"),
+        `ssh_to "$SELF_SSH" "$SELF_PORT" "$SELF_HOSTKEY" ${shJoin(p.argv)}`,
         "",
     ].join("\n");
 }

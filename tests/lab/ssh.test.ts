@@ -396,11 +396,17 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                 encoding: "utf8",
                 timeout: 120_000,
             });
-            return { code: r.status, doc: JSON.parse(r.stdout || "{}") as { failures?: string[] }, stderr: r.stderr };
+            return {
+                code: r.status,
+                doc: JSON.parse(r.stdout || "{}") as { failures?: string[]; overlays?: { network: string; seen: Record<string, string[]> }[] },
+                stderr: r.stderr,
+            };
         };
         const ok = timed("diagnose", diagnose);
         assert.equal(ok.code, 0, JSON.stringify(ok.doc) + ok.stderr);
         assert.deepEqual(ok.doc.failures, []);
+        // The cluster store's overlay: every endpoint on every engine.
+        assert.deepEqual(ok.doc.overlays, [{ network: "net1", seen: { "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } }]);
         const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
         lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
         try {

@@ -10,6 +10,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SshStubs, sshStubs } from "./fixtures/sshStubs";
+import { expectedOverlayViews } from "../../lab/diagnose";
+import { loadStackFile } from "../../lib/config/load";
+import { normalizeConfig } from "../../lib/config/validate";
+import { planCluster } from "../../lib/plan/cluster";
 
 const REPO = path.join(__dirname, "..", "..");
 const SSH_STACK = path.join(REPO, "examples", "Pulumi.ssh.yaml");
@@ -34,10 +38,40 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
             timeout: 120_000,
         });
 
+    /** Each engine's view of each overlay, as the program's placement makes it (swarm: peers by underlay address). */
+    const views = (edit: (host: string, network: string, peers: string[]) => string[] = (_h, _n, p) => p) => {
+        const { stack, raw } = loadStackFile(SSH_STACK);
+        const config = normalizeConfig(raw, stack);
+        const placements = planCluster(config).placements;
+        const placed = config.containers.map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }));
+        const sshAddress = (h: string) => config.hosts.find((x) => x.name === h)?.ssh?.address as string;
+        for (const f of fs.readdirSync(path.join(dir, "state")).filter((f) => f.startsWith("inspect."))) {
+            fs.rmSync(path.join(dir, "state", f));
+        }
+        for (const network of config.networks) {
+            for (const [host, peers] of Object.entries(expectedOverlayViews(config, placed, network))) {
+                const doc = [
+                    {
+                        Name: network.name,
+                        Scope: "swarm",
+                        Peers: edit(host, network.name, peers).map((p) => ({ Name: `${p}-0a1b`, IP: ADDRS[sshAddress(p) as keyof typeof ADDRS] })),
+                    },
+                ];
+                fs.writeFileSync(path.join(dir, "state", `inspect.${sshAddress(host)}.${network.name}`), JSON.stringify(doc));
+            }
+        }
+    };
+
     it("probes every pair of the swarm's rules and passes; no rule is left on a host", () => {
+        views();
         const r = diagnose([SSH_STACK, "--json"]);
         assert.equal(r.status, 0, r.stderr);
-        const doc = JSON.parse(r.stdout) as { stack: string; hosts: { host: string; ok: boolean }[]; failures: string[] };
+        const doc = JSON.parse(r.stdout) as {
+            stack: string;
+            hosts: { host: string; ok: boolean }[];
+            overlays: { network: string; seen: Record<string, string[]> }[];
+            failures: string[];
+        };
         assert.equal(doc.stack, "ssh");
         assert.deepEqual(
             doc.hosts.map((h) => [h.host, h.ok]),
@@ -48,6 +82,13 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
             ],
         );
         assert.deepEqual(doc.failures, []);
+        assert.deepEqual(
+            doc.overlays.map((o) => [o.network, o.seen]),
+            [
+                ["net1", { "swarm-node1": ["swarm-node1", "swarm-node2"], "swarm-node2": ["swarm-node1", "swarm-node2"] }],
+                ["net2", { "swarm-manager": ["swarm-manager", "swarm-node1"], "swarm-node1": ["swarm-manager", "swarm-node1"] }],
+            ],
+        );
         for (const h of ["192.0.2.10", "192.0.2.11", "192.0.2.12"]) {
             assert.equal(stubs.chain(h), "", `${h} keeps rules`);
         }
@@ -56,7 +97,19 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
         assert.match(log, /watch-reset ssh-diagnose-\d+-swarm-node1 127\.0\.0\.4 127\.0\.0\.3 tcp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.3 udp 4789 /);
     });
 
+    it("an engine that misses a peer of an overlay is named", () => {
+        views((host, network, peers) => (host === "swarm-node2" && network === "net1" ? peers.filter((p) => p !== "swarm-node1") : peers));
+        const r = diagnose([SSH_STACK]);
+        assert.equal(r.status, 1, r.stderr);
+        assert.deepEqual(
+            r.stdout.split("\n").filter((l) => l.startsWith("FAILED ")),
+            ["FAILED overlay net1: swarm-node2 does not see swarm-node1"],
+        );
+        assert.match(r.stdout, /^ {2}swarm-node2 {6}sees swarm-node2$/m);
+    });
+
     it("names each pair that did not arrive, one line each, and exits 1", () => {
+        views();
         const r = diagnose([SSH_STACK], { DROPPED: "127.0.0.3 udp 4789" });
         assert.equal(r.status, 1, r.stderr);
         assert.deepEqual(

@@ -73,14 +73,10 @@ describe("lab diagnose: pure parts", () => {
     });
 
     it("cluster-store: every engine must see every endpoint; swarm: each engine with a container, every peer", () => {
-        const status = {
-            hosts: [],
-            kv: null,
-            containers: [
-                { name: "c1", host: "swarm-node2", networks: { net1: "10.0.0.2" } },
-                { name: "c2", host: "swarm-node1", networks: { net1: "10.0.0.3" } },
-            ],
-        };
+        const status = [
+            { name: "c1", host: "swarm-node2", networks: ["net1"] },
+            { name: "c2", host: "swarm-node1", networks: ["net1"] },
+        ];
         const cs = normalizeConfig(devRaw(), "dev");
         const expected = expectedOverlayViews(cs, status, cs.networks[0]);
         assert.deepEqual(expected, { "swarm-manager": ["c1", "c2"], "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] });

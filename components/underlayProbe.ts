@@ -1,22 +1,22 @@
 /**
- * The underlay probed before the cluster forms: per participating machine a
- * watch (its counting rules), per host a probe of what it must reach, each
- * after its targets' watches (netns, lib/probe/underlay.ts says how; which
- * pairs: lib/plan/probes.ts formationProbes); on ssh hosts one
- * command per host that sets its own rules at its targets, sends and reads
- * (lib/probe/ssh.ts). What forms the cluster (swarm init and the joins; with a
- * cluster store, the overlays) depends on `ready`.
+ * The underlay probed before the cluster forms: one command per host, run where
+ * the program runs, for the pairs that host is the later of (lib/plan/probes.ts
+ * probeOwners; which pairs: formationProbes). Each sets its own counting rules
+ * at its targets, sends, reads, and removes its rules before it ends, passed or
+ * failed (lib/probe/underlay.ts says how); on netns it enters the machines'
+ * namespaces, on ssh hosts it logs in with the driver's key. What forms the
+ * cluster (swarm init and the joins; with a cluster store, the overlays)
+ * depends on `ready`.
  *
- *   <name>-watch-<machine>   netns: counting rules in the machine's namespace; delete removes them
- *   <name>-from-<host>       sends from the host, reads the targets' counters; fails naming each pair
- *                            (ssh: it sets its own rules at its targets, and removes them before it ends)
+ *   <name>-<host>   the pairs between the host and the hosts before it (both directions), and
+ *                   its own probes to the store; fails naming each pair that did not arrive
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../lib/config/types";
-import { formationProbes } from "../lib/plan/probes";
-import { renderSshProbeScript, SSH_KEY_ENV, sshProbeDigest, sshProbeTargets } from "../lib/probe/ssh";
-import { machineProbeTag, probeRound, probeRoundDigest, renderProbeFromScript, renderProbeWatchScripts } from "../lib/probe/underlay";
+import { formationProbes, probeOwners } from "../lib/plan/probes";
+import { SSH_KEY_ENV } from "../lib/probe/ssh";
+import { ProbeMachine, probeTables, probeTablesDigest, ProbeTransport, renderProbeScript } from "../lib/probe/underlay";
 import { SshProbeAccess } from "./machines/types";
 
 /** netns: every machine's namespace, entered from the program's machine. */
@@ -46,91 +46,39 @@ export class UnderlayProbe extends pulumi.ComponentResource {
 
     constructor(name: string, args: UnderlayProbeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:probe:UnderlayProbe", name, {}, opts);
-        this.ready = args.access.kind === "ssh" ? this.overSsh(name, args, args.access) : this.inNamespaces(name, args, args.access);
-        this.registerOutputs({});
-    }
-
-    private overSsh(name: string, args: UnderlayProbeArgs, access: SshProbeArgsAccess): pulumi.Resource[] {
-        const iface = args.config.engine.advertiseInterface;
-        const targets = sshProbeTargets(formationProbes(args.config), (h) => access.endpoint(h));
-        const digest = sshProbeDigest(targets, iface, []);
-        return [...targets.entries()].map(([host, ts]) => {
-            const self = access.endpoint(host);
-            if (self === undefined) {
-                throw new Error(`underlay probe: no ssh endpoint for host "${host}"`);
-            }
-            // Its machines: its own and its targets' (a reconfigured engine is probed again).
-            const machines = [host, ...new Set(ts.filter((t) => t.ssh !== undefined && args.machines[t.name] !== undefined).map((t) => t.name))];
-            const tag = pulumi
-                .all(machines.map((m) => machineIdOf(args.machines[m])))
-                .apply((ids) => machineProbeTag(args.config.stack, digest, ids.join(" ")));
-            return new command.local.Command(
-                `${name}-from-${host}`,
-                {
-                    // Its rules at the targets go again before it ends: no delete (lib/probe/ssh.ts).
-                    create: tag.apply((t) => renderSshProbeScript({ tag: t, host, self, iface, targets: ts })),
-                    interpreter: ["/bin/bash", "-c"],
-                    environment: { [SSH_KEY_ENV]: pulumi.secret(access.privateKey) },
-                    triggers: [digest, tag],
-                },
-                // After its own and its targets' engines are configured.
-                { parent: this, dependsOn: machines.flatMap((m) => args.machines[m] ?? []) },
-            );
-        });
-    }
-
-    private inNamespaces(name: string, args: UnderlayProbeArgs, access: NetnsProbeAccess): pulumi.Resource[] {
+        const access = args.access;
         const known = (m: string) => args.machines[m] !== undefined;
-        const round = probeRound(
-            formationProbes(args.config),
-            (m) => access.addresses[m],
-            (m) => (known(m) ? access.namespace(m) : undefined),
-        );
-        const digest = probeRoundDigest(round, []);
-        // Each watch's tag: the round and its own machine's id (lib/probe/underlay.ts machineProbeTag).
-        const tagOf = new Map(
-            [...round.watches.keys()].map((m) => [m, machineIdOf(args.machines[m]).apply((id) => machineProbeTag(args.config.stack, digest, id))]),
-        );
-        const watchOf = new Map(
-            [...round.watches.entries()].map(([machine, ws]) => {
-                const tag = tagOf.get(machine)!;
-                const scripts = tag.apply((t) =>
-                    renderProbeWatchScripts({ tag: t, machine, address: access.addresses[machine], namespace: access.namespace(machine), watches: ws }),
-                );
-                // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges):
-                // the successor (new tag) is created first, the old delete clears only the old tag's rules.
-                const watch = new command.local.Command(
-                    `${name}-watch-${machine}`,
-                    // The round's digest known in a preview too, where the machine's id may not be.
-                    { create: scripts.create, delete: scripts.delete, interpreter: ["/bin/bash", "-c"], triggers: [digest, tag] },
-                    { parent: this, dependsOn: args.machines[machine] },
-                );
-                return [machine, watch] as const;
-            }),
-        );
-        return [...round.targets.entries()].map(([host, targets]) => {
-            const watched = [...new Set(targets.filter((t) => tagOf.has(t.name)).map((t) => t.name))];
-            // What its run depends on: its own machine (a new namespace sends anew) and its targets' watches' tags.
-            const key = pulumi.all([machineIdOf(args.machines[host]), ...watched.map((m) => tagOf.get(m)!)]);
+        // Where each name a probe names is reached; what is no machine of the stack (an existing store) by its address.
+        const place =
+            access.kind === "ssh"
+                ? (m: string): ProbeMachine => {
+                      const ssh = known(m) ? access.endpoint(m) : undefined;
+                      return ssh !== undefined ? { name: m, ssh } : { name: m, address: m };
+                  }
+                : (m: string): ProbeMachine =>
+                      known(m) ? { name: m, address: access.addresses[m], namespace: access.namespace(m) } : { name: m, address: access.addresses[m] ?? m };
+        const transport: ProbeTransport = access.kind === "ssh" ? { kind: "ssh", iface: args.config.engine.advertiseInterface } : { kind: "netns" };
+        this.ready = [...probeOwners(args.config, formationProbes(args.config)).entries()].map(([host, probes]) => {
+            const tables = probeTables(probes, place);
+            const machines = tables.machines.map((m) => m.name).filter(known);
+            // Its machines' ids: a replaced machine (a new namespace or engine) is probed again.
+            const ids = pulumi.all(machines.map((m) => machineIdOf(args.machines[m]))).apply((xs) => xs.join(" "));
             return new command.local.Command(
-                `${name}-from-${host}`,
+                `${name}-${host}`,
                 {
-                    create: key.apply(([, ...tags]) => {
-                        const tagByName = new Map(watched.map((m, i) => [m, tags[i]]));
-                        return renderProbeFromScript({
-                            host,
-                            address: access.addresses[host],
-                            namespace: access.namespace(host),
-                            targets: targets.map((t) => ({ ...t, tag: tagByName.get(t.name) ?? "" })),
-                        });
-                    }),
+                    // Its rules at the targets go again before it ends: no delete.
+                    create: renderProbeScript({ tag: `${args.config.stack}-${host}`, what: `the pairs of ${host}`, transport, tables }),
                     interpreter: ["/bin/bash", "-c"],
-                    triggers: [digest, key.apply((k) => k.join(" "))],
+                    ...(access.kind === "ssh" ? { environment: { [SSH_KEY_ENV]: pulumi.secret(access.privateKey) } } : {}),
+                    // `triggers` replace (PC `provider/pkg/provider/common/inputs.go:9-10` at 010bd8e0: replaceOnChanges);
+                    // the digest is known in a preview too, where a new machine's id is not.
+                    triggers: [probeTablesDigest(tables, transport), ids],
                 },
-                // After its targets' watches: no datagram is sent before its counting rule exists.
-                { parent: this, dependsOn: [...watched.map((m) => watchOf.get(m)!), ...args.machines[host]] },
+                // After its machines are made: their namespaces exist, their engines are configured.
+                { parent: this, dependsOn: machines.flatMap((m) => args.machines[m]) },
             );
         });
+        this.registerOutputs({});
     }
 }
 

@@ -22,16 +22,19 @@ import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
 import { sshEndpointOf } from "../lib/drivers/ssh";
-import { probePlan } from "../lib/plan/probes";
-import { renderSshProbeScript, renderSshRunScript, SSH_KEY_ENV, sshProbeTargets } from "../lib/probe/ssh";
+import { probeOwners, probePlan } from "../lib/plan/probes";
+import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
+import { ProbeMachine, probeTables, ProbeTransport, renderProbeScript } from "../lib/probe/underlay";
 import { planCluster } from "../lib/plan/cluster";
 import { expectedOverlayViews, OverlayView, overlayFailures } from "../lab/diagnose";
 
 /** The environment variable naming the ssh private key file (as `npm run lab` reads it). */
 export const KEY_FILE_ENV = "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE";
 
+/** One probe command's result: the pairs between `host` and the hosts before it (lib/plan/probes.ts probeOwners). */
 interface HostResult {
     host: string;
+    probes: number;
     ok: boolean;
     failures: string[];
     /** Why the probe failed other than pairs that did not arrive (its last line). */
@@ -85,22 +88,23 @@ async function main(): Promise<number> {
     }
     const key = fs.readFileSync(keyFile, "utf8").trim();
     const endpoint = (h: string) => sshEndpointOf(config, h);
-    const targets = sshProbeTargets(probePlan(config).probes, endpoint);
-    const tag = `${stack}-diagnose-${process.pid}`;
-    // In the stack's host order, each with what it must reach.
-    const hosts = config.hosts.flatMap((h) => (targets.has(h.name) ? [[h.name, targets.get(h.name)!] as const] : []));
+    const place = (m: string): ProbeMachine => {
+        const ssh = endpoint(m);
+        return ssh !== undefined ? { name: m, ssh } : { name: m, address: m };
+    };
+    const transport: ProbeTransport = { kind: "ssh", iface: config.engine.advertiseInterface };
+    // Every pair (not the sample an `up` of more than 16 hosts takes), grouped as the program's probes are, in host order.
+    const hosts = [...probeOwners(config, probePlan(config).probes).entries()];
     const results: HostResult[] = await Promise.all(
-        hosts.map(async ([host, ts]) => {
-            const self = endpoint(host);
-            if (self === undefined) {
-                return { host, ok: false, failures: [], error: `no ssh endpoint for ${host}` };
-            }
-            const script = renderSshProbeScript({ tag, host, self, iface: config.engine.advertiseInterface, targets: ts });
+        hosts.map(async ([host, probes]) => {
+            const tag = `${stack}-diagnose-${process.pid}-${host}`;
+            const script = renderProbeScript({ tag, what: `the pairs of ${host}`, transport, tables: probeTables(probes, place) });
             const r = await runScript(script, key);
             const lines = r.stderr.split("\n").filter((l) => l !== "");
             const failures = lines.filter((l) => l.endsWith(": no answer"));
             return {
                 host,
+                probes: probes.length,
                 ok: r.code === 0,
                 failures,
                 ...(r.code !== 0 && failures.length === 0 ? { error: lines[lines.length - 1] ?? `exit ${String(r.code)}` } : {}),
@@ -143,7 +147,7 @@ async function main(): Promise<number> {
         process.stdout.write(`${JSON.stringify({ stack, hosts: results, overlays, failures })}\n`);
     } else {
         for (const r of results) {
-            process.stdout.write(r.ok ? `ok     ${r.host}: reaches every target\n` : "");
+            process.stdout.write(r.ok ? `ok     ${r.host}: ${r.probes} probe(s) arrived\n` : "");
         }
         for (const o of overlays) {
             process.stdout.write(`overlay ${o.network}:\n`);
@@ -154,7 +158,9 @@ async function main(): Promise<number> {
         for (const f of failures) {
             process.stdout.write(`FAILED ${f}\n`);
         }
-        process.stdout.write(`diagnose: ${failures.length} failure${failures.length === 1 ? "" : "s"}, ${results.length} host(s) probed\n`);
+        process.stdout.write(
+            `diagnose: ${failures.length} failure${failures.length === 1 ? "" : "s"}, ${results.reduce((n, r) => n + r.probes, 0)} probe(s) between ${config.hosts.length} host(s)\n`,
+        );
     }
     return failures.length === 0 ? 0 : 1;
 }

@@ -120,3 +120,22 @@ export function formationProbes(config: ClusterConfig): Probe[] {
     const hostHost = new Set(requiredPorts(config).flatMap((r) => (r.peers === "host-host" ? [r.why] : [])));
     return probes.filter((p) => !(hostHost.has(p.why) && index.has(p.to)) || sampled.has(`${p.from} ${p.to}`));
 }
+
+/**
+ * The probes grouped into commands, one per host: each pair (both of its directions, every
+ * port) belongs to the later of its two hosts in `hosts`, a probe to what is no host (the KV
+ * store) to its sender. So adding a host at the end adds one command and changes no other
+ * (issue #10: an added host creates only its own resources), and removing one changes only
+ * the commands of the hosts after it that paired with it. Order: `hosts`, each command's
+ * probes in the given order.
+ */
+export function probeOwners(config: ClusterConfig, probes: readonly Probe[]): Map<string, Probe[]> {
+    const index = new Map(config.hosts.map((h, i) => [h.name, i]));
+    const owners = new Map<string, Probe[]>(config.hosts.map((h) => [h.name, []]));
+    for (const p of probes) {
+        const to = index.get(p.to);
+        const owner = to !== undefined && to > (index.get(p.from) ?? -1) ? p.to : p.from;
+        owners.get(owner)?.push(p);
+    }
+    return new Map([...owners].filter(([, ps]) => ps.length > 0));
+}

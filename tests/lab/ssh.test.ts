@@ -260,12 +260,12 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             const lines = up.doc.error.split("\n").filter((l) => l.endsWith(": no answer"));
             assert.deepEqual(lines, ["swarm-node1 -> swarm-node2 udp/4789: no answer"], up.doc.error);
             const failed = up.doc.resources.filter((x) => x.status === "failed").map((x) => x.name);
-            assert.deepEqual(failed, ["underlay-probe-from-swarm-node1"], JSON.stringify(up.doc.resources));
+            // The pair's probe is the later host's (lib/plan/probes.ts probeOwners); the first host of a swarm has none.
+            assert.deepEqual(failed, ["underlay-probe-swarm-node2"], JSON.stringify(up.doc.resources));
             for (const m of lab.machines) {
                 assert.doesNotMatch(lab.exec(m.spec.host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m, `${m.spec.host} has net1`);
             }
-            // swarm-node2's probe passed; both removed the counting rules they had set, passed or failed.
-            assert.equal(up.doc.resources.find((x) => x.name === "underlay-probe-from-swarm-node2")?.status, "created", JSON.stringify(up.doc.resources));
+            // It removed the counting rules it had set on both machines, failed as it is.
             for (const m of lab.machines) {
                 assert.doesNotMatch(
                     lab.exec(m.spec.host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]),

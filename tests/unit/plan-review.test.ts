@@ -28,11 +28,6 @@ const step = (steps: readonly Step[], name: string) => {
 };
 
 const clone = (doc: PlanDocument): PlanDocument => JSON.parse(JSON.stringify(doc)) as PlanDocument;
-/** The dev stack's underlay probe round (components/underlayProbe.ts): replaced whenever what it probes changes. */
-const PROBE_ROUND = [
-    ...["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => `replace command:local:Command underlay-probe-from-${h}`),
-    ...["kvstore", "swarm-manager", "swarm-node1", "swarm-node2"].map((m) => `replace command:local:Command underlay-probe-watch-${m}`),
-];
 
 describe("plan review: steps between two plans (lab/planSteps.ts)", function () {
     this.timeout(120_000);
@@ -71,17 +66,15 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         const { steps, changes } = stepsBetweenPlans(dev, head);
         assert.deepEqual(changed(steps), [
             "create command:local:Command swarm-node3-engine",
-            "create command:local:Command underlay-probe-from-swarm-node3",
-            "create command:local:Command underlay-probe-watch-swarm-node3",
+            // Its pairs with every host before it: one probe, the others' pairs unchanged (lib/plan/probes.ts probeOwners).
+            "create command:local:Command underlay-probe-swarm-node3",
             "create docker-overlay:host:DockerHost swarm-node3",
             "create pulumi:providers:docker swarm-node3",
-            // The underlay probe's round runs again: the new pairs are in its digest (components/underlayProbe.ts).
-            ...PROBE_ROUND,
             // The record in consul lists the hosts: its subkeys update in place.
             "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
         ]);
         assert.deepEqual(step(steps, "cluster-record-keys").diffs, ["subkeys"]);
-        assert.deepEqual(changes, { same: dev.resources.length - 1 - PROBE_ROUND.length, create: 5, update: 1, replace: PROBE_ROUND.length, delete: 0 });
+        assert.deepEqual(changes, { same: dev.resources.length - 1, create: 4, update: 1, replace: 0, delete: 0 });
     });
 
     it("changing net1's subnet: the network replaced delete-before-replace, the containers on it with it, the check after them", async () => {
@@ -123,9 +116,9 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         assert.deepEqual(changed(steps), [
             "replace command:local:Command connectivity-ping",
             "replace command:local:Command swarm-node2-engine",
-            // A replaced machine is a new namespace: its watch is new (its tag has its id), and every probe that
-            // reads it or sends from it runs again (here all three); the other machines' watches stay.
-            ...PROBE_ROUND.filter((r) => r.includes("-from-") || r.endsWith("-watch-swarm-node2")),
+            // A replaced machine is a new namespace: the probe of its pairs runs again (its trigger has the
+            // machine's id); here swarm-node2 is the last host, so its own probe only.
+            "replace command:local:Command underlay-probe-swarm-node2",
             "replace docker:index/container:Container c1-container",
             "replace docker:index/remoteImage:RemoteImage c1-image",
             "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",

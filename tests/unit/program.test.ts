@@ -87,21 +87,13 @@ describe("program: the dev stack is the seed's cluster", () => {
             assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv, ...before].sort());
             assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
         });
-        // The underlay probed (components/underlayProbe.ts): a watch in every machine's namespace (the KV
-        // machine's too: the hosts reach its port), a probe from every host after every watch.
-        const watches = ["kvstore", ...hosts].map((m) => urn(T.command, `underlay-probe-watch-${m}`));
-        const probes = hosts.map((h) => urn(T.command, `underlay-probe-from-${h}`));
-        // A watch after its own machine (its tag: the round and that machine's id); a probe after its targets'
-        // watches (here every other host's and the store's) and, through their tags, their machines and its own.
-        const machines = [kv, ...hosts.map((h) => urn(T.command, `${h}-engine`))].sort();
-        assert.deepEqual(deps(T.command, "underlay-probe-watch-kvstore"), [kv]);
-        for (const h of hosts) {
-            assert.deepEqual(deps(T.command, `underlay-probe-watch-${h}`), [urn(T.command, `${h}-engine`)], h);
-        }
-        hosts.forEach((host, i) => {
-            const others = watches.filter((w) => !w.endsWith(`-watch-${host}`));
-            assert.deepEqual(deps(T.command, `underlay-probe-from-${host}`), [...others, ...machines].sort(), probes[i]);
-        });
+        // The underlay probed (components/underlayProbe.ts): a probe per host of its pairs with the hosts
+        // before it (both ways) and its own to the store, after the machines it names.
+        const probes = hosts.map((h) => urn(T.command, `underlay-probe-${h}`));
+        const engine = (h: string) => urn(T.command, `${h}-engine`);
+        assert.deepEqual(deps(T.command, "underlay-probe-swarm-manager"), [engine("swarm-manager"), kv].sort());
+        assert.deepEqual(deps(T.command, "underlay-probe-swarm-node1"), [engine("swarm-node1"), engine("swarm-manager"), kv].sort());
+        assert.deepEqual(deps(T.command, "underlay-probe-swarm-node2"), [engine("swarm-node2"), engine("swarm-manager"), engine("swarm-node1"), kv].sort());
         // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
         // both machines' ids (components/overlayNetwork.ts), so it depends on both; and on every probe.
         assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv, ...probes].sort());
@@ -165,7 +157,7 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 13, // bridge, kv machine, 3 engines, 4 probe watches, 3 probes, check
+            [T.command]: 9, // bridge, kv machine, 3 engines, 3 probes, check
             "docker-overlay:probe:UnderlayProbe": 1,
             [T.kv]: 1,
             [T.host]: 3,

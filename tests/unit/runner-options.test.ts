@@ -65,8 +65,8 @@ describe("runner: resource options and property dependencies", function () {
             for (const r of onMachines) {
                 assert.equal(r.options.deletedWith, bridge, `${r.type}::${r.name}`);
             }
-            // Commands with a delete script: the machines' own (they must run, and tolerate a machine already gone),
-            // and the underlay probe's watches (their delete succeeds when the namespace is gone: lib/probe/underlay.ts).
+            // Commands with a delete script: the machines' own (they must run, and tolerate a machine already gone);
+            // the underlay probes leave nothing behind and have none (lib/probe/underlay.ts).
             const withDelete = ofType(run, T.command).filter((c) => typeof c.inputs["delete"] === "string");
             assert.deepEqual(withDelete.map((c) => [c.name, c.options.deletedWith]).sort(), [
                 [fabricBridge, ""],
@@ -74,10 +74,6 @@ describe("runner: resource options and property dependencies", function () {
                 ["swarm-manager-engine", ""],
                 ["swarm-node1-engine", ""],
                 ["swarm-node2-engine", ""],
-                ["underlay-probe-watch-kvstore", ""],
-                ["underlay-probe-watch-swarm-manager", ""],
-                ["underlay-probe-watch-swarm-node1", ""],
-                ["underlay-probe-watch-swarm-node2", ""],
             ]);
         });
 

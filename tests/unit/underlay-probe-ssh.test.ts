@@ -1,9 +1,10 @@
 /**
- * The underlay probe on ssh hosts (lib/probe/ssh.ts, lib/probe/sh/*-ssh.sh):
- * the targets each host gets, and the rendered scripts run against stub ssh,
- * ip and iptables (tests/unit/fixtures/fake-*.sh). The stub ssh runs the remote
- * command here with NS set to the host, so each host has its own INPUT chain;
- * the datagrams and connects really go out, to loopback addresses.
+ * The underlay probe on ssh hosts (lib/probe/underlay.ts with the ssh
+ * transport, lib/probe/sh/probe-ssh.sh and ssh-session.sh): the rendered
+ * script run against stub ssh, ip and iptables (tests/unit/fixtures/fake-*.sh).
+ * The stub ssh runs the remote command here with NS set to the host, so each
+ * host has its own INPUT chain; the datagrams and connects really go out, to
+ * loopback addresses.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,8 +12,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RawConfig } from "../../lib/config/types";
 import { normalizeConfig } from "../../lib/config/validate";
-import { probePlan } from "../../lib/plan/probes";
-import { renderSshProbeScript, SSH_KEY_ENV, SshEndpoint, sshProbeDigest, sshProbeTargets } from "../../lib/probe/ssh";
+import { probeOwners, probePlan } from "../../lib/plan/probes";
+import { SSH_KEY_ENV, SshEndpoint } from "../../lib/probe/ssh";
+import { ProbeMachine, probeTables, renderProbeScript } from "../../lib/probe/underlay";
 import { SWARM_DEV } from "./fixtures/configs";
 import { SshStubs, sshStubs } from "./fixtures/sshStubs";
 
@@ -24,35 +26,12 @@ const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabg
 /** The stub ssh takes the endpoint's host as the machine's name. */
 const endpoint = (h: string): SshEndpoint | undefined =>
     h in ADDR ? { user: "root", host: h, port: h === "swarm-node2" ? 2222 : 22, ...(h === "swarm-node2" ? { hostKey: HOST_KEY } : {}) } : undefined;
+const place = (m: string): ProbeMachine => {
+    const ssh = endpoint(m);
+    return ssh !== undefined ? { name: m, ssh } : { name: m, address: m };
+};
 const config = normalizeConfig(JSON.parse(JSON.stringify(SWARM_DEV)) as RawConfig, "dev");
-const targets = sshProbeTargets(probePlan(config).probes, endpoint);
-
-describe("underlay probe over ssh: the targets (lib/probe/ssh.ts)", () => {
-    it("each host's targets carry the target's ssh endpoint; what is no host is an address", () => {
-        assert.deepEqual(
-            targets.get("swarm-node1")?.map((t) => `${t.name} ${t.ssh?.host}:${t.ssh?.port} ${t.protocol}/${t.port}`),
-            [
-                "swarm-manager swarm-manager:22 tcp/2377",
-                "swarm-manager swarm-manager:22 tcp/7946",
-                "swarm-node2 swarm-node2:2222 tcp/7946",
-                "swarm-manager swarm-manager:22 udp/7946",
-                "swarm-node2 swarm-node2:2222 udp/7946",
-                "swarm-manager swarm-manager:22 udp/4789",
-                "swarm-node2 swarm-node2:2222 udp/4789",
-            ],
-        );
-        const store = sshProbeTargets([{ from: "swarm-node1", to: "192.0.2.10", protocol: "tcp", port: 8500, why: "" }], endpoint);
-        assert.deepEqual(store.get("swarm-node1"), [{ name: "192.0.2.10", address: "192.0.2.10", protocol: "tcp", port: 8500 }]);
-    });
-
-    it("the digest changes with the machines, the interface and what is probed, and with nothing else", () => {
-        const d = sshProbeDigest(targets, "eth1", ["a", "b"]);
-        assert.equal(sshProbeDigest(targets, "eth1", ["a", "b"]), d);
-        assert.notEqual(sshProbeDigest(targets, "eth1", ["a", "c"]), d);
-        assert.notEqual(sshProbeDigest(targets, "eth0", ["a", "b"]), d);
-        assert.notEqual(sshProbeDigest(new Map([...targets].slice(1)), "eth1", ["a", "b"]), d);
-    });
-});
+const owners = probeOwners(config, probePlan(config).probes);
 
 describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables", () => {
     let stubs: SshStubs;
@@ -64,7 +43,13 @@ describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables
     afterEach(() => stubs.remove());
 
     const script = (host: string, waitSeconds = 1) =>
-        renderSshProbeScript({ tag: "dev", host, self: endpoint(host) as SshEndpoint, iface: "eth1", targets: targets.get(host) ?? [], waitSeconds });
+        renderProbeScript({
+            tag: `dev-${host}`,
+            what: `the pairs of ${host}`,
+            transport: { kind: "ssh", iface: "eth1" },
+            tables: probeTables(owners.get(host) ?? [], place),
+            waitSeconds,
+        });
     const run = (script: string, env: Record<string, string> = {}) =>
         spawnSync("/bin/bash", ["-c", script], { encoding: "utf8", env: { ...stubs.env(ADDR), [SSH_KEY_ENV]: KEY, ...env }, timeout: 30_000 });
     const chain = (host: string) => stubs.chain(host);
@@ -73,23 +58,26 @@ describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables
             .split("\n")
             .filter((l) => l.includes(`docker-overlay probe ${tag} `));
 
-    it("passes when every target counted the host; its own rules at each target only while it runs; the key in a 0600 file; nothing left in TMPDIR", () => {
+    it("passes when every pair arrived; its own rules at each target only while it runs, read once a round; the key in a 0600 file; nothing left in TMPDIR", () => {
         fs.writeFileSync(path.join(dir, "state", "swarm-manager"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
-        const r = run(script("swarm-node1"));
+        const r = run(script("swarm-node2"));
         assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stderr, "docker-overlay: swarm-node1 reaches 7 target(s) on the underlay\n");
-        // Set (one per expected source, protocol and port), counted, and removed again; nothing else touched.
+        assert.equal(r.stderr, "docker-overlay: the underlay carries 13 probe(s) of the pairs of swarm-node2\n");
+        // Set at each target (one per expected source, protocol and port), counted, and removed again; nothing else touched.
         const log = fs.readFileSync(path.join(dir, "state", "ssh.log"), "utf8");
         assert.match(
             log,
-            /-- root@swarm-manager .*bash -s -- watch-reset dev-swarm-node1 127\.0\.0\.2 127\.0\.0\.3 tcp 2377 127\.0\.0\.3 tcp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.3 udp 4789 /,
+            /-- root@swarm-manager .*bash -s -- watch-reset dev-swarm-node2 127\.0\.0\.2 127\.0\.0\.4 tcp 2377 127\.0\.0\.4 tcp 7946 127\.0\.0\.4 udp 7946 127\.0\.0\.4 udp 4789 /,
         );
         assert.match(
             log,
-            /-- root@swarm-node2 .*bash -s -- watch-reset dev-swarm-node1 127\.0\.0\.4 127\.0\.0\.3 tcp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.3 udp 4789 /,
+            /-- root@swarm-node2 .*bash -s -- watch-reset dev-swarm-node2 127\.0\.0\.4 127\.0\.0\.2 tcp 7946 127\.0\.0\.3 tcp 7946 127\.0\.0\.2 udp 7946 127\.0\.0\.3 udp 7946 127\.0\.0\.2 udp 4789 127\.0\.0\.3 udp 4789 /,
         );
-        assert.match(log, /-- root@swarm-manager .*bash -s -- watch-count dev-swarm-node1 127\.0\.0\.3 udp 4789 /);
+        // Each source sends its pairs' datagrams and connects in one session; each target's counters are one read.
+        assert.match(log, /-- root@swarm-node1 .*bash -s -- send 127\.0\.0\.4 tcp 7946 127\.0\.0\.4 udp 7946 127\.0\.0\.4 udp 4789 /);
+        assert.equal(log.split("\n").filter((l) => l.includes(" watch-counts dev-swarm-node2 ")).length, 3);
         assert.equal(chain("swarm-manager"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
+        assert.equal(chain("swarm-node1"), "");
         assert.equal(chain("swarm-node2"), "");
         assert.equal(fs.readFileSync(path.join(dir, "state", "key.seen"), "utf8"), `${KEY}\n`);
         assert.equal(fs.readFileSync(path.join(dir, "state", "key.mode"), "utf8").trim(), "600");
@@ -104,44 +92,46 @@ describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables
         );
     });
 
-    it("names exactly the pairs that did not arrive, and removes its rules then too, touching no other sender's", () => {
+    it("names exactly the pairs that did not arrive, both directions, and removes its rules then too, touching no other command's", () => {
         fs.writeFileSync(
             path.join(dir, "state", "swarm-manager"),
-            '-A INPUT -s 127.0.0.4 -p udp --dport 4789 -m comment --comment "docker-overlay probe dev-swarm-node2 127.0.0.4 udp 4789"\n',
+            '-A INPUT -s 127.0.0.3 -p udp --dport 4789 -m comment --comment "docker-overlay probe dev-swarm-node1 127.0.0.3 udp 4789"\n',
         );
-        const cut = run(script("swarm-node1"), { DROPPED: "127.0.0.3 udp 4789\n127.0.0.3 tcp 2377" });
+        const cut = run(script("swarm-node2"), { DROPPED: "127.0.0.4 udp 4789\n127.0.0.4 tcp 2377\n127.0.0.3 udp 7946" });
         assert.equal(cut.status, 1);
         assert.equal(
             cut.stderr,
-            "docker-overlay: the underlay does not carry what the cluster needs from swarm-node1 (nothing of the cluster was created; open these and run up again):\n" +
-                "swarm-node1 -> swarm-manager tcp/2377: no answer\n" +
-                "swarm-node1 -> swarm-manager udp/4789: no answer\n" +
-                "swarm-node1 -> swarm-node2 udp/4789: no answer\n",
+            "docker-overlay: the underlay does not carry what the cluster needs (nothing of the cluster was created; open these and run up again):\n" +
+                "swarm-node2 -> swarm-manager tcp/2377: no answer\n" +
+                "swarm-node1 -> swarm-node2 udp/7946: no answer\n" +
+                "swarm-node2 -> swarm-manager udp/4789: no answer\n" +
+                "swarm-node2 -> swarm-node1 udp/4789: no answer\n",
         );
-        assert.deepEqual(tagged("swarm-manager", "dev-swarm-node1"), []);
-        assert.deepEqual(tagged("swarm-node2", "dev-swarm-node1"), []);
-        assert.equal(tagged("swarm-manager", "dev-swarm-node2").length, 1);
+        assert.deepEqual(tagged("swarm-manager", "dev-swarm-node2"), []);
+        assert.deepEqual(tagged("swarm-node1", "dev-swarm-node2"), []);
+        assert.deepEqual(tagged("swarm-node2", "dev-swarm-node2"), []);
+        assert.equal(tagged("swarm-manager", "dev-swarm-node1").length, 1);
     });
 
     it("a target that refuses the rules: the probe fails naming it, and clears its rules from the targets it had set them on", () => {
-        const r = run(script("swarm-node1"), { REFUSE: "swarm-node2 watch-reset" });
+        const r = run(script("swarm-node2"), { REFUSE: "swarm-node1 watch-reset" });
         assert.equal(r.status, 1);
         assert.equal(
             r.stderr,
             "sudo: a password is required\n" +
-                "docker-overlay: cannot set the underlay probe's counting rules on swarm-node2 over ssh (root@swarm-node2 port 2222; iptables as root, or sudo -n)\n",
+                "docker-overlay: cannot set the underlay probe's counting rules on swarm-node1 over ssh (root@swarm-node1 port 22) (iptables as root, or sudo -n)\n",
         );
         const log = fs.readFileSync(path.join(dir, "state", "ssh.log"), "utf8");
-        assert.match(log, /-- root@swarm-manager .*bash -s -- watch-reset dev-swarm-node1 /);
-        assert.match(log, /-- root@swarm-manager .*bash -s -- watch-clear dev-swarm-node1 /);
-        assert.deepEqual(tagged("swarm-manager", "dev-swarm-node1"), []);
+        assert.match(log, /-- root@swarm-node2 .*bash -s -- watch-reset dev-swarm-node2 /);
+        assert.match(log, /-- root@swarm-node2 .*bash -s -- watch-clear dev-swarm-node2 /);
+        assert.deepEqual(tagged("swarm-node2", "dev-swarm-node2"), []);
     });
 
     it("fails naming the host and the interface when an address cannot be read, or the key is missing", () => {
-        const noAddr = run(script("swarm-node1"), { ADDRS: "swarm-node1 127.0.0.3\nswarm-manager 127.0.0.2" });
+        const noAddr = run(script("swarm-node2"), { ADDRS: "swarm-node1 127.0.0.3\nswarm-manager 127.0.0.2" });
         assert.equal(noAddr.status, 1);
         assert.match(noAddr.stderr, /cannot read the address of eth1 \(engine.advertiseInterface\) on swarm-node2 over ssh \(root@swarm-node2 port 2222\)/);
-        const noKey = run(script("swarm-node1"), { [SSH_KEY_ENV]: "" });
+        const noKey = run(script("swarm-node2"), { [SSH_KEY_ENV]: "" });
         assert.equal(noKey.status, 1);
         assert.equal(noKey.stderr, "docker-overlay: DOCKER_OVERLAY_SSH_KEY is not set: the ssh driver's private key is missing\n");
     });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # a fragment: PROBE_SH and the ssh endpoints come from the rendered header (lib/probe/ssh.ts)
 # ssh sessions from the machine running the program to the stack's ssh hosts,
-# for the underlay probe (lib/probe/sh/probe-from-ssh.sh). The private key
+# for the underlay probe (lib/probe/sh/probe-ssh.sh). The private key
 # comes in the environment (DOCKER_OVERLAY_SSH_KEY, a secret), never in this
 # text; it is written to a directory only root can read, removed on exit. A
 # pinned host key (hosts[].ssh.hostKey) is the only key accepted for its

@@ -21,6 +21,8 @@
 #   watch-clear TAG                 removes every counting rule tagged TAG
 #   watch-list                      the counting rules with their counters (iptables -S -v)
 #   watch-count TAG SRC PROTO PORT  packets the rule SRC PROTO/PORT tagged TAG counted (0: none or no rule)
+#   watch-counts TAG SRC PROTO PORT [SRC PROTO PORT ...]
+#                                   the same for each, a line each in order, from one read of the chain
 #
 # Why counting rules rather than a listener: before the engines run (or before
 # swarm init) nothing listens, and once they run UDP 7946 is serf's own socket
@@ -105,8 +107,21 @@ watch-count)
         i = index($0, c) { split(substr($0, i + length(c)), a, " "); n += a[1]; found = 1 }
         END { print found ? n : 0 }'
     ;;
+watch-counts)
+    tag=$2
+    shift 2
+    specs=()
+    while [ "$#" -ge 3 ]; do
+        specs+=("$(comment "$tag" "$1" "$2" "$3")")
+        shift 3
+    done
+    iptables -w -t security -S INPUT -v | awk -v n="${#specs[@]}" '
+        BEGIN { for (k = 1; k <= n; k++) { c[k] = "--comment \"" ARGV[k] "\" -c "; ARGV[k] = "" } }
+        { for (k = 1; k <= n; k++) if (i = index($0, c[k])) { split(substr($0, i + length(c[k])), a, " "); got[k] += a[1] } }
+        END { for (k = 1; k <= n; k++) print got[k] + 0 }' "${specs[@]}"
+    ;;
 *)
-    echo "usage: underlay-probe.sh tcp-connect|udp-send|send|watch-add|watch-remove|watch-reset|watch-clear|watch-list|watch-count ..." >&2
+    echo "usage: underlay-probe.sh tcp-connect|udp-send|send|watch-add|watch-remove|watch-reset|watch-clear|watch-list|watch-count|watch-counts ..." >&2
     exit 2
     ;;
 esac

@@ -127,6 +127,8 @@ describe("underlay probe: the tables and the script (lib/probe/underlay.ts)", ()
             // iptables: the security table's INPUT chain in $STATE/$NS (tests/unit/fixtures/fake-iptables.sh).
             fs.copyFileSync(FAKE_IPTABLES, path.join(bin, "iptables"));
             fs.chmodSync(path.join(bin, "iptables"), 0o755);
+            fs.copyFileSync(path.join(__dirname, "fixtures", "fake-iptables-restore.sh"), path.join(bin, "iptables-restore"));
+            fs.chmodSync(path.join(bin, "iptables-restore"), 0o755);
         });
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -153,8 +155,15 @@ describe("underlay probe: the tables and the script (lib/probe/underlay.ts)", ()
             const ok = sh(script("swarm-node2"));
             assert.equal(ok.status, 0, ok.stderr);
             assert.equal(ok.stderr, "docker-overlay: the underlay carries 13 probe(s) of the pairs of swarm-node2\n");
-            // Every target read once (one round), whatever the number of its rules; nothing left, nothing else touched.
+            // Every target read once (one round), whatever the number of its rules; its rules set in one
+            // iptables-restore and cleared in another; nothing left, nothing else touched.
             assert.deepEqual(["swarm-manager", "swarm-node1", "swarm-node2"].map(reads), ["1", "1", "1"]);
+            const restores = fs
+                .readFileSync(path.join(dir, "state", "restore.log"), "utf8")
+                .trim()
+                .split("\n")
+                .sort();
+            assert.deepEqual(restores, ["swarm-manager", "swarm-manager", "swarm-node1", "swarm-node1", "swarm-node2", "swarm-node2"]);
             assert.equal(chain("swarm-manager"), other);
             assert.equal(chain("swarm-node1"), "");
             assert.equal(chain("swarm-node2"), "");

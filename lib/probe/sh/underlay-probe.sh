@@ -17,7 +17,7 @@
 #   watch-remove TAG DST SRC PROTO PORT [...]
 #                                   removes what watch-add added
 #   watch-reset TAG DST SRC PROTO PORT [...]
-#                                   watch-clear TAG, then watch-add (fresh counters)
+#                                   watch-clear TAG, then watch-add (fresh counters), in one transaction
 #   watch-clear TAG                 removes every counting rule tagged TAG
 #   watch-list                      the counting rules with their counters (iptables -S -v)
 #   watch-count TAG SRC PROTO PORT  packets the rule SRC PROTO/PORT tagged TAG counted (0: none or no rule)
@@ -36,21 +36,28 @@ set -euo pipefail
 
 comment() { printf 'docker-overlay probe %s %s %s %s' "$1" "$2" "$3" "$4"; }
 
-watch_rules() {
-    local action=$1 tag=$2 dst=$3
+# watch_lines OP TAG DST SRC PROTO PORT [...]: one rule line (iptables-restore) per SRC PROTO PORT.
+watch_lines() {
+    local op=$1 tag=$2 dst=$3
     shift 3
     while [ "$#" -ge 3 ]; do
-        iptables -w -t security "$action" INPUT -s "$1" -d "$dst" -p "$2" --dport "$3" -m comment --comment "$(comment "$tag" "$1" "$2" "$3")"
+        printf '%s INPUT -s %s -d %s -p %s --dport %s -m comment --comment "%s"\n' "$op" "$1" "$dst" "$2" "$3" "$(comment "$tag" "$1" "$2" "$3")"
         shift 3
     done
 }
 
-watch_clear() {
-    local n
-    # Rule numbers shift as rules go: remove the first tagged one until none is left.
-    while n=$(iptables -w -t security -L INPUT -n --line-numbers | awk -v c="/* docker-overlay probe $1 " 'index($0, c) { print $1; exit }') && [ -n "$n" ]; do
-        iptables -w -t security -D INPUT "$n"
-    done
+# tagged_deletes TAG: a delete line for every counting rule tagged TAG, as iptables lists it.
+tagged_deletes() {
+    iptables -w -t security -S INPUT | awk -v c="--comment \"docker-overlay probe $1 " 'index($0, c) { sub(/^-A /, "-D "); print }'
+}
+
+# restore: the rule lines on stdin as one transaction of the security table, the other rules
+# kept (--noflush): one iptables process for all of them, not one per rule.
+restore() {
+    local lines
+    lines=$(cat)
+    [ -n "$lines" ] || return 0
+    printf '*security\n%s\nCOMMIT\n' "$lines" | iptables-restore -w --noflush
 }
 
 case "${1:-}" in
@@ -85,19 +92,18 @@ send)
     ;;
 watch-add)
     shift
-    watch_rules -I "$@"
+    watch_lines -I "$@" | restore
     ;;
 watch-remove)
     shift
-    watch_rules -D "$@"
+    watch_lines -D "$@" | restore
     ;;
 watch-reset)
-    watch_clear "$2"
     shift
-    watch_rules -I "$@"
+    { tagged_deletes "$1"; watch_lines -I "$@"; } | restore
     ;;
 watch-clear)
-    watch_clear "$2"
+    tagged_deletes "$2" | restore
     ;;
 watch-list)
     iptables -w -t security -S INPUT -v

@@ -210,7 +210,10 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
         stack,
         raw,
         secrets: opts.secrets ?? {},
-        program: path.resolve(opts.program ?? (state?.program || DEFAULT_PROGRAM)),
+        // The program `lab up` would apply (lab/applier.ts), as `pulumi preview` runs the project's
+        // program as it is now: not the one the state recorded, which made an up from another
+        // checkout preview that checkout's code (0 changes) and then apply this one's.
+        program: path.resolve(opts.program ?? DEFAULT_PROGRAM),
         mocks,
         preview: true,
         onRegister: (r) => mocks.noteRegistration(r),

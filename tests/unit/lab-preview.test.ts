@@ -6,18 +6,19 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KvClient } from "../../lab/clients/consul";
-import { PreviewMocks, previewJson, renderPreviewText, withSecrets } from "../../lab/preview";
+import { PreviewMocks, previewJson, renderPreviewText, runPreview, withSecrets } from "../../lab/preview";
 import { revealInputs } from "../../lab/secrets";
-import { ResourceRecord } from "../../lab/state";
+import { ResourceRecord, statePath, writeState } from "../../lab/state";
 import { countChanges, Step } from "../../lab/steps";
 import { loadStackFile } from "../../lib/config/load";
 import { RawConfig } from "../../lib/config/types";
 import { Registration, runProgram } from "../../runner/program";
 import { appliedMocks } from "./appliedMocks";
-import { devRaw, devWith } from "./helpers";
+import { DEV_STACK, devRaw, devWith } from "./helpers";
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
 
@@ -82,6 +83,32 @@ describe("lab preview (fakes, no engines)", function () {
     before(async function () {
         dev = await applyRecorded(devRaw());
         assert.ok(dev.length > 10, `${dev.length} records`);
+    });
+
+    it("runs the program `lab up` applies, not the one the state recorded (an up from another checkout)", async function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-preview-program-"));
+        const before = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
+        process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = dir;
+        try {
+            writeState(statePath("dev"), {
+                version: 1,
+                stack: "dev",
+                stackFile: DEV_STACK,
+                program: "/nonexistent/other-checkout/index.ts",
+                status: "succeeded",
+                startedAt: "2026-01-01T00:00:00Z",
+                resources: dev,
+            });
+            const r = await runPreview(DEV_STACK, { kv: fakeKv, secrets: { sshPrivateKey: "test-key" } });
+            assert.deepEqual(r.changes, { same: dev.length, create: 0, update: 0, replace: 0, delete: 0 });
+        } finally {
+            if (before === undefined) {
+                delete process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
+            } else {
+                process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = before;
+            }
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("an unchanged stack: every registration same, nothing created, updated, replaced or deleted", async function () {

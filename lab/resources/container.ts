@@ -54,7 +54,16 @@ export const CONTAINER_DIFF: DiffTable = {
 };
 
 export const container: ResourceHandler = {
-    diff: (req) => tableDiff(CONTAINER_DIFF)(req.olds, req.news),
+    diff: (req) => {
+        const d = tableDiff(CONTAINER_DIFF)(req.olds, req.news);
+        // Read records a stopped container as must_run = false (kreuzwerker v4.5.0
+        // resource_docker_container_funcs.go:813-824), and the provider diffs that state against the
+        // program's true: an update, which starts it (:997-1013).
+        if (req.oldOutputs?.["mustRun"] === false && req.news["mustRun"] !== false && !d.updates.includes("mustRun") && !d.replaces.includes("mustRun")) {
+            return { ...d, updates: [...d.updates, "mustRun"].sort() };
+        }
+        return d;
+    },
     types: [CONTAINER_TYPE],
     async create(ctx, r) {
         const inputs = r.inputs as ContainerInputs;
@@ -92,23 +101,10 @@ export const container: ResourceHandler = {
                 throw new Error(`${what}: starting container "${plan.create.name}" on ${engine.host} failed: ${(err as Error).message.trim()}`);
             }
         }
+        // Create ends with Read, once, without waiting for the running state (kreuzwerker v4.5.0
+        // resource_docker_container_funcs.go:673, :750-830): a container that already stopped is created,
+        // recorded with must_run = false (containerState), and the next `up` starts it.
         let info = await engine.inspectContainer(id);
-        if (plan.start && plan.mustRun) {
-            // The provider waits for the running state before reporting success.
-            const deadline = ctx.deps.now().getTime() + 15_000;
-            while (info?.State?.Running !== true && ctx.deps.now().getTime() < deadline) {
-                await new Promise((resolve) => setTimeout(resolve, 250));
-                info = await engine.inspectContainer(id);
-            }
-            if (info?.State?.Running !== true) {
-                const logs = await engine.containerLogs(id, 20).catch(() => "");
-                throw new Error(
-                    `${what}: container "${plan.create.name}" is not running (status ${info?.State?.Status ?? "gone"}, exit ${String(info?.State?.ExitCode)}${
-                        info?.State?.Error ? `, ${info.State.Error}` : ""
-                    })${logs.trim() !== "" ? `\n--- logs (end) ---\n${logs.trim()}` : ""}`,
-                );
-            }
-        }
         if (plan.waitHealthy !== undefined) {
             info = await waitHealthy(engine, id, what, plan.waitHealthy.timeoutSeconds);
         }
@@ -118,16 +114,30 @@ export const container: ResourceHandler = {
         return { id, state: containerState(inputs, info) };
     },
     /**
-     * Only state-only inputs changed (wait, waitTimeout, removeVolumes, ...): recorded,
-     * nothing sent to the engine. `restart` and `mustRun` would be a ContainerUpdate or a
-     * start (kreuzwerker v4.5.0 internal/provider/resource_docker_container_funcs.go:991-1040);
-     * the program never changes them, and the lab refuses rather than pretend.
+     * The provider's Update (kreuzwerker v4.5.0 internal/provider/resource_docker_container_funcs.go:991-1040):
+     * must_run false -> true starts the container (:997-1013; Read had recorded a stopped container so), then
+     * Read records it again (stopped again: must_run false again). State-only inputs (wait, waitTimeout,
+     * removeVolumes, ...) are only recorded. `restart` would be a ContainerUpdate; the program never changes
+     * it, and the lab refuses rather than pretend.
      */
-    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refusal rejects, as every handler's update does
-    async update(_ctx, old, r) {
-        const engineSide = ["restart", "mustRun"].filter((k) => !sameValue(old.inputs[k], r.inputs[k]));
-        if (engineSide.length > 0) {
-            throw new Error(`${r.type} ${r.urn}: the lab does not perform a container update of ${engineSide.map((k) => `"${k}"`).join(", ")}`);
+    async update(ctx, old, r) {
+        if (!sameValue(old.inputs["restart"], r.inputs["restart"])) {
+            throw new Error(`${r.type} ${r.urn}: the lab does not perform a container update of "restart"`);
+        }
+        const inputs = r.inputs as ContainerInputs;
+        if (old.outputs?.["mustRun"] === false && inputs.mustRun !== false && inputs.start !== false && old.id !== undefined) {
+            const engine = ctx.engineFor(r);
+            const what = `${r.type} ${r.urn}`;
+            try {
+                await engine.startContainer(old.id);
+            } catch (err) {
+                throw new Error(`${what}: Unable to start container: ${(err as Error).message.trim()}`);
+            }
+            const info = await engine.inspectContainer(old.id);
+            if (info === undefined) {
+                throw new Error(`${what}: container ${old.id} vanished after its start`);
+            }
+            return { id: old.id, state: containerState(inputs, info) };
         }
         return { id: old.id, state: { ...(old.outputs ?? {}), ...r.inputs } };
     },
@@ -222,5 +232,8 @@ export function containerState(inputs: ContainerInputs, c: ContainerInspect): Re
         hostname: c.Config?.Hostname ?? inputs.hostname,
         networkDatas: networkDatas(inputs, c),
         ...(c.State?.ExitCode !== undefined && c.State.Running === false ? { exitCode: c.State.ExitCode } : {}),
+        // Stopped while the program asks it to run: recorded as must_run = false (kreuzwerker v4.5.0
+        // resource_docker_container_funcs.go:813-824), so the next diff is an update that starts it.
+        ...(c.State?.Running === false && inputs.mustRun !== false ? { mustRun: false } : {}),
     };
 }

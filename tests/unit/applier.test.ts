@@ -12,7 +12,9 @@ import { ApplierDeps, LabApplier, LabDeleter, providerUrnOf } from "../../lab/ap
 import { ScriptRun, ScriptResult } from "../../lab/clients/script";
 import { KvClient } from "../../lab/clients/consul";
 import { ContainerInspect, EngineClient, ExecResult, ImageInfo, NetworkInspect } from "../../lab/clients/docker";
-import { deletionOrder, readState, StateRecorder } from "../../lab/state";
+import { deletionOrder, readState, ResourceRecord, StateRecorder } from "../../lab/state";
+import { container } from "../../lab/resources/container";
+import { CreateContext } from "../../lab/resources/handler";
 
 const STACK = "t";
 const urnOf = (type: string, name: string) => `urn:pulumi:${STACK}::docker-overlay::${type}::${name}`;
@@ -23,6 +25,9 @@ const IMAGE = "docker:index/remoteImage:RemoteImage";
 const KEY_PREFIX = "consul:index/keyPrefix:KeyPrefix";
 
 /** An engine that records every call and answers like a small dockerd. */
+/** Names of containers whose process exits as soon as it starts (a command that fails at once). */
+const EXITS_AT_START = new Set<string>();
+
 class FakeEngine implements EngineClient {
     calls: string[] = [];
     networkRequests: Docker.NetworkCreateOptions[] = [];
@@ -97,7 +102,7 @@ class FakeEngine implements EngineClient {
         const c = this.containers.get(id)!;
         const req = this.containerRequests.find((r) => `ctr-${r.name}` === id)!;
         const nets = [String(req.HostConfig?.NetworkMode), ...this.connects.filter((x) => x.container === id).map((x) => x.network)];
-        c.State = { Running: true, Status: "running" };
+        c.State = EXITS_AT_START.has(req.name ?? "") ? { Running: false, Status: "exited", ExitCode: 1 } : { Running: true, Status: "running" };
         c.NetworkSettings = {
             Networks: Object.fromEntries(
                 nets.map((n, i) => [n, { IPAddress: `10.0.${i}.5`, IPPrefixLen: 24, Gateway: "", MacAddress: `02:42:0a:00:0${i}:05` }]),
@@ -167,6 +172,49 @@ async function dockerProvider(w: World, name: string, host: string): Promise<str
     const r = await w.applier.newResource({ type: DOCKER_PROVIDER, name, inputs: { host }, custom: true });
     return `${urnOf(DOCKER_PROVIDER, name)}::${r.id}`;
 }
+
+describe("lab: a container that stops right after its start, as the docker provider records it", () => {
+    afterEach(() => EXITS_AT_START.clear());
+
+    it("is created and recorded with mustRun false; the next diff is an update, which starts it and reads it again", async () => {
+        EXITS_AT_START.add("c1");
+        const w = world();
+        const p = await dockerProvider(w, "swarm-node1", "unix:///run/n1/docker.sock");
+        const inputs = { name: "c1", image: "busybox:latest", networksAdvanced: [{ name: "net1", aliases: ["c1"] }], mustRun: true };
+        const c = await w.applier.newResource({ type: CONTAINER, name: "c1", provider: p, custom: true, inputs });
+        // kreuzwerker v4.5.0: Create ends with Read, which records a stopped container as must_run = false.
+        assert.equal(c.state["mustRun"], false);
+        assert.equal(c.state["exitCode"], 1);
+        const engine = w.engines.get("unix:///run/n1/docker.sock")!;
+        assert.deepEqual(engine.calls, ["createContainer c1", "startContainer ctr-c1"]);
+        // The program still asks for true: an update of mustRun, not a replacement.
+        const d = container.diff({ type: CONTAINER, olds: inputs, news: inputs, oldOutputs: c.state });
+        assert.deepEqual(d, { updates: ["mustRun"], replaces: [], deleteBeforeReplace: true });
+        assert.deepEqual(container.diff({ type: CONTAINER, olds: inputs, news: inputs, oldOutputs: { ...c.state, mustRun: true } }).updates, []);
+        // Its update starts it (:997-1013) and reads it again: still exiting, still false; running, no mustRun false.
+        const record = {
+            urn: urnOf(CONTAINER, "c1"),
+            type: CONTAINER,
+            name: "c1",
+            custom: true,
+            provider: p,
+            inputs,
+            id: c.id,
+            outputs: c.state,
+        } as unknown as ResourceRecord;
+        const ctx = { engineFor: () => engine } as unknown as CreateContext;
+        const again = await container.update!(ctx, record, record);
+        assert.equal(again.state["mustRun"], false);
+        EXITS_AT_START.clear();
+        const started = await container.update!(ctx, record, record);
+        assert.deepEqual(engine.calls.slice(2), ["startContainer ctr-c1", "startContainer ctr-c1"]);
+        assert.equal(started.state["mustRun"], true);
+        assert.equal(started.id, "ctr-c1");
+        // A recorded running container: the update only records, nothing is sent to the engine.
+        await container.update!(ctx, { ...record, outputs: started.state }, record);
+        assert.equal(engine.calls.length, 4);
+    });
+});
 
 describe("lab applier", () => {
     it("resolves URN::ID provider references, and refuses malformed ones", () => {

@@ -33,7 +33,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CreateContext, DeleteContext, DeleteOutcome, NothingPerformedError, resourceHandler } from "./resources";
 import { withSecretOutputs } from "./secrets";
 import { ResourceRecord, StateRecorder } from "./state";
-import { scheduleDeletes, Step, StepGenerator } from "./steps";
+import { hasInitErrors, scheduleDeletes, Step, StepGenerator } from "./steps";
 
 export type ApplierEvent =
     | { kind: "created" | "updated" | "replaced" | "deleted"; record: ResourceRecord; seconds: number }
@@ -107,7 +107,7 @@ export class StepExecutor {
             case "same":
                 return this.same(old!, n);
             case "update":
-                return this.update(old!, n);
+                return this.update(old!, n, step.diffs ?? []);
             case "replace":
                 return this.replace(old!, n, step.deleteBeforeReplace === true);
             default:
@@ -170,7 +170,7 @@ export class StepExecutor {
         return { id: old.id, state: n.custom ? withSecretOutputs(old) : record.inputs };
     }
 
-    private async update(old: ResourceRecord, n: NewRecord): Promise<pulumi.runtime.MockResourceResult> {
+    private async update(old: ResourceRecord, n: NewRecord, diffs: readonly string[]): Promise<pulumi.runtime.MockResourceResult> {
         const started = this.opts.now().getTime();
         const next = this.successor(old, n);
         const pending = this.record(next, { status: "creating" });
@@ -178,6 +178,11 @@ export class StepExecutor {
             let result: pulumi.runtime.MockResourceResult;
             if (!n.custom) {
                 result = { id: undefined, state: next.inputs };
+            } else if (hasInitErrors(old) && diffs.length === 0) {
+                // The empty update of an object left with initialization errors: the bridge's Update finds a
+                // nil Terraform diff and returns the old state, touching nothing (pulumi-terraform-bridge
+                // pkg/tfbridge/provider.go:1725-1731 at 59de6c66); the errors are cleared.
+                result = { id: old.id, state: old.outputs ?? next.inputs };
             } else {
                 const handler = resourceHandler(n.type);
                 if (handler?.update === undefined) {

@@ -138,8 +138,8 @@ function summarize(r: ProgramResult, ok: boolean, applied: boolean): UpResult {
  * applies the steps (lab/executor.ts) from the recorded state. Creates an earlier run
  * did not finish are not in that state, as in the engine's (lab/steps.ts `resumeBase`):
  * interrupted ones are warned about, failed ones are simply created anew; docker objects
- * left with initialization errors are refused (the provider's update of them is not
- * modelled).
+ * left with initialization errors are updated, as the engine does (lab/steps.ts
+ * hasInitErrors): with no changed input that touches nothing.
  */
 export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<UpResult> {
     const { stack } = loadStackFile(stackFile);
@@ -149,13 +149,6 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     // error) holds nothing to take down: it must not block the corrected `up`.
     if (existing !== undefined && existing.resources.some((r) => r.custom)) {
         const resumed = resumeBase(existing.resources);
-        if (resumed.initErrors.length > 0) {
-            throw new Error(
-                `${file}: ${resumed.initErrors.map((r) => `${r.type} ${r.name}`).join(", ")} ${resumed.initErrors.length === 1 ? "was" : "were"} created ` +
-                    "but failed to finish (the docker provider keeps such an object with initialization errors, and the next `pulumi up` " +
-                    `updates it through the provider, which the lab does not model): run \`npm run lab -- down ${stackFile}\` first`,
-            );
-        }
         const warnings = resumed.pending.length > 0 ? [pendingOperationsWarning(resumed.pending)] : [];
         const preview = await labPreview(stackFile, opts);
         if (!isNoop(preview.changes) || existing.status !== "succeeded") {

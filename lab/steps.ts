@@ -186,10 +186,12 @@ export class StepGenerator {
         recorded: readonly ResourceRecord[],
         private readonly differ: Differ = labDiffer,
     ) {
-        // Only what was created is in the engine's state; a failed or unfinished create is not.
-        // An old resource left pending deletion by an earlier run is only deleted (step_generator.go:2208-2240).
-        this.order = recorded.filter((r) => r.status === "created" && r.pendingDelete !== true);
-        this.pendingDeletes = recorded.filter((r) => r.status === "created" && r.pendingDelete === true);
+        // Only what was created is in the engine's state, with what a create left with initialization
+        // errors (hasInitErrors); a failed or unfinished create is not. An old resource left pending
+        // deletion by an earlier run is only deleted (step_generator.go:2208-2240).
+        const inState = (r: ResourceRecord) => r.status === "created" || hasInitErrors(r);
+        this.order = recorded.filter((r) => inState(r) && r.pendingDelete !== true);
+        this.pendingDeletes = recorded.filter((r) => inState(r) && r.pendingDelete === true);
         for (const r of this.order) {
             this.olds.set(r.urn, r);
         }
@@ -249,7 +251,9 @@ export class StepGenerator {
             }
         }
         if (reasons.length === 0) {
-            return changed.length === 0 ? { ...base, op: "same" } : { ...base, op: "update", diffs: changed };
+            // Unchanged but with initialization errors: an empty update "to continue awaiting
+            // initialization" (step_generator.go:2053-2066).
+            return changed.length === 0 && !hasInitErrors(old) ? { ...base, op: "same" } : { ...base, op: "update", diffs: changed };
         }
         if (old.options?.protect === true || options.protect === true) {
             throw new ProtectedResourceError(n.urn, "replace");
@@ -453,12 +457,20 @@ export const isUnknown = holdsUnknown;
  *  - `initErrors`: docker objects created but not finished (the lab noted their id: the
  *    Terraform resource had its ID, so the bridge returns an initialization error with the
  *    state, pulumi-terraform-bridge pkg/tfbridge/provider.go Create, `initializationError`).
- *    The engine keeps them with InitErrors and the next `up` updates them even without a
- *    diff (step_generator.go:2053-2066) through the provider's update, which the lab does
- *    not model: `labUp` refuses them, naming them, rather than guess.
- *  - `base`: everything else, unchanged (created records, and those an earlier
- *    replacement left pending).
+ *    The engine keeps them with InitErrors, so they are in `base` too, and the next `up`
+ *    updates them even without a diff (step_generator.go:2053-2066; StepGenerator).
+ *  - `base`: everything the next run starts from (created records, those an earlier
+ *    replacement left pending, and the initErrors ones).
  */
+/**
+ * A docker object the provider created but did not finish (the lab noted its id before the create
+ * failed): the engine keeps it with InitErrors (the bridge's `initializationError`), so it is in the
+ * state, and the next `up` updates it even without a diff (step_generator.go:2053-2066).
+ */
+export function hasInitErrors(r: ResourceRecord): boolean {
+    return r.custom && r.status === "failed" && r.id !== undefined;
+}
+
 export interface ResumedBase {
     base: ResourceRecord[];
     pending: ResourceRecord[];
@@ -475,6 +487,7 @@ export function resumeBase(records: readonly ResourceRecord[]): ResumedBase {
             out.pending.push(r);
         } else if (r.id !== undefined) {
             out.initErrors.push(r);
+            out.base.push(r);
         } else {
             out.failed.push(r);
         }

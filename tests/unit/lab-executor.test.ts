@@ -136,6 +136,21 @@ describe("lab step executor (fakes)", function () {
         assert.equal(r.records[1].inputs["create"], "make-b2");
     });
 
+    it("an object left with initialization errors: an empty update that runs nothing and keeps its id; a changed input takes its own diff", async function () {
+        const half = first.records.map((r) => (r.name === "b" ? { ...r, status: "failed" as const, error: "created but not finished" } : r));
+        const r = await up(half, [A, B, D]);
+        assert.equal(r.ok, true, r.error);
+        assert.deepEqual(r.ran, []);
+        assert.deepEqual(r.steps, ["update b"]);
+        const b = r.records.find((x) => x.name === "b");
+        assert.equal(b?.status, "created");
+        assert.equal(b?.id, first.records.find((x) => x.name === "b")?.id);
+        const changed = await up(half, [A, { ...B, create: "make-b2" }, D]);
+        assert.equal(changed.ok, true, changed.error);
+        assert.deepEqual(changed.ran, ["make-b2"]);
+        assert.deepEqual(changed.steps, ["update b"]);
+    });
+
     it("an update without an `update` script runs `create` again", async function () {
         const r = await up(first.records, [A, { ...B, create: "make-b2" }, D]);
         assert.equal(r.ok, true, r.error);

@@ -136,11 +136,15 @@ describe("lab steps: the engine's step generator", function () {
         assert.deepEqual(generateSteps([], w.all.map(reg)).changes.create, 8);
     });
 
-    it("failed or unfinished records are not in the engine's state: their resources are created", function () {
+    it("failed (without an id: no partial state) or unfinished records are not in the engine's state: their resources are created", function () {
         const w = world();
         const recs = w.all.map(record);
-        recs.find((r) => r.name === "c1")!.status = "failed";
-        assert.equal(ops(generateSteps(recs, w.all.map(reg)).steps)["c1"], "create");
+        const c1 = recs.find((r) => r.name === "c1")!;
+        c1.status = "failed";
+        c1.id = undefined;
+        recs.find((r) => r.name === "c2")!.status = "creating";
+        const o = ops(generateSteps(recs, w.all.map(reg)).steps);
+        assert.deepEqual([o["c1"], o["c2"]], ["create", "create"]);
     });
 
     it("an update: restart changes in place, nothing else moves", function () {
@@ -340,11 +344,11 @@ describe("lab steps: what an up starts from after a run that did not finish its 
     const halfContainer = { ...record({ type: T.container, name: "c1-container", inputs: { name: "c1" } }), status: "failed" as const, id: "4f2a" };
     const pendingDelete = { ...record({ type: T.network, name: "net1-network", inputs: { name: "net1" } }), pendingDelete: true as const };
 
-    it("keeps what was created (and components, and what a replacement left pending), sorts out the rest", function () {
+    it("keeps what was created (and components, what a replacement left pending, what has initialization errors), sorts out the rest", function () {
         const r = resumeBase([machine, component, interrupted, failedCommand, failedImage, halfContainer, pendingDelete]);
         assert.deepEqual(
             r.base.map((x) => x.name),
-            ["h1-engine", "h1", "net1-network"],
+            ["h1-engine", "h1", "c1-container", "net1-network"],
         );
         assert.deepEqual(
             r.pending.map((x) => x.name),
@@ -372,6 +376,21 @@ describe("lab steps: what an up starts from after a run that did not finish its 
                 `  * ${interrupted.urn}, interrupted while creating\n` +
                 "The run that began them was interrupted: what they made, if anything, is not in the state. " +
                 "They are created anew now, as `pulumi up` does; whatever an interrupted create left behind is not removed by it.",
+        );
+    });
+
+    it("an object with initialization errors is in the state: unchanged, an empty update (step_generator.go:2053-2066); gone from the program, a delete", function () {
+        const regs = [machine, halfContainer].map((x) => reg({ type: x.type, name: x.name, inputs: x.inputs }));
+        assert.deepEqual(
+            generateSteps(resumeBase([machine, halfContainer]).base, regs).steps.map(
+                (s) => `${s.op} ${s.name}${s.diffs !== undefined ? ` [${s.diffs.join(",")}]` : ""}`,
+            ),
+            ["same h1-engine", "update c1-container []"],
+        );
+        const gone = generateSteps(resumeBase([machine, halfContainer]).base, regs.slice(0, 1));
+        assert.deepEqual(
+            gone.steps.map((s) => `${s.op} ${s.name}`),
+            ["same h1-engine", "delete c1-container"],
         );
     });
 

@@ -98,7 +98,11 @@ export interface LabResult<T = unknown> extends RunResult {
     json?: T;
 }
 
-export async function lab<T = unknown>(command: "up" | "down" | "status" | "check" | "diagnose", stackFile: string, json = true): Promise<LabResult<T>> {
+export async function lab<T = unknown>(
+    command: "up" | "preview" | "down" | "status" | "check" | "diagnose",
+    stackFile: string,
+    json = true,
+): Promise<LabResult<T>> {
     const [node, ...args] = nodeTsArgv(path.join(REPO, "tools", "lab.ts"), command, stackFile, ...(json ? ["--json"] : []));
     const r: LabResult<T> = await run(node, args, { timeoutMs: 400_000 });
     if (json && r.stdout.trim().startsWith("{")) {

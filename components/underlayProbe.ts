@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../lib/config/types";
 import { formationProbes, probeOwners } from "../lib/plan/probes";
 import { SSH_KEY_ENV } from "../lib/probe/ssh";
-import { ProbeMachine, probeTables, probeTablesDigest, ProbeTransport, renderProbeScript } from "../lib/probe/underlay";
+import { ProbeMachine, probeTables, probeTablesDigest, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
 import { SshProbeAccess } from "./machines/types";
 
 /** netns: every machine's namespace, entered from the program's machine. */
@@ -51,10 +51,7 @@ export class UnderlayProbe extends pulumi.ComponentResource {
         // Where each name a probe names is reached; what is no machine of the stack (an existing store) by its address.
         const place =
             access.kind === "ssh"
-                ? (m: string): ProbeMachine => {
-                      const ssh = known(m) ? access.endpoint(m) : undefined;
-                      return ssh !== undefined ? { name: m, ssh } : { name: m, address: m };
-                  }
+                ? (m: string): ProbeMachine => sshProbeMachine(m, access.endpoint(m))
                 : (m: string): ProbeMachine =>
                       known(m) ? { name: m, address: access.addresses[m], namespace: access.namespace(m) } : { name: m, address: access.addresses[m] ?? m };
         const transport: ProbeTransport = access.kind === "ssh" ? { kind: "ssh", iface: args.config.engine.advertiseInterface } : { kind: "netns" };

@@ -442,6 +442,15 @@ export function generateSteps(
 export const isUnknown = holdsUnknown;
 
 /**
+ * A docker object the provider created but did not finish (the lab noted its id before the create
+ * failed): the engine keeps it with InitErrors (the bridge's `initializationError`), so it is in the
+ * state, and the next `up` updates it even without a diff (step_generator.go:2053-2066).
+ */
+export function hasInitErrors(r: ResourceRecord): boolean {
+    return r.custom && r.status === "failed" && r.id !== undefined;
+}
+
+/**
  * What an `up` starts from when the previous run did not finish every create, as the
  * engine's snapshot holds it (pulumi/pulumi v3.248.0, pkg/resource/deploy/):
  *  - `pending`: creates still running when the run ended (the CLI was killed). The
@@ -462,15 +471,6 @@ export const isUnknown = holdsUnknown;
  *  - `base`: everything the next run starts from (created records, those an earlier
  *    replacement left pending, and the initErrors ones).
  */
-/**
- * A docker object the provider created but did not finish (the lab noted its id before the create
- * failed): the engine keeps it with InitErrors (the bridge's `initializationError`), so it is in the
- * state, and the next `up` updates it even without a diff (step_generator.go:2053-2066).
- */
-export function hasInitErrors(r: ResourceRecord): boolean {
-    return r.custom && r.status === "failed" && r.id !== undefined;
-}
-
 export interface ResumedBase {
     base: ResourceRecord[];
     pending: ResourceRecord[];
@@ -485,7 +485,7 @@ export function resumeBase(records: readonly ResourceRecord[]): ResumedBase {
             out.base.push(r);
         } else if (r.status === "creating") {
             out.pending.push(r);
-        } else if (r.id !== undefined) {
+        } else if (hasInitErrors(r)) {
             out.initErrors.push(r);
             out.base.push(r);
         } else {

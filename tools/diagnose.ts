@@ -4,16 +4,17 @@
  * stacks). Every directed host pair of every rule the stack's mode needs
  * (lib/plan/probes.ts probePlan: all pairs, not the sample `up` takes beyond
  * 16 hosts) is probed by the same script as the program's probe before the
- * cluster forms (lib/probe/ssh.ts), from the machine this runs on, over ssh
- * with the key DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names: each host sets its
- * own counting rules at its targets, sends, reads and removes them again.
+ * cluster forms (lib/probe/underlay.ts renderProbeScript, ssh transport), grouped
+ * per host as the program's commands are, from the machine this runs on, over
+ * ssh with the key DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names: each sets its own
+ * counting rules at its targets, sends, reads and removes them again.
  * Then each overlay as every host's engine sees it (`docker network inspect`
  * there, over the same ssh), against what the program's placement puts on it
  * (lab/diagnose.ts expectedOverlayViews: cluster store, every endpoint on every
  * engine; swarm, every host with a container on it as a peer).
  * Prints each failure as one line (`swarm-node1 -> swarm-node2 udp/4789: no
  * answer`, `overlay net1: swarm-node1 does not see c2`) and exits 1 on any;
- * `--json` prints `{ stack, hosts: [{ host, ok, failures, error? }], overlays:
+ * `--json` prints `{ stack, hosts: [{ host, probes, ok, failures, error? }], overlays:
  * [{ network, seen: { host: [...] } }], failures }`.
  */
 import { spawn } from "child_process";
@@ -24,7 +25,7 @@ import { normalizeConfig } from "../lib/config/validate";
 import { sshEndpointOf } from "../lib/drivers/ssh";
 import { probeOwners, probePlan } from "../lib/plan/probes";
 import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
-import { ProbeMachine, probeTables, ProbeTransport, renderProbeScript } from "../lib/probe/underlay";
+import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
 import { planCluster } from "../lib/plan/cluster";
 import { expectedOverlayViews, OverlayView, overlayFailures } from "../lab/diagnose";
 
@@ -88,10 +89,7 @@ async function main(): Promise<number> {
     }
     const key = fs.readFileSync(keyFile, "utf8").trim();
     const endpoint = (h: string) => sshEndpointOf(config, h);
-    const place = (m: string): ProbeMachine => {
-        const ssh = endpoint(m);
-        return ssh !== undefined ? { name: m, ssh } : { name: m, address: m };
-    };
+    const place = (m: string) => sshProbeMachine(m, endpoint(m));
     const transport: ProbeTransport = { kind: "ssh", iface: config.engine.advertiseInterface };
     // Every pair (not the sample an `up` of more than 16 hosts takes), grouped as the program's probes are, in host order.
     const hosts = [...probeOwners(config, probePlan(config).probes).entries()];

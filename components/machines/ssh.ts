@@ -14,8 +14,10 @@ import {
     renderSshUnderlayMtuScript,
     sshDockerHost,
     sshEndpointOf,
+    sshLoginOf,
     sshTls,
 } from "../../lib/drivers/ssh";
+import { SshEndpoint } from "../../lib/probe/ssh";
 import { parseUnderlayMtu } from "../../lib/drivers/underlayMtu";
 import { underlayMtuRequirements } from "../../lib/plan/mtu";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
@@ -33,30 +35,20 @@ function sshOf(config: ClusterConfig): SshDriverConfig {
     return config.driver;
 }
 
-interface SshTarget {
-    address: string;
-    user: string;
-    port: number;
-    hostKey?: string;
-}
-
-function machineOf(host: HostConfig, d: SshDriverConfig): SshTarget {
-    if (host.ssh === undefined) {
+/** A host's ssh login (lib/drivers/ssh.ts sshLoginOf); the driver needs one for every host. */
+function machineOf(host: HostConfig, d: SshDriverConfig): SshEndpoint {
+    const login = sshLoginOf(host, d);
+    if (login === undefined) {
         throw new Error(`docker-overlay:hosts: host "${host.name}" has no ssh.address, which the ssh driver needs`);
     }
-    return {
-        address: host.ssh.address,
-        user: host.ssh.user ?? d.user,
-        port: host.ssh.port ?? d.port,
-        ...(host.ssh.hostKey !== undefined ? { hostKey: host.ssh.hostKey } : {}),
-    };
+    return login;
 }
 
 export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
     // A pinned host key makes the command provider refuse any other key (and
     // only negotiate that key's algorithm); without one it accepts any.
-    const connectionOf = (m: SshTarget) => ({
-        host: m.address,
+    const connectionOf = (m: SshEndpoint) => ({
+        host: m.host,
         user: m.user,
         port: m.port,
         privateKey: pulumi.secret(secrets.privateKey),
@@ -110,9 +102,9 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
             );
             return {
                 // Without TLS, over ssh (no TCP API at all); with TLS, the engine's TLS listener.
-                dockerHost: pulumi.output(tls !== undefined ? `tcp://${m.address}:${args.config.engine.apiPort}` : sshDockerHost(m.user, m.address, m.port)),
+                dockerHost: pulumi.output(tls !== undefined ? `tcp://${m.host}:${args.config.engine.apiPort}` : sshDockerHost(m.user, m.host, m.port)),
                 // What the program knows of the machine; the engine advertises its advertiseInterface's address.
-                address: pulumi.output(m.address),
+                address: pulumi.output(m.host),
                 // Swarm takes an interface name for --advertise-addr: the same interface cluster-advertise names.
                 advertise: pulumi.output(args.config.engine.advertiseInterface),
                 cli: "docker",

@@ -11,7 +11,7 @@
  * (key in ssh-agent or ~/.ssh/config, host key in known_hosts): the provider
  * uses the system ssh client, not the key the remote commands use.
  */
-import { ClusterConfig } from "../config/types";
+import { ClusterConfig, HostConfig, SshDriverConfig } from "../config/types";
 import { SshEndpoint } from "../probe/ssh";
 import { EngineOptions, renderDaemonJson } from "../render/engine";
 import * as path from "path";
@@ -68,25 +68,30 @@ export function renderSshDaemonJson(engine: EngineOptions, tls?: SshTls): string
     return renderDaemonJson(engine, { ...daemonJsonTls(tls.files), hosts: [DOCKER_UNIX_SOCKET, tls.listen] });
 }
 
-/** Docker endpoint of an ssh machine for the docker provider. IPv6 literals are bracketed. */
 /**
- * How the machine running the program logs in to a host of an ssh stack
- * (`hosts[].ssh`, with the driver's user and port as defaults); undefined for a
- * name that is no host of the stack, or a stack of another driver.
+ * How the machine running the program logs in to an ssh host: `hosts[].ssh`, with the
+ * driver's user and port as defaults; undefined for a host without `ssh`. The one
+ * place for these defaults: the driver's remote commands and the probe's sessions.
  */
-export function sshEndpointOf(config: ClusterConfig, name: string): SshEndpoint | undefined {
-    const host = config.hosts.find((h) => h.name === name);
-    if (config.driver.kind !== "ssh" || host?.ssh === undefined) {
+export function sshLoginOf(host: HostConfig, driver: SshDriverConfig): SshEndpoint | undefined {
+    if (host.ssh === undefined) {
         return undefined;
     }
     return {
-        user: host.ssh.user ?? config.driver.user,
+        user: host.ssh.user ?? driver.user,
         host: host.ssh.address,
-        port: host.ssh.port ?? config.driver.port,
+        port: host.ssh.port ?? driver.port,
         ...(host.ssh.hostKey !== undefined ? { hostKey: host.ssh.hostKey } : {}),
     };
 }
 
+/** sshLoginOf by host name; undefined for a name that is no host of the stack, or a stack of another driver. */
+export function sshEndpointOf(config: ClusterConfig, name: string): SshEndpoint | undefined {
+    const host = config.hosts.find((h) => h.name === name);
+    return config.driver.kind === "ssh" && host !== undefined ? sshLoginOf(host, config.driver) : undefined;
+}
+
+/** Docker endpoint of an ssh machine for the docker provider. IPv6 literals are bracketed. */
 export function sshDockerHost(user: string, address: string, port: number): string {
     const host = address.includes(":") ? `[${address}]` : address;
     return `ssh://${user}@${host}:${port}`;

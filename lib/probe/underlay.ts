@@ -52,6 +52,11 @@ export interface ProbeMachine {
     ssh?: SshEndpoint;
 }
 
+/** A name of an ssh stack's probe: reached by its ssh login, or (no host of the stack: an existing store) by its address. */
+export function sshProbeMachine(name: string, ssh: SshEndpoint | undefined): ProbeMachine {
+    return ssh !== undefined ? { name, ssh } : { name, address: name };
+}
+
 /** A probe command's machines and pairs (indexes into `machines`). */
 export interface ProbeTables {
     machines: ProbeMachine[];

@@ -20,9 +20,9 @@
 #                                   watch-clear TAG, then watch-add (fresh counters), in one transaction
 #   watch-clear TAG                 removes every counting rule tagged TAG
 #   watch-list                      the counting rules with their counters (iptables -S -v)
-#   watch-count TAG SRC PROTO PORT  packets the rule SRC PROTO/PORT tagged TAG counted (0: none or no rule)
 #   watch-counts TAG SRC PROTO PORT [SRC PROTO PORT ...]
-#                                   the same for each, a line each in order, from one read of the chain
+#                                   packets each rule SRC PROTO/PORT tagged TAG counted (0: none or
+#                                   no rule), a line each in order, from one read of the chain
 #
 # Why counting rules rather than a listener: before the engines run (or before
 # swarm init) nothing listens, and once they run UDP 7946 is serf's own socket
@@ -108,11 +108,6 @@ watch-clear)
 watch-list)
     iptables -w -t security -S INPUT -v
     ;;
-watch-count)
-    iptables -w -t security -S INPUT -v | awk -v c="--comment \"$(comment "$2" "$3" "$4" "$5")\" -c " '
-        i = index($0, c) { split(substr($0, i + length(c)), a, " "); n += a[1]; found = 1 }
-        END { print found ? n : 0 }'
-    ;;
 watch-counts)
     tag=$2
     shift 2
@@ -127,7 +122,7 @@ watch-counts)
         END { for (k = 1; k <= n; k++) print got[k] + 0 }' "${specs[@]}"
     ;;
 *)
-    echo "usage: underlay-probe.sh tcp-connect|udp-send|send|watch-add|watch-remove|watch-reset|watch-clear|watch-list|watch-count|watch-counts ..." >&2
+    echo "usage: underlay-probe.sh tcp-connect|udp-send|send|watch-add|watch-remove|watch-reset|watch-clear|watch-list|watch-counts ..." >&2
     exit 2
     ;;
 esac

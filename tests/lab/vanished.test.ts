@@ -14,6 +14,7 @@
  * absence: `down` succeeds and leaves nothing.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import "./support/root-hooks";
 import { LabStack, note, REPO, run, STACKS } from "./support/lab";
@@ -52,6 +53,19 @@ describe("lab: destroy after the machines vanished (Pulumi.t-vanished.yaml)", fu
             const v = await stack.docker(h, ["version"], 10_000);
             assert.notStrictEqual(v.code, 0, `${h}'s engine still answers`);
         }
+        // No daemon of the stack outlived it (its command line names the state directory).
+        const alive = fs
+            .readdirSync("/proc")
+            .filter((p) => /^\d+$/.test(p))
+            .flatMap((p) => {
+                try {
+                    const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ");
+                    return cmd.includes(`${stack.info.stateDir}/`) ? [`${p}: ${cmd.slice(0, 120)}`] : [];
+                } catch {
+                    return []; // ended meanwhile
+                }
+            });
+        assert.deepStrictEqual(alive, [], "processes of the stack outlived the reboot");
     });
 
     it("`down` succeeds: what lived on the machines is deleted with the bridge, the machines' deletes run, nothing is left", async function () {

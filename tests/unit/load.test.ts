@@ -72,8 +72,8 @@ describe("load: stack files", () => {
             () => loadStackFile(file),
             (err: unknown) => {
                 assert.ok(err instanceof StackFileError);
-                // yaml notices the unclosed [ of line 2 where line 3 starts.
-                assert.equal(err.message, `${file}:3:3: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`);
+                // The unclosed [ of line 2 is noticed where line 3 starts.
+                assert.equal(err.message, `${file}:3:3: invalid YAML: missed comma between flow collection entries`);
                 return true;
             },
         );
@@ -83,7 +83,35 @@ describe("load: stack files", () => {
         const text = "config:\n  docker-overlay:hosts:\n    - name: h1\n  docker-overlay:hosts:\n    - name: h2\n";
         assert.throws(() => parseStackYaml(text, "Pulumi.dup.yaml"), {
             name: "StackFileError",
-            message: "Pulumi.dup.yaml:4:3: invalid YAML: Map keys must be unique",
+            message: "Pulumi.dup.yaml:4:3: invalid YAML: duplicated mapping key",
+        });
+    });
+
+    it("reads YAML 1.2's core schema with merge keys: yes and dates stay strings, <<: *anchor merges", () => {
+        const text = [
+            "config:",
+            "  docker-overlay:hosts:",
+            "    - &base { name: h1, labels: { since: 2024-01-01, ssd: yes, rack: 0x1F } }",
+            "    - <<: *base",
+            "      name: h2",
+            "",
+        ].join("\n");
+        assert.deepEqual(parseStackYaml(text, "Pulumi.m.yaml"), {
+            hosts: [
+                { name: "h1", labels: { since: "2024-01-01", ssd: "yes", rack: 31 } },
+                { name: "h2", labels: { since: "2024-01-01", ssd: "yes", rack: 31 } },
+            ],
+        });
+    });
+
+    it("refuses a tag outside the core schema and a second document, naming the file", () => {
+        assert.throws(() => parseStackYaml("config:\n  docker-overlay:hosts: !!binary aGk=\n", "Pulumi.t.yaml"), {
+            name: "StackFileError",
+            message: "Pulumi.t.yaml:2:38: invalid YAML: unknown tag !<tag:yaml.org,2002:binary>",
+        });
+        assert.throws(() => parseStackYaml("config: {}\n---\nconfig: {}\n", "Pulumi.t.yaml"), {
+            name: "StackFileError",
+            message: "Pulumi.t.yaml: invalid YAML: expected a single document in the stream, but found more",
         });
     });
 

@@ -279,11 +279,12 @@ export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
         `docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`,
         p.access,
         [...vars, assign("JOIN_AS", p.joinAs ?? "worker"), assign("PORT", p.port), assign("ADVERTISE", `${p.worker.advertise}:${p.port}`)],
-        [waitUntilFunction(), sh("join-create.sh")],
+        [waitUntilFunction(), sh("node-remove.sh"), sh("join-create.sh")],
     );
     const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [
         waitUntilFunction(),
         sh("node-update.sh"),
+        sh("node-remove.sh"),
         sh("join-delete.sh"),
     ]);
     return { create, delete: del };

@@ -291,6 +291,42 @@ describe("swarm scripts: token, join, leave, labels", () => {
         assert.match(r.stderr, new RegExp(`removed the node node-named its replaced machine left \\(addr-of-node-named swarm-node1\\)`));
     });
 
+    it("join: an old node another host's join or leave removed meanwhile is fine; any other refusal of its removal fails", () => {
+        const f = swarmOf();
+        const newNode = "node-unix____run_w1_sock";
+        // node-old had this worker's address (a re-addressed host's, or its own machine's) and is gone when removed.
+        f.engine(manager.dockerHost, { nodes: "node-m\nnode-old", "naddr-node-old": `addr-of-${newNode}`, "vanish-node-old": "" });
+        const env = { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem };
+        const join = renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access });
+        const r = bash(join.create, f, env);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`the node node-old its replaced machine left \\(addr-of-${newNode} host-of-node-old\\) was removed meanwhile`));
+        assert.deepEqual(f.read(manager.dockerHost, "nodes").split("\n"), ["node-m", newNode]);
+
+        const g = swarmOf();
+        g.engine(manager.dockerHost, {
+            nodes: "node-m\nnode-old",
+            "naddr-node-old": `addr-of-${newNode}`,
+            "rmerr-node-old": "Error response from daemon: rpc error: code = Unavailable desc = the swarm does not have a leader",
+        });
+        const refused = bash(join.create, g, { [SWARM_ENV.sealedToken]: sealed(g), [SWARM_ENV.sealKey]: privatePem });
+        assert.equal(refused.status, 1);
+        assert.equal(
+            refused.stderr.trim().split("\n").pop(),
+            "docker-overlay swarm join swarm-node1: Error response from daemon: rpc error: code = Unavailable desc = the swarm does not have a leader",
+        );
+    });
+
+    it("join's delete: a node removed meanwhile (by a re-addressed host's join) is fine", () => {
+        const f = swarmOf();
+        const join = renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access });
+        assert.equal(bash(join.create, f, { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem }).status, 0);
+        f.engine(manager.dockerHost, { "vanish-node-unix____run_w1_sock": "" });
+        const r = bash(join.delete, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /left the swarm\n.*node node-unix____run_w1_sock was removed meanwhile\n$/);
+    });
+
     it("join refuses a worker that is in another swarm", () => {
         const f = swarmOf();
         f.engine(worker.dockerHost, { state: "active", node: "stranger" });

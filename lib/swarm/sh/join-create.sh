@@ -64,10 +64,10 @@ while read -r id; do
     { [ -n "$id" ] && [ "$id" != "$node" ]; } || continue
     seen=$(dk "$MANAGER" node inspect "$id" --format '{{.Status.Addr}} {{.Description.Hostname}}' 2>/dev/null) || continue
     { [ "${seen%% *}" = "$addr" ] || [ "${seen#* }" = "$NAME" ]; } || continue
-    if [ "$(dk "$MANAGER" node inspect "$id" --format '{{.Spec.Role}}' 2>/dev/null)" = manager ]; then
-        dk "$MANAGER" node demote "$id" >/dev/null
+    if node_remove "$id"; then
+        log "removed the node $id its replaced machine left (${seen})"
+    else
+        log "the node $id its replaced machine left (${seen}) was removed meanwhile"
     fi
-    dk "$MANAGER" node rm --force "$id" >/dev/null
-    log "removed the node $id its replaced machine left (${seen})"
 done < <(dk "$MANAGER" node ls -q)
 printf '{"nodeId":"%s"}\n' "$node"

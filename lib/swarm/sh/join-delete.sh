@@ -47,5 +47,5 @@ if [ "$answers" = true ] && [ "$state" != inactive ]; then
 fi
 # Forget the node on the manager too, so `docker node ls` shows no ghost.
 if [ "$known" = true ]; then
-    dk "$MANAGER" node rm --force "$node" >/dev/null && log "removed node $node from the swarm"
+    if node_remove "$node"; then log "removed node $node from the swarm"; else log "node $node was removed meanwhile"; fi
 fi

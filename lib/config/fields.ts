@@ -321,7 +321,11 @@ export const HOST_FIELDS = {
     },
     labels: { type: "map", description: "Engine labels, matched by <label>==<value> constraints (node is not a label)." },
     ssh: { type: "object", fields: SSH_MACHINE_FIELDS, required: ["address"], description: "ssh driver only, and required there: where the machine is." },
-    address: { type: "string", description: "netns and dind: the host's IPv4 address on the machines' network. Default: allocated in host order." },
+    address: {
+        type: "string",
+        description:
+            "netns and dind: the host's IPv4 address on the machines' network. Default: the address the host's name picks in that network (lib/net/allocate.ts): adding or removing another host never changes it.",
+    },
     availability: {
         type: "string",
         enum: HOST_AVAILABILITIES,

@@ -26,15 +26,20 @@ export const PUBLISH_IP = "127.0.0.1";
 
 /**
  * Fabric addresses: the network's gateway takes the first usable address, then
- * the KV machine (when the driver creates one), then hosts in order, except
- * hosts that set `address`. The same order as lib/plan/cluster.ts, which hands
- * these to the driver; the driver falls back to this when called directly.
+ * the KV machine (when the driver creates one); each host the address its name
+ * picks, unless it sets `address` (lib/net/allocate.ts). The same plan as
+ * lib/plan/cluster.ts, which hands these to the driver; the driver falls back to
+ * this when called directly.
  */
 export function dindAddressPlan(config: ClusterConfig): AddressPlan {
     const d = dindConfigOf(config);
     const kvMachine = kvMachineName(config);
     const kv = kvMachine !== undefined ? [{ name: kvMachine }] : [];
-    return allocateAddresses(d.subnet, [...kv, ...config.hosts.map((h) => ({ name: h.name, address: h.address }))]);
+    return allocateAddresses(
+        d.subnet,
+        kv,
+        config.hosts.map((h) => ({ name: h.name, address: h.address })),
+    );
 }
 
 /**

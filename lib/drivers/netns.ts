@@ -179,7 +179,7 @@ function machineStateDir(stateDir: string, name: string): string {
 
 /** Bridge address and prefix length of the underlay (the bridge takes the first usable address). */
 function underlayGateway(underlay: string): { gateway: string; prefixLength: number } {
-    const plan = allocateAddresses(underlay, []);
+    const plan = allocateAddresses(underlay, [], []);
     return { gateway: plan.gateway, prefixLength: plan.prefixLength };
 }
 

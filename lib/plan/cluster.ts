@@ -85,5 +85,9 @@ function machineAddresses(config: ClusterConfig): AddressPlan | undefined {
         return undefined;
     }
     const kvMachine = kvMachineName(config) !== undefined ? [{ name: kvMachineName(config) as string }] : [];
-    return allocateAddresses(cidr, [...kvMachine, ...config.hosts.map((h) => ({ name: h.name, address: h.address }))]);
+    return allocateAddresses(
+        cidr,
+        kvMachine,
+        config.hosts.map((h) => ({ name: h.name, address: h.address })),
+    );
 }

@@ -5,9 +5,11 @@
  *  (a) a worker d3-node2 and a container c3 on it: only their resources and the
  *      worker's join are created, the swarm is the same swarm (cluster id, nodes),
  *      c1 and c2 keep their ids and start times, the node is Ready, the check passes;
- *  (b) the worker removed again: c3 deleted first, then the join (drain, leave,
- *      node rm), then the host; the node is gone from `docker node ls`; the check
- *      passes.
+ *  (b) the worker between the two, d3-node1, removed with c1: c1 deleted first,
+ *      then the join (drain, leave, node rm), then the host; the node is gone from
+ *      `docker node ls`; d3-node2 keeps its address (it follows its name), so its
+ *      machine, c3 and c2 are untouched and only d3-node2's probe (it paired with
+ *      d3-node1) and the check run again; the check passes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -68,28 +70,32 @@ describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", functio
         await changes.checkPasses(6);
     });
 
-    it("(b) removes the worker: its container, then its join, then the host; the node gone from the swarm", async function () {
-        const swarm = await clusterId();
-        const up = await changes.apply(changes.variant((y) => y.replace("    - name: d3-node2\n", "").replace(/ {4}- name: c3\n[\s\S]*$/, "")));
+    it("(b) removes the worker between the others with its container: c1, then its join, then the host; the node gone; d3-node2 untouched", async function () {
+        const before = { c2: await changes.identity("d3-manager", "c2"), c3: await changes.identity("d3-node2", "c3"), swarm: await clusterId() };
+        const up = await changes.apply(changes.variant((y) => y.replace("    - name: d3-node1\n", "").replace(containerOn("c1", "d3-node1"), "")));
         const deletes = (up.steps ?? []).filter((s) => s.op === "delete").map((s) => s.name);
         assert.deepEqual([...deletes].sort(), [
-            "c3",
-            "c3-container",
-            "c3-image",
-            "c3-settle",
-            "d3-node2",
-            "d3-node2",
-            "d3-node2-engine",
-            "swarm-join-d3-node2",
-            "underlay-probe-d3-node2",
+            "c1",
+            "c1-container",
+            "c1-image",
+            "c1-settle",
+            "d3-node1",
+            "d3-node1",
+            "d3-node1-engine",
+            "swarm-join-d3-node1",
+            "underlay-probe-d3-node1",
         ]);
         const at = (x: string) => deletes.indexOf(x);
-        assert.ok(at("c3-container") < at("swarm-join-d3-node2") && at("swarm-join-d3-node2") < at("d3-node2-engine"), deletes.join(", "));
-        assert.ok(at("c3-container") < at("c3-settle") && at("c3-settle") < at("swarm-join-d3-node2"), deletes.join(", "));
+        assert.ok(at("c1-container") < at("swarm-join-d3-node1") && at("swarm-join-d3-node1") < at("d3-node1-engine"), deletes.join(", "));
+        assert.ok(at("c1-container") < at("c1-settle") && at("c1-settle") < at("swarm-join-d3-node1"), deletes.join(", "));
         assert.deepEqual(stepsOf(up, "create"), []);
-        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
-        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node1 Ready"]);
-        assert.equal(await clusterId(), swarm);
+        assert.deepEqual(stepsOf(up, "update"), []);
+        // d3-node2's probe paired with d3-node1 (lib/plan/probes.ts probeOwners); its machine keeps its address.
+        assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping", "command:local:Command underlay-probe-d3-node2"]);
+        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node2 Ready"]);
+        assert.equal(await clusterId(), before.swarm);
+        assert.equal(await changes.identity("d3-manager", "c2"), before.c2, "c2 was re-created or restarted");
+        assert.equal(await changes.identity("d3-node2", "c3"), before.c3, "c3 was re-created or restarted");
         await changes.checkPasses(2);
     });
 

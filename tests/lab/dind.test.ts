@@ -131,7 +131,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         );
         assert.ok(up.resources.every((r) => r.status === "created"));
         assert.deepEqual({ passed: up.exports?.["connectivity"]?.passed, failed: up.exports?.["connectivity"]?.failed }, { passed: 2, failed: 0 });
-        assert.deepEqual(up.exports?.["registeredEngines"], ["172.29.0.3:2376", "172.29.0.4:2376", "172.29.0.5:2376"]);
+        assert.deepEqual(up.exports?.["registeredEngines"], ["172.29.0.13:2376", "172.29.0.194:2376", "172.29.0.71:2376"]);
         assert.deepEqual(up.exports?.["placements"], PLACED);
         note(`dind: up in ${up.seconds.toFixed(1)}s`);
     });
@@ -184,9 +184,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             .sort();
         assert.deepEqual(addresses, [
             `${NETWORK}-kvstore=172.29.0.2/24`,
-            `${NETWORK}-swarm-manager=172.29.0.3/24`,
-            `${NETWORK}-swarm-node1=172.29.0.4/24`,
-            `${NETWORK}-swarm-node2=172.29.0.5/24`,
+            `${NETWORK}-swarm-manager=172.29.0.13/24`,
+            `${NETWORK}-swarm-node1=172.29.0.194/24`,
+            `${NETWORK}-swarm-node2=172.29.0.71/24`,
         ]);
         const overlay = JSON.parse(await onMachine("swarm-node1", "docker network inspect net1"))[0];
         assert.equal(overlay.Scope, "global");

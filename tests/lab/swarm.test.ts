@@ -69,7 +69,7 @@ describe("lab: swarm mode (the dev stack as a swarm, 20.10.5 engines)", function
         const label = await stack.docker("swarm-manager", ["node", "inspect", "swarm-node1", "--format", "{{json .Spec.Labels}}"]);
         assert.equal(label.stdout.trim(), '{"storage":"ssd"}');
         const swarm = up.exports?.["swarm"] as { managerAddress: string; nodes: Record<string, string> };
-        assert.equal(swarm.managerAddress, "10.160.1.2:2377");
+        assert.equal(swarm.managerAddress, "10.160.1.174:2377");
         assert.deepEqual(Object.keys(swarm.nodes).sort(), ["swarm-manager", "swarm-node1", "swarm-node2"]);
     });
 

@@ -20,7 +20,7 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
     const stack = new LabStack(path.join(STACKS, "Pulumi.lab-swarm-tls.yaml"));
     let up: UpJson;
     let dir: string;
-    const MANAGER = "tcp://10.160.2.2:2376";
+    const MANAGER = "tcp://10.160.2.174:2376";
 
     before(async function () {
         up = await stack.upOk();
@@ -47,7 +47,7 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
     it("the program's providers point at the TLS endpoints, and everything was created through them", async function () {
         assert.deepEqual(
             (up.exports?.["hosts"] as { dockerHost: string }[]).map((h) => h.dockerHost),
-            ["tcp://10.160.2.2:2376", "tcp://10.160.2.3:2376", "tcp://10.160.2.4:2376"],
+            ["tcp://10.160.2.174:2376", "tcp://10.160.2.50:2376", "tcp://10.160.2.46:2376"],
         );
         for (const name of [
             "pki-ca",
@@ -79,7 +79,7 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
         assert.match(plain.stderr, /Client sent an HTTP request to an HTTPS server/);
         // TLS without a client certificate: the handshake is refused (TLS 1.2, where the
         // refusal is part of the handshake; with 1.3 it comes as an alert after it).
-        const anon = await run("curl", ["-sS", "--tls-max", "1.2", "--max-time", "5", "--cacert", `${dir}/ca.pem`, "https://10.160.2.2:2376/version"]);
+        const anon = await run("curl", ["-sS", "--tls-max", "1.2", "--max-time", "5", "--cacert", `${dir}/ca.pem`, "https://10.160.2.174:2376/version"]);
         assert.notEqual(anon.code, 0);
         assert.match(anon.stderr, /alert bad certificate/, anon.stderr);
         // With the program's client certificate the same request is answered.
@@ -93,7 +93,7 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
             `${dir}/cert.pem`,
             "--key",
             `${dir}/key.pem`,
-            "https://10.160.2.2:2376/version",
+            "https://10.160.2.174:2376/version",
         ]);
         assert.equal(ok.code, 0, describeRun(ok));
         assert.equal(JSON.parse(ok.stdout).Version, "20.10.5+dfsg1");
@@ -123,7 +123,7 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
                 `${other}/cert.pem`,
                 "--key",
                 `${other}/key.pem`,
-                "https://10.160.2.2:2376/version",
+                "https://10.160.2.174:2376/version",
             ]);
             assert.notEqual(r.code, 0);
             assert.match(r.stderr, /alert bad certificate/, r.stderr);
@@ -135,7 +135,7 @@ describe("lab: TLS on every engine API (swarm mode, netns hosts on tcp:// with -
     it("the engine's server certificate names its address, signed by the program's CA", async function () {
         const r = await run("/bin/sh", [
             "-c",
-            `openssl s_client -connect 10.160.2.3:2376 -CAfile ${dir}/ca.pem -cert ${dir}/cert.pem -key ${dir}/key.pem -verify_ip 10.160.2.3 -verify_return_error </dev/null 2>&1`,
+            `openssl s_client -connect 10.160.2.50:2376 -CAfile ${dir}/ca.pem -cert ${dir}/cert.pem -key ${dir}/key.pem -verify_ip 10.160.2.50 -verify_return_error </dev/null 2>&1`,
         ]);
         assert.match(r.stdout, /Verify return code: 0 \(ok\)/, r.stdout.slice(-800));
     });

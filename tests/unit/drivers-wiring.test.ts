@@ -196,9 +196,9 @@ describe("driver wiring (mocked)", function () {
                 parent,
             );
             await settled(machine.resources);
-            assert.equal(await promiseOf(machine.address), "172.30.0.3");
+            assert.equal(await promiseOf(machine.address), "172.30.0.13");
             assert.deepEqual(mocks.find(T.container, "dind-c-manager-container").inputs.networksAdvanced, [
-                { name: "docker-overlay", ipv4Address: "172.30.0.3" },
+                { name: "docker-overlay", ipv4Address: "172.30.0.13" },
             ]);
         });
 

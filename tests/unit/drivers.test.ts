@@ -347,16 +347,23 @@ describe("ssh renderers", () => {
 });
 
 describe("dind renderers", () => {
-    it("allocates the gateway, then the KV machine, then hosts in order, skipping a host's own address", () => {
+    it("allocates the gateway, then the KV machine, then each host the address its name picks, keeping a host's own address", () => {
         assert.deepEqual(dindAddressPlan(cluster()), {
             gateway: "172.30.0.1",
             prefixLength: 24,
-            addresses: { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.3", "swarm-node1": "172.30.0.4", "swarm-node2": "172.30.0.5" },
+            addresses: { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.13", "swarm-node1": "172.30.0.194", "swarm-node2": "172.30.0.71" },
         });
         const pinned = dindAddressPlan(cluster(DIND, (c) => (c.hosts[0].address = "172.30.0.4")));
-        assert.deepEqual(pinned.addresses, { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.4", "swarm-node1": "172.30.0.3", "swarm-node2": "172.30.0.5" });
+        assert.deepEqual(pinned.addresses, {
+            kvstore: "172.30.0.2",
+            "swarm-manager": "172.30.0.4",
+            "swarm-node1": "172.30.0.194",
+            "swarm-node2": "172.30.0.71",
+        });
+        const removed = dindAddressPlan(cluster(DIND, (c) => c.hosts.splice(1, 1)));
+        assert.deepEqual(removed.addresses, { kvstore: "172.30.0.2", "swarm-manager": "172.30.0.13", "swarm-node2": "172.30.0.71" });
         const external = dindAddressPlan(cluster(DIND, (c) => (c.kvStore = { ...c.kvStore!, machine: undefined, address: "consul://192.0.2.1:8500" })));
-        assert.equal(external.addresses["swarm-manager"], "172.30.0.2");
+        assert.equal(external.addresses["swarm-manager"], "172.30.0.174");
     });
 
     it("engine command: dockerd first, both API hosts, MTU 50 below the fabric, cluster flags advertising the fabric IP", () => {
@@ -388,7 +395,7 @@ describe("dind renderers", () => {
             hostname: "swarm-node1",
             privileged: true,
             env: ["DOCKER_TLS_CERTDIR="],
-            network: { name: "docker-overlay", ipv4Address: "172.30.0.4" },
+            network: { name: "docker-overlay", ipv4Address: "172.30.0.194" },
             ports: [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }],
             restart: "unless-stopped",
             healthcheck: {

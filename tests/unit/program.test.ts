@@ -39,9 +39,9 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.match(String(find(run, T.command, "kvstore-machine").inputs["create"]), /10\.199\.0\.2/);
         const addresses = run.outputs["hosts"] as { name: string; address: string; dockerHost: string }[];
         assert.deepEqual(addresses, [
-            { name: "swarm-manager", dockerHost: SOCK("swarm-manager"), address: "10.199.0.3", underlayMtu: 1500 },
-            { name: "swarm-node1", dockerHost: SOCK("swarm-node1"), address: "10.199.0.4", underlayMtu: 1500 },
-            { name: "swarm-node2", dockerHost: SOCK("swarm-node2"), address: "10.199.0.5", underlayMtu: 1500 },
+            { name: "swarm-manager", dockerHost: SOCK("swarm-manager"), address: "10.199.0.13", underlayMtu: 1500 },
+            { name: "swarm-node1", dockerHost: SOCK("swarm-node1"), address: "10.199.0.194", underlayMtu: 1500 },
+            { name: "swarm-node2", dockerHost: SOCK("swarm-node2"), address: "10.199.0.71", underlayMtu: 1500 },
         ]);
     });
 
@@ -138,7 +138,7 @@ describe("program: the dev stack is the seed's cluster", () => {
             "networks/net1",
         ]);
         assert.deepEqual(JSON.parse(subkeys["containers/c1"]), { host: "swarm-node2", networks: ["net1"] });
-        assert.deepEqual(JSON.parse(subkeys["hosts/swarm-manager"]), { address: "10.199.0.3", role: "manager", labels: {} });
+        assert.deepEqual(JSON.parse(subkeys["hosts/swarm-manager"]), { address: "10.199.0.13", role: "manager", labels: {} });
     });
 
     it("checks c1 <-> c2 by IP and by name on net1 after both containers exist", () => {
@@ -199,13 +199,13 @@ describe("program: other stacks", () => {
         assert.ok(String(find(run, T.command, "swarm-manager-engine-machine").inputs["create"]).includes("--swarm-master"));
     });
 
-    it("with an existing store, no KV machine is made and hosts take the first addresses", async () => {
+    it("with an existing store, no KV machine is made and the hosts' slots start right after the gateway", async () => {
         const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", address: "etcd://10.199.0.250:2379" })));
         assert.equal(ofType(run, T.command).filter((c) => c.name.startsWith("kvstore")).length, 0);
         const create = String(find(run, T.command, "swarm-manager-engine").inputs["create"]);
         assert.match(create, /--cluster-store=etcd:\/\/10\.199\.0\.250:2379/);
         assert.deepEqual(find(run, T.command, "swarm-manager-engine").dependsOn, [find(run, T.command, "cluster-fabric-bridge").urn]);
-        assert.equal((run.outputs["hosts"] as { address: string }[])[0].address, "10.199.0.2");
+        assert.equal((run.outputs["hosts"] as { address: string }[])[0].address, "10.199.0.174");
     });
 
     it("passes labels to engines and places by label", async () => {

@@ -47,10 +47,10 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.equal(run.outputs["registeredEngines"], null);
     });
 
-    it("gives the hosts the first underlay addresses, since no KV machine takes one", () => {
+    it("gives the hosts the addresses their names pick from .2 on, since no KV machine takes one", () => {
         assert.deepEqual(
             (run.outputs["hosts"] as { address: string }[]).map((h) => h.address),
-            ["10.199.0.2", "10.199.0.3", "10.199.0.4"],
+            ["10.199.0.174", "10.199.0.50", "10.199.0.46"],
         );
     });
 
@@ -70,7 +70,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(init.inputs["interpreter"], ["/bin/bash", "-c"]);
         const create = script("swarm-init");
         assert.match(create, /^MANAGER=unix:\/\/\/run\/docker-overlay\/dev\/swarm-manager\/docker\.sock$/m);
-        assert.match(create, /^ADVERTISE=10\.199\.0\.2:2377$/m);
+        assert.match(create, /^ADVERTISE=10\.199\.0\.174:2377$/m);
         assert.match(create, /^POOL=10\.255\.0\.0\/16$/m);
         assert.match(create, /^MASK=24$/m);
         // The overlays are not the init's business (adding one must not re-initialise): each has its own check.
@@ -99,7 +99,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
             const join = find(run, T.command, `swarm-join-${worker}`);
             const create = String(join.inputs["create"]);
             assert.ok(create.includes(`WORKER=${SOCK(worker).replace(/^/, "")}`), create.slice(0, 400));
-            assert.match(create, new RegExp(`^ADVERTISE=10\\.199\\.0\\.${worker === "swarm-node1" ? 3 : 4}:2377$`, "m"));
+            assert.match(create, new RegExp(`^ADVERTISE=10\\.199\\.0\\.${worker === "swarm-node1" ? 50 : 46}:2377$`, "m"));
             assert.deepEqual(
                 join.dependsOn,
                 [
@@ -318,7 +318,7 @@ describe("swarm mode: variations", () => {
         const create = String(find(given, T.command, "swarm-init").inputs["create"]);
         assert.match(create, /^POOL=192\.168\.128\.0\/17$/m);
         assert.match(create, /^MASK=26$/m);
-        assert.match(create, /^ADVERTISE=10\.199\.0\.2:2400$/m);
+        assert.match(create, /^ADVERTISE=10\.199\.0\.174:2400$/m);
     });
 
     it("the shipped examples/Pulumi.swarm.yaml is this stack on its own bridge, and plans", async () => {

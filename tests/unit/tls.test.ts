@@ -72,7 +72,7 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
         const csr = find(run, CSR, "swarm-node1-tls-csr");
         assert.deepEqual(csr.inputs, {
             dnsNames: ["swarm-node1"],
-            ipAddresses: ["10.199.0.4"],
+            ipAddresses: ["10.199.0.194"],
             privateKeyPem: "[secret]",
             subject: { commonName: "swarm-node1", organization: "docker-overlay dev" },
         });
@@ -90,7 +90,7 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
         const create = String(engine.inputs["create"]);
         for (const flag of [
             "--host=unix:///run/docker-overlay/dev/swarm-node1/docker.sock",
-            "--host=tcp://10.199.0.4:2376",
+            "--host=tcp://10.199.0.194:2376",
             "--tlsverify",
             "--tlscacert=/var/lib/docker-overlay/dev/swarm-node1/tls/ca.pem",
             "--tlscert=/var/lib/docker-overlay/dev/swarm-node1/tls/cert.pem",
@@ -114,7 +114,7 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
                 {
                     caMaterial: "FAKE CERTIFICATE pki-ca",
                     certMaterial: "FAKE CERTIFICATE pki-client-cert",
-                    host: `tcp://10.199.0.${3 + i}:2376`,
+                    host: `tcp://10.199.0.${[13, 194, 71][i]}:2376`,
                     keyMaterial: "[secret]",
                 },
             ]),
@@ -128,7 +128,7 @@ describe("TLS: netns hosts with engine.tls (dev stack)", () => {
             DOCKER_OVERLAY_CLIENT_CERT: "FAKE CERTIFICATE pki-client-cert",
             DOCKER_OVERLAY_CLIENT_KEY: "[secret]",
         });
-        assert.ok(String(check.inputs["create"]).includes("\nc c1 tcp://10.199.0.5:2376 net1\n"));
+        assert.ok(String(check.inputs["create"]).includes("\nc c1 tcp://10.199.0.71:2376 net1\n"));
         noKeyInClear(run);
     });
 
@@ -249,7 +249,7 @@ describe("TLS: the shipped dind and ssh stacks plan with TLS everywhere", () => 
             { content: "FAKE CERTIFICATE swarm-node1-tls-cert", file: "/docker-overlay/tls/cert.pem" },
             { content: "[secret]", file: "/docker-overlay/tls/key.pem" },
         ]);
-        assert.deepEqual(find(dind, CSR, "swarm-node1-tls-csr").inputs["ipAddresses"], ["127.0.0.1", "172.30.0.4"]);
+        assert.deepEqual(find(dind, CSR, "swarm-node1-tls-csr").inputs["ipAddresses"], ["127.0.0.1", "172.30.0.194"]);
         assert.deepEqual(find(dind, CSR, "swarm-node1-tls-csr").inputs["dnsNames"], ["localhost", "swarm-node1"]);
         assert.deepEqual(find(dind, T.dockerProvider, "swarm-node1").inputs, {
             caMaterial: "FAKE CERTIFICATE pki-ca",

@@ -313,6 +313,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           prefix: config.kvStore.recordPrefix,
                           entries: recordEntries(config, this.plan, this.hosts),
                           kvReady: this.kv.ready,
+                          ...(this.kv.machineId !== undefined ? { kvMachineId: this.kv.machineId } : {}),
                           // Swarm-mode engines do not register in the store: nothing to read back.
                           engines: swarmMode ? undefined : allEngines,
                           deletedWith: fabric.deletedWith,

@@ -13,6 +13,18 @@ export interface ClusterRecordArgs {
     entries: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** The KV machine: the provider waits for it. */
     kvReady: pulumi.Resource[];
+    /**
+     * The ids of the KV machine's resources (KvStore.machineId). The record's `pathPrefix` (ForceNew,
+     * TC `resource_consul_key_prefix.go:42-46`) takes its value through them: the prefix is the same
+     * string, but a property dependency on the machine. When the machine is replaced (delete before
+     * replace), the engine then deletes the record first, while the old consul still answers, as a
+     * dependent whose diff with that input unknown says replace (E `step_generator.go:3009-3149`), and
+     * writes it again into the new store (a new consul is empty). Without it the record was left for
+     * the end: switching the store to etcd failed deleting it from a consul that was gone
+     * (ECONNREFUSED), and a consul machine replaced kept no record at all. Undefined for an existing
+     * store (no machine of the program's).
+     */
+    kvMachineId?: pulumi.Output<string>;
     /** The engines whose registration under `docker/nodes` is read back once they exist; undefined: nothing to read (swarm mode). */
     engines?: pulumi.Resource[];
     /** Deleted with this resource (Fabric.deletedWith): the store's machine goes with it. */
@@ -43,7 +55,10 @@ export class ClusterRecord extends pulumi.ComponentResource {
         );
         const record = new consul.KeyPrefix(
             `${name}-keys`,
-            { pathPrefix: `${args.prefix}/`, subkeys: args.entries },
+            {
+                pathPrefix: args.kvMachineId !== undefined ? args.kvMachineId.apply(() => `${args.prefix}/`) : `${args.prefix}/`,
+                subkeys: args.entries,
+            },
             // After the engines: a dind or docker-machine store counts as up once `consul members`
             // answers (lib/kv/server.ts), which a single server does before it elected itself, and a
             // write then fails "HTTP 500 No cluster leader" (met in CI). An engine in cluster-store

@@ -190,6 +190,14 @@ export interface PreviewResult {
     /** Every step: one per registration in program order, then the deletes. */
     steps: Step[];
     changes: Changes;
+    /**
+     * Unchanged resources whose recorded dependencies, property dependencies, parent or provider
+     * differ from the program's registration now. The engine still writes these into the state of
+     * an update without changes (pulumi/pulumi v3.248.0 pkg/backend/snapshot.go:221-355 `mustWrite`:
+     * Dependencies, Provider, Parent; a same step's new state is what the snapshot keeps, `markNew`
+     * :370), and the next update's replacement chains read them (step_generator.go:3009-3149).
+     */
+    stale: string[];
     seconds: number;
 }
 
@@ -206,6 +214,7 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
     const stateFile = statePath(stack);
     const state = readState(stateFile);
     const mocks = new PreviewMocks({ recorded: state?.resources ?? [], kv: opts.kv });
+    const registered = new Map<string, Registration>();
     await runProgram({
         stack,
         raw,
@@ -216,12 +225,40 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
         program: path.resolve(opts.program ?? DEFAULT_PROGRAM),
         mocks,
         preview: true,
-        onRegister: (r) => mocks.noteRegistration(r),
+        onRegister: (r) => {
+            registered.set(r.urn, r);
+            mocks.noteRegistration(r);
+        },
         performer: mocks,
         echoes: LAB_ECHO,
     });
     const steps = [...mocks.generator.steps, ...mocks.generator.deletes()];
-    return { stack, stateFile, steps, changes: countChanges(steps), seconds: (Date.now() - started) / 1000 };
+    const recorded = new Map((state?.resources ?? []).filter((r) => r.pendingDelete !== true).map((r) => [r.urn, r]));
+    const stale = steps.filter((s) => s.op === "same" && staleRecord(recorded.get(s.urn), registered.get(s.urn))).map((s) => s.urn);
+    return { stack, stateFile, steps, changes: countChanges(steps), stale, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Whether a recorded resource's graph edges differ from its registration now (PreviewResult.stale). */
+export function staleRecord(
+    old: Pick<ResourceRecord, "dependsOn" | "propertyDependencies" | "parent" | "provider"> | undefined,
+    now: Pick<Registration, "dependsOn" | "propertyDependencies" | "parent" | "provider"> | undefined,
+): boolean {
+    if (old === undefined || now === undefined) {
+        return false;
+    }
+    const edges = (deps: Record<string, string[]> | undefined) =>
+        JSON.stringify(
+            Object.entries(deps ?? {})
+                .filter(([, urns]) => urns.length > 0)
+                .map(([k, urns]) => [k, [...urns].sort()])
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        );
+    return (
+        old.parent !== now.parent ||
+        old.provider !== now.provider ||
+        JSON.stringify([...old.dependsOn].sort()) !== JSON.stringify([...now.dependsOn].sort()) ||
+        edges(old.propertyDependencies) !== edges(now.propertyDependencies)
+    );
 }
 
 // --------------------------------------------------------------- render

@@ -134,7 +134,8 @@ function summarize(r: ProgramResult, ok: boolean, applied: boolean): UpResult {
 
 /**
  * Applies the stack. On a stack that is already up: previews it, as `pulumi up` does
- * first; with no changes it succeeds as a no-op (0 steps, the state untouched), else it
+ * first; with no changes it succeeds as a no-op (0 steps, the state untouched, unless the
+ * engine would still record new dependencies: PreviewResult.stale), else it
  * applies the steps (lab/executor.ts) from the recorded state. Creates an earlier run
  * did not finish are not in that state, as in the engine's (lab/steps.ts `resumeBase`):
  * interrupted ones are warned about, failed ones are simply created anew; docker objects
@@ -151,7 +152,9 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
         const resumed = resumeBase(existing.resources);
         const warnings = resumed.pending.length > 0 ? [pendingOperationsWarning(resumed.pending)] : [];
         const preview = await labPreview(stackFile, opts);
-        if (!isNoop(preview.changes) || existing.status !== "succeeded") {
+        // No changes, but edges the engine would still record (PreviewResult.stale): the steps are
+        // all `same`, and performing them writes the state as `pulumi up` does.
+        if (!isNoop(preview.changes) || preview.stale.length > 0 || existing.status !== "succeeded") {
             assertStackFilePrerequisites(stackFile, opts.probes);
             return { ...(await apply(stackFile, opts, resumed.base)), ...(warnings.length > 0 ? { warnings } : {}) };
         }

@@ -13,7 +13,12 @@
  *      has the old network;
  *  (c) d2-node2 removed with c3 on it: c3 deleted before the host's engine, the
  *      host's namespace gone, nothing of it in the state; the check passes;
- *  (d) a second `up` with no change: 0 changes.
+ *  (d) a second `up` with no change: 0 changes;
+ *  (e) the store switched from consul to etcd: the KV machine and every engine
+ *      replaced, consul's cluster record deleted while consul still answered (the
+ *      record's pathPrefix goes through the KV machine, so the engine deletes it in
+ *      the machine's replacement chain; it used to be left for the end and fail
+ *      ECONNREFUSED), every engine on etcd, the check passes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -133,6 +138,28 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         assert.equal(r.code, 0, describeRun(r));
         assert.equal(r.json?.noop, true, describeRun(r));
         assert.deepEqual(r.json?.changes && { ...r.json.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 });
+    });
+
+    it("(e) switches the store from consul to etcd: the record deleted while consul still answers, every engine on etcd", async function () {
+        const up = await changes.apply(changes.variant((y) => y.replace("    backend: consul\n", "    backend: etcd\n")));
+        // The record went in kvstore-machine's replacement chain (before the machine's delete), so the
+        // deletes left for the end are its provider and component only; nothing of it is in the state.
+        assert.deepEqual(stepsOf(up, "delete"), ["docker-overlay:kv:ClusterRecord cluster-record", "pulumi:providers:consul cluster-record-consul"]);
+        const state = JSON.parse(fs.readFileSync(statePathOf(stack.info), "utf8")) as { resources: { name: string }[] };
+        assert.deepEqual(
+            state.resources.filter((r) => r.name.startsWith("cluster-record")).map((r) => r.name),
+            [],
+        );
+        const replaced = stepsOf(up, "replace");
+        for (const r of ["command:local:Command kvstore-machine", ...HOSTS_BEFORE.map((h) => `command:local:Command ${h}-engine`)]) {
+            assert.ok(replaced.includes(r), `${r} not replaced: ${replaced.join(", ")}`);
+        }
+        for (const host of HOSTS_BEFORE) {
+            const info = await stack.docker(host, ["info", "--format", "{{.ClusterStore}}"]);
+            assert.equal(info.code, 0, describeRun(info));
+            assert.match(info.stdout.trim(), /^etcd:\/\/10\.180\.48\.2:2379$/, host);
+        }
+        await changes.checkPasses(2);
     });
 
     it("comes down clean", async function () {

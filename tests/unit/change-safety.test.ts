@@ -198,6 +198,13 @@ describe("change safety: what lives on a machine follows its replacement", () =>
         );
     });
 
+    it("the consul record's pathPrefix (ForceNew) goes through the KV machine: the same string, a property dependency on it", () => {
+        assert.equal(find(dev.run, T.keyPrefix, "cluster-record-keys").inputs["pathPrefix"], "docker-overlay/dev/");
+        assert.deepEqual(optionsOf(dev.options, T.keyPrefix, "cluster-record-keys").propertyDependencies["pathPrefix"], [
+            urn(dev.run, T.command, "kvstore-machine"),
+        ]);
+    });
+
     it("swarm mode: only the manager's (the store, if any, keeps no overlay)", async () => {
         const { stack, raw } = exampleRaw("swarm");
         const run = (await appliedRun(raw, stack)).run;

@@ -111,6 +111,50 @@ describe("lab preview (fakes, no engines)", function () {
         }
     });
 
+    it("stale edges: none for the state the program just made; a record whose property dependency is new is stale (the engine writes it)", async function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-preview-stale-"));
+        const before = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
+        process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = dir;
+        const write = (resources: ResourceRecord[]) =>
+            writeState(statePath("dev"), {
+                version: 1,
+                stack: "dev",
+                stackFile: DEV_STACK,
+                program: "index.ts",
+                status: "succeeded",
+                startedAt: "2026-01-01T00:00:00Z",
+                resources,
+            });
+        try {
+            write(dev);
+            assert.deepEqual((await runPreview(DEV_STACK, { kv: fakeKv, secrets: { sshPrivateKey: "test-key" } })).stale, []);
+            // As recorded before the record's pathPrefix went through the KV machine.
+            const older = dev.map((r) =>
+                r.name === "cluster-record-keys"
+                    ? {
+                          ...r,
+                          propertyDependencies: { ...r.propertyDependencies, pathPrefix: [] },
+                          dependsOn: r.dependsOn.filter((u) => !u.endsWith("::kvstore-machine")),
+                      }
+                    : r,
+            );
+            write(older);
+            const r = await runPreview(DEV_STACK, { kv: fakeKv, secrets: { sshPrivateKey: "test-key" } });
+            assert.deepEqual(r.changes, { same: dev.length, create: 0, update: 0, replace: 0, delete: 0 });
+            assert.deepEqual(
+                r.stale.map((u) => u.split("::").pop()),
+                ["cluster-record-keys"],
+            );
+        } finally {
+            if (before === undefined) {
+                delete process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
+            } else {
+                process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = before;
+            }
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("an unchanged stack: every registration same, nothing created, updated, replaced or deleted", async function () {
         const steps = await previewSteps(dev, devRaw());
         assert.deepEqual(changed(steps), []);

@@ -309,7 +309,8 @@ function machineFunctions(): string[] {
 
 /**
  * `descendants PID...`: prints every process below the given ones (children
- * first found with pgrep -P, then theirs), space-separated.
+ * first found with pgrep -P, then theirs), space-separated; `netns_pids NAME`:
+ * every process with a thread in a named network namespace.
  */
 export const DESCENDANTS_FUNCTION = sh("descendants.sh");
 

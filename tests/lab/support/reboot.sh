@@ -9,15 +9,9 @@ stack=$1 bridge=$2 run=$3 state=$4
 source "$(dirname "$0")/../../../lib/drivers/sh/netns/descendants.sh"
 mapfile -t nss < <(ip netns list | awk '{ print $1 }' | grep -E "^dovl-${stack}-" || true)
 [ "${#nss[@]}" -gt 0 ] || { echo "no network namespace of stack $stack" >&2; exit 1; }
-# Every process with a thread in one of the namespaces. Not `ip netns pids`, which reads
-# only the main thread's namespace (/proc/PID/ns/net): dockerd's main thread can sit in a
-# container's or an overlay's unnamed namespace (see namedNetnsOf in lab.ts), and then
-# this missed the engine, which outlived the "reboot" (seen once in a full CI run).
-netns_pids() {
-    local ino
-    ino=$(stat -L -c %i "/run/netns/$1")
-    find /proc/[0-9]*/task/[0-9]*/ns -maxdepth 1 -name net -lname "net:\[$ino\]" 2>/dev/null | cut -d/ -f3 | sort -un
-}
+# Every process with a thread in one of the namespaces (netns_pids, descendants.sh): with
+# `ip netns pids` (main threads only) an engine whose main thread sat in a container's
+# namespace outlived the "reboot" (seen once in a full CI run).
 pids=()
 for ns in "${nss[@]}"; do
     mapfile -t p < <(netns_pids "$ns")

@@ -53,9 +53,9 @@ teardown() {
     #    whose pidfile was lost) and everything below it: a shim's container
     #    processes live in network namespaces of their own, so ip netns pids
     #    does not list them. Collected before anything is killed, while the
-    #    shims are still their parents.
+    #    shims are still their parents. (netns_pids: by every thread's namespace.)
     if [ -e "$NS_PATH" ]; then
-        read -r -a pids <<<"$(ip netns pids "$NS" 2>/dev/null | tr '\n' ' ' || true)"
+        read -r -a pids <<<"$(netns_pids "$NS" | tr '\n' ' ' || true)"
         if [ "${#pids[@]}" -gt 0 ]; then
             read -r -a below <<<"$(descendants "${pids[@]}")"
             pids+=("${below[@]}")

@@ -362,7 +362,7 @@ describe("netns driver: engine machine", () => {
         const to = lines.findIndex((l) => l.startsWith('log "namespace $NS:'));
         assert.ok(from > 0 && to > from);
         const plumbing = [assignments(s.create), 'log() { echo "$*" >&2; }', ...lines.slice(from, to + 1)].join("\n");
-        const r = runWithStubs(plumbing, { ip: "" });
+        const r = runWithStubs(plumbing, { ip: "", nsenter: "" });
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.calls, [
             "ip link show dev dovl0",
@@ -372,6 +372,7 @@ describe("netns driver: engine machine", () => {
             `ip link set dev ${veth} up`,
             `ip -n ${ns} link set dev lo up`,
             `ip -n ${ns} addr add 10.199.0.4/24 dev eth1`,
+            `nsenter --net=/var/run/netns/${ns} sh -c echo 1 >/proc/sys/net/ipv4/conf/eth1/arp_notify`,
             `ip -n ${ns} link set dev eth1 up`,
             `ip -n ${ns} route replace default via 10.199.0.1 dev eth1`,
         ]);

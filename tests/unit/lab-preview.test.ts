@@ -76,6 +76,23 @@ const changed = (steps: Step[]) =>
         .map((s) => `${s.op} ${s.type} ${s.name}`)
         .sort();
 
+/** Runs `body` with the lab's state directory in a fresh temporary directory, removed afterwards. */
+async function withStateDir(prefix: string, body: () => Promise<void>): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const before = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
+    process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = dir;
+    try {
+        await body();
+    } finally {
+        if (before === undefined) {
+            delete process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
+        } else {
+            process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = before;
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 describe("lab preview (fakes, no engines)", function () {
     this.timeout(120_000);
     let dev: ResourceRecord[];
@@ -86,10 +103,7 @@ describe("lab preview (fakes, no engines)", function () {
     });
 
     it("runs the program `lab up` applies, not the one the state recorded (an up from another checkout)", async function () {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-preview-program-"));
-        const before = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
-        process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = dir;
-        try {
+        await withStateDir("lab-preview-program-", async () => {
             writeState(statePath("dev"), {
                 version: 1,
                 stack: "dev",
@@ -101,31 +115,21 @@ describe("lab preview (fakes, no engines)", function () {
             });
             const r = await runPreview(DEV_STACK, { kv: fakeKv, secrets: { sshPrivateKey: "test-key" } });
             assert.deepEqual(r.changes, { same: dev.length, create: 0, update: 0, replace: 0, delete: 0 });
-        } finally {
-            if (before === undefined) {
-                delete process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
-            } else {
-                process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = before;
-            }
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        });
     });
 
     it("stale edges: none for the state the program just made; a record whose property dependency is new is stale (the engine writes it)", async function () {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-preview-stale-"));
-        const before = process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
-        process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = dir;
-        const write = (resources: ResourceRecord[]) =>
-            writeState(statePath("dev"), {
-                version: 1,
-                stack: "dev",
-                stackFile: DEV_STACK,
-                program: "index.ts",
-                status: "succeeded",
-                startedAt: "2026-01-01T00:00:00Z",
-                resources,
-            });
-        try {
+        await withStateDir("lab-preview-stale-", async () => {
+            const write = (resources: ResourceRecord[]) =>
+                writeState(statePath("dev"), {
+                    version: 1,
+                    stack: "dev",
+                    stackFile: DEV_STACK,
+                    program: "index.ts",
+                    status: "succeeded",
+                    startedAt: "2026-01-01T00:00:00Z",
+                    resources,
+                });
             write(dev);
             assert.deepEqual((await runPreview(DEV_STACK, { kv: fakeKv, secrets: { sshPrivateKey: "test-key" } })).stale, []);
             // As recorded before the record's pathPrefix went through the KV machine.
@@ -145,14 +149,7 @@ describe("lab preview (fakes, no engines)", function () {
                 r.stale.map((u) => u.split("::").pop()),
                 ["cluster-record-keys"],
             );
-        } finally {
-            if (before === undefined) {
-                delete process.env["DOCKER_OVERLAY_LAB_STATE_DIR"];
-            } else {
-                process.env["DOCKER_OVERLAY_LAB_STATE_DIR"] = before;
-            }
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        });
     });
 
     it("an unchanged stack: every registration same, nothing created, updated, replaced or deleted", async function () {

@@ -10,8 +10,8 @@
  * for existing importers.
  */
 import { ClusterConfig, DindDriverConfig, HostConfig } from "../config/types";
-import { AddressPlan, allocateAddresses } from "../net/allocate";
-import { kvMachineName, requireKvStore } from "../plan/cluster";
+import { AddressPlan } from "../net/allocate";
+import { machineAddresses, requireKvStore } from "../plan/cluster";
 import { dockerdTlsFlags, TlsFiles, tlsFiles } from "../tls/engine";
 import { EngineOptions, renderDaemonFlags } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
@@ -25,21 +25,12 @@ export const PUBLISH_IP = "127.0.0.1";
 // ---------------------------------------------------------------- addresses and endpoints
 
 /**
- * Fabric addresses: the network's gateway takes the first usable address, then
- * the KV machine (when the driver creates one); each host the address its name
- * picks, unless it sets `address` (lib/net/allocate.ts). The same plan as
- * lib/plan/cluster.ts, which hands these to the driver; the driver falls back to
- * this when called directly.
+ * Fabric addresses: the plan's (lib/plan/cluster.ts machineAddresses), which the
+ * program hands to the driver; the driver falls back to this when called directly.
  */
 export function dindAddressPlan(config: ClusterConfig): AddressPlan {
-    const d = dindConfigOf(config);
-    const kvMachine = kvMachineName(config);
-    const kv = kvMachine !== undefined ? [{ name: kvMachine }] : [];
-    return allocateAddresses(
-        d.subnet,
-        kv,
-        config.hosts.map((h) => ({ name: h.name, address: h.address })),
-    );
+    dindConfigOf(config); // refuses another driver's config; for dind the plan is never undefined
+    return machineAddresses(config) as AddressPlan;
 }
 
 /**

@@ -62,8 +62,9 @@ export function allocateAddresses(cidr: string, leading: readonly AddressRequest
         if (next > last) {
             throw noRoom(m.name);
         }
-        addresses[m.name] = text(next);
-        taken.add(text(next));
+        const address = text(next);
+        addresses[m.name] = address;
+        taken.add(address);
         next++;
     }
 

@@ -79,7 +79,11 @@ export function kvMachineName(config: ClusterConfig): string | undefined {
     return kv !== undefined && kv.address === undefined ? kv.machine : undefined;
 }
 
-function machineAddresses(config: ClusterConfig): AddressPlan | undefined {
+/**
+ * The underlay addresses of the machines a netns or dind driver creates (lib/net/allocate.ts:
+ * the KV machine first, each host where its name points); undefined for the other drivers.
+ */
+export function machineAddresses(config: ClusterConfig): AddressPlan | undefined {
     const cidr = config.driver.kind === "netns" ? config.driver.underlay : config.driver.kind === "dind" ? config.driver.subnet : undefined;
     if (cidr === undefined) {
         return undefined;

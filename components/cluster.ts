@@ -6,7 +6,7 @@ import { ConnectivityCheck } from "./connectivityCheck";
 import { DockerHost } from "./dockerHost";
 import { KvStore } from "./kvStore";
 import { MachineDriver } from "./machines/types";
-import { OverlayNetwork } from "./overlayNetwork";
+import { keptMachineLabel, OverlayNetwork } from "./overlayNetwork";
 import { PlacedContainer } from "./placedContainer";
 import { ClusterPki } from "./pki";
 import { Swarm } from "./swarm";
@@ -211,9 +211,13 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // (a `networks[].mtu` too much for one fails its host's reader, before any network exists).
         const mtuReaders = Object.values(this.hosts).flatMap((h) => (h.underlayMtuReader !== undefined ? [h.underlayMtuReader] : []));
         const underlayMtus = Object.values(this.hosts).map((h) => h.underlayMtu);
-        const networkMachines = pulumi
-            .all([networkHost.machineId, ...(!swarmMode && this.kv?.machineId !== undefined ? [this.kv.machineId] : [])])
-            .apply((ids) => machineLabelValue(ids));
+        const networkMachines = keptMachineLabel(
+            "overlay-machines",
+            pulumi
+                .all([networkHost.machineId, ...(!swarmMode && this.kv?.machineId !== undefined ? [this.kv.machineId] : [])])
+                .apply((ids) => machineLabelValue(ids)),
+            this,
+        );
         for (const network of config.networks) {
             previous = this.networks[network.name] = new OverlayNetwork(
                 network.name,

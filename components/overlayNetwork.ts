@@ -1,6 +1,7 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LABEL, optionsLabelValue } from "../lib/change/labels";
+import { KEPT_MACHINES_ENV, KEPT_MACHINES_SCRIPT, LABEL, optionsLabelValue } from "../lib/change/labels";
 import { EngineMode, NetworkConfig } from "../lib/config/types";
 
 export interface OverlayNetworkArgs {
@@ -45,7 +46,8 @@ export interface OverlayNetworkArgs {
  *   so a real change (encrypted, MTU) still replaces the network, and the replacement is created
  *   with the new options: a replacement re-checks the program's inputs, not the ignored ones
  *   (E `step_generator.go:1886-1890`, `News: goal.Properties`).
- * - The `docker-overlay.machine` label carries the ids of the machines it lives on (see DockerHost).
+ * - The `docker-overlay.machine` label carries the ids of the machines it was made on (see DockerHost),
+ *   kept (keptMachineLabel).
  */
 export class OverlayNetwork extends pulumi.ComponentResource {
     public readonly networkName: string;
@@ -95,4 +97,34 @@ export class OverlayNetwork extends pulumi.ComponentResource {
         );
         this.registerOutputs({ name: this.networkName, subnet: this.subnet, id: this.network.id });
     }
+}
+
+/**
+ * The overlays' `docker-overlay.machine` label: the ids of the machines they live on (the
+ * network host's; in cluster-store mode also the KV machine's) as they were when the stack
+ * first made its overlays, and a property dependency on the machines they live on now.
+ *
+ * - A machine replaced (every driver's is delete-before-replace) replaces the overlay: the
+ *   engine's walk puts a resource whose property depends on the replaced one into the chain
+ *   when the provider's diff, with that property unknown, replaces it (E `step_generator.go`
+ *   `calculateDependentReplacements`; labels are ForceNew, K `resource_docker_network.go:32-38`),
+ *   and re-creates whatever it deleted so, whatever its new inputs (`recreating`).
+ * - The network's host becoming another (the first host or manager removed) changes neither the
+ *   value nor the network: the overlay lives in the swarm or the store, not on that host, and
+ *   its new provider is no replacement (docs/provider-rules.md, `host`). With the ids themselves
+ *   as the value, the overlay was replaced through the old host: in swarm mode after that host
+ *   had left, so nothing was deleted and the new one failed `network with name net1 already exists`.
+ *
+ * The value is a command's stdout that prints the ids it was created with and ignores their
+ * changes (the engine keeps the old input, E `step_generator.go:1151-1156`; a command's inputs
+ * are updates, never a replacement, docs/provider-rules.md), so a preview knows it. Stacks made
+ * before it existed get the value their overlays already carry.
+ */
+export function keptMachineLabel(name: string, machineIds: pulumi.Output<string>, parent: pulumi.Resource): pulumi.Output<string> {
+    const kept = new command.local.Command(
+        name,
+        { create: KEPT_MACHINES_SCRIPT, environment: { [KEPT_MACHINES_ENV]: machineIds } },
+        { parent, ignoreChanges: ["environment"] },
+    );
+    return pulumi.all([kept.stdout, machineIds]).apply(([value]) => value);
 }

@@ -11,7 +11,8 @@
  *                            manager tokens through a manager; the token commands read again
  *   <name>-join-token        the worker token, sealed (stdout is ciphertext, held as a secret)
  *   <name>-manager-token     the manager token, sealed likewise (only with several managers)
- *   <name>-join-<host>       one per other host: joins as a worker or a manager; delete: a
+ *   <name>-join-<host>       one per host: joins as a worker or a manager (the first manager
+ *                            joins nothing: its membership is the init's swarm); delete: a
  *                            manager is demoted (refused when the rest would lose their
  *                            quorum), a worker drained, then it leaves and its node is removed
  *   <name>-labels-<host>     one per labelled host: its labels as node labels
@@ -79,7 +80,7 @@ export class Swarm extends pulumi.ComponentResource {
     public readonly managers: string[];
     /** Everything that makes the swarm: networks and containers wait for it. */
     public readonly ready: pulumi.Resource[];
-    /** Host name -> its join (every host but the first manager, whose membership is the init). */
+    /** Host name -> its join (the first manager's joins nothing: its init made the swarm). */
     public readonly joins: Record<string, pulumi.Resource>;
     /** A container's settle on host `d`, for the overlays (docker names) it attaches to. */
     public readonly settle: (d: DockerHost, container: string, networks: string[]) => ContainerSettle;
@@ -188,19 +189,27 @@ export class Swarm extends pulumi.ComponentResource {
         // Every script asks the engines what it needs (a manager's address, node ids):
         // none depends on another's output, so each can also be deleted on its own.
         // Managers join one at a time (each waits until the raft counts it reachable).
+        // The first manager has one too, which joins nothing (its init made or adopted the swarm):
+        // it holds the host's membership, so that the host whose join it was stays in the swarm
+        // when it becomes the first manager (the one before it removed), and a first manager
+        // removed has its node removed like any other.
         const joinOf: Record<string, command.local.Command> = {};
         let previousManager: command.local.Command = init;
         for (const { docker: d } of args.hosts) {
-            if (d === first) {
-                continue;
-            }
+            const initHost = d === first;
             const asManager = isManager.has(d.hostName);
-            const token = asManager && managerToken !== undefined ? managerToken : workerToken;
-            const scripts = pulumi
-                .all([node(d), managerNodes])
-                .apply(([w, ms]) =>
-                    renderSwarmJoinScripts({ stack: args.stack, worker: w, managers: ms, joinAs: asManager ? "manager" : "worker", port, access }),
-                );
+            const token = initHost ? undefined : asManager && managerToken !== undefined ? managerToken : workerToken;
+            const scripts = pulumi.all([node(d), managerNodes]).apply(([w, ms]) =>
+                renderSwarmJoinScripts({
+                    stack: args.stack,
+                    worker: w,
+                    managers: ms,
+                    joinAs: asManager ? "manager" : "worker",
+                    port,
+                    access,
+                    ...(initHost ? { initHost } : {}),
+                }),
+            );
             const join = new command.local.Command(
                 `${name}-join-${d.hostName}`,
                 {
@@ -211,14 +220,19 @@ export class Swarm extends pulumi.ComponentResource {
                     // Its machine replaced: an update, which joins the new engine (and removes the old node).
                     environment: {
                         ...env,
-                        [SWARM_ENV.sealedToken]: pulumi.secret(token.stdout),
-                        [SWARM_ENV.sealKey]: sealKeyPem,
+                        ...(token !== undefined ? { [SWARM_ENV.sealedToken]: pulumi.secret(token.stdout), [SWARM_ENV.sealKey]: sealKeyPem } : {}),
                         [SWARM_ENV.machine]: d.machineId,
                     },
                 },
                 {
                     parent: this,
-                    dependsOn: [...d.ready, ...args.after, init, token, ...(asManager && previousManager !== init ? [previousManager] : [])],
+                    dependsOn: [
+                        ...d.ready,
+                        ...args.after,
+                        init,
+                        ...(token !== undefined ? [token] : []),
+                        ...(asManager && previousManager !== init ? [previousManager] : []),
+                    ],
                     deletedWith: d.deletedWith,
                 },
             );

@@ -48,3 +48,15 @@ export function optionsLabelValue(options: Readonly<Record<string, string>>): st
 export function machineLabelValue(ids: readonly string[]): string {
     return ids.join(",");
 }
+
+/**
+ * The overlays' machine label, kept: a command that prints the machine ids it was created
+ * with and ignores later changes of them (components/overlayNetwork.ts overlayMachineLabel).
+ * The label keeps its value when the network's host becomes another (the first one removed),
+ * so the overlay and its containers stay; a replaced machine still replaces the overlay
+ * through the label's property dependency on it.
+ */
+export const KEPT_MACHINES_ENV = "DOCKER_OVERLAY_NETWORK_MACHINES";
+
+/** That command's script (`/bin/sh -c`, the command provider's default interpreter). */
+export const KEPT_MACHINES_SCRIPT = `printf '%s' "$${KEPT_MACHINES_ENV}"`;

@@ -263,6 +263,11 @@ export interface SwarmJoinParams {
     managers: SwarmNode[];
     /** Default worker. */
     joinAs?: SwarmJoinRole;
+    /**
+     * The first manager, whose init made (or adopted) the swarm: it joins nothing and goes
+     * through itself; its delete, with no other manager left, leaves the swarm to the init's.
+     */
+    initHost?: boolean;
     port: number;
     access: DockerCliAccess;
 }
@@ -274,6 +279,7 @@ export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
         assign("WORKER", p.worker.dockerHost),
         managersOf(p.managers),
         assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+        ...(p.initHost === true ? [assign("INIT_HOST", 1)] : []),
     ];
     const create = script(
         `docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`,

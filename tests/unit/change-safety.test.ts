@@ -5,9 +5,10 @@
  * and keep the cluster record out of keys others write.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { LABEL, machineLabelValue, optionsLabelValue } from "../../lib/change/labels";
+import { KEPT_MACHINES_ENV, KEPT_MACHINES_SCRIPT, LABEL, machineLabelValue, optionsLabelValue } from "../../lib/change/labels";
 import { loadStackFile } from "../../lib/config/load";
 import { RawConfig } from "../../lib/config/types";
 import { formatProblem, validateConfig } from "../../lib/config/validate";
@@ -194,8 +195,27 @@ describe("change safety: what lives on a machine follows its replacement", () =>
         ]);
         assert.deepEqual(
             optionsOf(dev.options, T.network, "net1-network").propertyDependencies["labels"],
+            [urn(dev.run, T.command, "swarm-manager-engine"), urn(dev.run, T.command, "kvstore-machine"), urn(dev.run, T.command, "overlay-machines")].sort(),
+        );
+    });
+
+    it("the overlays' machine label is kept: a command prints the ids it was made with and ignores their changes; the label still depends on the machines", () => {
+        const kept = find(dev.run, T.command, "overlay-machines");
+        assert.equal(kept.inputs["create"], KEPT_MACHINES_SCRIPT);
+        assert.deepEqual(kept.inputs["environment"], { [KEPT_MACHINES_ENV]: "swarm-manager-engine-id,kvstore-machine-id" });
+        const options = optionsOf(dev.options, T.command, "overlay-machines");
+        assert.deepEqual(options.ignoreChanges, ["environment"]);
+        assert.deepEqual(
+            options.propertyDependencies["environment"],
             [urn(dev.run, T.command, "swarm-manager-engine"), urn(dev.run, T.command, "kvstore-machine")].sort(),
         );
+        // Only what the SDK adds to every Command, and no triggers: nothing re-runs it (the overlay is replaced through the label's own dependency).
+        assert.deepEqual(options.replaceOnChanges, ["triggers[*]"]);
+        assert.equal(kept.inputs["triggers"], undefined);
+        // The script, run by the command provider's default interpreter, prints exactly the value (the mocks say the same).
+        const r = spawnSync("/bin/sh", ["-c", KEPT_MACHINES_SCRIPT], { encoding: "utf8", env: { [KEPT_MACHINES_ENV]: "a-id,b-id" } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "a-id,b-id");
     });
 
     it("the consul record's pathPrefix (ForceNew) goes through the KV machine: the same string, a property dependency on it", () => {
@@ -207,11 +227,15 @@ describe("change safety: what lives on a machine follows its replacement", () =>
 
     it("swarm mode: only the manager's (the store, if any, keeps no overlay)", async () => {
         const { stack, raw } = exampleRaw("swarm");
-        const run = (await appliedRun(raw, stack)).run;
+        const { run, options } = await appliedRun(raw, stack);
         assert.deepEqual(labels(run, T.network, "net1-network"), [
             { label: LABEL.network, value: "net1" },
             { label: LABEL.machine, value: "swarm-manager-engine-id" },
         ]);
+        assert.deepEqual(
+            optionsOf(options, T.network, "net1-network").propertyDependencies["labels"],
+            [urn(run, T.command, "swarm-manager-engine"), urn(run, T.command, "overlay-machines")].sort(),
+        );
     });
 
     it("dind and docker-machine: the machine's own resources' ids", async () => {

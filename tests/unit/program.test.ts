@@ -96,7 +96,8 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.deepEqual(deps(T.command, "underlay-probe-swarm-node2"), [engine("swarm-node2"), engine("swarm-manager"), engine("swarm-node1"), kv].sort());
         // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
         // both machines' ids (components/overlayNetwork.ts), so it depends on both; and on every probe.
-        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv, ...probes].sort());
+        // Its label's value is kept by overlay-machines (components/overlayNetwork.ts keptMachineLabel).
+        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv, urn(T.command, "overlay-machines"), ...probes].sort());
         assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
         assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));
         assert.deepEqual(deps(T.command, "connectivity-ping"), [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
@@ -158,7 +159,7 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 9, // bridge, kv machine, 3 engines, 3 probes, check
+            [T.command]: 10, // bridge, kv machine, 3 engines, 3 probes, the overlays' kept machine label, check
             "docker-overlay:probe:UnderlayProbe": 1,
             [T.kv]: 1,
             [T.host]: 3,

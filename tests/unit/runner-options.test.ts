@@ -89,7 +89,13 @@ describe("runner: resource options and property dependencies", function () {
             const swarm = ofType(run, T.command).filter(
                 (c) => c.name.startsWith("swarm-") && typeof c.inputs["delete"] === "string" && !c.name.endsWith("-engine"),
             );
-            assert.deepEqual(swarm.map((c) => c.name).sort(), ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2", "swarm-labels-swarm-node1"]);
+            assert.deepEqual(swarm.map((c) => c.name).sort(), [
+                "swarm-init",
+                "swarm-join-swarm-manager",
+                "swarm-join-swarm-node1",
+                "swarm-join-swarm-node2",
+                "swarm-labels-swarm-node1",
+            ]);
             for (const c of swarm) {
                 assert.equal(c.options.deletedWith, bridge, c.name);
             }

@@ -487,6 +487,75 @@ describe("swarm scripts: several managers", () => {
         );
     });
 
+    const firstJoin = (f: Fake) =>
+        renderSwarmJoinScripts({ stack: "t", worker: manager, managers: MANAGERS, joinAs: "manager", initHost: true, port: 2377, access: f.access });
+
+    it("the first manager's join joins nothing: it checks its membership through itself and prints its node id", () => {
+        const f = cluster();
+        const before = f.calls().length;
+        const r = bash(firstJoin(f).create, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, '{"nodeId":"node-m"}\n');
+        assert.match(r.stderr, /docker-overlay swarm join swarm-manager: already a node of this swarm \(node-m\); not joining again/);
+        const calls = f.calls().slice(before);
+        assert.ok(!calls.some((c) => /swarm join|promote|demote|node rm/.test(c)), calls.join("\n"));
+        assert.ok(
+            calls.every((c) => c.startsWith("unix:///run/m.sock ")),
+            `through itself only: ${calls.join("\n")}`,
+        );
+    });
+
+    it("the first manager's join fails, saying why, when its engine is in no swarm or does not manage it", () => {
+        const f = cluster();
+        f.engine(manager.dockerHost, { state: "inactive" });
+        let r = bash(firstJoin(f).create, f);
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim(),
+            'docker-overlay swarm join swarm-manager: its swarm state is "inactive" although swarm-init made it the swarm\'s first manager (did it leave by hand?); replace swarm-init (pulumi up --replace with its URN) to make the swarm anew',
+        );
+        f.engine(manager.dockerHost, { state: "active", noquorum: "" });
+        r = bash(firstJoin(f).create, f);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /swarm-manager is in the swarm but does not manage it \(docker node ls fails there\)/);
+    });
+
+    it("the first manager's join, with no other manager answering, leaves the swarm to swarm-init's delete; any other manager's refuses", () => {
+        const f = fake();
+        f.engine(manager.dockerHost, { state: "active", control: "true", addr: "10.160.0.2", node: "node-m", nodes: "node-m", "role-node-m": "manager" });
+        const r = bash(firstJoin(f).delete, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /the swarm's only manager that answers; swarm-init's delete leaves the swarm/);
+        assert.ok(!f.calls().some((c) => /swarm leave|demote|node rm/.test(c)), f.calls().join("\n"));
+        const other = bash(
+            renderSwarmJoinScripts({ stack: "t", worker: manager, managers: MANAGERS, joinAs: "manager", port: 2377, access: f.access }).delete,
+            f,
+        );
+        assert.equal(other.status, 1);
+        assert.match(other.stderr, /no other manager of the swarm answers/);
+    });
+
+    it("a first manager removed: swarm-init's delete hands the swarm over and it leaves; its join's delete then removes its node through another manager", () => {
+        const f = cluster();
+        const init = renderSwarmInitScripts({ stack: "t", manager, port: 2377, pool: POOL, access: f.access });
+        const left = bash(init.delete, f);
+        assert.equal(left.status, 0, left.stderr);
+        assert.match(left.stderr, /demoted and left/);
+        // m2 now answers as a manager (the fake keeps one view per directory): it lists the old first manager's node.
+        f.engine(m2.dockerHost, { nodes: `node-m\n${ID(m2.dockerHost)}\n${ID(m3.dockerHost)}`, "role-node-m": "worker" });
+        const before = f.calls().length;
+        const r = bash(firstJoin(f).delete, f, { PULUMI_COMMAND_STDOUT: '{"nodeId":"node-m"}' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(
+            f
+                .calls()
+                .slice(before)
+                .filter((c) => /demote|leave|node rm|availability/.test(c)),
+            ["unix:///run/m2.sock node rm --force node-m"],
+        );
+        assert.match(r.stderr, /removed node node-m from the swarm/);
+    });
+
     it("a node update swarm refuses as out of sequence (labels and availability of one node in parallel) is read again and retried; other errors fail", () => {
         const f = cluster();
         const s = renderSwarmAvailabilityScripts({ stack: "t", host: m2, managers: MANAGERS, availability: "pause", access: f.access });

@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
+import { SWARM_ENV } from "../../lib/swarm/scripts";
 import { planStack } from "../../runner/plan";
 import { ProgramRun } from "../../runner/program";
 import { applied } from "./appliedMocks";
@@ -89,12 +90,23 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.equal(init.parent, urn(SWARM, "swarm"));
     });
 
-    it("joins each worker once, through its own engine, after the init and the sealed token", () => {
+    it("joins each worker once, through its own engine, after the init and the sealed token; the first manager's join joins nothing", () => {
         const joins = ofType(run, T.command).filter((c) => c.name.startsWith("swarm-join-swarm-"));
         assert.deepEqual(
             joins.map((j) => j.name),
-            ["swarm-join-swarm-node1", "swarm-join-swarm-node2"],
+            ["swarm-join-swarm-manager", "swarm-join-swarm-node1", "swarm-join-swarm-node2"],
         );
+        // The first manager's joins nothing (INIT_HOST: its membership checked through itself), needs
+        // no token, and comes after the init: it holds the host's membership (components/swarm.ts).
+        const first = find(run, T.command, "swarm-join-swarm-manager");
+        for (const script of ["create", "delete"]) {
+            assert.match(String(first.inputs[script]), /^INIT_HOST=1$/m, script);
+        }
+        assert.deepEqual(Object.keys(first.inputs["environment"] as object).sort(), [SWARM_ENV.machine]);
+        assert.deepEqual(first.dependsOn, [urn(T.command, "swarm-manager-engine"), ...PROBES(), urn(T.command, "swarm-init")].sort());
+        for (const worker of ["swarm-node1", "swarm-node2"]) {
+            assert.doesNotMatch(String(find(run, T.command, `swarm-join-${worker}`).inputs["create"]), /^INIT_HOST=/m);
+        }
         for (const worker of ["swarm-node1", "swarm-node2"]) {
             const join = find(run, T.command, `swarm-join-${worker}`);
             const create = String(join.inputs["create"]);
@@ -157,9 +169,11 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
                 urn(T.command, "swarm-init"),
                 urn(T.command, "swarm-ingress-net1"),
                 urn(T.command, "swarm-join-token"),
+                urn(T.command, "swarm-join-swarm-manager"),
                 urn(T.command, "swarm-join-swarm-node1"),
                 urn(T.command, "swarm-join-swarm-node2"),
                 urn(T.command, "swarm-labels-swarm-node1"),
+                urn(T.command, "overlay-machines"),
             ].sort(),
         );
     });
@@ -195,7 +209,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 15, // bridge, 3 engines, 2 probes (the first host pairs with none before it), init, ingress check for net1, token, 2 joins, 1 labels, 2 settles, check
+            [T.command]: 17, // bridge, 3 engines, 2 probes (the first host pairs with none before it), init, ingress check for net1, token, 3 joins (the first manager's too), 1 labels, 2 settles, the overlays' kept machine label, check
             [T.host]: 3,
             [T.dockerProvider]: 3,
             [SWARM]: 1,

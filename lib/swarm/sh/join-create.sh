@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NAME, WORKER (the joining host's engine), JOIN_AS, MANAGERS, PORT, ADVERTISE and WAIT_SECONDS come from the rendered header, the sealed token and its key from the environment
-# MANAGER: another manager that answers (never the joining host itself).
-pick_manager "$WORKER" || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
-state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"
+# shellcheck disable=SC2153,SC2154 # a fragment: NAME, WORKER (the joining host's engine), JOIN_AS, MANAGERS, PORT, ADVERTISE, WAIT_SECONDS and INIT_HOST (the first manager's only) come from the rendered header, the sealed token and its key from the environment
+if [ "${INIT_HOST:-}" = 1 ]; then
+    # The first manager: its init made (or adopted) the swarm, so it joins
+    # nothing; this checks its membership, through itself.
+    state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"
+    [ "$state" = active ] || fail "its swarm state is \"$state\" although swarm-init made it the swarm's first manager (did it leave by hand?); replace swarm-init (pulumi up --replace with its URN) to make the swarm anew"
+    dk "$WORKER" node ls -q >/dev/null 2>&1 || fail "$NAME is in the swarm but does not manage it (docker node ls fails there); the first manager in hosts must be one of its managers"
+    MANAGER=$WORKER
+else
+    # MANAGER: another manager that answers (never the joining host itself).
+    pick_manager "$WORKER" || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
+    state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"
+fi
 # Where the manager listens, as it advertises itself: asked now, so this
 # script depends on no earlier output.
 manager_address="$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}'):$PORT"

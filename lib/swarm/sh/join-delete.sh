@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NAME, WORKER (the leaving host's engine), MANAGERS and WAIT_SECONDS come from the rendered header
+# shellcheck disable=SC2154 # a fragment: NAME, WORKER (the leaving host's engine), MANAGERS, WAIT_SECONDS and INIT_HOST (the first manager's only) come from the rendered header
 # The node id: the engine's own answer, else what this resource's create
 # printed (the command provider passes it on).
 node=$(printf '%s' "${PULUMI_COMMAND_STDOUT:-}" | sed -n 's/.*"nodeId":"\([^"]*\)".*/\1/p')
@@ -17,6 +17,10 @@ fi
 if pick_manager "$WORKER"; then
     known=false
     if [ -n "$node" ] && dk "$MANAGER" node inspect "$node" >/dev/null 2>&1; then known=true; fi
+elif [ "$answers" = true ] && [ "$state" != inactive ] && [ "${INIT_HOST:-}" = 1 ]; then
+    # The first manager and no other: the swarm's own init takes it down (its delete leaves).
+    log "the swarm's only manager that answers; swarm-init's delete leaves the swarm"
+    exit 0
 elif [ "$answers" = true ] && [ "$state" != inactive ]; then
     fail "no other manager of the swarm answers (tried ${MANAGERS[*]}): $NAME cannot be demoted or drained safely; start a manager's engine and retry"
 else

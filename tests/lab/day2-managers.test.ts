@@ -1,0 +1,107 @@
+/**
+ * Day 2 in swarm mode with several managers: the first manager, whose init made
+ * the swarm, removed from a running swarm and another manager added in its place
+ * (tests/lab/stacks/Pulumi.t-day2-managers.yaml: m1, m2, m3 managers, w1 a worker;
+ * net1 with c1 on m2, c2 on w1, c3 on m1). Checked with the docker CLI:
+ *  - the preview and the `up` take the same steps: m1's machine, join and c3 go,
+ *    m4 joins as a manager, swarm-init moves to m2 (which adopts the swarm), and
+ *    neither net1 nor c1 nor c2 is touched (components/overlayNetwork.ts
+ *    keptMachineLabel; m2's own join stays, components/swarm.ts);
+ *  - the same swarm (cluster id), net1 the same network, c1 and c2 the same
+ *    containers (ids and start times); m1's node is gone from `docker node ls`,
+ *    m2, m3 and m4 are managers with one leader, and the check passes;
+ *  - a second preview shows no change.
+ * The stack is taken down in the after hook, also when a test failed.
+ */
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import "./support/root-hooks";
+import { StackChanges, stepsOf } from "./support/changes";
+import { describeRun, lab, LabStack, STACKS, UpJson } from "./support/lab";
+
+describe("lab: the first manager of a three-manager swarm replaced on a running swarm (t-day2-managers)", function () {
+    const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2-managers.yaml"));
+    const changes = new StackChanges(stack);
+
+    async function docker(host: string, args: string[]): Promise<string> {
+        const r = await stack.docker(host, args);
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout.trim();
+    }
+
+    /** `<hostname> <status> <manager status>` of every node, through `host`, sorted. */
+    async function nodes(host: string): Promise<string[]> {
+        const out = await docker(host, ["node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"]);
+        return out
+            .split("\n")
+            .map((l) => l.trim())
+            .sort();
+    }
+
+    changes.runningStack(6);
+
+    it("m1 removed with c3, m4 added as a manager: m2 takes the swarm over; net1, c1 and c2 untouched; m1's node gone", async function () {
+        const before = {
+            swarm: await docker("m2", ["info", "-f", "{{.Swarm.Cluster.ID}}"]),
+            net1: await docker("m2", ["network", "inspect", "-f", "{{.Id}}", "net1"]),
+            c1: await changes.identity("m2", "c1"),
+            c2: await changes.identity("w1", "c2"),
+        };
+        assert.match(before.swarm, /^[0-9a-z]{25}$/);
+        const copy = changes.variant((y) =>
+            y
+                .replace("    - name: m1\n      role: manager\n", "")
+                .replace("    - name: w1\n", "    - name: w1\n    - name: m4\n      role: manager\n")
+                .replace(/ {4}- name: c3\n[\s\S]*$/, ""),
+        );
+        const preview = await lab<UpJson>("preview", copy);
+        assert.equal(preview.code, 0, describeRun(preview));
+        const up = await changes.apply(copy);
+        for (const op of ["create", "update", "replace", "delete"]) {
+            assert.deepEqual(stepsOf(up, op), stepsOf(preview.json as UpJson, op), `the preview's ${op} steps are the up's`);
+        }
+        const touched = (up.steps ?? []).filter((s) => s.op !== "same").map((s) => s.name);
+        for (const kept of ["net1-network", "c1-container", "c2-container", "overlay-machines", "swarm-join-m2"]) {
+            assert.ok(
+                !stepsOf(up, "replace").some((s) => s.endsWith(` ${kept}`)) && !stepsOf(up, "delete").some((s) => s.endsWith(` ${kept}`)),
+                `${kept}: ${touched.join(", ")}`,
+            );
+        }
+        for (const same of ["net1-network", "c1-container", "c2-container", "overlay-machines"]) {
+            assert.ok(!touched.includes(same), `${same} changed: ${touched.join(", ")}`);
+        }
+        assert.ok(stepsOf(up, "replace").includes("command:local:Command swarm-init"), stepsOf(up, "replace").join(", "));
+        // m2's join now checks, through m2 itself, the membership it had: an update, never a leave.
+        assert.ok(stepsOf(up, "update").includes("command:local:Command swarm-join-m2"), stepsOf(up, "update").join(", "));
+        assert.deepEqual(
+            stepsOf(up, "create").filter((s) => s.startsWith("command:")),
+            ["command:local:Command m4-engine", "command:local:Command swarm-join-m4", "command:local:Command underlay-probe-m4"],
+        );
+        for (const gone of ["command:local:Command swarm-join-m1", "command:local:Command m1-engine", "docker:index/container:Container c3-container"]) {
+            assert.ok(stepsOf(up, "delete").includes(gone), `${gone}: ${stepsOf(up, "delete").join(", ")}`);
+        }
+
+        const after = await nodes("m2");
+        assert.deepEqual(
+            after.map((l) => l.split(" ").slice(0, 2).join(" ")),
+            ["m2 Ready", "m3 Ready", "m4 Ready", "w1 Ready"],
+            after.join(" | "),
+        );
+        assert.equal(after.filter((l) => l.endsWith(" Leader")).length, 1, after.join(" | "));
+        assert.equal(after.filter((l) => / (Leader|Reachable)$/.test(l)).length, 3, after.join(" | "));
+        assert.equal(await docker("m2", ["info", "-f", "{{.Swarm.Cluster.ID}}"]), before.swarm, "the swarm was made anew");
+        assert.equal(await docker("m4", ["info", "-f", "{{.Swarm.Cluster.ID}}"]), before.swarm, "m4 joined another swarm");
+        assert.equal(await docker("m2", ["network", "inspect", "-f", "{{.Id}}", "net1"]), before.net1, "net1 was re-created");
+        assert.equal(await changes.identity("m2", "c1"), before.c1, "c1 was re-created or restarted");
+        assert.equal(await changes.identity("w1", "c2"), before.c2, "c2 was re-created or restarted");
+        await changes.checkPasses(2);
+
+        const again = await lab<UpJson>("preview", changes.current);
+        assert.equal(again.code, 0, describeRun(again));
+        assert.deepEqual({ ...again.json?.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 }, describeRun(again));
+    });
+
+    it("comes down clean", async function () {
+        await stack.downClean();
+    });
+});

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { KEPT_MACHINES_ENV, KEPT_MACHINES_SCRIPT, LABEL, optionsLabelValue } from "../lib/change/labels";
+import { KEPT_MACHINES_ENV, keptMachineIds, LABEL, optionsLabelValue } from "../lib/change/labels";
 import { EngineMode, NetworkConfig } from "../lib/config/types";
 
 export interface OverlayNetworkArgs {
@@ -115,16 +115,15 @@ export class OverlayNetwork extends pulumi.ComponentResource {
  *   as the value, the overlay was replaced through the old host: in swarm mode after that host
  *   had left, so nothing was deleted and the new one failed `network with name net1 already exists`.
  *
- * The value is a command's stdout that prints the ids it was created with and ignores their
- * changes (the engine keeps the old input, E `step_generator.go:1151-1156`; a command's inputs
- * are updates, never a replacement, docs/provider-rules.md), so a preview knows it. Stacks made
- * before it existed get the value their overlays already carry.
+ * The value is kept by a command that runs nothing: its state is its inputs (PC
+ * `local/commandController.go:41`, `:51`: no `create`, nothing run), and it ignores changes
+ * of its environment (the engine keeps the old input, E `step_generator.go:1151-1156`; a
+ * command's inputs are updates, never a replacement, docs/provider-rules.md). The label reads
+ * the command's `environment` output, which a preview knows even while the command is being
+ * created (its preview Create returns the inputs, `:41-49`): a stack made before it existed
+ * sees its overlays' value unchanged, in the preview as in the `up`.
  */
 export function keptMachineLabel(name: string, machineIds: pulumi.Output<string>, parent: pulumi.Resource): pulumi.Output<string> {
-    const kept = new command.local.Command(
-        name,
-        { create: KEPT_MACHINES_SCRIPT, environment: { [KEPT_MACHINES_ENV]: machineIds } },
-        { parent, ignoreChanges: ["environment"] },
-    );
-    return pulumi.all([kept.stdout, machineIds]).apply(([value]) => value);
+    const kept = new command.local.Command(name, { environment: { [KEPT_MACHINES_ENV]: machineIds } }, { parent, ignoreChanges: ["environment"] });
+    return pulumi.all([kept.environment, machineIds]).apply(([env]) => keptMachineIds(env));
 }

@@ -50,13 +50,19 @@ export function machineLabelValue(ids: readonly string[]): string {
 }
 
 /**
- * The overlays' machine label, kept: a command that prints the machine ids it was created
- * with and ignores later changes of them (components/overlayNetwork.ts overlayMachineLabel).
- * The label keeps its value when the network's host becomes another (the first one removed),
- * so the overlay and its containers stay; a replaced machine still replaces the overlay
- * through the label's property dependency on it.
+ * The overlays' machine label, kept: a command whose environment holds the machine ids it
+ * was created with and ignores later changes of them (components/overlayNetwork.ts
+ * keptMachineLabel). The label keeps its value when the network's host becomes another
+ * (the first one removed), so the overlay and its containers stay; a replaced machine still
+ * replaces the overlay through the label's property dependency on it.
  */
 export const KEPT_MACHINES_ENV = "DOCKER_OVERLAY_NETWORK_MACHINES";
 
-/** That command's script (`/bin/sh -c`, the command provider's default interpreter). */
-export const KEPT_MACHINES_SCRIPT = `printf '%s' "$${KEPT_MACHINES_ENV}"`;
+/** The kept ids, from that command's `environment` output. */
+export function keptMachineIds(environment: Readonly<Record<string, string>> | undefined): string {
+    const ids = environment?.[KEPT_MACHINES_ENV];
+    if (ids === undefined) {
+        throw new Error(`the overlays' kept machine label has no ${KEPT_MACHINES_ENV} in its environment`);
+    }
+    return ids;
+}

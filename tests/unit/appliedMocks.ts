@@ -5,7 +5,6 @@
  * are recognizable fakes; invokes throw.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KEPT_MACHINES_ENV, KEPT_MACHINES_SCRIPT } from "../../lib/change/labels";
 import { RawConfig } from "../../lib/config/types";
 import { ProgramRun, runProgram } from "../../runner/program";
 
@@ -64,8 +63,6 @@ export const appliedMocks: pulumi.runtime.Mocks = {
             case "command:remote:Command":
                 state["stdout"] =
                     STDOUT[args.name] ??
-                    // The kept machine label (components/overlayNetwork.ts) prints what it was given.
-                    (args.inputs["create"] === KEPT_MACHINES_SCRIPT ? (args.inputs["environment"] as Record<string, string>)[KEPT_MACHINES_ENV] : undefined) ??
                     dockerMachineStdout(args.name, args.inputs["create"]) ??
                     (args.name.endsWith("-underlay-mtu") ? REPORTED_UNDERLAY_MTU : "");
                 state["stderr"] = "";

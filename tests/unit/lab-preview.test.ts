@@ -223,6 +223,24 @@ describe("lab preview (fakes, no engines)", function () {
         assert.ok(c.includes("update consul:index/keyPrefix:KeyPrefix cluster-record-keys"), c.join("\n"));
     });
 
+    it("a stack made before the overlays' kept machine label: only that command is created, its value already known, so no overlay or container is replaced", async function () {
+        // Its preview Create returns its inputs (pulumi-command local/commandController.go:41-49): the label reads them.
+        const before = dev.filter((r) => r.name !== "overlay-machines");
+        assert.equal(before.length, dev.length - 1);
+        assert.deepEqual(changed(await previewSteps(before, devRaw())), ["create command:local:Command overlay-machines"]);
+    });
+
+    it("the first host removed: the overlays and the containers on the other hosts stay (the label keeps its value; the network's new provider is no replacement)", async function () {
+        const raw = devWith((r) => {
+            r.hosts = r.hosts.filter((h: { name: string }) => h.name !== "swarm-manager");
+        });
+        const c = changed(await previewSteps(dev, raw));
+        assert.ok(c.includes("delete command:local:Command swarm-manager-engine"), c.join("\n"));
+        for (const kept of ["net1-network", "c1-container", "c2-container", "overlay-machines"]) {
+            assert.ok(!c.some((l) => l.endsWith(` ${kept}`)), `${kept}:\n${c.join("\n")}`);
+        }
+    });
+
     it("swarm mode: an unchanged stack previews no changes", async function () {
         const raw = devWith((r) => {
             r.engine = { mode: "swarm" };

@@ -180,6 +180,18 @@ export class OverlayCluster extends pulumi.ComponentResource {
                   )
                 : undefined;
 
+        // The machines the overlays live on: the network host's (in swarm mode the first manager's),
+        // and in cluster-store mode the KV machine's too (the store keeps the overlays), as first
+        // made (components/overlayNetwork.ts keptMachineLabel); replacing one replaces the overlays
+        // and, with them, their containers. In swarm mode the swarm's spec depends on it too.
+        const networkMachines = keptMachineLabel(
+            "overlay-machines",
+            pulumi
+                .all([networkHost.machineId, ...(!swarmMode && this.kv?.machineId !== undefined ? [this.kv.machineId] : [])])
+                .apply((ids) => machineLabelValue(ids)),
+            this,
+        );
+
         this.swarm =
             swarmMode && config.engine.swarm !== undefined && this.plan.swarmAddressPool !== undefined
                 ? new Swarm(
@@ -190,6 +202,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           swarm: config.engine.swarm,
                           pool: this.plan.swarmAddressPool,
                           overlays: config.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
+                          firstManagerMachine: networkMachines,
                           after: this.underlayProbe?.ready ?? [],
                       },
                       { parent: this },
@@ -204,20 +217,10 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // against the KV store sometimes answers 403 "Pool overlaps with other one
         // on this address space" (measured in the lab: 3 of ~13 loaded ups).
         let previous: OverlayNetwork | undefined;
-        // The machines an overlay lives on: the network host's, and in cluster-store mode the KV
-        // machine's too (the store keeps the overlay); replacing one replaces the overlay and,
-        // with it, its containers (components/overlayNetwork.ts).
         // ssh and docker-machine hosts read their underlay MTU; every overlay waits for all of them
         // (a `networks[].mtu` too much for one fails its host's reader, before any network exists).
         const mtuReaders = Object.values(this.hosts).flatMap((h) => (h.underlayMtuReader !== undefined ? [h.underlayMtuReader] : []));
         const underlayMtus = Object.values(this.hosts).map((h) => h.underlayMtu);
-        const networkMachines = keptMachineLabel(
-            "overlay-machines",
-            pulumi
-                .all([networkHost.machineId, ...(!swarmMode && this.kv?.machineId !== undefined ? [this.kv.machineId] : [])])
-                .apply((ids) => machineLabelValue(ids)),
-            this,
-        );
         for (const network of config.networks) {
             previous = this.networks[network.name] = new OverlayNetwork(
                 network.name,
@@ -226,7 +229,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     mode: config.engine.mode,
                     provider: networkHost.provider,
                     deletedWith: fabric.deletedWith,
-                    machineIds: networkMachines,
+                    // In swarm mode the overlays live in the swarm: a new one (swarm-spec replaced) replaces them.
+                    machineIds: this.swarm !== undefined ? pulumi.all([networkMachines, this.swarm.spec]).apply(([ids]) => ids) : networkMachines,
                     // The MTU option (lib/plan/mtu.ts), per network: its own mtu, else the driver's underlay's.
                     ...(mtuReaders.length > 0 && network.mtu === undefined
                         ? reportedDriverOptionsArg(network, args.driver.overlayNetworkOptions?.(config) ?? {}, underlayMtus)

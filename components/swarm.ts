@@ -2,6 +2,10 @@
  * Swarm mode: the hosts form one swarm, through their engines' API (the same
  * endpoint as each host's docker provider). Scripts: lib/swarm/scripts.ts.
  *
+ *   <name>-spec              what the swarm is made with (port, pool, data path) as a trigger,
+ *                            delete-before-replace: a change is a new swarm, and the overlays
+ *                            (which depend on it) are deleted before the old one goes; its
+ *                            delete (no create) makes every other node leave the old swarm
  *   <name>-init              swarm init on the first manager (explicit advertise address,
  *                            the program's address pool); delete: it leaves. Its inputs are
  *                            only what a new swarm needs: no overlay, no other host.
@@ -35,6 +39,7 @@ import {
     renderSwarmLabelScripts,
     renderSwarmRotateTokensScript,
     renderSwarmSettleScript,
+    renderSwarmSpecDeleteScript,
     renderSwarmTokenScript,
     SWARM_ENV,
     SWARM_SCRIPT_INTERPRETER,
@@ -64,6 +69,13 @@ export interface SwarmArgs {
     overlays: { name: string; subnet: string }[];
     /** What must hold before the swarm forms (the underlay probe): init and every join wait for it. */
     after: pulumi.Resource[];
+    /**
+     * The first manager's machine ids as the swarm was first made, with a property dependency on
+     * its machine now (components/overlayNetwork.ts keptMachineLabel): in `<name>-spec`'s
+     * triggers, so that replacing that machine (a new swarm) puts the spec in the machine's
+     * delete-before-replace chain, and a new first manager (the same swarm) does not.
+     */
+    firstManagerMachine: pulumi.Output<string>;
 }
 
 /** The seal key: RSA, because the token is encrypted to it (RSA-OAEP) with the openssl CLI. */
@@ -82,6 +94,12 @@ export class Swarm extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** Host name -> its join (the first manager's joins nothing: its init made the swarm). */
     public readonly joins: Record<string, pulumi.Resource>;
+    /**
+     * The URN of `<name>-spec`, what the swarm is made with (port, pool, data path): whatever lives
+     * in the swarm takes it into a ForceNew input (the overlays' machine label, same value), so
+     * that a new swarm replaces it, deleted before the old swarm goes.
+     */
+    public readonly spec: pulumi.Output<string>;
     /** A container's settle on host `d`, for the overlays (docker names) it attaches to. */
     public readonly settle: (d: DockerHost, container: string, networks: string[]) => ContainerSettle;
 
@@ -107,6 +125,44 @@ export class Swarm extends pulumi.ComponentResource {
         });
         const managerNodes = pulumi.all(managerHosts.map((m) => node(m.docker)));
 
+        // What a swarm is made with and cannot change afterwards (swarm init's flags): a change of
+        // one is a new swarm, so it is delete-before-replace and what lives in the swarm depends on
+        // it (the overlays, through `spec`): the engine then deletes the overlays, and through them
+        // their containers, while the old swarm still holds them, before the init below (which
+        // waits for this) leaves it; and makes them again in the new one. A new first manager is
+        // not a new swarm (it adopts it): that replaces the init, never this. The first manager's
+        // machine replaced is a new swarm too (its init runs on a fresh engine): the machine's ids
+        // in the triggers put this in that machine's chain, so the other nodes leave before it goes.
+        const others = args.hosts.filter((h) => h.docker !== first);
+        const specDelete = pulumi.all([pulumi.all(others.map((h) => node(h.docker))), managerNodes]).apply(([nodes, ms]) =>
+            renderSwarmSpecDeleteScript({
+                stack: args.stack,
+                nodes: nodes.map((n, i) => ({ node: n, joinAs: isManager.has(others[i].docker.hostName) ? "manager" : "worker" })),
+                managers: ms,
+                access,
+            }),
+        );
+        const spec = new command.local.Command(
+            `${name}-spec`,
+            {
+                // No create: nothing runs until it is replaced; its delete makes the other nodes leave.
+                delete: specDelete,
+                interpreter,
+                environment: env,
+                triggers: [
+                    JSON.stringify({
+                        port,
+                        pool,
+                        dataPathPort: args.swarm.dataPathPort,
+                        ...(args.swarm.dataPathAddress !== undefined ? { dataPathAddress: args.swarm.dataPathAddress } : {}),
+                    }),
+                    args.firstManagerMachine,
+                ],
+            },
+            { parent: this, deleteBeforeReplace: true, deletedWith: first.deletedWith },
+        );
+        this.spec = spec.urn;
+
         // Only what a new swarm needs: the first manager, the port, the pool, the data path.
         // Any other change (a network, a host) must never replace this, whose delete leaves the swarm.
         const initScripts = firstNode.apply((m) =>
@@ -127,7 +183,7 @@ export class Swarm extends pulumi.ComponentResource {
             // A new first manager (or pool) is a new swarm: leave the old one first.
             {
                 parent: this,
-                dependsOn: [...first.ready, ...args.after],
+                dependsOn: [...first.ready, ...args.after, spec],
                 replaceOnChanges: ["create"],
                 deleteBeforeReplace: true,
                 deletedWith: first.deletedWith,
@@ -252,6 +308,9 @@ export class Swarm extends pulumi.ComponentResource {
         );
 
         this.joins = { ...joinOf };
+        // A node's labels and availability live in the swarm: a swarm made anew (its first node id
+        // changed) sets them again.
+        const newSwarmEnv = { [SWARM_ENV.swarmNode]: initOut.apply((o) => o?.nodeId ?? "") };
         const after = (d: DockerHost) => [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])];
         const labelled = args.hosts.filter((h) => Object.keys(h.host.labels).length > 0);
         const labels = labelled.map(({ host, docker: d }) => {
@@ -260,8 +319,8 @@ export class Swarm extends pulumi.ComponentResource {
                 .apply(([ms, h]) => renderSwarmLabelScripts({ stack: args.stack, host: h, managers: ms, labels: host.labels, access }));
             return new command.local.Command(
                 `${name}-labels-${host.name}`,
-                // Its machine replaced: an update, which labels the new node.
-                { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId } },
+                // Its machine replaced, or a new swarm: an update, which labels the new node.
+                { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId, ...newSwarmEnv } },
                 // New labels: remove the old ones first, then set the new.
                 { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: d.deletedWith },
             );
@@ -279,7 +338,7 @@ export class Swarm extends pulumi.ComponentResource {
             return [
                 new command.local.Command(
                     `${name}-availability-${host.name}`,
-                    { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId } },
+                    { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId, ...newSwarmEnv } },
                     { parent: this, dependsOn: after(d), deletedWith: d.deletedWith },
                 ),
             ];

@@ -296,6 +296,51 @@ export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
     return { create, delete: del };
 }
 
+// ---------------------------------------------------------------- spec (a new swarm)
+
+export interface SwarmSpecParams {
+    stack: string;
+    /** Every host but the first manager, in the stack's order. */
+    nodes: { node: SwarmNode; joinAs: SwarmJoinRole }[];
+    managers: SwarmNode[];
+    access: DockerCliAccess;
+}
+
+/**
+ * The delete of `<name>-spec`, which runs when what the swarm is made with changed (a new
+ * swarm): every node but the first manager leaves the old swarm while its managers answer,
+ * workers first, as each one's join delete would (lib/swarm/sh/spec-delete.sh says why).
+ */
+export function renderSwarmSpecDeleteScript(p: SwarmSpecParams): string {
+    const ordered = [...p.nodes.filter((n) => n.joinAs !== "manager"), ...p.nodes.filter((n) => n.joinAs === "manager")];
+    return script(
+        `docker-overlay: stack ${p.stack}'s swarm made anew: the other nodes leave the old one`,
+        p.access,
+        [
+            assign("ROLE", "swarm spec"),
+            assign("NAME", p.stack),
+            managersOf(p.managers),
+            assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+            assignArray(
+                "NODE_NAMES",
+                ordered.map((n) => n.node.name),
+            ),
+            assignArray(
+                "NODE_HOSTS",
+                ordered.map((n) => n.node.dockerHost),
+            ),
+        ],
+        [
+            waitUntilFunction(),
+            sh("node-update.sh"),
+            sh("node-remove.sh"),
+            // One node's leave, in a subshell: its NAME and WORKER, and the join delete's own exits.
+            `leave_node() {\n    (\n        NAME=$1\n        WORKER=$2\n${sh("join-delete.sh")}\n    )\n}`,
+            sh("spec-delete.sh"),
+        ],
+    );
+}
+
 /** The join script's output; undefined before it ran (a preview). */
 export function parseSwarmJoinOutput(stdout: string | undefined): { nodeId: string } | undefined {
     if (stdout === undefined || stdout === "") {

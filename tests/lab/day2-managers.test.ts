@@ -11,6 +11,11 @@
  *    containers (ids and start times); m1's node is gone from `docker node ls`,
  *    m2, m3 and m4 are managers with one leader, and the check passes;
  *  - a second preview shows no change.
+ * Then a new data path port (engine.swarm.dataPathPort), which only a new swarm can
+ * take: swarm-spec is replaced, and in its chain net1, c1 and c2 go and every node
+ * but the first manager leaves while the old swarm answers (lib/swarm/sh/spec-delete.sh);
+ * the new swarm has all four nodes, 3 managers, net1 and the containers made again,
+ * and the check passes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -23,11 +28,7 @@ describe("lab: the first manager of a three-manager swarm replaced on a running 
     const stack = new LabStack(path.join(STACKS, "Pulumi.t-day2-managers.yaml"));
     const changes = new StackChanges(stack);
 
-    async function docker(host: string, args: string[]): Promise<string> {
-        const r = await stack.docker(host, args);
-        assert.equal(r.code, 0, describeRun(r));
-        return r.stdout.trim();
-    }
+    const docker = (host: string, args: string[]) => stack.dockerOut(host, args);
 
     /** `<hostname> <status> <manager status>` of every node, through `host`, sorted. */
     async function nodes(host: string): Promise<string[]> {
@@ -96,6 +97,44 @@ describe("lab: the first manager of a three-manager swarm replaced on a running 
         assert.equal(await changes.identity("w1", "c2"), before.c2, "c2 was re-created or restarted");
         await changes.checkPasses(2);
 
+        const again = await lab<UpJson>("preview", changes.current);
+        assert.equal(again.code, 0, describeRun(again));
+        assert.deepEqual({ ...again.json?.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 }, describeRun(again));
+    });
+
+    it("a new data path port is a new swarm: every other node leaves the old one first, net1, c1 and c2 are made again in the new one, all four nodes in it", async function () {
+        const before = {
+            swarm: await docker("m2", ["info", "-f", "{{.Swarm.Cluster.ID}}"]),
+            net1: await docker("m2", ["network", "inspect", "-f", "{{.Id}}", "net1"]),
+            c1: await changes.identity("m2", "c1"),
+        };
+        const up = await changes.apply(changes.variant((y) => y.replace("    mode: swarm\n", "    mode: swarm\n    swarm:\n      dataPathPort: 4790\n")));
+        for (const replaced of [
+            "command:local:Command swarm-spec",
+            "command:local:Command swarm-init",
+            "docker:index/network:Network net1-network",
+            "docker:index/container:Container c1-container",
+            "docker:index/container:Container c2-container",
+        ]) {
+            assert.ok(stepsOf(up, "replace").includes(replaced), `${replaced}: ${stepsOf(up, "replace").join(", ")}`);
+        }
+        assert.deepEqual(stepsOf(up, "delete"), []);
+        const swarm = await docker("m2", ["info", "-f", "{{.Swarm.Cluster.ID}}"]);
+        assert.notEqual(swarm, before.swarm, "the same swarm: its data path port cannot change");
+        assert.equal(await docker("m2", ["info", "-f", "{{.Swarm.Cluster.DataPathPort}}"]), "4790");
+        for (const host of ["m3", "m4"]) {
+            assert.equal(await docker(host, ["info", "-f", "{{.Swarm.Cluster.ID}}"]), swarm, `${host} is in another swarm`);
+        }
+        const after = await nodes("m2");
+        assert.deepEqual(
+            after.map((l) => l.split(" ").slice(0, 2).join(" ")),
+            ["m2 Ready", "m3 Ready", "m4 Ready", "w1 Ready"],
+            after.join(" | "),
+        );
+        assert.equal(after.filter((l) => / (Leader|Reachable)$/.test(l)).length, 3, after.join(" | "));
+        assert.notEqual(await docker("m2", ["network", "inspect", "-f", "{{.Id}}", "net1"]), before.net1);
+        assert.notEqual(await changes.identity("m2", "c1"), before.c1);
+        await changes.checkPasses(2);
         const again = await lab<UpJson>("preview", changes.current);
         assert.equal(again.code, 0, describeRun(again));
         assert.deepEqual({ ...again.json?.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 }, describeRun(again));

@@ -29,11 +29,7 @@ describe("lab: every machine replaced under a running swarm (t-replace)", functi
     const stack = new LabStack(path.join(STACKS, "Pulumi.t-replace.yaml"));
     const changes = new StackChanges(stack);
 
-    async function docker(host: string, args: string[]): Promise<string> {
-        const r = await stack.docker(host, args);
-        assert.equal(r.code, 0, describeRun(r));
-        return r.stdout.trim();
-    }
+    const docker = (host: string, args: string[]) => stack.dockerOut(host, args);
 
     /** `docker node ls` on the manager: `<hostname> <status> [<manager status>]`, sorted. */
     const nodes = async () =>

@@ -235,7 +235,8 @@ describe("change safety: what lives on a machine follows its replacement", () =>
         ]);
         assert.deepEqual(
             optionsOf(options, T.network, "net1-network").propertyDependencies["labels"],
-            [urn(run, T.command, "swarm-manager-engine"), urn(run, T.command, "overlay-machines")].sort(),
+            // And the swarm's spec: a new swarm (spec replaced, delete-before-replace) replaces the overlay (components/swarm.ts).
+            [urn(run, T.command, "swarm-manager-engine"), urn(run, T.command, "overlay-machines"), urn(run, T.command, "swarm-spec")].sort(),
         );
     });
 

@@ -18,7 +18,7 @@ import { loadStackFile } from "../../lib/config/load";
 import { RawConfig } from "../../lib/config/types";
 import { Registration, runProgram } from "../../runner/program";
 import { appliedMocks } from "./appliedMocks";
-import { DEV_STACK, devRaw, devWith } from "./helpers";
+import { DEV_STACK, devRaw, devWith, Edit } from "./helpers";
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
 
@@ -239,6 +239,44 @@ describe("lab preview (fakes, no engines)", function () {
         for (const kept of ["net1-network", "c1-container", "c2-container", "overlay-machines"]) {
             assert.ok(!c.some((l) => l.endsWith(` ${kept}`)), `${kept}:\n${c.join("\n")}`);
         }
+    });
+
+    it("swarm mode: a new data path port is a new swarm: the overlay and its containers are in the spec's delete-before-replace chain; a new host is not", async function () {
+        const swarm = (edit: Edit = () => undefined) =>
+            devWith((r) => {
+                r.engine = { mode: "swarm" };
+                delete r.kvStore;
+                edit(r);
+            });
+        const recorded = await applyRecorded(swarm());
+        const steps = await previewSteps(
+            recorded,
+            swarm((r) => (r.engine.swarm = { dataPathPort: 4790 })),
+        );
+        const c = changed(steps);
+        for (const replaced of [
+            "replace command:local:Command swarm-spec",
+            "replace command:local:Command swarm-init",
+            "replace docker:index/network:Network net1-network",
+            "replace docker:index/container:Container c1-container",
+            "replace docker:index/container:Container c2-container",
+        ]) {
+            assert.ok(c.includes(replaced), `${replaced}:\n${c.join("\n")}`);
+        }
+        const text = renderPreviewText({ stack: "dev", steps, changes: countChanges(steps) });
+        assert.match(text, /^ -\+ docker:index\/network:Network net1-network {2}replace {2}\[diff: dependent of swarm-spec\] \[delete-before-replace\]$/m);
+        const grown = changed(
+            await previewSteps(
+                recorded,
+                swarm((r) => r.hosts.push({ name: "swarm-node3" })),
+            ),
+        );
+        assert.ok(
+            !grown.some(
+                (l) => / (swarm-spec|swarm-init|net1-network|c1-container|c2-container)$/.test(l) && !l.startsWith("update command:local:Command swarm-spec"),
+            ),
+            grown.join("\n"),
+        );
     });
 
     it("swarm mode: an unchanged stack previews no changes", async function () {

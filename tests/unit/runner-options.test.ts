@@ -95,6 +95,7 @@ describe("runner: resource options and property dependencies", function () {
                 "swarm-join-swarm-node1",
                 "swarm-join-swarm-node2",
                 "swarm-labels-swarm-node1",
+                "swarm-spec",
             ]);
             for (const c of swarm) {
                 assert.equal(c.options.deletedWith, bridge, c.name);

@@ -22,6 +22,7 @@ import {
     renderSwarmJoinScripts,
     renderSwarmLabelScripts,
     renderSwarmRotateTokensScript,
+    renderSwarmSpecDeleteScript,
     renderSwarmTokenScript,
     SWARM_ENV,
     SwarmNode,
@@ -554,6 +555,68 @@ describe("swarm scripts: several managers", () => {
             ["unix:///run/m2.sock node rm --force node-m"],
         );
         assert.match(r.stderr, /removed node node-m from the swarm/);
+    });
+
+    it("a new swarm: the spec's delete makes every node but the first manager leave the old one while it answers, workers first, then the managers one at a time", () => {
+        const f = cluster();
+        f.engine(worker.dockerHost, { state: "active", control: "false", addr: "10.160.0.3", node: "node-w" });
+        f.engine(manager.dockerHost, { nodes: `node-m\n${ID(m2.dockerHost)}\n${ID(m3.dockerHost)}\nnode-w` });
+        const before = f.calls().length;
+        const del = renderSwarmSpecDeleteScript({
+            stack: "t",
+            nodes: [
+                { node: m2, joinAs: "manager" },
+                { node: worker, joinAs: "worker" },
+                { node: m3, joinAs: "manager" },
+            ],
+            managers: MANAGERS,
+            access: f.access,
+        });
+        const r = bash(del, f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /^docker-overlay swarm spec t: what the swarm is made with changed: every other node leaves it before it is made anew$/m);
+        assert.deepEqual(
+            f
+                .calls()
+                .slice(before)
+                .filter((c) => /demote|swarm leave|node rm|availability/.test(c)),
+            [
+                "unix:///run/m.sock node update --availability drain node-w",
+                "unix:///run/w1.sock swarm leave --force",
+                "unix:///run/m.sock node rm --force node-w",
+                `unix:///run/m.sock node demote ${ID(m2.dockerHost)}`,
+                "unix:///run/m2.sock swarm leave --force",
+                `unix:///run/m.sock node rm --force ${ID(m2.dockerHost)}`,
+                `unix:///run/m.sock node demote ${ID(m3.dockerHost)}`,
+                "unix:///run/m3.sock swarm leave --force",
+                `unix:///run/m.sock node rm --force ${ID(m3.dockerHost)}`,
+            ],
+        );
+        // Each node's lines name it.
+        assert.match(r.stderr, /^docker-overlay swarm spec swarm-node1: left the swarm$/m);
+        assert.match(r.stderr, /^docker-overlay swarm spec m3: demoted to worker$/m);
+        assert.equal(f.read(manager.dockerHost, "state"), "active", "the first manager stays: swarm-init's delete leaves");
+    });
+
+    it("a new swarm: a node that refuses to go (the rest would lose their quorum) fails the spec's delete before anything else changes", () => {
+        const f = cluster();
+        f.engine(manager.dockerHost, { [`reach-${ID(m3.dockerHost)}`]: "unreachable" });
+        const del = renderSwarmSpecDeleteScript({
+            stack: "t",
+            nodes: [
+                { node: m2, joinAs: "manager" },
+                { node: m3, joinAs: "manager" },
+            ],
+            managers: MANAGERS,
+            access: f.access,
+        });
+        const r = bash(del, f);
+        assert.equal(r.status, 1);
+        assert.equal(
+            r.stderr.trim().split("\n").pop(),
+            "docker-overlay swarm spec m2: removing manager m2 would leave 1 of 2 managers reachable, fewer than a majority (2): the swarm would lose its quorum; bring the unreachable managers back (or remove them first) and retry",
+        );
+        assert.ok(!f.calls().some((c) => /swarm leave/.test(c)), f.calls().join("\n"));
     });
 
     it("a node update swarm refuses as out of sequence (labels and availability of one node in parallel) is read again and retried; other errors fail", () => {

@@ -86,7 +86,9 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         );
         assert.ok(script("swarm-init", "delete").includes("swarm leave --force"));
         // After the manager's engine and every host's underlay probe (tests/unit/underlay-probe.test.ts).
-        assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine"), ...PROBES()].sort());
+        // After the spec: when a new swarm is made, the spec's replacement (overlays and containers
+        // deleted, the other nodes gone) comes before this one's delete leaves the old swarm.
+        assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine"), ...PROBES(), urn(T.command, "swarm-spec")].sort());
         assert.equal(init.parent, urn(SWARM, "swarm"));
     });
 
@@ -174,6 +176,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
                 urn(T.command, "swarm-join-swarm-node2"),
                 urn(T.command, "swarm-labels-swarm-node1"),
                 urn(T.command, "overlay-machines"),
+                urn(T.command, "swarm-spec"),
             ].sort(),
         );
     });
@@ -201,6 +204,38 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         ]);
     });
 
+    it("what the swarm is made with is its spec: a trigger, delete-before-replace; the overlay depends on it; its delete makes the other nodes leave, workers first", async () => {
+        const spec = find(run, T.command, "swarm-spec");
+        assert.deepEqual(spec.inputs["triggers"], [
+            JSON.stringify({ port: 2377, pool: { pool: "10.255.0.0/16", maskLength: 24 }, dataPathPort: 4789 }),
+            // The first manager's machine, kept (components/overlayNetwork.ts keptMachineLabel): unknown in a preview of a new stack.
+            "[unknown]",
+        ]);
+        // Through it, a property dependency on the first manager's machine: replacing that machine (a new swarm) puts the spec in its chain.
+        assert.deepEqual(spec.propertyDependencies["triggers"], [urn(T.command, "swarm-manager-engine"), urn(T.command, "overlay-machines")].sort());
+        assert.equal(spec.inputs["create"], undefined, "nothing runs until it is replaced");
+        assert.equal(spec.options.deleteBeforeReplace, true);
+        assert.deepEqual(spec.options.replaceOnChanges, ["triggers[*]"]);
+        const del = String(spec.inputs["delete"]);
+        assert.match(del, /^NODE_NAMES=\(swarm-node1 swarm-node2\)$/m);
+        assert.match(del, new RegExp(`^NODE_HOSTS=\\(${SOCK("swarm-node1")} ${SOCK("swarm-node2")}\\)$`, "m"));
+        assert.doesNotMatch(del, /swarm-manager\b.*NODE_NAMES|NODE_NAMES=.*swarm-manager/);
+        // The overlay's label depends on it (same value), so a replaced spec puts the overlay in its chain.
+        assert.ok(find(run, T.network, "net1-network").propertyDependencies["labels"].includes(spec.urn));
+        // A new data path port is a new spec (a new swarm); a new network or host is not.
+        const moved = await preview(devSwarm((raw) => (raw.engine.swarm = { dataPathPort: 4790 })));
+        assert.notDeepEqual(find(moved, T.command, "swarm-spec").inputs["triggers"], spec.inputs["triggers"]);
+        const grown = await preview(devSwarm((raw) => raw.hosts.push({ name: "swarm-node3" })));
+        assert.deepEqual(find(grown, T.command, "swarm-spec").inputs["triggers"], spec.inputs["triggers"]);
+        assert.match(String(find(grown, T.command, "swarm-spec").inputs["delete"]), /^NODE_NAMES=\(swarm-node1 swarm-node2 swarm-node3\)$/m);
+    });
+
+    it("labels and availability are set again in a new swarm (the swarm's first node id in their environment)", () => {
+        const labels = find(run, T.command, "swarm-labels-swarm-node1");
+        assert.ok(Object.keys(labels.inputs["environment"] as object).includes(SWARM_ENV.swarmNode));
+        assert.ok(labels.propertyDependencies["environment"].includes(urn(T.command, "swarm-init")));
+    });
+
     it("creates nothing else", () => {
         const counts: Record<string, number> = {};
         for (const r of run.registrations) {
@@ -209,7 +244,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 17, // bridge, 3 engines, 2 probes (the first host pairs with none before it), init, ingress check for net1, token, 3 joins (the first manager's too), 1 labels, 2 settles, the overlays' kept machine label, check
+            [T.command]: 18, // bridge, 3 engines, 2 probes (the first host pairs with none before it), spec, init, ingress check for net1, token, 3 joins (the first manager's too), 1 labels, 2 settles, the overlays' kept machine label, check
             [T.host]: 3,
             [T.dockerProvider]: 3,
             [SWARM]: 1,

@@ -372,6 +372,13 @@ export class LabStack {
         return run(DOCKER_BIN, ["-H", h.dockerHost, ...args], { timeoutMs });
     }
 
+    /** `docker -H <host's socket> ...`, which must succeed: its stdout, trimmed. */
+    async dockerOut(host: string, args: readonly string[]): Promise<string> {
+        const r = await this.docker(host, args);
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout.trim();
+    }
+
     /** `docker exec` in a container, on the host it was placed on. */
     async exec(container: string, cmd: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
         return this.docker(await this.hostOf(container), ["exec", container, ...cmd], timeoutMs);

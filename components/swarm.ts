@@ -222,6 +222,11 @@ export class Swarm extends pulumi.ComponentResource {
                       { parent: this, dependsOn: [init] },
                   );
 
+        // The swarm's first node id: what lives in the swarm and is read or set through commands
+        // (the tokens; a node's labels and availability) takes it into their environment, so a
+        // swarm made anew (a new first node id) reads or sets them again.
+        const newSwarmEnv = { [SWARM_ENV.swarmNode]: initOut.apply((o) => o?.nodeId ?? "") };
+
         // The join tokens never reach stdout in clear (the command provider logs stdout):
         // each is sealed to this key, whose private half only join scripts get.
         const sealKey = new tls.PrivateKey(`${name}-token-key`, { ...SEAL_KEY }, { parent: this });
@@ -232,7 +237,7 @@ export class Swarm extends pulumi.ComponentResource {
                     create: managerNodes.apply((ms) => renderSwarmTokenScript({ stack: args.stack, managers: ms, kind, access })),
                     interpreter,
                     // A swarm made anew (its first node id changed) has new tokens: an update reads them again.
-                    environment: { ...env, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem, [SWARM_ENV.swarmNode]: initOut.apply((o) => o?.nodeId ?? "") },
+                    environment: { ...env, [SWARM_ENV.sealPublicKey]: sealKey.publicKeyPem, ...newSwarmEnv },
                     // Read again whenever the swarm is made anew, and after a rotation.
                     triggers: [init.id, ...(rotate !== undefined ? [rotate.stdout] : [])],
                 },
@@ -308,9 +313,6 @@ export class Swarm extends pulumi.ComponentResource {
         );
 
         this.joins = { ...joinOf };
-        // A node's labels and availability live in the swarm: a swarm made anew (its first node id
-        // changed) sets them again.
-        const newSwarmEnv = { [SWARM_ENV.swarmNode]: initOut.apply((o) => o?.nodeId ?? "") };
         const after = (d: DockerHost) => [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])];
         const labelled = args.hosts.filter((h) => Object.keys(h.host.labels).length > 0);
         const labels = labelled.map(({ host, docker: d }) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # a fragment: NODE_NAMES, NODE_HOSTS (every host but the first manager, workers first), MANAGERS and WAIT_SECONDS come from the rendered header, leave_node from the rendered body
-# What the swarm was made with changed (port, pool, data path): the program makes
-# a new swarm, and this runs first, after the overlays and their containers are
+# What the swarm was made with changed (port, pool, data path), or the first
+# manager's machine is replaced: the program makes a new swarm, and this runs first, after the overlays and their containers are
 # gone and before swarm-init's delete leaves the old swarm. Every other node
 # leaves now, as a removed host does (join-delete.sh: a worker drained, a manager
 # demoted, then it leaves and its node is removed), while the old swarm's

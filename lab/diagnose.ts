@@ -14,7 +14,9 @@
  *  3. cluster-store mode: each engine's serf membership, replayed from the
  *     `serf: EventMember*` lines of its dockerd.log (lib/engine/gossip.ts says
  *     why an engine can be left out). Swarm mode's gossip (networkdb) logs only
- *     changes of a node's state, so there the overlays' Peers stand for it.
+ *     changes of a node's state, so there the overlays' Peers stand for it;
+ *  4. warnings: engine threads stranded in a deleted network namespace
+ *     (lab/engineThreads.ts), which fail store calls at random.
  *
  * Every failure is one line naming what failed: `dg1 -> dg2 udp/4789: no answer`.
  */
@@ -23,6 +25,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
 import { netnsPath } from "../lib/drivers/netns";
+import { strandedLine } from "./engineThreads";
 import { Probe, probeLabel, probePlan } from "../lib/plan/probes";
 import { UNDERLAY_PROBE_SCRIPT } from "../lib/probe/underlay";
 import { LabStatus } from "./status";
@@ -60,6 +63,8 @@ export interface DiagnoseReport {
     gossip: GossipView[];
     /** One line per failure; empty when everything holds. */
     failures: string[];
+    /** What holds now but can fail later (an engine's stranded threads); not failures. */
+    warnings: string[];
     seconds: number;
 }
 
@@ -205,6 +210,9 @@ export function renderDiagnoseText(r: DiagnoseReport): string {
     for (const g of r.gossip) {
         lines.push(`gossip ${g.host.padEnd(16)} ${g.members === undefined ? "(no serf lines)" : g.members.join(", ")}`);
     }
+    for (const w of r.warnings) {
+        lines.push(`warning ${w}`);
+    }
     for (const f of r.failures) {
         lines.push(`FAILED ${f}`);
     }
@@ -323,6 +331,8 @@ export interface DiagnoseDeps {
     inspectOverlay: (host: string, network: string) => Promise<{ scope: string; endpoints: string[]; peers: string[] } | undefined>;
     /** A host's dockerd.log, or undefined. */
     engineLog: (host: string) => string | undefined;
+    /** The ids of a host's engine threads stranded in a deleted network namespace (lab/engineThreads.ts). */
+    strandedThreads: (host: string) => readonly number[];
 }
 
 export async function diagnose(config: ClusterConfig, status: LabStatus, deps: DiagnoseDeps, targets: ProbeTargets): Promise<DiagnoseReport> {
@@ -352,6 +362,7 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
         }
         failures.push(...gossipFailures(gossip, hosts));
     }
+    const warnings = hosts.map((h) => strandedLine(h, deps.strandedThreads(h))).filter((l) => l !== "");
     return {
         stack: config.stack,
         probes,
@@ -362,6 +373,7 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
         overlays,
         gossip,
         failures,
+        warnings,
         seconds: (Date.now() - started) / 1000,
     };
 }

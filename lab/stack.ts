@@ -46,6 +46,7 @@ import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
 import { diagnose, DiagnoseReport, labTargets, netnsEngineLog } from "./diagnose";
+import { netnsStrandedThreads } from "./engineThreads";
 
 export interface LabOptions {
     /** The program to apply (default: this repository's index.ts). */
@@ -360,7 +361,7 @@ export async function labDiagnose(stackFile: string): Promise<DiagnoseReport> {
     if (config.driver.kind !== "netns") {
         throw new Error(`diagnose runs between the netns driver's namespaces; ${stackFile} uses the ${config.driver.kind} driver`);
     }
-    const stateDir = config.driver.stateDir;
+    const { stateDir, runDir } = config.driver;
     const state = savedState(stackFile);
     const engines = engineFactory(state);
     const status = statusFromExports(state.exports);
@@ -386,6 +387,7 @@ export async function labDiagnose(stackFile: string): Promise<DiagnoseReport> {
                 }
             },
             engineLog: (host) => netnsEngineLog(stateDir, host),
+            strandedThreads: (host) => netnsStrandedThreads({ stack, runDir, name: host }) ?? [],
         },
         labTargets(config, status),
     );

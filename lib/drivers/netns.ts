@@ -173,6 +173,12 @@ function machineRunDir(runDir: string, name: string): string {
     return `${runDir.replace(/\/+$/, "")}/${name}`;
 }
 
+/** An engine machine's pidfile and exec-root (its sandboxes' namespaces are under `<execRoot>/netns`). */
+export function netnsEngineRunPaths(p: { runDir: string; name: string }): { pidFile: string; execRoot: string } {
+    const run = machineRunDir(p.runDir, p.name);
+    return { pidFile: `${run}/docker.pid`, execRoot: `${run}/exec` };
+}
+
 function machineStateDir(stateDir: string, name: string): string {
     return `${stateDir.replace(/\/+$/, "")}/${name}`;
 }
@@ -340,11 +346,10 @@ export function netnsDaemonJson(p: NetnsEngineParams): string {
 /** The dockerd flags of an engine machine: its own roots, pidfile and socket, then `daemonFlags`. */
 export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
     const state = machineStateDir(p.stateDir, p.name);
-    const run = machineRunDir(p.runDir, p.name);
     return [
         `--data-root=${state}/docker`,
-        `--exec-root=${run}/exec`,
-        `--pidfile=${run}/docker.pid`,
+        `--exec-root=${netnsEngineRunPaths(p).execRoot}`,
+        `--pidfile=${netnsEngineRunPaths(p).pidFile}`,
         `--host=${netnsDockerHost(p)}`,
         // Never /etc/docker/daemon.json: a system engine's file must not leak into the lab.
         `--config-file=${state}/daemon.json`,
@@ -383,7 +388,7 @@ function engineTlsFileLines(p: NetnsEngineParams): string[] {
  */
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     const l = layout(p, p.advertiseInterface);
-    const engineVars = [...machineVars(p, l, "engine"), assign("PIDFILE", `${l.runDir}/docker.pid`), assign("STOP_TIMEOUT", NETNS_STOP_TIMEOUT_SECONDS)];
+    const engineVars = [...machineVars(p, l, "engine"), assign("PIDFILE", netnsEngineRunPaths(p).pidFile), assign("STOP_TIMEOUT", NETNS_STOP_TIMEOUT_SECONDS)];
     const clusterStore = flagValue(p.daemonFlags, "--cluster-store");
     const versionGuard = clusterStore === undefined ? [] : [sh("version-guard.sh"), ...(clusterStore.startsWith("zk://") ? [sh("zookeeper-warning.sh")] : [])];
 

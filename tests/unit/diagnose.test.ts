@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
 import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfHistory, tcpFailure } from "../../lab/diagnose";
+import { strandedLine, strandedThreads } from "../../lab/engineThreads";
 import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw } from "./helpers";
 
@@ -102,8 +103,36 @@ describe("lab diagnose: pure parts", () => {
             overlays: [],
             gossip: [],
             failures: ["a -> b udp/4789: no answer"],
+            warnings: ["a: 1 engine thread (7) in a deleted network namespace"],
             seconds: 1,
         });
-        assert.equal(text, "probes: 1 of 2 hold\nFAILED a -> b udp/4789: no answer\ndiagnose: 1 failure (1.0s)\n");
+        assert.equal(
+            text,
+            "probes: 1 of 2 hold\nwarning a: 1 engine thread (7) in a deleted network namespace\nFAILED a -> b udp/4789: no answer\ndiagnose: 1 failure (1.0s)\n",
+        );
+    });
+
+    it("engine threads: stranded are those in neither the engine's namespace nor a live sandbox", () => {
+        const threads = [
+            { tid: 10, ns: "4:100" }, // the engine's own
+            { tid: 11, ns: "4:200" }, // a live overlay sandbox (watchMiss, locked there)
+            { tid: 12, ns: "4:300" }, // a deleted sandbox
+            { tid: 13, ns: "4:100" },
+            { tid: 14, ns: "4:301" },
+        ];
+        assert.deepEqual(strandedThreads(threads, "4:100", new Set(["4:200"])), [12, 14]);
+        assert.deepEqual(strandedThreads(threads, "4:100", new Set(["4:200", "4:300", "4:301"])), []);
+        // The main thread wedged in a deleted sandbox counts too: the engine's namespace is its named one, not the main thread's.
+        assert.deepEqual(strandedThreads([{ tid: 10, ns: "4:300" }], "4:100", new Set()), [10]);
+    });
+
+    it("engine threads: one line naming the host, the threads, the bug and the way out; none when there are none", () => {
+        assert.equal(strandedLine("h2", []), "");
+        assert.equal(
+            strandedLine("h2", [31, 40]),
+            "h2: 2 engine threads (31, 40) in a deleted network namespace (dockerd 20.10's overlay driver, moby/libnetwork#1113): " +
+                "store calls run on them fail with `network is unreachable`; restart the engine to clear it",
+        );
+        assert.match(strandedLine("h1", [5]), /^h1: 1 engine thread \(5\) .* run on it fail/);
     });
 });

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CheckJson, describeRun, lab, LabStack, UpJson } from "./lab";
+import { CheckJson, describeRun, engineDigest, lab, LabStack, UpJson } from "./lab";
 
 /** `<type> <name>` of the steps of one op, sorted. */
 export function stepsOf(up: UpJson, op: string): string[] {
@@ -59,8 +59,8 @@ export class StackChanges {
     /** `lab up` of a changed stack file; must succeed. The stack's status is refreshed. */
     async apply(copy: string): Promise<UpJson> {
         const r = await lab<UpJson>("up", copy);
-        assert.equal(r.code, 0, describeRun(r));
-        assert.ok(r.json?.ok === true, describeRun(r));
+        assert.equal(r.code, 0, describeRun(r) + engineDigest(this.stack.info));
+        assert.ok(r.json?.ok === true, describeRun(r) + engineDigest(this.stack.info));
         this.current = copy;
         this.text = fs.readFileSync(copy, "utf8");
         await this.stack.status(true);
@@ -70,7 +70,7 @@ export class StackChanges {
     /** `lab check` of the current stack: all `pairs` hold. */
     async checkPasses(pairs: number): Promise<CheckJson> {
         const c = await lab<CheckJson>("check", this.current);
-        assert.equal(c.code, 0, describeRun(c));
+        assert.equal(c.code, 0, describeRun(c) + engineDigest(this.stack.info));
         assert.ok(c.json !== undefined, describeRun(c));
         assert.equal(c.json.passed, pairs, describeRun(c));
         assert.equal(c.json.pairs.length, pairs);

@@ -18,6 +18,7 @@ import type { ContainerSummary, HostSummary, SwarmSummary } from "../../../compo
 import type { DownResult, UpResult } from "../../../lab/stack";
 import type { CheckReport, SwarmVerdict } from "../../../lab/check";
 import { netnsEngineLog } from "../../../lab/diagnose";
+import { netnsStrandedThreads, strandedLine } from "../../../lab/engineThreads";
 import type { CheckResult } from "../../../lib/render/check";
 import { nodeTsArgv } from "../../../runner/tsNode";
 
@@ -207,6 +208,23 @@ export function gossipDigest(stateDir: string): string {
     return out.length === 0 ? "" : `\n--- the engines' gossip (dockerd.log) ---\n${out.join("\n")}`;
 }
 
+/**
+ * For a failed step: each netns engine's threads stranded in a deleted network
+ * namespace (lab/engineThreads.ts: dockerd 20.10's overlay driver), which make
+ * store calls fail with `network is unreachable`. Empty when there are none.
+ */
+export function strandedDigest(info: StackInfo): string {
+    const lines = (fs.existsSync(info.runDir) ? fs.readdirSync(info.runDir).sort() : [])
+        .map((name) => strandedLine(name, netnsStrandedThreads({ stack: info.stack, runDir: info.runDir, name }) ?? []))
+        .filter((l) => l !== "");
+    return lines.length === 0 ? "" : `\n--- engine threads in deleted network namespaces ---\n${lines.join("\n")}`;
+}
+
+/** What the engines can tell about a failed step: their gossip, their stranded threads. */
+export function engineDigest(info: StackInfo): string {
+    return gossipDigest(info.stateDir) + strandedDigest(info);
+}
+
 export function statePathOf(s: StackInfo): string {
     return path.join(LAB_STATE_DIR, `${s.stack}.json`);
 }
@@ -277,7 +295,7 @@ export class LabStack {
     async upOk(): Promise<UpJson> {
         const r = await this.up();
         if (r.code !== 0 || r.json?.ok !== true) {
-            throw new Error(`up ${this.stack} failed: ${r.json?.error ?? describeRun(r)}${gossipDigest(this.info.stateDir)}`);
+            throw new Error(`up ${this.stack} failed: ${r.json?.error ?? describeRun(r)}${engineDigest(this.info)}`);
         }
         return r.json;
     }

@@ -161,3 +161,33 @@ export function withSecretOutputs(r: ResourceRecord): Record<string, unknown> {
     }
     return out;
 }
+
+/**
+ * The lab has no `pulumi config set --secret`: a secret config value comes from
+ * a file named by an environment variable, and reaches the program as a secret
+ * (`cfg.getSecret`). E.g. the ssh driver's private key:
+ *   DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE=~/.ssh/id_ed25519 npm run lab -- up stack.yaml
+ * `down` needs the same variables as `up` when it has to ask the program what
+ * it created (a failed or missing state).
+ */
+export const SECRET_FILE_VARIABLES: Record<string, string> = {
+    sshPrivateKey: "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE",
+};
+
+export function secretsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const secrets: Record<string, string> = {};
+    for (const [key, variable] of Object.entries(SECRET_FILE_VARIABLES)) {
+        const file = env[variable];
+        if (file === undefined || file === "") {
+            continue;
+        }
+        try {
+            secrets[key] = fs.readFileSync(file, "utf8");
+        } catch (err) {
+            throw new Error(
+                `${variable}=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds docker-overlay:${key}`,
+            );
+        }
+    }
+    return secrets;
+}

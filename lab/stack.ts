@@ -15,7 +15,7 @@
  *           program what it would have created (collect mode) and deletes that.
  *
  * Secret config (the ssh driver's `sshPrivateKey`) comes from files named by
- * environment variables (SECRET_FILE_VARIABLES below); secret inputs are
+ * environment variables (lab/secrets.ts SECRET_FILE_VARIABLES); secret inputs are
  * sealed in the state file (lab/secrets.ts). ssh:// engines are reached with
  * the system ssh client, as the docker provider does (lab/clients/sshDial.ts).
  *
@@ -31,7 +31,6 @@
  * the runtime's rejection echoes, and the Pulumi runtime's state is global, so
  * a mocha process that also runs mocked unit tests stays cleaner without them.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
 import { skipsDelete } from "./executor";
@@ -47,6 +46,7 @@ import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
 import { diagnose, DiagnoseReport, labTargets, netnsEngineLog } from "./diagnose";
 import { netnsStrandedThreads } from "./engineThreads";
+import { secretsFromEnvironment } from "./secrets";
 
 export interface LabOptions {
     /** The program to apply (default: this repository's index.ts). */
@@ -55,40 +55,10 @@ export interface LabOptions {
     onEvent?: (e: ApplierEvent) => void;
     /** Progress of `down`. */
     onDelete?: (e: DeleteEvent) => void;
-    /** Secret config for the program; default: read from the files `SECRET_FILE_VARIABLES` name. */
+    /** Secret config for the program; default: read from the files `SECRET_FILE_VARIABLES` (lab/secrets.ts) name. */
     secrets?: Record<string, string>;
     /** How `up` looks at this machine for the stack's prerequisites (default: the real machine). */
     probes?: PrerequisiteProbes;
-}
-
-/**
- * The lab has no `pulumi config set --secret`: a secret config value comes from
- * a file named by an environment variable, and reaches the program as a secret
- * (`cfg.getSecret`). E.g. the ssh driver's private key:
- *   DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE=~/.ssh/id_ed25519 npm run lab -- up stack.yaml
- * `down` needs the same variables as `up` when it has to ask the program what
- * it created (a failed or missing state).
- */
-export const SECRET_FILE_VARIABLES: Record<string, string> = {
-    sshPrivateKey: "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE",
-};
-
-export function secretsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-    const secrets: Record<string, string> = {};
-    for (const [key, variable] of Object.entries(SECRET_FILE_VARIABLES)) {
-        const file = env[variable];
-        if (file === undefined || file === "") {
-            continue;
-        }
-        try {
-            secrets[key] = fs.readFileSync(file, "utf8");
-        } catch (err) {
-            throw new Error(
-                `${variable}=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); it holds docker-overlay:${key}`,
-            );
-        }
-    }
-    return secrets;
 }
 
 // --------------------------------------------------------------------- up

@@ -1,72 +1,19 @@
 /**
- * `npm run diagnose -- <stack-file> [--json]`: the underlay of a running ssh
- * stack, for real clusters (`npm run lab -- diagnose` covers the lab's netns
- * stacks). Every directed host pair of every rule the stack's mode needs
- * (lib/plan/probes.ts probePlan: all pairs, not the sample `up` takes beyond
- * 16 hosts) is probed by the same script as the program's probe before the
- * cluster forms (lib/probe/underlay.ts renderProbeScript, ssh transport), grouped
- * per host as the program's commands are, from the machine this runs on, over
- * ssh with the key DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names: each sets its own
- * counting rules at its targets, sends, reads and removes them again.
- * Then each overlay as every host's engine sees it (`docker network inspect`
- * there, over the same ssh), against what the program's placement puts on it
- * (lab/diagnose.ts expectedOverlayViews: cluster store, every endpoint on every
- * engine; swarm, every host with a container on it as a peer).
- * Prints each failure as one line (`swarm-node1 -> swarm-node2 udp/4789: no
- * answer`, `overlay net1: swarm-node1 does not see c2`) and exits 1 on any;
- * `--json` prints `{ stack, hosts: [{ host, probes, ok, failures, error? }], overlays:
- * [{ network, seen: { host: [...] } }], failures }`.
+ * `npm run diagnose -- <stack-file> [--json]`: the underlay and overlays of a
+ * running ssh stack, for real clusters (lab/sshDiagnose.ts says what it
+ * probes and compares; `npm run lab -- diagnose` covers the lab's netns
+ * stacks), from this machine over ssh with the key
+ * DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names. Prints each failure as one line
+ * (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1:
+ * swarm-node1 does not see c2`) and exits 1 on any; `--json` prints `{ stack,
+ * hosts: [{ host, probes, ok, failures, error? }], overlays: [{ network, seen:
+ * { host: [...] } }], failures }`.
  */
-import { spawn } from "child_process";
-import * as fs from "fs";
 import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
-import { sshEndpointOf } from "../lib/drivers/ssh";
-import { probeOwners, probePlan } from "../lib/plan/probes";
-import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
-import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
-import { planCluster } from "../lib/plan/cluster";
-import { expectedOverlayViews, OverlayView, overlayFailures } from "../lab/diagnose";
-
-/** The environment variable naming the ssh private key file (as `npm run lab` reads it). */
-export const KEY_FILE_ENV = "DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE";
-
-/** One probe command's result: the pairs between `host` and the hosts before it (lib/plan/probes.ts probeOwners). */
-interface HostResult {
-    host: string;
-    probes: number;
-    ok: boolean;
-    failures: string[];
-    /** Why the probe failed other than pairs that did not arrive (its last line). */
-    error?: string;
-}
-
-function runScript(script: string, key: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("/bin/bash", ["-c", script], { env: { ...process.env, [SSH_KEY_ENV]: key }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
-
-/** One overlay as a host's engine sees it (`docker network inspect` there): its endpoints' names and its peers' addresses. */
-function parseInspect(stdout: string): { scope: string; endpoints: string[]; peers: { name: string; ip: string }[] } | undefined {
-    try {
-        const [n] = JSON.parse(stdout) as { Scope?: string; Containers?: Record<string, { Name?: string }>; Peers?: { Name?: string; IP?: string }[] }[];
-        return {
-            scope: n.Scope ?? "",
-            endpoints: Object.values(n.Containers ?? {}).map((c) => c.Name ?? "?"),
-            peers: (n.Peers ?? []).map((p) => ({ name: p.Name ?? "?", ip: p.IP ?? "" })),
-        };
-    } catch {
-        return undefined;
-    }
-}
+import { renderSshDiagnoseText, sshDiagnose } from "../lab/sshDiagnose";
+import { SECRET_FILE_VARIABLES, secretsFromEnvironment } from "../lab/secrets";
 
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { json: { type: "boolean" } }, allowPositionals: true });
@@ -82,85 +29,16 @@ async function main(): Promise<number> {
         );
         return 2;
     }
-    const keyFile = process.env[KEY_FILE_ENV];
-    if (keyFile === undefined || keyFile === "") {
-        process.stderr.write(`diagnose: set ${KEY_FILE_ENV} to the private key the stack's sshPrivateKey holds\n`);
+    const key = secretsFromEnvironment().sshPrivateKey;
+    if (key === undefined) {
+        process.stderr.write(`diagnose: set ${SECRET_FILE_VARIABLES.sshPrivateKey} to the private key the stack's sshPrivateKey holds\n`);
         return 2;
     }
-    const key = fs.readFileSync(keyFile, "utf8").trim();
-    const endpoint = (h: string) => sshEndpointOf(config, h);
-    const place = (m: string) => sshProbeMachine(m, endpoint(m));
-    const transport: ProbeTransport = { kind: "ssh", iface: config.engine.advertiseInterface };
-    // Every pair (not the sample an `up` of more than 16 hosts takes), grouped as the program's probes are, in host order.
-    const hosts = [...probeOwners(config, probePlan(config).probes).entries()];
-    const results: HostResult[] = await Promise.all(
-        hosts.map(async ([host, probes]) => {
-            const tag = `${stack}-diagnose-${process.pid}-${host}`;
-            const script = renderProbeScript({ tag, what: `the pairs of ${host}`, transport, tables: probeTables(probes, place) });
-            const r = await runScript(script, key);
-            const lines = r.stderr.split("\n").filter((l) => l !== "");
-            const failures = lines.filter((l) => l.endsWith(": no answer"));
-            return {
-                host,
-                probes: probes.length,
-                ok: r.code === 0,
-                failures,
-                ...(r.code !== 0 && failures.length === 0 ? { error: lines[lines.length - 1] ?? `exit ${String(r.code)}` } : {}),
-            };
-        }),
+    const r = await sshDiagnose(config, key.trim());
+    process.stdout.write(
+        values.json === true ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, failures: r.failures })}\n` : renderSshDiagnoseText(r),
     );
-    const failures = results.flatMap((r) => [...r.failures, ...(r.error !== undefined ? [`${r.host}: ${r.error}`] : [])]);
-
-    // Each overlay as every engine sees it, against what the program's placement makes it hold.
-    const on = (host: string, argv: string[]) => runScript(renderSshRunScript({ self: endpoint(host)!, argv }), key);
-    const addressOf = new Map<string, string>();
-    await Promise.all(
-        config.hosts.map(async (h) => {
-            const r = await on(h.name, ["ip", "-4", "-o", "addr", "show", "dev", config.engine.advertiseInterface]);
-            const address = /\sinet\s+([0-9.]+)\//.exec(r.stdout)?.[1];
-            if (address !== undefined) {
-                addressOf.set(address, h.name);
-            }
-        }),
-    );
-    const placements = planCluster(config).placements;
-    const placed = config.containers.map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }));
-    const overlays: OverlayView[] = [];
-    for (const network of config.networks) {
-        const view: OverlayView = { network: network.name, seen: {} };
-        await Promise.all(
-            config.hosts.map(async (h) => {
-                const seen = parseInspect((await on(h.name, ["docker", "network", "inspect", network.name])).stdout);
-                if (seen !== undefined) {
-                    view.seen[h.name] = (seen.scope === "swarm" ? seen.peers.map((p) => addressOf.get(p.ip) ?? p.name) : seen.endpoints).sort();
-                }
-            }),
-        );
-        view.seen = Object.fromEntries(config.hosts.flatMap((h) => (view.seen[h.name] !== undefined ? [[h.name, view.seen[h.name]]] : [])));
-        overlays.push(view);
-        failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
-    }
-
-    if (values.json === true) {
-        process.stdout.write(`${JSON.stringify({ stack, hosts: results, overlays, failures })}\n`);
-    } else {
-        for (const r of results) {
-            process.stdout.write(r.ok ? `ok     ${r.host}: ${r.probes} probe(s) arrived\n` : "");
-        }
-        for (const o of overlays) {
-            process.stdout.write(`overlay ${o.network}:\n`);
-            for (const [host, seen] of Object.entries(o.seen)) {
-                process.stdout.write(`  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}\n`);
-            }
-        }
-        for (const f of failures) {
-            process.stdout.write(`FAILED ${f}\n`);
-        }
-        process.stdout.write(
-            `diagnose: ${failures.length} failure${failures.length === 1 ? "" : "s"}, ${results.reduce((n, r) => n + r.probes, 0)} probe(s) between ${config.hosts.length} host(s)\n`,
-        );
-    }
-    return failures.length === 0 ? 0 : 1;
+    return r.failures.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) {

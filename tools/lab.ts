@@ -18,7 +18,7 @@
  *           program what it would have created (collect mode) and deletes that.
  *
  * Secret config (the ssh driver's `sshPrivateKey`) comes from files named by
- * environment variables (lab/stack.ts's SECRET_FILE_VARIABLES).
+ * environment variables (lab/secrets.ts's SECRET_FILE_VARIABLES).
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -17,7 +17,7 @@ import { openKeys, revealInputs, sealKeys, secretBox } from "../../lab/secrets";
 import { SECRET_SIG, SIG_KEY } from "../../runner/wire";
 import { dialStdioArgs, parseSshDockerHost, sshFailureCode } from "../../lab/clients/sshDial";
 import { readState, StateRecorder } from "../../lab/state";
-import { secretsFromEnvironment } from "../../lab/stack";
+import { secretsFromEnvironment } from "../../lab/secrets";
 
 const STACK = "t";
 const TYPE = "command:remote:Command";

@@ -16,16 +16,16 @@
  *     why an engine can be left out). Swarm mode's gossip (networkdb) logs only
  *     changes of a node's state, so there the overlays' Peers stand for it;
  *  4. warnings: engine threads stranded in a deleted network namespace
- *     (lab/engineThreads.ts), which fail store calls at random.
+ *     (lib/engine/strandedThreads.ts), which fail store calls at random.
  *
  * Every failure is one line naming what failed: `dg1 -> dg2 udp/4789: no answer`.
  */
-import { execFile } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
-import { netnsPath } from "../lib/drivers/netns";
-import { strandedLine } from "./engineThreads";
+import { netnsEngineRunPaths, netnsPath } from "../lib/drivers/netns";
+import { NO_ENGINE_EXIT, parseStrandedThreads, STRANDED_THREADS_SCRIPT, strandedLine } from "../lib/engine/strandedThreads";
 import { Probe, probeLabel, probePlan } from "../lib/plan/probes";
 import { UNDERLAY_PROBE_SCRIPT } from "../lib/probe/underlay";
 import { LabStatus } from "./status";
@@ -331,7 +331,7 @@ export interface DiagnoseDeps {
     inspectOverlay: (host: string, network: string) => Promise<{ scope: string; endpoints: string[]; peers: string[] } | undefined>;
     /** A host's dockerd.log, or undefined. */
     engineLog: (host: string) => string | undefined;
-    /** The ids of a host's engine threads stranded in a deleted network namespace (lab/engineThreads.ts). */
+    /** The ids of a host's engine threads stranded in a deleted network namespace (lib/engine/strandedThreads.ts). */
     strandedThreads: (host: string) => readonly number[];
 }
 
@@ -382,4 +382,23 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
 export function netnsEngineLog(stateDir: string, host: string): string | undefined {
     const file = path.join(stateDir, host, "dockerd.log");
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+}
+
+/**
+ * A netns engine machine's threads stranded in a deleted network namespace
+ * (lib/engine/strandedThreads.ts): its script run in the machine's namespace,
+ * on its pidfile. Undefined when its engine does not run.
+ */
+export function netnsStrandedThreads(p: { stack: string; runDir: string; name: string }): number[] | undefined {
+    const r = spawnSync("nsenter", [`--net=${netnsPath(p)}`, "bash", STRANDED_THREADS_SCRIPT, netnsEngineRunPaths(p).pidFile], {
+        encoding: "utf8",
+        timeout: 10_000,
+    });
+    if (r.status === NO_ENGINE_EXIT) {
+        return undefined;
+    }
+    if (r.status !== 0) {
+        throw new Error(`stranded-threads.sh for ${p.name}: exit ${String(r.status ?? r.signal)}: ${(r.stderr ?? "").trim()}`);
+    }
+    return parseStrandedThreads(r.stdout);
 }

@@ -11,7 +11,9 @@
  * every host's engine sees it (`docker network inspect` there, over the same
  * ssh), against what the program's placement puts on it (lab/diagnose.ts
  * expectedOverlayViews: cluster store, every endpoint on every engine; swarm,
- * every host with a container on it as a peer).
+ * every host with a container on it as a peer). Last, as warnings, each
+ * engine's threads stranded in a deleted network namespace
+ * (lib/engine/strandedThreads.ts, the same script `lab diagnose` runs).
  */
 import { spawn } from "child_process";
 import { ClusterConfig } from "../lib/config/types";
@@ -20,6 +22,7 @@ import { planCluster } from "../lib/plan/cluster";
 import { probeOwners, probePlan } from "../lib/plan/probes";
 import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
 import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
+import { NO_ENGINE_EXIT, parseStrandedThreads, strandedLine, strandedThreadsArgv } from "../lib/engine/strandedThreads";
 import { expectedOverlayViews, OverlayView, overlayFailures } from "./diagnose";
 
 /** One probe command's result: the pairs between `host` and the hosts before it (lib/plan/probes.ts probeOwners). */
@@ -64,6 +67,8 @@ export interface SshDiagnoseReport {
     overlays: OverlayView[];
     /** One line per failure (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1: swarm-node1 does not see c2`). */
     failures: string[];
+    /** What holds now but can fail later: engines' stranded threads; a host whose threads could not be read. */
+    warnings: string[];
     /** The stack's hosts (the first owns no probe command). */
     hostCount: number;
 }
@@ -124,7 +129,21 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
         failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
     }
 
-    return { stack, hosts: results, overlays, failures, hostCount: config.hosts.length };
+    // Each engine's threads stranded in a deleted namespace (its pidfile the default, /var/run/docker.pid).
+    const warnings = (
+        await Promise.all(
+            config.hosts.map(async (h) => {
+                const r = await on(h.name, strandedThreadsArgv());
+                if (r.code === 0) {
+                    return strandedLine(h.name, parseStrandedThreads(r.stdout));
+                }
+                const why = r.stderr.trim().split("\n").pop() ?? "";
+                return r.code === NO_ENGINE_EXIT ? "" : `${h.name}: cannot read its engine's threads (exit ${String(r.code)}: ${why})`;
+            }),
+        )
+    ).filter((w) => w !== "");
+
+    return { stack, hosts: results, overlays, failures, warnings, hostCount: config.hosts.length };
 }
 
 /** The report as text: the hosts whose probes all arrived, each overlay's views, each failure, a summary line. */
@@ -140,6 +159,9 @@ export function renderSshDiagnoseText(r: SshDiagnoseReport): string {
         for (const [host, seen] of Object.entries(o.seen)) {
             lines.push(`  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}`);
         }
+    }
+    for (const w of r.warnings) {
+        lines.push(`warning ${w}`);
     }
     for (const f of r.failures) {
         lines.push(`FAILED ${f}`);

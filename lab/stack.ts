@@ -44,8 +44,7 @@ import { deletionOrder, LabState, mergeForDeletion, readState, removeState, Reso
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
-import { diagnose, DiagnoseReport, labTargets, netnsEngineLog } from "./diagnose";
-import { netnsStrandedThreads } from "./engineThreads";
+import { diagnose, DiagnoseReport, labTargets, netnsEngineLog, netnsStrandedThreads } from "./diagnose";
 import { secretsFromEnvironment } from "./secrets";
 
 export interface LabOptions {

@@ -7,7 +7,8 @@
  * (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1:
  * swarm-node1 does not see c2`) and exits 1 on any; `--json` prints `{ stack,
  * hosts: [{ host, probes, ok, failures, error? }], overlays: [{ network, seen:
- * { host: [...] } }], failures }`.
+ * { host: [...] } }], failures, warnings }` (warnings: engine threads stranded
+ * in a deleted network namespace, lib/engine/strandedThreads.ts).
  */
 import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
@@ -36,7 +37,9 @@ async function main(): Promise<number> {
     }
     const r = await sshDiagnose(config, key.trim());
     process.stdout.write(
-        values.json === true ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, failures: r.failures })}\n` : renderSshDiagnoseText(r),
+        values.json === true
+            ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, failures: r.failures, warnings: r.warnings })}\n`
+            : renderSshDiagnoseText(r),
     );
     return r.failures.length === 0 ? 0 : 1;
 }

@@ -34,7 +34,8 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
         spawnSync(process.execPath, ["-r", path.join(REPO, "runner", "register.js"), path.join(REPO, "tools", "diagnose.ts"), ...args], {
             cwd: REPO,
             encoding: "utf8",
-            env: { ...stubs.env(ADDRS), DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: path.join(dir, "key"), ...env },
+            // PROC: the engine-threads script (run "on each host", here) finds no engine in an empty /proc.
+            env: { ...stubs.env(ADDRS), DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: path.join(dir, "key"), PROC: path.join(dir, "proc"), ...env },
             timeout: 120_000,
         });
 
@@ -71,6 +72,7 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
             hosts: { host: string; ok: boolean }[];
             overlays: { network: string; seen: Record<string, string[]> }[];
             failures: string[];
+            warnings: string[];
         };
         assert.equal(doc.stack, "ssh");
         assert.deepEqual(
@@ -81,6 +83,8 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
             ],
         );
         assert.deepEqual(doc.failures, []);
+        // No engine runs behind the stub ssh: its threads are not read, and that is no warning.
+        assert.deepEqual(doc.warnings, []);
         assert.deepEqual(
             doc.overlays.map((o) => [o.network, o.seen]),
             [

@@ -1,8 +1,12 @@
 /** The pure parts of `lab diagnose` (lab/diagnose.ts): counters, tcp reasons, serf replay, overlay views. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
 import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
 import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfHistory, tcpFailure } from "../../lab/diagnose";
-import { strandedLine, strandedThreads } from "../../lab/engineThreads";
+import { NO_ENGINE_EXIT, parseStrandedThreads, STRANDED_THREADS_SCRIPT, strandedLine, strandedThreadsArgv } from "../../lib/engine/strandedThreads";
 import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw } from "./helpers";
 
@@ -112,18 +116,70 @@ describe("lab diagnose: pure parts", () => {
         );
     });
 
-    it("engine threads: stranded are those in neither the engine's namespace nor a live sandbox", () => {
-        const threads = [
-            { tid: 10, ns: "4:100" }, // the engine's own
-            { tid: 11, ns: "4:200" }, // a live overlay sandbox (watchMiss, locked there)
-            { tid: 12, ns: "4:300" }, // a deleted sandbox
-            { tid: 13, ns: "4:100" },
-            { tid: 14, ns: "4:301" },
-        ];
-        assert.deepEqual(strandedThreads(threads, "4:100", new Set(["4:200"])), [12, 14]);
-        assert.deepEqual(strandedThreads(threads, "4:100", new Set(["4:200", "4:300", "4:301"])), []);
-        // The main thread wedged in a deleted sandbox counts too: the engine's namespace is its named one, not the main thread's.
-        assert.deepEqual(strandedThreads([{ tid: 10, ns: "4:300" }], "4:100", new Set()), [10]);
+    describe("engine threads stranded in a deleted namespace: lib/engine/sh/stranded-threads.sh against a made-up /proc", () => {
+        let dir = "";
+        /** A /proc with one engine (pid 123) whose threads are in the namespaces given, `self` in `own`; sandboxes under its exec-root. */
+        function fakeProc(threads: Record<string, string>, sandboxes: string[], cmdline: string[]): string {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "stranded-"));
+            for (const ns of ["own", "live", "dead1", "dead2"]) {
+                fs.writeFileSync(path.join(dir, ns), ns); // a namespace: a file, its inode what stat -L sees
+            }
+            fs.mkdirSync(path.join(dir, "proc/self/ns"), { recursive: true });
+            fs.symlinkSync(path.join(dir, "own"), path.join(dir, "proc/self/ns/net"));
+            for (const [tid, ns] of Object.entries(threads)) {
+                fs.mkdirSync(path.join(dir, `proc/123/task/${tid}/ns`), { recursive: true });
+                fs.symlinkSync(path.join(dir, ns), path.join(dir, `proc/123/task/${tid}/ns/net`));
+            }
+            fs.writeFileSync(path.join(dir, "proc/123/cmdline"), cmdline.map((a) => a.replace("EXEC", path.join(dir, "exec")) + "\0").join(""));
+            fs.mkdirSync(path.join(dir, "exec/netns"), { recursive: true });
+            for (const ns of sandboxes) {
+                fs.symlinkSync(path.join(dir, ns), path.join(dir, "exec/netns", `sb-${ns}`));
+            }
+            fs.writeFileSync(path.join(dir, "docker.pid"), "123\n");
+            return dir;
+        }
+        function runScript(pidFile: string): { status: number | null; stdout: string; stderr: string } {
+            const r = spawnSync("bash", [STRANDED_THREADS_SCRIPT, pidFile], { encoding: "utf8", env: { ...process.env, PROC: path.join(dir, "proc") } });
+            return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+        }
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("prints the threads in neither the engine's namespace nor a live sandbox, one per line", () => {
+            fakeProc({ 123: "own", 124: "live", 125: "dead1", 126: "own", 127: "dead2" }, ["live"], ["dockerd", "--exec-root=EXEC", "--debug"]);
+            const r = runScript(path.join(dir, "docker.pid"));
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(parseStrandedThreads(r.stdout), [125, 127]);
+        });
+
+        it("takes `--exec-root X` as well as `--exec-root=X`; with every namespace live, none", () => {
+            fakeProc({ 123: "own", 124: "live", 125: "dead1" }, ["live", "dead1"], ["dockerd", "--exec-root", "EXEC"]);
+            const r = runScript(path.join(dir, "docker.pid"));
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(parseStrandedThreads(r.stdout), []);
+        });
+
+        it("counts the main thread when it is the one left in a dead namespace: the engine's namespace is where the script runs", () => {
+            fakeProc({ 123: "dead1", 124: "own" }, [], ["dockerd", "--exec-root=EXEC"]);
+            assert.deepEqual(parseStrandedThreads(runScript(path.join(dir, "docker.pid")).stdout), [123]);
+        });
+
+        it(`exits ${NO_ENGINE_EXIT} when no engine runs: no pidfile, or a pid that is gone`, () => {
+            fakeProc({ 123: "own" }, [], ["dockerd"]);
+            const none = runScript(path.join(dir, "nope.pid"));
+            assert.equal(none.status, NO_ENGINE_EXIT);
+            assert.match(none.stderr, /^no engine: cannot read .*nope\.pid$/m);
+            fs.writeFileSync(path.join(dir, "docker.pid"), "999\n");
+            const gone = runScript(path.join(dir, "docker.pid"));
+            assert.equal(gone.status, NO_ENGINE_EXIT);
+            assert.match(gone.stderr, /^no engine: pid 999 from .* does not run$/m);
+        });
+
+        it("over ssh: the same script as one command line, the pidfile its argument", () => {
+            const argv = strandedThreadsArgv("/run/docker.pid");
+            assert.deepEqual([argv[0], argv[1], argv[3], argv[4]], ["bash", "-c", "stranded-threads", "/run/docker.pid"]);
+            assert.match(argv[2], /for t in "\$proc\/\$pid"\/task\/\*/);
+            assert.deepEqual(strandedThreadsArgv(), ["bash", "-c", argv[2], "stranded-threads"]);
+        });
     });
 
     it("engine threads: one line naming the host, the threads, the bug and the way out; none when there are none", () => {

@@ -17,8 +17,8 @@ import { parse as parseYaml } from "yaml";
 import type { ContainerSummary, HostSummary, SwarmSummary } from "../../../components/cluster";
 import type { DownResult, UpResult } from "../../../lab/stack";
 import type { CheckReport, SwarmVerdict } from "../../../lab/check";
-import { netnsEngineLog } from "../../../lab/diagnose";
-import { netnsStrandedThreads, strandedLine } from "../../../lab/engineThreads";
+import { netnsEngineLog, netnsStrandedThreads } from "../../../lab/diagnose";
+import { strandedLine } from "../../../lib/engine/strandedThreads";
 import type { CheckResult } from "../../../lib/render/check";
 import { nodeTsArgv } from "../../../runner/tsNode";
 
@@ -210,7 +210,7 @@ export function gossipDigest(stateDir: string): string {
 
 /**
  * For a failed step: each netns engine's threads stranded in a deleted network
- * namespace (lab/engineThreads.ts: dockerd 20.10's overlay driver), which make
+ * namespace (lib/engine/strandedThreads.ts: dockerd 20.10's overlay driver), which make
  * store calls fail with `network is unreachable`. Empty when there are none.
  */
 export function strandedDigest(info: StackInfo): string {

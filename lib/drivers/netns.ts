@@ -32,6 +32,7 @@ import * as path from "path";
 import { shJoin, shQuote } from "../render/shell";
 import { assign, bashPreamble, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
+import { OVERLAY_HOST_MODE_ENV } from "../engine/strandedThreads";
 import { dockerdTlsFlags, KV_CLIENT_TLS_ENV, kvTlsStoreOpts, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
 
 export interface Scripts {
@@ -409,7 +410,15 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
                   assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
               ]),
         assign("DAEMON_JSON", netnsDaemonJson(p)),
-        daemonArgv(`"$ENGINE_BIN/dockerd"`, netnsDockerdArgs(p)),
+        // Cluster-store engines run with the overlay driver's host mode: lib/engine/strandedThreads.ts says why.
+        daemonArgv(
+            clusterStore === undefined
+                ? `"$ENGINE_BIN/dockerd"`
+                : `env ${Object.entries(OVERLAY_HOST_MODE_ENV)
+                      .map(([k, v]) => shQuote(`${k}=${v}`))
+                      .join(" ")} "$ENGINE_BIN/dockerd"`,
+            netnsDockerdArgs(p),
+        ),
         `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
         ...machineFunctions(),
         ...(clusterStore === undefined ? [] : [gossipListeningFunction()]),

@@ -18,10 +18,10 @@
  * *libnetwork.endpointCnt ... network is unreachable`). The store watch that
  * feeds a network's remote names to the embedded DNS fares worse: libkv's
  * consul `Watch` ends on any failed read (docker/libkv dfacc56,
- * store/consul/consul.go:299-302) and libnetwork then waits for the store to
- * be seen coming back (datastore/datastore.go:332-356), which it never left;
- * so a host can stay unable to resolve the other hosts' containers on that
- * network while their addresses answer (the likely cause of a CI run's t-day2
+ * store/consul/consul.go:299-302) and libnetwork's watch then waits until the
+ * engine's discovery next restarts it (datastore/datastore.go:332-364,
+ * controller.go:603-608); so a host can stay unable to resolve the other
+ * hosts' containers on that network while their addresses answer (the likely cause of a CI run's t-day2
  * failure: after its subnet changed, one host resolved no name of the others
  * while every address answered). Reported as moby/libnetwork#1113;
  * fixed in Docker 23 (moby/moby#44356, which restores or retires such
@@ -34,6 +34,24 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+
+/**
+ * What the netns driver runs its cluster-store engines with so that the bug
+ * above cannot strand a thread: the overlay driver's host mode
+ * (ov_network.go:459-465 reads `_OVERLAY_HOST_MODE`; made for kernels that
+ * cannot move a VXLAN device into a namespace). An overlay's bridge and VXLAN
+ * device then live in the engine's own namespace (its sandbox is that
+ * namespace, ov_network.go:755 `osl.NewSandbox(key, !hostMode, ...)`), with
+ * the driver's iptables filters between overlays (ov_network.go:384-401), so
+ * `watchMiss` leaves its thread where it found it. Measured on the dev stack:
+ * five runs and removals of the only container on a new overlay, then its
+ * removal, left one stranded thread without it and none with it; the check
+ * passes either way. The engine's namespace then holds a route to each overlay
+ * subnet (validation keeps them apart from each other and from the underlay).
+ * Swarm mode starts no `watchMiss` (ov_network.go:763-767) and keeps the
+ * default. The other drivers' engines are the user's (README, Choosing a mode).
+ */
+export const OVERLAY_HOST_MODE_ENV: Readonly<Record<string, string>> = { _OVERLAY_HOST_MODE: "1" };
 
 const SH_DIR = path.join(__dirname, "sh");
 

@@ -268,10 +268,13 @@ describe("netns driver: engine machine", () => {
     const ns = netnsName(p);
     const veth = netnsVethName(p);
 
-    it("starts dockerd with its own roots, pidfile, socket and config, then the daemon flags, in order", () => {
+    it("starts dockerd with its own roots, pidfile, socket and config, then the daemon flags, in order; a cluster-store engine in the overlay driver's host mode", () => {
         const start = command(s.create, "start_daemon ");
         const argv = bashWords(`${assignments(s.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${start}`);
         assert.deepEqual(argv, [
+            // lib/engine/strandedThreads.ts: no overlay sandbox of its own, so no thread stranded in a deleted one.
+            "env",
+            "_OVERLAY_HOST_MODE=1",
             "/opt/docker-overlay/engine/bin/dockerd",
             "--data-root=/var/lib/docker-overlay/dev/swarm-node1/docker",
             "--exec-root=/run/docker-overlay/dev/swarm-node1/exec",
@@ -285,6 +288,11 @@ describe("netns driver: engine machine", () => {
             "--label=storage=ssd",
         ]);
         assert.ok(!s.create.includes("--containerd"), "each dockerd must run its own managed containerd");
+        // A swarm-mode engine (no cluster store) starts no watchMiss: dockerd as it is.
+        const swarm = renderNetnsEngineScripts(engine({ daemonFlags: [] }));
+        const swarmArgv = bashWords(`${assignments(swarm.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(swarm.create, "start_daemon ")}`);
+        assert.equal(swarmArgv[0], "/opt/docker-overlay/engine/bin/dockerd");
+        assert.ok(!swarm.create.includes("_OVERLAY_HOST_MODE"));
     });
 
     it("with a TLS KV store, writes the engine's client files from the environment and names them in cluster-store-opts", () => {

@@ -194,6 +194,19 @@ export function expectedOverlayViews(
     return Object.fromEntries(config.hosts.map((h) => [h.name, names]));
 }
 
+/** Each overlay as every engine sees it, as text: `overlay net1:`, then one line per host. Both diagnose commands print these. */
+export function overlayLines(overlays: readonly OverlayView[]): string[] {
+    return overlays.flatMap((o) => [
+        `overlay ${o.network}:`,
+        ...Object.entries(o.seen).map(([host, seen]) => `  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}`),
+    ]);
+}
+
+/** Warnings, then failures, one line each: `warning ...`, `FAILED ...`. Both diagnose commands print these. */
+export function findingLines(warnings: readonly string[], failures: readonly string[]): string[] {
+    return [...warnings.map((w) => `warning ${w}`), ...failures.map((f) => `FAILED ${f}`)];
+}
+
 export function renderDiagnoseText(r: DiagnoseReport): string {
     const lines: string[] = [];
     const failed = r.probes.filter((p) => !p.ok);
@@ -201,21 +214,11 @@ export function renderDiagnoseText(r: DiagnoseReport): string {
     for (const n of r.notProbed) {
         lines.push(`not probed: ${n.what}: ${n.reason}`);
     }
-    for (const o of r.overlays) {
-        lines.push(`overlay ${o.network}:`);
-        for (const [host, seen] of Object.entries(o.seen)) {
-            lines.push(`  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}`);
-        }
-    }
+    lines.push(...overlayLines(r.overlays));
     for (const g of r.gossip) {
         lines.push(`gossip ${g.host.padEnd(16)} ${g.members === undefined ? "(no serf lines)" : g.members.join(", ")}`);
     }
-    for (const w of r.warnings) {
-        lines.push(`warning ${w}`);
-    }
-    for (const f of r.failures) {
-        lines.push(`FAILED ${f}`);
-    }
+    lines.push(...findingLines(r.warnings, r.failures));
     lines.push(
         r.failures.length === 0
             ? `diagnose: everything holds (${r.seconds.toFixed(1)}s)`

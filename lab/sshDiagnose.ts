@@ -23,7 +23,7 @@ import { probeOwners, probePlan } from "../lib/plan/probes";
 import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
 import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
 import { NO_ENGINE_EXIT, parseStrandedThreads, strandedLine, strandedThreadsArgv } from "../lib/engine/strandedThreads";
-import { expectedOverlayViews, OverlayView, overlayFailures } from "./diagnose";
+import { expectedOverlayViews, findingLines, OverlayView, overlayFailures, overlayLines } from "./diagnose";
 
 /** One probe command's result: the pairs between `host` and the hosts before it (lib/plan/probes.ts probeOwners). */
 export interface HostResult {
@@ -154,18 +154,7 @@ export function renderSshDiagnoseText(r: SshDiagnoseReport): string {
             lines.push(`ok     ${h.host}: ${h.probes} probe(s) arrived`);
         }
     }
-    for (const o of r.overlays) {
-        lines.push(`overlay ${o.network}:`);
-        for (const [host, seen] of Object.entries(o.seen)) {
-            lines.push(`  ${host.padEnd(16)} sees ${seen.join(", ") || "nothing"}`);
-        }
-    }
-    for (const w of r.warnings) {
-        lines.push(`warning ${w}`);
-    }
-    for (const f of r.failures) {
-        lines.push(`FAILED ${f}`);
-    }
+    lines.push(...overlayLines(r.overlays), ...findingLines(r.warnings, r.failures));
     lines.push(
         `diagnose: ${r.failures.length} failure${r.failures.length === 1 ? "" : "s"}, ${r.hosts.reduce((n, h) => n + h.probes, 0)} probe(s) between ${r.hostCount} host(s)`,
     );

@@ -347,10 +347,11 @@ export function netnsDaemonJson(p: NetnsEngineParams): string {
 /** The dockerd flags of an engine machine: its own roots, pidfile and socket, then `daemonFlags`. */
 export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
     const state = machineStateDir(p.stateDir, p.name);
+    const { execRoot, pidFile } = netnsEngineRunPaths(p);
     return [
         `--data-root=${state}/docker`,
-        `--exec-root=${netnsEngineRunPaths(p).execRoot}`,
-        `--pidfile=${netnsEngineRunPaths(p).pidFile}`,
+        `--exec-root=${execRoot}`,
+        `--pidfile=${pidFile}`,
         `--host=${netnsDockerHost(p)}`,
         // Never /etc/docker/daemon.json: a system engine's file must not leak into the lab.
         `--config-file=${state}/daemon.json`,

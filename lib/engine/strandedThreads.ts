@@ -28,9 +28,7 @@
  * threads), the release that also removed the cluster store. Only a restart
  * of the engine clears it.
  *
- * Swarm mode runs the same overlay driver, so the same thread can be left
- * there; its gossip and raft connections are long-lived and it has no store,
- * so fewer calls dial, but an image pull can (the symptom #1113 was filed for).
+ * Swarm mode is spared: its overlays start no `watchMiss` (ov_network.go:763-767).
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -32,6 +32,7 @@ import { HostConfig, SwarmEngineConfig } from "../lib/config/types";
 import {
     parseSwarmInitOutput,
     parseSwarmJoinOutput,
+    renderSwarmAdoptScript,
     renderSwarmAvailabilityScripts,
     renderSwarmIngressCheckScript,
     renderSwarmInitScripts,
@@ -176,14 +177,30 @@ export class Swarm extends pulumi.ComponentResource {
                 ...(args.swarm.dataPathAddress !== undefined ? { dataPathAddress: args.swarm.dataPathAddress } : {}),
             }),
         );
+        // A first manager in no swarm while another of the stack's managers has one (a new manager
+        // put first in hosts) joins that swarm before init runs, which then adopts it: a new first
+        // manager is never a second swarm. Its script names the managers, so a change of them runs
+        // it again (an update); the machine's id likewise (a fresh engine).
+        const adopt = new command.local.Command(
+            `${name}-adopt`,
+            {
+                create: pulumi
+                    .all([firstNode, managerNodes])
+                    .apply(([m, ms]) => renderSwarmAdoptScript({ stack: args.stack, manager: m, others: ms.filter((x) => x.name !== m.name), port, access })),
+                interpreter,
+                environment: { ...env, [SWARM_ENV.machine]: first.machineId },
+            },
+            { parent: this, dependsOn: [...first.ready, ...args.after, spec], deletedWith: first.deletedWith },
+        );
         const init = new command.local.Command(
             `${name}-init`,
             // The first manager's machine replaced: an update, which runs init again on its new engine (a new swarm).
             { create: initScripts.create, delete: initScripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: first.machineId } },
-            // A new first manager (or pool) is a new swarm: leave the old one first.
+            // A new first manager or a new swarm (port, pool, data path) replaces it, the old one deleted
+            // first: its delete leaves only when no other manager remains (lib/swarm/sh/init-delete.sh).
             {
                 parent: this,
-                dependsOn: [...first.ready, ...args.after, spec],
+                dependsOn: [...first.ready, ...args.after, spec, adopt],
                 replaceOnChanges: ["create"],
                 deleteBeforeReplace: true,
                 deletedWith: first.deletedWith,

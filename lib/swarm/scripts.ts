@@ -167,10 +167,45 @@ export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
     const del = script(
         `docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`,
         p.access,
-        [...vars, assign("WAIT_SECONDS", SWARM_WAIT_SECONDS)],
-        [waitUntilFunction(), sh("init-delete.sh")],
+        vars,
+        [sh("init-delete.sh")],
     );
     return { create, delete: del };
+}
+
+// ---------------------------------------------------------------- adopt
+
+export interface SwarmAdoptParams {
+    stack: string;
+    /** The first manager in hosts, whose init makes or adopts the swarm. */
+    manager: SwarmNode;
+    /** The stack's other managers, in its order: a swarm one of them manages is the stack's. */
+    others: SwarmNode[];
+    port: number;
+    access: DockerCliAccess;
+}
+
+/**
+ * `<name>-adopt`, run before swarm-init on the first manager: when that host is in no swarm
+ * while another manager of the stack manages one (a new manager put first in hosts), it joins
+ * that swarm as a manager, so that init adopts it instead of making a second swarm
+ * (lib/swarm/sh/adopt.sh says why). A stack whose managers are in no swarm: nothing.
+ */
+export function renderSwarmAdoptScript(p: SwarmAdoptParams): string {
+    return script(
+        `docker-overlay: ${p.manager.name}, first in hosts, joins stack ${p.stack}'s swarm if another manager has one`,
+        p.access,
+        [
+            assign("ROLE", "swarm adopt"),
+            assign("NAME", p.manager.name),
+            assign("WORKER", p.manager.dockerHost),
+            managersOf(p.others),
+            assign("PORT", p.port),
+            assign("ADVERTISE", `${p.manager.advertise}:${p.port}`),
+            assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
+        ],
+        [waitUntilFunction(), sh("adopt.sh")],
+    );
 }
 
 // ---------------------------------------------------------------- ingress

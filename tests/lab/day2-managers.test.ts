@@ -16,6 +16,11 @@
  * but the first manager leaves while the old swarm answers (lib/swarm/sh/spec-delete.sh);
  * the new swarm has all four nodes, 3 managers, net1 and the containers made again,
  * and the check passes.
+ * Then the managers reordered (m3 first): swarm-init moves to m3 and m2, the first
+ * manager before, keeps its node (swarm-init's delete leaves only the last manager);
+ * and a new manager, m5, put first with m4 removed: it joins the stack's swarm before
+ * swarm-init adopts it (lib/swarm/sh/adopt.sh), instead of making a second swarm.
+ * Each time the same swarm, net1, c1 and c2, and the check passes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -137,6 +142,82 @@ describe("lab: the first manager of a three-manager swarm replaced on a running 
         await changes.checkPasses(2);
         const again = await lab<UpJson>("preview", changes.current);
         assert.equal(again.code, 0, describeRun(again));
+        assert.deepEqual({ ...again.json?.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 }, describeRun(again));
+    });
+
+    /** The swarm's cluster id, net1's id and c1's and c2's identities, through `via`. */
+    async function kept(via: string) {
+        return {
+            swarm: await docker(via, ["info", "-f", "{{.Swarm.Cluster.ID}}"]),
+            net1: await docker(via, ["network", "inspect", "-f", "{{.Id}}", "net1"]),
+            c1: await changes.identity("m2", "c1"),
+            c2: await changes.identity("w1", "c2"),
+        };
+    }
+
+    /** Every node's id, hostname and role, through `via`, sorted. */
+    async function roles(via: string): Promise<string[]> {
+        const ids = (await docker(via, ["node", "ls", "-q"])).split("\n").filter((l) => l !== "");
+        const out: string[] = [];
+        for (const id of ids) {
+            out.push(`${await docker(via, ["node", "inspect", "-f", "{{.Description.Hostname}} {{.Spec.Role}}", id])} ${id}`);
+        }
+        return out.sort();
+    }
+
+    it("the managers reordered (m3 first): swarm-init moves to m3, and m2, the first manager before, keeps its node; nothing on it touched", async function () {
+        const before = { ...(await kept("m2")), nodes: await roles("m2") };
+        const copy = changes.variant((y) =>
+            y.replace(
+                "    - name: m2\n      role: manager\n    - name: m3\n      role: manager\n",
+                "    - name: m3\n      role: manager\n    - name: m2\n      role: manager\n",
+            ),
+        );
+        const up = await changes.apply(copy);
+        assert.ok(stepsOf(up, "replace").includes("command:local:Command swarm-init"), stepsOf(up, "replace").join(", "));
+        const touched = (up.steps ?? []).filter((s) => s.op !== "same").map((s) => s.name);
+        for (const same of ["net1-network", "c1-container", "c2-container"]) {
+            assert.ok(!touched.includes(same), `${same} changed: ${touched.join(", ")}`);
+        }
+        // The same swarm: the spec's delete (which names the other nodes) is only updated.
+        assert.ok(!stepsOf(up, "replace").includes("command:local:Command swarm-spec"), stepsOf(up, "replace").join(", "));
+        // Before: swarm-init's delete made m2 leave; it joined again as a new node and c1 lost net1.
+        assert.deepEqual({ ...(await kept("m3")), nodes: await roles("m3") }, before);
+        await changes.checkPasses(2);
+        const again = await lab<UpJson>("preview", changes.current);
+        assert.deepEqual({ ...again.json?.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 }, describeRun(again));
+    });
+
+    it("a new manager put first (m5, with m4 removed): it joins the stack's swarm before swarm-init adopts it; no second swarm; m4's node gone, the rest kept", async function () {
+        const before = { ...(await kept("m3")), nodes: await roles("m3") };
+        const copy = changes.variant((y) =>
+            y
+                .replace("  docker-overlay:hosts:\n", "  docker-overlay:hosts:\n    - name: m5\n      role: manager\n")
+                .replace("    - name: m4\n      role: manager\n", ""),
+        );
+        const up = await changes.apply(copy);
+        assert.ok(stepsOf(up, "create").includes("command:local:Command swarm-join-m5"), stepsOf(up, "create").join(", "));
+        assert.ok(stepsOf(up, "delete").includes("command:local:Command swarm-join-m4"), stepsOf(up, "delete").join(", "));
+        const touched = (up.steps ?? []).filter((s) => s.op !== "same").map((s) => s.name);
+        for (const same of ["net1-network", "c1-container", "c2-container"]) {
+            assert.ok(!touched.includes(same), `${same} changed: ${touched.join(", ")}`);
+        }
+        // The same swarm: the spec's delete (which names the other nodes) is only updated.
+        assert.ok(!stepsOf(up, "replace").includes("command:local:Command swarm-spec"), stepsOf(up, "replace").join(", "));
+        const after = { ...(await kept("m5")), nodes: await roles("m5") };
+        assert.deepEqual({ ...after, nodes: undefined }, { ...before, nodes: undefined }, "the swarm, net1, c1 or c2 is not the same");
+        const m5 = after.nodes.filter((n) => n.startsWith("m5 "));
+        assert.equal(m5.length, 1, after.nodes.join(" | "));
+        assert.deepEqual(
+            after.nodes.filter((n) => !n.startsWith("m5 ")),
+            before.nodes.filter((n) => !n.startsWith("m4 ")),
+            "m2, m3 and w1 keep their nodes, m4's is gone",
+        );
+        assert.match(m5[0], /^m5 manager /);
+        const listed = await nodes("m2");
+        assert.equal(listed.filter((l) => / (Leader|Reachable)$/.test(l)).length, 3, listed.join(" | "));
+        await changes.checkPasses(2);
+        const again = await lab<UpJson>("preview", changes.current);
         assert.deepEqual({ ...again.json?.changes, same: 0 }, { same: 0, create: 0, update: 0, replace: 0, delete: 0 }, describeRun(again));
     });
 

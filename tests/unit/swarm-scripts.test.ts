@@ -16,6 +16,7 @@ import { DockerCliAccess } from "../../lib/render/dockerCli";
 import {
     parseSwarmInitOutput,
     parseSwarmJoinOutput,
+    renderSwarmAdoptScript,
     renderSwarmAvailabilityScripts,
     renderSwarmIngressCheckScript,
     renderSwarmInitScripts,
@@ -536,14 +537,19 @@ describe("swarm scripts: several managers", () => {
         assert.match(other.stderr, /no other manager of the swarm answers/);
     });
 
-    it("a first manager removed: swarm-init's delete hands the swarm over and it leaves; its join's delete then removes its node through another manager", () => {
+    it("swarm-init moved to another manager: its delete leaves the swarm to the other managers; a removed first manager's join then demotes it, it leaves and its node goes", () => {
         const f = cluster();
         const init = renderSwarmInitScripts({ stack: "t", manager, port: 2377, pool: POOL, access: f.access });
-        const left = bash(init.delete, f);
-        assert.equal(left.status, 0, left.stderr);
-        assert.match(left.stderr, /demoted and left/);
-        // m2 now answers as a manager (the fake keeps one view per directory): it lists the old first manager's node.
-        f.engine(m2.dockerHost, { nodes: `node-m\n${ID(m2.dockerHost)}\n${ID(m3.dockerHost)}`, "role-node-m": "worker" });
+        const kept = bash(init.delete, f);
+        assert.equal(kept.status, 0, kept.stderr);
+        assert.equal(
+            kept.stderr.trim(),
+            "docker-overlay swarm init swarm-manager: the swarm stays with its other managers; whether this host stays in it is its join's to decide",
+        );
+        assert.ok(!f.calls().some((c) => /demote|swarm leave|node rm/.test(c)), f.calls().join("\n"));
+        assert.equal(f.read(manager.dockerHost, "state"), "active");
+        // Removed from hosts: its join's delete, through another manager (m2 answers as one in this fake once it knows the nodes).
+        f.engine(m2.dockerHost, { nodes: `node-m\n${ID(m2.dockerHost)}\n${ID(m3.dockerHost)}`, "role-node-m": "manager" });
         const before = f.calls().length;
         const r = bash(firstJoin(f).delete, f, { PULUMI_COMMAND_STDOUT: '{"nodeId":"node-m"}' });
         assert.equal(r.status, 0, r.stderr);
@@ -552,9 +558,54 @@ describe("swarm scripts: several managers", () => {
                 .calls()
                 .slice(before)
                 .filter((c) => /demote|leave|node rm|availability/.test(c)),
-            ["unix:///run/m2.sock node rm --force node-m"],
+            ["unix:///run/m2.sock node demote node-m", "unix:///run/m.sock swarm leave --force", "unix:///run/m2.sock node rm --force node-m"],
         );
         assert.match(r.stderr, /removed node node-m from the swarm/);
+        // The last manager's init delete dissolves the swarm, as before.
+        const alone = fake();
+        alone.engine(manager.dockerHost, { state: "active", control: "true", node: "node-m", nodes: "node-m", "role-node-m": "manager" });
+        const last = bash(renderSwarmInitScripts({ stack: "t", manager, port: 2377, pool: POOL, access: alone.access }).delete, alone);
+        assert.equal(last.status, 0, last.stderr);
+        assert.ok(alone.calls().includes("unix:///run/m.sock swarm leave --force"), alone.calls().join("\n"));
+    });
+
+    const adopt = (f: Fake, first: SwarmNode, others: SwarmNode[]) =>
+        renderSwarmAdoptScript({ stack: "t", manager: first, others, port: 2377, access: f.access });
+
+    it("adopt: a new manager put first, in no swarm while another manager has one, joins it as a manager before init, which then adopts it", () => {
+        const f = cluster();
+        const m0: SwarmNode = { name: "m0", dockerHost: "unix:///run/m0.sock", advertise: "10.160.0.6" };
+        f.engine(m0.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.6" });
+        const r = bash(adopt(f, m0, MANAGERS), f);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, "", "the token never reaches stdout");
+        assert.equal(f.read(m0.dockerHost, "joined-with"), MTOKEN);
+        assert.equal(f.read(m0.dockerHost, "joined-at"), "10.160.0.2:2377");
+        assert.equal(f.read(manager.dockerHost, `role-${ID(m0.dockerHost)}`), "manager");
+        assert.match(r.stderr, /joined the swarm at 10\.160\.0\.2:2377 as manager node-unix____run_m0_sock, put first in hosts: swarm-init adopts that swarm/);
+        f.engine(m0.dockerHost, { ingress: "10.255.0.0/24" });
+        const init = bash(renderSwarmInitScripts({ stack: "t", manager: m0, port: 2377, pool: POOL, access: f.access }).create, f);
+        assert.equal(init.status, 0, init.stderr);
+        assert.match(init.stderr, /already manages a swarm; not initialising again/);
+        assert.ok(!f.calls().includes("unix:///run/m0.sock swarm init"), f.calls().join("\n"));
+    });
+
+    it("adopt does nothing on a first manager in a swarm already, or when no other manager has one; fails when its engine does not answer", () => {
+        const f = cluster();
+        const before = f.calls().length;
+        const inSwarm = bash(adopt(f, m2, [manager, m3]), f);
+        assert.equal(inSwarm.status, 0, inSwarm.stderr);
+        assert.match(inSwarm.stderr, /in a swarm already \(state active\); swarm-init takes it from here/);
+        const fresh = fake();
+        fresh.engine(manager.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.2" });
+        fresh.engine(m2.dockerHost, { state: "inactive", control: "false", addr: "10.160.0.4" });
+        const none = bash(adopt(fresh, manager, [m2, m3]), fresh);
+        assert.equal(none.status, 0, none.stderr);
+        assert.match(none.stderr, /no other manager of the stack manages a swarm; swarm-init makes one/);
+        assert.ok(![...f.calls().slice(before), ...fresh.calls()].some((c) => /swarm join|swarm init|join-token/.test(c)));
+        const gone = bash(adopt(fresh, m3, [manager]), fresh);
+        assert.equal(gone.status, 1);
+        assert.match(gone.stderr, /^docker-overlay swarm adopt m3: the engine at unix:\/\/\/run\/m3\.sock does not answer$/m);
     });
 
     it("a new swarm: the spec's delete makes every node but the first manager leave the old one while it answers, workers first, then the managers one at a time", () => {

@@ -88,8 +88,26 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         // After the manager's engine and every host's underlay probe (tests/unit/underlay-probe.test.ts).
         // After the spec: when a new swarm is made, the spec's replacement (overlays and containers
         // deleted, the other nodes gone) comes before this one's delete leaves the old swarm.
-        assert.deepEqual(init.dependsOn, [urn(T.command, "swarm-manager-engine"), ...PROBES(), urn(T.command, "swarm-spec")].sort());
+        // After the adopt, which makes a first manager in no swarm join the stack's swarm if it has one.
+        assert.deepEqual(
+            init.dependsOn,
+            [urn(T.command, "swarm-manager-engine"), ...PROBES(), urn(T.command, "swarm-spec"), urn(T.command, "swarm-adopt")].sort(),
+        );
         assert.equal(init.parent, urn(SWARM, "swarm"));
+    });
+
+    it("the adopt runs before the init on the first manager, naming the other managers, and is run again when its machine is new", () => {
+        const adopt = find(run, T.command, "swarm-adopt");
+        const create = script("swarm-adopt");
+        assert.match(create, /^WORKER=unix:\/\/\/run\/docker-overlay\/dev\/swarm-manager\/docker\.sock$/m);
+        assert.match(create, /^ADVERTISE=10\.199\.0\.174:2377$/m);
+        // The dev stack has one manager: no other to adopt a swarm from.
+        assert.match(create, /^MANAGERS=\(\)$/m);
+        assert.equal(adopt.inputs["delete"], undefined);
+        assert.ok(Object.keys(adopt.inputs["environment"] as object).includes(SWARM_ENV.machine));
+        assert.ok(adopt.propertyDependencies["environment"].includes(urn(T.command, "swarm-manager-engine")));
+        assert.deepEqual(adopt.dependsOn, [urn(T.command, "swarm-manager-engine"), ...PROBES(), urn(T.command, "swarm-spec")].sort());
+        assert.equal(adopt.parent, urn(SWARM, "swarm"));
     });
 
     it("joins each worker once, through its own engine, after the init and the sealed token; the first manager's join joins nothing", () => {
@@ -244,7 +262,7 @@ describe("swarm mode: the dev stack as a swarm (preview)", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 18, // bridge, 3 engines, 2 probes (the first host pairs with none before it), spec, init, ingress check for net1, token, 3 joins (the first manager's too), 1 labels, 2 settles, the overlays' kept machine label, check
+            [T.command]: 19, // bridge, 3 engines, 2 probes (the first host pairs with none before it), spec, adopt, init, ingress check for net1, token, 3 joins (the first manager's too), 1 labels, 2 settles, the overlays' kept machine label, check
             [T.host]: 3,
             [T.dockerProvider]: 3,
             [SWARM]: 1,

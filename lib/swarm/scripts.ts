@@ -164,12 +164,7 @@ export function renderSwarmInitScripts(p: SwarmInitParams): SwarmScripts {
         ],
         [waitUntilFunction(), withDataPath(sh("init-create.sh"), p)],
     );
-    const del = script(
-        `docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`,
-        p.access,
-        vars,
-        [sh("init-delete.sh")],
-    );
+    const del = script(`docker-overlay: the swarm manager ${p.manager.name} of stack ${p.stack} leaves`, p.access, vars, [sh("init-delete.sh")]);
     return { create, delete: del };
 }
 

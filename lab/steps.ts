@@ -309,9 +309,19 @@ export class StepGenerator {
         return diff.replaces.length > 0 || diff.updates.some((k) => roc.some((e) => covers(e, k)));
     }
 
-    /** What the new run did not register (and what is not only waiting for its successor), in recorded order. */
+    /**
+     * What the new run did not register, in recorded order; not what is only waiting for its
+     * successor, nor a dependent a delete-before-replace of this run marked: the chain of that
+     * replacement deletes it as a DeleteReplacement step, which sets PendingReplacement on the old
+     * state in a preview too (pulumi/pulumi v3.248.0 pkg/resource/deploy/step.go:620-627, :749-753:
+     * the flag is set after the dry-run branch), and the engine generates deletes only once every
+     * chain is done (deployment_executor.go:462-484), so such a record is only dropped
+     * (RemovePendingReplaceStep, step_generator.go:2243-2248), a step the summary does not count
+     * (pkg/engine/update.go:1239-1241). Counted as a delete here, the preview said "1 to delete"
+     * where the `up` said "0 deleted".
+     */
     unregistered(): ResourceRecord[] {
-        return this.order.filter((r) => !this.seen.has(r.urn) && r.pendingReplacement !== true);
+        return this.order.filter((r) => !this.seen.has(r.urn) && r.pendingReplacement !== true && !this.dependentOf.has(r.urn));
     }
 
     /**

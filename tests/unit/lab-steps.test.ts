@@ -176,6 +176,24 @@ describe("lab steps: the engine's step generator", function () {
         assert.deepEqual(steps.find((s) => s.name === "c1")!.replaceReasons, [`dependent of ${urnOf(w.network)}`]);
     });
 
+    it("a dependent of a DBR replacement that the run no longer registers goes in the replacement's chain: no delete step, as the engine's summary counts it (and as the `up` did)", function () {
+        const w = world();
+        // The subnet changes and c2 is removed in the same run: the network's chain deletes c2 as its dependent.
+        const news = w.all
+            .filter((s) => s !== w.c2)
+            .map((s) => (s === w.network ? { ...s, inputs: { ...s.inputs, ipamConfigs: [{ subnet: "10.0.9.0/24", gateway: "10.0.9.1" }] } } : s));
+        const gen = new StepGenerator(w.all.map(record));
+        for (const n of news.map(reg)) {
+            gen.step(n);
+        }
+        assert.deepEqual(gen.deletes(), []);
+        assert.deepEqual(
+            gen.dependentsOf(urnOf(w.network)).map((r) => r.name),
+            ["c1", "c2", "connectivity-ping"],
+        );
+        assert.deepEqual(gen.unregistered(), []);
+    });
+
     it("a dependsOn-only dependent of a DBR replacement is not replaced", function () {
         const w = world();
         // The machine is replaced (replaceOnChanges *, DBR); the provider depends on it by dependsOn only.

@@ -151,7 +151,7 @@ export function serfHistory(log: string, self: string): SerfHistory | undefined 
 export function gossipFailures(views: readonly GossipView[], hosts: readonly string[]): string[] {
     return views.flatMap((v) => {
         if (v.members === undefined) {
-            return [`gossip: ${v.host}'s dockerd.log has no serf lines (its overlay gossip never started)`];
+            return [`gossip: ${v.host}'s engine log has no serf lines (its overlay gossip never started)`];
         }
         const missing = hosts.filter((h) => !v.members?.includes(h));
         if (missing.length === 0) {
@@ -202,6 +202,11 @@ export function overlayLines(overlays: readonly OverlayView[]): string[] {
     ]);
 }
 
+/** Each engine's serf members, one line per host: `gossip h1  h1, h2`. Both diagnose commands print these (cluster-store mode). */
+export function gossipLines(views: readonly GossipView[]): string[] {
+    return views.map((g) => `gossip ${g.host.padEnd(16)} ${g.members === undefined ? "(no serf lines)" : g.members.join(", ")}`);
+}
+
 /** Warnings, then failures, one line each: `warning ...`, `FAILED ...`. Both diagnose commands print these. */
 export function findingLines(warnings: readonly string[], failures: readonly string[]): string[] {
     return [...warnings.map((w) => `warning ${w}`), ...failures.map((f) => `FAILED ${f}`)];
@@ -215,9 +220,7 @@ export function renderDiagnoseText(r: DiagnoseReport): string {
         lines.push(`not probed: ${n.what}: ${n.reason}`);
     }
     lines.push(...overlayLines(r.overlays));
-    for (const g of r.gossip) {
-        lines.push(`gossip ${g.host.padEnd(16)} ${g.members === undefined ? "(no serf lines)" : g.members.join(", ")}`);
-    }
+    lines.push(...gossipLines(r.gossip));
     lines.push(...findingLines(r.warnings, r.failures));
     lines.push(
         r.failures.length === 0

@@ -14,6 +14,10 @@
  * every host with a container on it as a peer). Last, as warnings, each
  * engine's threads stranded in a deleted network namespace
  * (lib/engine/strandedThreads.ts, the same script `lab diagnose` runs).
+ * In cluster-store mode also each engine's serf gossip, replayed from its log
+ * (lib/engine/sh/serf-log.sh: the docker unit's journal, else
+ * /var/log/docker.log) as `lab diagnose` replays dockerd.log: an engine whose
+ * members miss a host fails, naming what its log says of it.
  */
 import { spawn } from "child_process";
 import { ClusterConfig } from "../lib/config/types";
@@ -23,7 +27,18 @@ import { probeOwners, probePlan } from "../lib/plan/probes";
 import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
 import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
 import { NO_ENGINE_EXIT, parseStrandedThreads, strandedLine, strandedThreadsArgv } from "../lib/engine/strandedThreads";
-import { expectedOverlayViews, findingLines, OverlayView, overlayFailures, overlayLines } from "./diagnose";
+import { NO_ENGINE_LOG_EXIT, serfLogArgv } from "../lib/engine/gossip";
+import {
+    expectedOverlayViews,
+    findingLines,
+    gossipFailures,
+    gossipLines,
+    GossipView,
+    OverlayView,
+    overlayFailures,
+    overlayLines,
+    serfHistory,
+} from "./diagnose";
 
 /** One probe command's result: the pairs between `host` and the hosts before it (lib/plan/probes.ts probeOwners). */
 export interface HostResult {
@@ -65,6 +80,8 @@ export interface SshDiagnoseReport {
     stack: string;
     hosts: HostResult[];
     overlays: OverlayView[];
+    /** Cluster-store mode: each engine's serf members, from its log (empty in swarm mode). */
+    gossip: GossipView[];
     /** One line per failure (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1: swarm-node1 does not see c2`). */
     failures: string[];
     /** What holds now but can fail later: engines' stranded threads; a host whose threads could not be read. */
@@ -143,7 +160,29 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
         )
     ).filter((w) => w !== "");
 
-    return { stack, hosts: results, overlays, failures, warnings, hostCount: config.hosts.length };
+    // Cluster-store mode: each engine's serf members, from its log (swarm's gossip logs no membership).
+    const gossip: GossipView[] = [];
+    if (config.engine.mode === "cluster-store") {
+        const read = await Promise.all(config.hosts.map(async (h) => ({ host: h.name, r: await on(h.name, serfLogArgv()) })));
+        for (const { host, r } of read) {
+            if (r.code !== 0) {
+                const why =
+                    r.code === NO_ENGINE_LOG_EXIT ? "neither the docker unit's journal nor /var/log/docker.log" : (r.stderr.trim().split("\n").pop() ?? "");
+                warnings.push(`${host}: cannot read its engine's log (exit ${String(r.code)}: ${why}); its gossip is not checked`);
+                continue;
+            }
+            const history = serfHistory(r.stdout, host);
+            gossip.push(history === undefined ? { host } : { host, ...history });
+        }
+        failures.push(
+            ...gossipFailures(
+                gossip,
+                config.hosts.map((h) => h.name),
+            ),
+        );
+    }
+
+    return { stack, hosts: results, overlays, gossip, failures, warnings, hostCount: config.hosts.length };
 }
 
 /** The report as text: the hosts whose probes all arrived, each overlay's views, each failure, a summary line. */
@@ -154,7 +193,7 @@ export function renderSshDiagnoseText(r: SshDiagnoseReport): string {
             lines.push(`ok     ${h.host}: ${h.probes} probe(s) arrived`);
         }
     }
-    lines.push(...overlayLines(r.overlays), ...findingLines(r.warnings, r.failures));
+    lines.push(...overlayLines(r.overlays), ...gossipLines(r.gossip), ...findingLines(r.warnings, r.failures));
     lines.push(
         `diagnose: ${r.failures.length} failure${r.failures.length === 1 ? "" : "s"}, ${r.hosts.reduce((n, h) => n + h.probes, 0)} probe(s) between ${r.hostCount} host(s)`,
     );

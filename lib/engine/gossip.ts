@@ -33,6 +33,20 @@
  * swarm's managers, which the swarm component already orders.
  */
 
+import * as fs from "fs";
+import * as path from "path";
+
+/** The script that prints an engine's serf lines on a host (sh/serf-log.sh): `bash -c <text> serf-log [<log file>]`. */
+export const SERF_LOG_SCRIPT = path.join(__dirname, "sh", "serf-log.sh");
+
+/** Its exit code when neither the docker unit's journal nor the log file can be read. */
+export const NO_ENGINE_LOG_EXIT = 3;
+
+/** The argv that runs it where a command line is all there is (over ssh). */
+export function serfLogArgv(logFile?: string): string[] {
+    return ["bash", "-c", fs.readFileSync(SERF_LOG_SCRIPT, "utf8"), "serf-log", ...(logFile !== undefined ? [logFile] : [])];
+}
+
 /** Serf's port (memberlist's default, which libnetwork's serfInit keeps). */
 export const GOSSIP_PORT = 7946;
 

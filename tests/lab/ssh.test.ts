@@ -402,6 +402,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                     failures?: string[];
                     warnings?: string[];
                     overlays?: { network: string; seen: Record<string, string[]> }[];
+                    gossip?: { host: string; members?: string[] }[];
                 },
                 stderr: r.stderr,
             };
@@ -417,6 +418,15 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         );
         // The cluster store's overlay: every endpoint on every engine.
         assert.deepEqual(ok.doc.overlays, [{ network: "net1", seen: { "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } }]);
+        // Each engine's serf gossip, replayed from its /var/log/docker.log over ssh (no systemd here): both hosts on both.
+        assert.deepEqual(
+            ok.doc.gossip?.map((g) => [g.host, g.members]),
+            [
+                ["swarm-node1", ["swarm-node1", "swarm-node2"]],
+                ["swarm-node2", ["swarm-node1", "swarm-node2"]],
+            ],
+            JSON.stringify(ok.doc),
+        );
         const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
         lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
         try {

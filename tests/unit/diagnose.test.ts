@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
 import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfHistory, tcpFailure } from "../../lab/diagnose";
+import { NO_ENGINE_LOG_EXIT, serfLogArgv } from "../../lib/engine/gossip";
 import { NO_ENGINE_EXIT, parseStrandedThreads, STRANDED_THREADS_SCRIPT, strandedLine, strandedThreadsArgv } from "../../lib/engine/strandedThreads";
 import { SWARM_DEV } from "./fixtures/configs";
 import { devRaw } from "./helpers";
@@ -70,7 +71,7 @@ describe("lab diagnose: pure parts", () => {
             ),
             [
                 "gossip: a has a, b, not c, d (c failed at 18:56:09; d never joined)",
-                "gossip: b's dockerd.log has no serf lines (its overlay gossip never started)",
+                "gossip: b's engine log has no serf lines (its overlay gossip never started)",
                 "gossip: c has a, b, c, not d (d never joined)",
                 "gossip: d has d, not a, b, c (a never joined; b never joined; c never joined; its join of 10.0.0.7 at 18:56:01 failed: connection refused)",
             ],
@@ -190,5 +191,53 @@ describe("lab diagnose: pure parts", () => {
                 "store calls run on them fail with `network is unreachable`; restart the engine to clear it",
         );
         assert.match(strandedLine("h1", [5]), /^h1: 1 engine thread \(5\) .* run on it fail/);
+    });
+
+    describe("an engine's serf lines on an ssh host: lib/engine/sh/serf-log.sh", () => {
+        let dir = "";
+        beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "serf-log-"))));
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const LOG = [
+            'time="2026-12-02T01:31:24.9Z" level=info msg="Daemon has completed initialization"',
+            'time="2026-12-02T01:31:24.98Z" level=info msg="2026/12/02 01:31:24 [INFO] serf: EventMemberJoin: h1 10.0.0.1\\n"',
+            'time="2026-12-02T01:31:29.99Z" level=error msg="joining serf neighbor 10.0.0.2 failed: ... connection refused"',
+            'time="2026-12-02T01:31:30.00Z" level=info msg="2026/12/02 01:31:30 [INFO] serf: EventMemberJoin: h2 10.0.0.2\\n"',
+        ];
+        function run(env: Record<string, string>, logFile?: string) {
+            const argv = serfLogArgv(logFile);
+            const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin`, ...env } });
+            return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+        }
+
+        it("without systemd: the serf lines of the log file, which serfHistory replays into the members", () => {
+            fs.writeFileSync(path.join(dir, "docker.log"), LOG.join("\n") + "\n");
+            const r = run({ SYSTEMD_RUN: path.join(dir, "none") }, path.join(dir, "docker.log"));
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(r.stdout.trim().split("\n"), LOG.slice(1));
+            assert.deepEqual(serfHistory(r.stdout, "h1")?.members, ["h1", "h2"]);
+        });
+
+        it("with systemd: the docker unit's journal of this boot, not the file", () => {
+            fs.mkdirSync(path.join(dir, "systemd"));
+            fs.writeFileSync(
+                path.join(dir, "journalctl"),
+                `#!/bin/sh\necho "$*" > "${dir}/journal-args"\nprintf '%s\\n' ${LOG.map((l) => `'${l}'`).join(" ")}\n`,
+                { mode: 0o755 },
+            );
+            fs.writeFileSync(path.join(dir, "docker.log"), "serf: EventMemberJoin: other 10.9.9.9 \n");
+            const r = run({ SYSTEMD_RUN: path.join(dir, "systemd") }, path.join(dir, "docker.log"));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(fs.readFileSync(path.join(dir, "journal-args"), "utf8").trim(), "-u docker -b -o cat --no-pager");
+            assert.deepEqual(serfHistory(r.stdout, "h1")?.members, ["h1", "h2"]);
+        });
+
+        it("exit NO_ENGINE_LOG_EXIT when neither can be read; no serf line is no failure of the script", () => {
+            const none = run({ SYSTEMD_RUN: path.join(dir, "none") }, path.join(dir, "missing.log"));
+            assert.equal(none.status, NO_ENGINE_LOG_EXIT);
+            fs.writeFileSync(path.join(dir, "docker.log"), "nothing of serf\n");
+            const quiet = run({ SYSTEMD_RUN: path.join(dir, "none") }, path.join(dir, "docker.log"));
+            assert.equal(quiet.status, 0, quiet.stderr);
+            assert.equal(quiet.stdout, "");
+        });
     });
 });

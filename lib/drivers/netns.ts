@@ -433,6 +433,8 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         `printf '%s\\n' "$DAEMON_JSON" >"$STATE/daemon.json"`,
         ...engineTlsFileLines(p),
         sh("engine-start.sh"),
+        // Host mode routes between overlay subnets in the engine's namespace: keep them apart.
+        ...(clusterStore === undefined ? [] : [sh("host-mode-isolation.sh")]),
         ...p.images.map((img) => `import_image ${shQuote(img.name)} ${shQuote(img.rootfs)}`),
         'log "engine up in $(( SECONDS - started ))s at unix://$SOCK"',
     ]);

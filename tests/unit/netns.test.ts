@@ -295,6 +295,15 @@ describe("netns driver: engine machine", () => {
         assert.ok(!swarm.create.includes("_OVERLAY_HOST_MODE"));
     });
 
+    it("a cluster-store engine in host mode: after it answers, nothing from outside the overlay bridges is forwarded into one (DOCKER-USER), in its namespace", () => {
+        const rule = 'nsenter --net="$NS_PATH" iptables -w -I DOCKER-USER ! -i ov-+ -o ov-+ -j DROP';
+        assert.ok(s.create.includes(rule), "no isolation rule");
+        assert.ok(s.create.indexOf(rule) > s.create.indexOf('wait_until "$START_TIMEOUT" 0.05 engine_answers'), "the rule before the engine made its chains");
+        assert.ok(s.create.includes('nsenter --net="$NS_PATH" iptables -w -C DOCKER-USER ! -i ov-+ -o ov-+ -j DROP'), "not idempotent");
+        // Swarm mode keeps the default (one namespace per overlay): no route between overlays to guard.
+        assert.ok(!renderNetnsEngineScripts(engine({ daemonFlags: [] })).create.includes("DOCKER-USER"));
+    });
+
     it("with a TLS KV store, writes the engine's client files from the environment and names them in cluster-store-opts", () => {
         const t = renderNetnsEngineScripts(engine({ kvTls: true }));
         const argv = bashWords(`${assignments(t.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(t.create, "start_daemon ")}`);

@@ -7,8 +7,10 @@
  * (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1:
  * swarm-node1 does not see c2`) and exits 1 on any; `--json` prints `{ stack,
  * hosts: [{ host, probes, ok, failures, error? }], overlays: [{ network, seen:
- * { host: [...] } }], failures, warnings }` (warnings: engine threads stranded
- * in a deleted network namespace, lib/engine/strandedThreads.ts).
+ * { host: [...] } }], gossip: [{ host, members?, last?, joinFailed? }] (cluster-store
+ * mode), failures, warnings }` (warnings: engine threads stranded in a deleted
+ * network namespace, lib/engine/strandedThreads.ts; a host whose engine log
+ * cannot be read).
  */
 import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
@@ -38,7 +40,7 @@ async function main(): Promise<number> {
     const r = await sshDiagnose(config, key.trim());
     process.stdout.write(
         values.json === true
-            ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, failures: r.failures, warnings: r.warnings })}\n`
+            ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, gossip: r.gossip, failures: r.failures, warnings: r.warnings })}\n`
             : renderSshDiagnoseText(r),
     );
     return r.failures.length === 0 ? 0 : 1;

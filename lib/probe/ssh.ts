@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { assign, bashPreamble, scriptFragment } from "../render/script";
-import { shJoin } from "../render/shell";
+import { shJoin, shQuote } from "../render/shell";
 
 const SH_DIR = path.join(__dirname, "sh");
 
@@ -30,7 +30,10 @@ export function renderSshRunScript(p: { self: SshEndpoint; argv: readonly string
         assign("SELF_PORT", p.self.port),
         assign("SELF_HOSTKEY", p.self.hostKey ?? ""),
         scriptFragment(SH_DIR, "ssh-session.sh"),
-        `ssh_to "$SELF_SSH" "$SELF_PORT" "$SELF_HOSTKEY" ${shJoin(p.argv)}`,
+        // ssh sends its command words joined by spaces for the remote shell to parse again: the
+        // argv goes as one word that is its own quoted command line, so a script passed to
+        // `bash -c` arrives as one argument (unquoted, the remote shell ran its lines itself).
+        `ssh_to "$SELF_SSH" "$SELF_PORT" "$SELF_HOSTKEY" ${shQuote(shJoin(p.argv))}`,
         "",
     ].join("\n");
 }

@@ -33,8 +33,8 @@
  * swarm's managers, which the swarm component already orders.
  */
 
-import * as fs from "fs";
 import * as path from "path";
+import { bashFileArgv } from "../render/shell";
 
 /** The script that prints an engine's serf lines on a host (sh/serf-log.sh): `bash -c <text> serf-log [<log file>]`. */
 export const SERF_LOG_SCRIPT = path.join(__dirname, "sh", "serf-log.sh");
@@ -44,7 +44,7 @@ export const NO_ENGINE_LOG_EXIT = 3;
 
 /** The argv that runs it where a command line is all there is (over ssh). */
 export function serfLogArgv(logFile?: string): string[] {
-    return ["bash", "-c", fs.readFileSync(SERF_LOG_SCRIPT, "utf8"), "serf-log", ...(logFile !== undefined ? [logFile] : [])];
+    return bashFileArgv(SERF_LOG_SCRIPT, logFile !== undefined ? [logFile] : []);
 }
 
 /** Serf's port (memberlist's default, which libnetwork's serfInit keeps). */

@@ -30,8 +30,8 @@
  *
  * Swarm mode is spared: its overlays start no `watchMiss` (ov_network.go:763-767).
  */
-import * as fs from "fs";
 import * as path from "path";
+import { bashFileArgv } from "../render/shell";
 
 /**
  * What the netns driver runs its cluster-store engines with so that the bug
@@ -61,7 +61,7 @@ export const NO_ENGINE_EXIT = 3;
 
 /** The argv that runs it where a command line is all there is (over ssh): `bash -c <text> stranded-threads [<pidfile>]`. */
 export function strandedThreadsArgv(pidFile?: string): string[] {
-    return ["bash", "-c", fs.readFileSync(STRANDED_THREADS_SCRIPT, "utf8"), "stranded-threads", ...(pidFile !== undefined ? [pidFile] : [])];
+    return bashFileArgv(STRANDED_THREADS_SCRIPT, pidFile !== undefined ? [pidFile] : []);
 }
 
 /** The thread ids the script printed, one per line. */

@@ -199,7 +199,7 @@ export function renderSwarmAdoptScript(p: SwarmAdoptParams): string {
             assign("ADVERTISE", `${p.manager.advertise}:${p.port}`),
             assign("WAIT_SECONDS", SWARM_WAIT_SECONDS),
         ],
-        [waitUntilFunction(), sh("adopt.sh")],
+        [waitUntilFunction(), sh("join.sh"), sh("adopt.sh")],
     );
 }
 
@@ -315,7 +315,7 @@ export function renderSwarmJoinScripts(p: SwarmJoinParams): SwarmScripts {
         `docker-overlay: ${p.worker.name} joins stack ${p.stack}'s swarm`,
         p.access,
         [...vars, assign("JOIN_AS", p.joinAs ?? "worker"), assign("PORT", p.port), assign("ADVERTISE", `${p.worker.advertise}:${p.port}`)],
-        [waitUntilFunction(), sh("node-remove.sh"), sh("join-create.sh")],
+        [waitUntilFunction(), sh("node-remove.sh"), sh("join.sh"), sh("join-create.sh")],
     );
     const del = script(`docker-overlay: ${p.worker.name} leaves stack ${p.stack}'s swarm`, p.access, vars, [
         waitUntilFunction(),

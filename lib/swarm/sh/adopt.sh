@@ -18,13 +18,11 @@ if ! pick_manager "$WORKER"; then
     log "no other manager of the stack manages a swarm; swarm-init makes one"
     exit 0
 fi
-manager_address="$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}'):$PORT"
+manager_address=$(manager_address)
 # The manager token goes from the manager to `swarm join` in memory, never to stdout.
 token=$(dk "$MANAGER" swarm join-token -q manager)
-dk "$WORKER" swarm join --token "$token" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE" "$manager_address" >/dev/null
+join_swarm "$token" "$manager_address"
 unset token
 node=$(dk "$WORKER" info --format '{{.Swarm.NodeID}}')
-# shellcheck disable=SC2317 # called by wait_until
-node_reachable() { [ "$(dk "$MANAGER" node inspect "$node" --format '{{.ManagerStatus.Reachability}}' 2>/dev/null)" = reachable ]; }
-wait_until "$WAIT_SECONDS" 0.5 node_reachable || fail "manager $node is not reachable in the raft ${WAIT_SECONDS}s after joining"
+wait_reachable "$node"
 log "joined the swarm at $manager_address as manager $node, put first in hosts: swarm-init adopts that swarm rather than making another"

@@ -12,9 +12,7 @@ else
     pick_manager "$WORKER" || fail "no manager of the swarm answers (tried ${MANAGERS[*]}); start a manager's engine and retry"
     state=$(node_state "$WORKER") || fail "the engine at $WORKER does not answer"
 fi
-# Where the manager listens, as it advertises itself: asked now, so this
-# script depends on no earlier output.
-manager_address="$(dk "$MANAGER" info --format '{{.Swarm.NodeAddr}}'):$PORT"
+manager_address=$(manager_address)
 if [ "$state" = active ]; then
     node=$(dk "$WORKER" info --format '{{.Swarm.NodeID}}')
     if dk "$MANAGER" node inspect "$node" >/dev/null 2>&1; then
@@ -35,9 +33,8 @@ case "$state" in
     inactive)
         { [ -n "${DOCKER_OVERLAY_SWARM_TOKEN_SEALED:-}" ] && [ -n "${DOCKER_OVERLAY_SWARM_SEAL_KEY:-}" ]; } || fail "the sealed join token or its key is missing from the environment"
         # Unsealed in memory only; docker swarm join takes the token as an argument.
-        # The token (worker or manager) decides the role the node joins with.
         token=$(printf '%s' "$DOCKER_OVERLAY_SWARM_TOKEN_SEALED" | openssl base64 -d -A | openssl pkeyutl -decrypt -inkey <(printf '%s\n' "$DOCKER_OVERLAY_SWARM_SEAL_KEY") -pkeyopt rsa_padding_mode:oaep)
-        dk "$WORKER" swarm join --token "$token" --advertise-addr "$ADVERTISE" --listen-addr "$ADVERTISE" "$manager_address" >/dev/null
+        join_swarm "$token" "$manager_address"
         unset token
         node=$(dk "$WORKER" info --format '{{.Swarm.NodeID}}')
         log "joined the swarm at $manager_address as $node ($JOIN_AS)" ;;
@@ -60,8 +57,7 @@ fi
 node_ready() { [ "$(dk "$MANAGER" node inspect "$node" --format '{{.Status.State}}' 2>/dev/null)" = ready ]; }
 wait_until "$WAIT_SECONDS" 0.5 node_ready || fail "the manager does not see node $node ready after ${WAIT_SECONDS}s"
 if [ "$JOIN_AS" = manager ]; then
-    node_reachable() { [ "$(dk "$MANAGER" node inspect "$node" --format '{{.ManagerStatus.Reachability}}' 2>/dev/null)" = reachable ]; }
-    wait_until "$WAIT_SECONDS" 0.5 node_reachable || fail "manager $node is not reachable in the raft ${WAIT_SECONDS}s after joining"
+    wait_reachable "$node"
 fi
 # A replaced machine leaves its old node in the swarm (down soon, its tasks with
 # it, which keep networks "in use"): the node at this node's address (two live

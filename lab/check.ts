@@ -6,6 +6,8 @@
  * addresses. Pings run with `docker exec` in the `from` container.
  */
 import { connectivityPairs, PairExpectation } from "../lib/check/pairs";
+import { ClusterConfig } from "../lib/config/types";
+import { strandedLine } from "../lib/engine/strandedThreads";
 import { CheckResult, parseCheckResult } from "../lib/render/check";
 import { EngineClient } from "./clients/docker";
 import { ScriptRunner } from "./clients/script";
@@ -162,6 +164,29 @@ export async function runCheck(declared: LabStatus, live: LabStatus, ping: Pinge
 }
 
 /** The cell text for one pair: `ok ip+name`, `isolated`, or `FAIL ...`. */
+/**
+ * What a failed check adds to its notes: each engine's threads stranded in a
+ * deleted network namespace (lib/engine/strandedThreads.ts; a name that does not
+ * resolve while every address answers is what they cause in cluster-store mode),
+ * read by `stranded` (undefined: its engine does not run, or the driver cannot
+ * tell), and where to look next.
+ */
+export function failedCheckHints(config: ClusterConfig, stackFile: string, stranded: (host: string) => number[] | undefined): string[] {
+    const lines = config.hosts.map((h) => {
+        try {
+            return strandedLine(h.name, stranded(h.name) ?? []);
+        } catch (err) {
+            return `${h.name}: its engine's threads could not be read (${err instanceof Error ? err.message : String(err)})`;
+        }
+    });
+    const next: Partial<Record<ClusterConfig["driver"]["kind"], string>> = {
+        netns: `\`npm run lab -- diagnose ${stackFile}\` probes the underlay and shows each overlay's peers and the gossip as every engine sees them`,
+        ssh: `\`npm run diagnose -- ${stackFile}\` probes the underlay and shows each overlay's peers and the gossip as every engine sees them`,
+    };
+    const where = next[config.driver.kind];
+    return [...lines.filter((l) => l !== ""), ...(where !== undefined ? [where] : [])];
+}
+
 export function cellText(r: PairResult): string {
     if (r.expect === "reach") {
         if (r.ok) {

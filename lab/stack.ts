@@ -34,7 +34,7 @@
 import * as path from "path";
 import { ApplierEvent, LabDeleter, LabRunError, ProgramResult, realDeps, runProgram } from "./applier";
 import { skipsDelete } from "./executor";
-import { CheckReport, dockerPinger, programSwarmVerdict, runCheck, SwarmVerdict } from "./check";
+import { CheckReport, dockerPinger, failedCheckHints, programSwarmVerdict, runCheck, SwarmVerdict } from "./check";
 import { runScript } from "./clients/script";
 import { assertStackFilePrerequisites, PrerequisiteProbes } from "./prerequisites";
 import { EngineClient } from "./clients/docker";
@@ -317,6 +317,15 @@ export async function labCheck(stackFile: string): Promise<CheckReport & SwarmVe
     const report = await runCheck(declared, live, dockerPinger(live, engines));
     // Swarm mode: the managers as the program's own check judges them.
     const verdict = await programSwarmVerdict(state, runScript);
+    if (report.failed > 0 || verdict?.error !== undefined) {
+        const { stack, raw } = loadStackFile(stackFile);
+        const config = normalizeConfig(raw, stack);
+        notes.push(
+            ...failedCheckHints(config, stackFile, (host) =>
+                config.driver.kind === "netns" ? netnsStrandedThreads({ stack, runDir: config.driver.runDir, name: host }) : undefined,
+            ),
+        );
+    }
     return { ...report, ...(verdict ?? {}), notes };
 }
 

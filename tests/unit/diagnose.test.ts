@@ -5,6 +5,8 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
+import { loadStackFile } from "../../lib/config/load";
+import { failedCheckHints } from "../../lab/check";
 import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfHistory, tcpFailure } from "../../lab/diagnose";
 import { NO_ENGINE_LOG_EXIT, serfLogArgv } from "../../lib/engine/gossip";
 import { NO_ENGINE_EXIT, parseStrandedThreads, STRANDED_THREADS_SCRIPT, strandedLine, strandedThreadsArgv } from "../../lib/engine/strandedThreads";
@@ -114,6 +116,38 @@ describe("lab diagnose: pure parts", () => {
         assert.equal(
             text,
             "probes: 1 of 2 hold\nwarning a: 1 engine thread (7) in a deleted network namespace\nFAILED a -> b udp/4789: no answer\ndiagnose: 1 failure (1.0s)\n",
+        );
+    });
+
+    it("a failed lab check names the engines with stranded threads and where to look next; a host whose threads cannot be read says so", () => {
+        const config = normalizeConfig(devRaw(), "dev");
+        const [a, b, c] = config.hosts.map((h) => h.name);
+        const stranded: Record<string, () => number[] | undefined> = {
+            [a]: () => [4242],
+            [b]: () => undefined,
+            [c]: () => {
+                throw new Error("stranded-threads.sh for " + c + ": exit 1: nsenter: cannot open");
+            },
+        };
+        assert.deepEqual(
+            failedCheckHints(config, "Pulumi.dev.yaml", (h) => (stranded[h] ?? (() => []))()),
+            [
+                strandedLine(a, [4242]),
+                `${c}: its engine's threads could not be read (stranded-threads.sh for ${c}: exit 1: nsenter: cannot open)`,
+                "`npm run lab -- diagnose Pulumi.dev.yaml` probes the underlay and shows each overlay's peers and the gossip as every engine sees them",
+            ],
+        );
+        assert.match(strandedLine(a, [4242]), /in a deleted network namespace .*moby\/libnetwork#1113/);
+        // No stranded thread: only the pointer. ssh points at `npm run diagnose`, dind at nothing.
+        const ssh = normalizeConfig(loadStackFile(path.join(__dirname, "..", "..", "examples", "Pulumi.ssh.yaml")).raw, "ssh");
+        assert.deepEqual(
+            failedCheckHints(ssh, "examples/Pulumi.ssh.yaml", () => []),
+            ["`npm run diagnose -- examples/Pulumi.ssh.yaml` probes the underlay and shows each overlay's peers and the gossip as every engine sees them"],
+        );
+        const dind = normalizeConfig(loadStackFile(path.join(__dirname, "..", "..", "examples", "Pulumi.dind.yaml")).raw, "dind");
+        assert.deepEqual(
+            failedCheckHints(dind, "examples/Pulumi.dind.yaml", () => undefined),
+            [],
         );
     });
 

@@ -244,7 +244,10 @@ export class OverlayCluster extends pulumi.ComponentResource {
                         ...mtuReaders,
                     ],
                 },
-                { parent: this },
+                // A renamed network keeps its resources (the engine gives the child network the
+                // inherited alias `<old>-network`, step_generator.go:550-611): its new name replaces it,
+                // delete-before-replace, instead of a new network created beside the old one.
+                { parent: this, ...(network.renamedFrom !== undefined ? { aliases: [{ name: network.renamedFrom }] } : {}) },
             );
         }
 

@@ -41,7 +41,7 @@ import { changedKeys, holdsUnknown, UNKNOWN_TEXT } from "./resources/diff";
 import { COMMAND_TYPE } from "./resources/localCommand";
 import { REMOTE_COMMAND_TYPE } from "./resources/remoteCommand";
 import { ResourceRecord } from "./state";
-import type { Registration, RegistrationOptions } from "../runner/program";
+import type { AliasSpec, Registration, RegistrationOptions } from "../runner/program";
 
 export type StepOp = "same" | "create" | "update" | "replace" | "delete";
 
@@ -180,6 +180,12 @@ export class StepGenerator {
     private readonly pendingDeletes: ResourceRecord[];
     /** Each registration's new inputs after ignoreChanges. */
     private readonly goals = new Map<string, Record<string, unknown>>();
+    /** The old record each registration took (by its URN or one of its aliases). */
+    private readonly matched = new Map<string, ResourceRecord>();
+    /** A registration's URN -> the old URN it took through an alias (the engine's `sg.aliases`). */
+    private readonly aliasOf = new Map<string, string>();
+    /** An old URN an alias took -> the registration that took it (the engine's `sg.aliased`). */
+    private readonly aliased = new Map<string, string>();
     readonly steps: Step[] = [];
 
     constructor(
@@ -197,9 +203,77 @@ export class StepGenerator {
         }
     }
 
-    /** The recorded resource of a URN, if the state holds one. */
+    /** The recorded resource a registration took (its own URN's, or an alias's), else the state's record of the URN. */
     old(urn: string): ResourceRecord | undefined {
-        return this.olds.get(urn);
+        return this.matched.get(urn) ?? this.olds.get(urn);
+    }
+
+    /**
+     * getOldResource (pulumi/pulumi v3.248.0 pkg/resource/deploy/step_generator.go:615-671):
+     * the old record of the registration's URN, else of the first of its aliases the state
+     * holds; an alias taken so is not deleted (`unregistered`) and its dependents follow it.
+     */
+    private lookupOld(n: NewRegistration): ResourceRecord | undefined {
+        const claimedBy = this.aliased.get(n.urn);
+        if (claimedBy !== undefined) {
+            throw new Error(`Duplicate resource URN '${n.urn}' conflicting with alias on resource with URN '${claimedBy}'`);
+        }
+        for (const u of [n.urn, ...this.aliasUrns(n)]) {
+            const old = this.olds.get(u);
+            if (old === undefined) {
+                continue;
+            }
+            if (u !== n.urn) {
+                const conflict = this.seen.has(u) ? u : this.aliased.get(u);
+                if (conflict !== undefined) {
+                    throw new Error(`Duplicate resource alias '${u}' applied to resource with URN '${n.urn}' conflicting with resource with URN '${conflict}'`);
+                }
+                this.aliased.set(u, n.urn);
+                this.aliasOf.set(n.urn, u);
+            }
+            return old;
+        }
+        return undefined;
+    }
+
+    /**
+     * generateAliases (step_generator.go:580-611): each alias as a URN (collapseAliasToUrn,
+     * :505-546), then, when the parent took an alias, the child's inherited ones
+     * (inheritedChildAlias, :550-578: a child named after its parent is renamed with it).
+     */
+    private aliasUrns(n: NewRegistration): string[] {
+        const out: string[] = [];
+        const add = (u: string) => {
+            if (!out.includes(u)) {
+                out.push(u);
+            }
+        };
+        const specs = n.options?.aliases ?? [];
+        const own = specs.map((a) => this.collapseAlias(n, a));
+        own.forEach(add);
+        const parentAlias = n.parent !== "" ? this.aliasOf.get(n.parent) : undefined;
+        if (parentAlias !== undefined) {
+            const parentName = urnParts(n.parent).name;
+            add(inheritedChildAlias(n.urn, n.type, n.name, parentName, parentAlias));
+            for (const a of own) {
+                const { qualifiedType, name } = urnParts(a);
+                add(inheritedChildAlias(n.urn, qualifiedType.slice(qualifiedType.lastIndexOf("$") + 1), name, parentName, parentAlias));
+            }
+        }
+        return out;
+    }
+
+    /** collapseAliasToUrn (step_generator.go:505-546). */
+    private collapseAlias(n: NewRegistration, a: AliasSpec): string {
+        if ("urn" in a) {
+            return a.urn;
+        }
+        let parent = a.parentUrn === "" ? n.parent : (this.aliasOf.get(a.parentUrn) ?? a.parentUrn);
+        if (a.noParent || (parent !== "" && urnParts(parent).qualifiedType === ROOT_STACK_TYPE)) {
+            parent = "";
+        }
+        const self = urnParts(n.urn);
+        return createUrn(a.name || n.name, a.type || n.type, parent, a.project || self.project, a.stack || self.stack);
     }
 
     /** The step for one registration of the new run. */
@@ -215,12 +289,13 @@ export class StepGenerator {
 
     private decide(n: NewRegistration): Step {
         const base = { urn: n.urn, type: n.type, name: n.name };
-        const old = this.olds.get(n.urn);
+        const old = this.lookupOld(n);
         const options = n.options ?? NO_OPTIONS;
         if (old === undefined) {
             this.goals.set(n.urn, n.inputs);
             return { ...base, op: "create" };
         }
+        this.matched.set(n.urn, old);
         const news = applyIgnoreChanges(old.inputs, n.inputs, options.ignoreChanges);
         this.goals.set(n.urn, news);
         if (!n.custom) {
@@ -260,8 +335,11 @@ export class StepGenerator {
         }
         const deleteBeforeReplace = options.deleteBeforeReplace ?? diff.deleteBeforeReplace;
         this.replaced.add(n.urn);
+        // The old state's graph knows the resource by its old URN (calculateDependentReplacements
+        // takes the old state, step_generator.go:3009-3034).
+        this.replaced.add(old.urn);
         if (deleteBeforeReplace) {
-            this.markDependents(n.urn);
+            this.markDependents(n.urn, old.urn);
         }
         return { ...base, op: "replace", diffs: changed, replaceReasons: [...new Set(reasons)].sort(), deleteBeforeReplace };
     }
@@ -270,13 +348,13 @@ export class StepGenerator {
      * calculateDependentReplacements (step_generator.go:3009-3149) over the recorded
      * graph: marks, transitively, the dependents a delete-before-replace of `root` replaces.
      */
-    private markDependents(root: string): void {
-        const work = [root];
+    private markDependents(root: string, oldUrn: string): void {
+        const work = [oldUrn];
         const inSet = (u: string) => this.replaced.has(u) || this.dependentOf.has(u);
         while (work.length > 0) {
             const r = work.shift()!;
             for (const d of this.order) {
-                if (!d.custom || d.urn === root || inSet(d.urn) || this.seen.has(d.urn)) {
+                if (!d.custom || d.urn === oldUrn || inSet(d.urn) || this.seen.has(d.urn) || this.aliased.has(d.urn)) {
                     continue;
                 }
                 const named = (d.options?.replaceWith ?? []).includes(r);
@@ -321,7 +399,12 @@ export class StepGenerator {
      * where the `up` said "0 deleted".
      */
     unregistered(): ResourceRecord[] {
-        return this.order.filter((r) => !this.seen.has(r.urn) && r.pendingReplacement !== true && !this.dependentOf.has(r.urn));
+        return this.order.filter((r) => !this.taken(r.urn) && r.pendingReplacement !== true && !this.dependentOf.has(r.urn));
+    }
+
+    /** Registered in this run, under its URN or through an alias (isOperatedOn, step_generator.go:2076-2088). */
+    private taken(urn: string): boolean {
+        return this.seen.has(urn) || this.aliased.has(urn);
     }
 
     /**
@@ -329,7 +412,7 @@ export class StepGenerator {
      * register: only dropped from the state (RemovePendingReplaceStep, step_generator.go:2243-2248).
      */
     abandoned(): ResourceRecord[] {
-        return this.order.filter((r) => !this.seen.has(r.urn) && r.pendingReplacement === true);
+        return this.order.filter((r) => !this.taken(r.urn) && r.pendingReplacement === true);
     }
 
     /** The dependents a delete-before-replace of `root` replaces, in dependency order (recorded order). */
@@ -359,6 +442,34 @@ export class StepGenerator {
         this.steps.push(...out);
         return out;
     }
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** A URN's parts (`urn:pulumi:<stack>::<project>::<qualified type>::<name>`; the name keeps any `::`, urn.go:134-187). */
+export function urnParts(urn: string): { stack: string; project: string; qualifiedType: string; name: string } {
+    const [stack = "", project = "", qualifiedType = "", ...rest] = urn.replace(/^urn:pulumi:/, "").split("::");
+    return { stack, project, qualifiedType, name: rest.join("::") };
+}
+
+/** resource.CreateURN (pulumi/pulumi v3.248.0 sdk/go/common/resource/alias.go:40-57): a parent lends its qualified type. */
+function createUrn(name: string, type: string, parent: string, project: string, stack: string): string {
+    const prefix = parent === "" ? `urn:pulumi:${stack}::${project}::` : `${parent.slice(0, parent.lastIndexOf("::"))}$`;
+    return `${prefix}${type}::${name}`;
+}
+
+/**
+ * inheritedChildAlias (step_generator.go:550-578): the child's old URN under its parent's
+ * old one; a child whose name starts with its parent's takes the parent's old name there.
+ * `self` gives the deployment's stack and project.
+ */
+function inheritedChildAlias(self: string, childType: string, childName: string, parentName: string, parentAlias: string): string {
+    const { stack, project } = urnParts(self);
+    const old = urnParts(parentAlias);
+    const name = childName.startsWith(parentName) ? old.name + childName.slice(parentName.length) : childName;
+    // urn.New (sdk/go/common/resource/urn/urn.go:80-93): the root stack lends no type.
+    const type = old.qualifiedType !== "" && old.qualifiedType !== ROOT_STACK_TYPE ? `${old.qualifiedType}$${childType}` : childType;
+    return `urn:pulumi:${stack}::${project}::${type}::${name}`;
 }
 
 /**

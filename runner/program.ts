@@ -71,7 +71,19 @@ export interface RegistrationOptions {
     replaceWith: string[];
     /** URN of the resource whose delete makes this one's delete a no-op ("" when none; resource.js:412). */
     deletedWith: string;
+    /** The resource's aliases (resource.js:264-310, :379-381); absent when it has none. */
+    aliases?: AliasSpec[];
 }
+
+/**
+ * An alias as the engine receives it (proto/alias.proto): an old URN, or a spec whose empty
+ * fields the engine fills from the resource (lab/steps.ts `aliasUrns`). The SDK sends
+ * structured specs (`aliasSpecs` set, resource.js:430), so the engine takes them as they are
+ * (pulumi/pulumi v3.248.0 pkg/resource/deploy/source_eval.go:2068-2078): a spec without a
+ * parent of its own carries the resource's parent (resource.js:294-302); `parent: undefined`
+ * given explicitly is `noParent`.
+ */
+export type AliasSpec = { urn: string } | { name: string; type: string; stack: string; project: string; parentUrn: string; noParent: boolean };
 
 /**
  * The part of @pulumi/pulumi's RegisterResourceRequest (proto/resource_pb.js)
@@ -97,6 +109,14 @@ export interface MonitorRegisterRequest {
     getProtect(): boolean;
     getReplaceWithList(): string[];
     getDeletedwith(): string;
+    getAliasesList(): MonitorAlias[];
+}
+
+/** The part of proto/alias_pb.js's Alias the runner reads. */
+export interface MonitorAlias {
+    hasUrn(): boolean;
+    getUrn(): string;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 
 type RegisterCallback = (err: Error | null, response: unknown) => void;
@@ -368,6 +388,23 @@ export function describe(req: MonitorRegisterRequest): Registration {
         replaceWith: [...req.getReplaceWithList()],
         deletedWith: req.getDeletedwith() ?? "",
     };
+    const aliases = (req.getAliasesList?.() ?? []).map((a): AliasSpec => {
+        const spec = a.getSpec();
+        if (a.hasUrn() || spec === undefined) {
+            return { urn: a.getUrn() };
+        }
+        return {
+            name: spec.getName(),
+            type: spec.getType(),
+            stack: spec.getStack(),
+            project: spec.getProject(),
+            parentUrn: spec.getParenturn(),
+            noParent: spec.getNoparent(),
+        };
+    });
+    if (aliases.length > 0) {
+        options.aliases = aliases;
+    }
     return {
         urn: engineUrn(parent, req.getType(), req.getName()),
         type: req.getType(),

@@ -350,6 +350,11 @@ export const NETWORK_FIELDS = {
         description:
             "The overlay's MTU (its containers' interfaces). Default: the underlay's minus VXLAN's 50 bytes (and ESP's 26, rounded down to a multiple of 4, when encrypted); never more than that.",
     },
+    renamedFrom: {
+        type: "string",
+        description:
+            "The network's name before a rename (an alias of its resource): the `up` replaces the old network with the new one, deleting the old one and its containers first, so the subnet can stay. Without it a renamed network is a new one, created before the old one is deleted, which Docker refuses while the subnet is the same. Harmless once applied; remove it when you like.",
+    },
 } satisfies Fields;
 
 // ---------------------------------------------------------------- containers

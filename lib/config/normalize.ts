@@ -177,6 +177,7 @@ function normalizeNetwork(n: Record<string, unknown>): NetworkConfig {
         encrypted: opt(n["encrypted"], false),
         // The default depends on the driver's underlay: lib/plan/mtu.ts computes it.
         ...(n["mtu"] !== undefined ? { mtu: n["mtu"] as number } : {}),
+        ...(n["renamedFrom"] !== undefined ? { renamedFrom: n["renamedFrom"] as string } : {}),
     };
 }
 

@@ -219,6 +219,8 @@ export interface NetworkConfig {
      * lib/plan/mtu.ts; never above that where the plan knows the underlay.
      */
     mtu?: number;
+    /** The network's name before a rename: its resource's alias (components/overlayNetwork.ts). */
+    renamedFrom?: string;
 }
 
 export interface ContainerNetworkAttachment {

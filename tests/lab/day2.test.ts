@@ -18,7 +18,11 @@
  *      replaced, consul's cluster record deleted while consul still answered (the
  *      record's pathPrefix goes through the KV machine, so the engine deletes it in
  *      the machine's replacement chain; it used to be left for the end and fail
- *      ECONNREFUSED), every engine on etcd, the check passes.
+ *      ECONNREFUSED), every engine on etcd, the check passes;
+ *  (f) net1 renamed to front with `renamedFrom: net1`, its subnet kept: the network
+ *      (its resources taking the old ones by alias) and its containers replaced
+ *      delete-before-replace, nothing created or deleted beside them; the check
+ *      passes on front, and a second `up` is 0 changes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -47,6 +51,21 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
     const changes = new StackChanges(stack);
 
     changes.runningStack(2);
+
+    /** Global scope: every engine sees exactly one overlay, `name` on 10.0.7.0/24, not the one whose id was `oldId`. */
+    async function onlyOverlay(hosts: readonly string[], name: string, oldId: string): Promise<void> {
+        for (const host of hosts) {
+            const ls = await stack.docker(host, ["network", "ls", "--no-trunc", "--filter", "driver=overlay", "--format", "{{.Name}} {{.ID}}"]);
+            assert.equal(ls.code, 0, describeRun(ls));
+            const nets = ls.stdout.trim().split("\n");
+            assert.equal(nets.length, 1, `${host}: ${ls.stdout}`);
+            const [seen, id] = nets[0].split(" ");
+            assert.equal(seen, name, `${host}: ${ls.stdout}`);
+            assert.notEqual(id, oldId, `${host} still has the old network`);
+            const subnet = await stack.docker(host, ["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", name]);
+            assert.equal(subnet.stdout.trim(), "10.0.7.0/24", `${host}: ${describeRun(subnet)}`);
+        }
+    }
 
     it("(a) adds a host and a container on it: only their resources created, c1 and c2 untouched, the check passes", async function () {
         const before = { c1: await changes.identity("d2-node1", "c1"), c2: await changes.identity("d2-manager", "c2") };
@@ -81,18 +100,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         ]);
         assert.deepEqual(stepsOf(up, "create"), []);
         assert.deepEqual(stepsOf(up, "delete"), []);
-        for (const host of hosts) {
-            // Global scope: every engine sees the overlay; exactly one net1, the new one.
-            const ls = await stack.docker(host, ["network", "ls", "--no-trunc", "--filter", "driver=overlay", "--format", "{{.Name}} {{.ID}}"]);
-            assert.equal(ls.code, 0, describeRun(ls));
-            const nets = ls.stdout.trim().split("\n");
-            assert.equal(nets.length, 1, `${host}: ${ls.stdout}`);
-            const [name, id] = nets[0].split(" ");
-            assert.equal(name, "net1");
-            assert.notEqual(id, oldId, `${host} still has the old net1`);
-            const subnet = await stack.docker(host, ["network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "net1"]);
-            assert.equal(subnet.stdout.trim(), "10.0.7.0/24", `${host}: ${describeRun(subnet)}`);
-        }
+        await onlyOverlay(hosts, "net1", oldId);
         for (const c of ["c1", "c2", "c3"]) {
             assert.match(await stack.ipOf(c, "net1"), /^10\.0\.7\.\d+$/, c);
         }
@@ -160,6 +168,36 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
             assert.match(info.stdout.trim(), /^etcd:\/\/10\.180\.48\.2:2379$/, host);
         }
         await changes.checkPasses(2);
+    });
+
+    it("(f) renames net1 to front with renamedFrom, keeping its subnet: one delete-before-replace, no network created beside it, the check passes on front", async function () {
+        const oldId = (await stack.docker("d2-manager", ["network", "inspect", "-f", "{{.Id}}", "net1"])).stdout.trim();
+        assert.match(oldId, /^[0-9a-f]{64}$/);
+        const up = await changes.apply(
+            changes.variant((y) =>
+                y.replace("    - name: net1\n", "    - name: front\n      renamedFrom: net1\n").replace(/networks: \[net1\]/g, "networks: [front]"),
+            ),
+        );
+        // The component and its network take their old resources by alias (the child's inherited):
+        // nothing of net1 is deleted at the end, nothing created beside it.
+        assert.deepEqual(stepsOf(up, "create"), []);
+        assert.deepEqual(stepsOf(up, "delete"), []);
+        assert.deepEqual(stepsOf(up, "replace"), [
+            "command:local:Command connectivity-ping",
+            "docker:index/container:Container c1-container",
+            "docker:index/container:Container c2-container",
+            "docker:index/network:Network front-network",
+        ]);
+        // Created beside net1 (no alias), front would have failed: `Pool overlaps with other one on this address space`.
+        await onlyOverlay(HOSTS_BEFORE, "front", oldId);
+        for (const c of ["c1", "c2"]) {
+            assert.match(await stack.ipOf(c, "front"), /^10\.0\.7\.\d+$/, c);
+        }
+        await changes.checkPasses(2);
+        // Applied, the alias changes nothing: a second `up` is 0 changes.
+        const again = await lab<UpJson>("up", changes.current);
+        assert.equal(again.code, 0, describeRun(again));
+        assert.equal(again.json?.noop, true, describeRun(again));
     });
 
     it("comes down clean", async function () {

@@ -125,6 +125,25 @@ describe("change safety: overlay networks", () => {
         assert.deepEqual(optionsOf(ssh.options, "command:local:Command", "connectivity-ping").propertyDependencies["triggers"], containers);
     });
 
+    it("renamedFrom: the network's component takes its old name as an alias under the same parent; its network and containers follow the new name", async () => {
+        const raw = devWith((r) => {
+            r.networks[0] = { ...r.networks[0], name: "front", renamedFrom: "net1" };
+            for (const c of r.containers) {
+                c.networks = ["front"];
+            }
+        });
+        const { run } = await previewed(raw);
+        const component = find(run, "docker-overlay:network:OverlayNetwork", "front");
+        assert.deepEqual(component.options.aliases, [{ name: "net1", type: "", stack: "", project: "", parentUrn: component.parent, noParent: false }]);
+        // The child gets no alias of its own: the engine gives it `net1-network` from its parent's.
+        const network = find(run, T.network, "front-network");
+        assert.equal(network.options.aliases, undefined);
+        assert.equal(network.inputs["name"], "front");
+        assert.equal(network.options.deleteBeforeReplace, true);
+        // Without renamedFrom, nothing has an alias.
+        assert.ok(dev.run.registrations.every((r) => r.options.aliases === undefined));
+    });
+
     it("optionsLabelValue: one string per map, whatever the key order", () => {
         assert.equal(optionsLabelValue({ b: "2", a: "1" }), '{"a":"1","b":"2"}');
         assert.equal(optionsLabelValue({ a: "1", b: "2" }), optionsLabelValue({ b: "2", a: "1" }));

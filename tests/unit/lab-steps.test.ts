@@ -194,6 +194,105 @@ describe("lab steps: the engine's step generator", function () {
         assert.deepEqual(gen.unregistered(), []);
     });
 
+    describe("aliases (a renamed network: networks[].renamedFrom)", function () {
+        const alias = (name: string, parentUrn = STACK) => ({ name, type: "", stack: "", project: "", parentUrn, noParent: false });
+        const renamed = (w: ReturnType<typeof world>) => {
+            const front: Spec = { ...w.network, name: "front", inputs: { ...w.network.inputs, name: "front" }, options: { aliases: [alias("net1")] } };
+            const moved = (c: Spec): Spec => ({
+                ...c,
+                inputs: { ...c.inputs, networksAdvanced: [{ name: "front", aliases: [c.name] }] },
+                propertyDependencies: { networksAdvanced: [urnOf(front)], image: [urnOf(w.image)] },
+            });
+            return { front, news: w.all.map((s) => (s === w.network ? front : s === w.c1 || s === w.c2 ? moved(s) : s)) };
+        };
+
+        it("the new name takes the old network's resource: one delete-before-replace with its containers, no create and no delete", function () {
+            const w = world();
+            const { front, news } = renamed(w);
+            const gen = new StepGenerator(w.all.map(record));
+            const steps = news.map((n) => gen.step(reg(n)));
+            assert.deepEqual(gen.deletes(), []);
+            assert.deepEqual(ops(steps), {
+                "docker-overlay-t": "same",
+                "h1-engine": "same",
+                h1: "same",
+                front: "replace",
+                "c1-image": "same",
+                c1: "replace",
+                c2: "replace",
+                "connectivity-ping": "replace",
+            });
+            const net = steps.find((x) => x.name === "front")!;
+            assert.equal(net.deleteBeforeReplace, true);
+            assert.deepEqual(net.replaceReasons, ["name"]);
+            // The old record, under its old URN, is what the replacement deletes; its dependents go first.
+            assert.equal(gen.old(urnOf(front))!.urn, urnOf(w.network));
+            assert.deepEqual(
+                gen.dependentsOf(urnOf(front)).map((r) => r.name),
+                ["c1", "c2", "connectivity-ping"],
+            );
+            assert.deepEqual(gen.unregistered(), []);
+        });
+
+        it("without the alias, the rename is a create of the new network and, after everything, a delete of the old one", function () {
+            const w = world();
+            const { front, news } = renamed(w);
+            const plain = news.map((s) => (s === front ? { ...front, options: {} } : s));
+            const { steps, changes } = generateSteps(w.all.map(record), plain.map(reg));
+            assert.equal(ops(steps)["front"], "create");
+            assert.deepEqual(steps.at(-1), { op: "delete", urn: urnOf(w.network), type: T.network, name: "net1" });
+            // The containers (delete-before-replace in pulumi-docker) take the check along.
+            assert.deepEqual(changes, { same: 4, create: 1, update: 0, replace: 3, delete: 1 });
+        });
+
+        it("a child named after its aliased parent inherits the alias under the parent's old name (inheritedChildAlias)", function () {
+            const COMPONENT = "docker-overlay:network:OverlayNetwork";
+            const compUrn = (name: string) => `${P}${COMPONENT}::${name}`;
+            const childUrn = (name: string) => `${P}${COMPONENT}$${T.network}::${name}-network`;
+            const comp = (name: string, aliases?: ReturnType<typeof alias>[]): NewRegistration => ({
+                ...reg({ type: COMPONENT, name, inputs: {}, custom: false, ...(aliases ? { options: { aliases } } : {}) }),
+                urn: compUrn(name),
+            });
+            const child = (name: string): NewRegistration => ({
+                ...reg({ type: T.network, name: `${name}-network`, inputs: { name, driver: "overlay" } }),
+                urn: childUrn(name),
+                parent: compUrn(name),
+            });
+            const recorded: ResourceRecord[] = [comp("net1"), child("net1")].map((r) => ({
+                ...r,
+                status: "created",
+                id: `id-${r.name}`,
+                outputs: r.inputs,
+                startedAt: "2026-01-01T00:00:00Z",
+            }));
+            const gen = new StepGenerator(recorded);
+            const steps = [comp("front", [alias("net1")]), child("front")].map((n) => gen.step(n));
+            assert.deepEqual(
+                steps.map((x) => [x.name, x.op]),
+                [
+                    ["front", "same"],
+                    ["front-network", "replace"],
+                ],
+            );
+            assert.equal(gen.old(childUrn("front"))!.urn, childUrn("net1"));
+            assert.deepEqual(gen.deletes(), []);
+        });
+
+        it("two resources taking one old resource: the engine's duplicate-alias error", function () {
+            const w = world();
+            const { front } = renamed(w);
+            const gen = new StepGenerator(w.all.map(record));
+            gen.step(reg(front));
+            const back: Spec = { ...front, name: "back", inputs: { ...front.inputs, name: "back" } };
+            assert.throws(
+                () => gen.step(reg(back)),
+                new Error(
+                    `Duplicate resource alias '${urnOf(w.network)}' applied to resource with URN '${urnOf(back)}' conflicting with resource with URN '${urnOf(front)}'`,
+                ),
+            );
+        });
+    });
+
     it("a dependsOn-only dependent of a DBR replacement is not replaced", function () {
         const w = world();
         // The machine is replaced (replaceOnChanges *, DBR); the provider depends on it by dependsOn only.

@@ -19,6 +19,7 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
     const facts: NetworkFacts[] = [];
     let complete = true;
     const names = new Map<string, number>();
+    const renames: { path: string; old: string }[] = [];
     list.forEach((item, i) => {
         const path = indexPath("networks", i);
         const n = c.object(path, item, keysOf(NETWORK_FIELDS));
@@ -112,10 +113,34 @@ export function checkNetworks(c: Checker, value: unknown, driver: DriverFacts, e
         if (n["mtu"] !== undefined) {
             checkOverlayMtu(c, `${path}.mtu`, n["mtu"], encrypted, driver);
         }
+        if (n["renamedFrom"] !== undefined) {
+            const old = c.string(`${path}.renamedFrom`, n["renamedFrom"], "the network's name before the rename");
+            if (old !== undefined && !DOCKER_NAME.test(old)) {
+                c.add(`${path}.renamedFrom`, `${JSON.stringify(old)} is not a valid Docker network name, so no network had it; give the name the network had`);
+            } else if (old !== undefined) {
+                renames.push({ path: `${path}.renamedFrom`, old });
+            }
+        }
         if (refName !== undefined) {
             facts.push({ index: i, name: refName, net, gateway });
         }
     });
+    // A name that is still a network's, or two networks renamed from one, would give two resources one
+    // old resource (the engine refuses: "Duplicate resource alias", step_generator.go:640-651).
+    const claimed = new Map<string, string>();
+    for (const r of renames) {
+        const current = names.get(r.old);
+        if (current !== undefined) {
+            c.add(
+                r.path,
+                `${JSON.stringify(r.old)} is the name of networks[${current}]: renamedFrom names a network that is no longer in the list; remove renamedFrom, or the network it names`,
+            );
+        } else if (claimed.has(r.old)) {
+            c.add(r.path, `${JSON.stringify(r.old)} is also ${claimed.get(r.old)}: one network can only be renamed to one new name`);
+        } else {
+            claimed.set(r.old, r.path);
+        }
+    }
     return { networks: facts, complete };
 }
 

@@ -25,6 +25,26 @@ describe("validate: networks", () => {
         );
     });
 
+    it("renamedFrom: a Docker name that is no longer a network's, one network per old name", () => {
+        assert.deepEqual(
+            problems((raw) => {
+                raw.networks.push(
+                    { name: "front", subnet: "10.1.0.0/24", renamedFrom: "old" },
+                    { name: "back", subnet: "10.2.0.0/24", renamedFrom: "old" },
+                    { name: "side", subnet: "10.3.0.0/24", renamedFrom: "net1" },
+                    { name: "edge", subnet: "10.4.0.0/24", renamedFrom: "-x" },
+                    { name: "rim", subnet: "10.5.0.0/24", renamedFrom: 7 },
+                );
+            }),
+            [
+                `${P}networks[4].renamedFrom: "-x" is not a valid Docker network name, so no network had it; give the name the network had`,
+                `${P}networks[5].renamedFrom: must be the network's name before the rename, got the number 7; quote it: "7"`,
+                `${P}networks[2].renamedFrom: "old" is also networks[1].renamedFrom: one network can only be renamed to one new name`,
+                `${P}networks[3].renamedFrom: "net1" is the name of networks[0]: renamedFrom names a network that is no longer in the list; remove renamedFrom, or the network it names`,
+            ],
+        );
+    });
+
     it("subnet is a required IPv4 CIDR", () => {
         assert.deepEqual(
             problems((raw) => {

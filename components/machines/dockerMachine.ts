@@ -35,9 +35,17 @@ function dockerMachineOf(config: ClusterConfig): DockerMachineDriverConfig {
 }
 
 export const dockerMachineDriver: MachineDriver = {
-    createFabric(_name: string, config: ClusterConfig, _parent: pulumi.Resource): Fabric {
+    /**
+     * The stack's machines as one resource that runs nothing (a local Command without a
+     * create or delete runs nothing, PC `local/commandController.go:41`, `:51`): every machine
+     * depends on it, and what lives on them is deleted with it (Fabric.deletedWith). The
+     * machines are the stack's own (`docker-machine create`, removed by `docker-machine rm`),
+     * so `pulumi destroy` runs only their deletes and never asks an engine that is gone.
+     */
+    createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric {
         dockerMachineOf(config);
-        return { resources: [] };
+        const fleet = new command.local.Command(`${name}-machines`, {}, { parent });
+        return { resources: [fleet], deletedWith: fleet };
     },
 
     createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine {

@@ -22,7 +22,8 @@ export interface Fabric {
      * engine that is gone (the docker provider pings it first, K `config.go:193-199`): destroy
      * survives machines that vanished (a reboot), and the machines' own deletes tolerate it.
      * Any other change still deletes them one by one (a removed host's containers first).
-     * Undefined where the machines outlive the stack (ssh) or share nothing (docker-machine).
+     * docker-machine's is a resource that runs nothing, standing for the stack's machines.
+     * Undefined where the machines outlive the stack (ssh).
      */
     deletedWith?: pulumi.Resource;
 }

@@ -392,6 +392,17 @@ describe("driver wiring (mocked)", function () {
             assert.equal(await promiseOf(n.dockerHost), "tcp://192.168.99.103:2376");
         });
 
+        it("the fabric: one command that runs nothing, standing for the stack's machines; what lives on them is deleted with it", async () => {
+            const parent = new Parent("dm-f");
+            const fabric = dockerMachineDriver.createFabric("dm-f-fabric", cluster(DM), parent);
+            const [urn] = await settled(fabric.resources);
+            assert.equal(urn, `urn:pulumi:test::docker-overlay::${PARENT_TYPE}$command:local:Command::dm-f-fabric-machines`);
+            assert.equal(fabric.resources.length, 1);
+            assert.equal(fabric.deletedWith, fabric.resources[0]);
+            // No create, no delete: a destroy deletes it without running anything, after the machines' `docker-machine rm`.
+            assert.deepEqual(mocks.find(T.local, "dm-f-fabric-machines").inputs, {});
+        });
+
         it("KV machine: one command creating the machine and the store, its IP the store's address", async () => {
             const parent = new Parent("dm-b");
             const config = cluster(DM, (c) => (c.kvStore = { ...c.kvStore!, machine: "consul" }));

@@ -106,6 +106,18 @@ describe("shipped stacks", () => {
         assert.deepEqual(STACKS.map((f) => path.relative(ROOT, f)).sort(), Object.keys(EXPECTED).sort());
     });
 
+    it("examples/Pulumi.docker-machine.yaml: what lives on the machines is deleted with the fabric command, not the machines themselves", async () => {
+        const doc = await plan(path.join(ROOT, "examples", "Pulumi.docker-machine.yaml"));
+        const fleet = doc.resources.find((r) => r.name === "cluster-fabric-machines");
+        assert.ok(fleet !== undefined, "no cluster-fabric-machines");
+        const deletedWith = (name: string) => doc.resources.find((r) => r.name === name)?.options.deletedWith;
+        for (const name of ["net1-network", "c1-container", "c1-image"]) {
+            assert.equal(deletedWith(name), fleet.urn, name);
+        }
+        // The machines' own deletes (`docker-machine rm`) run in a destroy.
+        assert.ok(doc.resources.filter((r) => r.name.endsWith("-machine")).every((r) => deletedWith(r.name) === undefined));
+    });
+
     for (const file of STACKS) {
         const rel = path.relative(ROOT, file);
         it(`${rel} validates without problems`, () => {

@@ -134,7 +134,12 @@ function readable(s: string, max: number): string {
  * ambiguous (`a-b`/`c` vs `a`/`b-c`) or had characters replaced.
  */
 export function netnsName(p: { stack: string; name: string }): string {
-    return `dovl-${readable(p.stack, 24)}-${readable(p.name, 40)}-${machineHash(p.stack, p.name).slice(0, 6)}`;
+    return `${netnsStackPrefix(p.stack)}${readable(p.name, 40)}-${machineHash(p.stack, p.name).slice(0, 6)}`;
+}
+
+/** What every namespace of a stack's machines starts with (`dovl-<stack>-`). */
+export function netnsStackPrefix(stack: string): string {
+    return `dovl-${readable(stack, 24)}-`;
 }
 
 /** The mount of a machine's namespace, what `nsenter --net=` takes (`ip netns exec` would remount /sys). */
@@ -292,6 +297,7 @@ function plumbingVars(p: NetnsMachineParams, l: MachineLayout): string[] {
         assign("ADDRESS", p.address),
         assign("PREFIX", String(l.prefixLength)),
         assign("GATEWAY", l.gateway),
+        assign("NS_PREFIX", netnsStackPrefix(p.stack)),
         ...mtuVars(p.underlayMtu),
     ];
 }

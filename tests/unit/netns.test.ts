@@ -379,7 +379,9 @@ describe("netns driver: engine machine", () => {
         const to = lines.findIndex((l) => l.startsWith('log "namespace $NS:'));
         assert.ok(from > 0 && to > from);
         const plumbing = [assignments(s.create), 'log() { echo "$*" >&2; }', ...lines.slice(from, to + 1)].join("\n");
-        const r = runWithStubs(plumbing, { ip: "", nsenter: "" });
+        // The namespaces there are: this machine's, another of the stack's, another stack's.
+        const netnsList = `printf '%s (id: 0)\\n%s\\n%s\\n' ${ns} dovl-dev-swarm-manager-aaaaaa dovl-other-swarm-node1-bbbbbb`;
+        const r = runWithStubs(plumbing, { ip: `case "$*" in "netns list") ${netnsList};; esac`, nsenter: "" });
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.calls, [
             "ip link show dev dovl0",
@@ -391,6 +393,10 @@ describe("netns driver: engine machine", () => {
             `ip -n ${ns} addr add 10.199.0.4/24 dev eth1`,
             `nsenter --net=/var/run/netns/${ns} sh -c echo 1 >/proc/sys/net/ipv4/conf/eth1/arp_notify`,
             `ip -n ${ns} link set dev eth1 up`,
+            // The address's neighbour entries dropped in the root namespace and the stack's other namespaces only.
+            "ip neigh flush to 10.199.0.4 dev dovl0",
+            "ip netns list",
+            "ip -n dovl-dev-swarm-manager-aaaaaa neigh flush to 10.199.0.4",
             `ip -n ${ns} route replace default via 10.199.0.1 dev eth1`,
         ]);
         assert.match(r.stderr, new RegExp(`namespace ${ns}: eth1 10\\.199\\.0\\.4/24, veth ${veth} on dovl0`));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NS, NS_PATH, VETH, IFNAME, BRIDGE, ADDRESS, PREFIX and GATEWAY (and MTU, when not 1500) come from the rendered header
+# shellcheck disable=SC2154 # a fragment: NS, NS_PATH, VETH, IFNAME, BRIDGE, ADDRESS, PREFIX, GATEWAY and NS_PREFIX (and MTU, when not 1500) come from the rendered header
 # The machine's namespace and its underlay link.
 ip link show dev "$BRIDGE" >/dev/null 2>&1 || { log "bridge $BRIDGE does not exist (the fabric is created first)"; exit 1; }
 ip netns add "$NS"
@@ -22,5 +22,14 @@ ip -n "$NS" addr add "$ADDRESS/$PREFIX" dev "$IFNAME"
 # namespace at a reused address answered after 25 s without, at once with).
 nsenter --net="$NS_PATH" sh -c "echo 1 >/proc/sys/net/ipv4/conf/$IFNAME/arp_notify"
 ip -n "$NS" link set dev "$IFNAME" up
+# That announcement can be lost (measured on a consul -> etcd switch: the root namespace
+# and both engines' namespaces kept the old MAC REACHABLE for 39 s, until it expired,
+# while the new machine's bridge port forwarded): it leaves as the link comes up, maybe
+# before the bridge forwards on the new port. So the entries for this address are also
+# dropped where the stack looks them up: this machine's neighbours resolve it again.
+ip neigh flush to "$ADDRESS" dev "$BRIDGE" 2>/dev/null || true
+for other in $(ip netns list | awk -v p="$NS_PREFIX" 'index($1, p) == 1 { print $1 }'); do
+    [ "$other" = "$NS" ] || ip -n "$other" neigh flush to "$ADDRESS" 2>/dev/null || true
+done
 ip -n "$NS" route replace default via "$GATEWAY" dev "$IFNAME"
 log "namespace $NS: $IFNAME $ADDRESS/$PREFIX, veth $VETH on $BRIDGE"

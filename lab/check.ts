@@ -163,7 +163,6 @@ export async function runCheck(declared: LabStatus, live: LabStatus, ping: Pinge
     };
 }
 
-/** The cell text for one pair: `ok ip+name`, `isolated`, or `FAIL ...`. */
 /**
  * What a failed check adds to its notes: each engine's threads stranded in a
  * deleted network namespace (lib/engine/strandedThreads.ts; a name that does not
@@ -179,14 +178,16 @@ export function failedCheckHints(config: ClusterConfig, stackFile: string, stran
             return `${h.name}: its engine's threads could not be read (${err instanceof Error ? err.message : String(err)})`;
         }
     });
-    const next: Partial<Record<ClusterConfig["driver"]["kind"], string>> = {
-        netns: `\`npm run lab -- diagnose ${stackFile}\` probes the underlay and shows each overlay's peers and the gossip as every engine sees them`,
-        ssh: `\`npm run diagnose -- ${stackFile}\` probes the underlay and shows each overlay's peers and the gossip as every engine sees them`,
+    const command: Partial<Record<ClusterConfig["driver"]["kind"], string>> = {
+        netns: `npm run lab -- diagnose ${stackFile}`,
+        ssh: `npm run diagnose -- ${stackFile}`,
     };
-    const where = next[config.driver.kind];
-    return [...lines.filter((l) => l !== ""), ...(where !== undefined ? [where] : [])];
+    const diagnose = command[config.driver.kind];
+    const where = diagnose !== undefined ? [`\`${diagnose}\` probes the underlay and shows each overlay's peers and the gossip as every engine sees them`] : [];
+    return [...lines.filter((l) => l !== ""), ...where];
 }
 
+/** The cell text for one pair: `ok ip+name`, `isolated`, or `FAIL ...`. */
 export function cellText(r: PairResult): string {
     if (r.expect === "reach") {
         if (r.ok) {

@@ -9,21 +9,24 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NetnsDriverConfig } from "../../lib/config/types";
 import {
     NETNS_SCRIPT_INTERPRETER,
+    NetnsEngineParams,
+    NetnsMachineParams,
     netnsDockerHost,
     netnsPath,
     netnsTcpDockerHost,
+    renderNetnsEngineLabelsScript,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
     renderNetnsKvScripts,
 } from "../../lib/drivers/netns";
 import { requireKvStore } from "../../lib/plan/cluster";
-import { renderDaemonFlags } from "../../lib/render/engine";
+import { advertiseAddress, EngineOptions } from "../../lib/render/engine";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
 import { shQuote } from "../../lib/render/shell";
 import { KV_CLIENT_TLS_ENV, SERVER_TLS_ENV } from "../../lib/tls/engine";
 import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver, TlsMaterial } from "./types";
 
-/** Machines are replaced, never updated in place: a namespace host cannot change its dockerd flags live. */
+/** Machines are replaced, never updated in place: a namespace host cannot change its dockerd flags live (its labels: the labels command). */
 const replaceWhole: pulumi.CustomResourceOptions = { replaceOnChanges: ["*"], deleteBeforeReplace: true };
 
 function netnsOf(config: ClusterConfig): NetnsDriverConfig {
@@ -38,6 +41,12 @@ function requireAddress(address: string | undefined, machine: string): string {
         throw new Error(`netns driver: no underlay address was allocated for machine "${machine}"`);
     }
     return address;
+}
+
+/** What every netns machine's scripts take: the stack, the machine's name and address, the driver's bridge and directories. */
+function machineParams(config: ClusterConfig, name: string, address: string): NetnsMachineParams {
+    const d = netnsOf(config);
+    return { stack: config.stack, name, bridge: d.bridge, underlay: d.underlay, underlayMtu: d.underlayMtu, address, stateDir: d.stateDir, runDir: d.runDir };
 }
 
 /** TLS material as a create script's environment (names from lib/tls/engine.ts); nothing without material. */
@@ -60,24 +69,19 @@ export const netnsDriver: MachineDriver = {
     createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine {
         const d = netnsOf(args.config);
         const address = requireAddress(args.address, args.host.name);
-        const scripts = args.engine.apply((engine) =>
-            renderNetnsEngineScripts({
-                stack: args.config.stack,
-                name: args.host.name,
-                bridge: d.bridge,
-                underlay: d.underlay,
-                underlayMtu: d.underlayMtu,
-                address,
-                stateDir: d.stateDir,
-                runDir: d.runDir,
-                engineBin: d.engineBin,
-                advertiseInterface: args.config.engine.advertiseInterface,
-                daemonFlags: renderDaemonFlags(engine),
-                images: d.images,
-                ...(args.tls !== undefined ? { tls: { apiPort: args.config.engine.apiPort } } : {}),
-                ...(args.kvTls !== undefined ? { kvTls: true } : {}),
-            }),
-        );
+        const params = (engine: EngineOptions): NetnsEngineParams => ({
+            ...machineParams(args.config, args.host.name, address),
+            engineBin: d.engineBin,
+            advertiseInterface: args.config.engine.advertiseInterface,
+            // The cluster keys go into the engine's daemon.json, advertising its address (its
+            // veth is advertiseInterface; an address needs no lookup at a reload).
+            ...(engine.clusterStore !== undefined ? { engine: advertiseAddress(engine, address, args.config.engine.apiPort) } : {}),
+            daemonFlags: [],
+            images: d.images,
+            ...(args.tls !== undefined ? { tls: { apiPort: args.config.engine.apiPort } } : {}),
+            ...(args.kvTls !== undefined ? { kvTls: true } : {}),
+        });
+        const scripts = args.engine.apply((engine) => renderNetnsEngineScripts(params(engine)));
         const engine = new command.local.Command(
             name,
             {
@@ -91,6 +95,21 @@ export const netnsDriver: MachineDriver = {
             },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
+        if (args.config.engine.mode === "cluster-store") {
+            // The engine's labels, set in place on the running engine: a changed label is
+            // this command's update (its create again, PC `local/commandController.go:67-90`),
+            // not a new machine. A machine made again starts without them: its new id
+            // replaces this command (`triggers`), which sets them again.
+            new command.local.Command(
+                `${name}-labels`,
+                {
+                    create: args.engine.apply((engine) => renderNetnsEngineLabelsScript(params(engine), engine.labels)),
+                    interpreter: [...NETNS_SCRIPT_INTERPRETER],
+                    triggers: [engine.id],
+                },
+                { parent, dependsOn: [engine] },
+            );
+        }
         return {
             // Without TLS only the unix socket, reachable from the machine running the program;
             // with TLS the program uses the TCP API on the underlay, as a remote client would.
@@ -112,14 +131,7 @@ export const netnsDriver: MachineDriver = {
         const address = requireAddress(args.address, args.name);
         const kv = requireKvStore(args.config, "netns driver");
         const scripts = renderNetnsKvScripts({
-            stack: args.config.stack,
-            name: args.name,
-            bridge: d.bridge,
-            underlay: d.underlay,
-            underlayMtu: d.underlayMtu,
-            address,
-            stateDir: d.stateDir,
-            runDir: d.runDir,
+            ...machineParams(args.config, args.name, address),
             backend: kv.backend,
             port: kv.port,
             kvBin: d.kvBin,

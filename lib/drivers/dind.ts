@@ -13,7 +13,7 @@ import { ClusterConfig, DindDriverConfig, HostConfig } from "../config/types";
 import { AddressPlan } from "../net/allocate";
 import { machineAddresses, requireKvStore } from "../plan/cluster";
 import { dockerdTlsFlags, TlsFiles, tlsFiles } from "../tls/engine";
-import { EngineOptions, renderDaemonFlags } from "../render/engine";
+import { advertiseAddress, EngineOptions, renderDaemonFlags } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { DRIVER_MTU_OPTION, overlayMtu } from "../plan/mtu";
 import { GOSSIP_LISTEN_PATTERN } from "../engine/gossip";
@@ -206,7 +206,7 @@ export function dindEngineCommand(config: ClusterConfig, address: string, engine
         "--host=unix:///var/run/docker.sock",
         ...dindTls(config).dockerdFlags,
         `--mtu=${dindOverlayMtu(d)}`,
-        ...renderDaemonFlags(engine.clusterStore === undefined ? engine : { ...engine, clusterAdvertise: `${address}:${apiPort}` }),
+        ...renderDaemonFlags(advertiseAddress(engine, address, apiPort)),
     ];
 }
 

@@ -30,6 +30,7 @@ import { KvBackend } from "../config/types";
 import { allocateAddresses } from "../net/allocate";
 import * as path from "path";
 import { shJoin, shQuote } from "../render/shell";
+import { daemonJsonKeys, EngineOptions, labelList } from "../render/engine";
 import { assign, bashPreamble, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 import { OVERLAY_HOST_MODE_ENV } from "../engine/strandedThreads";
@@ -71,7 +72,15 @@ export interface NetnsEngineParams extends NetnsMachineParams {
     engineBin: string;
     /** Name of the namespace-side veth, the interface the engine advertises (e.g. eth1). */
     advertiseInterface: string;
-    /** Extra dockerd flags, e.g. `--cluster-store=consul://10.199.0.2:8500`. */
+    /**
+     * The engine's cluster keys (cluster-store mode), written into its daemon.json, never
+     * as flags: dockerd refuses a key given both ways (moby v20.10.5
+     * `daemon/config/config.go:481-535`), and a reload (SIGHUP, renderNetnsEngineLabelsScript)
+     * reads only the file. Its `labels` are not the machine's: the labels script sets them
+     * in place. Undefined for an engine without a cluster store (swarm mode, the laptop).
+     */
+    engine?: EngineOptions;
+    /** Extra dockerd flags, e.g. the laptop's runtime; never cluster keys or labels (`engine`). */
     daemonFlags: string[];
     /** Rootfs tarballs `docker import`ed as `name` once the engine answers. */
     images: { name: string; rootfs: string }[];
@@ -340,14 +349,26 @@ function daemonArgv(first: string, rest: readonly string[]): string {
 // ---------------------------------------------------------------- engine
 
 /**
- * The engine's daemon.json: only its identity file. dockerd 20.10 otherwise
- * keeps the key its engine ID comes from in /etc/docker/key.json, shared by
+ * The engine's daemon.json: its identity file and its cluster keys. dockerd 20.10
+ * otherwise keeps the key its engine ID comes from in /etc/docker/key.json, shared by
  * every engine on the machine (one ID for all hosts) and left behind on the
  * machine running the namespaces. 20.10 takes the path from daemon.json only
- * (`deprecated-key-path`; as a flag it is unknown).
+ * (`deprecated-key-path`; as a flag it is unknown). With `labels` (the labels
+ * script), also the engine's labels, as a list even when empty: a reload leaves
+ * the labels as they are unless the file sets the key (moby v20.10.5 `daemon/reload.go:230`).
  */
-export function netnsDaemonJson(p: NetnsEngineParams): string {
-    return JSON.stringify({ "deprecated-key-path": `${machineStateDir(p.stateDir, p.name)}/key.json` });
+export function netnsDaemonJson(p: NetnsEngineParams, labels?: Readonly<Record<string, string>>): string {
+    const cluster = p.engine === undefined ? {} : daemonJsonKeys({ ...p.engine, clusterStoreOpts: engineStoreOpts(p), labels: {} });
+    return JSON.stringify({
+        "deprecated-key-path": `${machineStateDir(p.stateDir, p.name)}/key.json`,
+        ...cluster,
+        ...(labels !== undefined ? { labels: labelList(labels) } : {}),
+    });
+}
+
+/** The engine's cluster-store-opts: the stack's, and with a TLS KV store the engine's client files. */
+function engineStoreOpts(p: NetnsEngineParams): Record<string, string> {
+    return { ...(p.engine?.clusterStoreOpts ?? {}), ...(p.kvTls === true ? kvTlsStoreOpts(tlsFiles(netnsKvTlsDir(p))) : {}) };
 }
 
 /** The dockerd flags of an engine machine: its own roots, pidfile and socket, then `daemonFlags`. */
@@ -367,18 +388,8 @@ export function netnsDockerdArgs(p: NetnsEngineParams): string[] {
         "--dns-opt=timeout:1",
         "--dns-opt=attempts:1",
         ...(p.tls !== undefined ? dockerdTlsFlags(tlsFiles(netnsTlsDir(p)), netnsTcpDockerHost(p.address, p.tls.apiPort)) : []),
-        ...(p.kvTls === true ? kvTlsStoreOpts(tlsFiles(netnsKvTlsDir(p))).map((o) => `--cluster-store-opt=${o}`) : []),
         ...p.daemonFlags,
     ];
-}
-
-function flagValue(flags: readonly string[], name: string): string | undefined {
-    for (let i = flags.length - 1; i >= 0; i--) {
-        const f = flags[i];
-        if (f.startsWith(`${name}=`)) return f.slice(name.length + 1);
-        if (f === name && i + 1 < flags.length) return flags[i + 1];
-    }
-    return undefined;
 }
 
 /** The engine's TLS files: its API's server material, its client material for a TLS KV store. */
@@ -397,7 +408,7 @@ function engineTlsFileLines(p: NetnsEngineParams): string[] {
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     const l = layout(p, p.advertiseInterface);
     const engineVars = [...machineVars(p, l, "engine"), assign("PIDFILE", netnsEngineRunPaths(p).pidFile), assign("STOP_TIMEOUT", NETNS_STOP_TIMEOUT_SECONDS)];
-    const clusterStore = flagValue(p.daemonFlags, "--cluster-store");
+    const clusterStore = p.engine?.clusterStore;
     const versionGuard = clusterStore === undefined ? [] : [sh("version-guard.sh"), ...(clusterStore.startsWith("zk://") ? [sh("zookeeper-warning.sh")] : [])];
 
     const create = script(`docker-overlay: create engine machine ${p.name} (${p.address}) of stack ${p.stack}`, [
@@ -453,6 +464,40 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         'log "removed"',
     ]);
     return { create, delete: del };
+}
+
+/** Seconds the labels script waits for the engine to show its new labels after the reload. */
+export const NETNS_LABELS_TIMEOUT_SECONDS = 10;
+
+/**
+ * A cluster-store engine's labels, set in place: the script rewrites the engine's
+ * daemon.json with them (netnsDaemonJson) and has dockerd reload it (SIGHUP, moby
+ * v20.10.5 `cmd/dockerd/daemon_unix.go:78-84`, `daemon/reload.go:57`, `:228-232`),
+ * then waits for dockerd's log to say the reload is through; a reload dockerd refuses
+ * fails with what it logged. The machine's create script sets no labels, so a changed label
+ * is this command's update instead of a new machine with everything on it. The
+ * cluster keys in the rewritten file are the machine's own: the reload sees no change
+ * to them and leaves the engine's discovery alone (`daemon/reload.go:188-190`).
+ * No delete script: the file goes with the machine.
+ */
+export function renderNetnsEngineLabelsScript(p: NetnsEngineParams, labels: Readonly<Record<string, string>>): string {
+    const l = layout(p, p.advertiseInterface);
+    return script(`docker-overlay: labels of engine ${p.name} of stack ${p.stack}`, [
+        assign("NAME", p.name),
+        assign("KIND", "engine"),
+        assign("ENGINE_BIN", p.engineBin),
+        assign("SOCK", `${l.runDir}/docker.sock`),
+        assign("PIDFILE", netnsEngineRunPaths(p).pidFile),
+        assign("LOG", `${l.stateDir}/dockerd.log`),
+        assign("CONFIG", `${l.stateDir}/daemon.json`),
+        assign("DAEMON_JSON", netnsDaemonJson(p, labels)),
+        // How many labels `docker info` lists once the reload is through.
+        assign("COUNT", Object.keys(labels).length),
+        assign("TIMEOUT", NETNS_LABELS_TIMEOUT_SECONDS),
+        `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
+        waitUntilFunction(),
+        sh("engine-labels.sh"),
+    ]);
 }
 
 // -------------------------------------------------------------------- kv

@@ -49,15 +49,16 @@ export function renderDaemonFlags(opts: EngineOptions): string[] {
         ...(opts.clusterStore !== undefined ? [`--cluster-store=${opts.clusterStore}`] : []),
         ...(opts.clusterAdvertise !== undefined ? [`--cluster-advertise=${opts.clusterAdvertise}`] : []),
         ...Object.entries(opts.clusterStoreOpts).map(([k, v]) => `--cluster-store-opt=${k}=${v}`),
-        ...Object.entries(opts.labels).map(([k, v]) => `--label=${k}=${v}`),
+        ...labelList(opts.labels).map((l) => `--label=${l}`),
     ];
 }
 
 /**
- * `/etc/docker/daemon.json` content. `extra` is merged in (e.g. `hosts`, TLS
- * settings) so a driver adds what it needs without re-deciding the cluster keys.
+ * The daemon.json keys of the options: the cluster keys (cluster-store mode) and
+ * the labels, each only when set. Shared by the ssh driver's file
+ * (renderDaemonJson) and the netns engines' (lib/drivers/netns.ts).
  */
-export function renderDaemonJson(opts: EngineOptions, extra: Record<string, unknown> = {}): string {
+export function daemonJsonKeys(opts: EngineOptions): Record<string, unknown> {
     const doc: Record<string, unknown> = {};
     if (opts.clusterStore !== undefined) {
         doc["cluster-store"] = opts.clusterStore;
@@ -68,11 +69,36 @@ export function renderDaemonJson(opts: EngineOptions, extra: Record<string, unkn
     if (Object.keys(opts.clusterStoreOpts).length > 0) {
         doc["cluster-store-opts"] = opts.clusterStoreOpts;
     }
-    const labels = Object.entries(opts.labels).map(([k, v]) => `${k}=${v}`);
+    const labels = labelList(opts.labels);
     if (labels.length > 0) {
         doc["labels"] = labels;
     }
-    return JSON.stringify({ ...doc, ...extra }, null, 2) + "\n";
+    return doc;
+}
+
+/** Engine labels as dockerd lists them (`--label`, daemon.json, `docker info`): `key=value`. */
+export function labelList(labels: Readonly<Record<string, string>>): string[] {
+    return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * `/etc/docker/daemon.json` content. `extra` is merged in (e.g. `hosts`, TLS
+ * settings) so a driver adds what it needs without re-deciding the cluster keys.
+ */
+export function renderDaemonJson(opts: EngineOptions, extra: Record<string, unknown> = {}): string {
+    return JSON.stringify({ ...daemonJsonKeys(opts), ...extra }, null, 2) + "\n";
+}
+
+/**
+ * The options with `cluster-advertise` at the machine's own address instead of
+ * an interface name, for drivers that know the address (dind, netns). dockerd
+ * resolves an interface name with the calling thread's network namespace, at
+ * start and again on every reload (moby v20.10.5 `daemon/reload.go:175`,
+ * `pkg/discovery/backends.go:54-62`): a thread left in a container's namespace
+ * would find that container's eth1. An address needs no lookup. Swarm mode (no cluster store) is returned as it is.
+ */
+export function advertiseAddress(opts: EngineOptions, address: string, port: number): EngineOptions {
+    return opts.clusterStore === undefined ? opts : { ...opts, clusterAdvertise: `${address}:${port}` };
 }
 
 /** `docker-machine create` flags: `--engine-opt` for cluster keys, `--engine-label` for labels. */
@@ -81,7 +107,7 @@ export function renderEngineOptFlags(opts: EngineOptions): string[] {
         ...(opts.clusterStore !== undefined ? [`--engine-opt=cluster-store=${opts.clusterStore}`] : []),
         ...(opts.clusterAdvertise !== undefined ? [`--engine-opt=cluster-advertise=${opts.clusterAdvertise}`] : []),
         ...Object.entries(opts.clusterStoreOpts).map(([k, v]) => `--engine-opt=cluster-store-opt=${k}=${v}`),
-        ...Object.entries(opts.labels).map(([k, v]) => `--engine-label=${k}=${v}`),
+        ...labelList(opts.labels).map((l) => `--engine-label=${l}`),
     ];
 }
 

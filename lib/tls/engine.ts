@@ -30,9 +30,9 @@ export function dockerdTlsFlags(files: TlsFiles, listen: string): string[] {
     return [`--host=${listen}`, "--tlsverify", `--tlscacert=${files.ca}`, `--tlscert=${files.cert}`, `--tlskey=${files.key}`];
 }
 
-/** `cluster-store-opts` that make libkv talk TLS to the store with these files (`kv.cacertfile=...`, ...). */
-export function kvTlsStoreOpts(files: TlsFiles): string[] {
-    return [`${KV_TLS_OPTS.ca}=${files.ca}`, `${KV_TLS_OPTS.cert}=${files.cert}`, `${KV_TLS_OPTS.key}=${files.key}`];
+/** `cluster-store-opts` that make libkv talk TLS to the store with these files (`kv.cacertfile`, ...). */
+export function kvTlsStoreOpts(files: TlsFiles): Record<string, string> {
+    return { [KV_TLS_OPTS.ca]: files.ca, [KV_TLS_OPTS.cert]: files.cert, [KV_TLS_OPTS.key]: files.key };
 }
 
 /** The same as daemon.json keys (the ssh driver), without `hosts`. */

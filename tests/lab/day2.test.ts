@@ -22,7 +22,10 @@
  *  (f) net1 renamed to front with `renamedFrom: net1`, its subnet kept: the network
  *      (its resources taking the old ones by alias) and its containers replaced
  *      delete-before-replace, nothing created or deleted beside them; the check
- *      passes on front, and a second `up` is 0 changes.
+ *      passes on front, and a second `up` is 0 changes;
+ *  (g) a host's labels set, then removed: the labels command updated each time,
+ *      nothing else; the engine lists them (then none) with the same engine ID,
+ *      c1 on it neither re-created nor restarted; the check passes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -37,6 +40,7 @@ const HOSTS_BEFORE = ["d2-manager", "d2-node1"];
 /** What adding d2-node2 with c3 on it creates, and removing them deletes (sorted). */
 const NODE2_AND_C3 = [
     "command:local:Command d2-node2-engine",
+    "command:local:Command d2-node2-engine-labels",
     "docker-overlay:container:PlacedContainer c3",
     "docker-overlay:host:DockerHost d2-node2",
     "docker:index/container:Container c3-container",
@@ -79,7 +83,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         assert.deepEqual(stepsOf(up, "replace"), ["command:local:Command connectivity-ping"]);
         assert.deepEqual(stepsOf(up, "update"), ["consul:index/keyPrefix:KeyPrefix cluster-record-keys"]);
         assert.deepEqual(stepsOf(up, "delete"), []);
-        assert.equal(up.changes?.create, 7);
+        assert.equal(up.changes?.create, 8);
         assert.equal(await changes.identity("d2-node1", "c1"), before.c1, "c1 was re-created or restarted");
         assert.equal(await changes.identity("d2-manager", "c2"), before.c2, "c2 was re-created or restarted");
         assert.equal(await stack.hostOf("c3"), "d2-node2");
@@ -198,6 +202,28 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         const again = await lab<UpJson>("up", changes.current);
         assert.equal(again.code, 0, describeRun(again));
         assert.equal(again.json?.noop, true, describeRun(again));
+    });
+
+    it("(g) sets a host's labels, then removes them: the engine reloads them in place, the same engine and containers, the check passes", async function () {
+        const labels = async () =>
+            (await stack.docker("d2-node1", ["info", "--format", "{{range .Labels}}{{println .}}{{end}}"])).stdout.trim().split("\n").filter(Boolean).sort();
+        const engineId = async () => (await stack.docker("d2-node1", ["info", "--format", "{{.ID}}"])).stdout.trim();
+        const touched = (up: UpJson) => (up.steps ?? []).filter((st) => st.op !== "same").map((st) => `${st.op} ${st.type} ${st.name}`);
+        const before = { engine: await engineId(), c1: await changes.identity("d2-node1", "c1") };
+        assert.deepEqual(await labels(), []);
+        // The store is etcd since (e): no cluster record to update; the labels command alone changes.
+        const set = await changes.apply(
+            changes.variant((y) => y.replace("    - name: d2-node1\n", "    - name: d2-node1\n      labels: { zone: b, disk: ssd }\n")),
+        );
+        assert.deepEqual(touched(set), ["update command:local:Command d2-node1-engine-labels"]);
+        assert.deepEqual(await labels(), ["disk=ssd", "zone=b"]);
+        const unset = await changes.apply(changes.variant((y) => y.replace("      labels: { zone: b, disk: ssd }\n", "")));
+        assert.deepEqual(touched(unset), ["update command:local:Command d2-node1-engine-labels"]);
+        // Removed from the file, a key dockerd's reload would keep: the script writes an empty list.
+        assert.deepEqual(await labels(), []);
+        assert.equal(await engineId(), before.engine, "the engine was made again");
+        assert.equal(await changes.identity("d2-node1", "c1"), before.c1, "c1 was re-created or restarted");
+        await changes.checkPasses(2);
     });
 
     it("comes down clean", async function () {

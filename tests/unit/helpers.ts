@@ -8,6 +8,7 @@ import type { Edit } from "./config/validateHelpers";
 
 export type { Edit };
 import * as path from "path";
+import { execFileSync } from "node:child_process";
 
 export const DEV_STACK = path.resolve(__dirname, "..", "..", "Pulumi.dev.yaml");
 
@@ -52,3 +53,13 @@ export const T = {
     host: "docker-overlay:host:DockerHost",
     kv: "docker-overlay:kv:KvStore",
 };
+
+/**
+ * The daemon.json a netns engine's create script writes (its `DAEMON_JSON=` line, as
+ * bash reads it): where the cluster keys are, since they are not dockerd flags.
+ */
+export function netnsDaemonJsonOf(create: string): Record<string, unknown> {
+    const line = create.split("\n").find((l) => l.startsWith("DAEMON_JSON="));
+    assert.ok(line !== undefined, "the create script writes no daemon.json");
+    return JSON.parse(execFileSync("bash", ["-c", `${line}\nprintf '%s' "$DAEMON_JSON"`], { encoding: "utf8" })) as Record<string, unknown>;
+}

@@ -212,7 +212,7 @@ describe("lab preview (fakes, no engines)", function () {
         const c = changed(steps);
         assert.ok(c.length > 0);
         for (const line of c.filter((l) => !l.endsWith(" cluster-record-keys"))) {
-            assert.match(line, /^create .* (underlay-probe-)?swarm-node3(-\w+)?$/, c.join("\n"));
+            assert.match(line, /^create .* (underlay-probe-)?swarm-node3(-[\w-]+)?$/, c.join("\n"));
         }
         // Its pairs with the hosts before it are its own probe's: no other probe runs again (lib/plan/probes.ts probeOwners).
         assert.deepEqual(

@@ -17,8 +17,10 @@ import {
     NetnsEngineParams,
     NetnsKvParams,
     netnsDockerHost,
+    netnsEngineRunPaths,
     netnsName,
     netnsVethName,
+    renderNetnsEngineLabelsScript,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
     renderNetnsKvScripts,
@@ -40,7 +42,8 @@ function engine(over: Partial<NetnsEngineParams> = {}): NetnsEngineParams {
         address: "10.199.0.4",
         engineBin: "/opt/docker-overlay/engine/bin",
         advertiseInterface: "eth1",
-        daemonFlags: ["--cluster-store=consul://10.199.0.2:8500", "--cluster-advertise=eth1:2376", "--label=storage=ssd"],
+        engine: { clusterStore: "consul://10.199.0.2:8500", clusterAdvertise: "10.199.0.4:2376", clusterStoreOpts: {}, labels: { storage: "ssd" } },
+        daemonFlags: [],
         images: [{ name: "busybox:latest", rootfs: "/var/lib/docker-overlay/images/busybox-rootfs.tar" }],
         ...over,
     };
@@ -74,6 +77,19 @@ function assignments(script: string): string {
         .split("\n")
         .filter((l) => /^[A-Z_]+=/.test(l))
         .join("\n");
+}
+
+/** The daemon.json a create script writes, as it writes it (into a scratch STATE). */
+function writtenDaemonJson(script: string): unknown {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "netns-daemon-json-"));
+    try {
+        const line = script.split("\n").find((l) => l.includes('>"$STATE/daemon.json"'));
+        assert.ok(line !== undefined, "create writes no daemon.json");
+        execFileSync("bash", ["-c", `${assignments(script)}\nSTATE=${shQuote(scratch)}\n${line}`]);
+        return JSON.parse(fs.readFileSync(path.join(scratch, "daemon.json"), "utf8"));
+    } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+    }
 }
 
 /** Runs bash on `body` and returns the NUL-separated words it printed. */
@@ -268,7 +284,7 @@ describe("netns driver: engine machine", () => {
     const ns = netnsName(p);
     const veth = netnsVethName(p);
 
-    it("starts dockerd with its own roots, pidfile, socket and config, then the daemon flags, in order; a cluster-store engine in the overlay driver's host mode", () => {
+    it("starts dockerd with its own roots, pidfile, socket and config, in order, the cluster keys in the file; a cluster-store engine in the overlay driver's host mode", () => {
         const start = command(s.create, "start_daemon ");
         const argv = bashWords(`${assignments(s.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${start}`);
         assert.deepEqual(argv, [
@@ -283,13 +299,10 @@ describe("netns driver: engine machine", () => {
             "--config-file=/var/lib/docker-overlay/dev/swarm-node1/daemon.json",
             "--dns-opt=timeout:1",
             "--dns-opt=attempts:1",
-            "--cluster-store=consul://10.199.0.2:8500",
-            "--cluster-advertise=eth1:2376",
-            "--label=storage=ssd",
         ]);
         assert.ok(!s.create.includes("--containerd"), "each dockerd must run its own managed containerd");
         // A swarm-mode engine (no cluster store) starts no watchMiss: dockerd as it is.
-        const swarm = renderNetnsEngineScripts(engine({ daemonFlags: [] }));
+        const swarm = renderNetnsEngineScripts(engine({ engine: undefined }));
         const swarmArgv = bashWords(`${assignments(swarm.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(swarm.create, "start_daemon ")}`);
         assert.equal(swarmArgv[0], "/opt/docker-overlay/engine/bin/dockerd");
         assert.ok(!swarm.create.includes("_OVERLAY_HOST_MODE"));
@@ -301,7 +314,7 @@ describe("netns driver: engine machine", () => {
         assert.ok(s.create.indexOf(rule) > s.create.indexOf('wait_until "$START_TIMEOUT" 0.05 engine_answers'), "the rule before the engine made its chains");
         assert.ok(s.create.includes('nsenter --net="$NS_PATH" iptables -w -C DOCKER-USER ! -i ov-+ -o ov-+ -j DROP'), "not idempotent");
         // Swarm mode keeps the default (one namespace per overlay): no route between overlays to guard.
-        assert.ok(!renderNetnsEngineScripts(engine({ daemonFlags: [] })).create.includes("DOCKER-USER"));
+        assert.ok(!renderNetnsEngineScripts(engine({ engine: undefined })).create.includes("DOCKER-USER"));
     });
 
     it("with a TLS KV store, writes the engine's client files from the environment and names them in cluster-store-opts", () => {
@@ -309,13 +322,15 @@ describe("netns driver: engine machine", () => {
         const argv = bashWords(`${assignments(t.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(t.create, "start_daemon ")}`);
         const dir = "/var/lib/docker-overlay/dev/swarm-node1/kv-tls";
         assert.deepEqual(
-            argv.filter((a) => a.startsWith("--cluster-store-opt=")),
-            [
-                `--cluster-store-opt=kv.cacertfile=${dir}/ca.pem`,
-                `--cluster-store-opt=kv.certfile=${dir}/cert.pem`,
-                `--cluster-store-opt=kv.keyfile=${dir}/key.pem`,
-            ],
+            argv.filter((a) => a.startsWith("--cluster-")),
+            [],
+            "cluster keys as flags would clash with the file's",
         );
+        assert.deepEqual((writtenDaemonJson(t.create) as Record<string, unknown>)["cluster-store-opts"], {
+            "kv.cacertfile": `${dir}/ca.pem`,
+            "kv.certfile": `${dir}/cert.pem`,
+            "kv.keyfile": `${dir}/key.pem`,
+        });
         const write = t.create.indexOf(`\nwrite_tls ${dir} DOCKER_OVERLAY_KV_CA DOCKER_OVERLAY_KV_CERT DOCKER_OVERLAY_KV_KEY `);
         assert.ok(write > 0 && write < t.create.indexOf("\nstart_daemon "), "the key is not written before dockerd starts");
         assert.ok(!s.create.includes("kv-tls"), "without kvTls no KV files");
@@ -515,7 +530,13 @@ describe("netns driver: engine machine", () => {
             name: "node 'one'",
             stateDir: "/tmp/state dir/$HOME",
             runDir: "/tmp/run`x`",
-            daemonFlags: ["--label=owner=Jane Doe", "--cluster-store-opt=kv.path=a;b|c", '--label=q="x"'],
+            engine: {
+                clusterStore: "consul://10.199.0.2:8500",
+                clusterAdvertise: "10.199.0.4:2376",
+                clusterStoreOpts: { "kv.path": "a;b|c" },
+                labels: { owner: "Jane Doe", q: '"x"' },
+            },
+            daemonFlags: ["--log-opt=tag=a b;c"],
         });
         const r = renderNetnsEngineScripts(odd);
         for (const script of [r.create, r.delete]) {
@@ -524,26 +545,28 @@ describe("netns driver: engine machine", () => {
         const vars = bashWords(`${assignments(r.create)}\nprintf '%s\\0' "$NAME" "$STATE" "$RUN" "$SOCK"`);
         assert.deepEqual(vars, ["node 'one'", "/tmp/state dir/$HOME/node 'one'", "/tmp/run`x`/node 'one'", "/tmp/run`x`/node 'one'/docker.sock"]);
         const argv = bashWords(`${assignments(r.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(r.create, "start_daemon ")}`);
-        assert.deepEqual(argv.slice(-3), ["--label=owner=Jane Doe", "--cluster-store-opt=kv.path=a;b|c", '--label=q="x"']);
-        assert.equal(argv[1], "--data-root=/tmp/state dir/$HOME/node 'one'/docker");
-        // daemon.json as the script writes it (into a scratch STATE): the identity key in the machine's own state.
-        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "netns-daemon-json-"));
-        try {
-            const line = r.create.split("\n").find((l) => l.includes('>"$STATE/daemon.json"'));
-            assert.ok(line !== undefined, "create writes no daemon.json");
-            execFileSync("bash", ["-c", `${assignments(r.create)}\nSTATE=${shQuote(scratch)}\n${line}`]);
-            assert.deepEqual(JSON.parse(fs.readFileSync(path.join(scratch, "daemon.json"), "utf8")), {
-                "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
-            });
-        } finally {
-            fs.rmSync(scratch, { recursive: true, force: true });
-        }
+        assert.deepEqual(argv.slice(-1), ["--log-opt=tag=a b;c"]);
+        assert.equal(argv[3], "--data-root=/tmp/state dir/$HOME/node 'one'/docker");
+        // daemon.json as the script writes it: the identity key in the machine's own state, the
+        // cluster keys; no labels (the labels script sets them on the running engine).
+        assert.deepEqual(writtenDaemonJson(r.create), {
+            "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
+            "cluster-store": "consul://10.199.0.2:8500",
+            "cluster-advertise": "10.199.0.4:2376",
+            "cluster-store-opts": { "kv.path": "a;b|c" },
+        });
+        // A swarm-mode engine's file is its identity key alone.
+        assert.deepEqual(writtenDaemonJson(renderNetnsEngineScripts({ ...odd, engine: undefined }).create), {
+            "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
+        });
     });
 
     it("refuses engines without cluster-store (>= 23) and warns about zookeeper on 20.10", () => {
         assert.ok(s.create.includes("\nNO_CLUSTER_STORE_FROM=23\n"));
         assert.ok(!s.create.includes("zookeeper cluster store"));
-        const zk = renderNetnsEngineScripts(engine({ daemonFlags: ["--cluster-store=zk://10.199.0.2:2181", "--cluster-advertise=eth1:2376"] }));
+        const zk = renderNetnsEngineScripts(
+            engine({ engine: { clusterStore: "zk://10.199.0.2:2181", clusterAdvertise: "10.199.0.4:2376", clusterStoreOpts: {}, labels: {} } }),
+        );
         assert.ok(zk.create.includes("zookeeper cluster store"));
         assert.ok(zk.create.includes("\nCLUSTER_STORE=zk://10.199.0.2:2181\n"));
         // The guard, run against a stub dockerd of each version.
@@ -727,6 +750,74 @@ describe("netns driver: engine machine", () => {
     it("rejects an advertise interface Linux would refuse", () => {
         assert.throws(() => renderNetnsEngineScripts(engine({ advertiseInterface: "eth-name-too-long0" })), /interface name/);
         assert.throws(() => renderNetnsEngineScripts(engine({ name: "../x" })), /directory/);
+    });
+});
+
+describe("netns driver: engine labels, in place", () => {
+    /**
+     * Runs the labels script against a stand-in engine: a process that logs dockerd's
+     * "Reloaded configuration" line on SIGHUP (or nothing, `reloads: false`), and a docker
+     * CLI that counts the labels in the daemon.json it would have reloaded.
+     */
+    function runLabels(labels: Record<string, string>, opts: { reloads?: boolean; running?: boolean } = {}) {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-labels-"));
+        const p = engine({ stateDir: path.join(tmp, "state"), runDir: path.join(tmp, "run"), engineBin: path.join(tmp, "bin") });
+        const state = path.join(tmp, "state", p.name);
+        const log = path.join(state, "dockerd.log");
+        fs.mkdirSync(state, { recursive: true });
+        fs.mkdirSync(path.join(tmp, "run", p.name), { recursive: true });
+        fs.mkdirSync(path.join(tmp, "bin"));
+        fs.writeFileSync(log, 'time="t0" level=info msg="API listen on docker.sock"\n');
+        const config = path.join(state, "daemon.json");
+        fs.writeFileSync(
+            path.join(tmp, "bin", "docker"),
+            `#!/bin/sh\nexec node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).labels.length)' ${shQuote(config)}\n`,
+            { mode: 0o755 },
+        );
+        const onHup = opts.reloads === false ? "" : `printf '%s\\n' 'time="t1" level=info msg="Reloaded configuration: {}"' >>${shQuote(log)}`;
+        const daemon = spawn("bash", ["-c", `trap ${shQuote(onHup)} HUP; while :; do sleep 0.05; done`], { stdio: "ignore" });
+        try {
+            if (opts.running !== false) {
+                fs.writeFileSync(netnsEngineRunPaths(p).pidFile, `${daemon.pid}\n`);
+            }
+            const script = renderNetnsEngineLabelsScript(p, labels).replace("\nTIMEOUT=10\n", "\nTIMEOUT=1\n");
+            const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+            return {
+                status: r.status,
+                stderr: r.stderr,
+                file: fs.existsSync(config) ? (JSON.parse(fs.readFileSync(config, "utf8")) as Record<string, unknown>) : undefined,
+                log: fs.readFileSync(log, "utf8"),
+            };
+        } finally {
+            daemon.kill("SIGKILL");
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+
+    it("rewrites daemon.json with the machine's cluster keys and the labels, has dockerd reload it, and checks what it lists", () => {
+        const r = runLabels({ zone: "b", disk: "ssd" });
+        assert.equal(r.status, 0, r.stderr);
+        const { "deprecated-key-path": keyPath, ...rest } = r.file ?? {};
+        assert.match(String(keyPath), /\/state\/swarm-node1\/key\.json$/);
+        assert.deepEqual(rest, { "cluster-store": "consul://10.199.0.2:8500", "cluster-advertise": "10.199.0.4:2376", labels: ["zone=b", "disk=ssd"] });
+        assert.match(r.log, /Reloaded configuration/);
+        assert.match(r.stderr, /docker-overlay engine swarm-node1: labels set \(2\)/);
+    });
+
+    it("no labels is an empty list, which a reload applies (a missing key would keep the old ones)", () => {
+        const r = runLabels({});
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.file?.["labels"], []);
+    });
+
+    it("fails with dockerd's log when the reload does not go through, and when the engine is not running", () => {
+        const silent = runLabels({ zone: "b" }, { reloads: false });
+        assert.equal(silent.status, 1);
+        assert.match(silent.stderr, /dockerd did not reload its configuration within 1s; its log since the signal:/);
+        assert.doesNotMatch(silent.stderr, /API listen/, "only what dockerd logged after the signal");
+        const gone = runLabels({ zone: "b" }, { running: false });
+        assert.equal(gone.status, 1);
+        assert.match(gone.stderr, /the engine is not running \(no live pid in .*docker\.pid\): its labels cannot be set/);
     });
 });
 

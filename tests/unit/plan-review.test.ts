@@ -66,6 +66,7 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         const { steps, changes } = stepsBetweenPlans(dev, head);
         assert.deepEqual(changed(steps), [
             "create command:local:Command swarm-node3-engine",
+            "create command:local:Command swarm-node3-engine-labels",
             // Its pairs with every host before it: one probe, the others' pairs unchanged (lib/plan/probes.ts probeOwners).
             "create command:local:Command underlay-probe-swarm-node3",
             "create docker-overlay:host:DockerHost swarm-node3",
@@ -74,7 +75,7 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
             "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
         ]);
         assert.deepEqual(step(steps, "cluster-record-keys").diffs, ["subkeys"]);
-        assert.deepEqual(changes, { same: dev.resources.length - 1, create: 4, update: 1, replace: 0, delete: 0 });
+        assert.deepEqual(changes, { same: dev.resources.length - 1, create: 5, update: 1, replace: 0, delete: 0 });
     });
 
     it("changing net1's subnet: the network replaced delete-before-replace, the containers on it with it, the check after them", async () => {
@@ -105,23 +106,36 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         assert.equal(step(steps, "connectivity-ping").deleteBeforeReplace, false);
     });
 
-    it("a replaced machine: what lives on it is replaced through its unknown ids, what lives elsewhere keeps them", async () => {
+    it("a changed label: the host's labels command updated in place, its machine and what lives on it untouched", async () => {
         const head = await planConfig(
             "dev",
             devWith((r) => {
                 r.hosts[2].labels = { zone: "b" };
             }),
         );
-        const { steps } = stepsBetweenPlans(dev, head);
+        assert.deepEqual(changed(stepsBetweenPlans(dev, head).steps), [
+            "update command:local:Command swarm-node2-engine-labels",
+            "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
+        ]);
+    });
+
+    it("a replaced machine: what lives on it is replaced through its unknown ids, what lives elsewhere keeps them", () => {
+        // The base's machine ran another script (as after an upgrade of the program): the head's replaces it.
+        const base = clone(dev);
+        const recorded = base.resources.find((r) => r.name === "swarm-node2-engine");
+        assert.ok(recorded !== undefined);
+        recorded.inputs["create"] = `${String(recorded.inputs["create"])}# an older script\n`;
+        const { steps } = stepsBetweenPlans(base, dev);
         assert.deepEqual(changed(steps), [
             "replace command:local:Command connectivity-ping",
             "replace command:local:Command swarm-node2-engine",
+            // Its labels are set again on the new engine (the trigger has the machine's id).
+            "replace command:local:Command swarm-node2-engine-labels",
             // A replaced machine is a new namespace: the probe of its pairs runs again (its trigger has the
             // machine's id); here swarm-node2 is the last host, so its own probe only.
             "replace command:local:Command underlay-probe-swarm-node2",
             "replace docker:index/container:Container c1-container",
             "replace docker:index/remoteImage:RemoteImage c1-image",
-            "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
         ]);
         // c1 is on swarm-node2: its image's machine trigger is the new machine's id, unknown in a preview.
         const engine =

@@ -3,7 +3,7 @@
  * wired as one dependency graph with the right providers, parents and inputs.
  */
 import * as assert from "node:assert/strict";
-import { devRaw, devWith, find, ofType, preview, T } from "./helpers";
+import { devRaw, devWith, find, netnsDaemonJsonOf, ofType, preview, T } from "./helpers";
 import { ProgramRun } from "../../runner/program";
 
 const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
@@ -26,12 +26,31 @@ describe("program: the dev stack is the seed's cluster", () => {
         );
     });
 
-    it("starts every engine with the seed's cluster-store and cluster-advertise", () => {
-        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+    it("starts every engine with the seed's cluster-store, advertising its underlay address on the API port, in its daemon.json", () => {
+        const addresses: Record<string, string> = { "swarm-manager": "10.199.0.13", "swarm-node1": "10.199.0.194", "swarm-node2": "10.199.0.71" };
+        for (const [host, address] of Object.entries(addresses)) {
             const create = String(find(run, T.command, `${host}-engine`).inputs["create"]);
-            assert.match(create, /--cluster-store=consul:\/\/10\.199\.0\.2:8500/);
-            assert.match(create, /--cluster-advertise=eth1:2376/);
+            const { "deprecated-key-path": _key, ...cluster } = netnsDaemonJsonOf(create);
+            assert.deepEqual(cluster, { "cluster-store": "consul://10.199.0.2:8500", "cluster-advertise": `${address}:2376` });
+            assert.doesNotMatch(create, /--cluster-/);
             assert.match(create, new RegExp(`^NAME=${host}$`, "m"));
+        }
+    });
+
+    it("sets each engine's labels with a command under its host, after its machine and run again for a new one; no other option", () => {
+        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+            const labels = find(run, T.command, `${host}-engine-labels`);
+            const engine = find(run, T.command, `${host}-engine`);
+            assert.equal(labels.parent, find(run, T.host, host).urn);
+            assert.deepEqual(labels.dependsOn, [engine.urn]);
+            assert.deepEqual(labels.inputs["triggers"], ["[unknown]"]); // the machine's id, unknown before it exists
+            assert.deepEqual(labels.propertyDependencies["triggers"], [engine.urn]);
+            assert.deepEqual(labels.inputs["interpreter"], ["/bin/bash", "-c"]);
+            assert.equal(labels.inputs["delete"], undefined, "the labels go with the machine");
+            // What the SDK adds to every Command; neither replaceOnChanges on the script nor delete-before-replace.
+            assert.deepEqual(labels.options.replaceOnChanges, ["triggers[*]"]);
+            assert.equal(labels.options.deleteBeforeReplace, undefined);
+            assert.match(String(labels.inputs["create"]), /^kill -HUP "\$pid"$/m);
         }
     });
 
@@ -159,7 +178,7 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 10, // bridge, kv machine, 3 engines, 3 probes, the overlays' kept machine label, check
+            [T.command]: 13, // bridge, kv machine, 3 engines and their labels, 3 probes, the overlays' kept machine label, check
             "docker-overlay:probe:UnderlayProbe": 1,
             [T.kv]: 1,
             [T.host]: 3,
@@ -180,7 +199,7 @@ describe("program: the dev stack is the seed's cluster", () => {
 describe("program: other stacks", () => {
     it("with etcd, engines use an etcd:// store and nothing is recorded in consul", async () => {
         const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", machine: "kvstore" })));
-        assert.match(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--cluster-store=etcd:\/\/10\.199\.0\.2:2379/);
+        assert.equal(netnsDaemonJsonOf(String(find(run, T.command, "swarm-node1-engine").inputs["create"]))["cluster-store"], "etcd://10.199.0.2:2379");
         assert.equal(ofType(run, T.consulProvider).length, 0);
         assert.equal(run.outputs["registeredEngines"], null);
     });
@@ -205,12 +224,12 @@ describe("program: other stacks", () => {
         const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", address: "etcd://10.199.0.250:2379" })));
         assert.equal(ofType(run, T.command).filter((c) => c.name.startsWith("kvstore")).length, 0);
         const create = String(find(run, T.command, "swarm-manager-engine").inputs["create"]);
-        assert.match(create, /--cluster-store=etcd:\/\/10\.199\.0\.250:2379/);
+        assert.equal(netnsDaemonJsonOf(create)["cluster-store"], "etcd://10.199.0.250:2379");
         assert.deepEqual(find(run, T.command, "swarm-manager-engine").dependsOn, [find(run, T.command, "cluster-fabric-bridge").urn]);
         assert.equal((run.outputs["hosts"] as { address: string }[])[0].address, "10.199.0.174");
     });
 
-    it("passes labels to engines and places by label", async () => {
+    it("passes labels to engines through their labels commands (not the machines) and places by label", async () => {
         const run = await preview(
             devWith((raw) => {
                 raw.hosts[1].labels = { storage: "ssd" };
@@ -219,8 +238,10 @@ describe("program: other stacks", () => {
             }),
         );
         assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1" });
-        assert.match(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /--label=storage=ssd/);
-        assert.doesNotMatch(String(find(run, T.command, "swarm-node2-engine").inputs["create"]), /--label=storage/);
+        const labelsFile = (host: string) => netnsDaemonJsonOf(String(find(run, T.command, `${host}-engine-labels`).inputs["create"]))["labels"];
+        assert.deepEqual(labelsFile("swarm-node1"), ["storage=ssd"]);
+        assert.deepEqual(labelsFile("swarm-node2"), []);
+        assert.doesNotMatch(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /storage/);
     });
 
     it("gives a static container address, gateway and ip range to the engine as written", async () => {

@@ -15,7 +15,7 @@ import { loadStackFile } from "../../lib/config/load";
 import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshTls } from "../../lib/drivers/ssh";
 import { ProgramRun, Registration } from "../../runner/program";
 import { applied } from "./appliedMocks";
-import { devWith, find, ofType, T } from "./helpers";
+import { devWith, find, netnsDaemonJsonOf, ofType, T } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const KEY = "tls:index/privateKey:PrivateKey";
@@ -184,15 +184,13 @@ describe("TLS: the KV store with kvStore.tls (dev stack, consul)", () => {
                 DOCKER_OVERLAY_KV_CERT: "FAKE CERTIFICATE kv-pki-client-cert",
                 DOCKER_OVERLAY_KV_KEY: "[secret]",
             });
-            const create = String(engine.inputs["create"]);
-            for (const flag of [
-                "--cluster-store=consul://10.199.0.2:8501",
-                `--cluster-store-opt=kv.cacertfile=/var/lib/docker-overlay/dev/${host}/kv-tls/ca.pem`,
-                `--cluster-store-opt=kv.certfile=/var/lib/docker-overlay/dev/${host}/kv-tls/cert.pem`,
-                `--cluster-store-opt=kv.keyfile=/var/lib/docker-overlay/dev/${host}/kv-tls/key.pem`,
-            ]) {
-                assert.ok(create.includes(flag), `${host}: ${flag}`);
-            }
+            const file = netnsDaemonJsonOf(String(engine.inputs["create"]));
+            assert.equal(file["cluster-store"], "consul://10.199.0.2:8501", host);
+            assert.deepEqual(file["cluster-store-opts"], {
+                "kv.cacertfile": `/var/lib/docker-overlay/dev/${host}/kv-tls/ca.pem`,
+                "kv.certfile": `/var/lib/docker-overlay/dev/${host}/kv-tls/cert.pem`,
+                "kv.keyfile": `/var/lib/docker-overlay/dev/${host}/kv-tls/key.pem`,
+            });
             assert.ok(engine.dependsOn.includes(kv.urn), `${host} does not wait for the store`);
         }
         noKeyInClear(run);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # a fragment: NAME, KIND, SOCK, PIDFILE, LOG, CONFIG, DAEMON_JSON, COUNT and TIMEOUT come from the rendered header
+# A running engine takes new labels from its daemon.json on SIGHUP. dockerd logs
+# "Reloaded configuration" once the reload is through (moby v20.10.5
+# daemon/reload.go:38); a file it refuses or fails to apply gets an error line
+# instead (cmd/dockerd/daemon.go:346, :330), shown when the wait runs out.
+log() { printf 'docker-overlay %s %s: %s\n' "$KIND" "$NAME" "$*" >&2; }
+pid=$(cat "$PIDFILE" 2>/dev/null) || pid=''
+if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    log "the engine is not running (no live pid in $PIDFILE): its labels cannot be set"
+    exit 1
+fi
+# Written whole and renamed, so a reload never reads half a file.
+printf '%s\n' "$DAEMON_JSON" >"$CONFIG.tmp"
+mv -f "$CONFIG.tmp" "$CONFIG"
+from=$(($(wc -l <"$LOG") + 1))
+kill -HUP "$pid"
+since_signal() { tail -n "+$from" "$LOG"; }
+# Not `since_signal | grep -q`: grep stops at the first match, and pipefail would report tail's SIGPIPE.
+reloaded() { grep -q 'msg="Reloaded configuration' < <(since_signal); }
+if ! wait_until "$TIMEOUT" 0.05 reloaded; then
+    log "dockerd did not reload its configuration within ${TIMEOUT}s; its log since the signal:"
+    since_signal | head -n 20 >&2 || true
+    exit 1
+fi
+seen=$(docker info --format '{{len .Labels}}') || { log "the engine does not answer on $SOCK"; exit 1; }
+[ "$seen" = "$COUNT" ] || { log "the engine lists $seen labels after the reload, not $COUNT"; exit 1; }
+log "labels set ($COUNT)"

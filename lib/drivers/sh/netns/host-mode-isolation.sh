@@ -9,7 +9,7 @@
 # above them when it makes that bridge, at a container's first overlay attachment,
 # and `-i docker_gwbridge ! -o docker_gwbridge -j ACCEPT` then forwards a
 # container's packet for another overlay's subnet (its default route is the
-# gwbridge) into that overlay's bridge: a1 on net1 reached b1 on net2 on the same
+# gwbridge) into that overlay's bridge: a2 on net1 reached b1 on net2 on the same
 # host (the lab's topology test, 2 of 2 runs). DOCKER-USER is FORWARD's first rule,
 # kept first on every network creation (controller.go:914, firewall_linux.go:25-46)
 # and never touched by the engine: nothing that does not come out of an overlay

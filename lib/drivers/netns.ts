@@ -491,6 +491,8 @@ export function renderNetnsEngineLabelsScript(p: NetnsEngineParams, labels: Read
         assign("LOG", `${l.stateDir}/dockerd.log`),
         assign("CONFIG", `${l.stateDir}/daemon.json`),
         assign("DAEMON_JSON", netnsDaemonJson(p, labels)),
+        // The file the machine's create script wrote (no labels key): what a new engine started from.
+        assign("MACHINE_JSON", netnsDaemonJson(p)),
         // How many labels `docker info` lists once the reload is through.
         assign("COUNT", Object.keys(labels).length),
         assign("TIMEOUT", NETNS_LABELS_TIMEOUT_SECONDS),

@@ -17,6 +17,7 @@ import {
     NetnsEngineParams,
     NetnsKvParams,
     netnsDockerHost,
+    netnsDaemonJson,
     netnsEngineRunPaths,
     netnsName,
     netnsVethName,
@@ -759,7 +760,7 @@ describe("netns driver: engine labels, in place", () => {
      * "Reloaded configuration" line on SIGHUP (or nothing, `reloads: false`), and a docker
      * CLI that counts the labels in the daemon.json it would have reloaded.
      */
-    function runLabels(labels: Record<string, string>, opts: { reloads?: boolean; running?: boolean } = {}) {
+    function runLabels(labels: Record<string, string>, opts: { reloads?: boolean; running?: boolean; before?: (p: NetnsEngineParams) => string } = {}) {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-labels-"));
         const p = engine({ stateDir: path.join(tmp, "state"), runDir: path.join(tmp, "run"), engineBin: path.join(tmp, "bin") });
         const state = path.join(tmp, "state", p.name);
@@ -769,6 +770,9 @@ describe("netns driver: engine labels, in place", () => {
         fs.mkdirSync(path.join(tmp, "bin"));
         fs.writeFileSync(log, 'time="t0" level=info msg="API listen on docker.sock"\n');
         const config = path.join(state, "daemon.json");
+        if (opts.before !== undefined) {
+            fs.writeFileSync(config, `${opts.before(p)}\n`);
+        }
         fs.writeFileSync(
             path.join(tmp, "bin", "docker"),
             `#!/bin/sh\nexec node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).labels.length)' ${shQuote(config)}\n`,
@@ -805,9 +809,18 @@ describe("netns driver: engine labels, in place", () => {
     });
 
     it("no labels is an empty list, which a reload applies (a missing key would keep the old ones)", () => {
-        const r = runLabels({});
+        const r = runLabels({}, { before: (p) => netnsDaemonJson(p, { zone: "a" }) });
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.file?.["labels"], []);
+        assert.match(r.log, /Reloaded configuration/);
+    });
+
+    it("a new engine with no labels to set: the file written, no reload", () => {
+        const r = runLabels({}, { before: (p) => netnsDaemonJson(p), reloads: false });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.file?.["labels"], []);
+        assert.doesNotMatch(r.log, /Reloaded configuration/);
+        assert.match(r.stderr, /no labels to set/);
     });
 
     it("fails with dockerd's log when the reload does not go through, and when the engine is not running", () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NAME, KIND, SOCK, PIDFILE, LOG, CONFIG, DAEMON_JSON, COUNT and TIMEOUT come from the rendered header
+# shellcheck disable=SC2154 # a fragment: NAME, KIND, SOCK, PIDFILE, LOG, CONFIG, DAEMON_JSON, MACHINE_JSON, COUNT and TIMEOUT come from the rendered header
 # A running engine takes new labels from its daemon.json on SIGHUP. dockerd logs
 # "Reloaded configuration" once the reload is through (moby v20.10.5
 # daemon/reload.go:38); a file it refuses or fails to apply gets an error line
@@ -10,9 +10,17 @@ if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
     log "the engine is not running (no live pid in $PIDFILE): its labels cannot be set"
     exit 1
 fi
+# A new machine's engine started from its own file, without labels: with none to set
+# there is nothing to reload (the file is still written, for a later reload to read).
+fresh=''
+if [ "$COUNT" = 0 ] && [ "$(cat "$CONFIG" 2>/dev/null)" = "$MACHINE_JSON" ]; then fresh=1; fi
 # Written whole and renamed, so a reload never reads half a file.
 printf '%s\n' "$DAEMON_JSON" >"$CONFIG.tmp"
 mv -f "$CONFIG.tmp" "$CONFIG"
+if [ -n "$fresh" ]; then
+    log "no labels to set"
+    exit 0
+fi
 from=$(($(wc -l <"$LOG") + 1))
 kill -HUP "$pid"
 since_signal() { tail -n "+$from" "$LOG"; }

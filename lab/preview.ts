@@ -189,6 +189,8 @@ export interface PreviewResult {
     stateFile: string;
     /** Every step: one per registration in program order, then the deletes. */
     steps: Step[];
+    /** Dependents deleted in a delete-before-replace chain and not registered again: shown, not counted (chainDeletedRow). */
+    uncounted: Step[];
     changes: Changes;
     /**
      * Unchanged resources whose recorded dependencies, property dependencies, parent or provider
@@ -233,9 +235,10 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
         echoes: LAB_ECHO,
     });
     const steps = [...mocks.generator.steps, ...mocks.generator.deletes()];
+    const uncounted = mocks.generator.chainDeleted().map(({ record, root }) => chainDeletedRow(record, root));
     const recorded = new Map((state?.resources ?? []).filter((r) => r.pendingDelete !== true).map((r) => [r.urn, r]));
     const stale = steps.filter((s) => s.op === "same" && staleRecord(recorded.get(s.urn), registered.get(s.urn))).map((s) => s.urn);
-    return { stack, stateFile, steps, changes: countChanges(steps), stale, seconds: (Date.now() - started) / 1000 };
+    return { stack, stateFile, steps, uncounted, changes: countChanges(steps), stale, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Whether a recorded resource's graph edges differ from its registration now (PreviewResult.stale). */
@@ -317,9 +320,23 @@ export function renderStepLines(steps: readonly Step[]): string[] {
     return lines;
 }
 
-/** Text like `pulumi preview`: the steps that change something, then the summary. */
-export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "changes">): string {
-    return [`Previewing update (${r.stack}):`, ...renderStepLines(r.steps), `preview: ${previewSummary(r.changes)}`].join("\n") + "\n";
+/**
+ * A dependent a delete-before-replace deletes in its chain and the run does not register
+ * again (StepGenerator.chainDeleted), as `pulumi preview` shows it: a replace row, deleted
+ * before its root, not counted in the summary.
+ */
+export function chainDeletedRow(record: Pick<ResourceRecord, "urn" | "type" | "name">, root: string): Step {
+    return { op: "replace", urn: record.urn, type: record.type, name: record.name, replaceReasons: [`dependent of ${root}`], deleteBeforeReplace: true };
+}
+
+/**
+ * Text like `pulumi preview`: the steps that change something, then the summary. The
+ * `uncounted` rows (chainDeletedRow) come right before the replacement whose chain deletes them.
+ */
+export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "changes"> & Partial<Pick<PreviewResult, "uncounted">>): string {
+    const uncounted = r.uncounted ?? [];
+    const rows = r.steps.flatMap((s) => [...uncounted.filter((u) => u.replaceReasons?.[0] === `dependent of ${s.urn}`), s]);
+    return [`Previewing update (${r.stack}):`, ...renderStepLines(rows), `preview: ${previewSummary(r.changes)}`].join("\n") + "\n";
 }
 
 /** True when the steps change nothing. */

@@ -402,6 +402,18 @@ export class StepGenerator {
         return this.order.filter((r) => !this.taken(r.urn) && r.pendingReplacement !== true && !this.dependentOf.has(r.urn));
     }
 
+    /**
+     * The dependents a delete-before-replace of this run deleted in its chain and the run
+     * did not register again, each with the URN of that replacement: a DeleteReplacement step
+     * each (step_generator.go:1999-2003), whose op is delete-replaced and which is not
+     * "logical" (step.go:551-571), so the summary does not count it (pkg/engine/update.go:1311,
+     * :1329-1331), while `pulumi preview` shows it as a replace row
+     * (pkg/backend/display/progress.go:1775-1778).
+     */
+    chainDeleted(): { record: ResourceRecord; root: string }[] {
+        return this.order.filter((r) => !this.taken(r.urn) && this.dependentOf.has(r.urn)).map((r) => ({ record: r, root: this.dependentOf.get(r.urn) ?? "" }));
+    }
+
     /** Registered in this run, under its URN or through an alias (isOperatedOn, step_generator.go:2076-2088). */
     private taken(urn: string): boolean {
         return this.seen.has(urn) || this.aliased.has(urn);

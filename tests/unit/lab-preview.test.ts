@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KvClient } from "../../lab/clients/consul";
-import { PreviewMocks, previewJson, renderPreviewText, runPreview, withSecrets } from "../../lab/preview";
+import { chainDeletedRow, PreviewMocks, previewJson, renderPreviewText, runPreview, withSecrets } from "../../lab/preview";
 import { revealInputs } from "../../lab/secrets";
 import { ResourceRecord, statePath, writeState } from "../../lab/state";
 import { countChanges, Step } from "../../lab/steps";
@@ -276,6 +276,35 @@ describe("lab preview (fakes, no engines)", function () {
                 (l) => / (swarm-spec|swarm-init|net1-network|c1-container|c2-container)$/.test(l) && !l.startsWith("update command:local:Command swarm-spec"),
             ),
             grown.join("\n"),
+        );
+    });
+
+    it("cluster-store to swarm: the engines' labels commands, deleted in their machines' chains and not registered again, shown before their machines and not counted", async function () {
+        const raw = devWith((r) => {
+            r.engine = { mode: "swarm" };
+        });
+        const mocks = new PreviewMocks({ recorded: dev, kv: fakeKv });
+        await runProgram({ stack: "dev", raw, mocks, preview: true, secrets: {}, onRegister: (r) => mocks.noteRegistration(r), performer: mocks });
+        const steps = [...mocks.generator.steps, ...mocks.generator.deletes()];
+        const uncounted = mocks.generator.chainDeleted().map(({ record, root }) => chainDeletedRow(record, root));
+        // With them the first host's underlay probe: swarm mode probes no pair of the manager's alone.
+        assert.deepEqual(
+            uncounted.map((u) => u.name),
+            ["swarm-manager-engine-labels", "underlay-probe-swarm-manager", "swarm-node1-engine-labels", "swarm-node2-engine-labels"],
+        );
+        // Neither a step nor a delete: the summary counts none of them, as pulumi's does not.
+        assert.ok(!steps.some((st) => uncounted.some((u) => u.urn === st.urn)), changed(steps).join("\n"));
+        const text = renderPreviewText({ stack: "dev", steps, uncounted, changes: countChanges(steps) });
+        const lines = text.split("\n");
+        const row = lines.indexOf(
+            " -+ command:local:Command swarm-node1-engine-labels  replace  [diff: dependent of swarm-node1-engine] [delete-before-replace]",
+        );
+        assert.ok(row > 0, text);
+        assert.match(lines[row + 1], /^ -\+ command:local:Command swarm-node1-engine {2}replace /, text);
+        // Without the rows (no chain), the text is what it was.
+        assert.equal(
+            renderPreviewText({ stack: "dev", steps, changes: countChanges(steps) }),
+            lines.filter((l) => !uncounted.some((u) => l.includes(` ${u.name}  `))).join("\n"),
         );
     });
 

@@ -31,6 +31,13 @@ export const DAEMON_JSON_BACKUP = "/etc/docker/daemon.json.docker-overlay.bak";
 export const DAEMON_JSON_NONE_MARKER = "/etc/docker/daemon.json.docker-overlay.none";
 /** The machine's hostname before the program changed it, put back on destroy. */
 export const HOSTNAME_BACKUP = "/etc/docker/hostname.docker-overlay.bak";
+/**
+ * What the program last wrote into daemon.json, labels left out: a later install whose file
+ * differs from it only in `labels` reloads the engine instead of restarting it.
+ */
+export const DAEMON_JSON_BASE_MARKER = "/etc/docker/daemon.json.docker-overlay.base";
+/** The system engine's default pidfile, where a reload finds dockerd (systemd's docker.service reloads with `kill -s HUP $MAINPID`). */
+export const DOCKER_PIDFILE = "/var/run/docker.pid";
 /** With `engine.tls`: the engine's CA, certificate and key (from the remote command's stdin). */
 export const SSH_TLS_DIR = "/etc/docker/docker-overlay-tls";
 /** With `engine.tls`: a systemd drop-in that lets dockerd take its listeners from daemon.json. */
@@ -141,11 +148,13 @@ function pathVars(root = "", install = false): string[] {
         assign("ETC_DOCKER", root + "/etc/docker"),
         assign("DROP_IN_DIR", root + SYSTEMD_DROP_IN.slice(0, SYSTEMD_DROP_IN.lastIndexOf("/"))),
         assign("SYS_CLASS_NET", root + "/sys/class/net"),
+        assign("DOCKER_PIDFILE", root + DOCKER_PIDFILE),
     ];
     return [
         assign("DAEMON_JSON", root + DAEMON_JSON),
         assign("BACKUP", root + DAEMON_JSON_BACKUP),
         assign("NONE_MARKER", root + DAEMON_JSON_NONE_MARKER),
+        assign("BASE_MARKER", root + DAEMON_JSON_BASE_MARKER),
         assign("HOSTNAME_BACKUP", root + HOSTNAME_BACKUP),
         assign("TLS_DIR", root + SSH_TLS_DIR),
         assign("DROP_IN", root + SYSTEMD_DROP_IN),
@@ -192,6 +201,11 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
     const advertiseInterface = typeof clusterAdvertise === "string" ? advertisedInterface(clusterAdvertise) : undefined;
     const body = args.daemonJson.endsWith("\n") ? args.daemonJson : `${args.daemonJson}\n`;
     const purpose = clusterStore !== undefined ? "cluster-store overlay networking" : "a swarm-mode cluster";
+    // The file without its labels (install-finish.sh compares it with the last one's), and the
+    // labels as `docker info` lists them; a label with a newline could not be compared by lines.
+    const { labels, ...base } = doc;
+    const labelLines = Array.isArray(labels) ? labels.map(String) : [];
+    const reloadable = args.tls === undefined && !labelLines.some((l) => l.includes("\n"));
 
     return [
         "#!/bin/sh",
@@ -202,6 +216,9 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
         assign("CLUSTER_ADVERTISE", typeof clusterAdvertise === "string" ? clusterAdvertise : ""),
         assign("ADVERTISE_INTERFACE", advertiseInterface ?? ""),
         assign("TLS_LISTEN", args.tls?.listen ?? ""),
+        assign("DAEMON_JSON_BASE", JSON.stringify(base, null, 2)),
+        assign("LABELS_RELOADABLE", reloadable ? "1" : ""),
+        assign("LABELS", labelLines.join("\n")),
         ...pathVars(args.root, true),
         ...engineFunctions(wait),
         ...(clusterStore !== undefined ? [assign("PROC_NET_TCP", (args.root ?? "") + "/proc/net/tcp"), gossipListeningFunction()] : []),

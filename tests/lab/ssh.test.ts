@@ -42,7 +42,7 @@ const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.ssh-lab.yam
 const TS_NODE = path.join(REPO, "node_modules", ".bin", "ts-node");
 /** swarm-node2's underlay (its veth, both ends); swarm-node1 keeps the kernel's 1500. */
 const NODE2_MTU = 1400;
-const BACKUP_FILES = ["daemon.json.docker-overlay.bak", "daemon.json.docker-overlay.none", "hostname.docker-overlay.bak"];
+const BACKUP_FILES = ["daemon.json.docker-overlay.bak", "daemon.json.docker-overlay.none", "daemon.json.docker-overlay.base", "hostname.docker-overlay.bak"];
 
 /** Measured durations: printed by the suite's root hook (tests/lab/support/root-hooks.ts). */
 function timing(what: string, seconds: number): void {
@@ -386,6 +386,39 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                 ["c2", "c1", true, true, true],
             ],
         );
+    });
+
+    it("a label set on swarm-node1: its engine reloads it in place (same dockerd, c2 not restarted), the check passes; removed again: a restart", function () {
+        const dockerd = () => lab.exec("swarm-node1", ["cat", "/var/run/docker.pid"]).trim();
+        const c2Started = () => lab.exec("swarm-node1", ["docker", "inspect", "-f", "{{.State.StartedAt}}", "c2"]).trim();
+        const labels = () => lab.exec("swarm-node1", ["docker", "info", "--format", "{{json .Labels}}"]).trim();
+        const touched = (doc: UpJson) => (doc.steps ?? []).filter((st) => st.op !== "same").map((st) => `${st.op} ${st.type} ${st.name}`);
+        const before = { pid: dockerd(), c2: c2Started() };
+        assert.equal(labels(), "[]");
+        // The same stack name (the file's), in a directory of its own.
+        const labelled = path.join(fs.mkdtempSync(path.join(stateDir, "labelled-")), "Pulumi.ssh-lab.yaml");
+        const text = fs.readFileSync(pinnedStack, "utf8");
+        assert.match(text, / {4}- name: swarm-node1\n/);
+        fs.writeFileSync(labelled, text.replace("    - name: swarm-node1\n", "    - name: swarm-node1\n      labels: { zone: b }\n"));
+        const set = timed("lab up (a label)", () => labCommand<UpJson>("up", labelled));
+        assert.equal(set.code, 0, set.stderr);
+        // The cluster record in consul lists the hosts' labels: its keys update too.
+        const updated = ["update command:remote:Command swarm-node1-engine-daemon", "update consul:index/keyPrefix:KeyPrefix cluster-record-keys"];
+        assert.deepEqual(touched(set.doc), updated);
+        assert.equal(labels(), '["zone=b"]');
+        assert.equal(dockerd(), before.pid, "dockerd was restarted");
+        assert.equal(c2Started(), before.c2, "c2 was restarted");
+        const check = labCommand<CheckJson>("check", labelled);
+        assert.equal(check.code, 0, JSON.stringify(check.doc, null, 2));
+        assert.equal(check.doc.passed, 2);
+        // Back to no labels: the file then has no labels key, which a reload would ignore: a restart.
+        const unset = timed("lab up (no label)", () => labCommand<UpJson>("up"));
+        assert.equal(unset.code, 0, unset.stderr);
+        assert.deepEqual(touched(unset.doc), updated);
+        assert.equal(labels(), "[]");
+        assert.notEqual(dockerd(), before.pid, "a restart makes a new dockerd");
+        const again = labCommand<CheckJson>("check");
+        assert.equal(again.code, 0, JSON.stringify(again.doc, null, 2));
     });
 
     it("npm run diagnose on the running cluster: every pair passes; a DROP of udp/4789 on swarm-node2 is named, and no rule is left", function () {

@@ -4,7 +4,7 @@
  * commands), and the dind containers' arguments and addresses.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -28,7 +28,7 @@ import {
     renderDockerMachineDeleteScript,
     renderDockerMachineKvCreateScript,
 } from "../../lib/drivers/dockerMachine";
-import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost } from "../../lib/drivers/ssh";
+import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost, sshTls } from "../../lib/drivers/ssh";
 import { EngineOptions } from "../../lib/render/engine";
 import { shQuote } from "../../lib/render/shell";
 import { cluster, DIND } from "./fixtures/configs";
@@ -259,6 +259,66 @@ describe("ssh renderers", () => {
         assert.equal(m.exists("/etc/docker/daemon.json.docker-overlay.bak"), false);
         assert.equal(m.hostname(), "cloned-vm");
         assert.equal(m.calls().length, 3);
+    });
+
+    it("a later install that changes only labels reloads the running engine (SIGHUP) instead of restarting it", () => {
+        const m = fakeMachine({ daemonJson: '{ "debug": true }\n', hostname: "swarm-node1" });
+        const install = (e: EngineOptions, tls = false) =>
+            m.run(
+                renderSshInstallScript({
+                    daemonJson: renderSshDaemonJson(e, tls ? sshTls(2376) : undefined),
+                    hostname: "swarm-node1",
+                    root: m.root,
+                    ...(tls ? { tls: sshTls(2376) } : {}),
+                }),
+            );
+        // The first install has no earlier file of the program's to compare with: a restart.
+        let r = install(engine);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(m.calls(), ["service docker restart"]);
+        // The same install again (the program upgraded, nothing new for this machine): neither restart nor reload.
+        r = install(engine);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(m.calls(), ["service docker restart"]);
+        assert.match(r.stderr, /the engine on swarm-node1 already runs with this configuration \(no restart\)/);
+        assert.equal(
+            m.read("/etc/docker/daemon.json.docker-overlay.base"),
+            `${JSON.stringify({ "cluster-store": SEED_KV, "cluster-advertise": "lo:2376", "cluster-store-opts": { "kv.path": "docker/nodes" } }, null, 2)}\n`,
+        );
+        // The engine runs (its pidfile): a stand-in that takes the file's labels on SIGHUP as dockerd
+        // does, only when the file has the key (moby v20.10.5 daemon/reload.go:230).
+        const onHup = `if grep -q '"labels"' "$ROOT/etc/docker/daemon.json"; then grep -o '"[a-z]*=[^"]*"' "$ROOT/etc/docker/daemon.json" | tr -d '"' >"$STATE/labels"; fi; echo HUP >>"$STATE/calls"`;
+        const daemon = spawn("sh", ["-c", `trap ${shQuote(onHup)} HUP; while :; do sleep 0.05; done`], {
+            env: { ...process.env, ROOT: m.root, STATE: path.join(m.root, "state") },
+            stdio: "ignore",
+        });
+        try {
+            fs.mkdirSync(path.join(m.root, "var/run"), { recursive: true });
+            fs.writeFileSync(path.join(m.root, "var/run/docker.pid"), `${daemon.pid}\n`);
+            r = install({ ...engine, labels: { storage: "hdd", zone: "a" } });
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(m.calls(), ["service docker restart", "HUP"]);
+            assert.match(r.stderr, /the engine on swarm-node1 reloaded its labels \(no restart\)/);
+            assert.deepEqual(JSON.parse(m.read("/etc/docker/daemon.json"))["labels"], ["storage=hdd", "zone=a"]);
+            // Every label removed: the file has no labels key, which a reload would leave as they are: a restart.
+            r = install({ ...engine, labels: {} });
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(m.calls(), ["service docker restart", "HUP", "service docker restart"]);
+            // Anything else changed (here the store's options): a restart.
+            r = install({ ...engine, clusterStoreOpts: {} });
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(m.calls().slice(3), ["service docker restart"]);
+            // With TLS never a reload: the material may be new, and dockerd reads it only at start.
+            assert.match(
+                renderSshInstallScript({ daemonJson: renderSshDaemonJson(engine, sshTls(2376)), hostname: "h", tls: sshTls(2376) }),
+                /^LABELS_RELOADABLE=''$/m,
+            );
+        } finally {
+            daemon.kill("SIGKILL");
+        }
+        r = m.run(renderSshRestoreScript({ root: m.root }));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(m.exists("/etc/docker/daemon.json.docker-overlay.base"), false);
     });
 
     it("with no daemon.json before, install records that and restore removes ours", () => {
@@ -572,6 +632,7 @@ function fakeMachine(o: FakeMachineOptions) {
 case "$1 $3" in
   "version {{.Server.Version}}") echo "${version}" ;;
   "info {{.ClusterStore}}") sed -n 's/^  "cluster-store": "\\(.*\\)",$/\\1/p' "$ROOT/etc/docker/daemon.json" ;;
+  "info {{range .Labels}}{{println .}}{{end}}") cat "$STATE/labels" 2>/dev/null || true ;;
   *) exit 0 ;;
 esac
 `,

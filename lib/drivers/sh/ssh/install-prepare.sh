@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2154,SC2034 # a fragment (tmp is used by install-finish.sh): NAME, ETC_DOCKER, DAEMON_JSON, BACKUP, NONE_MARKER, HOSTNAME_BACKUP, TLS_LISTEN, TLS_DIR, DROP_IN and DROP_IN_DIR come from the rendered header; tls_input from install-check.sh
+# shellcheck disable=SC2154,SC2034 # a fragment (tmp and renamed are used by install-finish.sh): NAME, ETC_DOCKER, DAEMON_JSON, BACKUP, NONE_MARKER, HOSTNAME_BACKUP, TLS_LISTEN, TLS_DIR, DROP_IN and DROP_IN_DIR come from the rendered header; tls_input from install-check.sh
 # shellcheck disable=SC2086 # $SUDO is empty or `sudo -n`: split on purpose
 
 # 2. Keep the user's daemon.json once, so destroy can put it back (or remove ours if there was none).
@@ -16,9 +16,11 @@ fi
 #    by hostname (and swarm names its nodes after it), and machines cloned from
 #    one image often share it; two engines with one name overwrite each other's
 #    entry and overlay peers go missing.
+renamed=''
 if [ "$(hostname)" != "$NAME" ]; then
     [ -e "$HOSTNAME_BACKUP" ] || hostname | $SUDO tee "$HOSTNAME_BACKUP" >/dev/null
     set_hostname "$NAME"
+    renamed=1
 fi
 
 if [ -n "$TLS_LISTEN" ]; then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2154 # a fragment: DAEMON_JSON, BACKUP, NONE_MARKER, HOSTNAME_BACKUP, TLS_DIR, DROP_IN and DAEMON_JSON_SHOWN come from the rendered header
+# shellcheck disable=SC2154 # a fragment: DAEMON_JSON, BACKUP, NONE_MARKER, BASE_MARKER, HOSTNAME_BACKUP, TLS_DIR, DROP_IN and DAEMON_JSON_SHOWN come from the rendered header
 # shellcheck disable=SC2086 # $SUDO is empty or `sudo -n`: split on purpose
 changed=no
 if [ -e "$BACKUP" ]; then
@@ -11,6 +11,7 @@ elif [ -e "$NONE_MARKER" ]; then
 else
     echo "docker-overlay: no saved daemon.json on this machine; leaving $DAEMON_JSON_SHOWN as it is" >&2
 fi
+$SUDO rm -f "$BASE_MARKER"
 if [ -e "$DROP_IN" ] || [ -e "$TLS_DIR" ]; then
     $SUDO rm -rf "$DROP_IN" "$TLS_DIR"
     if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl daemon-reload || true; fi

@@ -11,7 +11,8 @@
  *   3. data plane: iperf3 and ping over the overlay vs the underlay, and the MTU proof;
  *   4. change (day 2): a no-op `up` of the dev stack's shape, and adding a host and a
  *      container to the running 3-host stack against the 4-host stack's up from nothing;
- * writes bench/RESULTS.md and ends with one line:
+ * writes bench/RESULTS.md (a run of some parts or other sizes: a file in the temporary
+ * directory, unless --out names one) and ends with one line:
  *   bench: plan300x10=<s> plan/floor=<ratio> rss=<MB> parallel/serial=<ratio> saturation9=<ratio> cpu/host=<CPU-s> overlay/underlay=<ratio> noop=<s> addhost/full=<ratio>
  * Everything the lab creates is brought down again, also on failure.
  * Not part of CI's test run: benchmarks are not tests.
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
             runs: { type: "string", default: "3" },
             only: { type: "string" },
             sizes: { type: "string", default: "3,30,300" },
-            out: { type: "string", default: path.resolve(__dirname, "..", "bench", "RESULTS.md") },
+            out: { type: "string" },
             "iperf-seconds": { type: "string", default: "5" },
         },
     });
@@ -47,6 +48,11 @@ async function main(): Promise<number> {
         process.stderr.write(`usage: npm run bench [-- --runs N] [--only ${PARTS.join(",")}] [--sizes 3,30,300] [--out FILE]\n`);
         return 2;
     }
+    // bench/RESULTS.md is the full run's record: a run of some parts, or of other sizes,
+    // writes beside the machine's temporary files unless --out says where.
+    const full = PARTS.every((p) => only.includes(p)) && values.sizes === "3,30,300";
+    const out =
+        values.out ?? (full ? path.resolve(__dirname, "..", "bench", "RESULTS.md") : path.join(os.tmpdir(), `docker-overlay-bench-${only.join("-")}.md`));
     const needsLab = only.some((p) => p !== "plan");
     if (needsLab && process.getuid?.() !== 0) {
         process.stderr.write("bench: the convergence, data-plane and change parts use the lab and need root (or use --only plan)\n");
@@ -82,8 +88,8 @@ async function main(): Promise<number> {
         fs.rmSync(workDir, { recursive: true, force: true });
     }
     results.seconds = (Date.now() - started.getTime()) / 1000;
-    fs.writeFileSync(values.out, renderResults(results, machine()) + "\n");
-    log(`results: ${path.relative(process.cwd(), values.out)} (${(results.seconds / 60).toFixed(1)} min)`);
+    fs.writeFileSync(out, renderResults(results, machine()) + "\n");
+    log(`results: ${path.relative(process.cwd(), out)} (${(results.seconds / 60).toFixed(1)} min)`);
     log(headlineLine(headline(results)));
     return 0;
 }

@@ -190,7 +190,7 @@ export interface PreviewResult {
     /** Every step: one per registration in program order, then the deletes. */
     steps: Step[];
     /** Dependents deleted in a delete-before-replace chain and not registered again: shown, not counted (chainDeletedRow). */
-    uncounted: Step[];
+    uncounted: ChainDeletedRow[];
     changes: Changes;
     /**
      * Unchanged resources whose recorded dependencies, property dependencies, parent or provider
@@ -320,13 +320,24 @@ export function renderStepLines(steps: readonly Step[]): string[] {
     return lines;
 }
 
+/** A replace row that is shown and not counted, with the URN of the replacement whose chain deletes it. */
+export type ChainDeletedRow = Step & { root: string };
+
 /**
  * A dependent a delete-before-replace deletes in its chain and the run does not register
  * again (StepGenerator.chainDeleted), as `pulumi preview` shows it: a replace row, deleted
  * before its root, not counted in the summary.
  */
-export function chainDeletedRow(record: Pick<ResourceRecord, "urn" | "type" | "name">, root: string): Step {
-    return { op: "replace", urn: record.urn, type: record.type, name: record.name, replaceReasons: [`dependent of ${root}`], deleteBeforeReplace: true };
+export function chainDeletedRow(record: Pick<ResourceRecord, "urn" | "type" | "name">, root: string): ChainDeletedRow {
+    return {
+        op: "replace",
+        urn: record.urn,
+        type: record.type,
+        name: record.name,
+        replaceReasons: [`dependent of ${root}`],
+        deleteBeforeReplace: true,
+        root,
+    };
 }
 
 /**
@@ -335,7 +346,7 @@ export function chainDeletedRow(record: Pick<ResourceRecord, "urn" | "type" | "n
  */
 export function renderPreviewText(r: Pick<PreviewResult, "stack" | "steps" | "changes"> & Partial<Pick<PreviewResult, "uncounted">>): string {
     const uncounted = r.uncounted ?? [];
-    const rows = r.steps.flatMap((s) => [...uncounted.filter((u) => u.replaceReasons?.[0] === `dependent of ${s.urn}`), s]);
+    const rows = r.steps.flatMap((s) => [...uncounted.filter((u) => u.root === s.urn), s]);
     return [`Previewing update (${r.stack}):`, ...renderStepLines(rows), `preview: ${previewSummary(r.changes)}`].join("\n") + "\n";
 }
 

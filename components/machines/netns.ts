@@ -81,7 +81,12 @@ export const netnsDriver: MachineDriver = {
             ...(args.tls !== undefined ? { tls: { apiPort: args.config.engine.apiPort } } : {}),
             ...(args.kvTls !== undefined ? { kvTls: true } : {}),
         });
-        const scripts = args.engine.apply((engine) => renderNetnsEngineScripts(params(engine)));
+        const clusterStore = args.config.engine.mode === "cluster-store";
+        // The machine's scripts and, in cluster-store mode, its labels script, from one set of parameters.
+        const scripts = args.engine.apply((engine) => {
+            const p = params(engine);
+            return { ...renderNetnsEngineScripts(p), labels: clusterStore ? renderNetnsEngineLabelsScript(p, engine.labels) : "" };
+        });
         const engine = new command.local.Command(
             name,
             {
@@ -95,7 +100,7 @@ export const netnsDriver: MachineDriver = {
             },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
-        if (args.config.engine.mode === "cluster-store") {
+        if (clusterStore) {
             // The engine's labels, set in place on the running engine: a changed label is
             // this command's update (its create again, PC `local/commandController.go:67-90`),
             // not a new machine. A machine made again starts without them: its new id
@@ -103,7 +108,7 @@ export const netnsDriver: MachineDriver = {
             new command.local.Command(
                 `${name}-labels`,
                 {
-                    create: args.engine.apply((engine) => renderNetnsEngineLabelsScript(params(engine), engine.labels)),
+                    create: scripts.labels,
                     interpreter: [...NETNS_SCRIPT_INTERPRETER],
                     triggers: [engine.id],
                 },

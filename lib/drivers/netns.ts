@@ -31,7 +31,7 @@ import { allocateAddresses } from "../net/allocate";
 import * as path from "path";
 import { shJoin, shQuote } from "../render/shell";
 import { daemonJsonKeys, EngineOptions, labelList } from "../render/engine";
-import { assign, bashPreamble, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
+import { assign, bashPreamble, gossipListeningFunction, labelsListedFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 import { OVERLAY_HOST_MODE_ENV } from "../engine/strandedThreads";
 import { dockerdTlsFlags, KV_CLIENT_TLS_ENV, kvTlsStoreOpts, SERVER_TLS_ENV, tlsFiles } from "../tls/engine";
@@ -493,11 +493,11 @@ export function renderNetnsEngineLabelsScript(p: NetnsEngineParams, labels: Read
         assign("DAEMON_JSON", netnsDaemonJson(p, labels)),
         // The file the machine's create script wrote (no labels key): what a new engine started from.
         assign("MACHINE_JSON", netnsDaemonJson(p)),
-        // How many labels `docker info` lists once the reload is through.
-        assign("COUNT", Object.keys(labels).length),
         assign("TIMEOUT", NETNS_LABELS_TIMEOUT_SECONDS),
         `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
         waitUntilFunction(),
+        // What `docker info` lists once the reload is through.
+        labelsListedFunction(labelList(labels)),
         sh("engine-labels.sh"),
     ]);
 }

@@ -15,7 +15,7 @@ import { ClusterConfig, HostConfig, SshDriverConfig } from "../config/types";
 import { SshEndpoint } from "../probe/ssh";
 import { EngineOptions, renderDaemonJson } from "../render/engine";
 import * as path from "path";
-import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
+import { assign, gossipListeningFunction, labelsListedFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { daemonJsonTls, TlsFiles, tlsFiles } from "../tls/engine";
 import { UnderlayMtuRequirement } from "../plan/mtu";
 import { renderUnderlayMtuScript } from "./underlayMtu";
@@ -218,7 +218,7 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
         assign("TLS_LISTEN", args.tls?.listen ?? ""),
         assign("DAEMON_JSON_BASE", JSON.stringify(base, null, 2)),
         assign("LABELS_RELOADABLE", reloadable ? "1" : ""),
-        assign("LABELS", labelLines.join("\n")),
+        labelsListedFunction(labelLines),
         ...pathVars(args.root, true),
         ...engineFunctions(wait),
         ...(clusterStore !== undefined ? [assign("PROC_NET_TCP", (args.root ?? "") + "/proc/net/tcp"), gossipListeningFunction()] : []),

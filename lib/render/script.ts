@@ -67,6 +67,15 @@ export function gossipListeningFunction(): string {
     return `${assign("GOSSIP_LISTEN_RE", GOSSIP_LISTEN_PATTERN)}\n${scriptFragment(SH_DIR, "gossip-listening.sh")}`;
 }
 
+/**
+ * `labels_listed [PREFIX...]`: true when `PREFIX docker info` lists exactly the labels in
+ * LABELS (assigned here: `key=value`, one a line), in any order. The one check, after a
+ * reload, that an engine took its labels (the netns labels command, the ssh install).
+ */
+export function labelsListedFunction(labels: readonly string[]): string {
+    return `${assign("LABELS", labels.join("\n"))}\n${scriptFragment(SH_DIR, "labels-listed.sh")}`;
+}
+
 /** The first lines of every bash script the program renders: refuse sh, strict mode. */
 export function bashPreamble(title: string, renderedBy?: string): string[] {
     return [

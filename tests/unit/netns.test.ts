@@ -758,9 +758,13 @@ describe("netns driver: engine labels, in place", () => {
     /**
      * Runs the labels script against a stand-in engine: a process that logs dockerd's
      * "Reloaded configuration" line on SIGHUP (or nothing, `reloads: false`), and a docker
-     * CLI that counts the labels in the daemon.json it would have reloaded.
+     * CLI that lists the labels in the daemon.json it would have reloaded, last first (dockerd
+     * keeps no order), or `lists` instead.
      */
-    function runLabels(labels: Record<string, string>, opts: { reloads?: boolean; running?: boolean; before?: (p: NetnsEngineParams) => string } = {}) {
+    function runLabels(
+        labels: Record<string, string>,
+        opts: { reloads?: boolean; running?: boolean; before?: (p: NetnsEngineParams) => string; lists?: string[] } = {},
+    ) {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-labels-"));
         const p = engine({ stateDir: path.join(tmp, "state"), runDir: path.join(tmp, "run"), engineBin: path.join(tmp, "bin") });
         const state = path.join(tmp, "state", p.name);
@@ -773,9 +777,14 @@ describe("netns driver: engine labels, in place", () => {
         if (opts.before !== undefined) {
             fs.writeFileSync(config, `${opts.before(p)}\n`);
         }
+        const listed =
+            opts.lists === undefined
+                ? `JSON.parse(require("fs").readFileSync(${JSON.stringify(config)}, "utf8")).labels.reverse()`
+                : JSON.stringify(opts.lists);
+        // `docker info --format {{.ID}}` answers an id; the labels format, one label a line.
         fs.writeFileSync(
             path.join(tmp, "bin", "docker"),
-            `#!/bin/sh\nexec node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).labels.length)' ${shQuote(config)}\n`,
+            `#!/bin/sh\ncase "$*" in *.ID*) echo ENGINE-ID; exit 0;; esac\nexec node -e ${shQuote(`for (const l of ${listed}) console.log(l)`)}\n`,
             { mode: 0o755 },
         );
         const onHup = opts.reloads === false ? "" : `printf '%s\\n' 'time="t1" level=info msg="Reloaded configuration: {}"' >>${shQuote(log)}`;
@@ -831,6 +840,12 @@ describe("netns driver: engine labels, in place", () => {
         const gone = runLabels({ zone: "b" }, { running: false });
         assert.equal(gone.status, 1);
         assert.match(gone.stderr, /the engine is not running \(no live pid in .*docker\.pid\): its labels cannot be set/);
+    });
+
+    it("fails when the engine lists other labels after the reload, a value included", () => {
+        const r = runLabels({ zone: "b", disk: "ssd" }, { lists: ["zone=a", "disk=ssd"] });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /after the reload the engine lists these labels: \[disk=ssd,zone=a\], not \[disk=ssd,zone=b\]$/m);
     });
 });
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2154 # a fragment: NAME, DAEMON_JSON, CLUSTER_STORE, LABELS, LABELS_RELOADABLE, DAEMON_JSON_BASE, BASE_MARKER and DOCKER_PIDFILE come from the rendered header; tmp, renamed and engine_version from the fragments before
+# shellcheck disable=SC2154 # a fragment: NAME, DAEMON_JSON, CLUSTER_STORE, LABELS_RELOADABLE, DAEMON_JSON_BASE, BASE_MARKER and DOCKER_PIDFILE come from the rendered header; tmp, renamed and engine_version from the fragments before, labels_now, labels_listed and LABELS from labels-listed.sh
 # shellcheck disable=SC2086 # $SUDO is empty or `sudo -n`: split on purpose
 $SUDO chmod 0644 "$tmp"
 # 5. Without TLS material to take in (a restart's job) and with the hostname kept, a
@@ -12,9 +12,7 @@ $SUDO chmod 0644 "$tmp"
 #    `reload docker` does), so the engine and its containers keep running. Not when no
 #    label is left: the file then has no labels key, and a reload keeps the engine's
 #    labels unless the file sets them (moby v20.10.5 daemon/reload.go:230).
-labels_now() { $SUDO docker info --format '{{range .Labels}}{{println .}}{{end}}' 2>/dev/null | sed '/^$/d' | LC_ALL=C sort; }
-labels_want=$(printf '%s\n' "$LABELS" | sed '/^$/d' | LC_ALL=C sort)
-labels_taken() { [ "$(labels_now)" = "$labels_want" ]; }
+labels_taken() { labels_listed $SUDO; }
 same=''
 pid=''
 if [ -n "$LABELS_RELOADABLE" ] && [ -z "$renamed" ] && engine_answers; then
@@ -22,7 +20,7 @@ if [ -n "$LABELS_RELOADABLE" ] && [ -z "$renamed" ] && engine_answers; then
         [ "$($SUDO docker info --format '{{.ClusterStore}}' 2>/dev/null)" = "$CLUSTER_STORE" ] &&
         { [ -z "$CLUSTER_STORE" ] || gossip_listening; }; then
         same=1
-    elif [ "$($SUDO cat "$BASE_MARKER" 2>/dev/null)" = "$DAEMON_JSON_BASE" ] && { [ -n "$labels_want" ] || [ -z "$(labels_now)" ]; }; then
+    elif [ "$($SUDO cat "$BASE_MARKER" 2>/dev/null)" = "$DAEMON_JSON_BASE" ] && { [ -n "$LABELS" ] || [ -z "$(labels_now $SUDO)" ]; }; then
         pid=$($SUDO cat "$DOCKER_PIDFILE" 2>/dev/null) || pid=''
     fi
 fi

@@ -3,13 +3,16 @@
  * one bridge network of the local Docker, the KV machine a container beside
  * them. What each container runs with is decided in lib/drivers/dind.ts.
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../../lib/config/types";
 import {
+    DIND_DAEMON_JSON,
     DindHealthcheck,
     dindAddressPlan,
     dindConfigOf,
+    dindDaemonJson,
     dindDockerHost,
     dindEngineCommand,
     dindEngineContainer,
@@ -17,6 +20,7 @@ import {
     dindKvContainer,
     dindOverlayNetworkOptions,
     dindTls,
+    renderDindEngineLabelsScript,
 } from "../../lib/drivers/dind";
 import { kvServerSpec } from "../../lib/kv/server";
 import { kvMachineName } from "../../lib/plan/cluster";
@@ -99,15 +103,19 @@ export const dindDriver: MachineDriver = {
         if (tls.files !== undefined && args.tls === undefined) {
             throw new Error(`dind driver: engine.tls is on but host ${args.host.name} got no TLS material`);
         }
-        // The engine's TLS files, put into the container before it starts (the key is a secret).
-        const uploads =
-            tls.files !== undefined && args.tls !== undefined
+        const clusterStore = args.config.engine.mode === "cluster-store";
+        // The engine's TLS files, put into the container before it starts (the key is a secret),
+        // and in cluster-store mode its daemon.json with the cluster keys (dindDaemonJson).
+        const uploads = [
+            ...(tls.files !== undefined && args.tls !== undefined
                 ? [
                       { file: tls.files.ca, content: args.tls.caCertPem },
                       { file: tls.files.cert, content: args.tls.certPem },
                       { file: tls.files.key, content: args.tls.keyPem },
                   ]
-                : undefined;
+                : []),
+            ...(clusterStore ? [{ file: DIND_DAEMON_JSON, content: args.engine.apply((engine) => dindDaemonJson(args.config, address, engine) ?? "{}") }] : []),
+        ];
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -115,7 +123,7 @@ export const dindDriver: MachineDriver = {
                 image: parts.engineImage.name,
                 hostname: spec.hostname,
                 privileged: spec.privileged,
-                command: args.engine.apply((engine) => dindEngineCommand(args.config, address, engine)),
+                command: dindEngineCommand(args.config),
                 envs: spec.env,
                 networksAdvanced: [{ name: parts.network.name, ipv4Address: spec.network.ipv4Address }],
                 ports: spec.ports,
@@ -124,10 +132,25 @@ export const dindDriver: MachineDriver = {
                 wait: spec.wait,
                 waitTimeout: spec.waitTimeout,
                 removeVolumes: true,
-                ...(uploads !== undefined ? { uploads } : {}),
+                ...(uploads.length > 0 ? { uploads } : {}),
             },
             { parent, provider: parts.provider, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...fixedName },
         );
+        if (clusterStore) {
+            // The engine's labels, set in place on the running engine (renderDindEngineLabelsScript):
+            // a changed label is this command's update (its create again, PC
+            // `local/commandController.go:67-90`), not a new container with everything on it. A
+            // container made again starts without them: its new id replaces this command (`triggers`).
+            new command.local.Command(
+                `${name}-labels`,
+                {
+                    create: args.engine.apply((engine) => renderDindEngineLabelsScript(args.config, args.host, address, engine)),
+                    interpreter: ["/bin/bash", "-c"],
+                    triggers: [container.id],
+                },
+                { parent, dependsOn: [container] },
+            );
+        }
         return {
             dockerHost: pulumi.output(dindDockerHost(args.config, args.host)),
             address: pulumi.output(address),

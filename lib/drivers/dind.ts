@@ -13,11 +13,14 @@ import { ClusterConfig, DindDriverConfig, HostConfig } from "../config/types";
 import { AddressPlan } from "../net/allocate";
 import { machineAddresses, requireKvStore } from "../plan/cluster";
 import { dockerdTlsFlags, TlsFiles, tlsFiles } from "../tls/engine";
-import { advertiseAddress, EngineOptions, renderDaemonFlags } from "../render/engine";
+import * as path from "path";
+import { advertiseAddress, daemonJsonKeys, EngineOptions, labelList } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { DRIVER_MTU_OPTION, overlayMtu } from "../plan/mtu";
 import { GOSSIP_LISTEN_PATTERN } from "../engine/gossip";
 import { shQuote } from "../render/shell";
+import { assign, bashPreamble, labelsListedFunction, scriptFragment, waitUntilFunction } from "../render/script";
+import { renderDockerCliPrelude } from "../render/dockerCli";
 
 /** Where the engines' API ports are published on the machine running the local Docker. */
 export const PUBLISH_IP = "127.0.0.1";
@@ -192,22 +195,71 @@ export function dindEngineContainer(config: ClusterConfig, host: HostConfig, add
  * The engine machine's command: `dockerd` first, so the image's entrypoint runs
  * it through its `dind` helper without adding its own `--host` defaults. The
  * API listens on the unix socket and on `engine.apiPort` (TLS with client
- * certificates by default, see dindTls). `cluster-advertise`
- * is the machine's fabric address rather than the configured interface: the
- * fabric is the container's only network (eth0), whatever the stack says for
- * VMs (eth1). `--mtu` (the fabric's minus VXLAN's overhead) sets the MTU of the
- * engine's bridge networks only; overlays get theirs from dindOverlayNetworkOptions.
+ * certificates by default, see dindTls). `--mtu` (the fabric's minus VXLAN's
+ * overhead) sets the MTU of the engine's bridge networks only; overlays get
+ * theirs from dindOverlayNetworkOptions. The cluster keys and the labels are not
+ * flags: they are in the engine's daemon.json (dindDaemonJson), which a reload
+ * reads again.
  */
-export function dindEngineCommand(config: ClusterConfig, address: string, engine: EngineOptions): string[] {
+export function dindEngineCommand(config: ClusterConfig): string[] {
     const d = dindConfigOf(config);
-    const apiPort = config.engine.apiPort;
+    return ["dockerd", "--host=unix:///var/run/docker.sock", ...dindTls(config).dockerdFlags, `--mtu=${dindOverlayMtu(d)}`];
+}
+
+/** dockerd's default configuration file (the docker:dind image passes no --config-file). */
+export const DIND_DAEMON_JSON = "/etc/docker/daemon.json";
+
+/**
+ * The engine's daemon.json in cluster-store mode (undefined in swarm mode): the cluster
+ * keys, `cluster-advertise` at the machine's fabric address (the fabric is the
+ * container's only network, whatever the stack says for VMs), and the labels when given.
+ * The container is created with it without labels (an upload); the labels command
+ * (renderDindEngineLabelsScript) rewrites it with them. In the file, not as flags: dockerd
+ * refuses a key set both ways, and a reload compares the file with what runs, so cluster
+ * keys given only as flags would read as removed and restart the engine's discovery
+ * (moby v20.10.5 `daemon/reload.go:169-203`).
+ */
+export function dindDaemonJson(config: ClusterConfig, address: string, engine: EngineOptions, labels?: Readonly<Record<string, string>>): string | undefined {
+    if (engine.clusterStore === undefined) {
+        return undefined;
+    }
+    const keys = daemonJsonKeys({ ...advertiseAddress(engine, address, config.engine.apiPort), labels: {} });
+    return JSON.stringify({ ...keys, ...(labels !== undefined ? { labels: labelList(labels) } : {}) });
+}
+
+/** Seconds the labels command waits for the engine to list its labels after the reload. */
+export const DIND_LABELS_TIMEOUT_SECONDS = 15;
+
+/**
+ * A cluster-store engine's labels, set in place: the script writes the engine's
+ * daemon.json inside its container (`docker exec` through the local Docker) with
+ * the labels, has dockerd reload it (SIGHUP to the pid in /var/run/docker.pid; moby
+ * v20.10.5 `cmd/dockerd/daemon_unix.go:78-84`, `daemon/reload.go:57`, `:228-232`),
+ * and waits until the engine lists them. Only POSIX sh, cat, mv and kill run inside the
+ * container: the docker:dind image is Alpine. A changed label is then this command's
+ * update, not a new container with everything on it. No delete: the file goes with the container.
+ */
+export function renderDindEngineLabelsScript(config: ClusterConfig, host: HostConfig, address: string, engine: EngineOptions): string {
+    const machine = dindDaemonJson(config, address, engine);
+    if (machine === undefined) {
+        throw new Error(`dind driver: host ${host.name} has no cluster store: its labels are swarm node labels`);
+    }
     return [
-        "dockerd",
-        "--host=unix:///var/run/docker.sock",
-        ...dindTls(config).dockerdFlags,
-        `--mtu=${dindOverlayMtu(d)}`,
-        ...renderDaemonFlags(advertiseAddress(engine, address, apiPort)),
-    ];
+        ...bashPreamble(`docker-overlay: labels of engine ${host.name} (dind) of stack ${config.stack}`),
+        assign("NAME", host.name),
+        assign("CONTAINER", dindEngineContainer(config, host, address).name),
+        assign("LOCAL_DOCKER", dindConfigOf(config).localDockerHost),
+        assign("CONFIG", DIND_DAEMON_JSON),
+        assign("DAEMON_JSON", dindDaemonJson(config, address, engine, engine.labels) ?? ""),
+        // The file the container was created with (no labels key): what a new engine started from.
+        assign("MACHINE_JSON", machine),
+        assign("TIMEOUT", DIND_LABELS_TIMEOUT_SECONDS),
+        ...renderDockerCliPrelude({ cli: "docker" }),
+        waitUntilFunction(),
+        labelsListedFunction(labelList(engine.labels)),
+        scriptFragment(path.join(__dirname, "sh", "dind"), "engine-labels.sh"),
+        "",
+    ].join("\n");
 }
 
 export interface DindKvContainerSpec {

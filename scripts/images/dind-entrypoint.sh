@@ -90,7 +90,10 @@ if [ -s "$PRELOAD/images" ] && ! cmp -s "$PRELOAD/images" "$stamp"; then
     started=$(date +%s)
     sock=/run/docker-overlay-preload.sock
     mkdir -p "$data_root"
-    dockerd --data-root="$data_root" --host="unix://$sock" --pidfile=/run/docker-overlay-preload.pid \
+    # Its own empty configuration: /etc/docker/daemon.json holds the machine's cluster store,
+    # which this short-lived engine must not join.
+    echo '{}' >/run/docker-overlay-preload.json
+    dockerd --config-file=/run/docker-overlay-preload.json --data-root="$data_root" --host="unix://$sock" --pidfile=/run/docker-overlay-preload.pid \
         --bridge=none --iptables=false --ip-masq=false >/run/docker-overlay-preload.log 2>&1 &
     pid=$!
     tries=0

@@ -52,8 +52,8 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     let up: UpJson;
 
     /** `tools/lab.ts <cmd> <stack> --json` inside the laptop's namespace; `T`: the document the command prints. */
-    async function lab<T>(cmd: "up" | "down" | "status" | "check"): Promise<LabResult<T>> {
-        const argv = inLaptop([TS_NODE, "--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, STACK_FILE, "--json"]);
+    async function lab<T>(cmd: "up" | "down" | "status" | "check", file = STACK_FILE): Promise<LabResult<T>> {
+        const argv = inLaptop([TS_NODE, "--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, file, "--json"]);
         const r: LabResult<T> = await run(argv[0], argv.slice(1), { timeoutMs: 400_000, env: { DOCKER_OVERLAY_LAB_STATE_DIR: stateDir } });
         try {
             r.json = JSON.parse(r.stdout) as T;
@@ -221,6 +221,50 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             const plain = await run(argv[0], argv.slice(1), { timeoutMs: 30_000 });
             assert.notEqual(plain.code, 0, `${host}: a client without a certificate got an answer`);
         }
+    });
+
+    it("labels: set on swarm-node1, then removed, in place: the same machine container and engine, c2 not restarted, the check passes", async function () {
+        const node1 = `${NETWORK}-swarm-node1`;
+        const labels = async () =>
+            (await onMachine("swarm-node1", "docker info --format '{{range .Labels}}{{println .}}{{end}}'")).split("\n").filter(Boolean).sort();
+        const identity = async () => ({
+            machine: await laptop("inspect", "--format", "{{.Id}} {{.State.StartedAt}}", node1),
+            engine: await onMachine("swarm-node1", "docker info --format '{{.ID}}'"),
+            c2: await onMachine("swarm-node1", "docker inspect --format '{{.Id}} {{.State.StartedAt}}' c2"),
+        });
+        const touched = (u: UpJson) => (u.steps ?? []).filter((st) => st.op !== "same").map((st) => `${st.op} ${st.type} ${st.name}`);
+        const before = await identity();
+        assert.deepEqual(await labels(), []);
+        // A copy of the stack file under the same name (the stack's name comes from it).
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dovl-dind-labels-"));
+        try {
+            const copy = path.join(dir, path.basename(STACK_FILE));
+            const text = fs.readFileSync(STACK_FILE, "utf8");
+            fs.writeFileSync(copy, text.replace("    - name: swarm-node1\n", "    - name: swarm-node1\n      labels: { zone: b, disk: ssd }\n"));
+            const set = await timed("lab up (labels set)", () => lab<UpJson>("up", copy));
+            assert.equal(set.code, 0, describeRun(set));
+            // The consul store carries the cluster record, which lists the hosts' labels.
+            assert.deepEqual(touched(set.json!), [
+                "update command:local:Command swarm-node1-engine-labels",
+                "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
+            ]);
+            assert.deepEqual(await labels(), ["disk=ssd", "zone=b"]);
+            fs.writeFileSync(copy, text);
+            const unset = await timed("lab up (labels removed)", () => lab<UpJson>("up", copy));
+            assert.equal(unset.code, 0, describeRun(unset));
+            assert.deepEqual(touched(unset.json!), [
+                "update command:local:Command swarm-node1-engine-labels",
+                "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
+            ]);
+            assert.deepEqual(await labels(), []);
+            assert.deepEqual(await identity(), before, "the machine, its engine or c2 was made again or restarted");
+            note(`dind: labels set in ${set.json!.seconds.toFixed(1)}s, removed in ${unset.json!.seconds.toFixed(1)}s`);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const r = await lab<CheckJson>("check");
+        assert.equal(r.code, 0, describeRun(r));
+        assert.equal(r.json?.passed, 2);
     });
 
     it("nothing in this machine's root namespace: no published port, no Docker bridge", async function () {

@@ -170,14 +170,10 @@ describe("driver wiring (mocked)", function () {
             assert.deepEqual(c.inputs.envs, ["DOCKER_TLS_CERTDIR="]);
             assert.deepEqual(c.inputs.networksAdvanced, [{ name: "docker-overlay", ipv4Address: "172.30.0.4" }]);
             assert.deepEqual(c.inputs.ports, [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }]);
-            assert.deepEqual(c.inputs.command, [
-                "dockerd",
-                "--host=unix:///var/run/docker.sock",
-                "--host=tcp://0.0.0.0:2376",
-                "--mtu=1400",
-                "--cluster-store=consul://172.30.0.2:8500",
-                "--cluster-advertise=172.30.0.4:2376",
-                "--label=storage=ssd",
+            assert.deepEqual(c.inputs.command, ["dockerd", "--host=unix:///var/run/docker.sock", "--host=tcp://0.0.0.0:2376", "--mtu=1400"]);
+            // The cluster keys in the engine's daemon.json (a reload reads them again), not as flags; no labels yet.
+            assert.deepEqual(c.inputs.uploads, [
+                { file: "/etc/docker/daemon.json", content: '{"cluster-store":"consul://172.30.0.2:8500","cluster-advertise":"172.30.0.4:2376"}' },
             ]);
             assert.equal(c.inputs.volumes, undefined, "no shared volumes: each engine keeps its own data root and key.json");
             assert.equal(c.inputs.mounts, undefined);

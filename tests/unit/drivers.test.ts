@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { DriverConfig } from "../../lib/config/types";
 import {
     dindAddressPlan,
+    dindDaemonJson,
     dindDockerHost,
     dindEngineCommand,
     dindEngineContainer,
@@ -18,6 +19,7 @@ import {
     dindKvContainer,
     dindTls,
     isLocalDockerEndpoint,
+    renderDindEngineLabelsScript,
 } from "../../lib/drivers/dind";
 import {
     parseDockerMachineConnection,
@@ -426,19 +428,105 @@ describe("dind renderers", () => {
         assert.equal(external.addresses["swarm-manager"], "172.30.0.174");
     });
 
-    it("engine command: dockerd first, both API hosts, MTU 50 below the fabric, cluster flags advertising the fabric IP", () => {
+    it("engine command: dockerd first, both API hosts, MTU 50 below the fabric; no cluster keys or labels as flags", () => {
         const c = cluster();
-        assert.deepEqual(dindEngineCommand(c, "172.30.0.4", { ...seedEngine({ storage: "ssd" }), clusterStoreOpts: { "kv.path": "docker/nodes" } }), [
-            "dockerd",
-            "--host=unix:///var/run/docker.sock",
-            "--host=tcp://0.0.0.0:2376",
-            "--mtu=1400",
-            "--cluster-store=consul://192.168.99.100:8500",
-            "--cluster-advertise=172.30.0.4:2376",
-            "--cluster-store-opt=kv.path=docker/nodes",
-            "--label=storage=ssd",
-        ]);
-        assert.equal(dindEngineCommand(cluster({ ...DIND, mtu: 1500 } as DriverConfig), "172.30.0.4", seedEngine())[3], "--mtu=1450");
+        assert.deepEqual(dindEngineCommand(c), ["dockerd", "--host=unix:///var/run/docker.sock", "--host=tcp://0.0.0.0:2376", "--mtu=1400"]);
+        assert.equal(dindEngineCommand(cluster({ ...DIND, mtu: 1500 } as DriverConfig))[3], "--mtu=1450");
+    });
+
+    it("engine daemon.json: the cluster keys advertising the fabric IP, labels only when asked for; none in swarm mode", () => {
+        const c = cluster();
+        const engine = { ...seedEngine({ storage: "ssd" }), clusterStoreOpts: { "kv.path": "docker/nodes" } };
+        const keys = {
+            "cluster-store": "consul://192.168.99.100:8500",
+            "cluster-advertise": "172.30.0.4:2376",
+            "cluster-store-opts": { "kv.path": "docker/nodes" },
+        };
+        assert.deepEqual(JSON.parse(dindDaemonJson(c, "172.30.0.4", engine) ?? "null"), keys);
+        assert.deepEqual(JSON.parse(dindDaemonJson(c, "172.30.0.4", engine, engine.labels) ?? "null"), { ...keys, labels: ["storage=ssd"] });
+        // No labels is an empty list: a reload applies it (a missing key would keep the old ones, daemon/reload.go:230).
+        assert.deepEqual(JSON.parse(dindDaemonJson(c, "172.30.0.4", engine, {}) ?? "null").labels, []);
+        assert.equal(dindDaemonJson(c, "172.30.0.4", { clusterStoreOpts: {}, labels: {} }), undefined);
+    });
+
+    /**
+     * Runs the dind labels script against a stand-in local Docker: `docker` answers `inspect`
+     * (running), `exec` of cat, of the script's `sh -c` (run here, on a scratch copy of the
+     * container's /etc/docker, its signal recorded instead of sent) and of `docker info` (the labels
+     * of the file as the engine reloaded it, last first: dockerd keeps no order), and `logs`.
+     */
+    function runDindLabels(labels: Record<string, string>, opts: { before?: string; reloads?: boolean } = {}) {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dind-labels-"));
+        try {
+            const c = cluster();
+            const h = c.hosts[1];
+            const engine = { ...seedEngine(labels), clusterAdvertise: "eth1:2376" };
+            const config = path.join(tmp, "daemon.json");
+            const reloaded = path.join(tmp, "reloaded.json");
+            if (opts.before !== undefined) {
+                fs.writeFileSync(config, `${opts.before}\n`);
+                fs.copyFileSync(config, reloaded);
+            }
+            const hup =
+                opts.reloads === false
+                    ? "echo HUP >>" + shQuote(path.join(tmp, "signals"))
+                    : `echo HUP >>${shQuote(path.join(tmp, "signals"))}; cp ${shQuote(config)} ${shQuote(reloaded)}`;
+            const list = `node -e 'try { for (const l of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).labels.reverse()) console.log(l) } catch {}' ${shQuote(reloaded)}`;
+            fs.writeFileSync(
+                path.join(tmp, "docker"),
+                [
+                    "#!/bin/bash",
+                    `echo "$*" >>${shQuote(path.join(tmp, "calls"))}`,
+                    "shift 2 # -H <host>",
+                    'case "$1" in',
+                    "  inspect) echo true ;;",
+                    "  logs) echo 'dockerd: a log line' ;;",
+                    '  exec) shift; [ "$1" = -i ] && shift; shift',
+                    '    case "$1" in',
+                    `      cat) cat ${shQuote(config)} ;;`,
+                    `      sh) sh -c "$3" sh ${shQuote(config)} "$([ -n "$6" ] && echo ${shQuote(hup)})" ;;`,
+                    `      docker) ${list} ;;`,
+                    "    esac ;;",
+                    "esac",
+                ].join("\n"),
+                { mode: 0o755 },
+            );
+            const script = renderDindEngineLabelsScript(c, h, "172.30.0.194", engine).replace("\nTIMEOUT=15\n", "\nTIMEOUT=1\n");
+            const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${tmp}:${process.env["PATH"] ?? ""}` } });
+            const read = (f: string) => (fs.existsSync(path.join(tmp, f)) ? fs.readFileSync(path.join(tmp, f), "utf8") : "");
+            return { status: r.status, stderr: r.stderr, file: read("daemon.json"), signals: read("signals"), calls: read("calls") };
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    }
+
+    it("labels in place: the container's daemon.json rewritten through the local Docker, dockerd signalled, the labels listed", () => {
+        const c = cluster();
+        const machine = dindDaemonJson(c, "172.30.0.194", seedEngine()) ?? "";
+        const r = runDindLabels({ zone: "b", storage: "ssd" }, { before: machine });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.file), { ...JSON.parse(machine), labels: ["zone=b", "storage=ssd"] });
+        assert.equal(r.signals, "HUP\n");
+        assert.match(r.calls, /^-H unix:\/\/\/var\/run\/docker\.sock exec -i docker-overlay-swarm-node1 sh -c /m);
+        assert.match(r.stderr, /docker-overlay engine swarm-node1: labels set \(2\)/);
+        // Removing them all: an empty list, reloaded (a file without the key would keep them).
+        const none = runDindLabels({}, { before: JSON.stringify({ ...JSON.parse(machine), labels: ["zone=b"] }) });
+        assert.equal(none.status, 0, none.stderr);
+        assert.deepEqual(JSON.parse(none.file).labels, []);
+        assert.equal(none.signals, "HUP\n");
+    });
+
+    it("labels in place: a new container with none to set gets the file and no signal; a reload that does not take fails with the engine's log", () => {
+        const c = cluster();
+        const machine = dindDaemonJson(c, "172.30.0.194", seedEngine()) ?? "";
+        const fresh = runDindLabels({}, { before: machine });
+        assert.equal(fresh.status, 0, fresh.stderr);
+        assert.equal(fresh.signals, "");
+        assert.match(fresh.stderr, /no labels to set/);
+        const stuck = runDindLabels({ zone: "b" }, { before: machine, reloads: false });
+        assert.equal(stuck.status, 1);
+        assert.match(stuck.stderr, /the engine did not list \[zone=b\] within 1s of the reload; it lists \[\]; its last log lines:\n {2}dockerd: a log line/);
+        assert.throws(() => renderDindEngineLabelsScript(c, c.hosts[0], "172.30.0.4", { clusterStoreOpts: {}, labels: {} }), /swarm node labels/);
     });
 
     it("engine containers: privileged, unique hostnames, no shared volumes, TLS off through the hook, one published port each", () => {

@@ -3,10 +3,31 @@
  * wired as one dependency graph with the right providers, parents and inputs.
  */
 import * as assert from "node:assert/strict";
+import * as path from "path";
+import { loadStackFile } from "../../lib/config/load";
 import { devRaw, devWith, find, netnsDaemonJsonOf, ofType, preview, T } from "./helpers";
-import { ProgramRun } from "../../runner/program";
+import { ProgramRun, Registration } from "../../runner/program";
 
 const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
+
+/**
+ * A cluster-store host's `<host>-engine-labels` command, checked as every driver that has one
+ * wires it: under its host, after its machine (the resource that makes it) and replaced with it
+ * (its id a trigger, unknown in a preview), no delete (the labels go with the machine), and no
+ * option but what the SDK gives every Command.
+ */
+function labelsCommandOf(run: ProgramRun, host: string, machine: Registration): Registration {
+    const labels = find(run, T.command, `${host}-engine-labels`);
+    assert.equal(labels.parent, find(run, T.host, host).urn);
+    assert.deepEqual(labels.dependsOn, [machine.urn]);
+    assert.deepEqual(labels.inputs["triggers"], ["[unknown]"]);
+    assert.deepEqual(labels.propertyDependencies["triggers"], [machine.urn]);
+    assert.deepEqual(labels.inputs["interpreter"], ["/bin/bash", "-c"]);
+    assert.equal(labels.inputs["delete"], undefined, "the labels go with the machine");
+    assert.deepEqual(labels.options.replaceOnChanges, ["triggers[*]"]);
+    assert.equal(labels.options.deleteBeforeReplace, undefined);
+    return labels;
+}
 
 describe("program: the dev stack is the seed's cluster", () => {
     let run: ProgramRun;
@@ -39,18 +60,20 @@ describe("program: the dev stack is the seed's cluster", () => {
 
     it("sets each engine's labels with a command under its host, after its machine and run again for a new one; no other option", () => {
         for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
-            const labels = find(run, T.command, `${host}-engine-labels`);
-            const engine = find(run, T.command, `${host}-engine`);
-            assert.equal(labels.parent, find(run, T.host, host).urn);
-            assert.deepEqual(labels.dependsOn, [engine.urn]);
-            assert.deepEqual(labels.inputs["triggers"], ["[unknown]"]); // the machine's id, unknown before it exists
-            assert.deepEqual(labels.propertyDependencies["triggers"], [engine.urn]);
-            assert.deepEqual(labels.inputs["interpreter"], ["/bin/bash", "-c"]);
-            assert.equal(labels.inputs["delete"], undefined, "the labels go with the machine");
-            // What the SDK adds to every Command; neither replaceOnChanges on the script nor delete-before-replace.
-            assert.deepEqual(labels.options.replaceOnChanges, ["triggers[*]"]);
-            assert.equal(labels.options.deleteBeforeReplace, undefined);
+            const labels = labelsCommandOf(run, host, find(run, T.command, `${host}-engine`));
             assert.match(String(labels.inputs["create"]), /^kill -HUP "\$pid"$/m);
+        }
+    });
+
+    it("dind: each engine's labels by a command under its host, after its container and run again for a new one, through the local Docker", async () => {
+        const dind = await preview(loadStackFile(path.join(__dirname, "..", "..", "examples", "Pulumi.dind.yaml")).raw, "dind");
+        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
+            const container = find(dind, T.container, `${host}-engine-container`);
+            const create = String(labelsCommandOf(dind, host, container).inputs["create"]);
+            assert.match(create, new RegExp(`^CONTAINER=docker-overlay-${host}$`, "m"));
+            assert.match(create, /^LOCAL_DOCKER=unix:\/\/\/var\/run\/docker\.sock$/m);
+            // No flag for what the file says: dockerd refuses a key given both ways.
+            assert.doesNotMatch(JSON.stringify(container.inputs["command"]), /--cluster-|--label/);
         }
     });
 

@@ -205,7 +205,8 @@ export function renderSshInstallScript(args: SshInstallScriptArgs): string {
     // labels as `docker info` lists them; a label with a newline could not be compared by lines.
     const { labels, ...base } = doc;
     const labelLines = Array.isArray(labels) ? labels.map(String) : [];
-    const reloadable = args.tls === undefined && !labelLines.some((l) => l.includes("\n"));
+    // With TLS too: the script reloads only when the material and drop-in are the ones it runs with.
+    const reloadable = !labelLines.some((l) => l.includes("\n"));
 
     return [
         "#!/bin/sh",

@@ -7,12 +7,13 @@
  * TLS install script run against a scratch machine with a fake systemd.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
 import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshTls } from "../../lib/drivers/ssh";
+import { shQuote } from "../../lib/render/shell";
 import { ProgramRun, Registration } from "../../runner/program";
 import { applied } from "./appliedMocks";
 import { devWith, find, netnsDaemonJsonOf, ofType, T } from "./helpers";
@@ -300,7 +301,7 @@ function systemdMachine() {
     stub("id", "echo 0");
     stub("sleep", "exit 0");
     stub("hostname", 'if [ $# -eq 0 ]; then cat "$ROOT/hostname" 2>/dev/null || echo old; else echo "$1" > "$ROOT/hostname"; fi');
-    stub("hostnamectl", 'echo "$3" > "$ROOT/hostname"');
+    stub("hostnamectl", 'echo "$2" > "$ROOT/hostname"'); // hostnamectl set-hostname NAME
     stub(
         "systemctl",
         [
@@ -308,7 +309,8 @@ function systemdMachine() {
             'if [ "$1" = show ]; then echo "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock ; ignore_errors=no ; start_time=[n/a] }"; fi',
         ].join("\n"),
     );
-    stub("docker", 'case "$1" in version) echo 24.0.7 ;; info) exit 0 ;; esac');
+    // `docker info` lists the labels the stand-in daemon last took (reloadingDaemon), one a line.
+    stub("docker", 'case "$1" in version) echo 24.0.7 ;; info) case "$*" in *Labels*) cat "$ROOT/labels" 2>/dev/null ;; esac ;; esac');
     stub("dockerd", 'echo "Docker version 24.0.7, build 0"');
     return {
         root,
@@ -366,6 +368,55 @@ describe("the ssh driver's install in swarm mode, and with engine.tls", () => {
             assert.equal(m.exists("/etc/systemd/system/docker.service.d/docker-overlay.conf"), false);
             assert.equal(m.exists("/etc/docker/docker-overlay-tls"), false);
         } finally {
+            m.cleanup();
+        }
+    });
+
+    it("with the same material and drop-in, an install again restarts nothing and a label change is a reload; new material, a restart", () => {
+        const m = systemdMachine();
+        // A running dockerd stand-in (its pidfile): on SIGHUP it takes the file's labels, as dockerd does.
+        const onHup = `grep -o '"[a-z]*=[^"]*"' "$ROOT/etc/docker/daemon.json" | tr -d '"' >"$ROOT/labels"; echo HUP >>"$ROOT/calls"`;
+        const daemon = spawn("sh", ["-c", `trap ${shQuote(onHup)} HUP; while :; do sleep 0.05; done`], {
+            env: { ...process.env, ROOT: m.root },
+            stdio: "ignore",
+        });
+        try {
+            fs.mkdirSync(path.join(m.root, "var/run"), { recursive: true });
+            fs.writeFileSync(path.join(m.root, "var/run/docker.pid"), `${daemon.pid}\n`);
+            const install = (labels: Record<string, string>, pems = PEMS) =>
+                m.run(
+                    renderSshInstallScript({ daemonJson: renderSshDaemonJson({ ...engine, labels }, tls), hostname: "swarm-node1", tls, root: m.root }),
+                    pems,
+                );
+            let r = install({ storage: "ssd" });
+            assert.equal(r.status, 0, r.stderr);
+            const first = [
+                "systemctl show -p ExecStart --value docker",
+                "systemctl daemon-reload",
+                "systemctl reset-failed docker",
+                "systemctl restart docker",
+            ];
+            assert.deepEqual(m.calls(), first);
+            // The same install again (the program upgraded): the drop-in is not rewritten, nothing restarts.
+            r = install({ storage: "ssd" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(m.calls().slice(4), ["systemctl show -p ExecStart --value docker"]);
+            assert.match(r.stderr, /the engine on swarm-node1 already runs with this configuration \(no restart\)/);
+            // Only a label changed: a reload, the files as they were.
+            r = install({ storage: "hdd", zone: "a" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(m.calls().slice(5), ["systemctl show -p ExecStart --value docker", "HUP"]);
+            assert.match(r.stderr, /the engine on swarm-node1 reloaded its labels \(no restart\)/);
+            assert.equal(m.read("/etc/docker/docker-overlay-tls/cert.pem"), "-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n");
+            // A renewed certificate: dockerd reads it only at start, so a restart, whatever else changed.
+            r = install({ storage: "ssd" }, PEMS.replace("\nCERT\n", "\nRENEWED\n"));
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(m.calls().slice(7), ["systemctl show -p ExecStart --value docker", "systemctl reset-failed docker", "systemctl restart docker"]);
+            assert.equal(m.read("/etc/docker/docker-overlay-tls/cert.pem"), "-----BEGIN CERTIFICATE-----\nRENEWED\n-----END CERTIFICATE-----\n");
+            assert.equal(fs.statSync(path.join(m.root, "/etc/docker/docker-overlay-tls/key.pem")).mode & 0o777, 0o600);
+            assert.deepEqual(fs.readdirSync(path.join(m.root, "/etc/docker/docker-overlay-tls")).sort(), ["ca.pem", "cert.pem", "key.pem"]);
+        } finally {
+            daemon.kill("SIGKILL");
             m.cleanup();
         }
     });

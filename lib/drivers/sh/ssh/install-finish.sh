@@ -1,8 +1,9 @@
 #!/bin/sh
-# shellcheck disable=SC2154 # a fragment: NAME, DAEMON_JSON, CLUSTER_STORE, LABELS_RELOADABLE, DAEMON_JSON_BASE, BASE_MARKER and DOCKER_PIDFILE come from the rendered header; tmp, renamed and engine_version from the fragments before, labels_now, labels_listed and LABELS from labels-listed.sh
+# shellcheck disable=SC2154 # a fragment: NAME, DAEMON_JSON, CLUSTER_STORE, LABELS_RELOADABLE, DAEMON_JSON_BASE, BASE_MARKER and DOCKER_PIDFILE come from the rendered header; tmp, renamed, tls_kept and engine_version from the fragments before, labels_now, labels_listed and LABELS from labels-listed.sh
 # shellcheck disable=SC2086 # $SUDO is empty or `sudo -n`: split on purpose
 $SUDO chmod 0644 "$tmp"
-# 5. Without TLS material to take in (a restart's job) and with the hostname kept, a
+# 5. Without new TLS material to take in (a restart's job: dockerd reads it only at start;
+#    the same material and drop-in as before are none) and with the hostname kept, a
 #    running engine may need no restart:
 #  - the same file as it runs with (an install run again with nothing new for this
 #    machine, e.g. after an upgrade of the program), its store and gossip as a restart
@@ -15,7 +16,7 @@ $SUDO chmod 0644 "$tmp"
 labels_taken() { labels_listed $SUDO; }
 same=''
 pid=''
-if [ -n "$LABELS_RELOADABLE" ] && [ -z "$renamed" ] && engine_answers; then
+if [ -n "$LABELS_RELOADABLE" ] && { [ -z "$TLS_LISTEN" ] || [ -n "$tls_kept" ]; } && [ -z "$renamed" ] && engine_answers; then
     if [ "$($SUDO cat "$tmp")" = "$($SUDO cat "$DAEMON_JSON" 2>/dev/null)" ] &&
         [ "$($SUDO docker info --format '{{.ClusterStore}}' 2>/dev/null)" = "$CLUSTER_STORE" ] &&
         { [ -z "$CLUSTER_STORE" ] || gossip_listening; }; then

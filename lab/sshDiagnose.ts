@@ -24,7 +24,7 @@ import { ClusterConfig } from "../lib/config/types";
 import { sshEndpointOf } from "../lib/drivers/ssh";
 import { planCluster } from "../lib/plan/cluster";
 import { probeOwners, probePlan } from "../lib/plan/probes";
-import { renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
+import { BatchPart, parseSshBatch, renderSshBatchArgv, renderSshRunScript, SshEndpoint, SSH_KEY_ENV } from "../lib/probe/ssh";
 import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
 import { NO_ENGINE_EXIT, parseStrandedThreads, strandedLine, strandedThreadsArgv } from "../lib/engine/strandedThreads";
 import { NO_ENGINE_LOG_EXIT, serfLogArgv } from "../lib/engine/gossip";
@@ -50,16 +50,31 @@ export interface HostResult {
     error?: string;
 }
 
-function runScript(script: string, key: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runScript(script: string, key: string): Promise<{ code: number | null; stdout: string; stderr: string; raw: Buffer }> {
     return new Promise((resolve, reject) => {
         const child = spawn("/bin/bash", ["-c", script], { env: { ...process.env, [SSH_KEY_ENV]: key }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
+        const out: Buffer[] = [];
         let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stdout.on("data", (c: Buffer) => out.push(c));
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
+        child.on("close", (code) => {
+            const raw = Buffer.concat(out);
+            resolve({ code, stdout: raw.toString("utf8"), stderr, raw });
+        });
     });
+}
+
+/**
+ * Several commands on one host in one ssh session (renderSshBatchArgv), each one's result in
+ * order. A command the session did not reach (ssh failed, the host went away) gets the
+ * session's exit code and its stderr, as a session of its own would have.
+ */
+async function onHost(endpoint: SshEndpoint, commands: string[][], key: string): Promise<BatchPart[]> {
+    const r = await runScript(renderSshRunScript({ self: endpoint, argv: renderSshBatchArgv(commands) }), key);
+    const parts = parseSshBatch(r.raw, commands.length) ?? [];
+    const failed: BatchPart = { code: r.code === 0 || r.code === null ? 255 : r.code, stdout: "", stderr: r.stderr };
+    return commands.map((_, i) => parts[i] ?? failed);
 }
 
 /** One overlay as a host's engine sees it (`docker network inspect` there): its endpoints' names and its peers' addresses. */
@@ -116,63 +131,66 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
     );
     const failures = results.flatMap((r) => [...r.failures, ...(r.error !== undefined ? [`${r.host}: ${r.error}`] : [])]);
 
-    // Each overlay as every engine sees it, against what the program's placement makes it hold.
-    const on = (host: string, argv: string[]) => runScript(renderSshRunScript({ self: endpoint(host)!, argv }), key);
+    // What each engine sees, read in one ssh session per host: its underlay address, each overlay
+    // as it sees it, its threads stranded in a deleted namespace (its pidfile the default,
+    // /var/run/docker.pid) and, in cluster-store mode, its serf members from its log.
+    const clusterStore = config.engine.mode === "cluster-store";
+    const commands = [
+        ["ip", "-4", "-o", "addr", "show", "dev", config.engine.advertiseInterface],
+        ...config.networks.map((n) => ["docker", "network", "inspect", n.name]),
+        strandedThreadsArgv(),
+        ...(clusterStore ? [serfLogArgv()] : []),
+    ];
+    const seenBy = new Map(await Promise.all(config.hosts.map(async (h) => [h.name, await onHost(endpoint(h.name)!, commands, key)] as const)));
+    const partOf = (host: string, i: number): BatchPart => seenBy.get(host)![i];
     const addressOf = new Map<string, string>();
-    await Promise.all(
-        config.hosts.map(async (h) => {
-            const r = await on(h.name, ["ip", "-4", "-o", "addr", "show", "dev", config.engine.advertiseInterface]);
-            const address = /\sinet\s+([0-9.]+)\//.exec(r.stdout)?.[1];
-            if (address !== undefined) {
-                addressOf.set(address, h.name);
-            }
-        }),
-    );
+    for (const h of config.hosts) {
+        const address = /\sinet\s+([0-9.]+)\//.exec(partOf(h.name, 0).stdout)?.[1];
+        if (address !== undefined) {
+            addressOf.set(address, h.name);
+        }
+    }
+    // Each overlay as every engine sees it, against what the program's placement makes it hold.
     const placements = planCluster(config).placements;
     const placed = config.containers.map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }));
     const overlays: OverlayView[] = [];
-    for (const network of config.networks) {
+    for (const [i, network] of config.networks.entries()) {
         const view: OverlayView = { network: network.name, seen: {} };
-        await Promise.all(
-            config.hosts.map(async (h) => {
-                const seen = parseInspect((await on(h.name, ["docker", "network", "inspect", network.name])).stdout);
-                if (seen !== undefined) {
-                    view.seen[h.name] = (seen.scope === "swarm" ? seen.peers.map((p) => addressOf.get(p.ip) ?? p.name) : seen.endpoints).sort();
-                }
-            }),
-        );
-        view.seen = Object.fromEntries(config.hosts.flatMap((h) => (view.seen[h.name] !== undefined ? [[h.name, view.seen[h.name]]] : [])));
+        for (const h of config.hosts) {
+            const seen = parseInspect(partOf(h.name, 1 + i).stdout);
+            if (seen !== undefined) {
+                view.seen[h.name] = (seen.scope === "swarm" ? seen.peers.map((p) => addressOf.get(p.ip) ?? p.name) : seen.endpoints).sort();
+            }
+        }
         overlays.push(view);
         failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
     }
 
-    // Each engine's threads stranded in a deleted namespace (its pidfile the default, /var/run/docker.pid).
-    const warnings = (
-        await Promise.all(
-            config.hosts.map(async (h) => {
-                const r = await on(h.name, strandedThreadsArgv());
-                if (r.code === 0) {
-                    return strandedLine(h.name, parseStrandedThreads(r.stdout));
-                }
-                const why = r.stderr.trim().split("\n").pop() ?? "";
-                return r.code === NO_ENGINE_EXIT ? "" : `${h.name}: cannot read its engine's threads (exit ${String(r.code)}: ${why})`;
-            }),
-        )
-    ).filter((w) => w !== "");
+    const strandedAt = 1 + config.networks.length;
+    const warnings = config.hosts
+        .map((h) => {
+            const r = partOf(h.name, strandedAt);
+            if (r.code === 0) {
+                return strandedLine(h.name, parseStrandedThreads(r.stdout));
+            }
+            const why = r.stderr.trim().split("\n").pop() ?? "";
+            return r.code === NO_ENGINE_EXIT ? "" : `${h.name}: cannot read its engine's threads (exit ${String(r.code)}: ${why})`;
+        })
+        .filter((w) => w !== "");
 
     // Cluster-store mode: each engine's serf members, from its log (swarm's gossip logs no membership).
     const gossip: GossipView[] = [];
-    if (config.engine.mode === "cluster-store") {
-        const read = await Promise.all(config.hosts.map(async (h) => ({ host: h.name, r: await on(h.name, serfLogArgv()) })));
-        for (const { host, r } of read) {
+    if (clusterStore) {
+        for (const h of config.hosts) {
+            const r = partOf(h.name, strandedAt + 1);
             if (r.code !== 0) {
                 const why =
                     r.code === NO_ENGINE_LOG_EXIT ? "neither the docker unit's journal nor /var/log/docker.log" : (r.stderr.trim().split("\n").pop() ?? "");
-                warnings.push(`${host}: cannot read its engine's log (exit ${String(r.code)}: ${why}); its gossip is not checked`);
+                warnings.push(`${h.name}: cannot read its engine's log (exit ${String(r.code)}: ${why}); its gossip is not checked`);
                 continue;
             }
-            const history = serfHistory(r.stdout, host);
-            gossip.push(history === undefined ? { host } : { host, ...history });
+            const history = serfHistory(r.stdout, h.name);
+            gossip.push(history === undefined ? { host: h.name } : { host: h.name, ...history });
         }
         failures.push(
             ...gossipFailures(

@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { assign, bashPreamble, scriptFragment } from "../render/script";
-import { shJoin, shQuote } from "../render/shell";
+import { bashFileArgv, shJoin, shQuote } from "../render/shell";
 
 const SH_DIR = path.join(__dirname, "sh");
 
@@ -36,4 +36,55 @@ export function renderSshRunScript(p: { self: SshEndpoint; argv: readonly string
         `ssh_to "$SELF_SSH" "$SELF_PORT" "$SELF_HOSTKEY" ${shQuote(shJoin(p.argv))}`,
         "",
     ].join("\n");
+}
+
+/** One command's result in a batch (renderSshBatchArgv). */
+export interface BatchPart {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * The argv that runs several commands in turn in one session on a host (lib/probe/sh/batch.sh),
+ * for renderSshRunScript: one ssh login per host instead of one per command.
+ */
+export function renderSshBatchArgv(commands: readonly (readonly string[])[]): string[] {
+    return bashFileArgv(
+        path.join(SH_DIR, "batch.sh"),
+        commands.map((argv) => shJoin(argv)),
+    );
+}
+
+/**
+ * The batch's output (renderSshBatchArgv) back as one result per command, in order. Frames are
+ * read by their byte lengths, so any output (a frame-like line included) comes back as it was. A
+ * command the output has no frame for (the session ended early) is missing: fewer results than
+ * `count`; `undefined` when a frame is malformed.
+ */
+export function parseSshBatch(output: Buffer, count: number): BatchPart[] | undefined {
+    const parts: BatchPart[] = [];
+    let at = 0;
+    while (parts.length < count && at < output.length) {
+        const eol = output.indexOf(0x0a, at);
+        if (eol < 0) {
+            return undefined;
+        }
+        const m = /^docker-overlay-part (\d+) (\d+) (\d+) (\d+)$/.exec(output.subarray(at, eol).toString("utf8"));
+        if (m === null || Number(m[1]) !== parts.length) {
+            return undefined;
+        }
+        const [out, err] = [Number(m[3]), Number(m[4])];
+        const start = eol + 1;
+        if (start + out + err > output.length) {
+            return undefined;
+        }
+        parts.push({
+            code: Number(m[2]),
+            stdout: output.subarray(start, start + out).toString("utf8"),
+            stderr: output.subarray(start + out, start + out + err).toString("utf8"),
+        });
+        at = start + out + err;
+    }
+    return parts;
 }

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { RawConfig } from "../../lib/config/types";
 import { normalizeConfig } from "../../lib/config/validate";
 import { probeOwners, probePlan } from "../../lib/plan/probes";
-import { SSH_KEY_ENV, SshEndpoint } from "../../lib/probe/ssh";
+import { parseSshBatch, renderSshBatchArgv, SSH_KEY_ENV, SshEndpoint } from "../../lib/probe/ssh";
 import { ProbeMachine, probeTables, renderProbeScript } from "../../lib/probe/underlay";
 import { SWARM_DEV } from "./fixtures/configs";
 import { SshStubs, sshStubs } from "./fixtures/sshStubs";
@@ -134,5 +134,40 @@ describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables
         const noKey = run(script("swarm-node2"), { [SSH_KEY_ENV]: "" });
         assert.equal(noKey.status, 1);
         assert.equal(noKey.stderr, "docker-overlay: DOCKER_OVERLAY_SSH_KEY is not set: the ssh driver's private key is missing\n");
+    });
+});
+
+describe("npm run diagnose: several commands in one ssh session (lib/probe/sh/batch.sh)", () => {
+    /** The batch's argv run here, as the remote shell would run it: bash -c <script> <name> <command lines>. */
+    function runBatch(commands: string[][]): Buffer {
+        const [bash, ...args] = renderSshBatchArgv(commands);
+        return spawnSync(bash, args).stdout;
+    }
+
+    it("gives back each command's exit code, stdout and stderr, in order, whatever they print", () => {
+        const commands = [
+            ["printf", "%s\\n", "docker-overlay-part 0 0 1 1", "ünïcode"],
+            ["sh", "-c", "echo out; echo 'why it failed' >&2; exit 3"],
+            ["printf", "no newline at the end"],
+            ["cat"],
+        ];
+        const parts = parseSshBatch(runBatch(commands), commands.length);
+        assert.deepEqual(parts, [
+            { code: 0, stdout: "docker-overlay-part 0 0 1 1\nünïcode\n", stderr: "" },
+            { code: 3, stdout: "out\n", stderr: "why it failed\n" },
+            { code: 0, stdout: "no newline at the end", stderr: "" },
+            // Its stdin is empty: a command never reads the session's.
+            { code: 0, stdout: "", stderr: "" },
+        ]);
+    });
+
+    it("a session cut short gives fewer parts; a malformed frame gives none", () => {
+        const whole = runBatch([
+            ["echo", "a"],
+            ["echo", "b"],
+        ]);
+        assert.equal(parseSshBatch(whole.subarray(0, whole.indexOf("docker-overlay-part 1")), 2)?.length, 1);
+        assert.equal(parseSshBatch(Buffer.from("Connection refused\n"), 2), undefined);
+        assert.equal(parseSshBatch(whole.subarray(0, whole.length - 1), 2), undefined);
     });
 });

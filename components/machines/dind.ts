@@ -104,6 +104,13 @@ export const dindDriver: MachineDriver = {
             throw new Error(`dind driver: engine.tls is on but host ${args.host.name} got no TLS material`);
         }
         const clusterStore = args.config.engine.mode === "cluster-store";
+        // In cluster-store mode the engine's daemon.json (no labels) and its labels script, from one value of the engine's options.
+        const engineFiles = clusterStore
+            ? args.engine.apply((engine) => ({
+                  daemonJson: dindDaemonJson(args.config, address, engine) ?? "{}",
+                  labels: renderDindEngineLabelsScript(args.config, args.host, address, engine),
+              }))
+            : undefined;
         // The engine's TLS files, put into the container before it starts (the key is a secret),
         // and in cluster-store mode its daemon.json with the cluster keys (dindDaemonJson).
         const uploads = [
@@ -114,7 +121,7 @@ export const dindDriver: MachineDriver = {
                       { file: tls.files.key, content: args.tls.keyPem },
                   ]
                 : []),
-            ...(clusterStore ? [{ file: DIND_DAEMON_JSON, content: args.engine.apply((engine) => dindDaemonJson(args.config, address, engine) ?? "{}") }] : []),
+            ...(engineFiles !== undefined ? [{ file: DIND_DAEMON_JSON, content: engineFiles.daemonJson }] : []),
         ];
         const container = new docker.Container(
             `${name}-container`,
@@ -136,7 +143,7 @@ export const dindDriver: MachineDriver = {
             },
             { parent, provider: parts.provider, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...fixedName },
         );
-        if (clusterStore) {
+        if (engineFiles !== undefined) {
             // The engine's labels, set in place on the running engine (renderDindEngineLabelsScript):
             // a changed label is this command's update (its create again, PC
             // `local/commandController.go:67-90`), not a new container with everything on it. A
@@ -144,7 +151,7 @@ export const dindDriver: MachineDriver = {
             new command.local.Command(
                 `${name}-labels`,
                 {
-                    create: args.engine.apply((engine) => renderDindEngineLabelsScript(args.config, args.host, address, engine)),
+                    create: engineFiles.labels,
                     interpreter: ["/bin/bash", "-c"],
                     triggers: [container.id],
                 },

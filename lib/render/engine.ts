@@ -43,16 +43,6 @@ export function engineOptions(config: ClusterConfig, host: HostConfig, clusterSt
     };
 }
 
-/** dockerd command-line flags, in a stable order. */
-export function renderDaemonFlags(opts: EngineOptions): string[] {
-    return [
-        ...(opts.clusterStore !== undefined ? [`--cluster-store=${opts.clusterStore}`] : []),
-        ...(opts.clusterAdvertise !== undefined ? [`--cluster-advertise=${opts.clusterAdvertise}`] : []),
-        ...Object.entries(opts.clusterStoreOpts).map(([k, v]) => `--cluster-store-opt=${k}=${v}`),
-        ...labelList(opts.labels).map((l) => `--label=${l}`),
-    ];
-}
-
 /**
  * The daemon.json keys of the options: the cluster keys (cluster-store mode) and
  * the labels, each only when set. Shared by the ssh driver's file

@@ -70,7 +70,7 @@ export function gossipListeningFunction(): string {
 /**
  * `labels_listed [PREFIX...]`: true when `PREFIX docker info` lists exactly the labels in
  * LABELS (assigned here: `key=value`, one a line), in any order. The one check, after a
- * reload, that an engine took its labels (the netns labels command, the ssh install).
+ * reload, that an engine took its labels (the netns and dind labels commands, the ssh install).
  */
 export function labelsListedFunction(labels: readonly string[]): string {
     return `${assign("LABELS", labels.join("\n"))}\n${scriptFragment(SH_DIR, "labels-listed.sh")}`;

@@ -153,17 +153,20 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const networkHost = this.hosts[this.plan.networkHost];
 
         // Every pair the mode needs is probed (components/underlayProbe.ts), where the driver can
-        // enter its machines' namespaces (netns) or log in to its hosts (ssh): in swarm mode before
+        // enter its machines' namespaces (netns) or containers (dind), or log in to its hosts (ssh): in swarm mode before
         // swarm init and any join; with a cluster store before any overlay (each engine registers in
         // the store as it starts, so nothing can come between a machine and its engine's join there).
         const probeNamespace = args.driver.probeNamespace?.bind(args.driver);
         const addresses = this.plan.addresses?.addresses;
+        const probeContainer = args.driver.probeContainer?.(config);
         const probeAccess: UnderlayProbeArgs["access"] | undefined =
             probeNamespace !== undefined && addresses !== undefined
                 ? { kind: "netns", addresses, namespace: (machine) => probeNamespace(config, machine) }
                 : args.driver.probeSsh !== undefined
                   ? { kind: "ssh", ...args.driver.probeSsh(config) }
-                  : undefined;
+                  : probeContainer !== undefined && addresses !== undefined
+                    ? { kind: "docker", addresses, host: probeContainer.host, container: (m) => probeContainer.container(m) }
+                    : undefined;
         this.underlayProbe =
             probeAccess !== undefined
                 ? new UnderlayProbe(

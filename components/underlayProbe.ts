@@ -4,7 +4,8 @@
  * probeOwners; which pairs: formationProbes). Each sets its own counting rules
  * at its targets, sends, reads, and removes its rules before it ends, passed or
  * failed (lib/probe/underlay.ts says how); on netns it enters the machines'
- * namespaces, on ssh hosts it logs in with the driver's key. What forms the
+ * namespaces, on ssh hosts it logs in with the driver's key, on dind it enters
+ * the engine machines' containers with `docker exec`. What forms the
  * cluster (swarm init and the joins; with a cluster store, the overlays)
  * depends on `ready`.
  *
@@ -17,7 +18,7 @@ import { ClusterConfig } from "../lib/config/types";
 import { formationProbes, probeOwners } from "../lib/plan/probes";
 import { SSH_KEY_ENV } from "../lib/probe/ssh";
 import { ProbeMachine, probeTables, probeTablesDigest, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
-import { SshProbeAccess } from "./machines/types";
+import { DockerProbeAccess, SshProbeAccess } from "./machines/types";
 
 /** netns: every machine's namespace, entered from the program's machine. */
 export interface NetnsProbeAccess {
@@ -28,6 +29,13 @@ export interface NetnsProbeAccess {
     namespace: (machine: string) => string;
 }
 
+/** docker (dind): every engine machine's container, entered through the local Docker (MachineDriver.probeContainer). */
+export interface DockerProbeArgsAccess extends DockerProbeAccess {
+    kind: "docker";
+    /** Machine name -> underlay address (the plan's). */
+    addresses: Record<string, string>;
+}
+
 /** ssh: every host logged in to from the program's machine (MachineDriver.probeSsh). */
 export interface SshProbeArgsAccess extends SshProbeAccess {
     kind: "ssh";
@@ -35,7 +43,7 @@ export interface SshProbeArgsAccess extends SshProbeAccess {
 
 export interface UnderlayProbeArgs {
     config: ClusterConfig;
-    access: NetnsProbeAccess | SshProbeArgsAccess;
+    access: NetnsProbeAccess | SshProbeArgsAccess | DockerProbeArgsAccess;
     /** Machine name -> the resources that make it (its namespace exists once they do). */
     machines: Record<string, pulumi.Resource[]>;
 }
@@ -49,12 +57,22 @@ export class UnderlayProbe extends pulumi.ComponentResource {
         const access = args.access;
         const known = (m: string) => args.machines[m] !== undefined;
         // Where each name a probe names is reached; what is no machine of the stack (an existing store) by its address.
-        const place =
+        const place = (m: string): ProbeMachine => {
+            if (access.kind === "ssh") {
+                return sshProbeMachine(m, access.endpoint(m));
+            }
+            const address = access.addresses[m] ?? m;
+            const container = access.kind === "docker" && known(m) ? access.container(m) : undefined;
+            return access.kind === "netns" && known(m)
+                ? { name: m, address, namespace: access.namespace(m) }
+                : { name: m, address, ...(container !== undefined ? { container } : {}) };
+        };
+        const transport: ProbeTransport =
             access.kind === "ssh"
-                ? (m: string): ProbeMachine => sshProbeMachine(m, access.endpoint(m))
-                : (m: string): ProbeMachine =>
-                      known(m) ? { name: m, address: access.addresses[m], namespace: access.namespace(m) } : { name: m, address: access.addresses[m] ?? m };
-        const transport: ProbeTransport = access.kind === "ssh" ? { kind: "ssh", iface: args.config.engine.advertiseInterface } : { kind: "netns" };
+                ? { kind: "ssh", iface: args.config.engine.advertiseInterface }
+                : access.kind === "docker"
+                  ? { kind: "docker", host: access.host }
+                  : { kind: "netns" };
         this.ready = [...probeOwners(args.config, formationProbes(args.config)).entries()].map(([host, probes]) => {
             const tables = probeTables(probes, place);
             const machines = tables.machines.map((m) => m.name).filter(known);

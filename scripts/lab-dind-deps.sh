@@ -27,7 +27,8 @@
 # The images (a stack names them in driver.image and driver.kvImage):
 #   docker-overlay/dind:<engine version>   stand-in for docker:20.10.x-dind. A
 #       bookworm minbase rootfs (debootstrap) with containerd, runc, iptables,
-#       iproute2, tini (docker-init), procps, kmod; bullseye's dockerd,
+#       iproute2, tini (docker-init), procps, kmod, netcat-openbsd (the
+#       underlay probe's nc, as busybox's is in the Alpine image); bullseye's dockerd,
 #       docker-proxy and docker CLI from /opt/docker-overlay/engine/bin (the
 #       last Debian engine with the consul cluster store); the entrypoint
 #       scripts/images/dind-entrypoint.sh (moby's hack/dind steps, cgroup v1
@@ -70,8 +71,10 @@ SUITE=bookworm
 # starts its own containerd (and the runc shim) from PATH; iptables for its
 # NAT and isolation rules; iproute2 for the overlay's netlink debugging; tini
 # is docker-init; procps/kmod for ps and the modprobe dockerd tries;
-# libdevmapper is linked into Debian's dockerd.
-DIND_PKGS=(containerd runc iptables iproute2 tini procps kmod libdevmapper1.02.1)
+# libdevmapper is linked into Debian's dockerd; nc for the underlay probe, which
+# runs under the image's sh (lib/probe/sh/underlay-probe.sh: `nc -u -w`, `nc -z -w`,
+# forms the Alpine image's busybox nc takes too).
+DIND_PKGS=(containerd runc iptables iproute2 tini procps kmod libdevmapper1.02.1 netcat-openbsd)
 CONSUL_PKGS=()
 # Bump when the way images are assembled changes (forces a rebuild).
 RECIPE=1

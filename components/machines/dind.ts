@@ -18,6 +18,7 @@ import {
     dindEngineContainer,
     dindFabricNetwork,
     dindKvContainer,
+    dindMachineContainerName,
     dindOverlayNetworkOptions,
     dindTls,
     renderDindEngineLabelsScript,
@@ -62,6 +63,15 @@ function healthcheck(h: DindHealthcheck) {
 
 export const dindDriver: MachineDriver = {
     overlayNetworkOptions: dindOverlayNetworkOptions,
+
+    // The engine machines' containers (privileged, with iptables); the KV machine's is not one.
+    probeContainer(config: ClusterConfig) {
+        const hosts = new Set(config.hosts.map((h) => h.name));
+        return {
+            host: dindConfigOf(config).localDockerHost,
+            container: (machine: string) => (hosts.has(machine) ? dindMachineContainerName(config, machine) : undefined),
+        };
+    },
 
     createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric {
         const d = dindConfigOf(config);

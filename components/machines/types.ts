@@ -129,9 +129,21 @@ export interface MachineDriver {
     /**
      * How the machine running the program logs in to each host over ssh for the underlay
      * probe (lib/probe/ssh.ts), for drivers whose hosts it reaches only so (ssh). Drivers
-     * with neither this nor `probeNamespace` are not probed before the cluster forms.
+     * with none of this, `probeNamespace` and `probeContainer` are not probed before the cluster forms.
      */
     probeSsh?(config: ClusterConfig): SshProbeAccess;
+    /**
+     * The local Docker and each engine machine's container there, which `docker exec` enters
+     * for the underlay probe (dind). A machine without a container (the KV store's: no
+     * iptables) is reached by a tcp connect from each source instead.
+     */
+    probeContainer?(config: ClusterConfig): DockerProbeAccess;
+}
+
+/** The dind driver's way in for the underlay probe: the local Docker, and an engine machine's container on it. */
+export interface DockerProbeAccess {
+    host: string;
+    container(machine: string): string | undefined;
 }
 
 /** The ssh driver's way in for the underlay probe: each host's endpoint, and the private key (a secret). */

@@ -169,10 +169,15 @@ export function dindEngineHealthTest(config: ClusterConfig): string[] {
         : ["CMD", "docker", "version", "--format", "{{.Server.Version}}"];
 }
 
+/** The name of a host's machine container on the local Docker. */
+export function dindMachineContainerName(config: ClusterConfig, host: string): string {
+    return `${dindConfigOf(config).network}-${host}`;
+}
+
 export function dindEngineContainer(config: ClusterConfig, host: HostConfig, address: string): DindContainerSpec {
     const d = dindConfigOf(config);
     return {
-        name: `${d.network}-${host.name}`,
+        name: dindMachineContainerName(config, host.name),
         hostname: host.name,
         privileged: true,
         env: [...dindTls(config).env],
@@ -247,7 +252,7 @@ export function renderDindEngineLabelsScript(config: ClusterConfig, host: HostCo
     return [
         ...bashPreamble(`docker-overlay: labels of engine ${host.name} (dind) of stack ${config.stack}`),
         assign("NAME", host.name),
-        assign("CONTAINER", dindEngineContainer(config, host, address).name),
+        assign("CONTAINER", dindMachineContainerName(config, host.name)),
         assign("LOCAL_DOCKER", dindConfigOf(config).localDockerHost),
         assign("CONFIG", DIND_DAEMON_JSON),
         assign("DAEMON_JSON", dindDaemonJson(config, address, engine, engine.labels) ?? ""),

@@ -15,9 +15,11 @@
  *    delete and leaves nothing behind.
  *
  * It reaches the machines through a transport: netns (nsenter into each
- * machine's namespace, addresses from the plan; probe-netns.sh) or ssh (each
+ * machine's namespace, addresses from the plan; probe-netns.sh), ssh (each
  * host logged in to with the driver's key, addresses read from its advertise
- * interface; probe-ssh.sh, ssh-session.sh).
+ * interface; probe-ssh.sh, ssh-session.sh) or docker (dind: `docker exec` into
+ * each machine's container through the local Docker, addresses from the plan;
+ * probe-docker.sh).
  *
  * Why the sender's command decides (not a target waiting for datagrams): a
  * failed `up` records the commands that passed, so the next `up` re-runs only
@@ -31,6 +33,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import { Probe } from "../plan/probes";
+import { renderDockerCliPrelude } from "../render/dockerCli";
 import { assign, assignColumns, bashPreamble, scriptFragment } from "../render/script";
 import { SshEndpoint } from "./ssh";
 
@@ -50,6 +53,8 @@ export interface ProbeMachine {
     namespace?: string;
     /** ssh: how the program's machine logs in to it. */
     ssh?: SshEndpoint;
+    /** docker: its container on the local Docker (privileged, with iptables: a dind engine machine). */
+    container?: string;
 }
 
 /** A name of an ssh stack's probe: reached by its ssh login, or (no host of the stack: an existing store) by its address. */
@@ -80,7 +85,10 @@ export function probeTables(probes: readonly Probe[], place: (name: string) => P
 }
 
 /** How the program's machine reaches the probe's machines. */
-export type ProbeTransport = { kind: "netns" } | { kind: "ssh"; /** engine.advertiseInterface: a host's underlay address is this interface's */ iface: string };
+export type ProbeTransport =
+    | { kind: "netns" }
+    | { kind: "ssh"; /** engine.advertiseInterface: a host's underlay address is this interface's */ iface: string }
+    | { kind: "docker"; /** the local Docker the machines' containers run on (dind's localDockerHost) */ host: string };
 
 /**
  * A probe command's script (see the file's comment). `tag` names its counting
@@ -90,23 +98,32 @@ export type ProbeTransport = { kind: "netns" } | { kind: "ssh"; /** engine.adver
 export function renderProbeScript(p: { tag: string; what: string; transport: ProbeTransport; tables: ProbeTables; waitSeconds?: number }): string {
     const { machines, pairs } = p.tables;
     for (const m of machines) {
-        if (p.transport.kind === "netns" ? m.address === undefined : m.ssh === undefined && m.address === undefined) {
+        if (p.transport.kind === "ssh" ? m.ssh === undefined && m.address === undefined : m.address === undefined) {
             throw new Error(`underlay probe: no underlay address for "${m.name}"`);
         }
     }
     const ssh = p.transport.kind === "ssh";
-    const transport: Record<string, (m: ProbeMachine) => string> = ssh
-        ? {
-              M_SSH: (m: ProbeMachine) => (m.ssh !== undefined ? `${m.ssh.user}@${m.ssh.host}` : ""),
-              M_SSHPORT: (m: ProbeMachine) => (m.ssh !== undefined ? String(m.ssh.port) : ""),
-              M_HOSTKEY: (m: ProbeMachine) => m.ssh?.hostKey ?? "",
-          }
-        : { M_NS: (m: ProbeMachine) => m.namespace ?? "" };
+    const transport: Record<string, (m: ProbeMachine) => string> =
+        p.transport.kind === "ssh"
+            ? {
+                  M_SSH: (m: ProbeMachine) => (m.ssh !== undefined ? `${m.ssh.user}@${m.ssh.host}` : ""),
+                  M_SSHPORT: (m: ProbeMachine) => (m.ssh !== undefined ? String(m.ssh.port) : ""),
+                  M_HOSTKEY: (m: ProbeMachine) => m.ssh?.hostKey ?? "",
+              }
+            : p.transport.kind === "docker"
+              ? { M_CTR: (m: ProbeMachine) => m.container ?? "" }
+              : { M_NS: (m: ProbeMachine) => m.namespace ?? "" };
+    const fragments: Record<ProbeTransport["kind"], string[]> = {
+        netns: [scriptFragment(SH_DIR, "probe-netns.sh")],
+        ssh: [scriptFragment(SH_DIR, "ssh-session.sh"), scriptFragment(SH_DIR, "probe-ssh.sh")],
+        docker: [...renderDockerCliPrelude({ cli: "docker" }), scriptFragment(SH_DIR, "probe-docker.sh")],
+    };
     return [
         ...bashPreamble(`docker-overlay: does the underlay carry ${p.what}?${ssh ? " (over ssh)" : ""}`, "lib/probe/underlay.ts"),
         assign("TAG", p.tag),
         assign("WHAT", p.what),
         ...(p.transport.kind === "ssh" ? [assign("IFACE", p.transport.iface)] : []),
+        ...(p.transport.kind === "docker" ? [assign("LOCAL_DOCKER", p.transport.host)] : []),
         assign("WAIT_SECONDS", p.waitSeconds ?? PROBE_WAIT_SECONDS),
         ...assignColumns(machines, {
             M_NAME: (m) => m.name,
@@ -121,7 +138,7 @@ export function renderProbeScript(p: { tag: string; what: string; transport: Pro
             P_PORT: (x) => String(x.port),
         }),
         assign("PROBE_SH", scriptFragment(SH_DIR, "underlay-probe.sh")),
-        ...(ssh ? [scriptFragment(SH_DIR, "ssh-session.sh"), scriptFragment(SH_DIR, "probe-ssh.sh")] : [scriptFragment(SH_DIR, "probe-netns.sh")]),
+        ...fragments[p.transport.kind],
         scriptFragment(SH_DIR, "probe-pairs.sh"),
         "",
     ].join("\n");

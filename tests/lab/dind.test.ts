@@ -88,7 +88,8 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         const r = await timed("lab up", () => lab<UpJson>("up"));
         assert.ok(r.json !== undefined, `lab up printed no JSON: ${describeRun(r)}`);
         up = r.json;
-        for (const res of up.resources.filter((x) => x.type === "docker:index/container:Container" && x.seconds !== undefined)) {
+        const listed = (x: UpJson["resources"][number]) => x.type === "docker:index/container:Container" || x.name.startsWith("underlay-probe-");
+        for (const res of up.resources.filter((x) => listed(x) && x.seconds !== undefined)) {
             timing(`  ${res.name}`, res.seconds!);
         }
     });
@@ -260,6 +261,65 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             assert.deepEqual(await identity(), before, "the machine, its engine or c2 was made again or restarted");
             note(`dind: labels set in ${set.json!.seconds.toFixed(1)}s, removed in ${unset.json!.seconds.toFixed(1)}s`);
         } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const r = await lab<CheckJson>("check");
+        assert.equal(r.code, 0, describeRun(r));
+        assert.equal(r.json?.passed, 2);
+    });
+
+    it("underlay probe: one per host through docker exec; a host added beside a DROP of udp/4789 in swarm-manager fails naming that pair, and joins once it is gone", async function () {
+        assert.deepEqual(
+            up.resources
+                .filter((r) => r.name.startsWith("underlay-probe-") && r.type === "command:local:Command")
+                .map((r) => `${r.name} ${r.status}`)
+                .sort(),
+            ["underlay-probe-swarm-manager created", "underlay-probe-swarm-node1 created", "underlay-probe-swarm-node2 created"],
+        );
+        const manager = `${NETWORK}-swarm-manager`;
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "dovl-dind-probe-test", "-j", "DROP"];
+        const probeRules = async (host: string) =>
+            (await laptop("exec", `${NETWORK}-${host}`, "iptables", "-w", "-t", "security", "-S", "INPUT"))
+                .split("\n")
+                .filter((l) => l.includes("docker-overlay probe"));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dovl-dind-probe-"));
+        try {
+            const copy = path.join(dir, path.basename(STACK_FILE));
+            const text = fs.readFileSync(STACK_FILE, "utf8");
+            fs.writeFileSync(copy, text.replace("    - name: swarm-node2\n", "    - name: swarm-node2\n    - name: swarm-node3\n"));
+            await laptop("exec", manager, "iptables", "-w", "-I", ...drop);
+            const cut = await timed("lab up (a host added, udp/4789 dropped)", () => lab<UpJson>("up", copy));
+            assert.notEqual(cut.code, 0, describeRun(cut));
+            assert.ok(cut.json !== undefined, describeRun(cut));
+            const failed = cut.json.resources.filter((r) => r.status === "failed");
+            assert.deepEqual(
+                failed.map((f) => f.name),
+                ["underlay-probe-swarm-node3"],
+            );
+            assert.deepEqual(
+                failed.flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer"))),
+                ["swarm-node3 -> swarm-manager udp/4789: no answer"],
+            );
+            // The rule met the probe's datagrams; the probe left no rule of its own in any machine.
+            assert.match(await laptop("exec", manager, "iptables", "-w", "-S", "INPUT", "-v"), /--comment dovl-dind-probe-test -c [1-9][0-9]* /);
+            for (const host of [...HOSTS, "swarm-node3"]) {
+                assert.deepEqual(await probeRules(host), [], host);
+            }
+            await laptop("exec", manager, "iptables", "-w", "-D", ...drop);
+            const joined = await timed("lab up (the host added, nothing dropped)", () => lab<UpJson>("up", copy));
+            assert.equal(joined.code, 0, describeRun(joined));
+            assert.ok(
+                joined.json!.resources.some((r) => r.name === "underlay-probe-swarm-node3" && r.status === "created"),
+                "swarm-node3's probe did not pass on the second up",
+            );
+            note(`dind: probe of the added host failed in ${cut.json.seconds.toFixed(1)}s (its 10 s window), passed in ${joined.json!.seconds.toFixed(1)}s`);
+            // The stack as it was: swarm-node3 removed again.
+            fs.writeFileSync(copy, text);
+            const removed = await lab<UpJson>("up", copy);
+            assert.equal(removed.code, 0, describeRun(removed));
+            assert.doesNotMatch(await laptop("ps", "-a", "--format", "{{.Names}}"), /swarm-node3/);
+        } finally {
+            await run(DOCKER, ["-H", laptopInfo().dockerHost, "exec", manager, "iptables", "-w", "-D", ...drop]);
             fs.rmSync(dir, { recursive: true, force: true });
         }
         const r = await lab<CheckJson>("check");

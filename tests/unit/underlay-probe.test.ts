@@ -287,12 +287,51 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         }
     });
 
-    it("none on drivers that can neither enter their machines nor log in to them (dind)", async () => {
+    it("dind: a probe per host that owns pairs, through the local Docker into the engine machines' containers, after them; swarm init after every probe", async () => {
         const dind = await preview({ ...swarmRaw(), driver: { kind: "dind" } });
-        assert.equal(dind.registrations.filter((r) => r.name.startsWith("underlay-probe")).length, 0);
+        const probes = dind.registrations.filter((r) => r.name.startsWith("underlay-probe-"));
+        assert.deepEqual(
+            probes.map((r) => `${r.type} ${r.name}`),
+            [`${T.command} underlay-probe-swarm-node1`, `${T.command} underlay-probe-swarm-node2`],
+        );
+        const machine = (h: string) => find(dind, T.container, `${h}-engine-container`).urn;
+        const init = find(dind, T.command, "swarm-init");
+        const node2 = find(dind, T.command, "underlay-probe-swarm-node2");
+        assert.deepEqual(node2.dependsOn, [machine("swarm-node2"), machine("swarm-manager"), machine("swarm-node1")].sort());
+        assert.deepEqual(node2.propertyDependencies["triggers"], [machine("swarm-node2"), machine("swarm-manager"), machine("swarm-node1")].sort());
+        assert.equal(node2.inputs["environment"], undefined);
+        const create = node2.inputs["create"] as string;
+        assert.match(create, /^LOCAL_DOCKER=unix:\/\/\/var\/run\/docker\.sock$/m);
+        assert.match(create, /^M_NAME=\(swarm-node2 swarm-manager swarm-node1\)$/m);
+        assert.match(create, /^M_CTR=\(docker-overlay-swarm-node2 docker-overlay-swarm-manager docker-overlay-swarm-node1\)$/m);
+        assert.match(create, /dk "\$LOCAL_DOCKER" exec "\$\{M_CTR\[m\]\}" sh -c "\$PROBE_SH" underlay-probe "\$@"/);
+        for (const p of probes) {
+            assert.ok(init.dependsOn.includes(p.urn), `swarm-init does not wait for ${p.name}`);
+        }
+    });
+
+    it("dind with a cluster store: the store's container is no probe's to enter (a tcp connect reaches it); every overlay after every probe", async () => {
+        const dind = await preview({ ...devRaw(), driver: { kind: "dind" } });
+        const probes = ["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => find(dind, T.command, `underlay-probe-${h}`));
+        const network = find(dind, T.network, "net1-network");
+        for (const p of probes) {
+            assert.ok(network.dependsOn.includes(p.urn), `net1-network does not wait for ${p.name}`);
+        }
+        const first = probes[0].inputs["create"] as string;
+        assert.match(first, /^M_NAME=\(swarm-manager kvstore\)$/m);
+        assert.match(first, /^M_CTR=\(docker-overlay-swarm-manager ''\)$/m);
+        assert.deepEqual(
+            probes[0].dependsOn,
+            [find(dind, T.container, "swarm-manager-engine-container").urn, find(dind, T.container, "kvstore-machine-container").urn].sort(),
+        );
+    });
+
+    it("none on docker-machine, whose machines the program can neither enter nor log in to", async () => {
+        const dm = await preview({ ...swarmRaw(), driver: { kind: "docker-machine", machineDriver: "virtualbox" } });
+        assert.equal(dm.registrations.filter((r) => r.name.startsWith("underlay-probe")).length, 0);
         assert.ok(
-            dind.registrations.some((r) => r.type === T.container),
-            "the dind stack did not plan",
+            dm.registrations.some((r) => r.type === T.container),
+            "the docker-machine stack did not plan",
         );
     });
 });

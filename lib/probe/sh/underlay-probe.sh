@@ -1,9 +1,15 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # The underlay probes, run inside a machine's network namespace: by the
-# program before the cluster forms (lib/probe/underlay.ts renders it after
-# `set -- <command> <args>`, or passes it to `bash -c`), and by `npm run lab
-# -- diagnose` on a running stack (lab/diagnose.ts). Traffic goes only to the
-# addresses given: the stack's own machines.
+# program before the cluster forms (lib/probe/underlay.ts passes it to
+# `bash -c` on netns and ssh machines, to `sh -c` in dind's machine containers),
+# and by `npm run lab -- diagnose` on a running stack (lab/diagnose.ts). Traffic
+# goes only to the addresses given: the stack's own machines.
+#
+# POSIX sh: the docker:dind image is Alpine, with busybox's ash and nc and no
+# bash. Under bash a datagram and a connect are bash's /dev/udp and /dev/tcp;
+# under another sh they are `nc -u -w 1` and `nc -z -w N`, options that both
+# Alpine's busybox nc (built with CONFIG_NC_110_COMPAT, aports
+# main/busybox/busyboxconfig) and netcat-openbsd (the lab's dind image) take.
 #
 #   tcp-connect ADDR PORT SECONDS   connect once; exit 0 when it is accepted, 124
 #                                   when nothing came back in time, else 1 with
@@ -32,16 +38,39 @@
 # runs after it: priority 50 against 0), so a DROP or REJECT there leaves it at
 # 0. A TCP SYN passes the INPUT hooks before the stack answers it (with a RST
 # when nothing listens), so a refused connect counts as arrived.
-set -euo pipefail
+set -eu
+# shellcheck disable=SC3040 # pipefail where the shell has it (bash, busybox ash; not dash)
+if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi
 
 comment() { printf 'docker-overlay probe %s %s %s %s' "$1" "$2" "$3" "$4"; }
 
+# datagram ADDR PORT: one datagram. A send error (an earlier ICMP unreachable) is not the
+# answer: the target's counter is. nc waits its -w second for a reply: run it in the background.
+datagram() {
+    if [ -n "${BASH_VERSION:-}" ]; then
+        # shellcheck disable=SC3025 # only under bash
+        printf 'docker-overlay probe\n' >"/dev/udp/$1/$2" 2>/dev/null || true
+    else
+        printf 'docker-overlay probe\n' | nc -u -w 1 "$1" "$2" >/dev/null 2>&1 || true
+    fi
+}
+
+# connect ADDR PORT SECONDS: one tcp connect; 0 when it is accepted.
+connect() {
+    if [ -n "${BASH_VERSION:-}" ]; then
+        # shellcheck disable=SC2016 # $1 and $2 belong to the inner bash
+        timeout "$3" bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$1" "$2"
+    else
+        nc -z -w "$3" "$1" "$2" </dev/null
+    fi
+}
+
 # watch_lines OP TAG DST SRC PROTO PORT [...]: one rule line (iptables-restore) per SRC PROTO PORT.
 watch_lines() {
-    local op=$1 tag=$2 dst=$3
+    w_op=$1 w_tag=$2 w_dst=$3
     shift 3
     while [ "$#" -ge 3 ]; do
-        printf '%s INPUT -s %s -d %s -p %s --dport %s -m comment --comment "%s"\n' "$op" "$1" "$dst" "$2" "$3" "$(comment "$tag" "$1" "$2" "$3")"
+        printf '%s INPUT -s %s -d %s -p %s --dport %s -m comment --comment "%s"\n' "$w_op" "$1" "$w_dst" "$2" "$3" "$(comment "$w_tag" "$1" "$2" "$3")"
         shift 3
     done
 }
@@ -54,37 +83,39 @@ tagged_deletes() {
 # restore: the rule lines on stdin as one transaction of the security table, the other rules
 # kept (--noflush): one iptables process for all of them, not one per rule.
 restore() {
-    local lines
     lines=$(cat)
     [ -n "$lines" ] || return 0
     printf '*security\n%s\nCOMMIT\n' "$lines" | iptables-restore -w --noflush
 }
 
+# datagrams ADDR PORT [...]: one datagram to each, in the background.
+datagrams() {
+    while [ "$#" -ge 2 ]; do
+        datagram "$1" "$2" &
+        shift 2
+    done
+}
+
 case "${1:-}" in
 tcp-connect)
-    # shellcheck disable=SC2016 # $1 and $2 belong to the inner bash
-    timeout "$4" bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$2" "$3"
+    connect "$2" "$3" "$4"
     ;;
 udp-send)
     shift
     for _ in 1 2 3; do
-        args=("$@")
-        while [ "${#args[@]}" -ge 2 ]; do
-            # A send error (an earlier ICMP unreachable) is not the answer: the target's counter is.
-            printf 'docker-overlay probe\n' >"/dev/udp/${args[0]}/${args[1]}" 2>/dev/null || true
-            args=("${args[@]:2}")
-        done
+        datagrams "$@"
         sleep 0.2
     done
+    wait || true
     ;;
 send)
     shift
     while [ "$#" -ge 3 ]; do
         if [ "$2" = udp ]; then
-            printf 'docker-overlay probe\n' >"/dev/udp/$1/$3" 2>/dev/null || true
+            datagram "$1" "$3" &
         else
-            # shellcheck disable=SC2016 # $1 and $2 belong to the inner bash
-            timeout 1 bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$1" "$3" 2>/dev/null &
+            # A refused connect is fine: the SYN arrived (the target's counter says so).
+            connect "$1" "$3" 1 >/dev/null 2>&1 &
         fi
         shift 3
     done
@@ -111,15 +142,17 @@ watch-list)
 watch-counts)
     tag=$2
     shift 2
-    specs=()
+    # The rules' comments, a line each (no comment holds a newline).
+    specs=''
     while [ "$#" -ge 3 ]; do
-        specs+=("$(comment "$tag" "$1" "$2" "$3")")
+        specs="$specs$(comment "$tag" "$1" "$2" "$3")
+"
         shift 3
     done
-    iptables -w -t security -S INPUT -v | awk -v n="${#specs[@]}" '
-        BEGIN { for (k = 1; k <= n; k++) { c[k] = "--comment \"" ARGV[k] "\" -c "; ARGV[k] = "" } }
+    iptables -w -t security -S INPUT -v | awk -v specs="$specs" '
+        BEGIN { n = split(specs, s, "\n") - 1; for (k = 1; k <= n; k++) c[k] = "--comment \"" s[k] "\" -c " }
         { for (k = 1; k <= n; k++) if (i = index($0, c[k])) { split(substr($0, i + length(c[k])), a, " "); got[k] += a[1] } }
-        END { for (k = 1; k <= n; k++) print got[k] + 0 }' "${specs[@]}"
+        END { for (k = 1; k <= n; k++) print got[k] + 0 }'
     ;;
 *)
     echo "usage: underlay-probe.sh tcp-connect|udp-send|send|watch-add|watch-remove|watch-reset|watch-clear|watch-list|watch-counts ..." >&2

@@ -193,11 +193,13 @@ export interface PreviewResult {
     uncounted: ChainDeletedRow[];
     changes: Changes;
     /**
-     * Unchanged resources whose recorded dependencies, property dependencies, parent or provider
-     * differ from the program's registration now. The engine still writes these into the state of
-     * an update without changes (pulumi/pulumi v3.248.0 pkg/backend/snapshot.go:221-355 `mustWrite`:
-     * Dependencies, Provider, Parent; a same step's new state is what the snapshot keeps, `markNew`
-     * :370), and the next update's replacement chains read them (step_generator.go:3009-3149).
+     * Unchanged resources whose recorded dependencies, property dependencies, parent or provider,
+     * or the options retainOnDelete, deletedWith and protect, differ from the program's
+     * registration now. The engine still writes these into the state of an update without
+     * changes (pulumi/pulumi v3.248.0 pkg/backend/snapshot.go:221-355 `mustWrite`: Dependencies,
+     * Provider, Parent, DeletedWith, Protect, RetainOnDelete; a same step's new state is what the
+     * snapshot keeps, `markNew` :370): the next update's replacement chains read the edges
+     * (step_generator.go:3009-3149), its deletes the options (step.go:630-633; `hosts[].lost`).
      */
     stale: string[];
     seconds: number;
@@ -241,10 +243,10 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
     return { stack, stateFile, steps, uncounted, changes: countChanges(steps), stale, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Whether a recorded resource's graph edges differ from its registration now (PreviewResult.stale). */
+/** Whether a recorded resource's graph edges or kept options differ from its registration now (PreviewResult.stale). */
 export function staleRecord(
-    old: Pick<ResourceRecord, "dependsOn" | "propertyDependencies" | "parent" | "provider"> | undefined,
-    now: Pick<Registration, "dependsOn" | "propertyDependencies" | "parent" | "provider"> | undefined,
+    old: Pick<ResourceRecord, "dependsOn" | "propertyDependencies" | "parent" | "provider" | "options"> | undefined,
+    now: (Pick<Registration, "dependsOn" | "propertyDependencies" | "parent" | "provider"> & Partial<Pick<Registration, "options">>) | undefined,
 ): boolean {
     if (old === undefined || now === undefined) {
         return false;
@@ -260,7 +262,11 @@ export function staleRecord(
         old.parent !== now.parent ||
         old.provider !== now.provider ||
         JSON.stringify([...old.dependsOn].sort()) !== JSON.stringify([...now.dependsOn].sort()) ||
-        edges(old.propertyDependencies) !== edges(now.propertyDependencies)
+        edges(old.propertyDependencies) !== edges(now.propertyDependencies) ||
+        (now.options !== undefined &&
+            ((old.options?.retainOnDelete ?? false) !== (now.options.retainOnDelete ?? false) ||
+                (old.options?.deletedWith ?? "") !== now.options.deletedWith ||
+                (old.options?.protect ?? false) !== (now.options.protect ?? false)))
     );
 }
 

@@ -1,3 +1,5 @@
+import * as command from "@pulumi/command";
+import { endpointsOn, renderForgetEndpointsScript } from "../lib/change/lost";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
 import { ClusterPlan, kvMachineName, planCluster } from "../lib/plan/cluster";
@@ -251,6 +253,27 @@ export class OverlayCluster extends pulumi.ComponentResource {
                 // inherited alias `<old>-network`, step_generator.go:550-611): its new name replaces it,
                 // delete-before-replace, instead of a new network created beside the old one.
                 { parent: this, ...(network.renamedFrom !== undefined ? { aliases: [{ name: network.renamedFrom }] } : {}) },
+            );
+        }
+
+        // Cluster-store mode: a lost host's overlay endpoints leave the store through the network
+        // host's engine (lib/change/lost.ts), else its overlays stay in use and a later delete of
+        // them never finishes. (Swarm mode: its node leaves the swarm, components/swarm.ts.)
+        for (const host of swarmMode ? [] : config.hosts.filter((h) => h.lost === true)) {
+            const endpoints = endpointsOn(config, this.plan.placements, host.name);
+            if (endpoints.length === 0) {
+                continue;
+            }
+            new command.local.Command(
+                `forget-${host.name}`,
+                {
+                    create: networkHost.dockerHost.apply((via) =>
+                        renderForgetEndpointsScript({ stack: config.stack, host: host.name, via, endpoints, access: { cli: networkHost.cli } }),
+                    ),
+                    interpreter: ["/bin/bash", "-c"],
+                    environment: networkHost.scriptEnv,
+                },
+                { parent: this, dependsOn: [...networkHost.ready, ...Object.values(this.networks).map((n) => n.network)] },
             );
         }
 

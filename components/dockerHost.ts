@@ -4,7 +4,7 @@ import { ClusterConfig, HostConfig } from "../lib/config/types";
 import { machineLabelValue } from "../lib/change/labels";
 import { EngineOptions, engineOptions } from "../lib/render/engine";
 import { serverCertNames } from "../lib/drivers/certNames";
-import { TlsMaterial, Fabric, MachineDriver } from "./machines/types";
+import { TlsMaterial, Fabric, MachineDriver, OnHostOptions, onLostHost } from "./machines/types";
 import { ClusterPki, serverCertificate } from "./pki";
 import { planUnderlayMtu } from "../lib/plan/mtu";
 
@@ -63,8 +63,13 @@ export class DockerHost extends pulumi.ComponentResource {
      * unknown value forces a replacement, E `step_generator.go:3059-3115`). docs/provider-rules.md.
      */
     public readonly machineId: pulumi.Output<string>;
-    /** What everything placed on this host is deleted with (Fabric.deletedWith); undefined where nothing is. */
-    public readonly deletedWith: pulumi.Resource | undefined;
+    /**
+     * The options of everything placed on this host (images, containers and their settles, the
+     * swarm's commands for it): deleted with the fabric where the driver has one (Fabric.deletedWith:
+     * a destroy never asks an engine that is gone), and kept on delete when the host is lost
+     * (`hosts[].lost`, onLostHost).
+     */
+    public readonly onHost: OnHostOptions;
     /** The host's underlay MTU: planned (netns, dind), or as the machine reports it (ssh, docker-machine). */
     public readonly underlayMtu: pulumi.Output<number | undefined>;
     /** The command that reads it on the machine (ssh, docker-machine); overlays wait for every host's. */
@@ -75,7 +80,7 @@ export class DockerHost extends pulumi.ComponentResource {
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:host:DockerHost", name, {}, opts);
         this.hostName = args.host.name;
-        this.deletedWith = args.fabric.deletedWith;
+        this.onHost = { ...(args.fabric.deletedWith !== undefined ? { deletedWith: args.fabric.deletedWith } : {}), ...onLostHost(args.host) };
         const clusterStore = args.clusterStore ?? pulumi.output<string | undefined>(undefined);
         this.engine = clusterStore.apply((url) => engineOptions(args.config, args.host, url));
         // docker-machine makes certificates of its own; every other driver gets the cluster CA's.

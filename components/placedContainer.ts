@@ -82,14 +82,14 @@ export class PlacedContainer extends pulumi.ComponentResource {
                           parent: this,
                           dependsOn: [...args.host.ready, ...(args.membership !== undefined ? [args.membership] : [])],
                           deleteBeforeReplace: true,
-                          deletedWith: args.host.deletedWith,
+                          ...args.host.onHost,
                       },
                   )
                 : undefined;
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: spec.image, keepLocally: true, triggers: { [MACHINE_TRIGGER]: args.host.machineId } },
-            { parent: this, provider, dependsOn: args.host.ready, deletedWith: args.host.deletedWith },
+            { parent: this, provider, dependsOn: args.host.ready, ...args.host.onHost },
         );
         this.container = new docker.Container(
             `${name}-container`,
@@ -119,7 +119,7 @@ export class PlacedContainer extends pulumi.ComponentResource {
                 restart: "unless-stopped",
                 mustRun: true,
             },
-            { parent: this, provider, deletedWith: args.host.deletedWith, ...(args.membership !== undefined ? { dependsOn: [args.membership] } : {}) },
+            { parent: this, provider, ...args.host.onHost, ...(args.membership !== undefined ? { dependsOn: [args.membership] } : {}) },
         );
         this.addresses = this.container.networkDatas.apply((datas) =>
             Object.fromEntries((datas ?? []).filter((d) => d.networkName !== undefined && d.ipAddress !== undefined).map((d) => [d.networkName, d.ipAddress])),

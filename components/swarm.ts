@@ -34,6 +34,7 @@ import {
     parseSwarmJoinOutput,
     renderSwarmAdoptScript,
     renderSwarmAvailabilityScripts,
+    renderSwarmForgetScript,
     renderSwarmIngressCheckScript,
     renderSwarmInitScripts,
     renderSwarmJoinScripts,
@@ -160,7 +161,7 @@ export class Swarm extends pulumi.ComponentResource {
                     args.firstManagerMachine,
                 ],
             },
-            { parent: this, deleteBeforeReplace: true, deletedWith: first.deletedWith },
+            { parent: this, deleteBeforeReplace: true, ...first.onHost },
         );
         this.spec = spec.urn;
 
@@ -190,7 +191,7 @@ export class Swarm extends pulumi.ComponentResource {
                 interpreter,
                 environment: { ...env, [SWARM_ENV.machine]: first.machineId },
             },
-            { parent: this, dependsOn: [...first.ready, ...args.after, spec], deletedWith: first.deletedWith },
+            { parent: this, dependsOn: [...first.ready, ...args.after, spec], ...first.onHost },
         );
         const init = new command.local.Command(
             `${name}-init`,
@@ -203,7 +204,7 @@ export class Swarm extends pulumi.ComponentResource {
                 dependsOn: [...first.ready, ...args.after, spec, adopt],
                 replaceOnChanges: ["create"],
                 deleteBeforeReplace: true,
-                deletedWith: first.deletedWith,
+                ...first.onHost,
             },
         );
         const initOut = init.stdout.apply(parseSwarmInitOutput);
@@ -311,7 +312,7 @@ export class Swarm extends pulumi.ComponentResource {
                         ...(token !== undefined ? [token] : []),
                         ...(asManager && previousManager !== init ? [previousManager] : []),
                     ],
-                    deletedWith: d.deletedWith,
+                    ...d.onHost,
                 },
             );
             joinOf[d.hostName] = join;
@@ -329,6 +330,21 @@ export class Swarm extends pulumi.ComponentResource {
             ),
         );
 
+        // A lost worker (hosts[].lost) leaves the swarm through a manager: its own join, kept on
+        // delete, cannot make it leave. Create only; dropped with the host.
+        for (const { host, docker: d } of args.hosts.filter((h) => h.host.lost === true)) {
+            const script = pulumi
+                .all([managerNodes, joinOf[d.hostName].stdout])
+                .apply(([ms, out]) =>
+                    renderSwarmForgetScript({ stack: args.stack, host: host.name, nodeId: parseSwarmJoinOutput(out)?.nodeId, managers: ms, access }),
+                );
+            new command.local.Command(
+                `${name}-forget-${host.name}`,
+                { create: script, interpreter, environment: env },
+                { parent: this, dependsOn: [joinOf[d.hostName]] },
+            );
+        }
+
         this.joins = { ...joinOf };
         const after = (d: DockerHost) => [init, ...(joinOf[d.hostName] !== undefined ? [joinOf[d.hostName]] : [])];
         const labelled = args.hosts.filter((h) => Object.keys(h.host.labels).length > 0);
@@ -341,7 +357,7 @@ export class Swarm extends pulumi.ComponentResource {
                 // Its machine replaced, or a new swarm: an update, which labels the new node.
                 { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId, ...newSwarmEnv } },
                 // New labels: remove the old ones first, then set the new.
-                { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true, deletedWith: d.deletedWith },
+                { parent: this, dependsOn: after(d), replaceOnChanges: ["create"], deleteBeforeReplace: true, ...d.onHost },
             );
         });
 
@@ -358,7 +374,7 @@ export class Swarm extends pulumi.ComponentResource {
                 new command.local.Command(
                     `${name}-availability-${host.name}`,
                     { create: scripts.create, delete: scripts.delete, interpreter, environment: { ...env, [SWARM_ENV.machine]: d.machineId, ...newSwarmEnv } },
-                    { parent: this, dependsOn: after(d), deletedWith: d.deletedWith },
+                    { parent: this, dependsOn: after(d), ...d.onHost },
                 ),
             ];
         });

@@ -21,7 +21,7 @@ import { SshEndpoint } from "../../lib/probe/ssh";
 import { parseUnderlayMtu } from "../../lib/drivers/underlayMtu";
 import { underlayMtuRequirements } from "../../lib/plan/mtu";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
-import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver, SshProbeAccess } from "./types";
+import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver, onLostHost, SshProbeAccess } from "./types";
 
 export interface SshDriverSecrets {
     /** Private key the remote commands log in with (index.ts reads it as a secret). */
@@ -83,6 +83,8 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                     // Restore the old configuration before installing the new one: create-then-delete
                     // would let the old delete put the user's daemon.json back over the new one.
                     deleteBeforeReplace: true,
+                    // A lost machine's restore never runs: nothing answers there.
+                    ...onLostHost(args.host),
                 },
             );
             // The machine's underlay MTU, read again whenever the engine is reconfigured (a new id);
@@ -98,7 +100,7 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                     }),
                     triggers: [engine.id],
                 },
-                { parent, dependsOn: [engine] },
+                { parent, dependsOn: [engine], ...onLostHost(args.host) },
             );
             return {
                 // Without TLS, over ssh (no TCP API at all); with TLS, the engine's TLS listener.
@@ -129,7 +131,7 @@ export function sshDriver(secrets: SshDriverSecrets): MachineDriver {
                         runIp: `$SUDO unshare --net ip "$@"`,
                     }),
                 },
-                { parent, dependsOn: args.dependsOn },
+                { parent, dependsOn: args.dependsOn, ...onLostHost(args.host) },
             );
         },
 

@@ -9,6 +9,23 @@ import { SshEndpoint } from "../../lib/probe/ssh";
 import { EngineOptions } from "../../lib/render/engine";
 
 /** What every machine of a driver shares (the lab bridge, the dind network), created before any machine. */
+/** Resource options of what lives on one host (DockerHost.onHost). */
+export interface OnHostOptions {
+    deletedWith?: pulumi.Resource;
+    retainOnDelete?: true;
+}
+
+/**
+ * A lost host's resources (`hosts[].lost`: the machine is gone for good) are kept on delete: a
+ * later delete, replacement or destroy drops them from the state without asking the provider
+ * (pulumi/pulumi pkg/resource/deploy/step.go:630, DeleteStep.Apply), so nothing asks the engine or
+ * sshd that is gone. The option alone changes: every such resource is a same step whose new state
+ * records it (pkg/backend/snapshot.go, sameSnapshotMutation.mustWrite: RetainOnDelete).
+ */
+export function onLostHost(host: HostConfig): { retainOnDelete?: true } {
+    return host.lost === true ? { retainOnDelete: true } : {};
+}
+
 export interface Fabric {
     /** Resources every machine depends on; empty when the driver needs none. */
     resources: pulumi.Resource[];

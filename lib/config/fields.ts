@@ -332,6 +332,11 @@ export const HOST_FIELDS = {
         description:
             "Swarm mode only: the node's availability (docker node update --availability), applied in place. Unset: as swarm has it (active). Containers on an overlay are not placed on a pause or drain host (swarm starts no new task there, an overlay attachment included).",
     },
+    lost: {
+        type: "boolean",
+        description:
+            "ssh driver: the machine is gone for good (true). Nothing on it changes, but everything the stack has on it is kept when deleted (retainOnDelete): a later `up` without the host, or a `destroy`, drops it from the state without asking its engine. Not for a manager, nor for the host the overlays are created on.",
+    },
 } satisfies Fields;
 
 // ---------------------------------------------------------------- networks

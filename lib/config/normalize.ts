@@ -152,6 +152,7 @@ function normalizeHost(h: Record<string, unknown>): HostConfig {
         role: opt(h["role"], DEFAULTS.hostRole),
         labels: { ...opt<Record<string, string>>(h["labels"], {}) },
         ...(h["availability"] !== undefined ? { availability: h["availability"] as HostAvailability } : {}),
+        ...(h["lost"] === true ? { lost: true as const } : {}),
         ...(ssh !== undefined
             ? {
                   ssh: {

@@ -199,6 +199,8 @@ export interface HostConfig {
     labels: Record<string, string>;
     /** Swarm mode: the node's availability, applied in place; unset leaves it as swarm has it. */
     availability?: HostAvailability;
+    /** ssh driver: the machine is gone for good; what the stack has on it is retained on delete (`hosts[].lost`). */
+    lost?: true;
     /** ssh driver: where the machine is. */
     ssh?: SshMachine;
     /** netns driver: the host's underlay address (default: allocated from the underlay in host order). */

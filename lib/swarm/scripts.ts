@@ -458,6 +458,32 @@ export function renderSwarmAvailabilityScripts(p: SwarmAvailabilityParams): Swar
     return { create, delete: del };
 }
 
+// ---------------------------------------------------------------- forget
+
+export interface SwarmForgetParams {
+    stack: string;
+    /** The lost worker (`hosts[].lost`). */
+    host: string;
+    /** Its node id, as its join recorded it; undefined: none recorded. */
+    nodeId: string | undefined;
+    managers: SwarmNode[];
+    access: DockerCliAccess;
+}
+
+/**
+ * A lost worker's node removed from the swarm through a manager that answers
+ * (lib/swarm/sh/forget.sh): refused while the node is ready (it is not gone); a node
+ * already gone is fine. Create only: its own join stays, kept on delete.
+ */
+export function renderSwarmForgetScript(p: SwarmForgetParams): string {
+    return script(
+        `docker-overlay: lost host ${p.host} removed from stack ${p.stack}'s swarm`,
+        p.access,
+        [assign("ROLE", "swarm forget"), assign("NAME", p.host), assign("NODE", p.nodeId ?? ""), managersOf(p.managers)],
+        [sh("node-remove.sh"), sh("forget.sh")],
+    );
+}
+
 // ---------------------------------------------------------------- settle
 
 /** Seconds a settle waits for a host's copy of an overlay to be torn down before going on. */

@@ -509,6 +509,44 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assert.match(lab.exec("swarm-node1", ["docker", "info", "--format", "{{.Labels}}"]), /provisioned-by=hand/);
     });
 
+    it("a machine lost for good (its sshd refuses): marked hosts[].lost, `up` only clears its endpoints from the store; `down` then passes, asking it nothing", function () {
+        const again = timed("lab up (again, for the lost machine)", () => labCommand<UpJson>("up"));
+        assert.equal(again.code, 0, JSON.stringify(again.doc, null, 2));
+        // swarm-node2 (c1 on it) stops answering: every ssh connection to it is refused.
+        const refuse = ["INPUT", "-p", "tcp", "--dport", "22", "-j", "REJECT", "--reject-with", "tcp-reset"];
+        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...refuse]);
+        try {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dovl-ssh-lost-"));
+            try {
+                const lost = path.join(dir, path.basename(STACK_FILE));
+                const text = fs.readFileSync(pinnedStack, "utf8");
+                assert.ok(text.includes("    - name: swarm-node2\n"), pinnedStack);
+                fs.writeFileSync(lost, text.replace("    - name: swarm-node2\n", "    - name: swarm-node2\n      lost: true\n"));
+                const marked = timed("lab up (swarm-node2 lost)", () => labCommand<UpJson>("up", lost));
+                assert.equal(marked.code, 0, JSON.stringify(marked.doc, null, 2));
+                // Only its endpoints leave the store (through swarm-node1's engine); every other step is same.
+                assert.deepEqual(
+                    (marked.doc.steps ?? []).filter((st) => st.op !== "same").map((st) => `${st.op} ${st.name}`),
+                    ["create forget-swarm-node2"],
+                );
+                const down = timed("lab down (swarm-node2 lost)", () => labCommand<DownJson>("down", lost));
+                assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
+                assert.deepEqual(down.doc.failed, []);
+                assert.ok(!fs.existsSync(stateFile()));
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            // swarm-node1 is back as it was; swarm-node2 was asked nothing: c1 still runs there, on the program's config.
+            assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json"), PRESEEDED_DAEMON_JSON);
+            assert.equal(lab.exec("swarm-node1", ["docker", "ps", "-aq"]).trim(), "");
+            assert.equal(lab.exec("swarm-node2", ["docker", "ps", "--format", "{{.Names}}"]).trim(), "c1");
+            // Nothing even tried to reach it: the rule that refuses its ssh counted no packet.
+            assert.match(lab.exec("swarm-node2", ["iptables", "-w", "-S", "INPUT", "-v"]), /--dport 22 -c 0 0 -j REJECT/);
+        } finally {
+            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...refuse]);
+        }
+    });
+
     it("the fixture's teardown leaves nothing behind", function () {
         const failures = timed("fixture down", () => lab.down());
         assert.deepEqual(failures, []);

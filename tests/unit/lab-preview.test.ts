@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KvClient } from "../../lab/clients/consul";
-import { chainDeletedRow, PreviewMocks, previewJson, renderPreviewText, runPreview, withSecrets } from "../../lab/preview";
+import { chainDeletedRow, PreviewMocks, previewJson, renderPreviewText, runPreview, staleRecord, withSecrets } from "../../lab/preview";
 import { revealInputs } from "../../lab/secrets";
 import { ResourceRecord, statePath, writeState } from "../../lab/state";
 import { countChanges, Step } from "../../lab/steps";
@@ -330,6 +330,71 @@ describe("lab preview (fakes, no engines)", function () {
             assert.deepEqual(changed(await previewSteps(recorded, raw, stack)), []);
         });
     }
+
+    it("ssh: a host marked lost changes nothing but its resources' retainOnDelete; removed then, they leave the state without their provider", async function () {
+        const { stack, raw } = loadStackFile(path.join(EXAMPLES, "Pulumi.ssh.yaml"));
+        type Host = { name: string; lost?: boolean };
+        const hostsOf = (r: RawConfig) => r["hosts"] as Host[];
+        const recorded = await applyRecorded(raw, stack);
+        const lost = structuredClone(raw);
+        hostsOf(lost).find((h) => h.name === "swarm-node2")!.lost = true;
+        const marking = await previewSteps(recorded, lost, stack);
+        // Its node leaves the swarm through a manager; nothing else changes.
+        assert.deepEqual(changed(marking), ["create command:local:Command swarm-forget-swarm-node2"]);
+        // What was on swarm-node2 (c1 by its constraint) is registered kept on delete, nothing else is;
+        // the same steps still write that into the state, as the engine's do (PreviewResult.stale).
+        const marked = await applyRecorded(lost, stack);
+        const onNode2 = [
+            "c1-container",
+            "c1-image",
+            "c1-settle",
+            "swarm-join-swarm-node2",
+            "swarm-node2-engine-daemon",
+            "swarm-node2-engine-underlay-mtu",
+            "swarm-node2-esp-probe",
+        ];
+        const names = (rs: ResourceRecord[]) => rs.map((r) => r.name).sort();
+        assert.deepEqual(names(marked.filter((r) => r.options?.retainOnDelete === true)), onNode2);
+        const before = new Map(recorded.map((r) => [r.urn, r]));
+        const stale = marked.filter((r) => staleRecord(before.get(r.urn), { ...r, propertyDependencies: r.propertyDependencies ?? {}, options: r.options! }));
+        assert.deepEqual(names(stale), onNode2);
+        const forget = marked.find((r) => r.name === "swarm-forget-swarm-node2")!;
+        assert.match(forget.inputs["create"] as string, /^NODE=node-2$/m);
+        assert.ok(forget.dependsOn.includes(marked.find((r) => r.name === "swarm-join-swarm-node2")!.urn), forget.dependsOn.join("\n"));
+        assert.equal(forget.inputs["delete"], undefined);
+        // The host removed (c1 placed by another constraint): each of them a delete that only drops it from the state.
+        const removed = structuredClone(lost);
+        removed["hosts"] = hostsOf(removed).filter((h) => h.name !== "swarm-node2");
+        (removed["containers"] as { name: string; constraints: string[] }[]).find((c) => c.name === "c1")!.constraints = ["node==swarm-node1"];
+        const steps = await previewSteps(marked, removed, stack);
+        const retained = steps.filter((st) => st.op === "delete" && st.retain === true).map((st) => st.name);
+        assert.deepEqual(retained.sort(), ["swarm-join-swarm-node2", "swarm-node2-engine-daemon", "swarm-node2-engine-underlay-mtu", "swarm-node2-esp-probe"]);
+        // c1 is made again on swarm-node1; the old one's delete, before its replacement, is kept too (lab/executor.ts skipsDelete).
+        assert.deepEqual(
+            steps.filter((st) => st.op === "replace" && st.name.startsWith("c1-")).map((st) => st.name),
+            ["c1-image", "c1-settle", "c1-container"],
+        );
+        const byName = new Map(marked.map((r) => [r.name, r]));
+        for (const name of ["c1-image", "c1-settle", "c1-container"]) {
+            assert.equal(byName.get(name)?.options?.retainOnDelete, true, name);
+        }
+        // What else goes: the component, the provider, the certificate's resources (no remote end), the probe (no delete).
+        assert.deepEqual(
+            steps
+                .filter((st) => st.op === "delete" && st.retain !== true)
+                .map((st) => `${st.type} ${st.name}`)
+                .sort(),
+            [
+                "command:local:Command swarm-forget-swarm-node2",
+                "command:local:Command underlay-probe-swarm-node2",
+                "docker-overlay:host:DockerHost swarm-node2",
+                "pulumi:providers:docker swarm-node2",
+                "tls:index/certRequest:CertRequest swarm-node2-tls-csr",
+                "tls:index/locallySignedCert:LocallySignedCert swarm-node2-tls-cert",
+                "tls:index/privateKey:PrivateKey swarm-node2-tls-key",
+            ],
+        );
+    });
 
     it("withSecrets puts the revealed value where the runner shows [secret]", function () {
         assert.deepEqual(withSecrets({ a: "[secret]", b: ["x", "[secret]"] }, { a: "A", b: ["x", "B"] }), { a: "A", b: ["x", "B"] });

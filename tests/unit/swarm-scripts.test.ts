@@ -18,6 +18,7 @@ import {
     parseSwarmJoinOutput,
     renderSwarmAdoptScript,
     renderSwarmAvailabilityScripts,
+    renderSwarmForgetScript,
     renderSwarmIngressCheckScript,
     renderSwarmInitScripts,
     renderSwarmJoinScripts,
@@ -337,6 +338,39 @@ describe("swarm scripts: token, join, leave, labels", () => {
         assert.equal(
             r.stderr.trim(),
             "docker-overlay swarm join swarm-node1: swarm-node1 is already in another swarm (node stranger); make it leave first: docker swarm leave --force",
+        );
+    });
+
+    it("forget (hosts[].lost): a worker's node that is down is removed through a manager; one that is ready is refused; one gone is fine", () => {
+        const f = swarmOf();
+        const join = renderSwarmJoinScripts({ stack: "t", worker, managers: [manager], port: 2377, access: f.access });
+        const joined = bash(join.create, f, { [SWARM_ENV.sealedToken]: sealed(f), [SWARM_ENV.sealKey]: privatePem });
+        assert.equal(joined.status, 0, joined.stderr);
+        const nodeId = parseSwarmJoinOutput(joined.stdout)?.nodeId;
+        const forget = renderSwarmForgetScript({ stack: "t", host: worker.name, nodeId, managers: [manager], access: f.access });
+        // The worker's engine is never asked: it is gone.
+        const asked = () => f.calls().filter((c) => c.startsWith(worker.dockerHost)).length;
+        const before = asked();
+        const ready = bash(forget, f);
+        assert.equal(ready.status, 1);
+        assert.equal(
+            ready.stderr.trim(),
+            `docker-overlay swarm forget swarm-node1: its node ${nodeId} is ready: hosts[].lost is for a machine gone for good; if it is back, remove lost`,
+        );
+        f.engine(manager.dockerHost, { [`nstate-${nodeId}`]: "down" });
+        const down = bash(forget, f);
+        assert.equal(down.status, 0, down.stderr);
+        assert.equal(down.stderr.trim(), `docker-overlay swarm forget swarm-node1: node ${nodeId} removed from the swarm (it was down)`);
+        assert.ok(!f.read(manager.dockerHost, "nodes").split("\n").includes(nodeId!));
+        const again = bash(forget, f);
+        assert.equal(again.status, 0, again.stderr);
+        assert.equal(again.stderr.trim(), `docker-overlay swarm forget swarm-node1: node ${nodeId} is gone already`);
+        assert.equal(asked(), before);
+        const none = bash(forget.replace("MANAGERS=(unix:///run/m.sock)", "MANAGERS=(unix:///run/gone.sock)"), f);
+        assert.equal(none.status, 1);
+        assert.equal(
+            none.stderr.trim(),
+            "docker-overlay swarm forget swarm-node1: no manager of the swarm answers (tried unix:///run/gone.sock); start a manager's engine and retry",
         );
     });
 

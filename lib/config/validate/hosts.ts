@@ -32,6 +32,7 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts, mode
     const addresses = new Map<string, number>();
     let manager: number | undefined;
     const managers: number[] = [];
+    const lostHosts: number[] = [];
     list.forEach((item, i) => {
         const path = indexPath("hosts", i);
         const host = c.object(path, item, keysOf(HOST_FIELDS));
@@ -87,6 +88,29 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts, mode
             }
         }
 
+        if (host["lost"] !== undefined) {
+            const lost = c.boolean(`${path}.lost`, host["lost"]);
+            if (lost === true) {
+                lostHosts.push(i);
+                if (driver.kind !== undefined && driver.kind !== "ssh") {
+                    c.add(
+                        `${path}.lost`,
+                        `is for the ssh driver's machines, which the stack does not own; driver.kind ${driver.kind} makes its machines itself and ` +
+                            `\`destroy\` takes them whole even when they are gone (what lives on them is deleted with the fabric): remove lost`,
+                    );
+                }
+                if (host["role"] === "manager") {
+                    c.add(
+                        `${path}.lost`,
+                        mode === "swarm"
+                            ? `a lost manager cannot be let go of here: the swarm's raft still counts it, and the overlays and joins go through the managers; ` +
+                                  `demote it from a manager that answers (docker node demote, then docker node rm --force), make this host a worker, then mark it lost`
+                            : `the manager is the host the overlays are created on; make another host the manager first, then mark this one lost`,
+                    );
+                }
+            }
+        }
+
         let labels: Record<string, string> = {};
         if (host["labels"] !== undefined) {
             const before = c.problems.length;
@@ -115,6 +139,13 @@ export function checkHosts(c: Checker, value: unknown, driver: DriverFacts, mode
     const quorum = managerCountProblem(managers);
     if (quorum !== undefined) {
         c.add("hosts", quorum);
+    }
+    // With no manager the first host is where the overlays are created (lib/plan/cluster.ts networkHost).
+    if (lostHosts.includes(0) && manager === undefined && managers.length === 0) {
+        c.add(
+            "hosts[0].lost",
+            "hosts[0] is where the overlays are created while no host has role manager; put a host that answers first in hosts (or make one the manager), then mark this one lost",
+        );
     }
     return facts;
 }

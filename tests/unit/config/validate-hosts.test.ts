@@ -69,7 +69,7 @@ describe("validate: hosts", () => {
     it("reports unknown host keys with a suggestion", () => {
         assert.deepEqual(
             problems((raw) => (raw.hosts[1].lables = { storage: "ssd" })),
-            [`${P}hosts[1].lables: unknown key; did you mean "labels"? (known keys: name, role, labels, ssh, address, availability)`],
+            [`${P}hosts[1].lables: unknown key; did you mean "labels"? (known keys: name, role, labels, ssh, address, availability, lost)`],
         );
     });
 
@@ -93,6 +93,75 @@ describe("validate: hosts", () => {
                 `${P}hosts[4].address: 10.199.0.7 is also the address of hosts[3]; give each host its own address`,
                 `${P}hosts[5].address: 10.199.1.7 is outside the underlay 10.199.0.0/24 (driver.underlay); pick one from 10.199.0.2 to 10.199.0.254, or leave address out to have one allocated`,
                 `${P}hosts[6].address: "10.199.0.7/24" is not an IPv4 address (expected four numbers 0-255 separated by dots, e.g. 10.0.0.5; write the address without a prefix length)`,
+            ],
+        );
+    });
+});
+
+describe("validate: hosts[].lost (an ssh machine gone for good)", () => {
+    /** The dev stack on the ssh driver (an existing consul), each host at its own address. */
+    const ssh = (edit: (raw: ReturnType<typeof JSON.parse>) => void) =>
+        problems((raw) => {
+            raw.driver = { kind: "ssh", user: "root" };
+            raw.kvStore = { backend: "consul", address: "consul://192.0.2.2:8500" };
+            raw.hosts.forEach((h: { ssh?: unknown }, i: number) => (h.ssh = { address: `192.0.2.${11 + i}` }));
+            edit(raw);
+        });
+
+    it("a worker of the ssh driver may be lost", () => {
+        assert.deepEqual(
+            ssh((raw) => (raw.hosts[2].lost = true)),
+            [],
+        );
+        assert.deepEqual(
+            ssh((raw) => (raw.hosts[2].lost = false)),
+            [],
+        );
+    });
+
+    it("is a boolean", () => {
+        assert.deepEqual(
+            ssh((raw) => (raw.hosts[2].lost = "yes")),
+            [`${P}hosts[2].lost: must be true or false, got the string "yes"`],
+        );
+    });
+
+    it("only for the ssh driver: the other drivers' machines are the stack's own", () => {
+        assert.deepEqual(
+            problems((raw) => (raw.hosts[2].lost = true)),
+            [
+                `${P}hosts[2].lost: is for the ssh driver's machines, which the stack does not own; driver.kind netns makes its machines itself and \`destroy\` takes them whole even when they are gone (what lives on them is deleted with the fabric): remove lost`,
+            ],
+        );
+    });
+
+    it("not the host the overlays are created on: the manager, or hosts[0] when no host is one", () => {
+        assert.deepEqual(
+            ssh((raw) => (raw.hosts[0].lost = true)),
+            [`${P}hosts[0].lost: the manager is the host the overlays are created on; make another host the manager first, then mark this one lost`],
+        );
+        assert.deepEqual(
+            ssh((raw) => {
+                delete raw.hosts[0].role;
+                raw.hosts[0].lost = true;
+            }),
+            [
+                `${P}hosts[0].lost: hosts[0] is where the overlays are created while no host has role manager; put a host that answers first in hosts (or make one the manager), then mark this one lost`,
+            ],
+        );
+    });
+
+    it("not a swarm manager: the raft still counts it", () => {
+        assert.deepEqual(
+            ssh((raw) => {
+                raw.engine = { mode: "swarm", advertiseInterface: "eth1" };
+                delete raw.kvStore;
+                raw.hosts[1].role = "manager";
+                raw.hosts[2].role = "manager";
+                raw.hosts[2].lost = true;
+            }),
+            [
+                `${P}hosts[2].lost: a lost manager cannot be let go of here: the swarm's raft still counts it, and the overlays and joins go through the managers; demote it from a manager that answers (docker node demote, then docker node rm --force), make this host a worker, then mark it lost`,
             ],
         );
     });

@@ -8,7 +8,6 @@ import { ClusterConfig, HostConfig } from "../../lib/config/types";
 import { SshEndpoint } from "../../lib/probe/ssh";
 import { EngineOptions } from "../../lib/render/engine";
 
-/** What every machine of a driver shares (the lab bridge, the dind network), created before any machine. */
 /** Resource options of what lives on one host (DockerHost.onHost). */
 export interface OnHostOptions {
     deletedWith?: pulumi.Resource;
@@ -26,6 +25,7 @@ export function onLostHost(host: HostConfig): { retainOnDelete?: true } {
     return host.lost === true ? { retainOnDelete: true } : {};
 }
 
+/** What every machine of a driver shares (the lab bridge, the dind network), created before any machine. */
 export interface Fabric {
     /** Resources every machine depends on; empty when the driver needs none. */
     resources: pulumi.Resource[];

@@ -331,7 +331,7 @@ describe("lab preview (fakes, no engines)", function () {
         });
     }
 
-    it("ssh: a host marked lost changes nothing but its resources' retainOnDelete; removed then, they leave the state without their provider", async function () {
+    it("ssh: a host marked lost: its resources kept on delete (same steps that write the state), its node forgotten by the swarm; removed then, they leave the state without their provider", async function () {
         const { stack, raw } = loadStackFile(path.join(EXAMPLES, "Pulumi.ssh.yaml"));
         type Host = { name: string; lost?: boolean };
         const hostsOf = (r: RawConfig) => r["hosts"] as Host[];

@@ -43,6 +43,13 @@ const SH_DIR = path.join(__dirname, "sh");
 export const UNDERLAY_PROBE_SCRIPT = path.join(SH_DIR, "underlay-probe.sh");
 /** Seconds a probe command sends and waits before it names what did not arrive. */
 export const PROBE_WAIT_SECONDS = 10;
+/**
+ * The same through `docker exec` (dind): a round costs about 5 s there, not a fraction of one
+ * (measured in the lab: 0.3 s per exec, the targets' rules set and read one after another, and
+ * nc's 1 s wait for a reply to each datagram), so 10 s left room for one or two rounds, and one
+ * slow round named pairs that had nothing wrong (CI, 2026-12-02: swarm-node1's six pairs).
+ */
+export const DOCKER_PROBE_WAIT_SECONDS = 30;
 
 /** Where a machine of a probe is reached: its namespace (netns), its ssh login, or neither (an existing store: a tcp connect). */
 export interface ProbeMachine {
@@ -124,7 +131,7 @@ export function renderProbeScript(p: { tag: string; what: string; transport: Pro
         assign("WHAT", p.what),
         ...(p.transport.kind === "ssh" ? [assign("IFACE", p.transport.iface)] : []),
         ...(p.transport.kind === "docker" ? [assign("LOCAL_DOCKER", p.transport.host)] : []),
-        assign("WAIT_SECONDS", p.waitSeconds ?? PROBE_WAIT_SECONDS),
+        assign("WAIT_SECONDS", p.waitSeconds ?? (p.transport.kind === "docker" ? DOCKER_PROBE_WAIT_SECONDS : PROBE_WAIT_SECONDS)),
         ...assignColumns(machines, {
             M_NAME: (m) => m.name,
             // ssh hosts' addresses are read on them; a machine without access keeps its given one.

@@ -302,6 +302,8 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         assert.equal(node2.inputs["environment"], undefined);
         const create = node2.inputs["create"] as string;
         assert.match(create, /^LOCAL_DOCKER=unix:\/\/\/var\/run\/docker\.sock$/m);
+        // Rounds through docker exec take seconds: a longer window than netns and ssh get.
+        assert.match(create, /^WAIT_SECONDS=30$/m);
         assert.match(create, /^M_NAME=\(swarm-node2 swarm-manager swarm-node1\)$/m);
         assert.match(create, /^M_CTR=\(docker-overlay-swarm-node2 docker-overlay-swarm-manager docker-overlay-swarm-node1\)$/m);
         assert.match(create, /dk "\$LOCAL_DOCKER" exec "\$\{M_CTR\[m\]\}" sh -c "\$PROBE_SH" underlay-probe "\$@"/);

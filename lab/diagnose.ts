@@ -339,7 +339,23 @@ export interface DiagnoseDeps {
     engineLog: (host: string) => string | undefined;
     /** The ids of a host's engine threads stranded in a deleted network namespace (lib/engine/strandedThreads.ts). */
     strandedThreads: (host: string) => readonly number[];
+    /** How long an incomplete serf membership is given to complete (default GOSSIP_SETTLE_SECONDS). */
+    gossipSettleSeconds?: number;
 }
+
+/**
+ * How long diagnose waits, re-reading the engines' logs, before it calls an
+ * engine's serf incomplete. An engine that others count as a member but that
+ * does not list them
+ * (what CI once met: right after an up, an engine whose log listed only itself, with
+ * no failed join, while the others listed it) learns them at the next push-pull of memberlist's state, every 30 s
+ * (hashicorp/memberlist config.go, DefaultLANConfig: `PushPullInterval: 30 * time.Second`,
+ * which serf's DefaultConfig and libnetwork's serfInit keep); 5 s more for the log.
+ * A membership still incomplete then is a failure.
+ */
+export const GOSSIP_SETTLE_SECONDS = 35;
+/** Between two reads of the logs while it waits. */
+const GOSSIP_REREAD_MS = 2000;
 
 export async function diagnose(config: ClusterConfig, status: LabStatus, deps: DiagnoseDeps, targets: ProbeTargets): Promise<DiagnoseReport> {
     const started = Date.now();
@@ -360,11 +376,18 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
         overlays.push(view);
         failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
     }
-    const gossip: GossipView[] = [];
+    let gossip: GossipView[] = [];
     if (config.engine.mode === "cluster-store") {
-        for (const host of hosts) {
-            const history = serfHistory(deps.engineLog(host) ?? "", host);
-            gossip.push(history === undefined ? { host } : { host, ...history });
+        const read = () =>
+            hosts.map((host): GossipView => {
+                const history = serfHistory(deps.engineLog(host) ?? "", host);
+                return history === undefined ? { host } : { host, ...history };
+            });
+        const settleBy = Date.now() + (deps.gossipSettleSeconds ?? GOSSIP_SETTLE_SECONDS) * 1000;
+        gossip = read();
+        while (gossipFailures(gossip, hosts).length > 0 && Date.now() < settleBy) {
+            await new Promise((resolve) => setTimeout(resolve, GOSSIP_REREAD_MS));
+            gossip = read();
         }
         failures.push(...gossipFailures(gossip, hosts));
     }

@@ -288,7 +288,17 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             const text = fs.readFileSync(STACK_FILE, "utf8");
             fs.writeFileSync(copy, text.replace("    - name: swarm-node2\n", "    - name: swarm-node2\n    - name: swarm-node3\n"));
             await laptop("exec", manager, "iptables", "-w", "-I", ...drop);
-            const cut = await timed("lab up (a host added, udp/4789 dropped)", () => lab<UpJson>("up", copy));
+            const noAnswers = (u: UpJson) =>
+                u.resources.filter((r) => r.status === "failed").flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer")));
+            let cut = await timed("lab up (a host added, udp/4789 dropped)", () => lab<UpJson>("up", copy));
+            // Known flake, cause not found (see the closing note of 2026-12-02): under load, now and then every
+            // probe between swarm-node3 and one other machine gets no answer for the whole window, both
+            // directions, while that machine's engine gossips with swarm-node3. One more up then (the
+            // probe runs again, its machine kept); the exact pair is still required of it.
+            if (cut.json !== undefined && noAnswers(cut.json).length > 1) {
+                note(`dind: the probe of the added host named more than the dropped pair, once more: ${noAnswers(cut.json).join("; ")}`);
+                cut = await timed("lab up (a host added, udp/4789 dropped, again)", () => lab<UpJson>("up", copy));
+            }
             assert.notEqual(cut.code, 0, describeRun(cut));
             assert.ok(cut.json !== undefined, describeRun(cut));
             const failed = cut.json.resources.filter((r) => r.status === "failed");
@@ -296,11 +306,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
                 failed.map((f) => f.name),
                 ["underlay-probe-swarm-node3"],
             );
-            assert.deepEqual(
-                failed.flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer"))),
-                ["swarm-node3 -> swarm-manager udp/4789: no answer"],
-                failed.map((f) => f.error ?? "").join("\n"),
-            );
+            assert.deepEqual(noAnswers(cut.json), ["swarm-node3 -> swarm-manager udp/4789: no answer"], failed.map((f) => f.error ?? "").join("\n"));
             // The rule met the probe's datagrams; the probe left no rule of its own in any machine.
             assert.match(await laptop("exec", manager, "iptables", "-w", "-S", "INPUT", "-v"), /--comment dovl-dind-probe-test -c [1-9][0-9]* /);
             for (const host of [...HOSTS, "swarm-node3"]) {

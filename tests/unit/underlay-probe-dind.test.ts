@@ -126,6 +126,28 @@ describe("underlay probe on dind: the script against a stub docker exec and ipta
         assert.equal(stubs.chain("overlay-swarm-manager"), "");
     });
 
+    it("a machine whose exec breaks after its rules are set: the pairs into it fail, and the report says the machine, not the underlay, did not answer", () => {
+        // The stub iptables counts every rule at each read (fake-iptables.sh): only a read that fails loses pairs.
+        const r = run(script(tablesWith(kvPort)), { EXEC_FAILS: "overlay-swarm-manager watch-counts" });
+        assert.equal(r.status, 1);
+        const lines = r.stderr.split("\n");
+        assert.deepEqual(lines.slice(0, 3), [
+            "docker-overlay: the underlay does not carry what the cluster needs (nothing of the cluster was created; open these and run up again):",
+            "swarm-node1 -> swarm-manager tcp/7946: no answer",
+            "swarm-node1 -> swarm-manager udp/7946: no answer",
+        ]);
+        // One failed read per round in the 2 s window; the message is the exec's.
+        const said =
+            /^docker-overlay: ([0-9]+) call\(s\) of the probe on swarm-manager in its container overlay-swarm-manager on unix:\/\/\/run\/laptop\/docker\.sock failed; the last, reading its counters: OCI runtime exec failed: exec failed: unable to start container process: stub: unknown $/.exec(
+                lines[3],
+            );
+        assert.ok(said !== null && Number(said[1]) >= 2, lines[3]);
+        assert.deepEqual(lines.slice(4), [""]);
+        // Its rules were cleared all the same (watch-clear still runs); swarm-node1's too.
+        assert.equal(stubs.chain("overlay-swarm-manager"), "");
+        assert.equal(stubs.chain("overlay-swarm-node1"), "");
+    });
+
     it("needs every machine's address", () => {
         const tables = tablesWith(kvPort);
         tables.machines[0] = { name: "swarm-manager", container: "overlay-swarm-manager" };

@@ -13,7 +13,10 @@
 #     existing KV store) answers when a tcp connect from the source is accepted.
 #  4. TAG's rules removed from every target again, passed or failed: the counters
 #     are only this run's, and a run sets fresh ones.
-# Names each pair that did not arrive: `<from> -> <to> <proto>/<port>: no answer`.
+# Names each pair that did not arrive: `<from> -> <to> <proto>/<port>: no answer`,
+# then each machine where a send or a read of the counters itself failed (a pair
+# that "did not arrive" because the machine could not be entered is not the
+# underlay's fault): how many calls failed and what the last one said.
 declare -a ADDR=()
 for m in "${!M_NAME[@]}"; do
     ADDR[m]=${M_ADDR[m]}
@@ -29,6 +32,21 @@ for k in "${!P_FROM[@]}"; do
         SPECS[t]+=" ${ADDR[P_FROM[k]]} ${P_PROTO[k]} ${P_PORT[k]}"
     fi
 done
+ERRS=$(mktemp -d) || exit 1
+declare -a FAILS=() LASTERR=()
+# failed M WHAT FILE: one more failed call on M; FILE holds what it printed on stderr.
+failed() {
+    FAILS[$1]=$((${FAILS[$1]:-0} + 1))
+    LASTERR[$1]="$2: $(tr -s '\n' ' ' <"$3" | cut -c1-300)"
+}
+finish() {
+    local m
+    rm -rf "$ERRS"
+    for m in "${!FAILS[@]}"; do
+        echo "docker-overlay: ${FAILS[m]} call(s) of the probe on ${M_NAME[m]} $(m_where "$m") failed; the last, ${LASTERR[m]}" >&2
+    done
+    exit "$1"
+}
 SET=()
 clear_rules() {
     local t
@@ -42,7 +60,7 @@ for t in "${!SPECS[@]}"; do
     if ! m_run "$t" watch-reset "$TAG" "${ADDR[t]}" ${SPECS[t]}; then
         echo "docker-overlay: cannot set the underlay probe's counting rules on ${M_NAME[t]} $(m_where "$t") ($RULES_NEED)" >&2
         clear_rules
-        exit 1
+        finish 1
     fi
     SET+=("$t")
 done
@@ -61,14 +79,24 @@ while :; do
     done
     for s in "${!SENDS[@]}"; do
         # shellcheck disable=SC2086 # address, protocol and port words
-        m_run "$s" send ${SENDS[s]} || true &
+        { m_run "$s" send ${SENDS[s]} 2>"$ERRS/send-$s" || : >"$ERRS/send-$s.failed"; } &
     done
     wait
+    for s in "${!SENDS[@]}"; do
+        if [ -e "$ERRS/send-$s.failed" ]; then
+            failed "$s" "sending" "$ERRS/send-$s"
+            rm -f "$ERRS/send-$s.failed"
+        fi
+    done
     [ "${#SENDS[@]}" -eq 0 ] || sleep 0.1
     declare -A ARRIVED=()
     for t in "${!READS[@]}"; do
         # shellcheck disable=SC2086 # address, protocol and port words
-        mapfile -t counts < <(m_run "$t" watch-counts "$TAG" ${READS[t]} 2>/dev/null || true)
+        if ! out=$(m_run "$t" watch-counts "$TAG" ${READS[t]} 2>"$ERRS/read"); then
+            failed "$t" "reading its counters" "$ERRS/read"
+            out=""
+        fi
+        mapfile -t counts <<<"$out"
         read -ra ks <<<"${ASKED[t]}"
         for j in "${!ks[@]}"; do
             if [ "${counts[j]:-0}" -gt 0 ]; then
@@ -91,7 +119,7 @@ while :; do
     if [ "${#pending[@]}" -eq 0 ]; then
         clear_rules
         echo "docker-overlay: the underlay carries ${#P_FROM[@]} probe(s) of $WHAT" >&2
-        exit 0
+        finish 0
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
         break
@@ -102,4 +130,4 @@ echo "docker-overlay: the underlay does not carry what the cluster needs (nothin
 for k in "${pending[@]}"; do
     echo "${M_NAME[P_FROM[k]]} -> ${M_NAME[P_TO[k]]} ${P_PROTO[k]}/${P_PORT[k]}: no answer" >&2
 done
-exit 1
+finish 1

@@ -149,7 +149,10 @@ watch-counts)
 "
         shift 3
     done
-    iptables -w -t security -S INPUT -v | awk -v specs="$specs" '
+    # One read of the chain, which must succeed: under dash (no pipefail) a failed
+    # iptables in a pipeline would read as zeros, "nothing arrived".
+    listed=$(iptables -w -t security -S INPUT -v)
+    printf '%s\n' "$listed" | awk -v specs="$specs" '
         BEGIN { n = split(specs, s, "\n") - 1; for (k = 1; k <= n; k++) c[k] = "--comment \"" s[k] "\" -c " }
         { for (k = 1; k <= n; k++) if (i = index($0, c[k])) { split(substr($0, i + length(c[k])), a, " "); got[k] += a[1] } }
         END { for (k = 1; k <= n; k++) print got[k] + 0 }'

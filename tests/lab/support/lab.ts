@@ -198,12 +198,18 @@ export function gossipDigest(stateDir: string): string {
         if (log === undefined) {
             continue;
         }
-        const lines = log
-            .split("\n")
-            .filter((l) => /serf: EventMember|joining serf neighbor|memberlist: /.test(l))
-            .slice(-12)
+        // The engine's starts and its serf's events; memberlist's complaints about the probes'
+        // datagrams to udp/7946 (`msg type (100) not supported`: 'd', the probe's payload) only counted.
+        const all = log.split("\n").filter((l) => /serf: EventMember|joining serf neighbor|memberlist: |Initializing discovery|API listen on/.test(l));
+        const strays = all.filter((l) => /memberlist: msg type \([0-9]+\) not supported/.test(l));
+        const lines = all
+            .filter((l) => !strays.includes(l))
+            .slice(-16)
             .map((l) => `    ${l.slice(0, 240)}`);
-        out.push(`  ${machine}: ${lines.length === 0 ? "no gossip lines" : ""}`, ...lines);
+        out.push(
+            `  ${machine}: ${lines.length === 0 ? "no gossip lines" : ""}${strays.length > 0 ? `(and ${strays.length} stray datagrams to udp/7946)` : ""}`,
+            ...lines,
+        );
     }
     return out.length === 0 ? "" : `\n--- the engines' gossip (dockerd.log) ---\n${out.join("\n")}`;
 }

@@ -180,6 +180,7 @@ export function failedCheckHints(config: ClusterConfig, stackFile: string, stran
     });
     const command: Partial<Record<ClusterConfig["driver"]["kind"], string>> = {
         netns: `npm run lab -- diagnose ${stackFile}`,
+        dind: `npm run lab -- diagnose ${stackFile}`,
         ssh: `npm run diagnose -- ${stackFile}`,
     };
     const diagnose = command[config.driver.kind];

@@ -1,33 +1,37 @@
 /**
- * `npm run lab -- diagnose [<stack-file>] [--json]`: for a running netns stack,
+ * `npm run lab -- diagnose [<stack-file>] [--json]`: for a running netns or dind stack,
  *
  *  1. the underlay probes its mode needs (lib/plan/probes.ts, from the `ports`
- *     rules), run between the machines' network namespaces with
+ *     rules). netns: run between the machines' network namespaces with
  *     lib/probe/sh/underlay-probe.sh (the program's own probe script): tcp by connecting to the listener the port must
  *     have (serf, swarm's manager port, the KV store); udp by sending datagrams
  *     and reading a counting rule in the target's iptables `security` INPUT
- *     chain, which sees what the filter table let through (the script says why);
+ *     chain, which sees what the filter table let through (the script says why).
+ *     dind: the program's own probe commands with the `docker exec` transport
+ *     (runProbeScripts), which send in rounds;
  *  2. each overlay as every engine sees it (`docker network inspect`): a
  *     cluster-store (global) overlay lists every endpoint on every engine, the
  *     remote ones as `ep-<id>`; a swarm overlay lists its Peers (the nodes with
  *     a container on it), on each engine that has one;
  *  3. cluster-store mode: each engine's serf membership, replayed from the
- *     `serf: EventMember*` lines of its dockerd.log (lib/engine/gossip.ts says
- *     why an engine can be left out). Swarm mode's gossip (networkdb) logs only
+ *     `serf: EventMember*` lines of its log (netns: dockerd.log; dind: its
+ *     machine container's log). lib/engine/gossip.ts says
+ *     why an engine can be left out. Swarm mode's gossip (networkdb) logs only
  *     changes of a node's state, so there the overlays' Peers stand for it;
- *  4. warnings: engine threads stranded in a deleted network namespace
+ *  4. warnings (netns): engine threads stranded in a deleted network namespace
  *     (lib/engine/strandedThreads.ts), which fail store calls at random.
  *
  * Every failure is one line naming what failed: `dg1 -> dg2 udp/4789: no answer`.
  */
-import { execFile, spawnSync } from "child_process";
+import { execFile, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ClusterConfig, NetworkConfig } from "../lib/config/types";
+import { dindConfigOf, dindMachineContainerName } from "../lib/drivers/dind";
 import { netnsEngineRunPaths, netnsPath } from "../lib/drivers/netns";
 import { NO_ENGINE_EXIT, parseStrandedThreads, STRANDED_THREADS_SCRIPT, strandedLine } from "../lib/engine/strandedThreads";
-import { Probe, probeLabel, probePlan } from "../lib/plan/probes";
-import { UNDERLAY_PROBE_SCRIPT } from "../lib/probe/underlay";
+import { Probe, probeLabel, probeOwners, probePlan } from "../lib/plan/probes";
+import { ProbeMachine, probeTables, ProbeTransport, renderProbeScript, UNDERLAY_PROBE_SCRIPT } from "../lib/probe/underlay";
 import { LabStatus } from "./status";
 
 /** How long a tcp probe waits for its connection. */
@@ -93,6 +97,24 @@ export function tcpFailure(code: number, stderr: string, port: number): string {
     }
     const said = stderr.trim().split("\n").pop() ?? "";
     return said.replace(/^.*\/dev\/tcp\/[^:]*:\s*/, "") || `exit ${code}`;
+}
+
+/**
+ * The probes of one run of the program's probe script (lib/probe/sh/probe-pairs.sh), from its
+ * exit code and stderr: the script names every pair that did not arrive
+ * (`<from> -> <to> <proto>/<port>: no answer`), so with such lines every other pair arrived. A
+ * failure that names no pair (the script could not run) fails each probe with its last line.
+ */
+export function scriptProbeResults(probes: readonly Probe[], code: number | null, stderr: string): ProbeResult[] {
+    const lines = stderr.split("\n").filter((l) => l.trim() !== "");
+    const noAnswer = new Set(lines.filter((l) => l.endsWith(": no answer")));
+    const why = lines[lines.length - 1] ?? `exit ${String(code)}`;
+    return probes.map((p): ProbeResult => {
+        if (noAnswer.has(`${probeLabel(p)}: no answer`)) {
+            return { ...p, ok: false, reason: "no answer" };
+        }
+        return code === 0 || noAnswer.size > 0 ? { ...p, ok: true } : { ...p, ok: false, reason: why };
+    });
 }
 
 const SERF_EVENT = /serf: EventMember(Join|Leave|Failed|Reap|Update): (\S+) /;
@@ -318,18 +340,91 @@ export async function runProbes(probes: readonly Probe[], t: ProbeTargets): Prom
     return probes.map((p) => results.get(p) as ProbeResult);
 }
 
-/** What a running netns stack's machines are: addresses from its saved outputs, namespaces by the driver's rule. */
-export function labTargets(config: ClusterConfig, status: LabStatus): ProbeTargets {
+/** The underlay addresses of a running lab stack's machines, from its saved outputs: its hosts and its KV machine. */
+function machineAddresses(config: ClusterConfig, status: LabStatus): { addresses: Map<string, string>; machines: Set<string> } {
     const addresses = new Map(status.hosts.map((h) => [h.name, h.address]));
     const kvMachine = config.kvStore?.address === undefined ? config.kvStore?.machine : undefined;
     if (kvMachine !== undefined && status.kv !== null) {
         addresses.set(kvMachine, new URL(status.kv.url).hostname);
     }
-    const machines = new Set([...config.hosts.map((h) => h.name), ...(kvMachine !== undefined ? [kvMachine] : [])]);
+    return { addresses, machines: new Set([...config.hosts.map((h) => h.name), ...(kvMachine !== undefined ? [kvMachine] : [])]) };
+}
+
+/** What a running netns stack's machines are: addresses from its saved outputs, namespaces by the driver's rule. */
+export function labTargets(config: ClusterConfig, status: LabStatus): ProbeTargets {
+    const { addresses, machines } = machineAddresses(config, status);
     return {
         address: (name) => addresses.get(name) ?? name,
         namespace: (name) => (machines.has(name) ? netnsPath({ stack: config.stack, name }) : undefined),
     };
+}
+
+/** Runs the probes a diagnose makes and says of each whether it arrived. */
+export type ProbeRun = (probes: readonly Probe[]) => Promise<ProbeResult[]>;
+
+/** A script run with bash on this machine: its exit code and stderr. */
+function runBash(script: string): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("/bin/bash", ["-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+    });
+}
+
+/**
+ * The probes run by the program's own probe commands (lib/probe/underlay.ts renderProbeScript):
+ * grouped per host as the program groups them (probeOwners), all at once, each command with
+ * its own tag on its counting rules. Each command sends in rounds until every pair arrived or
+ * its window passed, so a datagram lost once does not read as a closed port (what a single send
+ * through `docker exec` would risk).
+ */
+export async function runProbeScripts(
+    config: ClusterConfig,
+    probes: readonly Probe[],
+    p: { transport: ProbeTransport; place: (name: string) => ProbeMachine },
+): Promise<ProbeResult[]> {
+    const owners = [...probeOwners(config, probes).entries()];
+    const results = new Map<Probe, ProbeResult>();
+    await Promise.all(
+        owners.map(async ([host, ps]) => {
+            const tag = `${config.stack}-diagnose-${process.pid}-${host}`;
+            const r = await runBash(renderProbeScript({ tag, what: `the pairs of ${host}`, transport: p.transport, tables: probeTables(ps, p.place) }));
+            scriptProbeResults(ps, r.code, r.stderr).forEach((x, i) => results.set(ps[i], x));
+        }),
+    );
+    return probes.map((x) => results.get(x) as ProbeResult);
+}
+
+/**
+ * A running dind stack's probes: the program's probe commands with the docker transport, as its
+ * `up` probes the underlay (components/machines/dind.ts probeContainer): each engine machine is
+ * entered with `docker exec` in its container on the local Docker; the KV machine's container
+ * (no iptables) only receives tcp connects.
+ */
+export function dindProbeRun(config: ClusterConfig, status: LabStatus): ProbeRun {
+    const { addresses } = machineAddresses(config, status);
+    const hosts = new Set(config.hosts.map((h) => h.name));
+    const place = (name: string): ProbeMachine => ({
+        name,
+        address: addresses.get(name) ?? name,
+        ...(hosts.has(name) ? { container: dindMachineContainerName(config, name) } : {}),
+    });
+    return (probes) => runProbeScripts(config, probes, { transport: { kind: "docker", host: dindConfigOf(config).localDockerHost }, place });
+}
+
+/**
+ * A dind engine's log: its machine container's output on the local Docker (dockerd is the
+ * container's main process and logs to stderr), or undefined when the container is not there.
+ */
+export function dindEngineLog(config: ClusterConfig, host: string): string | undefined {
+    const r = spawnSync("docker", ["-H", dindConfigOf(config).localDockerHost, "logs", dindMachineContainerName(config, host)], {
+        encoding: "utf8",
+        timeout: 30_000,
+        maxBuffer: 512 * 1024 * 1024,
+    });
+    return r.status === 0 ? `${r.stdout}${r.stderr}` : undefined;
 }
 
 export interface DiagnoseDeps {
@@ -357,10 +452,30 @@ export const GOSSIP_SETTLE_SECONDS = 35;
 /** Between two reads of the logs while it waits. */
 const GOSSIP_REREAD_MS = 2000;
 
-export async function diagnose(config: ClusterConfig, status: LabStatus, deps: DiagnoseDeps, targets: ProbeTargets): Promise<DiagnoseReport> {
+/**
+ * The engines' serf memberships once settled: `first`, or while it is incomplete (gossipFailures),
+ * `reread` every 2 s for up to `seconds` (GOSSIP_SETTLE_SECONDS) until it is complete; the last
+ * read. Both diagnose commands wait so.
+ */
+export async function settledGossip(
+    first: GossipView[],
+    reread: () => Promise<GossipView[]>,
+    hosts: readonly string[],
+    seconds = GOSSIP_SETTLE_SECONDS,
+): Promise<GossipView[]> {
+    const settleBy = Date.now() + seconds * 1000;
+    let gossip = first;
+    while (gossipFailures(gossip, hosts).length > 0 && Date.now() < settleBy) {
+        await new Promise((resolve) => setTimeout(resolve, GOSSIP_REREAD_MS));
+        gossip = await reread();
+    }
+    return gossip;
+}
+
+export async function diagnose(config: ClusterConfig, status: LabStatus, deps: DiagnoseDeps, probe: ProbeRun): Promise<DiagnoseReport> {
     const started = Date.now();
     const plan = probePlan(config);
-    const probes = await runProbes(plan.probes, targets);
+    const probes = await probe(plan.probes);
     const hosts = config.hosts.map((h) => h.name);
     const overlays: OverlayView[] = [];
     const failures = probes.filter((p) => !p.ok).map((p) => `${probeLabel(p)}: ${p.reason ?? "failed"}`);
@@ -383,12 +498,7 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
                 const history = serfHistory(deps.engineLog(host) ?? "", host);
                 return history === undefined ? { host } : { host, ...history };
             });
-        const settleBy = Date.now() + (deps.gossipSettleSeconds ?? GOSSIP_SETTLE_SECONDS) * 1000;
-        gossip = read();
-        while (gossipFailures(gossip, hosts).length > 0 && Date.now() < settleBy) {
-            await new Promise((resolve) => setTimeout(resolve, GOSSIP_REREAD_MS));
-            gossip = read();
-        }
+        gossip = await settledGossip(read(), () => Promise.resolve(read()), hosts, deps.gossipSettleSeconds);
         failures.push(...gossipFailures(gossip, hosts));
     }
     const warnings = hosts.map((h) => strandedLine(h, deps.strandedThreads(h))).filter((l) => l !== "");

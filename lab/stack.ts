@@ -44,7 +44,7 @@ import { deletionOrder, LabState, mergeForDeletion, readState, removeState, Reso
 import { endpointFor, refreshStatus, RefreshedStatus, statusFromExports } from "./status";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
-import { diagnose, DiagnoseReport, labTargets, netnsEngineLog, netnsStrandedThreads } from "./diagnose";
+import { diagnose, DiagnoseReport, dindEngineLog, dindProbeRun, labTargets, netnsEngineLog, netnsStrandedThreads, runProbes } from "./diagnose";
 import { secretsFromEnvironment } from "./secrets";
 
 export interface LabOptions {
@@ -330,43 +330,57 @@ export async function labCheck(stackFile: string): Promise<CheckReport & SwarmVe
 }
 
 /**
- * `diagnose` (lab/diagnose.ts): the underlay probes between the machines' namespaces,
- * each overlay as every engine sees it, each engine's gossip. netns stacks only.
+ * `diagnose` (lab/diagnose.ts): the underlay probes between the machines, each overlay as every
+ * engine sees it, each engine's gossip. netns stacks (probes between the machines' namespaces,
+ * the engines' dockerd.log) and dind stacks (the program's probe commands through `docker exec`,
+ * the engines' container logs).
  */
 export async function labDiagnose(stackFile: string): Promise<DiagnoseReport> {
     const { stack, raw } = loadStackFile(stackFile);
     const config = normalizeConfig(raw, stack);
-    if (config.driver.kind !== "netns") {
-        throw new Error(`diagnose runs between the netns driver's namespaces; ${stackFile} uses the ${config.driver.kind} driver`);
+    const driver = config.driver;
+    if (driver.kind !== "netns" && driver.kind !== "dind") {
+        throw new Error(`diagnose runs on the lab's netns and dind machines; ${stackFile} uses the ${driver.kind} driver (ssh: npm run diagnose)`);
     }
-    const { stateDir, runDir } = config.driver;
     const state = savedState(stackFile);
     const engines = engineFactory(state);
     const status = statusFromExports(state.exports);
     const hostByAddress = new Map(status.hosts.map((h) => [h.address, h.name]));
+    const inspectOverlay = async (host: string, network: string) => {
+        const h = status.hosts.find((x) => x.name === host);
+        if (h === undefined) {
+            return undefined;
+        }
+        try {
+            const n = await engines(h.dockerHost).inspectNetwork(network);
+            return {
+                scope: n.Scope,
+                endpoints: Object.values(n.Containers ?? {}).map((c) => c.Name ?? "?"),
+                peers: (n.Peers ?? []).map((p) => hostByAddress.get(p.IP ?? "") ?? p.Name ?? "?"),
+            };
+        } catch {
+            return undefined;
+        }
+    };
+    if (driver.kind === "dind") {
+        // Stranded threads are the netns driver's (an engine inside a namespace that `ip netns` deleted);
+        // a dind engine is its container's main process, in the container's own namespace.
+        return diagnose(
+            config,
+            status,
+            { inspectOverlay, engineLog: (host) => dindEngineLog(config, host), strandedThreads: () => [] },
+            dindProbeRun(config, status),
+        );
+    }
+    const { stateDir, runDir } = driver;
     return diagnose(
         config,
         status,
         {
-            inspectOverlay: async (host, network) => {
-                const h = status.hosts.find((x) => x.name === host);
-                if (h === undefined) {
-                    return undefined;
-                }
-                try {
-                    const n = await engines(h.dockerHost).inspectNetwork(network);
-                    return {
-                        scope: n.Scope,
-                        endpoints: Object.values(n.Containers ?? {}).map((c) => c.Name ?? "?"),
-                        peers: (n.Peers ?? []).map((p) => hostByAddress.get(p.IP ?? "") ?? p.Name ?? "?"),
-                    };
-                } catch {
-                    return undefined;
-                }
-            },
+            inspectOverlay,
             engineLog: (host) => netnsEngineLog(stateDir, host),
             strandedThreads: (host) => netnsStrandedThreads({ stack, runDir, name: host }) ?? [],
         },
-        labTargets(config, status),
+        (probes) => runProbes(probes, labTargets(config, status)),
     );
 }

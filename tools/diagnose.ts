@@ -2,7 +2,7 @@
  * `npm run diagnose -- <stack-file> [--json]`: the underlay and overlays of a
  * running ssh stack, for real clusters (lab/sshDiagnose.ts says what it
  * probes and compares; `npm run lab -- diagnose` covers the lab's netns
- * stacks), from this machine over ssh with the key
+ * and dind stacks), from this machine over ssh with the key
  * DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names. Prints each failure as one line
  * (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1:
  * swarm-node1 does not see c2`) and exits 1 on any; `--json` prints `{ stack,
@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     const config = normalizeConfig(raw, stack);
     if (config.driver.kind !== "ssh") {
         process.stderr.write(
-            `diagnose: ${positionals[0]} uses the ${config.driver.kind} driver; npm run diagnose probes ssh stacks (netns: npm run lab -- diagnose)\n`,
+            `diagnose: ${positionals[0]} uses the ${config.driver.kind} driver; npm run diagnose probes ssh stacks (netns, dind: npm run lab -- diagnose)\n`,
         );
         return 2;
     }

@@ -22,6 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import "./support/root-hooks";
 import { bridgesUsed, CheckJson, describeRun, DownJson, LabResult, note, REPO, run, stacksUsed, timings, UpJson } from "./support/lab";
+import type { DiagnoseReport } from "../../lab/diagnose";
 import { inLaptop, LAPTOP, laptopDown, laptopInfo, laptopUp, lockLaptop } from "../../lab/laptop";
 
 const STACK_FILE = path.join(REPO, "tests", "lab", "stacks", "Pulumi.dind-lab.yaml");
@@ -52,7 +53,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     let up: UpJson;
 
     /** `tools/lab.ts <cmd> <stack> --json` inside the laptop's namespace; `T`: the document the command prints. */
-    async function lab<T>(cmd: "up" | "down" | "status" | "check", file = STACK_FILE): Promise<LabResult<T>> {
+    async function lab<T>(cmd: "up" | "down" | "status" | "check" | "diagnose", file = STACK_FILE): Promise<LabResult<T>> {
         const argv = inLaptop([TS_NODE, "--transpile-only", path.join(REPO, "tools", "lab.ts"), cmd, file, "--json"]);
         const r: LabResult<T> = await run(argv[0], argv.slice(1), { timeoutMs: 400_000, env: { DOCKER_OVERLAY_LAB_STATE_DIR: stateDir } });
         try {
@@ -147,6 +148,42 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         for (const p of r.json.pairs) {
             assert.deepEqual({ from: p.from, byIp: p.byIp, byName: p.byName, ok: p.ok }, { from: p.from, byIp: true, byName: true, ok: true });
         }
+    });
+
+    it("diagnose: every probe through docker exec, every endpoint on every engine, every serf member; a DROP of udp/4789 in swarm-manager named pair by pair", async function () {
+        const diagnose = async (what: string) => {
+            const r = await timed(what, () => lab<DiagnoseReport>("diagnose"));
+            assert.ok(r.json !== undefined, `lab diagnose printed no JSON: ${describeRun(r)}`);
+            return { code: r.code, report: r.json };
+        };
+        const holds = await diagnose("lab diagnose");
+        assert.deepEqual(holds.report.failures, []);
+        assert.equal(holds.code, 0);
+        // tcp/8500 to the store from each host; 7946 tcp+udp and udp/4789 both ways between the hosts.
+        assert.equal(holds.report.probes.length, 21);
+        assert.deepEqual(holds.report.overlays, [
+            { network: "net1", seen: { "swarm-manager": ["c1", "c2"], "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } },
+        ]);
+        assert.deepEqual(
+            holds.report.gossip.map((g) => [g.host, g.members]),
+            HOSTS.map((h) => [h, HOSTS]),
+        );
+        const manager = `${NETWORK}-swarm-manager`;
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "dovl-dind-diagnose-test", "-j", "DROP"];
+        await laptop("exec", manager, "iptables", "-w", "-I", ...drop);
+        try {
+            const cut = await diagnose("lab diagnose (udp/4789 dropped in swarm-manager)");
+            assert.deepEqual(cut.report.failures, ["swarm-node1 -> swarm-manager udp/4789: no answer", "swarm-node2 -> swarm-manager udp/4789: no answer"]);
+            assert.equal(cut.code, 1);
+            assert.equal(cut.report.probes.filter((p) => p.ok).length, 19);
+        } finally {
+            await run(DOCKER, ["-H", laptopInfo().dockerHost, "exec", manager, "iptables", "-w", "-D", ...drop]);
+        }
+        // diagnose's own counting rules are gone from every machine; the program's probe leaves none either.
+        for (const host of HOSTS) {
+            assert.doesNotMatch(await laptop("exec", `${NETWORK}-${host}`, "iptables", "-w", "-t", "security", "-S", "INPUT"), /docker-overlay probe/, host);
+        }
+        note(`dind: diagnose held in ${holds.report.seconds.toFixed(1)}s; with the DROP it named the two pairs`);
     });
 
     it("machines: privileged containers of the stack's images, each with its own hostname, data root and engine identity", async function () {

@@ -127,7 +127,9 @@ describe("npm run diagnose (tools/diagnose.ts), against stub ssh, ip and iptable
         assert.equal(netns.status, 2);
         assert.equal(
             netns.stderr,
-            "diagnose: " + path.join(REPO, "Pulumi.dev.yaml") + " uses the netns driver; npm run diagnose probes ssh stacks (netns: npm run lab -- diagnose)\n",
+            "diagnose: " +
+                path.join(REPO, "Pulumi.dev.yaml") +
+                " uses the netns driver; npm run diagnose probes ssh stacks (netns, dind: npm run lab -- diagnose)\n",
         );
         const noKey = diagnose([SSH_STACK], { DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE: "" });
         assert.equal(noKey.status, 2);

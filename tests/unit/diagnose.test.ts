@@ -7,7 +7,18 @@ import * as assert from "node:assert/strict";
 import { normalizeConfig } from "../../lib/config/validate";
 import { loadStackFile } from "../../lib/config/load";
 import { failedCheckHints } from "../../lab/check";
-import { expectedOverlayViews, gossipFailures, overlayFailures, parseWatchCounts, renderDiagnoseText, serfHistory, tcpFailure } from "../../lab/diagnose";
+import {
+    expectedOverlayViews,
+    gossipFailures,
+    overlayFailures,
+    parseWatchCounts,
+    renderDiagnoseText,
+    scriptProbeResults,
+    serfHistory,
+    settledGossip,
+    tcpFailure,
+} from "../../lab/diagnose";
+import { Probe } from "../../lib/plan/probes";
 import { NO_ENGINE_LOG_EXIT, serfLogArgv } from "../../lib/engine/gossip";
 import { NO_ENGINE_EXIT, parseStrandedThreads, STRANDED_THREADS_SCRIPT, strandedLine, strandedThreadsArgv } from "../../lib/engine/strandedThreads";
 import { SWARM_DEV } from "./fixtures/configs";
@@ -37,6 +48,44 @@ describe("lab diagnose: pure parts", () => {
             "connection refused (nothing listens on tcp/7946)",
         );
         assert.equal(tcpFailure(1, "probe: line 1: /dev/tcp/10.1.1.1/7946: No route to host\n", 7946), "No route to host");
+    });
+
+    it("reads a probe command's result (dind): the pairs it names did not arrive, the others did; a failure naming none fails each with its last line", () => {
+        const probes: Probe[] = [
+            { from: "swarm-node1", to: "swarm-manager", protocol: "udp", port: 4789, why: "VXLAN" },
+            { from: "swarm-node1", to: "swarm-manager", protocol: "tcp", port: 7946, why: "gossip" },
+            { from: "swarm-node1", to: "kvstore", protocol: "tcp", port: 8500, why: "the KV store" },
+        ];
+        const view = (code: number | null, stderr: string) => scriptProbeResults(probes, code, stderr).map((r) => [r.ok, r.reason]);
+        assert.deepEqual(view(0, "docker-overlay: the underlay carries 3 probe(s) of the pairs of swarm-node1\n"), [
+            [true, undefined],
+            [true, undefined],
+            [true, undefined],
+        ]);
+        assert.deepEqual(
+            view(
+                1,
+                "swarm-node1 -> swarm-manager udp/4789: no answer\n" +
+                    "docker-overlay: 1 of 3 probe(s) of the pairs of swarm-node1 did not arrive within 30 s\n" +
+                    "docker-overlay: 2 call(s) of the probe on swarm-manager in its container x on y failed; the last, reading its counters: OCI runtime exec failed\n",
+            ),
+            [
+                [false, "no answer"],
+                [true, undefined],
+                [true, undefined],
+            ],
+        );
+        const why = "docker-overlay: swarm-manager: cannot set the probe's rules (iptables in the privileged machine container)";
+        assert.deepEqual(view(1, `${why}\n`), [
+            [false, why],
+            [false, why],
+            [false, why],
+        ]);
+        assert.deepEqual(view(null, ""), [
+            [false, "exit null"],
+            [false, "exit null"],
+            [false, "exit null"],
+        ]);
     });
 
     it("replays serf events; the engine's own join starts over; a failure names what the log says of each missing node", () => {
@@ -78,6 +127,30 @@ describe("lab diagnose: pure parts", () => {
                 "gossip: d has d, not a, b, c (a never joined; b never joined; c never joined; its join of 10.0.0.7 at 18:56:01 failed: connection refused)",
             ],
         );
+    });
+
+    it("re-reads an incomplete serf membership until it is complete or the wait is over; a complete one is not read again", async () => {
+        const hosts = ["h1", "h2"];
+        const partial = [
+            { host: "h1", members: ["h1", "h2"] },
+            { host: "h2", members: ["h2"] },
+        ];
+        const whole = [
+            { host: "h1", members: ["h1", "h2"] },
+            { host: "h2", members: ["h1", "h2"] },
+        ];
+        let reads = 0;
+        const reread = () => {
+            reads++;
+            return Promise.resolve(whole);
+        };
+        assert.deepEqual(await settledGossip(whole, reread, hosts), whole);
+        assert.equal(reads, 0);
+        assert.deepEqual(await settledGossip(partial, reread, hosts), whole);
+        assert.equal(reads, 1);
+        // No time to wait: the first read is the verdict.
+        assert.deepEqual(await settledGossip(partial, reread, hosts, 0), partial);
+        assert.equal(reads, 1);
     });
 
     it("cluster-store: every engine must see every endpoint; swarm: each engine with a container, every peer", () => {
@@ -147,7 +220,7 @@ describe("lab diagnose: pure parts", () => {
         const dind = normalizeConfig(loadStackFile(path.join(__dirname, "..", "..", "examples", "Pulumi.dind.yaml")).raw, "dind");
         assert.deepEqual(
             failedCheckHints(dind, "examples/Pulumi.dind.yaml", () => undefined),
-            [],
+            ["`npm run lab -- diagnose examples/Pulumi.dind.yaml` probes the underlay and shows each overlay's peers and the gossip as every engine sees them"],
         );
     });
 

@@ -17,7 +17,8 @@
  * In cluster-store mode also each engine's serf gossip, replayed from its log
  * (lib/engine/sh/serf-log.sh: the docker unit's journal, else
  * /var/log/docker.log) as `lab diagnose` replays dockerd.log: an engine whose
- * members miss a host fails, naming what its log says of it.
+ * members miss a host, still after re-reading the logs for up to
+ * GOSSIP_SETTLE_SECONDS (settledGossip), fails, naming what its log says of it.
  */
 import { spawn } from "child_process";
 import { ClusterConfig } from "../lib/config/types";
@@ -38,6 +39,7 @@ import {
     overlayFailures,
     overlayLines,
     serfHistory,
+    settledGossip,
 } from "./diagnose";
 
 /** One probe command's result: the pairs between `host` and the hosts before it (lib/plan/probes.ts probeOwners). */
@@ -178,9 +180,15 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
         })
         .filter((w) => w !== "");
 
-    // Cluster-store mode: each engine's serf members, from its log (swarm's gossip logs no membership).
-    const gossip: GossipView[] = [];
+    // Cluster-store mode: each engine's serf members, from its log (swarm's gossip logs no membership),
+    // re-read while incomplete as `lab diagnose` does (settledGossip says why).
+    let gossip: GossipView[] = [];
     if (clusterStore) {
+        const view = (host: string, log: string): GossipView => {
+            const history = serfHistory(log, host);
+            return history === undefined ? { host } : { host, ...history };
+        };
+        const readable: string[] = [];
         for (const h of config.hosts) {
             const r = partOf(h.name, strandedAt + 1);
             if (r.code !== 0) {
@@ -189,15 +197,23 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
                 warnings.push(`${h.name}: cannot read its engine's log (exit ${String(r.code)}: ${why}); its gossip is not checked`);
                 continue;
             }
-            const history = serfHistory(r.stdout, h.name);
-            gossip.push(history === undefined ? { host: h.name } : { host: h.name, ...history });
+            readable.push(h.name);
+            gossip.push(view(h.name, r.stdout));
         }
-        failures.push(
-            ...gossipFailures(
-                gossip,
-                config.hosts.map((h) => h.name),
-            ),
+        const hostNames = config.hosts.map((h) => h.name);
+        gossip = await settledGossip(
+            gossip,
+            // A host whose log cannot be read again keeps what its first read said.
+            () =>
+                Promise.all(
+                    readable.map(async (host, i) => {
+                        const [r] = await onHost(endpoint(host)!, [serfLogArgv()], key);
+                        return r.code === 0 ? view(host, r.stdout) : gossip[i];
+                    }),
+                ),
+            hostNames,
         );
+        failures.push(...gossipFailures(gossip, hostNames));
     }
 
     return { stack, hosts: results, overlays, gossip, failures, warnings, hostCount: config.hosts.length };

@@ -135,7 +135,9 @@ export class Swarm extends pulumi.ComponentResource {
         // not a new swarm (it adopts it): that replaces the init, never this. The first manager's
         // machine replaced is a new swarm too (its init runs on a fresh engine): the machine's ids
         // in the triggers put this in that machine's chain, so the other nodes leave before it goes.
-        const others = args.hosts.filter((h) => h.docker !== first);
+        // A lost host (hosts[].lost) is not asked to leave: its node is forgotten through a manager
+        // (swarm-forget-<host> below), and nothing of the stack may try to reach it again.
+        const others = args.hosts.filter((h) => h.docker !== first && h.host.lost !== true);
         const specDelete = pulumi.all([pulumi.all(others.map((h) => node(h.docker))), managerNodes]).apply(([nodes, ms]) =>
             renderSwarmSpecDeleteScript({
                 stack: args.stack,

@@ -23,7 +23,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { fixtureLeftovers, PRESEEDED_DAEMON_JSON, SshLab, sshLabSpecFromStack } from "./fixtures/sshMachines";
+import { fixtureLeftovers, pinHostKeys, PRESEEDED_DAEMON_JSON, SshLab, sshLabSpecFromStack } from "./fixtures/sshMachines";
 import "./support/root-hooks";
 import type { HostSummary } from "../../components/cluster";
 import type { CheckResult } from "../../lib/render/check";
@@ -70,17 +70,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     /** STACK_FILE with each machine's host key pinned (hosts[].ssh.hostKey): the keys are made per run. */
     let pinnedStack: string;
 
-    /** The stack file with these host keys pinned, by machine address. */
+    /** STACK_FILE with these host keys pinned, by machine address: one per machine of the stack. */
     function withHostKeys(file: string, keys: Record<string, string>): string {
-        let text = fs.readFileSync(STACK_FILE, "utf8");
         assert.deepEqual(Object.keys(keys).sort(), ["10.150.22.11", "10.150.22.12"], "a host key per machine of the stack");
-        for (const [address, key] of Object.entries(keys)) {
-            const before = `ssh: { address: ${address} }`;
-            assert.ok(text.includes(before), `${STACK_FILE} has no "${before}"`);
-            text = text.replace(before, `ssh: { address: ${address}, hostKey: "${key}" }`);
-        }
-        fs.writeFileSync(file, text);
-        return file;
+        return pinHostKeys(STACK_FILE, keys, file);
     }
 
     /** `tools/lab.ts <cmd> <stack> --json`; `T`: the document the command prints. */
@@ -148,7 +141,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             timing(`  fixture ${k}`, v);
         }
         env = { ...lab.labEnv(process.env), DOCKER_OVERLAY_LAB_STATE_DIR: stateDir };
-        pinnedStack = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab.yaml"), Object.fromEntries(lab.machines.map((m) => [m.spec.address, m.hostKey])));
+        pinnedStack = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab.yaml"), lab.hostKeys());
         for (const m of lab.machines) {
             upState.daemonJson[m.spec.host] = lab.readFile(m.spec.host, "/etc/docker/daemon.json");
             upState.hostnames[m.spec.host] = lab.exec(m.spec.host, ["hostname"]).trim();

@@ -339,8 +339,9 @@ describe("lab preview (fakes, no engines)", function () {
         const lost = structuredClone(raw);
         hostsOf(lost).find((h) => h.name === "swarm-node2")!.lost = true;
         const marking = await previewSteps(recorded, lost, stack);
-        // Its node leaves the swarm through a manager; nothing else changes.
-        assert.deepEqual(changed(marking), ["create command:local:Command swarm-forget-swarm-node2"]);
+        // Its node leaves the swarm through a manager; the swarm spec's delete (other nodes leave a swarm
+        // made anew) no longer names it, an update that runs nothing (no create, no update). Nothing else changes.
+        assert.deepEqual(changed(marking), ["create command:local:Command swarm-forget-swarm-node2", "update command:local:Command swarm-spec"]);
         // What was on swarm-node2 (c1 by its constraint) is registered kept on delete, nothing else is;
         // the same steps still write that into the state, as the engine's do (PreviewResult.stale).
         const marked = await applyRecorded(lost, stack);
@@ -358,6 +359,10 @@ describe("lab preview (fakes, no engines)", function () {
         const before = new Map(recorded.map((r) => [r.urn, r]));
         const stale = marked.filter((r) => staleRecord(before.get(r.urn), { ...r, propertyDependencies: r.propertyDependencies ?? {}, options: r.options! }));
         assert.deepEqual(names(stale), onNode2);
+        const spec = (rs: ResourceRecord[]) => rs.find((r) => r.name === "swarm-spec")!.inputs["delete"] as string;
+        assert.match(spec(recorded), /^NODE_NAMES=\(swarm-node1 swarm-node2\)$/m);
+        assert.match(spec(marked), /^NODE_NAMES=\(swarm-node1\)$/m);
+        assert.equal(marked.find((r) => r.name === "swarm-spec")!.inputs["create"], undefined);
         const forget = marked.find((r) => r.name === "swarm-forget-swarm-node2")!;
         assert.match(forget.inputs["create"] as string, /^NODE=node-2$/m);
         assert.ok(forget.dependsOn.includes(marked.find((r) => r.name === "swarm-join-swarm-node2")!.urn), forget.dependsOn.join("\n"));

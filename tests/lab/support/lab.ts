@@ -103,9 +103,10 @@ export async function lab<T = unknown>(
     command: "up" | "preview" | "down" | "status" | "check" | "diagnose",
     stackFile: string,
     json = true,
+    env?: Record<string, string | undefined>,
 ): Promise<LabResult<T>> {
     const [node, ...args] = nodeTsArgv(path.join(REPO, "tools", "lab.ts"), command, stackFile, ...(json ? ["--json"] : []));
-    const r: LabResult<T> = await run(node, args, { timeoutMs: 400_000 });
+    const r: LabResult<T> = await run(node, args, { timeoutMs: 400_000, ...(env !== undefined ? { env } : {}) });
     if (json && r.stdout.trim().startsWith("{")) {
         try {
             r.json = JSON.parse(r.stdout) as T;

@@ -452,6 +452,12 @@ export const GOSSIP_SETTLE_SECONDS = 35;
 /** Between two reads of the logs while it waits. */
 const GOSSIP_REREAD_MS = 2000;
 
+/** An engine's serf members as its log leaves them (serfHistory); no members when the log has no serf lines. */
+export function gossipView(host: string, log: string): GossipView {
+    const history = serfHistory(log, host);
+    return history === undefined ? { host } : { host, ...history };
+}
+
 /**
  * The engines' serf memberships once settled: `first`, or while it is incomplete (gossipFailures),
  * `reread` every 2 s for up to `seconds` (GOSSIP_SETTLE_SECONDS) until it is complete; the last
@@ -493,11 +499,7 @@ export async function diagnose(config: ClusterConfig, status: LabStatus, deps: D
     }
     let gossip: GossipView[] = [];
     if (config.engine.mode === "cluster-store") {
-        const read = () =>
-            hosts.map((host): GossipView => {
-                const history = serfHistory(deps.engineLog(host) ?? "", host);
-                return history === undefined ? { host } : { host, ...history };
-            });
+        const read = () => hosts.map((host) => gossipView(host, deps.engineLog(host) ?? ""));
         gossip = await settledGossip(read(), () => Promise.resolve(read()), hosts, deps.gossipSettleSeconds);
         failures.push(...gossipFailures(gossip, hosts));
     }

@@ -35,10 +35,10 @@ import {
     gossipFailures,
     gossipLines,
     GossipView,
+    gossipView,
     OverlayView,
     overlayFailures,
     overlayLines,
-    serfHistory,
     settledGossip,
 } from "./diagnose";
 
@@ -184,10 +184,6 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
     // re-read while incomplete as `lab diagnose` does (settledGossip says why).
     let gossip: GossipView[] = [];
     if (clusterStore) {
-        const view = (host: string, log: string): GossipView => {
-            const history = serfHistory(log, host);
-            return history === undefined ? { host } : { host, ...history };
-        };
         const readable: string[] = [];
         for (const h of config.hosts) {
             const r = partOf(h.name, strandedAt + 1);
@@ -198,7 +194,7 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
                 continue;
             }
             readable.push(h.name);
-            gossip.push(view(h.name, r.stdout));
+            gossip.push(gossipView(h.name, r.stdout));
         }
         const hostNames = config.hosts.map((h) => h.name);
         gossip = await settledGossip(
@@ -208,7 +204,7 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
                 Promise.all(
                     readable.map(async (host, i) => {
                         const [r] = await onHost(endpoint(host)!, [serfLogArgv()], key);
-                        return r.code === 0 ? view(host, r.stdout) : gossip[i];
+                        return r.code === 0 ? gossipView(host, r.stdout) : gossip[i];
                     }),
                 ),
             hostNames,

@@ -11,35 +11,51 @@ import { PROJECT } from "./lib/config/types";
 import { clusterWarnings, formatProblem, normalizeConfig } from "./lib/config/validate";
 import { assertProviderEnvironment } from "./lib/env/providers";
 import { requiredPorts } from "./lib/plan/ports";
+import { ownStackName, previousPlacements, READ_STACK_OUTPUTS } from "./lib/plan/previous";
 
-const cfg = new pulumi.Config(PROJECT);
-// Throws one ConfigError listing every problem, before any resource is registered.
-// Every key of the stack is passed so a misspelt one (docker-overlay:host) is reported, not ignored.
-const raw = rawFromPulumiConfig((key) => cfg.getObject(key), Object.keys(pulumi.runtime.allConfig()));
-const config = normalizeConfig(raw, pulumi.getStack());
-// A variable such as DOCKER_CONTEXT or CONSUL_HTTP_TOKEN in the shell would redirect or break the
-// providers the program configures explicitly: refused here, before any resource is registered
-// (lib/env/providers.ts says which variables, why, and when the program's own input wins).
-assertProviderEnvironment(process.env, config);
-// What is valid but will probably fail at up (e.g. an image no netns engine has): said, not refused.
-for (const warning of clusterWarnings(config)) {
-    void pulumi.log.warn(formatProblem(warning));
-}
+/**
+ * The program: an async function (the Node language host calls an exported function and takes
+ * what it resolves to as the stack's outputs: pulumi/pulumi v3.248.0 `sdk/nodejs/cmd/run/run.ts:573-579`),
+ * because where containers run is read back from the stack before anything is registered.
+ */
+export = async () => {
+    const cfg = new pulumi.Config(PROJECT);
+    // Throws one ConfigError listing every problem, before any resource is registered.
+    // Every key of the stack is passed so a misspelt one (docker-overlay:host) is reported, not ignored.
+    const raw = rawFromPulumiConfig((key) => cfg.getObject(key), Object.keys(pulumi.runtime.allConfig()));
+    const config = normalizeConfig(raw, pulumi.getStack());
+    // A variable such as DOCKER_CONTEXT or CONSUL_HTTP_TOKEN in the shell would redirect or break the
+    // providers the program configures explicitly: refused here, before any resource is registered
+    // (lib/env/providers.ts says which variables, why, and when the program's own input wins).
+    assertProviderEnvironment(process.env, config);
+    // What is valid but will probably fail at up (e.g. an image no netns engine has): said, not refused.
+    for (const warning of clusterWarnings(config)) {
+        void pulumi.log.warn(formatProblem(warning));
+    }
+    // Where the running stack has its containers: they stay there while they fit (lib/plan/previous.ts).
+    const previous: unknown = await pulumi.runtime.invoke(READ_STACK_OUTPUTS, {
+        name: ownStackName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
+    });
 
-const cluster = new OverlayCluster("cluster", {
-    config,
-    driver: machineDriver(config.driver.kind, { sshPrivateKey: cfg.getSecret("sshPrivateKey") }),
-});
+    const cluster = new OverlayCluster("cluster", {
+        config,
+        driver: machineDriver(config.driver.kind, { sshPrivateKey: cfg.getSecret("sshPrivateKey") }),
+        previousPlacements: previousPlacements(previous),
+    });
 
-/** `{ backend, url }`, or null in swarm mode without a configured store. */
-export const kv = cluster.kvSummary;
-/** Swarm mode: `{ manager, managerAddress, ingressSubnet, addressPool, nodes }`; null in cluster-store mode. */
-export const swarm = cluster.swarmSummary;
-export const hosts = cluster.hostSummaries;
-export const networks = config.networks.map((n) => ({ name: n.name, subnet: n.subnet, gateway: n.gateway }));
-export const placements = cluster.plan.placements;
-export const containers = cluster.containerSummaries;
-export const connectivity = cluster.connectivity.apply((result) => result ?? null);
-export const registeredEngines = cluster.record ? cluster.record.registeredEngines : null;
-/** What must be open between the hosts for this stack (mode, KV store, TLS). */
-export const ports = requiredPorts(config);
+    return {
+        /** `{ backend, url }`, or null in swarm mode without a configured store. */
+        kv: cluster.kvSummary,
+        /** Swarm mode: `{ manager, managerAddress, ingressSubnet, addressPool, nodes }`; null in cluster-store mode. */
+        swarm: cluster.swarmSummary,
+        hosts: cluster.hostSummaries,
+        networks: config.networks.map((n) => ({ name: n.name, subnet: n.subnet, gateway: n.gateway })),
+        /** Container -> host; the next `up` reads it back and keeps each container there while it fits. */
+        placements: cluster.plan.placements,
+        containers: cluster.containerSummaries,
+        connectivity: cluster.connectivity.apply((result) => result ?? null),
+        registeredEngines: cluster.record ? cluster.record.registeredEngines : null,
+        /** What must be open between the hosts for this stack (mode, KV store, TLS). */
+        ports: requiredPorts(config),
+    };
+};

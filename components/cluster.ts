@@ -50,6 +50,8 @@ export interface OverlayClusterArgs {
     config: ClusterConfig;
     /** How machines are made: netns, dind, ssh or docker-machine (components/machines). */
     driver: MachineDriver;
+    /** Container -> host as the running stack has them (lib/plan/previous.ts); those that still fit stay. */
+    previousPlacements?: Readonly<Record<string, string>>;
 }
 
 export interface HostSummary {
@@ -105,7 +107,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const config = args.config;
         const swarmMode = config.engine.mode === "swarm";
         // Decide everything pure first: a placement or address problem stops here, before any resource exists.
-        this.plan = planCluster(config);
+        this.plan = planCluster(config, args.previousPlacements);
         const addressOf = (machine: string) => this.plan.addresses?.addresses[machine];
 
         const fabric = args.driver.createFabric(`${name}-fabric`, config, this);

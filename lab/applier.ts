@@ -406,6 +406,8 @@ export interface RunProgramOptions {
     secrets?: Record<string, string>;
     /** `up` of a stack that is already up: the recorded resources to start from (lab/executor.ts). */
     base?: readonly ResourceRecord[];
+    /** The stack's outputs its last update left: what the program reads back (runner/program.ts `stackOutputs`). */
+    exports?: Record<string, unknown>;
 }
 
 export interface ProgramResult {
@@ -457,7 +459,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
     const { stack, raw } = loadStackFile(stackFile);
     const stateFile = opts.mode === "up" ? statePath(stack) : undefined;
     const base = opts.base ?? [];
-    const recorder = new StateRecorder(stateFile, { stack, stackFile, program, base });
+    const recorder = new StateRecorder(stateFile, { stack, stackFile, program, base, exports: opts.exports });
     const applier = new LabApplier({ mode: opts.mode, stack, recorder, base, onEvent: opts.onEvent, deps: opts.deps });
 
     let stackOutputs: Record<string, unknown> | undefined;
@@ -470,6 +472,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramResult
             program,
             mocks: applier,
             preview: false,
+            stackOutputs: opts.exports,
             onRegister: (r) => applier.noteRegistration(r),
             performer: applier,
             echoes: LAB_ECHO,

@@ -229,6 +229,7 @@ export async function runPreview(stackFile: string, opts: PreviewOptions): Promi
         program: path.resolve(opts.program ?? DEFAULT_PROGRAM),
         mocks,
         preview: true,
+        stackOutputs: state?.exports,
         onRegister: (r) => {
             registered.set(r.urn, r);
             mocks.noteRegistration(r);

@@ -107,8 +107,11 @@ export interface SshDiagnoseReport {
     hostCount: number;
 }
 
-/** Probes every pair of an ssh stack's hosts and compares each overlay as every engine sees it; `key` is the private key's text. */
-export async function sshDiagnose(config: ClusterConfig, key: string): Promise<SshDiagnoseReport> {
+/**
+ * Probes every pair of an ssh stack's hosts and compares each overlay as every engine sees it; `key` is
+ * the private key's text, `deployed` the placements the stack has (its `placements` output).
+ */
+export async function sshDiagnose(config: ClusterConfig, key: string, deployed: Readonly<Record<string, string>> = {}): Promise<SshDiagnoseReport> {
     const stack = config.stack;
     const endpoint = (h: string) => sshEndpointOf(config, h);
     const place = (m: string) => sshProbeMachine(m, endpoint(m));
@@ -152,8 +155,9 @@ export async function sshDiagnose(config: ClusterConfig, key: string): Promise<S
             addressOf.set(address, h.name);
         }
     }
-    // Each overlay as every engine sees it, against what the program's placement makes it hold.
-    const placements = planCluster(config).placements;
+    // Each overlay as every engine sees it, against what the program's placement makes it hold
+    // (the running stack's containers stay where `deployed`, its placements output, has them).
+    const placements = planCluster(config, deployed).placements;
     const placed = config.containers.map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }));
     const overlays: OverlayView[] = [];
     for (const [i, network] of config.networks.entries()) {

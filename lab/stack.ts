@@ -126,7 +126,7 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
         // all `same`, and performing them writes the state as `pulumi up` does.
         if (!isNoop(preview.changes) || preview.stale.length > 0 || existing.status !== "succeeded") {
             assertStackFilePrerequisites(stackFile, opts.probes);
-            return { ...(await apply(stackFile, opts, resumed.base)), ...(warnings.length > 0 ? { warnings } : {}) };
+            return { ...(await apply(stackFile, opts, resumed.base, existing.exports)), ...(warnings.length > 0 ? { warnings } : {}) };
         }
         return {
             ok: true,
@@ -144,12 +144,15 @@ export async function labUp(stackFile: string, opts: LabOptions = {}): Promise<U
     return apply(stackFile, opts, []);
 }
 
-/** Runs the program as `up` from the recorded resources `base` (none for a stack that is not up). */
-async function apply(stackFile: string, opts: LabOptions, base: ResourceRecord[]): Promise<UpResult> {
+/**
+ * Runs the program as `up` from the recorded resources `base` (none for a stack that is not up)
+ * and the stack's outputs its last update left (`exports`: what the program reads back).
+ */
+async function apply(stackFile: string, opts: LabOptions, base: ResourceRecord[], exports?: Record<string, unknown>): Promise<UpResult> {
     const applied = base.length > 0;
     try {
         const secrets = opts.secrets ?? secretsFromEnvironment();
-        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets, base }), true, applied);
+        return summarize(await runProgram({ stackFile, mode: "up", program: opts.program, onEvent: opts.onEvent, secrets, base, exports }), true, applied);
     } catch (err) {
         if (err instanceof LabRunError) {
             if (!err.result.records.some((r) => r.custom)) {
@@ -203,7 +206,7 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
         );
         try {
             const secrets = opts.secrets ?? secretsFromEnvironment();
-            collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program, secrets })).records;
+            collected = (await runProgram({ stackFile, mode: "collect", program: opts.program ?? state?.program, secrets, exports: state?.exports })).records;
         } catch (err) {
             const partial = err instanceof LabRunError ? err.result.records : [];
             collected = partial;

@@ -176,7 +176,7 @@ export class StateRecorder {
 
     constructor(
         private readonly file: string | undefined,
-        init: { stack: string; stackFile: string; program: string; base?: readonly ResourceRecord[] },
+        init: { stack: string; stackFile: string; program: string; base?: readonly ResourceRecord[]; exports?: Record<string, unknown> },
         private readonly now: () => Date = () => new Date(),
     ) {
         this.base = [...(init.base ?? [])];
@@ -188,6 +188,11 @@ export class StateRecorder {
             status: "running",
             startedAt: this.now().toISOString(),
             resources: [],
+            // The last update's outputs stay until this run's replace them, so a failed update keeps
+            // them: the engine's same step for the stack resource retains its old outputs
+            // (pulumi/pulumi v3.248.0 pkg/resource/deploy/step.go:154-156) until the SDK registers
+            // new ones, which it does only once every export resolved.
+            ...(init.exports !== undefined ? { exports: init.exports } : {}),
         };
         this.flush();
     }

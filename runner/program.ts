@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import { PROJECT, RawConfig } from "../lib/config/types";
+import { ownStackName, READ_STACK_OUTPUTS } from "../lib/plan/previous";
 import { UNKNOWN, wireToPlain } from "./wire";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -147,6 +148,12 @@ export interface ProgramRunOptions {
     preview: boolean;
     /** The program to run; default this repository's index.ts. */
     program?: string;
+    /**
+     * The stack's outputs as the backend holds them (its last update's; absent for a stack
+     * never updated): what the engine answers the program's `pulumi:pulumi:readStackOutputs`
+     * invoke of its own stack with (lib/plan/previous.ts).
+     */
+    stackOutputs?: Record<string, unknown>;
     /** Called as each registration request arrives, before the mocks perform it. */
     onRegister?: (r: Registration) => void;
     /** The mocks' own failure signal (see Performer). */
@@ -225,8 +232,9 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
     let exported: Record<string, unknown> = {};
     let error: Error | undefined;
     try {
-        await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack, opts.preview);
-        const monitor = new MockMonitor(opts.mocks);
+        const mocks = withStackOutputs(opts.mocks, opts.stack, opts.stackOutputs);
+        await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack, opts.preview, ORGANIZATION);
+        const monitor = new MockMonitor(mocks);
         // URNs as the Pulumi engine makes them: the parent's whole qualified type
         // chain (the mock monitor keeps only the parent's last type), and no prefix
         // for children of the root stack. Plans then diff against real previews.
@@ -241,7 +249,7 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
             opts.onRegister?.(registration);
             return registerResource(req, callback);
         };
-        setMockOptions(monitor, PROJECT, opts.stack, opts.preview);
+        setMockOptions(monitor, PROJECT, opts.stack, opts.preview, ORGANIZATION);
         const secrets = opts.secrets ?? {};
         pulumi.runtime.setAllConfig(
             configMap(opts.raw, secrets),
@@ -252,8 +260,10 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
         const outputs = pulumi.runtime.runInPulumiStack(() => {
             // The program is loaded by path at run time, after its modules were forgotten.
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            exported = require(program) as Record<string, unknown>;
-            return Promise.resolve(exported);
+            const main = require(program) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+            // An exported function is the program; what it resolves to, the stack's outputs
+            // (pulumi/pulumi v3.248.0 sdk/nodejs/cmd/run/run.ts:573-579).
+            return (typeof main === "function" ? main() : Promise.resolve(main)).then((outputs) => (exported = outputs));
         });
         // Resources the exports do not reach may still be registering.
         const drained = outputs.then(() => settings.waitForRPCs());
@@ -286,6 +296,37 @@ async function runWithMocks(opts: ProgramRunOptions): Promise<ProgramRun> {
         throw error;
     }
     return { outputs: await resolveExports(exported), registrations };
+}
+
+/** The organization the engine names for a stack on a self-managed backend, and so the runner's. */
+export const ORGANIZATION = "organization";
+
+/**
+ * The mocks, with the engine's built-in `pulumi:pulumi:readStackOutputs` answered as the
+ * engine answers it (pulumi/pulumi v3.248.0 pkg/resource/deploy/builtins.go:366-409:
+ * `{ name, outputs, secretOutputNames }`; a stack the backend does not have fails
+ * `unknown stack "<name>"`, pkg/backend/backend.go:412-414, wrapped by source_eval.go:976). The runner runs one stack, so
+ * only that one is known; the mock monitor answers the built-in `getResource` itself the
+ * same way (@pulumi/pulumi runtime/mocks.js). Everything else goes to the mocks.
+ */
+function withStackOutputs(mocks: pulumi.runtime.Mocks, stack: string, outputs: Record<string, unknown> | undefined): pulumi.runtime.Mocks {
+    const own = ownStackName(ORGANIZATION, PROJECT, stack);
+    return {
+        newResource: (args) => mocks.newResource(args),
+        call: (args) => {
+            if (args.token !== READ_STACK_OUTPUTS) {
+                return mocks.call(args);
+            }
+            const name: unknown = (args.inputs as Record<string, unknown>)["name"];
+            if (name !== own) {
+                // The engine's wrapping (pkg/resource/deploy/source_eval.go:976), carried as the gRPC
+                // error's details, which the SDK rethrows as the message.
+                const message = `invocation of ${READ_STACK_OUTPUTS} returned an error: unknown stack ${JSON.stringify(name)}`;
+                throw Object.assign(new Error(message), { details: message });
+            }
+            return { name: own, outputs: outputs ?? {}, secretOutputNames: [] };
+        },
+    };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -15,14 +15,20 @@ head=$(cd "$2" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-plan_all() { # <checkout> <dest>: <dest>/<stack file without .yaml>.json, or .failed with the error
-    local dir=$1 dest=$2 f plan
+plan_all() { # <checkout> <dest> [<deployed>]: <dest>/<stack file without .yaml>.json, or .failed with the error
+    # <deployed>: the base's plans; a stack deployed from one keeps its containers where that
+    # plan put them (npm run plan --deployed), as `pulumi up` keeps them.
+    local dir=$1 dest=$2 deployed=${3:-} f plan
     ( cd "$dir"
       for f in Pulumi.*.yaml examples/Pulumi.*.yaml; do
           [ -e "$f" ] || continue
           plan="$dest/${f%.yaml}"
           mkdir -p "$(dirname "$plan")"
-          if ! npm run -s plan -- "$f" --format json >"$plan.json" 2>"$plan.err"; then
+          local from=()
+          if [ -n "$deployed" ] && [ -e "$deployed/${f%.yaml}.json" ]; then
+              from=(--deployed "$deployed/${f%.yaml}.json")
+          fi
+          if ! npm run -s plan -- "$f" --format json "${from[@]}" >"$plan.json" 2>"$plan.err"; then
               mv "$plan.err" "$plan.failed"
               rm -f "$plan.json"
           fi
@@ -31,6 +37,6 @@ plan_all() { # <checkout> <dest>: <dest>/<stack file without .yaml>.json, or .fa
 }
 
 plan_all "$base" "$out/base"
-plan_all "$head" "$out/head"
+plan_all "$head" "$out/head" "$out/base"
 cd "$head"
 npm run -s plan:review -- "$out/base" "$out/head"

@@ -1,5 +1,5 @@
 /**
- * `npm run diagnose -- <stack-file> [--json]`: the underlay and overlays of a
+ * `npm run diagnose -- <stack-file> [--json] [--deployed <outputs.json>]`: the underlay and overlays of a
  * running ssh stack, for real clusters (lab/sshDiagnose.ts says what it
  * probes and compares; `npm run lab -- diagnose` covers the lab's netns
  * and dind stacks), from this machine over ssh with the key
@@ -10,18 +10,25 @@
  * { host: [...] } }], gossip: [{ host, members?, last?, joinFailed? }] (cluster-store
  * mode), failures, warnings }` (warnings: engine threads stranded in a deleted
  * network namespace, lib/engine/strandedThreads.ts; a host whose engine log
- * cannot be read).
+ * cannot be read). `--deployed`: the stack's outputs (`pulumi stack output --json`), whose
+ * `placements` say where its containers run; without it, where a new stack would put them.
  */
+import * as fs from "fs";
 import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
+import { previousPlacements } from "../lib/plan/previous";
 import { renderSshDiagnoseText, sshDiagnose } from "../lab/sshDiagnose";
 import { SECRET_FILE_VARIABLES, secretsFromEnvironment } from "../lab/secrets";
 
 async function main(): Promise<number> {
-    const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { json: { type: "boolean" } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+        args: process.argv.slice(2),
+        options: { json: { type: "boolean" }, deployed: { type: "string" } },
+        allowPositionals: true,
+    });
     if (positionals.length !== 1) {
-        process.stderr.write("usage: npm run diagnose -- <stack-file.yaml> [--json]\n");
+        process.stderr.write("usage: npm run diagnose -- <stack-file.yaml> [--json] [--deployed <outputs.json>]\n");
         return 2;
     }
     const { stack, raw } = loadStackFile(positionals[0]);
@@ -37,7 +44,10 @@ async function main(): Promise<number> {
         process.stderr.write(`diagnose: set ${SECRET_FILE_VARIABLES.sshPrivateKey} to the private key the stack's sshPrivateKey holds\n`);
         return 2;
     }
-    const r = await sshDiagnose(config, key.trim());
+    // Where the stack runs its containers (`pulumi stack output --json`): after changes they may
+    // not be where a new stack would put them (lib/plan/previous.ts).
+    const deployed = values.deployed !== undefined ? previousPlacements({ outputs: JSON.parse(fs.readFileSync(values.deployed, "utf8")) as unknown }) : {};
+    const r = await sshDiagnose(config, key.trim(), deployed);
     process.stdout.write(
         values.json === true
             ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, gossip: r.gossip, failures: r.failures, warnings: r.warnings })}\n`

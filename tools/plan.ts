@@ -1,9 +1,14 @@
 /**
- * `npm run plan -- <stack-file> [--format json|yaml|text|mermaid]`
+ * `npm run plan -- <stack-file> [--format json|yaml|text|mermaid] [--deployed <file.json>]`
  * Runs the program under mocks (no Pulumi CLI, no credentials, no daemons)
- * and prints what it would create (runner/plan.ts).
+ * and prints what it would create (runner/plan.ts). `--deployed`: what the stack
+ * runs now, as JSON with a top-level `placements` (`pulumi stack output --json`, or
+ * the JSON plan it was deployed from): its containers stay where they are while
+ * they fit, as the program keeps them on `pulumi up` (lib/plan/previous.ts).
  */
 import { PlanDocument, renderPlanJson, renderPlanMermaid, renderPlanText, renderPlanYaml } from "../lib/render/plan";
+import * as fs from "fs";
+import { previousPlacements } from "../lib/plan/previous";
 import { planStack } from "../runner/plan";
 import { parseArgs } from "util";
 
@@ -22,16 +27,18 @@ function isConfigError(err: unknown): err is Error {
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({
         args: process.argv.slice(2),
-        options: { format: { type: "string", default: "json" } },
+        options: { format: { type: "string", default: "json" }, deployed: { type: "string" } },
         allowPositionals: true,
     });
     const format = values.format ?? "json";
     const render = RENDERERS[format];
     if (positionals.length !== 1 || render === undefined) {
-        process.stderr.write(`usage: npm run plan -- <stack-file.yaml> [--format ${Object.keys(RENDERERS).join("|")}]\n`);
+        process.stderr.write(`usage: npm run plan -- <stack-file.yaml> [--format ${Object.keys(RENDERERS).join("|")}] [--deployed <outputs-or-plan.json>]\n`);
         return 2;
     }
-    const doc = await planStack(positionals[0]);
+    const deployed =
+        values.deployed !== undefined ? previousPlacements({ outputs: JSON.parse(fs.readFileSync(values.deployed, "utf8")) as unknown }) : undefined;
+    const doc = await planStack(positionals[0], deployed);
     process.stdout.write(render(doc));
     return 0;
 }

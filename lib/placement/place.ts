@@ -15,6 +15,16 @@
  * attachment to a swarm overlay is a task (measured: `attaching to network
  * failed ... context deadline exceeded` after 20 s on a paused node). A drained
  * host's containers therefore move to another host, as drain asks.
+ *
+ * A running stack keeps its placements, as classic swarm did: a container is
+ * scheduled once and stays where it runs. Given the placements the stack has
+ * now (`previous`, the stack's `placements` output), a container whose host is
+ * still eligible for it stays there, counted before anything is placed; only
+ * the others (new ones, those whose host left or no longer fits their
+ * constraints) are spread, in config order, around them. Spread afresh from the
+ * config alone, adding a third host to two hosts with four containers would move
+ * two of them (a, b, a, b becomes a, b, c, a), and every move replaces a
+ * running container. With no `previous` (a new stack) the two are the same.
  */
 import { HostAvailability } from "../config/types";
 import { Constraint, ConstraintTarget, formatConstraint, hostMatcher, parseConstraint, satisfies } from "./constraints";
@@ -52,15 +62,23 @@ export interface PlacementResult {
     problems: PlacementProblem[];
 }
 
-export function placeContainers(hosts: readonly PlacementHost[], containers: readonly PlacementContainer[]): PlacementResult {
-    const placements: Record<string, string> = {};
+/**
+ * @param previous container name -> host, as the running stack has them (its `placements`
+ * output); a container keeps its host while that host is eligible for it.
+ */
+export function placeContainers(
+    hosts: readonly PlacementHost[],
+    containers: readonly PlacementContainer[],
+    previous: Readonly<Record<string, string>> = {},
+): PlacementResult {
     const problems: PlacementProblem[] = [];
     const load = new Map<string, number>(hosts.map((h) => [h.name, 0]));
     // Name order once; the spread choice then never depends on how hosts were listed.
     const byName = [...hosts].sort((a, b) => compareNames(a.name, b.name));
     const matchingOf = hostMatcher(byName);
 
-    containers.forEach((container, index) => {
+    // Each container's eligible hosts (by name), or undefined once a problem is reported.
+    const eligibleOf = containers.map((container, index) => {
         const parsed: Constraint[] = [];
         let unparsable = false;
         container.constraints.forEach((text, constraint) => {
@@ -73,32 +91,51 @@ export function placeContainers(hosts: readonly PlacementHost[], containers: rea
             }
         });
         if (unparsable) {
-            return;
+            return undefined;
         }
         if (hosts.length === 0) {
             problems.push({ container: container.name, index, message: "there are no hosts to place it on" });
-            return;
+            return undefined;
         }
         const matching = matchingOf(parsed);
         if (matching.length === 0) {
             problems.push({ container: container.name, index, message: unsatisfiableMessage(hosts, parsed) });
-            return;
+            return undefined;
         }
         const onOverlay = (container.networks ?? []).length > 0;
         const closed = onOverlay ? noNewTaskMessage(matching) : undefined;
         if (closed !== undefined) {
             problems.push({ container: container.name, index, message: closed });
+            return undefined;
+        }
+        return onOverlay ? matching.filter(takesNewTasks) : matching;
+    });
+
+    // Those that stay where the running stack has them, first, so the rest spread around them.
+    const kept = new Map<number, string>();
+    eligibleOf.forEach((eligible, index) => {
+        const host = Object.prototype.hasOwnProperty.call(previous, containers[index].name) ? previous[containers[index].name] : undefined;
+        if (eligible !== undefined && host !== undefined && eligible.some((h) => h.name === host)) {
+            kept.set(index, host);
+            load.set(host, (load.get(host) ?? 0) + 1);
+        }
+    });
+    const placements: Record<string, string> = {};
+    eligibleOf.forEach((eligible, index) => {
+        if (eligible === undefined) {
             return;
         }
-        const eligible = onOverlay ? matching.filter(takesNewTasks) : matching;
-        let chosen = eligible[0];
-        for (const h of eligible) {
-            if ((load.get(h.name) ?? 0) < (load.get(chosen.name) ?? 0)) {
-                chosen = h;
+        let chosen = kept.get(index);
+        if (chosen === undefined) {
+            chosen = eligible[0].name;
+            for (const h of eligible) {
+                if ((load.get(h.name) ?? 0) < (load.get(chosen) ?? 0)) {
+                    chosen = h.name;
+                }
             }
+            load.set(chosen, (load.get(chosen) ?? 0) + 1);
         }
-        placements[container.name] = chosen.name;
-        load.set(chosen.name, (load.get(chosen.name) ?? 0) + 1);
+        placements[containers[index].name] = chosen;
     });
     return { placements, problems };
 }

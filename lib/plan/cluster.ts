@@ -20,8 +20,12 @@ export interface ClusterPlan {
     swarmAddressPool?: SwarmAddressPool;
 }
 
-export function planCluster(config: ClusterConfig): ClusterPlan {
-    const placed = placeContainers(config.hosts, config.containers);
+/**
+ * @param previous container -> host as the running stack has them (lib/plan/previous.ts):
+ * those still fitting stay; none for a new stack.
+ */
+export function planCluster(config: ClusterConfig, previous: Readonly<Record<string, string>> = {}): ClusterPlan {
+    const placed = placeContainers(config.hosts, config.containers, previous);
     if (placed.problems.length > 0) {
         // validateConfig reports these with their key paths first; reaching here is a bug.
         throw new Error(`placement failed: ${placed.problems.map((p) => p.message).join("; ")}`);

@@ -25,7 +25,11 @@
  *      passes on front, and a second `up` is 0 changes;
  *  (g) a host's labels set, then removed: the labels command updated each time,
  *      nothing else; the engine lists them (then none) with the same engine ID,
- *      c1 on it neither re-created nor restarted; the check passes.
+ *      c1 on it neither re-created nor restarted; the check passes;
+ *  (h) two unconstrained containers added, then a host with a third: the host's and the
+ *      new container's resources created, nothing else (spread afresh, one of the first
+ *      two would have moved to the new host); the host removed again: only the container
+ *      on it moves; the others keep their ids and start times; the check passes.
  * The stack is taken down in the after hook, also when a test failed.
  */
 import * as assert from "node:assert/strict";
@@ -224,6 +228,58 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         assert.equal(await engineId(), before.engine, "the engine was made again");
         assert.equal(await changes.identity("d2-node1", "c1"), before.c1, "c1 was re-created or restarted");
         await changes.checkPasses(2);
+    });
+
+    it("(h) unconstrained containers stay where they run: a host added takes none of them, and removing it moves only its own", async function () {
+        const free = (name: string) => `    - name: ${name}\n      image: busybox:latest\n      command: ["top"]\n      networks: [front]\n`;
+        const pinned = { c1: await changes.identity("d2-node1", "c1"), c2: await changes.identity("d2-manager", "c2") };
+        // Spread around c1 and c2 (one each): c4 to d2-manager (the tie goes to the name first), c5 to d2-node1.
+        await changes.apply(changes.variant((y) => y + free("c4") + free("c5")));
+        assert.deepEqual([await stack.hostOf("c4"), await stack.hostOf("c5")], ["d2-manager", "d2-node1"]);
+        const kept = { ...pinned, c4: await changes.identity("d2-manager", "c4"), c5: await changes.identity("d2-node1", "c5") };
+        const unmoved = async () => {
+            for (const [c, host] of [
+                ["c1", "d2-node1"],
+                ["c2", "d2-manager"],
+                ["c4", "d2-manager"],
+                ["c5", "d2-node1"],
+            ] as const) {
+                assert.equal(await changes.identity(host, c), kept[c], `${c} was moved, re-created or restarted`);
+            }
+        };
+        // A third host with c6. Spread afresh from the config, c4 would move to it (d2-node3 has none)
+        // and c6 go to d2-manager; the stack's placements are kept, so only c6 goes there.
+        const added = await changes.apply(
+            changes.variant((y) => y.replace("    - name: d2-node1\n", "    - name: d2-node1\n    - name: d2-node3\n") + free("c6")),
+        );
+        assert.deepEqual(stepsOf(added, "create"), [
+            "command:local:Command d2-node3-engine",
+            "command:local:Command d2-node3-engine-labels",
+            "command:local:Command underlay-probe-d2-node3",
+            "docker-overlay:container:PlacedContainer c6",
+            "docker-overlay:host:DockerHost d2-node3",
+            "docker:index/container:Container c6-container",
+            "docker:index/remoteImage:RemoteImage c6-image",
+            "pulumi:providers:docker d2-node3",
+        ]);
+        assert.deepEqual(stepsOf(added, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual([...stepsOf(added, "update"), ...stepsOf(added, "delete")], []);
+        assert.equal(await stack.hostOf("c6"), "d2-node3");
+        await unmoved();
+        // d2-node3 removed: c6 alone moves, to the least loaded host left (a tie of two each: d2-manager).
+        const removed = await changes.apply(changes.variant((y) => y.replace("    - name: d2-node3\n", "")));
+        assert.deepEqual(stepsOf(removed, "replace"), [
+            "command:local:Command connectivity-ping",
+            "docker:index/container:Container c6-container",
+            "docker:index/remoteImage:RemoteImage c6-image",
+        ]);
+        assert.ok(
+            stepsOf(removed, "delete").every((d) => d.includes("d2-node3")),
+            stepsOf(removed, "delete").join("\n"),
+        );
+        assert.equal(await stack.hostOf("c6"), "d2-manager");
+        await unmoved();
+        await changes.checkPasses(20);
     });
 
     it("comes down clean", async function () {

@@ -31,7 +31,7 @@ const fakeKv = (): KvClient => ({
 });
 
 /** The program applied with the fakes; each registration recorded with its id and outputs, as the lab's state does. */
-async function applyRecorded(raw: RawConfig, stack = "dev"): Promise<ResourceRecord[]> {
+async function applyRecorded(raw: RawConfig, stack = "dev", exported: { outputs?: Record<string, unknown> } = {}): Promise<ResourceRecord[]> {
     const records: ResourceRecord[] = [];
     const pending: Registration[] = [];
     const mocks: pulumi.runtime.Mocks = {
@@ -52,17 +52,19 @@ async function applyRecorded(raw: RawConfig, stack = "dev"): Promise<ResourceRec
         },
         call: (args) => appliedMocks.call(args),
     };
-    await runProgram({ stack, raw, mocks, preview: false, secrets: { sshPrivateKey: "test-key" }, onRegister: (r) => pending.push(r) });
+    const run = await runProgram({ stack, raw, mocks, preview: false, secrets: { sshPrivateKey: "test-key" }, onRegister: (r) => pending.push(r) });
+    exported.outputs = run.outputs;
     return records;
 }
 
-async function previewSteps(recorded: ResourceRecord[], raw: RawConfig, stack = "dev"): Promise<Step[]> {
+async function previewSteps(recorded: ResourceRecord[], raw: RawConfig, stack = "dev", stackOutputs?: Record<string, unknown>): Promise<Step[]> {
     const mocks = new PreviewMocks({ recorded, kv: fakeKv });
     await runProgram({
         stack,
         raw,
         mocks,
         preview: true,
+        stackOutputs,
         secrets: { sshPrivateKey: "test-key" },
         onRegister: (r) => mocks.noteRegistration(r),
         performer: mocks,
@@ -221,6 +223,29 @@ describe("lab preview (fakes, no engines)", function () {
             c.join("\n"),
         );
         assert.ok(c.includes("update consul:index/keyPrefix:KeyPrefix cluster-record-keys"), c.join("\n"));
+    });
+
+    it("a new host beside unconstrained containers: they stay where the stack's placements output has them, so only the host's resources are created", async function () {
+        const unconstrained = (hosts: string[]) =>
+            devWith((r) => {
+                r.hosts = hosts.map((name, i) => (i === 0 ? { name, role: "manager" } : { name }));
+                r.containers = ["c1", "c2", "c3", "c4"].map((name) => ({ name, image: "busybox:latest", command: ["top"], networks: ["net1"] }));
+            });
+        const exported: { outputs?: Record<string, unknown> } = {};
+        const two = await applyRecorded(unconstrained(["swarm-manager", "swarm-node1"]), "dev", exported);
+        const before = exported.outputs?.["placements"];
+        assert.deepEqual(before, { c1: "swarm-manager", c2: "swarm-node1", c3: "swarm-manager", c4: "swarm-node1" });
+        const three = unconstrained(["swarm-manager", "swarm-node1", "swarm-node2"]);
+        const kept = changed(await previewSteps(two, three, "dev", exported.outputs));
+        for (const line of kept.filter((l) => !l.endsWith(" cluster-record-keys"))) {
+            assert.match(line, /^create .* (underlay-probe-)?swarm-node2(-[\w-]+)?$/, kept.join("\n"));
+        }
+        // Read from nothing, as a stack that kept no placements would: c3 and c4 move (a, b, c, a).
+        const moved = changed(await previewSteps(two, three, "dev"));
+        for (const c of ["c3", "c4"]) {
+            assert.ok(moved.includes(`replace docker:index/container:Container ${c}-container`), moved.join("\n"));
+        }
+        assert.ok(!moved.some((l) => / c[12]-container$/.test(l)), moved.join("\n"));
     });
 
     it("a stack made before the overlays' kept machine label: only that command is created, its value already known, so no overlay or container is replaced", async function () {

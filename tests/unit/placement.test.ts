@@ -9,7 +9,7 @@ import {
     satisfiesAll,
     stripConstraintPrefix,
 } from "../../lib/placement/constraints";
-import { placeContainers, PlacementContainer } from "../../lib/placement/place";
+import { placeContainers, PlacementContainer, PlacementHost } from "../../lib/placement/place";
 
 const HOSTS: ConstraintTarget[] = [
     { name: "swarm-manager", labels: {} },
@@ -245,6 +245,76 @@ describe("placement: placeContainers", () => {
                         assert.ok(parsed.ok && satisfies(host, parsed.constraint), `${ct.name} on ${host.name} violates ${text}`);
                     }
                 }
+            }
+        }
+    });
+});
+
+describe("placement: a running stack keeps its placements (previous)", () => {
+    const two: ConstraintTarget[] = [
+        { name: "a", labels: {} },
+        { name: "b", labels: {} },
+    ];
+    const three: ConstraintTarget[] = [...two, { name: "c", labels: {} }];
+    const four = [c("c1"), c("c2"), c("c3"), c("c4")];
+
+    it("a host added moves nothing: spread afresh, two of four containers would move to make room for it", () => {
+        const before = placeContainers(two, four).placements;
+        assert.deepEqual(before, { c1: "a", c2: "b", c3: "a", c4: "b" });
+        // What the config alone gives (and gave before placements were kept): c3 and c4 move.
+        assert.deepEqual(placeContainers(three, four).placements, { c1: "a", c2: "b", c3: "c", c4: "a" });
+        assert.deepEqual(placeContainers(three, four, before).placements, before);
+        // A container added with it goes to the new, empty host.
+        assert.deepEqual(placeContainers(three, [...four, c("c5")], before).placements, { ...before, c5: "c" });
+    });
+
+    it("a host removed moves only its containers, each to the least loaded host that fits", () => {
+        const before = { c1: "a", c2: "b", c3: "c", c4: "a", c5: "b", c6: "c" };
+        const six = [...four, c("c5"), c("c6")];
+        assert.deepEqual(placeContainers(three, six).placements, before);
+        const after = placeContainers(two, six, before).placements;
+        assert.deepEqual(after, { c1: "a", c2: "b", c3: "a", c4: "a", c5: "b", c6: "b" });
+    });
+
+    it("kept containers count before any other is placed, so a new one early in the list goes around them", () => {
+        const before = { c1: "a", c2: "a" };
+        assert.deepEqual(placeContainers(two, [c("new"), c("c1"), c("c2")], before).placements, { new: "b", c1: "a", c2: "a" });
+    });
+
+    it("a container moves when its host no longer fits: its constraint changed, the host drained or paused (on an overlay)", () => {
+        const before = { c1: "a", c2: "b" };
+        assert.deepEqual(placeContainers(two, [c("c1", "node!=a"), c("c2")], before).placements, { c1: "b", c2: "b" });
+        const drained: PlacementHost[] = [{ name: "a", labels: {}, availability: "drain" }, two[1]];
+        const onNet = (name: string): PlacementContainer => ({ name, constraints: [], networks: ["net1"] });
+        assert.deepEqual(placeContainers(drained, [onNet("c1"), onNet("c2")], before).placements, { c1: "b", c2: "b" });
+        const paused: PlacementHost[] = [{ name: "a", labels: {}, availability: "pause" }, two[1]];
+        assert.deepEqual(placeContainers(paused, [onNet("c1"), onNet("c2")], before).placements, { c1: "b", c2: "b" });
+    });
+
+    it("ignores what the config no longer has: a removed container, a host that is gone, a key that is not a container", () => {
+        const before = { gone: "a", c1: "zz", toString: "a", c2: "b" };
+        assert.deepEqual(placeContainers(two, [c("c1"), c("c2")], before).placements, { c1: "a", c2: "b" });
+    });
+
+    it("property: kept placements are a fixed point, and adding a host moves no container whose host still fits", () => {
+        let seed = 11;
+        const random = () => {
+            seed = (seed * 1103515245 + 12345) % 2147483648;
+            return seed / 2147483648;
+        };
+        const pool = ["zone==a", "zone!=a", "rack==r1", "rack!=r0", "node!=h3", "zone==b"];
+        for (let round = 0; round < 50; round++) {
+            const hosts = Array.from({ length: 2 + Math.floor(random() * 4) }, (_, i) => ({
+                name: `h${i}`,
+                labels: { zone: i % 2 === 0 ? "a" : "b", rack: `r${i % 3}` },
+            }));
+            const containers = Array.from({ length: 10 }, (_, i) => c(`c${i}`, ...pool.filter(() => random() < 0.15)));
+            const first = placeContainers(hosts, containers);
+            assert.deepEqual(placeContainers(hosts, containers, first.placements), first);
+            const grown = [...hosts, { name: `h${hosts.length}`, labels: { zone: "a", rack: "r1" } }];
+            const after = placeContainers(grown, containers, first.placements);
+            for (const [container, host] of Object.entries(first.placements)) {
+                assert.equal(after.placements[container], host, `${container} moved from ${host} when a host was added`);
             }
         }
     });

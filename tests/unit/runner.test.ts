@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import * as fs from "fs";
 import * as path from "path";
 import { ApplierDeps, runProgram as labRunProgram } from "../../lab/applier";
-import { engineUrn } from "../../runner/program";
+import { previewMocks } from "../../runner/mocks";
+import { engineUrn, runProgram } from "../../runner/program";
 import { planStack } from "../../runner/plan";
 import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, wireToPlain } from "../../runner/wire";
 import { nodeTsArgv } from "../../runner/tsNode";
@@ -132,6 +133,60 @@ describe("runner: a plan of a stack with problems", () => {
                 );
                 return true;
             });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("runner: the stack's own outputs, read back as the engine's built-in invoke gives them", () => {
+    const reader = path.join(__dirname, "fixtures", "readStackOutputs.ts");
+    const read = (name: string, stackOutputs?: Record<string, unknown>) =>
+        runProgram({ stack: "t", raw: { read: name } as never, mocks: previewMocks, preview: true, program: reader, stackOutputs });
+
+    it("answers the stack's own name with its outputs (none for a stack never updated), as builtins.go readStackReference does", async () => {
+        const own = "organization/docker-overlay/t";
+        assert.deepEqual((await read(own, { placements: { c1: "h1" } })).outputs["result"], {
+            name: own,
+            outputs: { placements: { c1: "h1" } },
+            secretOutputNames: [],
+        });
+        assert.deepEqual((await read(own)).outputs["result"], { name: own, outputs: {}, secretOutputNames: [] });
+    });
+
+    it("any other stack is unknown, as the backend says", async () => {
+        await assert.rejects(read("organization/docker-overlay/other"), {
+            message: 'invocation of pulumi:pulumi:readStackOutputs returned an error: unknown stack "organization/docker-overlay/other"',
+        });
+    });
+
+    it("npm run plan --deployed keeps the deployed placements; without it a third host takes two of four containers", () => {
+        const dir = fs.mkdtempSync(path.join(tmpdir(), "plan-deployed-"));
+        const file = path.join(dir, "Pulumi.t.yaml");
+        const deployed = path.join(dir, "outputs.json");
+        const containers = ["c1", "c2", "c3", "c4"].map((n) => `    - { name: ${n}, image: busybox:latest, networks: [net1] }`).join("\n");
+        fs.writeFileSync(
+            file,
+            [
+                "config:",
+                "  docker-overlay:driver: { kind: netns, images: [{ name: busybox:latest, rootfs: /nonexistent.tar }] }",
+                "  docker-overlay:hosts: [{ name: a }, { name: b }, { name: c }]",
+                "  docker-overlay:networks: [{ name: net1, subnet: 10.0.0.0/24 }]",
+                "  docker-overlay:containers:",
+                containers,
+                "",
+            ].join("\n"),
+        );
+        // As `pulumi stack output --json` prints them (other outputs beside).
+        fs.writeFileSync(deployed, JSON.stringify({ placements: { c1: "a", c2: "b", c3: "a", c4: "b" }, ports: [] }));
+        const plan = (...extra: string[]) => {
+            const r = spawnSync(process.execPath, nodeTsArgv(path.join(ROOT, "tools", "plan.ts"), file, ...extra).slice(1), { encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            return (JSON.parse(r.stdout) as { placements: Record<string, string> }).placements;
+        };
+        try {
+            assert.deepEqual(plan("--deployed", deployed), { c1: "a", c2: "b", c3: "a", c4: "b" });
+            assert.deepEqual(plan(), { c1: "a", c2: "b", c3: "c", c4: "a" });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

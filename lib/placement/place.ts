@@ -21,7 +21,9 @@
  * now (`previous`, the stack's `placements` output), a container whose host is
  * still eligible for it stays there, counted before anything is placed; only
  * the others (new ones, those whose host left or no longer fits their
- * constraints) are spread, in config order, around them. Spread afresh from the
+ * constraints) are spread, in config order, around them, and not onto a host
+ * marked lost (`hosts[].lost`) while another fits: a container the stack has
+ * there stays recorded there until the host is removed. Spread afresh from the
  * config alone, adding a third host to two hosts with four containers would move
  * two of them (a, b, a, b becomes a, b, c, a), and every move replaces a
  * running container. With no `previous` (a new stack) the two are the same.
@@ -37,9 +39,11 @@ export interface PlacementContainer {
     networks?: readonly unknown[];
 }
 
-/** A host as placement sees it: its name, labels and (swarm mode) availability. */
+/** A host as placement sees it: its name, labels, (swarm mode) availability and whether it is lost. */
 export interface PlacementHost extends ConstraintTarget {
     availability?: HostAvailability;
+    /** `hosts[].lost`: the machine is gone for good; what it holds stays recorded there, nothing new goes there. */
+    lost?: true;
 }
 
 /** Whether swarm starts new tasks on the host (unset: as swarm has it, active). */
@@ -127,8 +131,13 @@ export function placeContainers(
         }
         let chosen = kept.get(index);
         if (chosen === undefined) {
-            chosen = eligible[0].name;
-            for (const h of eligible) {
+            // Not onto a lost host while another fits: nothing answers there, and an `up` that
+            // creates anything on it fails. With none other, as before (validation knows no
+            // placements, so it cannot tell a new container from one already there).
+            const open = eligible.filter((h) => h.lost !== true);
+            const candidates = open.length > 0 ? open : eligible;
+            chosen = candidates[0].name;
+            for (const h of candidates) {
                 if ((load.get(h.name) ?? 0) < (load.get(chosen) ?? 0)) {
                     chosen = h.name;
                 }

@@ -291,6 +291,19 @@ describe("placement: a running stack keeps its placements (previous)", () => {
         assert.deepEqual(placeContainers(paused, [onNet("c1"), onNet("c2")], before).placements, { c1: "b", c2: "b" });
     });
 
+    it("a lost host keeps what the stack has there, and takes nothing new while another host fits", () => {
+        const lostB: PlacementHost[] = [two[0], { name: "b", labels: {}, lost: true }];
+        const before = { c1: "a", c2: "b", c3: "a" };
+        // c4 would go to b (the least loaded); c5 too, then.
+        assert.deepEqual(placeContainers(lostB, [c("c1"), c("c2"), c("c3"), c("c4"), c("c5")], before).placements, {
+            ...before,
+            c4: "a",
+            c5: "a",
+        });
+        // Only the lost host fits: placed there as before (its `up` then fails, as it would have).
+        assert.deepEqual(placeContainers(lostB, [c("c1"), c("c2"), c("c6", "node==b")], before).placements, { c1: "a", c2: "b", c6: "b" });
+    });
+
     it("ignores what the config no longer has: a removed container, a host that is gone, a key that is not a container", () => {
         const before = { gone: "a", c1: "zz", toString: "a", c2: "b" };
         assert.deepEqual(placeContainers(two, [c("c1"), c("c2")], before).placements, { c1: "a", c2: "b" });

@@ -76,6 +76,30 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         return laptop("exec", `${NETWORK}-${host}`, "sh", "-c", script);
     }
 
+    /**
+     * For the probe flake (see the diagnose case), printed when a second run still meets it: per
+     * machine, how long an exec into it takes and whether it succeeds, its addresses and routes,
+     * its INPUT rules with counters (filter and security, where the probe counts), and a tcp
+     * connect from it to every other machine's 7946. Data for the next look at the cause.
+     */
+    async function flakeDigest(hosts: readonly string[]): Promise<string> {
+        const out: string[] = [];
+        for (const host of hosts) {
+            const others = hosts.filter((h) => h !== host).map((h) => `${NETWORK}-${h}`);
+            const script = [
+                "ip -4 -o addr show",
+                "ip route",
+                "iptables -w -S INPUT -v",
+                "iptables -w -t security -S INPUT -v",
+                `for a in ${others.join(" ")}; do nc -z -w 2 "$a" 7946 </dev/null; echo "tcp/7946 to $a: exit $?"; done`,
+            ].join("; ");
+            const started = Date.now();
+            const r = await run(DOCKER, ["-H", laptopInfo().dockerHost, "exec", `${NETWORK}-${host}`, "sh", "-c", script], { timeoutMs: 60_000 });
+            out.push(`--- ${host}: exec exited ${r.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`, r.stdout.trim(), r.stderr.trim());
+        }
+        return out.filter(Boolean).join("\n");
+    }
+
     before(async function () {
         stacksUsed.add(LAPTOP.stack);
         bridgesUsed.add(LAPTOP.bridge);
@@ -162,6 +186,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         if (holds.report.failures.length > 0) {
             note(`dind: diagnose failed where nothing was cut, once more: ${holds.report.failures.join("; ")}`);
             holds = await diagnose("lab diagnose (again)");
+            if (holds.report.failures.length > 0) {
+                note(`dind: the machines after the second diagnose:\n${await flakeDigest(HOSTS)}`);
+            }
         }
         assert.deepEqual(holds.report.failures, []);
         assert.equal(holds.code, 0);
@@ -182,6 +209,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             if (cut.report.failures.length > 2) {
                 note(`dind: diagnose named more than the two cut pairs, once more: ${cut.report.failures.join("; ")}`);
                 cut = await diagnose("lab diagnose (udp/4789 dropped in swarm-manager, again)");
+                if (cut.report.failures.length > 2) {
+                    note(`dind: the machines after the second diagnose with the DROP:\n${await flakeDigest(HOSTS)}`);
+                }
             }
             assert.deepEqual(cut.report.failures, ["swarm-node1 -> swarm-manager udp/4789: no answer", "swarm-node2 -> swarm-manager udp/4789: no answer"]);
             assert.equal(cut.code, 1);
@@ -345,6 +375,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             if (cut.json !== undefined && noAnswers(cut.json).length > 1) {
                 note(`dind: the probe of the added host named more than the dropped pair, once more: ${noAnswers(cut.json).join("; ")}`);
                 cut = await timed("lab up (a host added, udp/4789 dropped, again)", () => lab<UpJson>("up", copy));
+                if (cut.json !== undefined && noAnswers(cut.json).length > 1) {
+                    note(`dind: the machines after the second probe:\n${await flakeDigest([...HOSTS, "swarm-node3"])}`);
+                }
             }
             assert.notEqual(cut.code, 0, describeRun(cut));
             assert.ok(cut.json !== undefined, describeRun(cut));

@@ -79,8 +79,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     /**
      * For the probe flake (see the diagnose case), printed when a second run still meets it: per
      * machine, how long an exec into it takes and whether it succeeds, its addresses and routes,
-     * its INPUT rules with counters (filter and security, where the probe counts), and a tcp
-     * connect from it to every other machine's 7946. Data for the next look at the cause.
+     * its INPUT rules with counters (filter and security, where the probe counts), a tcp
+     * connect from it to every other machine's 7946, and its engine's serf and memberlist log
+     * lines. Data for the next look at the cause.
      */
     async function flakeDigest(hosts: readonly string[]): Promise<string> {
         const out: string[] = [];
@@ -96,6 +97,15 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             const started = Date.now();
             const r = await run(DOCKER, ["-H", laptopInfo().dockerHost, "exec", `${NETWORK}-${host}`, "sh", "-c", script], { timeoutMs: 60_000 });
             out.push(`--- ${host}: exec exited ${r.code} in ${((Date.now() - started) / 1000).toFixed(1)}s`, r.stdout.trim(), r.stderr.trim());
+            // Its engine's serf and memberlist lines (dockerd is the container's main process).
+            const log = await run(DOCKER, ["-H", laptopInfo().dockerHost, "logs", `${NETWORK}-${host}`], { timeoutMs: 60_000 });
+            out.push(
+                `${host}'s serf and memberlist lines:`,
+                `${log.stdout}\n${log.stderr}`
+                    .split("\n")
+                    .filter((l) => /serf|memberlist/.test(l))
+                    .join("\n"),
+            );
         }
         return out.filter(Boolean).join("\n");
     }

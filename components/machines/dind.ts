@@ -140,6 +140,7 @@ export const dindDriver: MachineDriver = {
                 image: parts.engineImage.name,
                 hostname: spec.hostname,
                 privileged: spec.privileged,
+                init: spec.init,
                 command: dindEngineCommand(args.config),
                 envs: spec.env,
                 networksAdvanced: [{ name: parts.network.name, ipv4Address: spec.network.ipv4Address }],
@@ -151,7 +152,19 @@ export const dindDriver: MachineDriver = {
                 removeVolumes: true,
                 ...(uploads.length > 0 ? { uploads } : {}),
             },
-            { parent, provider: parts.provider, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...fixedName },
+            {
+                parent,
+                provider: parts.provider,
+                dependsOn: [...args.fabric.resources, ...args.dependsOn],
+                ...fixedName,
+                // `init` (DindContainerSpec.init) is Optional+Computed and neither ForceNew nor
+                // handled by Update (kreuzwerker v4.5.0 `resource_docker_container.go:1126-1131`,
+                // `resource_docker_container_funcs.go:1015-1025`): on a machine made before it was
+                // set, the provider would record it without giving the container an init, and a
+                // refresh would read it back as false. Ignored on update, so such a machine stays
+                // as it is (replace it to get the init); a machine created from now on has it.
+                ignoreChanges: ["init"],
+            },
         );
         if (engineFiles !== undefined) {
             // The engine's labels, set in place on the running engine (renderDindEngineLabelsScript):

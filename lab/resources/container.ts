@@ -18,7 +18,7 @@ export type { ContainerInspect } from "../clients/docker";
  * kreuzwerker resource_docker_container.go): everything the program sets is ForceNew
  * except `restart` and `mustRun` (updated by ContainerUpdate / a start, :230-234, :122-126)
  * and the state-only `wait`, `waitTimeout`, `removeVolumes`, `start`, `rm`,
- * `destroyGraceSeconds` (not ForceNew, not handled by Update: an update that only records
+ * `destroyGraceSeconds`, `init` (not ForceNew, not handled by Update: an update that only records
  * them). `healthcheck` replaces (kreuzwerker v4.6.0, what @pulumi/docker 5.2.0 bridges,
  * docs/provider-rules.md:267). Always delete-before-replace (docs/provider-rules.md:270,
  * pulumi-docker provider/resources.go:112-114).
@@ -33,6 +33,10 @@ export const CONTAINER_DIFF: DiffTable = {
         start: "update",
         rm: "update",
         destroyGraceSeconds: "update",
+        // Optional+Computed, not ForceNew, and not among the attributes Update applies
+        // (kreuzwerker v4.5.0 resource_docker_container.go:1126-1131, ..._funcs.go:1015-1025):
+        // recorded only; Read sets it from HostConfig.Init (..._funcs.go:860-868).
+        init: "update",
         // Listed for the table's reader; `otherwise` says the same.
         name: "replace",
         image: "replace",
@@ -49,7 +53,7 @@ export const CONTAINER_DIFF: DiffTable = {
     },
     otherwise: "replace",
     // Optional+Computed (resource_docker_container.go:148-168, :590-595, :833-838).
-    computed: ["hostname", "command", "envs", "labels", "networkMode", "healthcheck"],
+    computed: ["hostname", "command", "envs", "labels", "networkMode", "healthcheck", "init"],
     deleteBeforeReplace: () => true,
 };
 

@@ -139,6 +139,18 @@ export interface DindContainerSpec {
     /** The machine's own name: cluster-store engines must each have a unique hostname. */
     hostname: string;
     privileged: boolean;
+    /**
+     * Docker's init (docker-init) as the container's PID 1, dockerd its child. `docker exec`
+     * enters the namespaces of the container's PID 1 as `/proc/<pid>/ns/*` (runc
+     * `libcontainer/configs/namespaces_linux.go`, `Namespace.GetPath`), and for a thread-group
+     * leader that is its main thread's. A cluster-store dockerd keeps one thread per overlay
+     * locked in that overlay's sandbox namespace for as long as the network has a container on
+     * the machine (libnetwork 20.10 `drivers/overlay/ov_network.go:791-808`, `watchMiss`); when
+     * that thread is dockerd's main one, every exec into a machine whose PID 1 is dockerd lands
+     * in the overlay's namespace, where there is no eth0: the underlay probe and `lab diagnose`
+     * then see nothing arrive at that machine and nothing leave it.
+     */
+    init: boolean;
     env: string[];
     /** The fabric network and the machine's fixed address on it. */
     network: { name: string; ipv4Address: string };
@@ -180,6 +192,7 @@ export function dindEngineContainer(config: ClusterConfig, host: HostConfig, add
         name: dindMachineContainerName(config, host.name),
         hostname: host.name,
         privileged: true,
+        init: true,
         env: [...dindTls(config).env],
         network: { name: d.network, ipv4Address: address },
         ports: [{ internal: config.engine.apiPort, external: dindEnginePort(config, host), ip: PUBLISH_IP, protocol: "tcp" }],

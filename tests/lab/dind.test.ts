@@ -77,7 +77,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
     }
 
     /**
-     * For the probe flake (see the diagnose case), printed when a second run still meets it: per
+     * Printed when diagnose or the probe still fails where it should not (see the diagnose case): per
      * machine, how long an exec into it takes and whether it succeeds, its addresses and routes,
      * its INPUT rules with counters (filter and security, where the probe counts), a tcp
      * connect from it to every other machine's 7946, and its engine's serf and memberlist log
@@ -190,15 +190,16 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             assert.ok(r.json !== undefined, `lab diagnose printed no JSON: ${describeRun(r)}`);
             return { code: r.code, report: r.json };
         };
-        // The probe flake of the underlay probe case below (pairs of one machine pair unanswered for the
-        // whole window, cause not found): one more run then, whose result must be exact.
+        // Seen once in CI (2026-12-03), cause not found: an engine's serf still without one member after
+        // diagnose's 35 s wait, the network sound. One more run then, for gossip alone; the probes must
+        // hold the first time (their flake was execs landing in an overlay's namespace: the exec case below).
         let holds = await diagnose("lab diagnose");
-        if (holds.report.failures.length > 0) {
-            note(`dind: diagnose failed where nothing was cut, once more: ${holds.report.failures.join("; ")}`);
+        if (holds.report.failures.length > 0 && holds.report.failures.every((f) => f.startsWith("gossip: "))) {
+            note(`dind: diagnose's gossip incomplete where nothing was cut, once more: ${holds.report.failures.join("; ")}`);
             holds = await diagnose("lab diagnose (again)");
-            if (holds.report.failures.length > 0) {
-                note(`dind: the machines after the second diagnose:\n${await flakeDigest(HOSTS)}`);
-            }
+        }
+        if (holds.report.failures.length > 0) {
+            note(`dind: the machines after diagnose failed:\n${await flakeDigest(HOSTS)}`);
         }
         assert.deepEqual(holds.report.failures, []);
         assert.equal(holds.code, 0);
@@ -216,12 +217,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         await laptop("exec", manager, "iptables", "-w", "-I", ...drop);
         try {
             let cut = await diagnose("lab diagnose (udp/4789 dropped in swarm-manager)");
-            if (cut.report.failures.length > 2) {
-                note(`dind: diagnose named more than the two cut pairs, once more: ${cut.report.failures.join("; ")}`);
+            if (cut.report.failures.length > 2 && cut.report.failures.slice(2).every((f) => f.startsWith("gossip: "))) {
+                note(`dind: diagnose's gossip incomplete beside the two cut pairs, once more: ${cut.report.failures.join("; ")}`);
                 cut = await diagnose("lab diagnose (udp/4789 dropped in swarm-manager, again)");
-                if (cut.report.failures.length > 2) {
-                    note(`dind: the machines after the second diagnose with the DROP:\n${await flakeDigest(HOSTS)}`);
-                }
             }
             assert.deepEqual(cut.report.failures, ["swarm-node1 -> swarm-manager udp/4789: no answer", "swarm-node2 -> swarm-manager udp/4789: no answer"]);
             assert.equal(cut.code, 1);
@@ -260,6 +258,38 @@ describe("dind driver on a laptop engine (lab, root)", function () {
         const kv = JSON.parse(await laptop("inspect", `${NETWORK}-kvstore`))[0];
         assert.equal(kv.Config.Image, "docker-overlay/consul:1.8.7");
         assert.match(await laptop("exec", `${NETWORK}-kvstore`, "consul", "version"), /^Consul v1\.8\.7/);
+    });
+
+    it("exec: docker-init is each machine's PID 1, so `docker exec` enters the machine's namespace even while dockerd keeps a thread in an overlay's sandbox", async function () {
+        // A cluster-store dockerd keeps one thread per overlay with a container on the machine locked in
+        // that overlay's sandbox namespace (libnetwork `drivers/overlay/ov_network.go:791-808`); were
+        // dockerd PID 1 and that thread its main one, every exec would land there (DindContainerSpec.init).
+        const sandboxed: string[] = [];
+        for (const host of HOSTS) {
+            const c = JSON.parse(await laptop("inspect", `${NETWORK}-${host}`))[0];
+            assert.equal(c.HostConfig.Init, true, host);
+            const address = c.NetworkSettings.Networks[NETWORK].IPAddress as string;
+            const [pid1, eth0, elsewhere] = (
+                await onMachine(
+                    host,
+                    [
+                        "cat /proc/1/comm",
+                        "ip -4 -o addr show dev eth0 | awk '{print $4}'",
+                        'me=$(readlink /proc/self/ns/net); n=0; for t in /proc/$(cat /var/run/docker.pid)/task/*; do [ "$(readlink "$t/ns/net")" = "$me" ] || n=$((n + 1)); done; echo "$n"',
+                    ].join("; "),
+                )
+            ).split("\n");
+            assert.equal(pid1, "docker-init", host);
+            assert.equal(eth0, `${address}/24`, `${host}: the exec is in the namespace of the machine's address`);
+            if (Number(elsewhere) > 0) {
+                sandboxed.push(host);
+            }
+        }
+        // c1 and c2 are on net1 on swarm-node2 and swarm-node1: their engines have the thread.
+        assert.deepEqual(
+            sandboxed.filter((h) => h !== "swarm-manager"),
+            ["swarm-node1", "swarm-node2"],
+        );
     });
 
     it("network: the machines sit on a user-defined bridge (172.29.0.0/24, MTU 1450) apart from the overlay", async function () {
@@ -377,17 +407,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             await laptop("exec", manager, "iptables", "-w", "-I", ...drop);
             const noAnswers = (u: UpJson) =>
                 u.resources.filter((r) => r.status === "failed").flatMap((f) => (f.error ?? "").split("\n").filter((l) => l.endsWith(": no answer")));
-            let cut = await timed("lab up (a host added, udp/4789 dropped)", () => lab<UpJson>("up", copy));
-            // Known flake, cause not found (see the closing note of 2026-12-02): under load, now and then every
-            // probe between swarm-node3 and one other machine gets no answer for the whole window, both
-            // directions, while that machine's engine gossips with swarm-node3. One more up then (the
-            // probe runs again, its machine kept); the exact pair is still required of it.
+            const cut = await timed("lab up (a host added, udp/4789 dropped)", () => lab<UpJson>("up", copy));
             if (cut.json !== undefined && noAnswers(cut.json).length > 1) {
-                note(`dind: the probe of the added host named more than the dropped pair, once more: ${noAnswers(cut.json).join("; ")}`);
-                cut = await timed("lab up (a host added, udp/4789 dropped, again)", () => lab<UpJson>("up", copy));
-                if (cut.json !== undefined && noAnswers(cut.json).length > 1) {
-                    note(`dind: the machines after the second probe:\n${await flakeDigest([...HOSTS, "swarm-node3"])}`);
-                }
+                note(`dind: the machines after the probe named more than the dropped pair:\n${await flakeDigest([...HOSTS, "swarm-node3"])}`);
             }
             assert.notEqual(cut.code, 0, describeRun(cut));
             assert.ok(cut.json !== undefined, describeRun(cut));

@@ -167,6 +167,8 @@ describe("driver wiring (mocked)", function () {
             assert.equal(c.inputs.image, "docker:20.10.24-dind");
             assert.equal(c.inputs.hostname, "swarm-node1");
             assert.equal(c.inputs.privileged, true);
+            // docker-init as PID 1, so `docker exec` enters the machine's own network namespace (DindContainerSpec.init).
+            assert.equal(c.inputs.init, true);
             assert.deepEqual(c.inputs.envs, ["DOCKER_TLS_CERTDIR="]);
             assert.deepEqual(c.inputs.networksAdvanced, [{ name: "docker-overlay", ipv4Address: "172.30.0.4" }]);
             assert.deepEqual(c.inputs.ports, [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }]);

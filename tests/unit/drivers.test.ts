@@ -538,6 +538,7 @@ describe("dind renderers", () => {
             name: "docker-overlay-swarm-node1",
             hostname: "swarm-node1",
             privileged: true,
+            init: true,
             env: ["DOCKER_TLS_CERTDIR="],
             network: { name: "docker-overlay", ipv4Address: "172.30.0.194" },
             ports: [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }],

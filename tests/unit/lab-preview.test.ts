@@ -11,6 +11,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KvClient } from "../../lab/clients/consul";
 import { chainDeletedRow, PreviewMocks, previewJson, renderPreviewText, runPreview, staleRecord, withSecrets } from "../../lab/preview";
+import { CONTAINER_DIFF } from "../../lab/resources/container";
+import { tableDiff } from "../../lab/resources/diff";
 import { revealInputs } from "../../lab/secrets";
 import { ResourceRecord, statePath, writeState } from "../../lab/state";
 import { countChanges, Step } from "../../lab/steps";
@@ -253,6 +255,31 @@ describe("lab preview (fakes, no engines)", function () {
         const before = dev.filter((r) => r.name !== "overlay-machines");
         assert.equal(before.length, dev.length - 1);
         assert.deepEqual(changed(await previewSteps(before, devRaw())), ["create command:local:Command overlay-machines"]);
+    });
+
+    it("dind: a stack made before its machines ran docker-init previews no change (init is ignored on update; the provider would only record it)", async function () {
+        const { stack, raw } = loadStackFile(path.join(EXAMPLES, "Pulumi.dind.yaml"));
+        const recorded = await applyRecorded(raw, stack);
+        const machines = recorded.filter((r) => r.type === "docker:index/container:Container" && r.name.endsWith("-engine-container"));
+        assert.equal(machines.length, 3, recorded.map((r) => r.name).join(", "));
+        for (const m of machines) {
+            assert.equal(m.inputs["init"], true, m.name);
+        }
+        // As the state of such a stack holds them: no init input, and Read's false (kreuzwerker v4.5.0 ..._funcs.go:860-868).
+        const before = recorded.map((r) => {
+            if (!machines.includes(r)) {
+                return r;
+            }
+            const { init: _omitted, ...inputs } = r.inputs;
+            return { ...r, inputs, outputs: { ...r.outputs, init: false } };
+        });
+        assert.deepEqual(changed(await previewSteps(before, raw, stack)), []);
+        // Without ignoreChanges the same change would be an update of each machine that gives it no init.
+        assert.deepEqual(tableDiff(CONTAINER_DIFF)({ ...before.find((r) => r.name === machines[0].name)!.inputs }, machines[0].inputs), {
+            updates: ["init"],
+            replaces: [],
+            deleteBeforeReplace: true,
+        });
     });
 
     it("the first host removed: the overlays and the containers on the other hosts stay (the label keeps its value; the network's new provider is no replacement)", async function () {

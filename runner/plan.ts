@@ -2,7 +2,9 @@
  * A plan: the program run as a preview under mocks (no Pulumi CLI, no
  * credentials, no daemons), as `npm run plan` prints it (tools/plan.ts).
  */
+import * as fs from "fs";
 import { loadStackFile } from "../lib/config/load";
+import { hasPlacements, placementsOf } from "../lib/plan/previous";
 import { RawConfig } from "../lib/config/types";
 import { planDocument, PlanDocument } from "../lib/render/plan";
 import { previewMocks } from "./mocks";
@@ -33,4 +35,30 @@ export async function planConfig(stack: string, raw: RawConfig, placements?: Rec
         ...(placements !== undefined ? { stackOutputs: { placements } } : {}),
     });
     return planDocument(run.registrations, (run.outputs["placements"] ?? {}) as Record<string, string>);
+}
+
+/**
+ * The placements a `--deployed <file>` gives (`npm run plan`, `npm run diagnose`): the file holds
+ * the stack's outputs (`pulumi stack output --json`) or the JSON plan it was deployed from,
+ * either with a top-level `placements` object. A file that cannot be read, is not JSON or has
+ * no `placements` throws, naming the flag, the file and what to pass.
+ */
+export function deployedPlacements(file: string): Record<string, string> {
+    const what = `--deployed ${file}`;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new Error(`${what}: cannot read it (${(err as Error).message})`);
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch (err) {
+        throw new Error(`${what}: not JSON (${(err as Error).message}); pass \`pulumi stack output --json\` or the JSON plan the stack was deployed from`);
+    }
+    if (!hasPlacements(parsed)) {
+        throw new Error(`${what}: no top-level "placements" object; pass \`pulumi stack output --json\` or the JSON plan the stack was deployed from`);
+    }
+    return placementsOf(parsed);
 }

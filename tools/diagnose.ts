@@ -13,12 +13,11 @@
  * cannot be read). `--deployed`: the stack's outputs (`pulumi stack output --json`), whose
  * `placements` say where its containers run; without it, where a new stack would put them.
  */
-import * as fs from "fs";
 import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
-import { previousPlacements } from "../lib/plan/previous";
 import { renderSshDiagnoseText, sshDiagnose } from "../lab/sshDiagnose";
+import { deployedPlacements } from "../runner/plan";
 import { SECRET_FILE_VARIABLES, secretsFromEnvironment } from "../lab/secrets";
 
 async function main(): Promise<number> {
@@ -46,7 +45,13 @@ async function main(): Promise<number> {
     }
     // Where the stack runs its containers (`pulumi stack output --json`): after changes they may
     // not be where a new stack would put them (lib/plan/previous.ts).
-    const deployed = values.deployed !== undefined ? previousPlacements({ outputs: JSON.parse(fs.readFileSync(values.deployed, "utf8")) as unknown }) : {};
+    let deployed: Record<string, string>;
+    try {
+        deployed = values.deployed !== undefined ? deployedPlacements(values.deployed) : {};
+    } catch (err) {
+        process.stderr.write(`diagnose: ${(err as Error).message}\n`);
+        return 2;
+    }
     const r = await sshDiagnose(config, key.trim(), deployed);
     process.stdout.write(
         values.json === true

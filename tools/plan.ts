@@ -7,9 +7,7 @@
  * they fit, as the program keeps them on `pulumi up` (lib/plan/previous.ts).
  */
 import { PlanDocument, renderPlanJson, renderPlanMermaid, renderPlanText, renderPlanYaml } from "../lib/render/plan";
-import * as fs from "fs";
-import { previousPlacements } from "../lib/plan/previous";
-import { planStack } from "../runner/plan";
+import { deployedPlacements, planStack } from "../runner/plan";
 import { parseArgs } from "util";
 
 const RENDERERS: Record<string, ((doc: PlanDocument) => string) | undefined> = {
@@ -36,8 +34,13 @@ async function main(): Promise<number> {
         process.stderr.write(`usage: npm run plan -- <stack-file.yaml> [--format ${Object.keys(RENDERERS).join("|")}] [--deployed <outputs-or-plan.json>]\n`);
         return 2;
     }
-    const deployed =
-        values.deployed !== undefined ? previousPlacements({ outputs: JSON.parse(fs.readFileSync(values.deployed, "utf8")) as unknown }) : undefined;
+    let deployed: Record<string, string> | undefined;
+    try {
+        deployed = values.deployed !== undefined ? deployedPlacements(values.deployed) : undefined;
+    } catch (err) {
+        process.stderr.write(`plan: ${(err as Error).message}\n`);
+        return 2;
+    }
     const doc = await planStack(positionals[0], deployed);
     process.stdout.write(render(doc));
     return 0;

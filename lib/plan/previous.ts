@@ -23,12 +23,20 @@ export function ownStackName(organization: string, project: string, stack: strin
 }
 
 /**
- * The placements the running stack has, from what the invoke returned: `outputs.placements`,
- * each container name -> host name that is a string (anything else, or no outputs, is
- * nothing to keep: placement then spreads afresh, as for a new stack).
+ * The placements the running stack has, from what the invoke returned (`{ outputs, ... }`):
+ * placementsOf its outputs; no outputs (a stack never updated) keep nothing.
  */
 export function previousPlacements(result: unknown): Record<string, string> {
-    const outputs = isRecord(result) ? result["outputs"] : undefined;
+    return placementsOf(isRecord(result) ? result["outputs"] : undefined);
+}
+
+/**
+ * A stack's outputs' `placements`: each container name -> host name that is a string (anything
+ * else, or no `placements`, is nothing to keep: placement then spreads afresh, as for a new
+ * stack). Also what `pulumi stack output --json` prints, and a plan document (its top-level
+ * `placements`).
+ */
+export function placementsOf(outputs: unknown): Record<string, string> {
     const placements = isRecord(outputs) ? outputs["placements"] : undefined;
     const kept: Record<string, string> = {};
     if (isRecord(placements)) {
@@ -39,6 +47,11 @@ export function previousPlacements(result: unknown): Record<string, string> {
         }
     }
     return kept;
+}
+
+/** Whether a stack's outputs (or a plan document) hold a `placements` object at all. */
+export function hasPlacements(outputs: unknown): boolean {
+    return isRecord(outputs) && isRecord(outputs["placements"]);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

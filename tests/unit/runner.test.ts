@@ -12,7 +12,7 @@ import * as path from "path";
 import { ApplierDeps, runProgram as labRunProgram } from "../../lab/applier";
 import { previewMocks } from "../../runner/mocks";
 import { engineUrn, runProgram } from "../../runner/program";
-import { planStack } from "../../runner/plan";
+import { deployedPlacements, planStack } from "../../runner/plan";
 import { RESOURCE_REF_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, wireToPlain } from "../../runner/wire";
 import { nodeTsArgv } from "../../runner/tsNode";
 
@@ -187,6 +187,42 @@ describe("runner: the stack's own outputs, read back as the engine's built-in in
         try {
             assert.deepEqual(plan("--deployed", deployed), { c1: "a", c2: "b", c3: "a", c4: "b" });
             assert.deepEqual(plan(), { c1: "a", c2: "b", c3: "c", c4: "a" });
+            // A file without placements (`pulumi stack output` without --json is not even JSON): exit 2, named.
+            fs.writeFileSync(deployed, JSON.stringify({ ports: [] }));
+            const r = spawnSync(process.execPath, nodeTsArgv(path.join(ROOT, "tools", "plan.ts"), file, "--deployed", deployed).slice(1), { encoding: "utf8" });
+            assert.equal(r.status, 2, r.stderr);
+            assert.equal(
+                r.stderr,
+                `plan: --deployed ${deployed}: no top-level "placements" object; pass \`pulumi stack output --json\` or the JSON plan the stack was deployed from\n`,
+            );
+            assert.equal(r.stdout, "");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("deployedPlacements: the outputs or a plan document; a file it cannot read, not JSON or without placements named with what to pass", () => {
+        const dir = fs.mkdtempSync(path.join(tmpdir(), "deployed-"));
+        const at = (name: string, text: string) => {
+            const f = path.join(dir, name);
+            fs.writeFileSync(f, text);
+            return f;
+        };
+        const pass = "pass `pulumi stack output --json` or the JSON plan the stack was deployed from";
+        try {
+            assert.deepEqual(deployedPlacements(at("outputs.json", '{"placements":{"c1":"a","c2":7},"ports":[]}')), { c1: "a" });
+            assert.deepEqual(deployedPlacements(at("plan.json", '{"resources":[],"placements":{}}')), {});
+            const text = at("text.txt", "Current stack outputs (2):\n");
+            assert.throws(
+                () => deployedPlacements(text),
+                (e: Error) => e.message.startsWith(`--deployed ${text}: not JSON (`) && e.message.endsWith(`); ${pass}`),
+            );
+            const none = at("none.json", '{"placements":["c1"]}');
+            assert.throws(() => deployedPlacements(none), { message: `--deployed ${none}: no top-level "placements" object; ${pass}` });
+            const missing = path.join(dir, "missing.json");
+            assert.throws(() => deployedPlacements(missing), {
+                message: `--deployed ${missing}: cannot read it (ENOENT: no such file or directory, open '${missing}')`,
+            });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

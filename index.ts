@@ -11,6 +11,7 @@ import { PROJECT } from "./lib/config/types";
 import { clusterWarnings, formatProblem, normalizeConfig } from "./lib/config/validate";
 import { assertProviderEnvironment } from "./lib/env/providers";
 import { requiredPorts } from "./lib/plan/ports";
+import { planCluster } from "./lib/plan/cluster";
 import { ownStackName, previousPlacements, READ_STACK_OUTPUTS } from "./lib/plan/previous";
 
 /**
@@ -37,10 +38,15 @@ export = async () => {
         name: ownStackName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
     });
 
+    // Where each container lands, the machines' addresses, the network host: decided before anything is
+    // registered, so a problem only the placements show (a new container only lost hosts fit) is a
+    // ConfigError with nothing made.
+    const plan = planCluster(config, previousPlacements(previous));
+
     const cluster = new OverlayCluster("cluster", {
         config,
         driver: machineDriver(config.driver.kind, { sshPrivateKey: cfg.getSecret("sshPrivateKey") }),
-        previousPlacements: previousPlacements(previous),
+        plan,
     });
 
     return {

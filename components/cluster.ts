@@ -50,8 +50,12 @@ export interface OverlayClusterArgs {
     config: ClusterConfig;
     /** How machines are made: netns, dind, ssh or docker-machine (components/machines). */
     driver: MachineDriver;
-    /** Container -> host as the running stack has them (lib/plan/previous.ts); those that still fit stay. */
-    previousPlacements?: Readonly<Record<string, string>>;
+    /**
+     * The cluster's plan (lib/plan/cluster.ts), decided before this component is registered so that
+     * a problem it finds stops the program before anything exists: index.ts plans with the running
+     * stack's placements. Without one, planCluster(config) (placements not known).
+     */
+    plan?: ClusterPlan;
 }
 
 export interface HostSummary {
@@ -106,8 +110,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
         super("docker-overlay:index:OverlayCluster", name, {}, opts);
         const config = args.config;
         const swarmMode = config.engine.mode === "swarm";
-        // Decide everything pure first: a placement or address problem stops here, before any resource exists.
-        this.plan = planCluster(config, args.previousPlacements);
+        // Decided pure, before any resource: given by the program (planned before this component), else here.
+        this.plan = args.plan ?? planCluster(config);
         const addressOf = (machine: string) => this.plan.addresses?.addresses[machine];
 
         const fabric = args.driver.createFabric(`${name}-fabric`, config, this);

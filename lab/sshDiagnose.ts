@@ -109,9 +109,10 @@ export interface SshDiagnoseReport {
 
 /**
  * Probes every pair of an ssh stack's hosts and compares each overlay as every engine sees it; `key` is
- * the private key's text, `deployed` the placements the stack has (its `placements` output).
+ * the private key's text, `deployed` the placements the stack has (its `placements` output;
+ * undefined when not given: then each container is where a new stack would put it).
  */
-export async function sshDiagnose(config: ClusterConfig, key: string, deployed: Readonly<Record<string, string>> = {}): Promise<SshDiagnoseReport> {
+export async function sshDiagnose(config: ClusterConfig, key: string, deployed?: Readonly<Record<string, string>>): Promise<SshDiagnoseReport> {
     const stack = config.stack;
     const endpoint = (h: string) => sshEndpointOf(config, h);
     const place = (m: string) => sshProbeMachine(m, endpoint(m));

@@ -45,9 +45,9 @@ async function main(): Promise<number> {
     }
     // Where the stack runs its containers (`pulumi stack output --json`): after changes they may
     // not be where a new stack would put them (lib/plan/previous.ts).
-    let deployed: Record<string, string>;
+    let deployed: Record<string, string> | undefined;
     try {
-        deployed = values.deployed !== undefined ? deployedPlacements(values.deployed) : {};
+        deployed = values.deployed !== undefined ? deployedPlacements(values.deployed) : undefined;
     } catch (err) {
         process.stderr.write(`diagnose: ${(err as Error).message}\n`);
         return 2;

@@ -335,7 +335,7 @@ export const HOST_FIELDS = {
     lost: {
         type: "boolean",
         description:
-            "ssh driver: the machine is gone for good (true). Nothing on it changes, but everything the stack has on it is kept when deleted (retainOnDelete): a later `up` without the host, or a `destroy`, drops it from the state without asking its engine. No container is placed on it anew while another host fits. Not for a manager, nor for the host the overlays are created on.",
+            "ssh driver: the machine is gone for good (true). Nothing on it changes, but everything the stack has on it is kept when deleted (retainOnDelete): a later `up` without the host, or a `destroy`, drops it from the state without asking its engine. No container is placed on it anew: one the stack does not run there that only lost hosts fit is refused by name before anything is made. Not for a manager, nor for the host the overlays are created on.",
     },
 } satisfies Fields;
 

@@ -21,9 +21,11 @@
  * now (`previous`, the stack's `placements` output), a container whose host is
  * still eligible for it stays there, counted before anything is placed; only
  * the others (new ones, those whose host left or no longer fits their
- * constraints) are spread, in config order, around them, and not onto a host
- * marked lost (`hosts[].lost`) while another fits: a container the stack has
- * there stays recorded there until the host is removed. Spread afresh from the
+ * constraints) are spread, in config order, around them, and never onto a host
+ * marked lost (`hosts[].lost`): a container the stack has there stays recorded
+ * there until the host is removed, and one it does not have there whose
+ * constraints fit only lost hosts is a problem (nothing can be created on a
+ * lost host; found at plan time, nothing else is created). Spread afresh from the
  * config alone, adding a third host to two hosts with four containers would move
  * two of them (a, b, a, b becomes a, b, c, a), and every move replaces a
  * running container. With no `previous` (a new stack) the two are the same.
@@ -68,12 +70,14 @@ export interface PlacementResult {
 
 /**
  * @param previous container name -> host, as the running stack has them (its `placements`
- * output); a container keeps its host while that host is eligible for it.
+ * output, empty for a stack never updated); a container keeps its host while that host is
+ * eligible for it. Undefined where they are not known (validation): then a container that
+ * only lost hosts fit is placed on one, since it may be there already.
  */
 export function placeContainers(
     hosts: readonly PlacementHost[],
     containers: readonly PlacementContainer[],
-    previous: Readonly<Record<string, string>> = {},
+    previous?: Readonly<Record<string, string>>,
 ): PlacementResult {
     const problems: PlacementProblem[] = [];
     const load = new Map<string, number>(hosts.map((h) => [h.name, 0]));
@@ -118,7 +122,8 @@ export function placeContainers(
     // Those that stay where the running stack has them, first, so the rest spread around them.
     const kept = new Map<number, string>();
     eligibleOf.forEach((eligible, index) => {
-        const host = Object.prototype.hasOwnProperty.call(previous, containers[index].name) ? previous[containers[index].name] : undefined;
+        const host =
+            previous !== undefined && Object.prototype.hasOwnProperty.call(previous, containers[index].name) ? previous[containers[index].name] : undefined;
         if (eligible !== undefined && host !== undefined && eligible.some((h) => h.name === host)) {
             kept.set(index, host);
             load.set(host, (load.get(host) ?? 0) + 1);
@@ -131,10 +136,14 @@ export function placeContainers(
         }
         let chosen = kept.get(index);
         if (chosen === undefined) {
-            // Not onto a lost host while another fits: nothing answers there, and an `up` that
-            // creates anything on it fails. With none other, as before (validation knows no
-            // placements, so it cannot tell a new container from one already there).
+            // Never onto a lost host: nothing answers there, and an `up` that creates anything on
+            // it fails. Where the placements are not known (validation), one that only lost hosts
+            // fit may be there already: placed there.
             const open = eligible.filter((h) => h.lost !== true);
+            if (open.length === 0 && previous !== undefined) {
+                problems.push({ container: containers[index].name, index, message: onlyLostMessage(eligible) });
+                return;
+            }
             const candidates = open.length > 0 ? open : eligible;
             chosen = candidates[0].name;
             for (const h of candidates) {
@@ -159,6 +168,15 @@ export function noNewTaskMessage(matching: readonly PlacementHost[]): string | u
     }
     const closed = matching.map((h) => `${h.name}: availability ${h.availability ?? "active"}`).join(", ");
     return `these constraints match only hosts where swarm starts no new task (${closed}), and the container's overlay attachment is such a task: set their availability to active, or relax a constraint`;
+}
+
+/**
+ * For a container the running stack does not have on a lost host, whose constraints match
+ * only lost hosts: why it cannot be placed.
+ */
+export function onlyLostMessage(matching: readonly PlacementHost[]): string {
+    const lost = matching.map((h) => h.name).join(", ");
+    return `these constraints match only hosts marked lost (${lost}), where nothing new can be created, and the stack does not run the container there: relax a constraint, remove the container, or bring a host back and remove its lost`;
 }
 
 /**

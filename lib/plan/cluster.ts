@@ -6,6 +6,7 @@
  */
 import { ClusterConfig, HostConfig, KvStoreConfig } from "../config/types";
 import { AddressPlan, allocateAddresses } from "../net/allocate";
+import { ConfigError } from "../config/validate/checker";
 import { placeContainers } from "../placement/place";
 import { chooseSwarmAddressPool, SwarmAddressPool } from "../swarm/pool";
 
@@ -22,13 +23,20 @@ export interface ClusterPlan {
 
 /**
  * @param previous container -> host as the running stack has them (lib/plan/previous.ts):
- * those still fitting stay; none for a new stack.
+ * those still fitting stay; empty for a new stack; undefined where they are not known
+ * (lib/placement/place.ts).
+ * @throws ConfigError for a container only lost hosts fit that the stack does not run there
+ * (validateConfig, which knows no placements, reports every other placement problem first).
  */
-export function planCluster(config: ClusterConfig, previous: Readonly<Record<string, string>> = {}): ClusterPlan {
+export function planCluster(config: ClusterConfig, previous?: Readonly<Record<string, string>>): ClusterPlan {
     const placed = placeContainers(config.hosts, config.containers, previous);
     if (placed.problems.length > 0) {
-        // validateConfig reports these with their key paths first; reaching here is a bug.
-        throw new Error(`placement failed: ${placed.problems.map((p) => p.message).join("; ")}`);
+        throw new ConfigError(
+            placed.problems.map((p) => ({
+                path: `containers[${p.index}].constraints${p.constraint !== undefined ? `[${p.constraint}]` : ""}`,
+                message: p.message,
+            })),
+        );
     }
     const manager = config.hosts.find((h) => h.role === "manager");
     const pool = swarmAddressPool(config);

@@ -33,7 +33,12 @@ const fakeKv = (): KvClient => ({
 });
 
 /** The program applied with the fakes; each registration recorded with its id and outputs, as the lab's state does. */
-async function applyRecorded(raw: RawConfig, stack = "dev", exported: { outputs?: Record<string, unknown> } = {}): Promise<ResourceRecord[]> {
+async function applyRecorded(
+    raw: RawConfig,
+    stack = "dev",
+    exported: { outputs?: Record<string, unknown> } = {},
+    stackOutputs?: Record<string, unknown>,
+): Promise<ResourceRecord[]> {
     const records: ResourceRecord[] = [];
     const pending: Registration[] = [];
     const mocks: pulumi.runtime.Mocks = {
@@ -54,7 +59,15 @@ async function applyRecorded(raw: RawConfig, stack = "dev", exported: { outputs?
         },
         call: (args) => appliedMocks.call(args),
     };
-    const run = await runProgram({ stack, raw, mocks, preview: false, secrets: { sshPrivateKey: "test-key" }, onRegister: (r) => pending.push(r) });
+    const run = await runProgram({
+        stack,
+        raw,
+        mocks,
+        preview: false,
+        stackOutputs,
+        secrets: { sshPrivateKey: "test-key" },
+        onRegister: (r) => pending.push(r),
+    });
     exported.outputs = run.outputs;
     return records;
 }
@@ -387,16 +400,37 @@ describe("lab preview (fakes, no engines)", function () {
         const { stack, raw } = loadStackFile(path.join(EXAMPLES, "Pulumi.ssh.yaml"));
         type Host = { name: string; lost?: boolean };
         const hostsOf = (r: RawConfig) => r["hosts"] as Host[];
-        const recorded = await applyRecorded(raw, stack);
+        const exported: { outputs?: Record<string, unknown> } = {};
+        const recorded = await applyRecorded(raw, stack, exported);
         const lost = structuredClone(raw);
         hostsOf(lost).find((h) => h.name === "swarm-node2")!.lost = true;
-        const marking = await previewSteps(recorded, lost, stack);
+        const marking = await previewSteps(recorded, lost, stack, exported.outputs);
         // Its node leaves the swarm through a manager; the swarm spec's delete (other nodes leave a swarm
         // made anew) no longer names it, an update that runs nothing (no create, no update). Nothing else changes.
         assert.deepEqual(changed(marking), ["create command:local:Command swarm-forget-swarm-node2", "update command:local:Command swarm-spec"]);
         // What was on swarm-node2 (c1 by its constraint) is registered kept on delete, nothing else is;
         // the same steps still write that into the state, as the engine's do (PreviewResult.stale).
-        const marked = await applyRecorded(lost, stack);
+        const marked = await applyRecorded(lost, stack, {}, exported.outputs);
+        // A container added that only swarm-node2 fits: refused before anything (the stack does not run it there);
+        // c1, which it does run there, stays.
+        const another = structuredClone(lost);
+        (another["containers"] as Record<string, unknown>[]).push({
+            name: "c9",
+            image: "busybox:latest",
+            command: ["top"],
+            networks: ["net1"],
+            constraints: ["node==swarm-node2"],
+        });
+        await assert.rejects(previewSteps(recorded, another, stack, exported.outputs), (e: Error) => {
+            assert.equal(
+                e.message,
+                [
+                    "docker-overlay: 1 problem in the stack configuration:",
+                    `docker-overlay:containers[${(another["containers"] as unknown[]).length - 1}].constraints: these constraints match only hosts marked lost (swarm-node2), where nothing new can be created, and the stack does not run the container there: relax a constraint, remove the container, or bring a host back and remove its lost`,
+                ].join("\n"),
+            );
+            return true;
+        });
         const onNode2 = [
             "c1-container",
             "c1-image",

@@ -300,8 +300,26 @@ describe("placement: a running stack keeps its placements (previous)", () => {
             c4: "a",
             c5: "a",
         });
-        // Only the lost host fits: placed there as before (its `up` then fails, as it would have).
-        assert.deepEqual(placeContainers(lostB, [c("c1"), c("c2"), c("c6", "node==b")], before).placements, { c1: "a", c2: "b", c6: "b" });
+        // Only the lost host fits: kept when the stack runs it there; else a problem, named (nothing can be created there).
+        assert.deepEqual(placeContainers(lostB, [c("c1"), c("c2", "node==b")], before), { placements: { c1: "a", c2: "b" }, problems: [] });
+        assert.deepEqual(placeContainers(lostB, [c("c1"), c("c2"), c("c6", "node==b")], before), {
+            placements: { c1: "a", c2: "b" },
+            problems: [
+                {
+                    container: "c6",
+                    index: 2,
+                    message:
+                        "these constraints match only hosts marked lost (b), where nothing new can be created, and the stack does not run the container there: relax a constraint, remove the container, or bring a host back and remove its lost",
+                },
+            ],
+        });
+        // A container that moves (its host no longer fits) is new where it goes: the same problem.
+        assert.deepEqual(
+            placeContainers(lostB, [c("c1", "node==b")], before).problems.map((p) => p.container),
+            ["c1"],
+        );
+        // Where the placements are not known (validation) it may be there already: placed there (the others not).
+        assert.deepEqual(placeContainers(lostB, [c("c1"), c("c2"), c("c6", "node==b")]), { placements: { c1: "a", c2: "a", c6: "b" }, problems: [] });
     });
 
     it("ignores what the config no longer has: a removed container, a host that is gone, a key that is not a container", () => {

@@ -522,6 +522,42 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                     (marked.doc.steps ?? []).filter((st) => st.op !== "same").map((st) => `${st.op} ${st.name}`),
                     ["create forget-swarm-node2"],
                 );
+                // A container added that only the lost machine fits is refused before anything is made
+                // (c1, which the stack runs there, stays): nothing new can be created on a lost host.
+                const added = path.join(dir, "added", path.basename(STACK_FILE));
+                fs.mkdirSync(path.dirname(added));
+                const withLost = fs.readFileSync(lost, "utf8");
+                assert.ok(withLost.endsWith('      constraints: ["node==swarm-node1"]\n'), withLost);
+                fs.writeFileSync(
+                    added,
+                    `${withLost}    - name: c9\n      image: busybox:latest\n      command: ["top"]\n      networks: [net1]\n      constraints: ["node==swarm-node2"]\n`,
+                );
+                const recorded = () =>
+                    (JSON.parse(fs.readFileSync(stateFile(), "utf8")) as { resources: { urn: string; id?: string }[] }).resources
+                        .map((r) => `${r.urn} ${r.id}`)
+                        .sort();
+                const before = recorded();
+                // A ConfigError: the lab prints it as it prints validation's, no JSON (tools/lab.ts).
+                const refused = timed("lab up (a container only the lost machine fits)", () =>
+                    spawnSync(TS_NODE, ["--transpile-only", path.join(REPO, "tools", "lab.ts"), "up", added, "--json"], {
+                        cwd: REPO,
+                        env,
+                        encoding: "utf8",
+                        timeout: 300_000,
+                    }),
+                );
+                assert.equal(refused.status, 1, refused.stderr);
+                assert.equal(refused.stdout, "");
+                assert.equal(
+                    refused.stderr,
+                    [
+                        "lab: docker-overlay: 1 problem in the stack configuration:",
+                        "docker-overlay:containers[2].constraints: these constraints match only hosts marked lost (swarm-node2), where nothing new can be created, and the stack does not run the container there: relax a constraint, remove the container, or bring a host back and remove its lost",
+                        "",
+                    ].join("\n"),
+                );
+                assert.deepEqual(recorded(), before, "the refused up changed what the lab's state records");
+                assert.doesNotMatch(lab.exec("swarm-node1", ["docker", "ps", "-a", "--format", "{{.Names}}"]), /c9/);
                 const down = timed("lab down (swarm-node2 lost)", () => labCommand<DownJson>("down", lost));
                 assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
                 assert.deepEqual(down.doc.failed, []);

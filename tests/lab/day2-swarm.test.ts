@@ -100,6 +100,69 @@ describe("lab: day-2 changes applied to a running swarm (t-day2-swarm)", functio
         await changes.checkPasses(2);
     });
 
+    it("(c) unconstrained containers stay where they run: a worker added takes only the new one, and removed moves only its own", async function () {
+        const free = (name: string) => `    - name: ${name}\n      image: busybox:latest\n      command: ["top"]\n      networks: [net1]\n`;
+        // Spread around c2 and c3 (one host each): c4 to d3-manager (the tie goes to the name first), c5 to d3-node2.
+        await changes.apply(changes.variant((y) => y + free("c4") + free("c5")));
+        assert.deepEqual([await stack.hostOf("c4"), await stack.hostOf("c5")], ["d3-manager", "d3-node2"]);
+        const where = { c2: "d3-manager", c3: "d3-node2", c4: "d3-manager", c5: "d3-node2" } as const;
+        const kept: Record<string, string> = {};
+        for (const [c, host] of Object.entries(where)) {
+            kept[c] = await changes.identity(host, c);
+        }
+        const unmoved = async () => {
+            for (const [c, host] of Object.entries(where)) {
+                assert.equal(await changes.identity(host, c), kept[c], `${c} was moved, re-created or restarted`);
+            }
+        };
+        const swarm = await clusterId();
+        // A worker d3-node3 with c6. Spread afresh from the config, c4 would move to it and c6 go
+        // to d3-manager; the stack's placements are kept, so only c6 goes there.
+        const added = await changes.apply(
+            changes.variant((y) => y.replace("    - name: d3-node2\n", "    - name: d3-node2\n    - name: d3-node3\n") + free("c6")),
+        );
+        assert.deepEqual(stepsOf(added, "create"), [
+            "command:local:Command c6-settle",
+            "command:local:Command d3-node3-engine",
+            "command:local:Command swarm-join-d3-node3",
+            "command:local:Command underlay-probe-d3-node3",
+            "docker-overlay:container:PlacedContainer c6",
+            "docker-overlay:host:DockerHost d3-node3",
+            "docker:index/container:Container c6-container",
+            "docker:index/remoteImage:RemoteImage c6-image",
+            "pulumi:providers:docker d3-node3",
+        ]);
+        assert.deepEqual(stepsOf(added, "replace"), ["command:local:Command connectivity-ping"]);
+        assert.deepEqual(stepsOf(added, "update"), ["command:local:Command swarm-spec"]);
+        assert.deepEqual(stepsOf(added, "delete"), []);
+        assert.equal(await stack.hostOf("c6"), "d3-node3");
+        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node2 Ready", "d3-node3 Ready"]);
+        assert.equal(await clusterId(), swarm, "the swarm was re-created");
+        await unmoved();
+        // d3-node3 removed: c6 alone moves, to the least loaded host left (a tie of two each: d3-manager).
+        const removed = await changes.apply(changes.variant((y) => y.replace("    - name: d3-node3\n", "")));
+        assert.deepEqual(stepsOf(removed, "replace"), [
+            "command:local:Command c6-settle",
+            "command:local:Command connectivity-ping",
+            "docker:index/container:Container c6-container",
+            "docker:index/remoteImage:RemoteImage c6-image",
+        ]);
+        assert.deepEqual(stepsOf(removed, "create"), []);
+        assert.deepEqual(stepsOf(removed, "update"), ["command:local:Command swarm-spec"]);
+        assert.deepEqual(stepsOf(removed, "delete"), [
+            "command:local:Command d3-node3-engine",
+            "command:local:Command swarm-join-d3-node3",
+            "command:local:Command underlay-probe-d3-node3",
+            "docker-overlay:host:DockerHost d3-node3",
+            "pulumi:providers:docker d3-node3",
+        ]);
+        assert.equal(await stack.hostOf("c6"), "d3-manager");
+        assert.deepEqual(await nodes(), ["d3-manager Ready Leader", "d3-node2 Ready"]);
+        assert.equal(await clusterId(), swarm);
+        await unmoved();
+        await changes.checkPasses(20);
+    });
+
     it("comes down clean", async function () {
         await stack.downClean();
     });

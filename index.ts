@@ -60,7 +60,7 @@ export = async () => {
         placements: cluster.plan.placements,
         containers: cluster.containerSummaries,
         connectivity: cluster.connectivity.apply((result) => result ?? null),
-        registeredEngines: cluster.record ? cluster.record.registeredEngines : null,
+        registeredEngines: cluster.registeredEngines,
         /** What must be open between the hosts for this stack (mode, KV store, TLS). */
         ports: requiredPorts(config),
     };

@@ -7,7 +7,7 @@ import { ClusterRecord } from "./clusterRecord";
 import { ConnectivityCheck } from "./connectivityCheck";
 import { DockerHost } from "./dockerHost";
 import { KvStore } from "./kvStore";
-import { MachineDriver } from "./machines/types";
+import { Fabric, MachineDriver } from "./machines/types";
 import { keptMachineLabel, OverlayNetwork } from "./overlayNetwork";
 import { PlacedContainer } from "./placedContainer";
 import { ClusterPki } from "./pki";
@@ -87,16 +87,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
     /** The KV store: always in cluster-store mode; in swarm mode only when configured. */
     public readonly kv: KvStore | undefined;
     public readonly pki: ClusterPki | undefined;
-    public readonly hosts: Record<string, DockerHost>;
-    public readonly swarm: Swarm | undefined;
-    /** The underlay probed before the cluster forms (drivers that can: netns); undefined otherwise. */
-    public readonly underlayProbe: UnderlayProbe | undefined;
-    public readonly networks: Record<string, OverlayNetwork>;
-    /** Every container by name, once `check` has settled (they are built in batches). */
-    public readonly containers: Record<string, PlacedContainer>;
-    /** The connectivity check (undefined in cluster-store mode with fewer than two containers), made once every container exists. */
-    public readonly check: Promise<ConnectivityCheck | undefined>;
-    public readonly record: ClusterRecord | undefined;
+    /** Everything else the cluster is made of, once made (built in batches: see BUILD_BATCH). */
+    public readonly parts: Promise<ClusterParts>;
 
     public readonly hostSummaries: pulumi.Output<HostSummary[]>;
     public readonly containerSummaries: pulumi.Output<ContainerSummary[]>;
@@ -105,11 +97,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
     public readonly kvSummary: pulumi.Output<{ backend: string; url: string } | null>;
     /** `{ manager, managerAddress, ingressSubnet, addressPool, nodes }`, or null in cluster-store mode. */
     public readonly swarmSummary: pulumi.Output<SwarmSummary | null>;
+    /** The engines registered in the store, as the cluster record reads them back (null without a record). */
+    public readonly registeredEngines: pulumi.Output<string[] | null>;
 
     constructor(name: string, args: OverlayClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("docker-overlay:index:OverlayCluster", name, {}, opts);
         const config = args.config;
-        const swarmMode = config.engine.mode === "swarm";
         // Decided pure, before any resource: given by the program (planned before this component), else here.
         this.plan = args.plan ?? planCluster(config);
         const addressOf = (machine: string) => this.plan.addresses?.addresses[machine];
@@ -125,6 +118,83 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // docker-machine secures its engines with certificates of its own.
         this.pki = config.engine.tls && config.driver.kind !== "docker-machine" ? new ClusterPki("pki", { stack: config.stack }, { parent: this }) : undefined;
 
+        // Everything from the hosts on is built a batch at a time, yielding to the event loop in
+        // between, so that each batch's registrations go out and the runtime's promises for its
+        // resources' outputs settle before the next batch exists. Built in one synchronous pass, every
+        // resource's outputs are pending at once: with 300 hosts x 10 containers, the containers alone
+        // needed over 2 GB that way, and the hosts' ~1,500 resources (engines, labels, providers,
+        // probes) were still pending at the first full garbage collection, which then let the heap grow
+        // to four times what it found (bench/RESULTS.md). Up to BUILD_BATCH hosts and containers
+        // nothing changes: all is built, in the same order, before the constructor returns.
+        const keepAlive = pulumi.runtime.rpcKeepAlive();
+        this.parts = (async (): Promise<ClusterParts> => {
+            try {
+                return await this.build(name, args, { fabric, addressOf, kvName });
+            } finally {
+                keepAlive();
+            }
+        })();
+
+        this.hostSummaries = pulumi.output(
+            this.parts.then(({ hosts }) =>
+                pulumi.all(
+                    config.hosts.map((h) =>
+                        pulumi
+                            .all([hosts[h.name].dockerHost, hosts[h.name].address, hosts[h.name].underlayMtu])
+                            .apply(([dockerHost, address, underlayMtu]) => ({ name: h.name, dockerHost, address, underlayMtu: underlayMtu ?? null })),
+                    ),
+                ),
+            ),
+        );
+        // From `parts` settling, never an Output of a resource it holds: an Output's value
+        // is searched for unknowns through every object it reaches, here the whole resource graph
+        // (2.8 CPU-s of a 300 x 10 plan, bench/RESULTS.md).
+        // One apply over every container's addresses, not one per container.
+        this.containerSummaries = pulumi.output(
+            this.parts.then(({ containers }) =>
+                pulumi
+                    .all(config.containers.map((c) => containers[c.name].addresses))
+                    .apply((addresses) => config.containers.map((c, i) => ({ name: c.name, host: this.plan.placements[c.name], networks: addresses[i] }))),
+            ),
+        );
+        this.connectivity = pulumi.output(this.parts.then(({ check }) => (check !== undefined ? check.result : undefined)));
+        this.kvSummary =
+            this.kv !== undefined && config.kvStore !== undefined
+                ? this.kv.url.apply((url) => ({ backend: config.kvStore!.backend, url }))
+                : pulumi.output(null);
+        this.swarmSummary = pulumi.output(
+            this.parts.then(({ swarm }) =>
+                swarm !== undefined && this.plan.swarmAddressPool !== undefined
+                    ? pulumi.all([swarm.managerAddress, swarm.ingressSubnet, swarm.nodeIds]).apply(([managerAddress, ingressSubnet, nodes]) => ({
+                          manager: this.plan.networkHost,
+                          managerAddress,
+                          ingressSubnet,
+                          addressPool: this.plan.swarmAddressPool!.pool,
+                          nodes,
+                      }))
+                    : null,
+            ),
+        );
+        this.registeredEngines = pulumi.output(this.parts.then(({ record }) => (record !== undefined ? record.registeredEngines : null)));
+        this.registerOutputs({
+            placements: this.plan.placements,
+            hosts: this.hostSummaries,
+            containers: this.containerSummaries,
+            connectivity: this.connectivity,
+            kv: this.kvSummary,
+            swarm: this.swarmSummary,
+        });
+    }
+
+    /** The hosts, the probe, the swarm, the overlays, the containers, the check and the record, in that order and in batches; `before`: what the constructor made first. */
+    private async build(
+        name: string,
+        args: OverlayClusterArgs,
+        before: { fabric: Fabric; addressOf: (machine: string) => string | undefined; kvName: string },
+    ): Promise<ClusterParts> {
+        const config = args.config;
+        const swarmMode = config.engine.mode === "swarm";
+        const { fabric, addressOf, kvName } = before;
         const encryptedNetworks = config.networks.filter((n) => n.encrypted).map((n) => n.name);
         // The order machines start in (lib/engine/startOrder.ts): with a cluster store one after
         // another, each once its gossip listens; in swarm mode every one after the network host's.
@@ -136,7 +206,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // Made in that order (those that start after none first), kept in config order.
         const first = config.hosts.filter((h) => startAfter.get(h.name) === undefined);
         const made: Record<string, DockerHost> = {};
-        for (const host of [...first, ...config.hosts.filter((h) => !first.includes(h))]) {
+        const inStartOrder = [...first, ...config.hosts.filter((h) => !first.includes(h))];
+        for (let i = 0; i < inStartOrder.length; i++) {
+            if (i > 0 && i % BUILD_BATCH === 0) {
+                await nextTurn();
+            }
+            const host = inStartOrder[i];
             const after = startAfter.get(host.name);
             made[host.name] = new DockerHost(
                 host.name,
@@ -156,9 +231,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.hosts = Object.fromEntries(config.hosts.map((h) => [h.name, made[h.name]]));
-        const allEngines = Object.values(this.hosts).flatMap((h) => h.ready);
-        const networkHost = this.hosts[this.plan.networkHost];
+        const hosts: Record<string, DockerHost> = Object.fromEntries(config.hosts.map((h) => [h.name, made[h.name]]));
+        const allEngines = Object.values(hosts).flatMap((h) => h.ready);
+        const networkHost = hosts[this.plan.networkHost];
 
         // Every pair the mode needs is probed (components/underlayProbe.ts), where the driver can
         // enter its machines' namespaces (netns) or containers (dind), or log in to its hosts (ssh): in swarm mode before
@@ -175,7 +250,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                   : probeContainer !== undefined && addresses !== undefined
                     ? { kind: "docker", addresses, host: probeContainer.host, container: (m) => probeContainer.container(m) }
                     : undefined;
-        this.underlayProbe =
+        const underlayProbe =
             probeAccess !== undefined
                 ? new UnderlayProbe(
                       "underlay-probe",
@@ -184,7 +259,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           access: probeAccess,
                           machines: {
                               ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
-                              ...Object.fromEntries(Object.values(this.hosts).map((h) => [h.hostName, h.ready])),
+                              ...Object.fromEntries(Object.values(hosts).map((h) => [h.hostName, h.ready])),
                           },
                       },
                       { parent: this },
@@ -203,18 +278,18 @@ export class OverlayCluster extends pulumi.ComponentResource {
             this,
         );
 
-        this.swarm =
+        const swarm =
             swarmMode && config.engine.swarm !== undefined && this.plan.swarmAddressPool !== undefined
                 ? new Swarm(
                       "swarm",
                       {
                           stack: config.stack,
-                          hosts: config.hosts.map((h) => ({ host: h, docker: this.hosts[h.name] })),
+                          hosts: config.hosts.map((h) => ({ host: h, docker: hosts[h.name] })),
                           swarm: config.engine.swarm,
                           pool: this.plan.swarmAddressPool,
                           overlays: config.networks.map((n) => ({ name: n.name, subnet: n.subnet })),
                           firstManagerMachine: networkMachines,
-                          after: this.underlayProbe?.ready ?? [],
+                          after: underlayProbe?.ready ?? [],
                       },
                       { parent: this },
                   )
@@ -222,18 +297,18 @@ export class OverlayCluster extends pulumi.ComponentResource {
 
         // A KV-backed overlay created through one engine is visible on every engine sharing the store;
         // a swarm overlay created through the manager is visible to every node (attachable for containers).
-        const probes = Object.values(this.hosts).flatMap((h) => (h.espProbe !== undefined ? [h.espProbe] : []));
-        this.networks = {};
+        const probes = Object.values(hosts).flatMap((h) => (h.espProbe !== undefined ? [h.espProbe] : []));
+        const networks: Record<string, OverlayNetwork> = {};
         // One network at a time: an engine allocating several overlay pools at once
         // against the KV store sometimes answers 403 "Pool overlaps with other one
         // on this address space" (measured in the lab: 3 of ~13 loaded ups).
         let previous: OverlayNetwork | undefined;
         // ssh and docker-machine hosts read their underlay MTU; every overlay waits for all of them
         // (a `networks[].mtu` too much for one fails its host's reader, before any network exists).
-        const mtuReaders = Object.values(this.hosts).flatMap((h) => (h.underlayMtuReader !== undefined ? [h.underlayMtuReader] : []));
-        const underlayMtus = Object.values(this.hosts).map((h) => h.underlayMtu);
+        const mtuReaders = Object.values(hosts).flatMap((h) => (h.underlayMtuReader !== undefined ? [h.underlayMtuReader] : []));
+        const underlayMtus = Object.values(hosts).map((h) => h.underlayMtu);
         for (const network of config.networks) {
-            previous = this.networks[network.name] = new OverlayNetwork(
+            previous = networks[network.name] = new OverlayNetwork(
                 network.name,
                 {
                     network,
@@ -241,7 +316,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     provider: networkHost.provider,
                     deletedWith: fabric.deletedWith,
                     // In swarm mode the overlays live in the swarm: a new one (swarm-spec replaced) replaces them.
-                    machineIds: this.swarm !== undefined ? pulumi.all([networkMachines, this.swarm.spec]).apply(([ids]) => ids) : networkMachines,
+                    machineIds: swarm !== undefined ? pulumi.all([networkMachines, swarm.spec]).apply(([ids]) => ids) : networkMachines,
                     // The MTU option (lib/plan/mtu.ts), per network: its own mtu, else the driver's underlay's.
                     ...(mtuReaders.length > 0 && network.mtu === undefined
                         ? reportedDriverOptionsArg(network, args.driver.overlayNetworkOptions?.(config) ?? {}, underlayMtus)
@@ -249,7 +324,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     // An encrypted overlay only after every host proved its kernel can carry it.
                     dependsOn: [
                         ...networkHost.ready,
-                        ...(this.swarm?.ready ?? this.underlayProbe?.ready ?? []),
+                        ...(swarm?.ready ?? underlayProbe?.ready ?? []),
                         ...(network.encrypted ? probes : []),
                         ...(previous !== undefined ? [previous.network] : []),
                         ...mtuReaders,
@@ -279,74 +354,59 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     interpreter: ["/bin/bash", "-c"],
                     environment: networkHost.scriptEnv,
                 },
-                { parent: this, dependsOn: [...networkHost.ready, ...Object.values(this.networks).map((n) => n.network)] },
+                { parent: this, dependsOn: [...networkHost.ready, ...Object.values(networks).map((n) => n.network)] },
             );
         }
 
-        // Containers are built a batch at a time, yielding to the event loop in between, so that
-        // each batch's registrations go out and the runtime's promises for its resources' outputs
-        // settle before the next batch exists. Built in one synchronous pass, every container's
-        // ~80 outputs are pending at once: a plan of 300 hosts x 10 containers needed over 2 GB
-        // that way (bench/RESULTS.md). `containers` fills up as the batches are built;
-        // `check` settles when all are. Up to CONTAINER_BATCH containers, nothing changes: all are
-        // built before the constructor returns.
+        // Containers in batches too (see the constructor).
         const containers: Record<string, PlacedContainer> = {};
-        this.containers = containers;
-        const { hosts, plan, networks } = this;
-        const joins = this.swarm?.joins;
-        const swarm = this.swarm;
-        const keepAlive = pulumi.runtime.rpcKeepAlive();
-        const built = (async (): Promise<ConnectivityCheck | undefined> => {
-            try {
-                for (let i = 0; i < config.containers.length; i++) {
-                    if (i > 0 && i % CONTAINER_BATCH === 0) {
-                        await new Promise((resolve) => setImmediate(resolve));
-                    }
-                    const container = config.containers[i];
-                    const host = plan.placements[container.name];
-                    containers[container.name] = new PlacedContainer(
-                        container.name,
-                        {
-                            container,
-                            host: hosts[host],
-                            networks,
-                            ...(joins?.[host] !== undefined ? { membership: joins[host] } : {}),
-                            ...(swarm !== undefined
-                                ? {
-                                      settle: swarm.settle(
-                                          hosts[host],
-                                          container.name,
-                                          container.networks.map((n) => n.name),
-                                      ),
-                                  }
-                                : {}),
-                        },
-                        { parent: this },
-                    );
-                }
-                // A pair to check, or (swarm mode) managers to judge: a swarm's quorum is checked even with
-                // one container or none, so `up` and `lab check` say when a majority of managers is gone.
-                return config.containers.length > 1 || swarm !== undefined
-                    ? new ConnectivityCheck(
-                          "connectivity",
-                          {
-                              containers: config.containers.map((c) => ({
-                                  placed: containers[c.name],
-                                  host: hosts[plan.placements[c.name]],
-                                  networks: c.networks.map((n) => n.name),
-                              })),
-                              ...(this.swarm !== undefined ? { managers: this.swarm.managers.map((m) => hosts[m]) } : {}),
-                          },
-                          { parent: this },
-                      )
-                    : undefined;
-            } finally {
-                keepAlive();
+        const joins = swarm?.joins;
+        const plan = this.plan;
+        for (let i = 0; i < config.containers.length; i++) {
+            if (i > 0 && i % BUILD_BATCH === 0) {
+                await nextTurn();
             }
-        })();
-        this.check = built;
+            const container = config.containers[i];
+            const host = plan.placements[container.name];
+            containers[container.name] = new PlacedContainer(
+                container.name,
+                {
+                    container,
+                    host: hosts[host],
+                    networks,
+                    ...(joins?.[host] !== undefined ? { membership: joins[host] } : {}),
+                    ...(swarm !== undefined
+                        ? {
+                              settle: swarm.settle(
+                                  hosts[host],
+                                  container.name,
+                                  container.networks.map((n) => n.name),
+                              ),
+                          }
+                        : {}),
+                },
+                { parent: this },
+            );
+        }
+        // A pair to check, or (swarm mode) managers to judge: a swarm's quorum is checked even with
+        // one container or none, so `up` and `lab check` say when a majority of managers is gone.
+        const check =
+            config.containers.length > 1 || swarm !== undefined
+                ? new ConnectivityCheck(
+                      "connectivity",
+                      {
+                          containers: config.containers.map((c) => ({
+                              placed: containers[c.name],
+                              host: hosts[plan.placements[c.name]],
+                              networks: c.networks.map((n) => n.name),
+                          })),
+                          ...(swarm !== undefined ? { managers: swarm.managers.map((m) => hosts[m]) } : {}),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
 
-        this.record =
+        const record =
             config.kvStore?.backend === "consul" && this.kv !== undefined
                 ? new ClusterRecord(
                       `${name}-record`,
@@ -354,7 +414,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                           endpoint: this.kv.endpoint,
                           ...(this.kv.clientTls !== undefined ? { tls: this.kv.clientTls } : {}),
                           prefix: config.kvStore.recordPrefix,
-                          entries: recordEntries(config, this.plan, this.hosts),
+                          entries: recordEntries(config, this.plan, hosts),
                           kvReady: this.kv.ready,
                           ...(this.kv.machineId !== undefined ? { kvMachineId: this.kv.machineId } : {}),
                           // Swarm-mode engines do not register in the store: nothing to read back.
@@ -364,53 +424,30 @@ export class OverlayCluster extends pulumi.ComponentResource {
                       { parent: this },
                   )
                 : undefined;
-
-        this.hostSummaries = pulumi.all(
-            config.hosts.map((h) =>
-                pulumi
-                    .all([this.hosts[h.name].dockerHost, this.hosts[h.name].address, this.hosts[h.name].underlayMtu])
-                    .apply(([dockerHost, address, underlayMtu]) => ({ name: h.name, dockerHost, address, underlayMtu: underlayMtu ?? null })),
-            ),
-        );
-        // Both from `built` settling, never an Output of the check resource it holds: an Output's value
-        // is searched for unknowns through every object it reaches, here the whole resource graph
-        // (2.8 CPU-s of a 300 x 10 plan, bench/RESULTS.md).
-        // One apply over every container's addresses, not one per container.
-        this.containerSummaries = pulumi.output(
-            built.then(() =>
-                pulumi
-                    .all(config.containers.map((c) => this.containers[c.name].addresses))
-                    .apply((addresses) => config.containers.map((c, i) => ({ name: c.name, host: this.plan.placements[c.name], networks: addresses[i] }))),
-            ),
-        );
-        this.connectivity = pulumi.output(built.then((check) => (check !== undefined ? check.result : undefined)));
-        this.kvSummary =
-            this.kv !== undefined && config.kvStore !== undefined
-                ? this.kv.url.apply((url) => ({ backend: config.kvStore!.backend, url }))
-                : pulumi.output(null);
-        this.swarmSummary =
-            this.swarm !== undefined && this.plan.swarmAddressPool !== undefined
-                ? pulumi.all([this.swarm.managerAddress, this.swarm.ingressSubnet, this.swarm.nodeIds]).apply(([managerAddress, ingressSubnet, nodes]) => ({
-                      manager: this.plan.networkHost,
-                      managerAddress,
-                      ingressSubnet,
-                      addressPool: this.plan.swarmAddressPool!.pool,
-                      nodes,
-                  }))
-                : pulumi.output(null);
-        this.registerOutputs({
-            placements: this.plan.placements,
-            hosts: this.hostSummaries,
-            containers: this.containerSummaries,
-            connectivity: this.connectivity,
-            kv: this.kvSummary,
-            swarm: this.swarmSummary,
-        });
+        return { hosts, underlayProbe, swarm, networks, containers, check, record };
     }
 }
 
-/** Containers built between two yields to the event loop (see OverlayCluster). */
-export const CONTAINER_BATCH = 10;
+/** Hosts, and then containers, built between two turns of the event loop (see OverlayCluster). */
+export const BUILD_BATCH = 10;
+
+/** One turn of the event loop: what a batch's registrations need to go out and settle. */
+function nextTurn(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** What an OverlayCluster is made of beyond its plan, KV store and PKI, once every batch is built. */
+export interface ClusterParts {
+    hosts: Record<string, DockerHost>;
+    /** The underlay probed before the cluster forms (drivers that can); undefined otherwise. */
+    underlayProbe: UnderlayProbe | undefined;
+    swarm: Swarm | undefined;
+    networks: Record<string, OverlayNetwork>;
+    containers: Record<string, PlacedContainer>;
+    /** The connectivity check (undefined in cluster-store mode with fewer than two containers). */
+    check: ConnectivityCheck | undefined;
+    record: ClusterRecord | undefined;
+}
 
 export interface SwarmSummary {
     manager: string;

@@ -5,6 +5,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { loadStackFile } from "../../lib/config/load";
+import { BUILD_BATCH } from "../../components/cluster";
+import { applied } from "./appliedMocks";
 import { devRaw, devWith, find, netnsDaemonJsonOf, ofType, preview, T } from "./helpers";
 import { ProgramRun, Registration } from "../../runner/program";
 
@@ -336,5 +338,82 @@ describe("program: bad config stops it before anything is registered", () => {
             registered.filter((t) => t !== "pulumi:pulumi:Stack"),
             [],
         );
+    });
+});
+
+describe("program: a cluster larger than a batch (components/cluster.ts BUILD_BATCH)", () => {
+    // Hosts and containers are built BUILD_BATCH at a time, with a turn of the event loop in between.
+    const n = 2 * BUILD_BATCH + 3;
+    const hostNames = Array.from({ length: n }, (_, i) => `h${String(i).padStart(2, "0")}`);
+    const big = () =>
+        devWith((raw) => {
+            raw.hosts = hostNames.map((name) => ({ name }));
+            raw.containers = hostNames.map((h, i) => ({ name: `c${i}`, image: "busybox:latest", networks: ["net1"], constraints: [`node==${h}`] }));
+        });
+
+    it("cluster-store: every engine chained to the one before across the batches, every container checked and recorded, the outputs whole", async () => {
+        const run = await applied(big());
+        const engines = hostNames.map((h) => find(run, T.command, `${h}-engine`));
+        // Registered in start order, each after the one before it (lib/engine/startOrder.ts), also at h10 and h20.
+        const at = (r: Registration) => run.registrations.indexOf(r);
+        for (let i = 1; i < n; i++) {
+            assert.ok(at(engines[i - 1]) < at(engines[i]), `${hostNames[i]}-engine registered before ${hostNames[i - 1]}-engine`);
+            const host = find(run, T.host, hostNames[i - 1]);
+            assert.ok(
+                engines[i].dependsOn.some((d) => run.registrations.find((r) => r.urn === d)?.parent === host.urn),
+                `${hostNames[i]}-engine does not wait for ${hostNames[i - 1]}'s machine: ${engines[i].dependsOn.join(", ")}`,
+            );
+        }
+        assert.equal(ofType(run, T.container).length, n);
+        // The check waits for every container, built in three batches.
+        const check = find(run, T.command, "connectivity-ping");
+        assert.deepEqual(
+            ofType(run, T.container)
+                .map((c) => c.urn)
+                .filter((u) => !check.dependsOn.includes(u)),
+            [],
+        );
+        // The record, made after the last batch: a key per host and per container.
+        const subkeys = Object.keys(find(run, T.keyPrefix, "cluster-record-keys").inputs["subkeys"] as Record<string, string>);
+        assert.deepEqual(
+            subkeys.filter((k) => !k.startsWith("networks/")).sort(),
+            [...hostNames.map((_, i) => `containers/c${i}`), ...hostNames.map((h) => `hosts/${h}`)].sort(),
+        );
+        const hosts = run.outputs["hosts"] as { name: string }[];
+        assert.deepEqual(
+            hosts.map((h) => h.name),
+            hostNames,
+        );
+        const containers = run.outputs["containers"] as { name: string; host: string }[];
+        assert.deepEqual(
+            containers.map((c) => [c.name, c.host]),
+            hostNames.map((h, i) => [`c${i}`, h]),
+        );
+        assert.deepEqual(run.outputs["registeredEngines"], []);
+    });
+
+    it("swarm mode: every host has its join (the first manager's too), every container settles on its host", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                Object.assign(raw, big());
+                raw.engine = { mode: "swarm" };
+                delete raw.kvStore;
+                (raw.hosts as { name: string; role?: string }[])[0].role = "manager";
+            }),
+        );
+        assert.deepEqual(
+            ofType(run, T.command)
+                .filter((c) => c.name.startsWith("swarm-join-") && c.name !== "swarm-join-token")
+                .map((c) => c.name),
+            hostNames.map((h) => `swarm-join-${h}`),
+        );
+        assert.deepEqual(
+            ofType(run, T.command)
+                .filter((c) => c.name.endsWith("-settle"))
+                .map((c) => c.name)
+                .sort(),
+            hostNames.map((_, i) => `c${i}-settle`).sort(),
+        );
+        assert.equal(ofType(run, T.container).length, n);
     });
 });

@@ -48,6 +48,10 @@ export = async () => {
         driver: machineDriver(config.driver.kind, { sshPrivateKey: cfg.getSecret("sshPrivateKey") }),
         plan,
     });
+    // The cluster builds its hosts and containers in batches (components/cluster.ts): a failure
+    // there is the program's own error, as it was when everything was built in the constructor,
+    // not a failure to serialize the outputs.
+    await cluster.parts;
 
     return {
         /** `{ backend, url }`, or null in swarm mode without a configured store. */

@@ -361,13 +361,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // Containers in batches too (see the constructor).
         const containers: Record<string, PlacedContainer> = {};
         const joins = swarm?.joins;
-        const plan = this.plan;
         for (let i = 0; i < config.containers.length; i++) {
             if (i > 0 && i % BUILD_BATCH === 0) {
                 await nextTurn();
             }
             const container = config.containers[i];
-            const host = plan.placements[container.name];
+            const host = this.plan.placements[container.name];
             containers[container.name] = new PlacedContainer(
                 container.name,
                 {
@@ -397,7 +396,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                       {
                           containers: config.containers.map((c) => ({
                               placed: containers[c.name],
-                              host: hosts[plan.placements[c.name]],
+                              host: hosts[this.plan.placements[c.name]],
                               networks: c.networks.map((n) => n.name),
                           })),
                           ...(swarm !== undefined ? { managers: swarm.managers.map((m) => hosts[m]) } : {}),

@@ -88,12 +88,33 @@ export class StackChanges {
         return r.stdout.trim();
     }
 
+    /**
+     * Each container's identity on its host now (`where`: container -> host); the function returned
+     * asserts later that each still has it: not moved, re-created or restarted.
+     */
+    async keep(where: Record<string, string>): Promise<() => Promise<void>> {
+        const kept: Record<string, string> = {};
+        for (const [c, host] of Object.entries(where)) {
+            kept[c] = await this.identity(host, c);
+        }
+        return async () => {
+            for (const [c, host] of Object.entries(where)) {
+                assert.equal(await this.identity(host, c), kept[c], `${c} was moved, re-created or restarted`);
+            }
+        };
+    }
+
     /** Removes the temporary copies. */
     cleanup(): void {
         if (this.tmp !== "") {
             fs.rmSync(this.tmp, { recursive: true, force: true });
         }
     }
+}
+
+/** A YAML list entry for one more busybox container on `network`, with no constraint: placement chooses its host. */
+export function freeContainer(name: string, network: string): string {
+    return `    - name: ${name}\n      image: busybox:latest\n      command: ["top"]\n      networks: [${network}]\n`;
 }
 
 /** A YAML list entry for one more busybox container placed on `host`, on net1. */

@@ -27,6 +27,7 @@ import { fixtureLeftovers, pinHostKeys, PRESEEDED_DAEMON_JSON, SshLab, sshLabSpe
 import "./support/root-hooks";
 import type { HostSummary } from "../../components/cluster";
 import type { CheckResult } from "../../lib/render/check";
+import { containerOn } from "./support/changes";
 import { bridgesUsed, CheckJson, DownJson, stacksUsed, timings as suiteTimings, UpJson } from "./support/lab";
 
 /** An `up` the lab refused: it says why. */
@@ -528,10 +529,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                 fs.mkdirSync(path.dirname(added));
                 const withLost = fs.readFileSync(lost, "utf8");
                 assert.ok(withLost.endsWith('      constraints: ["node==swarm-node1"]\n'), withLost);
-                fs.writeFileSync(
-                    added,
-                    `${withLost}    - name: c9\n      image: busybox:latest\n      command: ["top"]\n      networks: [net1]\n      constraints: ["node==swarm-node2"]\n`,
-                );
+                fs.writeFileSync(added, withLost + containerOn("c9", "swarm-node2"));
                 const recorded = () =>
                     (JSON.parse(fs.readFileSync(stateFile(), "utf8")) as { resources: { urn: string; id?: string }[] }).resources
                         .map((r) => `${r.urn} ${r.id}`)

@@ -225,11 +225,13 @@ export async function labDown(stackFile: string, opts: LabOptions = {}): Promise
     const deleting = new Set(order.map((x) => x.urn));
     for (const r of order) {
         const t0 = Date.now();
-        // Only the program knows this resource, and the state never saw its provider: it was never
-        // created (a resource is performed only once its provider was, and the state records each
-        // resource as it begins). Asking the engine anyway would go through a collected provider,
-        // whose TLS material is not the real one (dind: "unable to verify the first certificate").
-        if (r.custom && r.provider !== "" && recorded.length > 0 && !recordedUrns.has(r.urn) && !recordedUrns.has(r.provider)) {
+        // Only the program knows this resource: it never began (the state records each resource as it
+        // begins, before anything is performed: lab/state.ts `begin`), so there is nothing to delete, as
+        // the engine's destroy deletes only what its snapshot holds (E `step_generator.go:2239-2278`).
+        // Asking anyway would go through a collected provider, whose TLS material is not the real one
+        // (dind: "unable to verify the first certificate"), or log in to a host the failed `up` never
+        // reached (ssh: a host key other than the pinned one, refused again).
+        if (r.custom && recorded.length > 0 && !recordedUrns.has(r.urn)) {
             result.absent.push(r.urn);
             opts.onDelete?.({ record: r, outcome: "absent", seconds: 0 });
             continue;

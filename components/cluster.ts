@@ -196,6 +196,18 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const swarmMode = config.engine.mode === "swarm";
         const { fabric, addressOf, kvName } = before;
         const encryptedNetworks = config.networks.filter((n) => n.encrypted).map((n) => n.name);
+        // Every pair the mode needs is probed (components/underlayProbe.ts) where the driver can reach
+        // its machines: in swarm mode before swarm init and any join, with a cluster store before any
+        // overlay. ssh hosts exist before the stack and the probe only logs in to them, so there it
+        // runs before any engine is configured: with a cluster store, no engine has registered in the
+        // store when a pair fails. A netns or dind machine is made by the one command or container
+        // that starts its engine (and its engine registers in the store as it starts), so the probe
+        // can only follow it.
+        const probeAccess = underlayProbeAccess(args.driver, config, this.plan.addresses?.addresses);
+        const probe = (machines: UnderlayProbeArgs["machines"]) =>
+            probeAccess !== undefined ? new UnderlayProbe("underlay-probe", { config, access: probeAccess, machines }, { parent: this }) : undefined;
+        const probeFirst = probeAccess?.kind === "ssh" ? probe({}) : undefined;
+
         // The order machines start in (lib/engine/startOrder.ts): with a cluster store one after
         // another, each once its gossip listens; in swarm mode every one after the network host's.
         const chain = !swarmMode && this.kv !== undefined;
@@ -224,7 +236,11 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
                     ...(swarmMode || this.kv?.clientTls === undefined ? {} : { kvTls: this.kv.clientTls }),
                     address: addressOf(host.name),
-                    dependsOn: [...(chain && this.kv !== undefined ? this.kv.ready : []), ...(after !== undefined ? made[after].ready : [])],
+                    dependsOn: [
+                        ...(chain && this.kv !== undefined ? this.kv.ready : []),
+                        ...(after !== undefined ? made[after].ready : []),
+                        ...(probeFirst?.ready ?? []),
+                    ],
                     ...(this.pki !== undefined ? { pki: this.pki } : {}),
                     encryptedNetworks,
                 },
@@ -235,36 +251,12 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const allEngines = Object.values(hosts).flatMap((h) => h.ready);
         const networkHost = hosts[this.plan.networkHost];
 
-        // Every pair the mode needs is probed (components/underlayProbe.ts), where the driver can
-        // enter its machines' namespaces (netns) or containers (dind), or log in to its hosts (ssh): in swarm mode before
-        // swarm init and any join; with a cluster store before any overlay (each engine registers in
-        // the store as it starts, so nothing can come between a machine and its engine's join there).
-        const probeNamespace = args.driver.probeNamespace?.bind(args.driver);
-        const addresses = this.plan.addresses?.addresses;
-        const probeContainer = args.driver.probeContainer?.(config);
-        const probeAccess: UnderlayProbeArgs["access"] | undefined =
-            probeNamespace !== undefined && addresses !== undefined
-                ? { kind: "netns", addresses, namespace: (machine) => probeNamespace(config, machine) }
-                : args.driver.probeSsh !== undefined
-                  ? { kind: "ssh", ...args.driver.probeSsh(config) }
-                  : probeContainer !== undefined && addresses !== undefined
-                    ? { kind: "docker", addresses, host: probeContainer.host, container: (m) => probeContainer.container(m) }
-                    : undefined;
         const underlayProbe =
-            probeAccess !== undefined
-                ? new UnderlayProbe(
-                      "underlay-probe",
-                      {
-                          config,
-                          access: probeAccess,
-                          machines: {
-                              ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
-                              ...Object.fromEntries(Object.values(hosts).map((h) => [h.hostName, h.ready])),
-                          },
-                      },
-                      { parent: this },
-                  )
-                : undefined;
+            probeFirst ??
+            probe({
+                ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
+                ...Object.fromEntries(Object.values(hosts).map((h) => [h.hostName, h.ready])),
+            });
 
         // The machines the overlays live on: the network host's (in swarm mode the first manager's),
         // and in cluster-store mode the KV machine's too (the store keeps the overlays), as first
@@ -425,6 +417,23 @@ export class OverlayCluster extends pulumi.ComponentResource {
                 : undefined;
         return { hosts, underlayProbe, swarm, networks, containers, check, record };
     }
+}
+
+/** How the underlay probe reaches the driver's machines: netns namespaces, ssh logins or dind containers; undefined for a driver it cannot reach. */
+function underlayProbeAccess(
+    driver: MachineDriver,
+    config: ClusterConfig,
+    addresses: Record<string, string> | undefined,
+): UnderlayProbeArgs["access"] | undefined {
+    const probeNamespace = driver.probeNamespace?.bind(driver);
+    const probeContainer = driver.probeContainer?.(config);
+    return probeNamespace !== undefined && addresses !== undefined
+        ? { kind: "netns", addresses, namespace: (machine) => probeNamespace(config, machine) }
+        : driver.probeSsh !== undefined
+          ? { kind: "ssh", ...driver.probeSsh(config) }
+          : probeContainer !== undefined && addresses !== undefined
+            ? { kind: "docker", addresses, host: probeContainer.host, container: (m) => probeContainer.container(m) }
+            : undefined;
 }
 
 /** Hosts, and then containers, built between two turns of the event loop (see OverlayCluster). */

@@ -7,7 +7,8 @@
  * namespaces, on ssh hosts it logs in with the driver's key, on dind it enters
  * the engine machines' containers with `docker exec`. What forms the
  * cluster (swarm init and the joins; with a cluster store, the overlays)
- * depends on `ready`.
+ * depends on `ready`; on ssh hosts, which exist before the stack, every
+ * engine's configuration does too (components/cluster.ts).
  *
  *   <name>-<host>   the pairs between the host and the hosts before it (both directions), and
  *                   its own probes to the store; fails naming each pair that did not arrive
@@ -44,7 +45,10 @@ export interface SshProbeArgsAccess extends SshProbeAccess {
 export interface UnderlayProbeArgs {
     config: ClusterConfig;
     access: NetnsProbeAccess | SshProbeArgsAccess | DockerProbeArgsAccess;
-    /** Machine name -> the resources that make it (its namespace exists once they do). */
+    /**
+     * Machine name -> the resources that make it (its namespace exists once they do); none for
+     * machines that exist before the stack (ssh hosts), which the probe then waits for nothing of.
+     */
     machines: Record<string, pulumi.Resource[]>;
 }
 

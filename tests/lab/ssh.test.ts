@@ -185,17 +185,24 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         fs.writeFileSync(bad, fs.readFileSync(STACK_FILE, "utf8").replace("advertiseInterface: eth1", "advertiseInterface: eth9"));
         const up = timed("lab up (refused)", () => labCommand<RefusedUp>("up", bad));
         assert.equal(up.code, 1);
-        assert.match(up.doc.error, /command:remote:Command .*engine-daemon: create on 10\.150\.22\.1[12] exited with code 1/);
+        // The underlay probe logs in first (components/cluster.ts: ssh hosts exist before the stack) and
+        // reads the interface's address there: no engine is configured.
         assert.match(
             up.doc.error,
-            /docker-overlay: swarm-node[12] has no interface eth9 \(engine\.advertiseInterface, cluster-advertise=eth9:2376\); it has: .*eth1/,
+            /docker-overlay: cannot read the address of eth9 \(engine\.advertiseInterface\) on swarm-node[12] over ssh \(root@10\.150\.22\.1[12] port 22\): it has no interface eth9 \(it has: [^)\n]*\beth1\b[^)\n]*\)/,
         );
+        assert.deepEqual(
+            up.doc.resources.filter((x) => x.status === "created" && x.name.endsWith("-engine-daemon")),
+            [],
+            JSON.stringify(up.doc.resources),
+        );
+        assertUntouched(lab.machines);
         const down = timed("lab down (after refused up)", () => labCommand<DownJson>("down", bad));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
         assertUntouched(lab.machines);
     });
 
-    it("a machine that presents another host key than the pinned one is refused before anything runs there; down leaves both as they were", function () {
+    it("a machine that presents another host key than the pinned one is refused before anything runs on either; down leaves both as they were", function () {
         // swarm-node1 pinned to swarm-node2's key: what a man in the middle (or a reinstalled machine) looks like.
         const [m1, m2] = lab.machines;
         const swapped = withHostKeys(path.join(stateDir, "Pulumi.ssh-lab-hostkey.yaml"), { [m1.spec.address]: m2.hostKey, [m2.spec.address]: m2.hostKey });
@@ -207,15 +214,20 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                 .update(Buffer.from(key.split(" ")[1], "base64"))
                 .digest("base64")
                 .replace(/=+$/, "")}`;
+        // The underlay probe is the first to log in (components/cluster.ts), with the pinned key as the only one accepted.
         assert.ok(
             up.doc.error.includes(
-                `ssh root@${m1.spec.address}:22: host key mismatch: the machine presented ssh-ed25519 ${fp(m1.hostKey)}, not the pinned connection.hostKey ssh-ed25519 ${fp(m2.hostKey)}; refusing to run anything there`,
+                `docker-overlay: cannot read the address of eth1 (engine.advertiseInterface) on swarm-node1 over ssh (root@${m1.spec.address} port 22): it presented the ED25519 key ${fp(m1.hostKey)}, not the pinned hosts[].ssh.hostKey: refusing to log in`,
             ),
             up.doc.error,
         );
-        assert.match(up.doc.error, /swarm-node1-engine-daemon/);
-        // Nothing ran on swarm-node1; swarm-node2 (its key right) may have been configured, and down puts it back.
-        assertUntouched([m1]);
+        // So no engine was configured, swarm-node2's (its key right) neither.
+        assert.deepEqual(
+            up.doc.resources.filter((x) => x.status === "created" && x.name.endsWith("-engine-daemon")),
+            [],
+            JSON.stringify(up.doc.resources),
+        );
+        assertUntouched(lab.machines);
         const down = timed("lab down (after host key mismatch)", () => labCommand<DownJson>("down", swapped));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
         assertUntouched(lab.machines);
@@ -244,7 +256,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assertUntouched(lab.machines);
     });
 
-    it("a port the underlay drops between the machines stops up by name before any network (the underlay probe over ssh); down leaves both as they were", function () {
+    it("a port the underlay drops between the machines stops up by name before any engine is configured (the underlay probe over ssh); down leaves both as they were", function () {
         // VXLAN into swarm-node2 dropped in its own firewall, as a closed cloud security group would.
         const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
         lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
@@ -256,7 +268,21 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             const failed = up.doc.resources.filter((x) => x.status === "failed").map((x) => x.name);
             // The pair's probe is the later host's (lib/plan/probes.ts probeOwners); the first host of a swarm has none.
             assert.deepEqual(failed, ["underlay-probe-swarm-node2"], JSON.stringify(up.doc.resources));
+            // The hosts exist before the stack, so the probe ran first: no engine was configured, none
+            // joined the store (components/cluster.ts), and no network exists.
+            const made = up.doc.resources.filter((x) => x.status === "created").map((x) => x.name);
+            assert.deepEqual(
+                made.filter((n) => n.endsWith("-engine-daemon")),
+                [],
+                JSON.stringify(up.doc.resources),
+            );
+            assertUntouched(lab.machines);
             for (const m of lab.machines) {
+                assert.equal(
+                    lab.exec(m.spec.host, ["docker", "info", "--format", "{{.ClusterStore}}"]).trim(),
+                    "",
+                    `${m.spec.host}'s engine has a cluster store`,
+                );
                 assert.doesNotMatch(lab.exec(m.spec.host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m, `${m.spec.host} has net1`);
             }
             // It removed the counting rules it had set on both machines, failed as it is.

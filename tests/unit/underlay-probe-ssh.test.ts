@@ -127,10 +127,25 @@ describe("underlay probe over ssh: the scripts against stub ssh, ip and iptables
         assert.deepEqual(tagged("swarm-node2", "dev-swarm-node2"), []);
     });
 
-    it("fails naming the host and the interface when an address cannot be read, or the key is missing", () => {
+    it("fails naming the host, the interface and why when an address cannot be read (no such interface, no answer, a host key not the pinned one), or the key is missing", () => {
+        const where = "cannot read the address of eth1 (engine.advertiseInterface) on swarm-node2 over ssh (root@swarm-node2 port 2222)";
         const noAddr = run(script("swarm-node2"), { ADDRS: "swarm-node1 127.0.0.3\nswarm-manager 127.0.0.2" });
         assert.equal(noAddr.status, 1);
-        assert.match(noAddr.stderr, /cannot read the address of eth1 \(engine.advertiseInterface\) on swarm-node2 over ssh \(root@swarm-node2 port 2222\)/);
+        // The interfaces listed are this machine's: the stub ssh runs the remote command here.
+        const has = fs.readdirSync("/sys/class/net").sort().join(" ");
+        assert.equal(noAddr.stderr, `docker-overlay: ${where}: it has no interface eth1 (it has: ${has})\n`);
+        const down = run(script("swarm-node2"), { DOWN: "swarm-node2" });
+        assert.equal(down.status, 1);
+        assert.equal(down.stderr, `docker-overlay: ${where}: ssh: connect to host swarm-node2 port 22: Connection timed out\n`);
+        // swarm-node2's key is pinned: another one is refused, naming the key it presented.
+        const badKey = run(script("swarm-node2"), { BADKEY: "swarm-node2" });
+        assert.equal(badKey.status, 1);
+        assert.equal(
+            badKey.stderr,
+            `docker-overlay: ${where}: it presented the ED25519 key SHA256:M4o2RZSlP+RrvExH0TEXYzLiPyqu8gs94cBfkm42mZM, not the pinned hosts[].ssh.hostKey: refusing to log in\n`,
+        );
+        // swarm-manager's is not: any key is accepted there, as the command provider does.
+        assert.equal(run(script("swarm-node1"), { BADKEY: "swarm-manager" }).status, 0);
         const noKey = run(script("swarm-node2"), { [SSH_KEY_ENV]: "" });
         assert.equal(noKey.status, 1);
         assert.equal(noKey.stderr, "docker-overlay: DOCKER_OVERLAY_SSH_KEY is not set: the ssh driver's private key is missing\n");

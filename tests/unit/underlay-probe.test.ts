@@ -257,7 +257,7 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         assert.deepEqual(probes[0].dependsOn, [find(run, T.command, "swarm-manager-engine").urn, find(run, T.command, "kvstore-machine").urn].sort());
     });
 
-    it("ssh: a probe per host that owns pairs, run where the program runs with the private key as a secret, after its machines; swarm init after every probe", async () => {
+    it("ssh: a probe per host that owns pairs, run where the program runs with the private key as a secret, before any engine is configured; swarm init after every probe", async () => {
         const raw = {
             ...swarmRaw(),
             driver: { kind: "ssh", user: "root" },
@@ -273,10 +273,15 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
             probes.map((r) => `${r.type} ${r.name}`),
             [`${T.command} underlay-probe-w`],
         );
-        const machines = ["w", "m"].map((h) => find(ssh, "command:remote:Command", `${h}-engine-daemon`).urn).sort();
+        const engines = ["w", "m"].map((h) => find(ssh, "command:remote:Command", `${h}-engine-daemon`));
         const init = find(ssh, T.command, "swarm-init");
         for (const p of probes) {
-            assert.deepEqual(p.dependsOn, machines, p.name);
+            // The hosts exist before the stack: the probe waits for nothing, every engine's configuration waits for it.
+            assert.deepEqual(p.dependsOn, [], p.name);
+            assert.deepEqual(p.propertyDependencies["triggers"], [], p.name);
+            for (const e of engines) {
+                assert.ok(e.dependsOn.includes(p.urn), `${e.name} does not wait for ${p.name}`);
+            }
             assert.deepEqual(Object.keys(p.inputs["environment"] as object), ["DOCKER_OVERLAY_SSH_KEY"], p.name);
             assert.ok(init.dependsOn.includes(p.urn), `swarm-init does not wait for ${p.name}`);
             // Over which connections: both hosts' ssh endpoints, their addresses read on them (eth1 there).
@@ -284,6 +289,35 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
             assert.match(create, /^M_SSH=\(root@w root@192\.0\.2\.11\)$|^M_SSH=\(root@192\.0\.2\.12 root@192\.0\.2\.11\)$/m);
             assert.match(create, /^M_SSHPORT=\(2222 22\)$/m);
             assert.match(create, /^IFACE=eth1$/m);
+        }
+    });
+
+    it("ssh with a cluster store: every probe before any engine is configured (so none registers in the store before a pair fails), every overlay after them", async () => {
+        const raw = {
+            ...devRaw(),
+            driver: { kind: "ssh", user: "root" },
+            kvStore: { backend: "consul", address: "consul://192.0.2.10:8500" },
+            hosts: [
+                { name: "a", ssh: { address: "192.0.2.11" } },
+                { name: "b", ssh: { address: "192.0.2.12" } },
+                { name: "c", ssh: { address: "192.0.2.13" } },
+            ],
+            containers: [],
+        };
+        const run = await preview(raw);
+        const probes = ["a", "b", "c"].map((h) => find(run, T.command, `underlay-probe-${h}`));
+        // The first host's probe is its own probe of the store.
+        const first = probes[0].inputs["create"] as string;
+        assert.match(first, /^M_NAME=\(a 192\.0\.2\.10\)$/m);
+        assert.match(first, /^P_PORT=\(8500\)$/m);
+        const network = find(run, T.network, "net1-network");
+        for (const p of probes) {
+            assert.deepEqual(p.dependsOn, [], p.name);
+            assert.ok(network.dependsOn.includes(p.urn), `net1-network does not wait for ${p.name}`);
+            for (const h of ["a", "b", "c"]) {
+                const engine = find(run, "command:remote:Command", `${h}-engine-daemon`);
+                assert.ok(engine.dependsOn.includes(p.urn), `${engine.name} does not wait for ${p.name}`);
+            }
         }
     });
 

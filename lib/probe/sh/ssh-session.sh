@@ -45,10 +45,27 @@ probe_on() {
     # shellcheck disable=SC2016 # $(id -u) is the remote shell's
     ssh_to "$dest" "$port" "$key" 'if [ "$(id -u)" = 0 ]; then bash -s -- '"$args"'; else sudo -n bash -s -- '"$args"'; fi' <<<"$PROBE_SH"
 }
-# address_on DEST PORT HOSTKEY IFACE: the first IPv4 address of IFACE on DEST (what its engine advertises).
+# address_on DEST PORT HOSTKEY IFACE: the first IPv4 address of IFACE on DEST (what its engine advertises);
+# else one line on stderr saying why not: a host key other than the pinned one (and the one it presented),
+# no such interface there (and those it has), or what ssh said last.
 address_on() {
-    local out
-    out=$(ssh_to "$1" "$2" "$3" ip -4 -o addr show dev "$4") || return 1
+    local out rc err=$SSH_DIR/address-err
+    # shellcheck disable=SC2016 # the remote shell's $1 and $(...)
+    out=$(ssh_to "$1" "$2" "$3" "set -- $(printf '%q' "$4"); "'ip -4 -o addr show dev "$1" 2>/dev/null || { echo "it has no interface $1 (it has: $(ls /sys/class/net | tr "\n" " " | sed "s/ $//"))" >&2; exit 3; }' 2>"$err")
+    rc=$?
+    if [ "$rc" != 0 ]; then
+        if [ "$rc" = 255 ] && grep -q '^Host key verification failed' "$err"; then
+            # OpenSSH names the key it was sent: "The fingerprint for the ED25519 key sent by the remote host is", then "SHA256:....".
+            local kind fp
+            kind=$(sed -n 's/^The fingerprint for the \(.*\) key sent by the remote host is$/\1 key /p' "$err")
+            fp=$(grep -o -m1 '^SHA256:[A-Za-z0-9+/]*' "$err" || true)
+            [ -n "$fp" ] && fp="the $kind$fp" || fp="another host key"
+            echo "it presented $fp, not the pinned hosts[].ssh.hostKey: refusing to log in" >&2
+        else
+            tail -n 1 "$err" >&2
+        fi
+        return 1
+    fi
     out=$(awk '{ split($4, a, "/"); print a[1]; exit }' <<<"$out")
     [ -n "$out" ] && printf '%s\n' "$out"
 }

@@ -8,13 +8,42 @@
  *    machine. On a machine where others run stacks of their own, name their
  *    bridges or stacks in DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_BRIDGES /
  *    DOCKER_OVERLAY_LAB_CLEAN_EXCEPT_STACKS; CI sets neither, so there the
- *    machine must be entirely clean.
+ *    machine must be entirely clean. Before that, what the suite's daemons
+ *    wrote to /tmp that no stack owns goes (tmpLeftovers).
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import { allStacks, bridgesUsed, DOCKER_BIN, labClean, note, stacksUsed, timings } from "./lab";
 
 const suiteStarted = Date.now();
+
+/**
+ * What the suite's daemons write to /tmp outside any stack's directories, which neither
+ * `lab down` nor scripts/lab-clean.sh (it works by stack) can tell from anyone else's:
+ *  - `/tmp/consul-test`, empty: Debian's consul 1.8.7 links consul's sdk/testutil, whose
+ *    init makes that directory at every start (the path is in the binary);
+ *  - `/tmp/containerd.<pid>.stacks.log`: a lab engine's dockerd sends its containerd SIGUSR1
+ *    (a goroutine dump) before it kills one that failed its health checks or did not stop in
+ *    time (moby 20.10 libcontainerd/supervisor/remote_daemon.go, killDaemon, monitorDaemon).
+ * Those present before the suite are left alone; the others are removed after it, and a dump
+ * is reported (a containerd killed mid-test is worth knowing about).
+ */
+const CONSUL_TEST_DIR = "/tmp/consul-test";
+const containerdDumps = (): string[] => fs.readdirSync("/tmp").filter((f) => /^containerd\.\d+\.stacks\.log$/.test(f));
+const tmpBefore = { consulTest: fs.existsSync(CONSUL_TEST_DIR), dumps: new Set(containerdDumps()) };
+
+function removeTmpLeftovers(): void {
+    if (!tmpBefore.consulTest && fs.existsSync(CONSUL_TEST_DIR) && fs.readdirSync(CONSUL_TEST_DIR).length === 0) {
+        fs.rmdirSync(CONSUL_TEST_DIR);
+    }
+    const dumps = containerdDumps().filter((f) => !tmpBefore.dumps.has(f));
+    if (dumps.length > 0) {
+        note(`${dumps.length} containerd stack dump(s) in /tmp, removed: a lab dockerd killed or restarted its containerd (${dumps.join(", ")})`);
+    }
+    for (const f of dumps) {
+        fs.rmSync(`/tmp/${f}`, { force: true });
+    }
+}
 
 before("the lab can run on this machine", function () {
     if (process.getuid?.() !== 0) {
@@ -43,6 +72,7 @@ after("nothing of the lab is left on this machine", async function () {
             note(`teardown of ${s.stack} in the root hook: ${(err as Error).message}`);
         }
     }
+    removeTmpLeftovers();
     const total = (Date.now() - suiteStarted) / 1000;
     process.stdout.write(`\n      [lab] timings:\n`);
     for (const t of timings) {

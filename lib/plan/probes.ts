@@ -51,12 +51,23 @@ function kvTarget(config: ClusterConfig): string | undefined {
 }
 
 /**
+ * The hosts probed, in `hosts` order: every one but those marked lost (`hosts[].lost`: the
+ * machine is gone for good, nothing answers there). Probing a pair with one would fail every
+ * `up` that runs that probe again (an added host's, or one whose pairs changed), before any
+ * engine is configured on ssh hosts.
+ */
+function probedHosts(config: ClusterConfig): string[] {
+    return config.hosts.filter((h) => h.lost !== true).map((h) => h.name);
+}
+
+/**
  * Every probe the mode needs. `hostTargets`, when given, says which hosts each host
- * (by its index in `hosts`) probes on the host-to-host rules, in `hosts` order; every
- * other host when not (formationProbes samples beyond PROBE_ALL_PAIRS_UP_TO hosts).
+ * (by its index among the probed hosts, probedHosts) probes on the host-to-host rules,
+ * in that order; every other host when not (formationProbes samples beyond
+ * PROBE_ALL_PAIRS_UP_TO hosts).
  */
 export function probePlan(config: ClusterConfig, hostTargets?: (from: number) => readonly string[]): ProbePlan {
-    const hosts = config.hosts.map((h) => h.name);
+    const hosts = probedHosts(config);
     const probes: Probe[] = [];
     const notProbed: ProbePlan["notProbed"] = [];
     for (const rule of requiredPorts(config)) {
@@ -72,7 +83,7 @@ export function probePlan(config: ClusterConfig, hostTargets?: (from: number) =>
                 targets = hosts;
                 break;
             case "hosts-managers":
-                targets = swarmManagerNames(config.hosts);
+                targets = swarmManagerNames(config.hosts).filter((m) => hosts.includes(m));
                 break;
             case "hosts-kv": {
                 const kv = kvTarget(config);
@@ -111,7 +122,7 @@ export const PROBE_ALL_PAIRS_UP_TO = 16;
  * store, and `npm run lab -- diagnose`, keep every pair.
  */
 export function formationProbes(config: ClusterConfig): Probe[] {
-    const hosts = config.hosts.map((h) => h.name);
+    const hosts = probedHosts(config);
     if (hosts.length <= PROBE_ALL_PAIRS_UP_TO) {
         return probePlan(config).probes;
     }

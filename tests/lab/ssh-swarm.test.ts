@@ -117,13 +117,14 @@ describe("ssh driver in swarm mode, a worker lost for good (lab, root)", functio
             fs.writeFileSync(lost, text.replace("    - name: swarm-node2\n", "    - name: swarm-node2\n      lost: true\n"));
             const marked = await timed("lab up (swarm-node2 lost)", () => lab<UpJson>("up", lost));
             assert.equal(marked.code, 0, describeRun(marked));
-            // Its node forgotten through the manager; the spec's delete no longer names it (an update that runs nothing).
+            // Its node forgotten through the manager; the spec's delete no longer names it (an update that runs nothing);
+            // its probe command goes, a delete that runs nothing (lib/plan/probes.ts probedHosts).
             assert.deepEqual(
                 (marked.json?.steps ?? [])
                     .filter((st) => st.op !== "same")
                     .map((st) => `${st.op} ${st.name}`)
                     .sort(),
-                ["create swarm-forget-swarm-node2", "update swarm-spec"],
+                ["create swarm-forget-swarm-node2", "delete underlay-probe-swarm-node2", "update swarm-spec"],
             );
             assert.deepEqual(nodes(), ["swarm-node1 Ready"]);
             const down = await timed("lab down (swarm-node2 lost)", () => lab<DownJson>("down", lost));

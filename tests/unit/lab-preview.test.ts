@@ -406,8 +406,13 @@ describe("lab preview (fakes, no engines)", function () {
         hostsOf(lost).find((h) => h.name === "swarm-node2")!.lost = true;
         const marking = await previewSteps(recorded, lost, stack, exported.outputs);
         // Its node leaves the swarm through a manager; the swarm spec's delete (other nodes leave a swarm
-        // made anew) no longer names it, an update that runs nothing (no create, no update). Nothing else changes.
-        assert.deepEqual(changed(marking), ["create command:local:Command swarm-forget-swarm-node2", "update command:local:Command swarm-spec"]);
+        // made anew) no longer names it, an update that runs nothing (no create, no update); the underlay probe
+        // leaves it out, so its own probe command goes, a delete that runs nothing. Nothing else changes.
+        assert.deepEqual(changed(marking), [
+            "create command:local:Command swarm-forget-swarm-node2",
+            "delete command:local:Command underlay-probe-swarm-node2",
+            "update command:local:Command swarm-spec",
+        ]);
         // What was on swarm-node2 (c1 by its constraint) is registered kept on delete, nothing else is;
         // the same steps still write that into the state, as the engine's do (PreviewResult.stale).
         const marked = await applyRecorded(lost, stack, {}, exported.outputs);
@@ -444,7 +449,17 @@ describe("lab preview (fakes, no engines)", function () {
         assert.deepEqual(names(marked.filter((r) => r.options?.retainOnDelete === true)), onNode2);
         const before = new Map(recorded.map((r) => [r.urn, r]));
         const stale = marked.filter((r) => staleRecord(before.get(r.urn), { ...r, propertyDependencies: r.propertyDependencies ?? {}, options: r.options! }));
-        assert.deepEqual(names(stale), onNode2);
+        // Same steps that write the state: those (the option), and what waited for swarm-node2's probe command,
+        // whose dependencies lose it (the engine writes a same step whose dependencies changed).
+        const waitedForItsProbe = [
+            "swarm-adopt",
+            "swarm-init",
+            "swarm-join-swarm-manager",
+            "swarm-join-swarm-node1",
+            "swarm-manager-engine-daemon",
+            "swarm-node1-engine-daemon",
+        ];
+        assert.deepEqual(names(stale), [...onNode2, ...waitedForItsProbe].sort());
         const spec = (rs: ResourceRecord[]) => rs.find((r) => r.name === "swarm-spec")!.inputs["delete"] as string;
         assert.match(spec(recorded), /^NODE_NAMES=\(swarm-node1 swarm-node2\)$/m);
         assert.match(spec(marked), /^NODE_NAMES=\(swarm-node1\)$/m);
@@ -469,7 +484,8 @@ describe("lab preview (fakes, no engines)", function () {
         for (const name of ["c1-image", "c1-settle", "c1-container"]) {
             assert.equal(byName.get(name)?.options?.retainOnDelete, true, name);
         }
-        // What else goes: the component, the provider, the certificate's resources (no remote end), the probe (no delete).
+        // What else goes: the component, the provider, the certificate's resources (no remote end), the forget
+        // (no delete). Its probe went when it was marked.
         assert.deepEqual(
             steps
                 .filter((st) => st.op === "delete" && st.retain !== true)
@@ -477,7 +493,6 @@ describe("lab preview (fakes, no engines)", function () {
                 .sort(),
             [
                 "command:local:Command swarm-forget-swarm-node2",
-                "command:local:Command underlay-probe-swarm-node2",
                 "docker-overlay:host:DockerHost swarm-node2",
                 "pulumi:providers:docker swarm-node2",
                 "tls:index/certRequest:CertRequest swarm-node2-tls-csr",

@@ -58,6 +58,34 @@ describe("underlay probe: which command probes which pairs (lib/plan/probes.ts p
         }
     });
 
+    it("a host marked lost is probed by none and probes none: its command goes, a host added after it pairs only with the others", () => {
+        const raw = {
+            ...swarmRaw(),
+            driver: { kind: "ssh", user: "root" },
+            hosts: [
+                { name: "m", role: "manager", ssh: { address: "192.0.2.11" } },
+                { name: "w", ssh: { address: "192.0.2.12" }, lost: true },
+                { name: "x", ssh: { address: "192.0.2.13" } },
+            ],
+            containers: [],
+        };
+        const o = labelsOf(owners(raw));
+        assert.deepEqual([...o.keys()], ["x"]);
+        assert.deepEqual(o.get("x"), [
+            "x -> m tcp/2377",
+            "m -> x tcp/7946",
+            "x -> m tcp/7946",
+            "m -> x udp/7946",
+            "x -> m udp/7946",
+            "m -> x udp/4789",
+            "x -> m udp/4789",
+        ]);
+        // Without the mark, w has its command and x pairs with it too.
+        const alive = labelsOf(owners({ ...raw, hosts: raw.hosts.map(({ lost: _lost, ...h }) => h) }));
+        assert.deepEqual([...alive.keys()], ["w", "x"]);
+        assert.ok(alive.get("x")?.includes("w -> x udp/4789"));
+    });
+
     it("cluster-store: a probe to the KV store belongs to its sender, so the first host has one too", () => {
         const o = labelsOf(owners(devRaw()));
         assert.deepEqual(o.get("swarm-manager"), ["swarm-manager -> kvstore tcp/8500"]);

@@ -18,17 +18,12 @@
 # that "did not arrive" because the machine could not be entered is not the
 # underlay's fault): how many calls failed and what the last one said.
 declare -a ADDR=()
-ADDR_ERR=$(mktemp) || exit 1
 for m in "${!M_NAME[@]}"; do
     ADDR[m]=${M_ADDR[m]}
-    # Else read on it; m_addr says why it could not on its last line of stderr.
-    if [ -z "${ADDR[m]}" ] && ! ADDR[m]=$(m_addr "$m" 2>"$ADDR_ERR"); then
-        echo "docker-overlay: cannot read $(m_addr_what) on ${M_NAME[m]} $(m_where "$m"): $(tail -n 1 "$ADDR_ERR")" >&2
-        rm -f "$ADDR_ERR"
-        exit 1
+    if [ -z "${ADDR[m]}" ]; then
+        ADDR[m]=$(m_addr "$m") || { echo "docker-overlay: cannot read $(m_addr_what) on ${M_NAME[m]} $(m_where "$m")" >&2; exit 1; }
     fi
 done
-rm -f "$ADDR_ERR"
 # Each target's expected (source address, protocol, port) words.
 declare -a SPECS=()
 for k in "${!P_FROM[@]}"; do

@@ -5,11 +5,16 @@
 # its underlay address is that of IFACE (engine.advertiseInterface) there,
 # what its engine advertises.
 m_access() { [ -n "${M_SSH[$1]}" ]; }
-m_where() { echo "over ssh (${M_SSH[$1]} port ${M_SSHPORT[$1]})"; }
+# ...and, after m_addr failed on it (the probe then ends), why: what address_on said.
+m_where() {
+    local why=""
+    [ -s "$SSH_DIR/why-$1" ] && why=": $(tail -n 1 "$SSH_DIR/why-$1")"
+    echo "over ssh (${M_SSH[$1]} port ${M_SSHPORT[$1]})$why"
+}
 m_addr_what() { echo "the address of $IFACE (engine.advertiseInterface)"; }
 # shellcheck disable=SC2034 # probe-pairs.sh reads it
 RULES_NEED="iptables as root, or sudo -n"
-m_addr() { address_on "${M_SSH[$1]}" "${M_SSHPORT[$1]}" "${M_HOSTKEY[$1]}" "$IFACE"; }
+m_addr() { address_on "${M_SSH[$1]}" "${M_SSHPORT[$1]}" "${M_HOSTKEY[$1]}" "$IFACE" 2>"$SSH_DIR/why-$1"; }
 # m_run M ARG...: the counting-rule script with ARG... on M, as root (sudo -n otherwise).
 m_run() {
     local m=$1

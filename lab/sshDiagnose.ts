@@ -19,6 +19,7 @@
  * /var/log/docker.log) as `lab diagnose` replays dockerd.log: an engine whose
  * members miss a host, still after re-reading the logs for up to
  * GOSSIP_SETTLE_SECONDS (settledGossip), fails, naming what its log says of it.
+ * A host marked lost (hosts[].lost) is left out of all of it, with a warning.
  */
 import { spawn } from "child_process";
 import { ClusterConfig } from "../lib/config/types";
@@ -103,7 +104,7 @@ export interface SshDiagnoseReport {
     failures: string[];
     /** What holds now but can fail later: engines' stranded threads; a host whose threads could not be read. */
     warnings: string[];
-    /** The stack's hosts (the first owns no probe command). */
+    /** The hosts asked: every one but those marked lost (the first owns no probe command). */
     hostCount: number;
 }
 
@@ -114,6 +115,10 @@ export interface SshDiagnoseReport {
  */
 export async function sshDiagnose(config: ClusterConfig, key: string, deployed?: Readonly<Record<string, string>>): Promise<SshDiagnoseReport> {
     const stack = config.stack;
+    // A host marked lost is gone for good (hosts[].lost): no probe pairs with it (probePlan leaves it
+    // out), its engine is not asked, and nothing placed on it is expected in any overlay or gossip.
+    const lost = config.hosts.filter((h) => h.lost === true).map((h) => h.name);
+    const asked = config.hosts.filter((h) => h.lost !== true);
     const endpoint = (h: string) => sshEndpointOf(config, h);
     const place = (m: string) => sshProbeMachine(m, endpoint(m));
     const transport: ProbeTransport = { kind: "ssh", iface: config.engine.advertiseInterface };
@@ -147,10 +152,10 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
         strandedThreadsArgv(),
         ...(clusterStore ? [serfLogArgv()] : []),
     ];
-    const seenBy = new Map(await Promise.all(config.hosts.map(async (h) => [h.name, await onHost(endpoint(h.name)!, commands, key)] as const)));
+    const seenBy = new Map(await Promise.all(asked.map(async (h) => [h.name, await onHost(endpoint(h.name)!, commands, key)] as const)));
     const partOf = (host: string, i: number): BatchPart => seenBy.get(host)![i];
     const addressOf = new Map<string, string>();
-    for (const h of config.hosts) {
+    for (const h of asked) {
         const address = /\sinet\s+([0-9.]+)\//.exec(partOf(h.name, 0).stdout)?.[1];
         if (address !== undefined) {
             addressOf.set(address, h.name);
@@ -159,22 +164,24 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
     // Each overlay as every engine sees it, against what the program's placement makes it hold
     // (the running stack's containers stay where `deployed`, its placements output, has them).
     const placements = planCluster(config, deployed).placements;
-    const placed = config.containers.map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }));
+    const placed = config.containers
+        .map((c) => ({ name: c.name, host: placements[c.name], networks: c.networks.map((n) => n.name) }))
+        .filter((c) => !lost.includes(c.host));
     const overlays: OverlayView[] = [];
     for (const [i, network] of config.networks.entries()) {
         const view: OverlayView = { network: network.name, seen: {} };
-        for (const h of config.hosts) {
+        for (const h of asked) {
             const seen = parseInspect(partOf(h.name, 1 + i).stdout);
             if (seen !== undefined) {
                 view.seen[h.name] = (seen.scope === "swarm" ? seen.peers.map((p) => addressOf.get(p.ip) ?? p.name) : seen.endpoints).sort();
             }
         }
         overlays.push(view);
-        failures.push(...overlayFailures(view, expectedOverlayViews(config, placed, network)));
+        failures.push(...overlayFailures(view, expectedOverlayViews({ ...config, hosts: asked }, placed, network)));
     }
 
     const strandedAt = 1 + config.networks.length;
-    const warnings = config.hosts
+    const warnings = asked
         .map((h) => {
             const r = partOf(h.name, strandedAt);
             if (r.code === 0) {
@@ -184,13 +191,14 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
             return r.code === NO_ENGINE_EXIT ? "" : `${h.name}: cannot read its engine's threads (exit ${String(r.code)}: ${why})`;
         })
         .filter((w) => w !== "");
+    warnings.unshift(...lost.map((h) => `${h}: marked lost (hosts[].lost): not asked, and nothing on it is expected`));
 
     // Cluster-store mode: each engine's serf members, from its log (swarm's gossip logs no membership),
     // re-read while incomplete as `lab diagnose` does (settledGossip says why).
     let gossip: GossipView[] = [];
     if (clusterStore) {
         const readable: string[] = [];
-        for (const h of config.hosts) {
+        for (const h of asked) {
             const r = partOf(h.name, strandedAt + 1);
             if (r.code !== 0) {
                 const why =
@@ -201,7 +209,7 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
             readable.push(h.name);
             gossip.push(gossipView(h.name, r.stdout));
         }
-        const hostNames = config.hosts.map((h) => h.name);
+        const hostNames = asked.map((h) => h.name);
         gossip = await settledGossip(
             gossip,
             // A host whose log cannot be read again keeps what its first read said.
@@ -217,7 +225,7 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
         failures.push(...gossipFailures(gossip, hostNames));
     }
 
-    return { stack, hosts: results, overlays, gossip, failures, warnings, hostCount: config.hosts.length };
+    return { stack, hosts: results, overlays, gossip, failures, warnings, hostCount: asked.length };
 }
 
 /** The report as text: the hosts whose probes all arrived, each overlay's views, each failure, a summary line. */

@@ -25,18 +25,19 @@ const suiteStarted = Date.now();
  *  - `/tmp/containerd.<pid>.stacks.log`: a lab engine's dockerd sends its containerd SIGUSR1
  *    (a goroutine dump) before it kills one that failed its health checks or did not stop in
  *    time (moby 20.10 libcontainerd/supervisor/remote_daemon.go, killDaemon, monitorDaemon).
- * Those present before the suite are left alone; the others are removed after it, and a dump
- * is reported (a containerd killed mid-test is worth knowing about).
+ * An empty `/tmp/consul-test` goes whoever made it (scripts/lab-deps.sh and lab-dind-deps.sh
+ * run `consul version` before the suite); dumps present before the suite are left alone, the
+ * others are removed after it and reported (a containerd killed mid-test is worth knowing about).
  */
 const CONSUL_TEST_DIR = "/tmp/consul-test";
 const containerdDumps = (): string[] => fs.readdirSync("/tmp").filter((f) => /^containerd\.\d+\.stacks\.log$/.test(f));
-const tmpBefore = { consulTest: fs.existsSync(CONSUL_TEST_DIR), dumps: new Set(containerdDumps()) };
+const dumpsBefore = new Set(containerdDumps());
 
 function removeTmpLeftovers(): void {
-    if (!tmpBefore.consulTest && fs.existsSync(CONSUL_TEST_DIR) && fs.readdirSync(CONSUL_TEST_DIR).length === 0) {
+    if (fs.existsSync(CONSUL_TEST_DIR) && fs.readdirSync(CONSUL_TEST_DIR).length === 0) {
         fs.rmdirSync(CONSUL_TEST_DIR);
     }
-    const dumps = containerdDumps().filter((f) => !tmpBefore.dumps.has(f));
+    const dumps = containerdDumps().filter((f) => !dumpsBefore.has(f));
     if (dumps.length > 0) {
         note(`${dumps.length} containerd stack dump(s) in /tmp, removed: a lab dockerd killed or restarted its containerd (${dumps.join(", ")})`);
     }

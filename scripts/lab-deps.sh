@@ -40,6 +40,8 @@ CACHE=/var/cache/docker-overlay/apt-bullseye
 LOCK=/run/lock/docker-overlay-lab-deps.lock
 # shellcheck source=scripts/lib/apt-archive.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-archive.sh"
+# shellcheck source=scripts/lib/consul-version.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/consul-version.sh"
 DEBIAN_MIRROR="${DOCKER_OVERLAY_DEBIAN_MIRROR:-$(system_archive bookworm | head -n1)}"
 SECURITY_MIRROR="${DOCKER_OVERLAY_SECURITY_MIRROR:-$(system_archive bookworm-security | head -n1)}"
 if [ -z "$DEBIAN_MIRROR" ] || [ -z "$SECURITY_MIRROR" ]; then
@@ -196,21 +198,11 @@ apt_cache_bullseye() {
 }
 bullseye_stamp="$ENGINE_BIN/../.bullseye-debs"
 
-# consul's version. Debian's consul 1.8.7 makes an empty /tmp/consul-test at every start, this
-# one too (it links consul's sdk/testutil, whose init makes it): removed again unless it was there.
-consul_version() {
-    local had=0 out
-    [ -e /tmp/consul-test ] && had=1
-    out=$("$KV_BIN/consul" version 2>/dev/null) || true
-    [ "$had" = 1 ] || rmdir /tmp/consul-test 2>/dev/null || true
-    printf '%s\n' "$out"
-}
-
 engine_ok() {
     [ -x "$ENGINE_BIN/dockerd" ] && [ -x "$ENGINE_BIN/docker-proxy" ] && [ -x "$ENGINE_BIN/docker" ] \
         && [ -x "$KV_BIN/consul" ] && [ -s "$bullseye_stamp" ] \
         && [[ "$("$ENGINE_BIN/dockerd" --version 2>/dev/null)" == *"version $DOCKER_VERSION_PREFIX"* ]] \
-        && [[ "$(consul_version)" == "Consul v$CONSUL_VERSION_PREFIX"* ]]
+        && [[ "$(consul_version "$KV_BIN/consul" 2>/dev/null)" == "Consul v$CONSUL_VERSION_PREFIX"* ]]
 }
 
 if ! engine_ok; then
@@ -260,7 +252,7 @@ EOF
     rm -rf "$stage"
     printf '%s\n' "${debs[@]##*/}" >"$bullseye_stamp"
     did "installed dockerd $("$ENGINE_BIN/dockerd" --version | sed 's/^Docker version //') into $ENGINE_BIN"
-    did "installed $(consul_version | head -n 1) into $KV_BIN"
+    did "installed $(consul_version "$KV_BIN/consul" | head -n 1) into $KV_BIN"
 fi
 
 # docker.io's docker-init is a symlink to tini-static (package tini).

@@ -57,6 +57,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib/consul-version.sh
+source "$HERE/lib/consul-version.sh"
 ENGINE_BIN=/opt/docker-overlay/engine/bin
 KV_BIN=/opt/docker-overlay/kv/bin
 LAPTOP_BIN=/opt/docker-overlay/laptop/bin
@@ -100,11 +102,7 @@ esac
 { [ -x "$ENGINE_BIN/dockerd" ] && [ -x "$KV_BIN/consul" ] && [ -s "$BUSYBOX_TAR" ]; } \
     || die "run scripts/lab-deps.sh first (needs $ENGINE_BIN/dockerd, $KV_BIN/consul, $BUSYBOX_TAR)"
 engine_version=$("$ENGINE_BIN/dockerd" --version | sed -n 's/^Docker version \([0-9][0-9.]*\).*/\1/p')
-# (Debian's consul makes an empty /tmp/consul-test at every start: removed again unless it was there.)
-had_consul_test=0
-[ -e /tmp/consul-test ] && had_consul_test=1
-consul_version=$("$KV_BIN/consul" version | sed -n '1s/^Consul v\([0-9][0-9.]*\).*/\1/p')
-[ "$had_consul_test" = 1 ] || rmdir /tmp/consul-test 2>/dev/null || true
+consul_version=$(consul_version "$KV_BIN/consul" | sed -n '1s/^Consul v\([0-9][0-9.]*\).*/\1/p')
 { [ -n "$engine_version" ] && [ -n "$consul_version" ]; } || die "cannot tell the engine or consul version"
 DIND_REF="docker-overlay/dind:$engine_version"
 CONSUL_REF="docker-overlay/consul:$consul_version"

@@ -115,14 +115,24 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         };
     }
 
-    /** Each machine's daemon.json and hostname as before the first `up`, and none of the program's backups left. */
-    function assertUntouched(machines: SshLab["machines"]): void {
-        // Some machines to look at (called with both, or with one), each of the fixture's own.
-        assert.ok(machines.length > 0, "no machines to check");
-        for (const m of machines) {
-            assert.ok(["swarm-node1", "swarm-node2"].includes(m.spec.host), m.spec.host);
-        }
-        for (const m of machines) {
+    /** A refused `up` configured no engine (the underlay probe comes first on ssh hosts, components/cluster.ts): both machines as they were. */
+    function assertNoEngineConfigured(up: RefusedUp): void {
+        assert.deepEqual(
+            up.resources.filter((x) => x.status === "created" && x.name.endsWith("-engine-daemon")),
+            [],
+            JSON.stringify(up.resources),
+        );
+        assertUntouched();
+    }
+
+    /** Both machines' daemon.json and hostname as before the first `up`, and none of the program's backups left. */
+    function assertUntouched(): void {
+        // The fixture's own two machines, none missing.
+        assert.deepEqual(
+            lab.machines.map((m) => m.spec.host),
+            ["swarm-node1", "swarm-node2"],
+        );
+        for (const m of lab.machines) {
             assert.equal(lab.readFile(m.spec.host, "/etc/docker/daemon.json"), upState.daemonJson[m.spec.host]);
             assert.equal(lab.exec(m.spec.host, ["hostname"]).trim(), upState.hostnames[m.spec.host]);
             assert.deepEqual(
@@ -211,15 +221,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             up.doc.error,
             /docker-overlay: cannot read the address of eth9 \(engine\.advertiseInterface\) on swarm-node[12] over ssh \(root@10\.150\.22\.1[12] port 22\): it has no interface eth9 \(it has: [^)\n]*\beth1\b[^)\n]*\)/,
         );
-        assert.deepEqual(
-            up.doc.resources.filter((x) => x.status === "created" && x.name.endsWith("-engine-daemon")),
-            [],
-            JSON.stringify(up.doc.resources),
-        );
-        assertUntouched(lab.machines);
+        assertNoEngineConfigured(up.doc);
         const down = timed("lab down (after refused up)", () => labCommand<DownJson>("down", bad));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
-        assertUntouched(lab.machines);
+        assertUntouched();
     });
 
     it("a machine that presents another host key than the pinned one is refused before anything runs on either; down leaves both as they were", function () {
@@ -242,15 +247,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             up.doc.error,
         );
         // So no engine was configured, swarm-node2's (its key right) neither.
-        assert.deepEqual(
-            up.doc.resources.filter((x) => x.status === "created" && x.name.endsWith("-engine-daemon")),
-            [],
-            JSON.stringify(up.doc.resources),
-        );
-        assertUntouched(lab.machines);
+        assertNoEngineConfigured(up.doc);
         const down = timed("lab down (after host key mismatch)", () => labCommand<DownJson>("down", swapped));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
-        assertUntouched(lab.machines);
+        assertUntouched();
     });
 
     it("a networks[].mtu that one machine's underlay cannot carry is refused by that host's MTU reader, naming it, before any network exists; down leaves both as they were", function () {
@@ -273,7 +273,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         }
         const down = timed("lab down (after networks[].mtu refused)", () => labCommand<DownJson>("down", bad));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
-        assertUntouched(lab.machines);
+        assertUntouched();
     });
 
     it("a port the underlay drops between the machines stops up by name before any engine is configured (the underlay probe over ssh); down leaves both as they were", function () {
@@ -290,13 +290,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             assert.deepEqual(failed, ["underlay-probe-swarm-node2"], JSON.stringify(up.doc.resources));
             // The hosts exist before the stack, so the probe ran first: no engine was configured, none
             // joined the store (components/cluster.ts), and no network exists.
-            const made = up.doc.resources.filter((x) => x.status === "created").map((x) => x.name);
-            assert.deepEqual(
-                made.filter((n) => n.endsWith("-engine-daemon")),
-                [],
-                JSON.stringify(up.doc.resources),
-            );
-            assertUntouched(lab.machines);
+            assertNoEngineConfigured(up.doc);
             for (const m of lab.machines) {
                 assert.equal(
                     lab.exec(m.spec.host, ["docker", "info", "--format", "{{.ClusterStore}}"]).trim(),
@@ -318,7 +312,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         }
         const down = timed("lab down (after the probe failed)", () => labCommand<DownJson>("down"));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
-        assertUntouched(lab.machines);
+        assertUntouched();
     });
 
     it("up: command.remote reconfigures each engine over ssh (host keys pinned), then the overlay and containers are created through ssh://", function () {

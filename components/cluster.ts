@@ -200,9 +200,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // its machines: in swarm mode before swarm init and any join, with a cluster store before any
         // overlay. ssh hosts exist before the stack and the probe only logs in to them, so there it
         // runs before any engine is configured: with a cluster store, no engine has registered in the
-        // store when a pair fails. A netns or dind machine is made by the one command or container
-        // that starts its engine (and its engine registers in the store as it starts), so the probe
-        // can only follow it.
+        // store when a pair fails. A netns, dind or docker-machine machine is made by the one command,
+        // container or `docker-machine create` that starts its engine (and its engine registers in the
+        // store as it starts), so the probe can only follow it.
         const probeAccess = underlayProbeAccess(args.driver, config, this.plan.addresses?.addresses);
         const probe = (machines: UnderlayProbeArgs["machines"]) =>
             probeAccess !== undefined ? new UnderlayProbe("underlay-probe", { config, access: probeAccess, machines }, { parent: this }) : undefined;
@@ -419,7 +419,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
     }
 }
 
-/** How the underlay probe reaches the driver's machines: netns namespaces, ssh logins or dind containers; undefined for a driver it cannot reach. */
+/** How the underlay probe reaches the driver's machines: netns namespaces, ssh logins, dind containers or docker-machine VMs; undefined for a driver it cannot reach. */
 function underlayProbeAccess(
     driver: MachineDriver,
     config: ClusterConfig,
@@ -427,13 +427,16 @@ function underlayProbeAccess(
 ): UnderlayProbeArgs["access"] | undefined {
     const probeNamespace = driver.probeNamespace?.bind(driver);
     const probeContainer = driver.probeContainer?.(config);
+    const probeDockerMachine = driver.probeDockerMachine?.(config);
     return probeNamespace !== undefined && addresses !== undefined
         ? { kind: "netns", addresses, namespace: (machine) => probeNamespace(config, machine) }
         : driver.probeSsh !== undefined
           ? { kind: "ssh", ...driver.probeSsh(config) }
           : probeContainer !== undefined && addresses !== undefined
             ? { kind: "docker", addresses, host: probeContainer.host, container: (m) => probeContainer.container(m) }
-            : undefined;
+            : probeDockerMachine !== undefined
+              ? { kind: "docker-machine", ...probeDockerMachine }
+              : undefined;
 }
 
 /** Hosts, and then containers, built between two turns of the event loop (see OverlayCluster). */

@@ -5,7 +5,8 @@
  * at its targets, sends, reads, and removes its rules before it ends, passed or
  * failed (lib/probe/underlay.ts says how); on netns it enters the machines'
  * namespaces, on ssh hosts it logs in with the driver's key, on dind it enters
- * the engine machines' containers with `docker exec`. What forms the
+ * the engine machines' containers with `docker exec`, on docker-machine its VMs
+ * with `docker-machine ssh`. What forms the
  * cluster (swarm init and the joins; with a cluster store, the overlays)
  * depends on `ready`; on ssh hosts, which exist before the stack, every
  * engine's configuration does too (components/cluster.ts).
@@ -19,7 +20,7 @@ import { ClusterConfig } from "../lib/config/types";
 import { formationProbes, probeOwners } from "../lib/plan/probes";
 import { SSH_KEY_ENV } from "../lib/probe/ssh";
 import { ProbeMachine, probeTables, probeTablesDigest, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
-import { DockerProbeAccess, SshProbeAccess } from "./machines/types";
+import { DockerMachineProbeAccess, DockerProbeAccess, SshProbeAccess } from "./machines/types";
 
 /** netns: every machine's namespace, entered from the program's machine. */
 export interface NetnsProbeAccess {
@@ -37,6 +38,11 @@ export interface DockerProbeArgsAccess extends DockerProbeAccess {
     addresses: Record<string, string>;
 }
 
+/** docker-machine: every machine the stack made, entered with `docker-machine ssh` (MachineDriver.probeDockerMachine). */
+export interface DockerMachineProbeArgsAccess extends DockerMachineProbeAccess {
+    kind: "docker-machine";
+}
+
 /** ssh: every host logged in to from the program's machine (MachineDriver.probeSsh). */
 export interface SshProbeArgsAccess extends SshProbeAccess {
     kind: "ssh";
@@ -44,7 +50,7 @@ export interface SshProbeArgsAccess extends SshProbeAccess {
 
 export interface UnderlayProbeArgs {
     config: ClusterConfig;
-    access: NetnsProbeAccess | SshProbeArgsAccess | DockerProbeArgsAccess;
+    access: NetnsProbeAccess | SshProbeArgsAccess | DockerProbeArgsAccess | DockerMachineProbeArgsAccess;
     /**
      * Machine name -> the resources that make it (its namespace exists once they do); none for
      * machines that exist before the stack (ssh hosts), which the probe then waits for nothing of.
@@ -65,6 +71,15 @@ export class UnderlayProbe extends pulumi.ComponentResource {
             if (access.kind === "ssh") {
                 return sshProbeMachine(m, access.endpoint(m));
             }
+            if (access.kind === "docker-machine") {
+                // An engine machine reads the interface it advertises; the KV machine its `docker-machine ip`, and
+                // its store is reached by a connect (ProbeMachine.dockerMachine says why).
+                const engine = args.config.hosts.some((h) => h.name === m);
+                const iface = engine ? access.engineInterface : undefined;
+                return known(m)
+                    ? { name: m, dockerMachine: { name: m, ...(iface !== undefined ? { iface } : {}), ...(engine ? {} : { connectOnly: true as const }) } }
+                    : { name: m, address: m };
+            }
             const address = access.addresses[m] ?? m;
             const container = access.kind === "docker" && known(m) ? access.container(m) : undefined;
             return access.kind === "netns" && known(m)
@@ -76,7 +91,9 @@ export class UnderlayProbe extends pulumi.ComponentResource {
                 ? { kind: "ssh", iface: args.config.engine.advertiseInterface }
                 : access.kind === "docker"
                   ? { kind: "docker", host: access.host }
-                  : { kind: "netns" };
+                  : access.kind === "docker-machine"
+                    ? { kind: "docker-machine" }
+                    : { kind: "netns" };
         this.ready = [...probeOwners(args.config, formationProbes(args.config)).entries()].map(([host, probes]) => {
             const tables = probeTables(probes, place);
             const machines = tables.machines.map((m) => m.name).filter(known);

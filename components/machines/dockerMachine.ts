@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, DockerMachineDriverConfig } from "../../lib/config/types";
 import {
+    dockerMachineAdvertiseInterface,
     parseDockerMachineConnection,
     parseDockerMachineIp,
     renderDockerMachineConnectionScript,
@@ -22,7 +23,7 @@ import { requireKvStore } from "../../lib/plan/cluster";
 import { CLIENT_TLS_ENV } from "../../lib/render/dockerCli";
 import { shQuote } from "../../lib/render/shell";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
-import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
+import { DockerMachineProbeAccess, EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
 /** Machines have fixed names: the old one must be removed before its replacement is created. */
 const replaceWhole: pulumi.CustomResourceOptions = { replaceOnChanges: ["*"], deleteBeforeReplace: true };
@@ -83,14 +84,14 @@ export const dockerMachineDriver: MachineDriver = {
         const conn = connection.stdout.apply((out) => parseDockerMachineConnection(host.name, out));
         const address = machine.stdout.apply((out) => parseDockerMachineIp(host.name, out));
         // The machine's underlay MTU, read again whenever the machine is recreated; reading changes nothing to undo.
+        const advertiseInterface = dockerMachineAdvertiseInterface(args.config.engine);
         const mtuReader = new command.local.Command(
             `${name}-underlay-mtu`,
             {
                 create: address.apply((ip) =>
                     renderDockerMachineUnderlayMtuScript({
                         name: host.name,
-                        // cluster-store mode advertises the interface (cluster-advertise); swarm mode the machine's IP.
-                        ...(args.config.engine.mode === "cluster-store" ? { advertiseInterface: args.config.engine.advertiseInterface } : {}),
+                        ...(advertiseInterface !== undefined ? { advertiseInterface } : {}),
                         address: ip,
                         requirements: underlayMtuRequirements(args.config.networks),
                     }),
@@ -134,6 +135,16 @@ export const dockerMachineDriver: MachineDriver = {
             address: machine.stdout.apply((out) => parseDockerMachineIp(args.name, out)),
             resources: [machine],
         };
+    },
+
+    /**
+     * Every machine of the stack (the engines' and the KV store's VMs) is entered with
+     * `docker-machine ssh` for the underlay probe; an engine's address is read from the
+     * interface it advertises, any other machine's is `docker-machine ip`.
+     */
+    probeDockerMachine(config: ClusterConfig): DockerMachineProbeAccess {
+        dockerMachineOf(config);
+        return { engineInterface: dockerMachineAdvertiseInterface(config.engine) };
     },
 
     createEspProbe(name: string, args: EspProbeArgs, parent: pulumi.Resource): pulumi.Resource {

@@ -146,7 +146,7 @@ export interface MachineDriver {
     /**
      * How the machine running the program logs in to each host over ssh for the underlay
      * probe (lib/probe/ssh.ts), for drivers whose hosts it reaches only so (ssh). Drivers
-     * with none of this, `probeNamespace` and `probeContainer` are not probed before the cluster forms.
+     * with none of this, `probeNamespace`, `probeContainer` and `probeDockerMachine` are not probed before the cluster forms.
      */
     probeSsh?(config: ClusterConfig): SshProbeAccess;
     /**
@@ -155,6 +155,17 @@ export interface MachineDriver {
      * iptables) is reached by a tcp connect from each source instead.
      */
     probeContainer?(config: ClusterConfig): DockerProbeAccess;
+    /** How the underlay probe enters each machine with `docker-machine ssh` (docker-machine). */
+    probeDockerMachine?(config: ClusterConfig): DockerMachineProbeAccess;
+}
+
+/**
+ * The docker-machine driver's way in for the underlay probe: `docker-machine ssh` into every
+ * machine the stack made (lib/probe/sh/probe-docker-machine.sh).
+ */
+export interface DockerMachineProbeAccess {
+    /** The interface an engine machine's address is read from (its cluster-advertise); undefined: `docker-machine ip`, as for the KV machine. */
+    engineInterface: string | undefined;
 }
 
 /** The dind driver's way in for the underlay probe: the local Docker, and an engine machine's container on it. */

@@ -11,7 +11,7 @@
  * Scripts write their chatter to stderr and print on stdout only what the
  * program reads back: a machine's IP, or its connection as JSON.
  */
-import { KvBackend } from "../config/types";
+import { EngineConfig, KvBackend } from "../config/types";
 import { EngineOptions, renderEngineOptFlags } from "../render/engine";
 import * as path from "path";
 import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
@@ -165,6 +165,16 @@ export function renderDockerMachineKvCreateScript(args: DockerMachineKvArgs): st
         `${shJoin(renderKvDockerRun(args))} >&2`,
     ];
     return createScript(args.name, renderDockerMachineCreatePlain(args), run);
+}
+
+/**
+ * The interface an engine machine advertises on, where the program names one: in cluster-store
+ * mode `engine.advertiseInterface` (its `--engine-opt=cluster-advertise`); undefined in swarm
+ * mode, where it advertises the machine's IP (`docker-machine ip`). Its underlay MTU and its
+ * address for the underlay probe are read there.
+ */
+export function dockerMachineAdvertiseInterface(engine: EngineConfig): string | undefined {
+    return engine.mode === "cluster-store" ? engine.advertiseInterface : undefined;
 }
 
 /**

@@ -17,9 +17,10 @@
  * It reaches the machines through a transport: netns (nsenter into each
  * machine's namespace, addresses from the plan; probe-netns.sh), ssh (each
  * host logged in to with the driver's key, addresses read from its advertise
- * interface; probe-ssh.sh, ssh-session.sh) or docker (dind: `docker exec` into
+ * interface; probe-ssh.sh, ssh-session.sh), docker (dind: `docker exec` into
  * each machine's container through the local Docker, addresses from the plan;
- * probe-docker.sh).
+ * probe-docker.sh) or docker-machine (`docker-machine ssh` into each VM,
+ * addresses read there or from `docker-machine ip`; probe-docker-machine.sh).
  *
  * Why the sender's command decides (not a target waiting for datagrams): a
  * failed `up` records the commands that passed, so the next `up` re-runs only
@@ -50,6 +51,14 @@ export const PROBE_WAIT_SECONDS = 10;
  * slow round named pairs that had nothing wrong (CI, 2026-12-02: swarm-node1's six pairs).
  */
 export const DOCKER_PROBE_WAIT_SECONDS = 30;
+/**
+ * The same through `docker-machine ssh`: every call is a docker-machine process that asks the
+ * machine's driver for its state first (docker/machine `commands/ssh.go` cmdSSH: GetState, a
+ * VBoxManage call on virtualbox) and then a new ssh connection (`ControlMaster=no`,
+ * `libmachine/ssh/client.go` baseSSHArgs), so a round costs seconds, as through `docker exec`.
+ * Not measured: this machine has no docker-machine (Debian does not package it).
+ */
+export const DOCKER_MACHINE_PROBE_WAIT_SECONDS = 30;
 
 /** Where a machine of a probe is reached: its namespace (netns), its ssh login, or neither (an existing store: a tcp connect). */
 export interface ProbeMachine {
@@ -62,6 +71,14 @@ export interface ProbeMachine {
     ssh?: SshEndpoint;
     /** docker: its container on the local Docker (privileged, with iptables: a dind engine machine). */
     container?: string;
+    /**
+     * docker-machine: the machine's name there. Its address is read at run time: `docker-machine ip`,
+     * or, with `iface` (an engine in cluster-store mode: its cluster-advertise interface), that interface's.
+     * `connectOnly`: no counting rules there, a tcp connect from each source instead (the KV machine:
+     * its store is a container published with `-p`, whose connections Docker's DNAT forwards past
+     * INPUT, libnetwork `iptables/iptables.go:284-318` Forward).
+     */
+    dockerMachine?: { name: string; iface?: string; connectOnly?: true };
 }
 
 /** A name of an ssh stack's probe: reached by its ssh login, or (no host of the stack: an existing store) by its address. */
@@ -95,7 +112,8 @@ export function probeTables(probes: readonly Probe[], place: (name: string) => P
 export type ProbeTransport =
     | { kind: "netns" }
     | { kind: "ssh"; /** engine.advertiseInterface: a host's underlay address is this interface's */ iface: string }
-    | { kind: "docker"; /** the local Docker the machines' containers run on (dind's localDockerHost) */ host: string };
+    | { kind: "docker"; /** the local Docker the machines' containers run on (dind's localDockerHost) */ host: string }
+    | { kind: "docker-machine" };
 
 /**
  * A probe command's script (see the file's comment). `tag` names its counting
@@ -104,8 +122,11 @@ export type ProbeTransport =
  */
 export function renderProbeScript(p: { tag: string; what: string; transport: ProbeTransport; tables: ProbeTables; waitSeconds?: number }): string {
     const { machines, pairs } = p.tables;
+    // ssh hosts and docker-machine machines have their addresses read on them; every other machine needs one.
+    const readOnIt = (m: ProbeMachine) =>
+        (p.transport.kind === "ssh" && m.ssh !== undefined) || (p.transport.kind === "docker-machine" && m.dockerMachine !== undefined);
     for (const m of machines) {
-        if (p.transport.kind === "ssh" ? m.ssh === undefined && m.address === undefined : m.address === undefined) {
+        if (!readOnIt(m) && m.address === undefined) {
             throw new Error(`underlay probe: no underlay address for "${m.name}"`);
         }
     }
@@ -119,11 +140,24 @@ export function renderProbeScript(p: { tag: string; what: string; transport: Pro
               }
             : p.transport.kind === "docker"
               ? { M_CTR: (m: ProbeMachine) => m.container ?? "" }
-              : { M_NS: (m: ProbeMachine) => m.namespace ?? "" };
+              : p.transport.kind === "docker-machine"
+                ? {
+                      M_DM: (m: ProbeMachine) => m.dockerMachine?.name ?? "",
+                      M_IFACE: (m: ProbeMachine) => m.dockerMachine?.iface ?? "",
+                      M_RULES: (m: ProbeMachine) => (m.dockerMachine !== undefined && m.dockerMachine.connectOnly !== true ? "1" : ""),
+                  }
+                : { M_NS: (m: ProbeMachine) => m.namespace ?? "" };
     const fragments: Record<ProbeTransport["kind"], string[]> = {
         netns: [scriptFragment(SH_DIR, "probe-netns.sh")],
         ssh: [scriptFragment(SH_DIR, "ssh-session.sh"), scriptFragment(SH_DIR, "probe-ssh.sh")],
         docker: [...renderDockerCliPrelude({ cli: "docker" }), scriptFragment(SH_DIR, "probe-docker.sh")],
+        "docker-machine": [scriptFragment(SH_DIR, "probe-docker-machine.sh")],
+    };
+    const waitSeconds: Record<ProbeTransport["kind"], number> = {
+        netns: PROBE_WAIT_SECONDS,
+        ssh: PROBE_WAIT_SECONDS,
+        docker: DOCKER_PROBE_WAIT_SECONDS,
+        "docker-machine": DOCKER_MACHINE_PROBE_WAIT_SECONDS,
     };
     return [
         ...bashPreamble(`docker-overlay: does the underlay carry ${p.what}?${ssh ? " (over ssh)" : ""}`, "lib/probe/underlay.ts"),
@@ -131,11 +165,11 @@ export function renderProbeScript(p: { tag: string; what: string; transport: Pro
         assign("WHAT", p.what),
         ...(p.transport.kind === "ssh" ? [assign("IFACE", p.transport.iface)] : []),
         ...(p.transport.kind === "docker" ? [assign("LOCAL_DOCKER", p.transport.host)] : []),
-        assign("WAIT_SECONDS", p.waitSeconds ?? (p.transport.kind === "docker" ? DOCKER_PROBE_WAIT_SECONDS : PROBE_WAIT_SECONDS)),
+        assign("WAIT_SECONDS", p.waitSeconds ?? waitSeconds[p.transport.kind]),
         ...assignColumns(machines, {
             M_NAME: (m) => m.name,
-            // ssh hosts' addresses are read on them; a machine without access keeps its given one.
-            M_ADDR: (m) => (ssh && m.ssh !== undefined ? "" : (m.address ?? "")),
+            // ssh hosts' and docker-machine machines' addresses are read on them; any other keeps its given one.
+            M_ADDR: (m) => (readOnIt(m) ? "" : (m.address ?? "")),
             ...transport,
         }),
         ...assignColumns(pairs, {

@@ -28,6 +28,11 @@ import "./support/root-hooks";
 import type { HostSummary } from "../../components/cluster";
 import type { CheckResult } from "../../lib/render/check";
 import { containerOn } from "./support/changes";
+import { loadStackFile } from "../../lib/config/load";
+import { normalizeConfig } from "../../lib/config/validate";
+import { formationProbes, probeOwners } from "../../lib/plan/probes";
+import { ProbeMachine, probeTables, renderProbeScript } from "../../lib/probe/underlay";
+import { shQuote } from "../../lib/render/shell";
 import { bridgesUsed, CheckJson, DownJson, stacksUsed, timings as suiteTimings, UpJson } from "./support/lab";
 
 /** An `up` the lab refused: it says why. */
@@ -141,6 +146,17 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                     .split("\n")
                     .filter((f) => BACKUP_FILES.includes(f)),
                 [],
+            );
+        }
+    }
+
+    /** No underlay probe's counting rule on either machine (each probe removes its own before it ends, passed or failed). */
+    function assertNoProbeRules(): void {
+        for (const m of lab.machines) {
+            assert.doesNotMatch(
+                lab.exec(m.spec.host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]),
+                /docker-overlay probe/,
+                `${m.spec.host} keeps probe rules`,
             );
         }
     }
@@ -300,13 +316,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                 assert.doesNotMatch(lab.exec(m.spec.host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m, `${m.spec.host} has net1`);
             }
             // It removed the counting rules it had set on both machines, failed as it is.
-            for (const m of lab.machines) {
-                assert.doesNotMatch(
-                    lab.exec(m.spec.host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]),
-                    /docker-overlay probe/,
-                    `${m.spec.host} keeps probe rules`,
-                );
-            }
+            assertNoProbeRules();
         } finally {
             lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
         }
@@ -486,13 +496,76 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         } finally {
             lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
         }
-        for (const m of lab.machines) {
-            assert.doesNotMatch(
-                lab.exec(m.spec.host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]),
-                /docker-overlay probe/,
-                `${m.spec.host} keeps probe rules`,
-            );
+        assertNoProbeRules();
+    });
+
+    it("the docker-machine transport of the underlay probe, over real ssh to these machines: every pair passes; a DROP of udp/4789 on swarm-node2 is named, and no rule is left", function () {
+        // This machine has no docker-machine (Debian does not package it), but these machines are what
+        // its generic driver makes: a stand-in on PATH does the two calls the probe makes as
+        // docker/machine does them. `ip NAME`: the machine's IP. `ssh NAME ARG...`: ExternalClient.Shell,
+        // the first ssh on PATH with baseSSHArgs, user@host, -o IdentitiesOnly=yes, -i KEY, -p PORT and
+        // then ARG... (libmachine/ssh/client.go:63-74, 335-376, 392-403; OpenSSH takes options after the host).
+        const config = normalizeConfig(loadStackFile(pinnedStack).raw, "ssh-lab");
+        const bin = fs.mkdtempSync(path.join(stateDir, "docker-machine-"));
+        const table = lab.machines.map((m) => `${m.spec.host} ${m.spec.address}`).join("\n");
+        fs.writeFileSync(
+            path.join(bin, "docker-machine"),
+            [
+                "#!/usr/bin/env bash",
+                `addr=$(awk -v h="$2" '$1 == h { print $2 }' <<<${shQuote(table)})`,
+                '[ -n "$addr" ] || { echo "Host does not exist: \\"$2\\"" >&2; exit 1; }',
+                'case "$1" in',
+                'ip) echo "$addr" ;;',
+                "ssh)",
+                "    shift 2",
+                "    ssh -F /dev/null -o ConnectionAttempts=3 -o ConnectTimeout=10 -o ControlMaster=no -o ControlPath=none -o LogLevel=quiet \\",
+                "        -o PasswordAuthentication=no -o ServerAliveInterval=60 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\",
+                `        "root@$addr" -o IdentitiesOnly=yes -i ${shQuote(lab.privateKeyFile)} -p 22 "$@" || { rc=$?; echo "exit status $rc" >&2; exit 1; }`,
+                "    ;;",
+                "esac",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const place = (m: string): ProbeMachine =>
+            config.hosts.some((h) => h.name === m) ? { name: m, dockerMachine: { name: m, iface: config.engine.advertiseInterface } } : { name: m, address: m };
+        const owners = [...probeOwners(config, formationProbes(config)).entries()];
+        assert.deepEqual(
+            owners.map(([h]) => h),
+            ["swarm-node1", "swarm-node2"],
+        );
+        const probe = () =>
+            owners.map(([host, probes]) => {
+                const script = renderProbeScript({
+                    tag: `dm-lab-${host}`,
+                    what: `the pairs of ${host}`,
+                    transport: { kind: "docker-machine" },
+                    tables: probeTables(probes, place),
+                });
+                const t0 = Date.now();
+                const r = spawnSync("/bin/bash", ["-c", script], { env: { ...env, PATH: `${bin}:${env["PATH"] ?? ""}` }, encoding: "utf8", timeout: 120_000 });
+                timing(`  docker-machine probe ${host}`, (Date.now() - t0) / 1000);
+                return { host, code: r.status, stderr: r.stderr };
+            });
+        const ok = probe();
+        for (const r of ok) {
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stderr, new RegExp(`^docker-overlay: the underlay carries \\d+ probe\\(s\\) of the pairs of ${r.host}\\n$`));
         }
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
+        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
+        try {
+            const cut = probe();
+            assert.equal(cut[0].code, 0, cut[0].stderr);
+            assert.equal(cut[1].code, 1, cut[1].stderr);
+            assert.deepEqual(
+                cut[1].stderr.split("\n").filter((l) => l.endsWith(": no answer")),
+                ["swarm-node1 -> swarm-node2 udp/4789: no answer"],
+            );
+        } finally {
+            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
+        }
+        assertNoProbeRules();
     });
 
     it("down: removes containers and network, and the remote delete restores each machine's daemon.json and hostname", function () {
@@ -507,10 +580,10 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             lab.machines.map((m) => m.spec.host),
             ["swarm-node1", "swarm-node2"],
         );
+        // The underlay probe left no counting rule.
+        assertNoProbeRules();
         for (const m of lab.machines) {
             const host = m.spec.host;
-            // The underlay probe left no counting rule (each removes its own before it ends).
-            assert.doesNotMatch(lab.exec(host, ["iptables", "-w", "-t", "security", "-S", "INPUT"]), /docker-overlay probe/, `${host} keeps probe rules`);
             assert.equal(lab.exec(host, ["hostname"]).trim(), upState.hostnames[host]);
             assert.equal(lab.readFile(host, "/etc/hostname"), `${upState.hostnames[host]}\n`);
             const left = lab.exec(host, ["ls", "/etc/docker"]).split("\n");

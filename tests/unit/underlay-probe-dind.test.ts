@@ -12,10 +12,9 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { ProbeTables, renderProbeScript } from "../../lib/probe/underlay";
-import { SshStubs, sshStubs } from "./fixtures/sshStubs";
+import { LoopbackStore, loopbackStore, SshStubs, sshStubs } from "./fixtures/sshStubs";
 
 const LOCAL = "unix:///run/laptop/docker.sock";
 /** manager and node1 are machine containers; kv is the store's (no container: a tcp connect). */
@@ -50,21 +49,17 @@ if (spawnSync("busybox", ["sh", "-c", "true"]).status === 0) {
 describe("underlay probe on dind: the script against a stub docker exec and iptables", () => {
     let stubs: SshStubs;
     let dir: string;
-    let kv: net.Server;
+    let kv: LoopbackStore;
     let kvPort: number;
     beforeEach(async () => {
-        stubs = sshStubs("underlay-probe-dind-");
+        stubs = sshStubs("underlay-probe-dind-", { docker: "fake-docker-exec.sh", nc: "fake-nc.sh" });
         dir = stubs.dir;
-        fs.copyFileSync(path.join(__dirname, "fixtures", "fake-docker-exec.sh"), path.join(dir, "bin", "docker"));
-        fs.copyFileSync(path.join(__dirname, "fixtures", "fake-nc.sh"), path.join(dir, "bin", "nc"));
-        // A listening store on loopback: the kernel completes the connect whether or not node accepts it.
-        kv = net.createServer((s) => s.destroy());
-        await new Promise<void>((resolve) => kv.listen(0, "127.0.0.1", resolve));
-        kvPort = (kv.address() as net.AddressInfo).port;
+        kv = await loopbackStore();
+        kvPort = kv.port;
     });
     afterEach(async () => {
         stubs.remove();
-        await new Promise<void>((resolve) => kv.close(() => resolve()));
+        await kv.close();
     });
 
     const run = (text: string, env: Record<string, string> = {}) =>
@@ -97,9 +92,9 @@ describe("underlay probe on dind: the script against a stub docker exec and ipta
         });
     }
 
-    it("names exactly the pairs that did not arrive, the store's included, and removes its rules then too", () => {
+    it("names exactly the pairs that did not arrive, the store's included, and removes its rules then too", async () => {
         const closed = kvPort;
-        kv.close();
+        await kv.close();
         const r = run(script(tablesWith(closed)), { DROPPED: "127.0.0.2 udp 4789" });
         assert.equal(r.status, 1);
         assert.equal(
@@ -110,8 +105,6 @@ describe("underlay probe on dind: the script against a stub docker exec and ipta
         );
         assert.equal(stubs.chain("overlay-swarm-manager"), "");
         assert.equal(stubs.chain("overlay-swarm-node1"), "");
-        kv = net.createServer();
-        kv.listen(0, "127.0.0.1");
     });
 
     it("a machine container that is not running: fails naming it and the local Docker, and clears the rules it had set", () => {

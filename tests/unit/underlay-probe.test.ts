@@ -390,12 +390,55 @@ describe("underlay probe: the program's wiring (components/underlayProbe.ts)", (
         );
     });
 
-    it("none on docker-machine, whose machines the program can neither enter nor log in to", async () => {
+    it("docker-machine: a probe per host that owns pairs, through docker-machine ssh into each VM, after them; its addresses read at run time; swarm init after every probe", async () => {
         const dm = await preview({ ...swarmRaw(), driver: { kind: "docker-machine", machineDriver: "virtualbox" } });
-        assert.equal(dm.registrations.filter((r) => r.name.startsWith("underlay-probe")).length, 0);
-        assert.ok(
-            dm.registrations.some((r) => r.type === T.container),
-            "the docker-machine stack did not plan",
+        const probes = dm.registrations.filter((r) => r.name.startsWith("underlay-probe-"));
+        assert.deepEqual(
+            probes.map((r) => `${r.type} ${r.name}`),
+            [`${T.command} underlay-probe-swarm-node1`, `${T.command} underlay-probe-swarm-node2`],
         );
+        const machine = (h: string) => [find(dm, T.command, `${h}-engine-machine`).urn, find(dm, T.command, `${h}-engine-connection`).urn];
+        const node2 = find(dm, T.command, "underlay-probe-swarm-node2");
+        assert.deepEqual(node2.dependsOn, [...machine("swarm-node2"), ...machine("swarm-manager"), ...machine("swarm-node1")].sort());
+        assert.deepEqual(
+            node2.propertyDependencies["triggers"],
+            [
+                find(dm, T.command, "swarm-node2-engine-machine").urn,
+                find(dm, T.command, "swarm-manager-engine-machine").urn,
+                find(dm, T.command, "swarm-node1-engine-machine").urn,
+            ].sort(),
+        );
+        assert.deepEqual(node2.propertyDependencies["create"], [], "the script is known without any machine");
+        assert.equal(node2.inputs["environment"], undefined);
+        const create = node2.inputs["create"] as string;
+        // Every call is a docker-machine process and a new ssh connection: the window docker exec gets.
+        assert.match(create, /^WAIT_SECONDS=30$/m);
+        assert.match(create, /^M_NAME=\(swarm-node2 swarm-manager swarm-node1\)$/m);
+        assert.match(create, /^M_ADDR=\('' '' ''\)$/m);
+        assert.match(create, /^M_DM=\(swarm-node2 swarm-manager swarm-node1\)$/m);
+        // Swarm mode advertises each machine's IP: no interface to read, `docker-machine ip` it is.
+        assert.match(create, /^M_IFACE=\('' '' ''\)$/m);
+        assert.match(create, /^M_RULES=\(1 1 1\)$/m);
+        assert.match(create, /docker-machine ssh "\$\{M_DM\[m\]\}" "set --\$args; \$DM_PROBE"/);
+        const init = find(dm, T.command, "swarm-init");
+        for (const p of probes) {
+            assert.ok(init.dependsOn.includes(p.urn), `swarm-init does not wait for ${p.name}`);
+        }
+    });
+
+    it("docker-machine with a cluster store: engines' addresses are their advertise interface's, the KV machine's its IP and no rules there (a connect); every overlay after every probe", async () => {
+        const dm = await preview({ ...devRaw(), driver: { kind: "docker-machine", machineDriver: "virtualbox" } });
+        const probes = ["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => find(dm, T.command, `underlay-probe-${h}`));
+        const network = find(dm, T.network, "net1-network");
+        for (const p of probes) {
+            assert.ok(network.dependsOn.includes(p.urn), `net1-network does not wait for ${p.name}`);
+        }
+        const first = probes[0].inputs["create"] as string;
+        assert.match(first, /^M_NAME=\(swarm-manager kvstore\)$/m);
+        assert.match(first, /^M_DM=\(swarm-manager kvstore\)$/m);
+        assert.match(first, /^M_IFACE=\(eth1 ''\)$/m);
+        assert.match(first, /^M_RULES=\(1 ''\)$/m);
+        assert.match(first, /^P_PORT=\(8500\)$/m);
+        assert.ok(probes[0].dependsOn.includes(find(dm, T.command, "kvstore-machine-machine").urn), "the first probe does not wait for the KV machine");
     });
 });

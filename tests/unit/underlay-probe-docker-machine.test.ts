@@ -6,7 +6,8 @@
  * clients do, here with NS set to the machine (the stub iptables keeps one chain
  * per NS, the stub ip answers for it), and whose `ip` answers from a table. The
  * datagrams and connects really go out, to loopback addresses. This machine has
- * no docker-machine (Debian does not package it), so no lab runs it.
+ * no docker-machine (Debian does not package it); tests/lab/ssh.test.ts runs the
+ * transport over real ssh through a stand-in with docker-machine's own ssh argv.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -104,6 +105,27 @@ describe("underlay probe on docker-machine: the script against a stub docker-mac
         );
         assert.equal(stubs.chain("swarm-manager"), "");
         assert.equal(stubs.chain("swarm-node1"), "");
+    });
+
+    it("a machine whose kernel has no security table (boot2docker's): its rules go to the top of its filter INPUT, still count, and go again; the probe says what it cannot see", () => {
+        fs.writeFileSync(path.join(dir, "state", "swarm-manager.filter"), "-A INPUT -j ACCEPT\n");
+        const note =
+            "docker-overlay: the machine at 127.0.0.2 has no iptables security table (a kernel without CONFIG_IP_NF_SECURITY): its probe counts what reaches it at the top of its filter INPUT, so a DROP in its own INPUT rules is not seen\n";
+        const ok = run(script(tablesWith(kvPort)), { NO_SECURITY: "swarm-manager" });
+        assert.equal(ok.status, 0, ok.stderr);
+        assert.equal(ok.stderr, note + "docker-overlay: the underlay carries 4 probe(s) of the pairs of swarm-node1\n");
+        const cut = run(script(tablesWith(kvPort)), { NO_SECURITY: "swarm-manager", DROPPED: "127.0.0.3 udp 7946" });
+        assert.equal(cut.status, 1);
+        assert.equal(
+            cut.stderr,
+            note +
+                "docker-overlay: the underlay does not carry what the cluster needs (nothing of the cluster was created; open these and run up again):\n" +
+                "swarm-node1 -> swarm-manager udp/7946: no answer\n",
+        );
+        // Its filter INPUT as it was; nothing went into a security table there, swarm-node1's went into its own.
+        assert.equal(stubs.chain("swarm-manager.filter"), "-A INPUT -j ACCEPT\n");
+        assert.equal(stubs.chain("swarm-manager"), "");
+        assert.equal(fs.existsSync(path.join(dir, "state", "swarm-node1.filter")), false);
     });
 
     it("a machine that is not running, or has no such interface: fails naming it and why, before any rule is set", () => {

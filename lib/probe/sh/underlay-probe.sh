@@ -37,7 +37,12 @@
 # what arrived and passed the filter table's INPUT (the security table's hook
 # runs after it: priority 50 against 0), so a DROP or REJECT there leaves it at
 # 0. A TCP SYN passes the INPUT hooks before the stack answers it (with a RST
-# when nothing listens), so a refused connect counts as arrived.
+# when nothing listens), so a refused connect counts as arrived. A kernel
+# without the security table (CONFIG_IP_NF_SECURITY unset, as boot2docker's
+# defconfig-based one) gets the rules at the top of the filter table's INPUT
+# instead: they count what reached the machine before its own rules decide, so
+# a DROP in the network still shows, one in the machine's INPUT does not (the
+# probe says so when it sets them: watch-reset).
 set -eu
 # shellcheck disable=SC3040 # pipefail where the shell has it (bash, busybox ash; not dash)
 if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi
@@ -75,17 +80,23 @@ watch_lines() {
     done
 }
 
-# tagged_deletes TAG: a delete line for every counting rule tagged TAG, as iptables lists it.
-tagged_deletes() {
-    iptables -w -t security -S INPUT | awk -v c="--comment \"docker-overlay probe $1 " 'index($0, c) { sub(/^-A /, "-D "); print }'
+# The table the counting rules live in: security where the kernel has it, else filter (above).
+TABLE=security
+pick_table() {
+    iptables -w -t security -S INPUT >/dev/null 2>&1 || TABLE=filter
 }
 
-# restore: the rule lines on stdin as one transaction of the security table, the other rules
+# tagged_deletes TAG: a delete line for every counting rule tagged TAG, as iptables lists it.
+tagged_deletes() {
+    iptables -w -t "$TABLE" -S INPUT | awk -v c="--comment \"docker-overlay probe $1 " 'index($0, c) { sub(/^-A /, "-D "); print }'
+}
+
+# restore: the rule lines on stdin as one transaction of TABLE, the other rules
 # kept (--noflush): one iptables process for all of them, not one per rule.
 restore() {
     lines=$(cat)
     [ -n "$lines" ] || return 0
-    printf '*security\n%s\nCOMMIT\n' "$lines" | iptables-restore -w --noflush
+    printf '*%s\n%s\nCOMMIT\n' "$TABLE" "$lines" | iptables-restore -w --noflush
 }
 
 # datagrams ADDR PORT [...]: one datagram to each, in the background.
@@ -123,23 +134,32 @@ send)
     ;;
 watch-add)
     shift
+    pick_table
     watch_lines -I "$@" | restore
     ;;
 watch-remove)
     shift
+    pick_table
     watch_lines -D "$@" | restore
     ;;
 watch-reset)
     shift
+    pick_table
     { tagged_deletes "$1"; watch_lines -I "$@"; } | restore
+    if [ "$TABLE" = filter ]; then
+        echo "docker-overlay: the machine at $2 has no iptables security table (a kernel without CONFIG_IP_NF_SECURITY): its probe counts what reaches it at the top of its filter INPUT, so a DROP in its own INPUT rules is not seen" >&2
+    fi
     ;;
 watch-clear)
+    pick_table
     tagged_deletes "$2" | restore
     ;;
 watch-list)
-    iptables -w -t security -S INPUT -v
+    pick_table
+    iptables -w -t "$TABLE" -S INPUT -v
     ;;
 watch-counts)
+    pick_table
     tag=$2
     shift 2
     # The rules' comments, a line each (no comment holds a newline).
@@ -151,7 +171,7 @@ watch-counts)
     done
     # One read of the chain, which must succeed: under dash (no pipefail) a failed
     # iptables in a pipeline would read as zeros, "nothing arrived".
-    listed=$(iptables -w -t security -S INPUT -v)
+    listed=$(iptables -w -t "$TABLE" -S INPUT -v)
     printf '%s\n' "$listed" | awk -v specs="$specs" '
         BEGIN { n = split(specs, s, "\n") - 1; for (k = 1; k <= n; k++) c[k] = "--comment \"" s[k] "\" -c " }
         { for (k = 1; k <= n; k++) if (i = index($0, c[k])) { split(substr($0, i + length(c[k])), a, " "); got[k] += a[1] } }

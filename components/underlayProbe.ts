@@ -19,7 +19,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../lib/config/types";
 import { formationProbes, probeOwners } from "../lib/plan/probes";
 import { SSH_KEY_ENV } from "../lib/probe/ssh";
-import { ProbeMachine, probeTables, probeTablesDigest, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
+import {
+    dockerMachineProbeMachine,
+    ProbeMachine,
+    probeTables,
+    probeTablesDigest,
+    ProbeTransport,
+    renderProbeScript,
+    sshProbeMachine,
+} from "../lib/probe/underlay";
 import { DockerMachineProbeAccess, DockerProbeAccess, SshProbeAccess } from "./machines/types";
 
 /** netns: every machine's namespace, entered from the program's machine. */
@@ -72,13 +80,8 @@ export class UnderlayProbe extends pulumi.ComponentResource {
                 return sshProbeMachine(m, access.endpoint(m));
             }
             if (access.kind === "docker-machine") {
-                // An engine machine reads the interface it advertises; the KV machine its `docker-machine ip`, and
-                // its store is reached by a connect (ProbeMachine.dockerMachine says why).
                 const engine = args.config.hosts.some((h) => h.name === m);
-                const iface = engine ? access.engineInterface : undefined;
-                return known(m)
-                    ? { name: m, dockerMachine: { name: m, ...(iface !== undefined ? { iface } : {}), ...(engine ? {} : { connectOnly: true as const }) } }
-                    : { name: m, address: m };
+                return dockerMachineProbeMachine(m, !known(m) ? undefined : engine ? { engine: true, iface: access.engineInterface } : { kv: true });
             }
             const address = access.addresses[m] ?? m;
             const container = access.kind === "docker" && known(m) ? access.container(m) : undefined;

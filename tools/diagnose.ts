@@ -1,9 +1,9 @@
 /**
  * `npm run diagnose -- <stack-file> [--json] [--deployed <outputs.json>]`: the underlay and overlays of a
- * running ssh stack, for real clusters (lab/sshDiagnose.ts says what it
+ * running ssh or docker-machine stack, for real clusters (lab/remoteDiagnose.ts says what it
  * probes and compares; `npm run lab -- diagnose` covers the lab's netns
- * and dind stacks), from this machine over ssh with the key
- * DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names. Prints each failure as one line
+ * and dind stacks), from this machine: over ssh with the key
+ * DOCKER_OVERLAY_SSH_PRIVATE_KEY_FILE names, or through `docker-machine ssh`. Prints each failure as one line
  * (`swarm-node1 -> swarm-node2 udp/4789: no answer`, `overlay net1:
  * swarm-node1 does not see c2`) and exits 1 on any; `--json` prints `{ stack,
  * hosts: [{ host, probes, ok, failures, error? }], overlays: [{ network, seen:
@@ -16,7 +16,8 @@
 import { parseArgs } from "util";
 import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
-import { renderSshDiagnoseText, sshDiagnose } from "../lab/sshDiagnose";
+import { spawnSync } from "child_process";
+import { dockerMachineAccess, RemoteAccess, remoteDiagnose, renderRemoteDiagnoseText, sshAccess } from "../lab/remoteDiagnose";
 import { deployedPlacements } from "../runner/plan";
 import { SECRET_FILE_VARIABLES, secretsFromEnvironment } from "../lab/secrets";
 
@@ -32,15 +33,27 @@ async function main(): Promise<number> {
     }
     const { stack, raw } = loadStackFile(positionals[0]);
     const config = normalizeConfig(raw, stack);
-    if (config.driver.kind !== "ssh") {
+    let access: RemoteAccess;
+    if (config.driver.kind === "ssh") {
+        const key = secretsFromEnvironment().sshPrivateKey;
+        if (key === undefined) {
+            process.stderr.write(`diagnose: set ${SECRET_FILE_VARIABLES.sshPrivateKey} to the private key the stack's sshPrivateKey holds\n`);
+            return 2;
+        }
+        access = sshAccess(config, key.trim());
+    } else if (config.driver.kind === "docker-machine") {
+        // Without an ssh client docker-machine uses its own, whose pty mangles the output read back (lab/remoteDiagnose.ts).
+        for (const bin of ["docker-machine", "ssh"]) {
+            if (spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0) {
+                process.stderr.write(`diagnose: ${bin} is not on PATH; a docker-machine stack is read through docker-machine ssh with OpenSSH's ssh client\n`);
+                return 2;
+            }
+        }
+        access = dockerMachineAccess(config);
+    } else {
         process.stderr.write(
-            `diagnose: ${positionals[0]} uses the ${config.driver.kind} driver; npm run diagnose probes ssh stacks (netns, dind: npm run lab -- diagnose)\n`,
+            `diagnose: ${positionals[0]} uses the ${config.driver.kind} driver; npm run diagnose probes ssh and docker-machine stacks (netns, dind: npm run lab -- diagnose)\n`,
         );
-        return 2;
-    }
-    const key = secretsFromEnvironment().sshPrivateKey;
-    if (key === undefined) {
-        process.stderr.write(`diagnose: set ${SECRET_FILE_VARIABLES.sshPrivateKey} to the private key the stack's sshPrivateKey holds\n`);
         return 2;
     }
     // Where the stack runs its containers (`pulumi stack output --json`): after changes they may
@@ -52,11 +65,11 @@ async function main(): Promise<number> {
         process.stderr.write(`diagnose: ${(err as Error).message}\n`);
         return 2;
     }
-    const r = await sshDiagnose(config, key.trim(), deployed);
+    const r = await remoteDiagnose(config, access, deployed);
     process.stdout.write(
         values.json === true
             ? `${JSON.stringify({ stack: r.stack, hosts: r.hosts, overlays: r.overlays, gossip: r.gossip, failures: r.failures, warnings: r.warnings })}\n`
-            : renderSshDiagnoseText(r),
+            : renderRemoteDiagnoseText(r),
     );
     return r.failures.length === 0 ? 0 : 1;
 }

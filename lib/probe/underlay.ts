@@ -87,6 +87,21 @@ export function sshProbeMachine(name: string, ssh: SshEndpoint | undefined): Pro
     return ssh !== undefined ? { name, ssh } : { name, address: name };
 }
 
+/**
+ * A name of a docker-machine stack's probe: an engine machine (its address read from `iface`, the
+ * interface it advertises, or else `docker-machine ip`), the KV machine (its `docker-machine ip`, and
+ * a connect instead of rules: ProbeMachine.dockerMachine says why), or no machine of the stack (an
+ * existing store) by its address.
+ */
+export function dockerMachineProbeMachine(name: string, what: { engine: true; iface: string | undefined } | { kv: true } | undefined): ProbeMachine {
+    if (what === undefined) {
+        return { name, address: name };
+    }
+    return "engine" in what
+        ? { name, dockerMachine: { name, ...(what.iface !== undefined ? { iface: what.iface } : {}) } }
+        : { name, dockerMachine: { name, connectOnly: true } };
+}
+
 /** A probe command's machines and pairs (indexes into `machines`). */
 export interface ProbeTables {
     machines: ProbeMachine[];

@@ -31,7 +31,8 @@ import { containerOn } from "./support/changes";
 import { loadStackFile } from "../../lib/config/load";
 import { normalizeConfig } from "../../lib/config/validate";
 import { formationProbes, probeOwners } from "../../lib/plan/probes";
-import { ProbeMachine, probeTables, renderProbeScript } from "../../lib/probe/underlay";
+import { probeTables, renderProbeScript } from "../../lib/probe/underlay";
+import { dockerMachineAccess } from "../../lab/remoteDiagnose";
 import { shQuote } from "../../lib/render/shell";
 import { bridgesUsed, CheckJson, DownJson, stacksUsed, timings as suiteTimings, UpJson } from "./support/lab";
 
@@ -100,11 +101,11 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         return { code: r.status, doc: doc as T, stderr: r.stderr };
     }
 
-    /** `npm run diagnose -- <stackFile> --json` (tools/diagnose.ts) with the fixture's environment. */
-    function diagnoseCommand(stackFile: string) {
+    /** `npm run diagnose -- <stackFile> --json` (tools/diagnose.ts) with the fixture's environment (and `more`). */
+    function diagnoseCommand(stackFile: string, more: NodeJS.ProcessEnv = {}) {
         const r = spawnSync(TS_NODE, ["--transpile-only", path.join(REPO, "tools", "diagnose.ts"), stackFile, "--json"], {
             cwd: REPO,
-            env,
+            env: { ...env, ...more },
             encoding: "utf8",
             timeout: 120_000,
         });
@@ -499,13 +500,13 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         assertNoProbeRules();
     });
 
-    it("the docker-machine transport of the underlay probe, over real ssh to these machines: every pair passes; a DROP of udp/4789 on swarm-node2 is named, and no rule is left", function () {
+    it("docker-machine's way in, over real ssh to these machines: the program's probe commands pass; npm run diagnose of a docker-machine stack passes, then names a DROP of udp/4789 on swarm-node2; no rule is left", function () {
         // This machine has no docker-machine (Debian does not package it), but these machines are what
-        // its generic driver makes: a stand-in on PATH does the two calls the probe makes as
+        // its generic driver makes: a stand-in on PATH does the two calls the probe and diagnose make as
         // docker/machine does them. `ip NAME`: the machine's IP. `ssh NAME ARG...`: ExternalClient.Shell,
         // the first ssh on PATH with baseSSHArgs, user@host, -o IdentitiesOnly=yes, -i KEY, -p PORT and
-        // then ARG... (libmachine/ssh/client.go:63-74, 335-376, 392-403; OpenSSH takes options after the host).
-        const config = normalizeConfig(loadStackFile(pinnedStack).raw, "ssh-lab");
+        // then ARG... (libmachine/ssh/client.go:63-74, 335-376, 392-403; OpenSSH takes options after the
+        // host); a failure is "exit status N" and exit 1 (commands/commands.go:163-176).
         const bin = fs.mkdtempSync(path.join(stateDir, "docker-machine-"));
         const table = lab.machines.map((m) => `${m.spec.host} ${m.spec.address}`).join("\n");
         fs.writeFileSync(
@@ -527,41 +528,62 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             ].join("\n"),
             { mode: 0o755 },
         );
-        const place = (m: string): ProbeMachine =>
-            config.hosts.some((h) => h.name === m) ? { name: m, dockerMachine: { name: m, iface: config.engine.advertiseInterface } } : { name: m, address: m };
+        const withStandIn = { PATH: `${bin}:${env["PATH"] ?? ""}` };
+        // The same cluster as a docker-machine stack: its machines named as docker-machine knows them, the store existing.
+        const stackText = fs.readFileSync(STACK_FILE, "utf8");
+        const dmStack = path.join(stateDir, "Pulumi.dm-lab.yaml");
+        fs.writeFileSync(
+            dmStack,
+            [
+                "config:",
+                "  docker-overlay:driver: { kind: docker-machine, machineDriver: generic }",
+                "  docker-overlay:kvStore: { backend: consul, address: consul://10.150.22.2:8500 }",
+                "  docker-overlay:engine: { mode: cluster-store, advertiseInterface: eth1, apiPort: 2376 }",
+                "  docker-overlay:hosts: [{ name: swarm-node1 }, { name: swarm-node2 }]",
+                stackText.slice(stackText.indexOf("  docker-overlay:networks:")),
+            ].join("\n"),
+        );
+        const config = normalizeConfig(loadStackFile(dmStack).raw, "dm-lab");
+
+        // The program's probe commands of that stack, as `up` renders them.
+        const access = dockerMachineAccess(config);
         const owners = [...probeOwners(config, formationProbes(config)).entries()];
         assert.deepEqual(
             owners.map(([h]) => h),
             ["swarm-node1", "swarm-node2"],
         );
-        const probe = () =>
-            owners.map(([host, probes]) => {
-                const script = renderProbeScript({
-                    tag: `dm-lab-${host}`,
-                    what: `the pairs of ${host}`,
-                    transport: { kind: "docker-machine" },
-                    tables: probeTables(probes, place),
-                });
-                const t0 = Date.now();
-                const r = spawnSync("/bin/bash", ["-c", script], { env: { ...env, PATH: `${bin}:${env["PATH"] ?? ""}` }, encoding: "utf8", timeout: 120_000 });
-                timing(`  docker-machine probe ${host}`, (Date.now() - t0) / 1000);
-                return { host, code: r.status, stderr: r.stderr };
+        for (const [host, probes] of owners) {
+            const script = renderProbeScript({
+                tag: `dm-lab-${host}`,
+                what: `the pairs of ${host}`,
+                transport: access.transport,
+                tables: probeTables(probes, (m) => access.place(m)),
             });
-        const ok = probe();
-        for (const r of ok) {
-            assert.equal(r.code, 0, r.stderr);
-            assert.match(r.stderr, new RegExp(`^docker-overlay: the underlay carries \\d+ probe\\(s\\) of the pairs of ${r.host}\\n$`));
+            const t0 = Date.now();
+            const r = spawnSync("/bin/bash", ["-c", script], { env: { ...env, ...withStandIn }, encoding: "utf8", timeout: 120_000 });
+            timing(`  docker-machine probe ${host} (${probes.length} probes)`, (Date.now() - t0) / 1000);
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stderr, `docker-overlay: the underlay carries ${probes.length} probe(s) of the pairs of ${host}\n`);
         }
+
+        const ok = timed("diagnose (docker-machine)", () => diagnoseCommand(dmStack, withStandIn));
+        assert.equal(ok.code, 0, JSON.stringify(ok.doc) + ok.stderr);
+        assert.deepEqual(ok.doc.failures, []);
+        assert.deepEqual(ok.doc.overlays, [{ network: "net1", seen: { "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } }]);
+        assert.deepEqual(
+            ok.doc.gossip?.map((g) => [g.host, g.members]),
+            [
+                ["swarm-node1", ["swarm-node1", "swarm-node2"]],
+                ["swarm-node2", ["swarm-node1", "swarm-node2"]],
+            ],
+            JSON.stringify(ok.doc),
+        );
         const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
         lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
         try {
-            const cut = probe();
-            assert.equal(cut[0].code, 0, cut[0].stderr);
-            assert.equal(cut[1].code, 1, cut[1].stderr);
-            assert.deepEqual(
-                cut[1].stderr.split("\n").filter((l) => l.endsWith(": no answer")),
-                ["swarm-node1 -> swarm-node2 udp/4789: no answer"],
-            );
+            const cut = timed("diagnose (docker-machine, a port dropped)", () => diagnoseCommand(dmStack, withStandIn));
+            assert.equal(cut.code, 1, JSON.stringify(cut.doc) + cut.stderr);
+            assert.deepEqual(cut.doc.failures, ["swarm-node1 -> swarm-node2 udp/4789: no answer"]);
         } finally {
             lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
         }
@@ -624,7 +646,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                         .sort(),
                     ["create forget-swarm-node2", "delete underlay-probe-swarm-node2"],
                 );
-                // npm run diagnose leaves it out too (lab/sshDiagnose.ts): it says so, and the rest passes.
+                // npm run diagnose leaves it out too (lab/remoteDiagnose.ts): it says so, and the rest passes.
                 const diagnosed = timed("diagnose (swarm-node2 lost)", () => diagnoseCommand(lost));
                 assert.equal(diagnosed.code, 0, JSON.stringify(diagnosed.doc) + diagnosed.stderr);
                 assert.deepEqual(diagnosed.doc.failures, []);

@@ -13,7 +13,11 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { dockerMachineAccess } from "../../lab/remoteDiagnose";
+import { RawConfig } from "../../lib/config/types";
+import { normalizeConfig } from "../../lib/config/validate";
 import { ProbeTables, renderProbeScript } from "../../lib/probe/underlay";
+import { SWARM_DEV } from "./fixtures/configs";
 import { LoopbackStore, loopbackStore, SshStubs, sshStubs } from "./fixtures/sshStubs";
 
 /** Each engine machine's eth1 address (the stub ip), and each machine's `docker-machine ip` (another: the probe must use eth1's for engines). */
@@ -58,12 +62,24 @@ describe("underlay probe on docker-machine: the script against a stub docker-mac
     const log = () => fs.readFileSync(path.join(dir, "state", "docker-machine.log"), "utf8");
 
     for (const native of [false, true]) {
-        it(`passes through docker-machine ${native ? "--native-ssh (a pty: \\r\\n lines, stderr on stdout)" : "ssh (the external client)"}: rules set on each engine machine at its eth1 address, counted, removed; the store connected to`, () => {
+        it(`passes through docker-machine ssh, ${native ? "its native client where no ssh is on PATH (a pty: \\r\\n lines, stderr on stdout)" : "its external client even with MACHINE_NATIVE_SSH set"}: rules set on each engine machine at its eth1 address, counted, removed; the store connected to`, () => {
             fs.writeFileSync(path.join(dir, "state", "swarm-manager"), '-A INPUT -p tcp -m comment --comment "someone else" -j ACCEPT\n');
-            const r = run(script(tablesWith(kvPort)), native ? { NATIVE: "1" } : {});
+            const r = run(script(tablesWith(kvPort)), native ? { NO_SSH_CLIENT: "1" } : { MACHINE_NATIVE_SSH: "1" });
             assert.equal(r.status, 0, r.stderr);
             assert.equal(r.stderr, "docker-overlay: the underlay carries 4 probe(s) of the pairs of swarm-node1\n");
             const calls = log();
+            // Every ssh call through the client asked for: the external one wherever ssh is on PATH.
+            assert.deepEqual(
+                [
+                    ...new Set(
+                        fs
+                            .readFileSync(path.join(dir, "state", "clients"), "utf8")
+                            .trim()
+                            .split("\n"),
+                    ),
+                ],
+                [native ? "native" : "external"],
+            );
             // Engines' addresses are their eth1's, read on them; the store's is its `docker-machine ip`.
             assert.match(calls, /^ssh swarm-manager set -- 'eth1'; ip -4 -o addr show dev "\$1" /m);
             assert.match(calls, /^ip kvstore$/m);
@@ -136,7 +152,7 @@ describe("underlay probe on docker-machine: the script against a stub docker-mac
         // The interfaces listed are this machine's: the stub runs the machine's shell here.
         const has = fs.readdirSync("/sys/class/net").sort().join(" ");
         for (const native of [false, true]) {
-            const noIface = run(script(tablesWith(kvPort)), { ADDRS: "swarm-manager 127.0.0.2", ...(native ? { NATIVE: "1" } : {}) });
+            const noIface = run(script(tablesWith(kvPort)), { ADDRS: "swarm-manager 127.0.0.2", ...(native ? { NO_SSH_CLIENT: "1" } : {}) });
             assert.equal(noIface.status, 1);
             assert.equal(noIface.stderr, `${where}: its eth1 (engine.advertiseInterface) does not exist (it has: ${has})\n`);
         }
@@ -161,6 +177,39 @@ describe("underlay probe on docker-machine: the script against a stub docker-mac
         assert.match(log(), /^ssh swarm-manager set -- 'watch-clear' 'dm-swarm-node1'; s=SCRIPT; if /m);
         assert.equal(stubs.chain("swarm-manager"), "");
     });
+
+    for (const native of ["", "1"]) {
+        it(`npm run diagnose's batch through docker-machine ssh${native === "1" ? " (MACHINE_NATIVE_SSH=1 in its environment: unset for it)" : ""}: each command's result in order, whatever it prints`, async () => {
+            const saved = { ...process.env };
+            Object.assign(process.env, stubs.env(ETH1), { MACHINE_NATIVE_SSH: native });
+            try {
+                const config = normalizeConfig(
+                    JSON.parse(JSON.stringify({ ...SWARM_DEV, driver: { kind: "docker-machine", machineDriver: "generic" } })) as RawConfig,
+                    "dm",
+                );
+                const parts = await dockerMachineAccess(config).onHost("swarm-node1", [
+                    ["printf", "%s\\n", "it's a quoted 'word'", "ünïcode"],
+                    ["sh", "-c", "echo out; echo 'why it failed' >&2; exit 3"],
+                    ["ip", "-4", "-o", "addr", "show"],
+                ]);
+                assert.deepEqual(parts.slice(0, 2), [
+                    { code: 0, stdout: "it's a quoted 'word'\nünïcode\n", stderr: "" },
+                    { code: 3, stdout: "out\n", stderr: "why it failed\n" },
+                ]);
+                // Run on swarm-node1 (the stub ip answers with its address there).
+                assert.match(parts[2].stdout, /inet 127\.0\.0\.3\//);
+                assert.match(log(), /^ssh swarm-node1 bash -c /m);
+                assert.equal(fs.readFileSync(path.join(dir, "state", "clients"), "utf8"), "external\n");
+            } finally {
+                for (const k of Object.keys(process.env)) {
+                    if (!(k in saved)) {
+                        delete process.env[k];
+                    }
+                }
+                Object.assign(process.env, saved);
+            }
+        });
+    }
 
     it("needs every machine's address or its docker-machine name", () => {
         const tables = tablesWith(kvPort);

@@ -18,7 +18,10 @@
 # parses one command line. So the probe goes as an argument, single-quoted, not
 # on stdin: the native client always asks for a pty with echo on (client.go:292-318),
 # which would echo a script sent on stdin into stdout and end lines with \r,
-# which m_run removes.
+# which m_run removes. So the external client it is wherever ssh is on PATH, even
+# if the user's environment asks for the native one (MACHINE_NATIVE_SSH, the
+# --native-ssh flag's variable, cmd/docker-machine/machine.go:149-153).
+unset MACHINE_NATIVE_SSH
 DM_DIR=$(mktemp -d)
 trap 'rm -rf "$DM_DIR"' EXIT
 m_access() { [ -n "${M_RULES[$1]}" ]; }

@@ -1,15 +1,15 @@
 /**
- * The diagnose of a running ssh stack, a real cluster (`npm run diagnose`,
+ * The diagnose of a running ssh or docker-machine stack, a real cluster (`npm run diagnose`,
  * tools/diagnose.ts; `npm run lab -- diagnose`, lab/diagnose.ts, covers the
- * lab's netns stacks). Every directed host pair of every rule the stack's mode
+ * lab's netns and dind stacks). Every directed host pair of every rule the stack's mode
  * needs (lib/plan/probes.ts probePlan: all pairs, not the sample `up` takes
  * beyond 16 hosts) is probed by the same script as the program's probe before
- * the cluster forms (lib/probe/underlay.ts renderProbeScript, ssh transport),
- * grouped per host as the program's commands are, from the machine this runs
- * on, over ssh with the stack's private key: each sets its own counting rules
- * at its targets, sends, reads and removes them again. Then each overlay as
- * every host's engine sees it (`docker network inspect` there, over the same
- * ssh), against what the program's placement puts on it (lab/diagnose.ts
+ * the cluster forms (lib/probe/underlay.ts renderProbeScript, with the ssh or the
+ * docker-machine transport), grouped per host as the program's commands are, from
+ * the machine this runs on (RemoteAccess: over ssh with the stack's private key, or
+ * through `docker-machine ssh`): each sets its own counting rules at its targets,
+ * sends, reads and removes them again. Then each overlay as every host's engine
+ * sees it (`docker network inspect` there, in one session per host), against what the program's placement puts on it (lab/diagnose.ts
  * expectedOverlayViews: cluster store, every endpoint on every engine; swarm,
  * every host with a container on it as a peer). Last, as warnings, each
  * engine's threads stranded in a deleted network namespace
@@ -23,11 +23,13 @@
  */
 import { spawn } from "child_process";
 import { ClusterConfig } from "../lib/config/types";
+import { dockerMachineAdvertiseInterface } from "../lib/drivers/dockerMachine";
 import { sshEndpointOf } from "../lib/drivers/ssh";
-import { planCluster } from "../lib/plan/cluster";
+import { kvMachineName, planCluster } from "../lib/plan/cluster";
 import { probeOwners, probePlan } from "../lib/plan/probes";
-import { BatchPart, parseSshBatch, renderSshBatchArgv, renderSshRunScript, SshEndpoint, SSH_KEY_ENV } from "../lib/probe/ssh";
-import { probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
+import { BatchPart, parseSshBatch, renderSshBatchArgv, renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
+import { dockerMachineProbeMachine, ProbeMachine, probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
+import { shJoin } from "../lib/render/shell";
 import { NO_ENGINE_EXIT, parseStrandedThreads, strandedLine, strandedThreadsArgv } from "../lib/engine/strandedThreads";
 import { NO_ENGINE_LOG_EXIT, serfLogArgv } from "../lib/engine/gossip";
 import {
@@ -53,9 +55,12 @@ export interface HostResult {
     error?: string;
 }
 
-function runScript(script: string, key: string): Promise<{ code: number | null; stdout: string; stderr: string; raw: Buffer }> {
+type Ran = { code: number | null; stdout: string; stderr: string; raw: Buffer };
+
+/** `file` with `args` and `env`, its exit code and output. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
     return new Promise((resolve, reject) => {
-        const child = spawn("/bin/bash", ["-c", script], { env: { ...process.env, [SSH_KEY_ENV]: key }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] });
         const out: Buffer[] = [];
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -69,15 +74,63 @@ function runScript(script: string, key: string): Promise<{ code: number | null; 
 }
 
 /**
- * Several commands on one host in one ssh session (renderSshBatchArgv), each one's result in
- * order. A command the session did not reach (ssh failed, the host went away) gets the
- * session's exit code and its stderr, as a session of its own would have.
+ * The batch's result (renderSshBatchArgv), each command's in order. A command the session did
+ * not reach (ssh failed, the host went away) gets the session's exit code and its stderr, as a
+ * session of its own would have.
  */
-async function onHost(endpoint: SshEndpoint, commands: string[][], key: string): Promise<BatchPart[]> {
-    const r = await runScript(renderSshRunScript({ self: endpoint, argv: renderSshBatchArgv(commands) }), key);
-    const parts = parseSshBatch(r.raw, commands.length) ?? [];
+function batchParts(r: Ran, count: number): BatchPart[] {
+    const parts = parseSshBatch(r.raw, count) ?? [];
     const failed: BatchPart = { code: r.code === 0 || r.code === null ? 255 : r.code, stdout: "", stderr: r.stderr };
-    return commands.map((_, i) => parts[i] ?? failed);
+    return Array.from({ length: count }, (_, i) => parts[i] ?? failed);
+}
+
+/** How diagnose reaches a real cluster's hosts from the machine it runs on. */
+export interface RemoteAccess {
+    /** The probe's transport, and where each name of a probe is reached. */
+    transport: ProbeTransport;
+    place(machine: string): ProbeMachine;
+    /** The environment the probe scripts run with. */
+    env: NodeJS.ProcessEnv;
+    /** Several commands on a host in one session (lib/probe/sh/batch.sh), each one's result in order. */
+    onHost(host: string, commands: string[][]): Promise<BatchPart[]>;
+}
+
+/** An ssh stack's hosts: each logged in to with the stack's private key (`key`, its text), as the program's commands do. */
+export function sshAccess(config: ClusterConfig, key: string): RemoteAccess {
+    const env = { ...process.env, [SSH_KEY_ENV]: key };
+    return {
+        transport: { kind: "ssh", iface: config.engine.advertiseInterface },
+        place: (m) => sshProbeMachine(m, sshEndpointOf(config, m)),
+        env,
+        onHost: async (host, commands) => {
+            const endpoint = sshEndpointOf(config, host);
+            if (endpoint === undefined) {
+                throw new Error(`diagnose: ${host} is no host of the stack`);
+            }
+            return batchParts(await run("/bin/bash", ["-c", renderSshRunScript({ self: endpoint, argv: renderSshBatchArgv(commands) })], env), commands.length);
+        },
+    };
+}
+
+/**
+ * A docker-machine stack's machines: each entered with `docker-machine ssh`, as the program's probe
+ * does (lib/probe/sh/probe-docker-machine.sh). The batch goes through the external ssh client
+ * (MACHINE_NATIVE_SSH unset for it): the native one asks for a pty (docker/machine
+ * libmachine/ssh/client.go:292-318), which turns the batch's frames' \n into \r\n and its stderr
+ * into stdout; tools/diagnose.ts refuses to run without an ssh client.
+ */
+export function dockerMachineAccess(config: ClusterConfig): RemoteAccess {
+    const iface = dockerMachineAdvertiseInterface(config.engine);
+    const kv = kvMachineName(config);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env["MACHINE_NATIVE_SSH"];
+    return {
+        transport: { kind: "docker-machine" },
+        place: (m) => dockerMachineProbeMachine(m, config.hosts.some((h) => h.name === m) ? { engine: true, iface } : m === kv ? { kv: true } : undefined),
+        env,
+        // docker-machine ssh hands its argument to ssh, which sends it for the machine's shell to parse: one quoted command line.
+        onHost: async (host, commands) => batchParts(await run("docker-machine", ["ssh", host, shJoin(renderSshBatchArgv(commands))], env), commands.length),
+    };
 }
 
 /** One overlay as a host's engine sees it (`docker network inspect` there): its endpoints' names and its peers' addresses. */
@@ -94,7 +147,7 @@ function parseInspect(stdout: string): { scope: string; endpoints: string[]; pee
     }
 }
 
-export interface SshDiagnoseReport {
+export interface RemoteDiagnoseReport {
     stack: string;
     hosts: HostResult[];
     overlays: OverlayView[];
@@ -109,26 +162,28 @@ export interface SshDiagnoseReport {
 }
 
 /**
- * Probes every pair of an ssh stack's hosts and compares each overlay as every engine sees it; `key` is
- * the private key's text, `deployed` the placements the stack has (its `placements` output;
+ * Probes every pair of a real cluster's hosts and compares each overlay as every engine sees it;
+ * `access` says how its hosts are reached, `deployed` the placements the stack has (its `placements` output;
  * undefined when not given: then each container is where a new stack would put it).
  */
-export async function sshDiagnose(config: ClusterConfig, key: string, deployed?: Readonly<Record<string, string>>): Promise<SshDiagnoseReport> {
+export async function remoteDiagnose(config: ClusterConfig, access: RemoteAccess, deployed?: Readonly<Record<string, string>>): Promise<RemoteDiagnoseReport> {
     const stack = config.stack;
     // A host marked lost is gone for good (hosts[].lost): no probe pairs with it (probePlan leaves it
     // out), its engine is not asked, and nothing placed on it is expected in any overlay or gossip.
     const lost = config.hosts.filter((h) => h.lost === true).map((h) => h.name);
     const asked = config.hosts.filter((h) => h.lost !== true);
-    const endpoint = (h: string) => sshEndpointOf(config, h);
-    const place = (m: string) => sshProbeMachine(m, endpoint(m));
-    const transport: ProbeTransport = { kind: "ssh", iface: config.engine.advertiseInterface };
     // Every pair (not the sample an `up` of more than 16 hosts takes), grouped as the program's probes are, in host order.
     const hosts = [...probeOwners(config, probePlan(config).probes).entries()];
     const results: HostResult[] = await Promise.all(
         hosts.map(async ([host, probes]) => {
             const tag = `${stack}-diagnose-${process.pid}-${host}`;
-            const script = renderProbeScript({ tag, what: `the pairs of ${host}`, transport, tables: probeTables(probes, place) });
-            const r = await runScript(script, key);
+            const script = renderProbeScript({
+                tag,
+                what: `the pairs of ${host}`,
+                transport: access.transport,
+                tables: probeTables(probes, (m) => access.place(m)),
+            });
+            const r = await run("/bin/bash", ["-c", script], access.env);
             const lines = r.stderr.split("\n").filter((l) => l !== "");
             const failures = lines.filter((l) => l.endsWith(": no answer"));
             return {
@@ -142,23 +197,27 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
     );
     const failures = results.flatMap((r) => [...r.failures, ...(r.error !== undefined ? [`${r.host}: ${r.error}`] : [])]);
 
-    // What each engine sees, read in one ssh session per host: its underlay address, each overlay
-    // as it sees it, its threads stranded in a deleted namespace (its pidfile the default,
-    // /var/run/docker.pid) and, in cluster-store mode, its serf members from its log.
+    // What each engine sees, read in one session per host: its addresses (a swarm peer is named
+    // by the one it advertises), each overlay as it sees it, its threads stranded in a deleted
+    // namespace (its pidfile the default, /var/run/docker.pid) and, in cluster-store mode, its serf
+    // members from its log.
     const clusterStore = config.engine.mode === "cluster-store";
     const commands = [
-        ["ip", "-4", "-o", "addr", "show", "dev", config.engine.advertiseInterface],
+        ["ip", "-4", "-o", "addr", "show"],
         ...config.networks.map((n) => ["docker", "network", "inspect", n.name]),
         strandedThreadsArgv(),
         ...(clusterStore ? [serfLogArgv()] : []),
     ];
-    const seenBy = new Map(await Promise.all(asked.map(async (h) => [h.name, await onHost(endpoint(h.name)!, commands, key)] as const)));
+    const seenBy = new Map(await Promise.all(asked.map(async (h) => [h.name, await access.onHost(h.name, commands)] as const)));
     const partOf = (host: string, i: number): BatchPart => seenBy.get(host)![i];
+    // Every address of every host but its loopback's: a swarm peer's IP is the one it advertises (an
+    // address every host has alike, docker0's, is never one).
     const addressOf = new Map<string, string>();
     for (const h of asked) {
-        const address = /\sinet\s+([0-9.]+)\//.exec(partOf(h.name, 0).stdout)?.[1];
-        if (address !== undefined) {
-            addressOf.set(address, h.name);
+        for (const [, dev, address] of partOf(h.name, 0).stdout.matchAll(/^\d+:\s+(\S+)\s+inet\s+([0-9.]+)\//gm)) {
+            if (dev !== "lo") {
+                addressOf.set(address, h.name);
+            }
         }
     }
     // Each overlay as every engine sees it, against what the program's placement makes it hold
@@ -216,7 +275,7 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
             () =>
                 Promise.all(
                     readable.map(async (host, i) => {
-                        const [r] = await onHost(endpoint(host)!, [serfLogArgv()], key);
+                        const [r] = await access.onHost(host, [serfLogArgv()]);
                         return r.code === 0 ? gossipView(host, r.stdout) : gossip[i];
                     }),
                 ),
@@ -229,7 +288,7 @@ export async function sshDiagnose(config: ClusterConfig, key: string, deployed?:
 }
 
 /** The report as text: the hosts whose probes all arrived, each overlay's views, each failure, a summary line. */
-export function renderSshDiagnoseText(r: SshDiagnoseReport): string {
+export function renderRemoteDiagnoseText(r: RemoteDiagnoseReport): string {
     const lines: string[] = [];
     for (const h of r.hosts) {
         if (h.ok) {

@@ -151,6 +151,51 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
         }
     }
 
+    /** `f` with udp/4789 (VXLAN) dropped in swarm-node2's INPUT; the rule goes again whatever happens. */
+    function withVxlanDropped(f: () => void): void {
+        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
+        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
+        try {
+            f();
+        } finally {
+            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
+        }
+    }
+
+    /**
+     * `diagnose` (timed as `what`) on the running cluster: every pair passes, net1 holds c1 and c2 on
+     * both engines, each engine's gossip has both hosts; then, with udp/4789 dropped on swarm-node2, it
+     * fails naming exactly that pair; no probe rule is left.
+     */
+    function assertDiagnoseOfTheCluster(what: string, diagnose: () => ReturnType<typeof diagnoseCommand>): void {
+        const ok = timed(what, diagnose);
+        assert.equal(ok.code, 0, JSON.stringify(ok.doc) + ok.stderr);
+        assert.deepEqual(ok.doc.failures, []);
+        // Each engine's threads were read (a stranded one is a warning naming the engine bug, not a failure).
+        assert.ok(Array.isArray(ok.doc.warnings), JSON.stringify(ok.doc));
+        assert.deepEqual(
+            ok.doc.warnings.filter((w) => !/^swarm-node[12]: \d+ engine threads? \(.*\) in a deleted network namespace/.test(w)),
+            [],
+        );
+        // The cluster store's overlay: every endpoint on every engine.
+        assert.deepEqual(ok.doc.overlays, [{ network: "net1", seen: { "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } }]);
+        // Each engine's serf gossip, replayed from its /var/log/docker.log (no systemd here): both hosts on both.
+        assert.deepEqual(
+            ok.doc.gossip?.map((g) => [g.host, g.members]),
+            [
+                ["swarm-node1", ["swarm-node1", "swarm-node2"]],
+                ["swarm-node2", ["swarm-node1", "swarm-node2"]],
+            ],
+            JSON.stringify(ok.doc),
+        );
+        withVxlanDropped(() => {
+            const cut = timed(`${what} (a port dropped)`, diagnose);
+            assert.equal(cut.code, 1, JSON.stringify(cut.doc) + cut.stderr);
+            assert.deepEqual(cut.doc.failures, ["swarm-node1 -> swarm-node2 udp/4789: no answer"]);
+        });
+        assertNoProbeRules();
+    }
+
     /** No underlay probe's counting rule on either machine (each probe removes its own before it ends, passed or failed). */
     function assertNoProbeRules(): void {
         for (const m of lab.machines) {
@@ -295,9 +340,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
 
     it("a port the underlay drops between the machines stops up by name before any engine is configured (the underlay probe over ssh); down leaves both as they were", function () {
         // VXLAN into swarm-node2 dropped in its own firewall, as a closed cloud security group would.
-        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
-        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
-        try {
+        withVxlanDropped(() => {
             const up = timed("lab up (underlay probe fails)", () => labCommand<RefusedUp>("up"));
             assert.equal(up.code, 1, JSON.stringify(up.doc, null, 2));
             const lines = up.doc.error.split("\n").filter((l) => l.endsWith(": no answer"));
@@ -318,9 +361,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             }
             // It removed the counting rules it had set on both machines, failed as it is.
             assertNoProbeRules();
-        } finally {
-            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
-        }
+        });
         const down = timed("lab down (after the probe failed)", () => labCommand<DownJson>("down"));
         assert.equal(down.code, 0, JSON.stringify(down.doc, null, 2));
         assertUntouched();
@@ -467,37 +508,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     });
 
     it("npm run diagnose on the running cluster: every pair passes; a DROP of udp/4789 on swarm-node2 is named, and no rule is left", function () {
-        const diagnose = () => diagnoseCommand(pinnedStack);
-        const ok = timed("diagnose", diagnose);
-        assert.equal(ok.code, 0, JSON.stringify(ok.doc) + ok.stderr);
-        assert.deepEqual(ok.doc.failures, []);
-        // Each engine's threads were read over ssh (a stranded one is a warning naming the engine bug, not a failure).
-        assert.ok(Array.isArray(ok.doc.warnings), JSON.stringify(ok.doc));
-        assert.deepEqual(
-            ok.doc.warnings.filter((w) => !/^swarm-node[12]: \d+ engine threads? \(.*\) in a deleted network namespace/.test(w)),
-            [],
-        );
-        // The cluster store's overlay: every endpoint on every engine.
-        assert.deepEqual(ok.doc.overlays, [{ network: "net1", seen: { "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } }]);
-        // Each engine's serf gossip, replayed from its /var/log/docker.log over ssh (no systemd here): both hosts on both.
-        assert.deepEqual(
-            ok.doc.gossip?.map((g) => [g.host, g.members]),
-            [
-                ["swarm-node1", ["swarm-node1", "swarm-node2"]],
-                ["swarm-node2", ["swarm-node1", "swarm-node2"]],
-            ],
-            JSON.stringify(ok.doc),
-        );
-        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
-        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
-        try {
-            const cut = timed("diagnose (a port dropped)", diagnose);
-            assert.equal(cut.code, 1, JSON.stringify(cut.doc) + cut.stderr);
-            assert.deepEqual(cut.doc.failures, ["swarm-node1 -> swarm-node2 udp/4789: no answer"]);
-        } finally {
-            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
-        }
-        assertNoProbeRules();
+        assertDiagnoseOfTheCluster("diagnose", () => diagnoseCommand(pinnedStack));
     });
 
     it("docker-machine's way in, over real ssh to these machines: the program's probe commands pass; npm run diagnose of a docker-machine stack passes, then names a DROP of udp/4789 on swarm-node2; no rule is left", function () {
@@ -566,28 +577,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             assert.equal(r.stderr, `docker-overlay: the underlay carries ${probes.length} probe(s) of the pairs of ${host}\n`);
         }
 
-        const ok = timed("diagnose (docker-machine)", () => diagnoseCommand(dmStack, withStandIn));
-        assert.equal(ok.code, 0, JSON.stringify(ok.doc) + ok.stderr);
-        assert.deepEqual(ok.doc.failures, []);
-        assert.deepEqual(ok.doc.overlays, [{ network: "net1", seen: { "swarm-node1": ["c1", "c2"], "swarm-node2": ["c1", "c2"] } }]);
-        assert.deepEqual(
-            ok.doc.gossip?.map((g) => [g.host, g.members]),
-            [
-                ["swarm-node1", ["swarm-node1", "swarm-node2"]],
-                ["swarm-node2", ["swarm-node1", "swarm-node2"]],
-            ],
-            JSON.stringify(ok.doc),
-        );
-        const drop = ["INPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN", "-j", "DROP"];
-        lab.exec("swarm-node2", ["iptables", "-w", "-I", ...drop]);
-        try {
-            const cut = timed("diagnose (docker-machine, a port dropped)", () => diagnoseCommand(dmStack, withStandIn));
-            assert.equal(cut.code, 1, JSON.stringify(cut.doc) + cut.stderr);
-            assert.deepEqual(cut.doc.failures, ["swarm-node1 -> swarm-node2 udp/4789: no answer"]);
-        } finally {
-            lab.exec("swarm-node2", ["iptables", "-w", "-D", ...drop]);
-        }
-        assertNoProbeRules();
+        assertDiagnoseOfTheCluster("diagnose (docker-machine)", () => diagnoseCommand(dmStack, withStandIn));
     });
 
     it("down: removes containers and network, and the remote delete restores each machine's daemon.json and hostname", function () {

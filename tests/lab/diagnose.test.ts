@@ -4,9 +4,14 @@
  * each on net1): every probe holds, every engine sees every endpoint and every
  * serf member. A DROP rule for udp/4789 in dg2's INPUT chain (inside dg2's own
  * namespace) must give exactly the two pairs into dg2 and exit 1; with the rule
- * gone it holds again.
+ * gone it holds again. On a kernel without the security table the counting rules
+ * go to the top of the filter table's INPUT (lib/probe/sh/underlay-probe.sh): here
+ * an iptables first on PATH refuses the table as iptables legacy does on such a
+ * kernel, and the real filter table counts real packets.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import "./support/root-hooks";
 import { describeRun, gossipDigest, lab, LabStack, run, STACKS } from "./support/lab";
@@ -87,5 +92,72 @@ describe("lab: diagnose (Pulumi.t-diagnose.yaml)", function () {
             left.stdout,
         );
         assert.doesNotMatch(left.stdout, /docker-overlay probe diagnose-/);
+    });
+
+    it("a kernel without the security table (iptables refusing it, as boot2docker's): the rules count at the top of the filter INPUT, pass, and go; a drop in the network (dg1's OUTPUT) is still named", async function () {
+        // iptables and iptables-restore as on such a kernel (iptables legacy's messages); everything else the real ones.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "dovl-no-security-"));
+        const realIptables = "/usr/sbin/iptables";
+        const realRestore = "/usr/sbin/iptables-restore";
+        fs.writeFileSync(
+            path.join(bin, "iptables"),
+            [
+                "#!/bin/bash",
+                'prev=""',
+                'for a in "$@"; do',
+                '    if [ "$prev" = -t ] && [ "$a" = security ]; then',
+                "        echo \"iptables v1.8.7 (legacy): can't initialize iptables table \\`security': Table does not exist (do you need to insmod?)\" >&2",
+                "        exit 3",
+                "    fi",
+                "    prev=$a",
+                "done",
+                `exec ${realIptables} "$@"`,
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(
+            path.join(bin, "iptables-restore"),
+            [
+                "#!/bin/bash",
+                "input=$(cat)",
+                'if [ "$(head -n 1 <<<"$input")" = "*security" ]; then',
+                "    echo \"iptables-restore v1.8.7 (legacy): iptables-restore: unable to initialize table 'security'\" >&2",
+                "    exit 1",
+                "fi",
+                `${realRestore} "$@" <<<"$input"`,
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const dg1 = `/var/run/netns/${netnsName({ stack: stack.stack, name: "dg1" })}`;
+        const out = ["OUTPUT", "-p", "udp", "--dport", "4789", "-m", "comment", "--comment", "docker-overlay lab test: drop VXLAN out of dg1", "-j", "DROP"];
+        const env = { PATH: `${bin}:${process.env["PATH"] ?? ""}` };
+        try {
+            const ok = await lab<DiagnoseReport>("diagnose", stack.info.file, true, env);
+            assert.ok(ok.json !== undefined, describeRun(ok));
+            assert.deepEqual(ok.json.failures, [], describeRun(ok));
+            assert.equal(ok.code, 0);
+            assert.equal(ok.json.probes.length, 21);
+            const added = await run("nsenter", [`--net=${dg1}`, "iptables", "-w", "-I", ...out]);
+            assert.equal(added.code, 0, describeRun(added));
+            try {
+                const cut = await lab<DiagnoseReport>("diagnose", stack.info.file, true, env);
+                assert.ok(cut.json !== undefined, describeRun(cut));
+                assert.deepEqual(cut.json.failures, ["dg1 -> dg2 udp/4789: no answer", "dg1 -> dg3 udp/4789: no answer"], describeRun(cut));
+                assert.equal(cut.code, 1);
+            } finally {
+                const removed = await run("nsenter", [`--net=${dg1}`, "iptables", "-w", "-D", ...out]);
+                assert.equal(removed.code, 0, describeRun(removed));
+            }
+            // Its rules went to the filter table, and went again.
+            for (const ns of [dg1, dg2]) {
+                const filter = await run("nsenter", [`--net=${ns}`, "iptables", "-w", "-t", "filter", "-S", "INPUT"]);
+                assert.equal(filter.code, 0, describeRun(filter));
+                assert.doesNotMatch(filter.stdout, /docker-overlay probe/, filter.stdout);
+            }
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
     });
 });

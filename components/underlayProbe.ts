@@ -80,8 +80,7 @@ export class UnderlayProbe extends pulumi.ComponentResource {
                 return sshProbeMachine(m, access.endpoint(m));
             }
             if (access.kind === "docker-machine") {
-                const engine = args.config.hosts.some((h) => h.name === m);
-                return dockerMachineProbeMachine(m, !known(m) ? undefined : engine ? { engine: true, iface: access.engineInterface } : { kv: true });
+                return dockerMachineProbeMachine(args.config, m, access.engineInterface);
             }
             const address = access.addresses[m] ?? m;
             const container = access.kind === "docker" && known(m) ? access.container(m) : undefined;

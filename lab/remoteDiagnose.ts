@@ -25,7 +25,7 @@ import { spawn } from "child_process";
 import { ClusterConfig } from "../lib/config/types";
 import { dockerMachineAdvertiseInterface } from "../lib/drivers/dockerMachine";
 import { sshEndpointOf } from "../lib/drivers/ssh";
-import { kvMachineName, planCluster } from "../lib/plan/cluster";
+import { planCluster } from "../lib/plan/cluster";
 import { probeOwners, probePlan } from "../lib/plan/probes";
 import { BatchPart, parseSshBatch, renderSshBatchArgv, renderSshRunScript, SSH_KEY_ENV } from "../lib/probe/ssh";
 import { dockerMachineProbeMachine, ProbeMachine, probeTables, ProbeTransport, renderProbeScript, sshProbeMachine } from "../lib/probe/underlay";
@@ -121,12 +121,11 @@ export function sshAccess(config: ClusterConfig, key: string): RemoteAccess {
  */
 export function dockerMachineAccess(config: ClusterConfig): RemoteAccess {
     const iface = dockerMachineAdvertiseInterface(config.engine);
-    const kv = kvMachineName(config);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env["MACHINE_NATIVE_SSH"];
     return {
         transport: { kind: "docker-machine" },
-        place: (m) => dockerMachineProbeMachine(m, config.hosts.some((h) => h.name === m) ? { engine: true, iface } : m === kv ? { kv: true } : undefined),
+        place: (m) => dockerMachineProbeMachine(config, m, iface),
         env,
         // docker-machine ssh hands its argument to ssh, which sends it for the machine's shell to parse: one quoted command line.
         onHost: async (host, commands) => batchParts(await run("docker-machine", ["ssh", host, shJoin(renderSshBatchArgv(commands))], env), commands.length),

@@ -33,6 +33,8 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
+import { ClusterConfig } from "../config/types";
+import { kvMachineName } from "../plan/cluster";
 import { Probe } from "../plan/probes";
 import { renderDockerCliPrelude } from "../render/dockerCli";
 import { assign, assignColumns, bashPreamble, scriptFragment } from "../render/script";
@@ -88,18 +90,16 @@ export function sshProbeMachine(name: string, ssh: SshEndpoint | undefined): Pro
 }
 
 /**
- * A name of a docker-machine stack's probe: an engine machine (its address read from `iface`, the
- * interface it advertises, or else `docker-machine ip`), the KV machine (its `docker-machine ip`, and
- * a connect instead of rules: ProbeMachine.dockerMachine says why), or no machine of the stack (an
- * existing store) by its address.
+ * A name of a docker-machine stack's probe: a host's engine machine (its address read from
+ * `engineInterface`, the interface it advertises, where there is one; else `docker-machine ip`),
+ * the KV machine (its `docker-machine ip`, and a connect instead of rules: ProbeMachine.dockerMachine
+ * says why), or no machine of the stack (an existing store) by its address.
  */
-export function dockerMachineProbeMachine(name: string, what: { engine: true; iface: string | undefined } | { kv: true } | undefined): ProbeMachine {
-    if (what === undefined) {
-        return { name, address: name };
+export function dockerMachineProbeMachine(config: ClusterConfig, name: string, engineInterface: string | undefined): ProbeMachine {
+    if (config.hosts.some((h) => h.name === name)) {
+        return { name, dockerMachine: { name, ...(engineInterface !== undefined ? { iface: engineInterface } : {}) } };
     }
-    return "engine" in what
-        ? { name, dockerMachine: { name, ...(what.iface !== undefined ? { iface: what.iface } : {}) } }
-        : { name, dockerMachine: { name, connectOnly: true } };
+    return name === kvMachineName(config) ? { name, dockerMachine: { name, connectOnly: true } } : { name, address: name };
 }
 
 /** A probe command's machines and pairs (indexes into `machines`). */

@@ -198,19 +198,26 @@ export class OverlayCluster extends pulumi.ComponentResource {
         const encryptedNetworks = config.networks.filter((n) => n.encrypted).map((n) => n.name);
         // Every pair the mode needs is probed (components/underlayProbe.ts) where the driver can reach
         // its machines: in swarm mode before swarm init and any join, with a cluster store before any
-        // overlay. ssh hosts exist before the stack and the probe only logs in to them, so there it
-        // runs before any engine is configured: with a cluster store, no engine has registered in the
-        // store when a pair fails. A netns, dind or docker-machine machine is made by the one command,
-        // container or `docker-machine create` that starts its engine (and its engine registers in the
-        // store as it starts), so the probe can only follow it.
+        // engine registers in the store. ssh hosts exist before the stack and the probe only logs in to
+        // them, so there it runs before any engine is configured. netns engines start without their
+        // store and join it by a reload (MachineDriver.joinsStoreLater): the probe runs between the
+        // machines and the joins. A dind or docker-machine machine is made by the one container or
+        // `docker-machine create` that starts its engine with its store, so there the probe can only
+        // follow it, and every overlay waits for it.
         const probeAccess = underlayProbeAccess(args.driver, config, this.plan.addresses?.addresses);
         const probe = (machines: UnderlayProbeArgs["machines"]) =>
             probeAccess !== undefined ? new UnderlayProbe("underlay-probe", { config, access: probeAccess, machines }, { parent: this }) : undefined;
         const probeFirst = probeAccess?.kind === "ssh" ? probe({}) : undefined;
 
-        // The order machines start in (lib/engine/startOrder.ts): with a cluster store one after
+        // The order engines start in (lib/engine/startOrder.ts): with a cluster store one after
         // another, each once its gossip listens; in swarm mode every one after the network host's.
+        // Where engines join their store later, the chain orders the joins, and the machines start
+        // together: an engine without its store has no gossip to order.
         const chain = !swarmMode && this.kv !== undefined;
+        const joinLater = chain && probeAccess !== undefined && probeFirst === undefined && args.driver.joinsStoreLater === true;
+        // What every join waits for: the probe, made once the machines it names exist (below).
+        let probePassed: (ready: pulumi.Resource[]) => void = () => undefined;
+        const afterProbe = new Promise<pulumi.Resource[]>((resolve) => (probePassed = resolve));
         const startAfter = engineStartAfter(
             config.hosts.map((h) => h.name),
             chain ? { chain } : { after: this.plan.networkHost },
@@ -225,6 +232,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
             }
             const host = inStartOrder[i];
             const after = startAfter.get(host.name);
+            const startFirst = [...(chain && this.kv !== undefined ? this.kv.ready : []), ...(after !== undefined ? made[after].ready : [])];
             made[host.name] = new DockerHost(
                 host.name,
                 {
@@ -236,11 +244,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
                     ...(swarmMode || this.kv?.clientTls === undefined ? {} : { kvTls: this.kv.clientTls }),
                     address: addressOf(host.name),
-                    dependsOn: [
-                        ...(chain && this.kv !== undefined ? this.kv.ready : []),
-                        ...(after !== undefined ? made[after].ready : []),
-                        ...(probeFirst?.ready ?? []),
-                    ],
+                    dependsOn: [...(joinLater ? [] : startFirst), ...(probeFirst?.ready ?? [])],
+                    ...(joinLater ? { joinAfter: afterProbe.then((probe) => [...probe, ...startFirst]) } : {}),
                     ...(this.pki !== undefined ? { pki: this.pki } : {}),
                     encryptedNetworks,
                 },
@@ -255,8 +260,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
             probeFirst ??
             probe({
                 ...(this.kv !== undefined && kvMachineName(config) !== undefined ? { [kvName]: this.kv.ready } : {}),
-                ...Object.fromEntries(Object.values(hosts).map((h) => [h.hostName, h.ready])),
+                ...Object.fromEntries(Object.values(hosts).map((h) => [h.hostName, h.machineReady])),
             });
+        probePassed(underlayProbe?.ready ?? []);
 
         // The machines the overlays live on: the network host's (in swarm mode the first manager's),
         // and in cluster-store mode the KV machine's too (the store keeps the overlays), as first

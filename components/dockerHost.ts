@@ -17,8 +17,10 @@ export interface DockerHostArgs {
     clusterStore?: pulumi.Output<string>;
     /** Underlay address where the program allocates it (netns, dind). */
     address?: string;
-    /** What the engine must wait for (the KV store in cluster-store mode). */
+    /** What the machine must wait for (the KV store and the engine before it in cluster-store mode). */
     dependsOn: pulumi.Resource[];
+    /** Where the driver's engines join their store later (MachineDriver.joinsStoreLater): what the join waits for. */
+    joinAfter?: Promise<pulumi.Resource[]>;
     /** With `engine.tls`: the cluster's CA and client certificate; the host gets a server certificate from it. */
     pki?: ClusterPki;
     /** With `kvStore.tls` in cluster-store mode: what the engine presents to the store. */
@@ -46,8 +48,10 @@ export class DockerHost extends pulumi.ComponentResource {
     /** Environment for scripts reaching this engine: the client TLS material (secret key) or a cert directory. */
     public readonly scriptEnv: Record<string, pulumi.Input<string>>;
     public readonly provider: docker.Provider;
-    /** The resources that make the engine: whatever runs on the host depends on them. */
+    /** The resources that make the engine, in its store where it joins one later: whatever runs on the host depends on them. */
     public readonly ready: pulumi.Resource[];
+    /** The resources that make the machine and start its engine (the underlay probe waits for these; `ready` may wait for the probe). */
+    public readonly machineReady: pulumi.Resource[];
     /**
      * The ids of those resources, comma-separated: new whenever the machine is re-created (command ids
      * are random per create, PC `local/commandController.go:42`; a container's id is new). Whatever
@@ -102,6 +106,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 ...(args.kvTls !== undefined ? { kvTls: args.kvTls } : {}),
                 fabric: args.fabric,
                 dependsOn: args.dependsOn,
+                ...(args.joinAfter !== undefined ? { joinAfter: args.joinAfter } : {}),
             },
             this,
         );
@@ -109,7 +114,8 @@ export class DockerHost extends pulumi.ComponentResource {
         this.address = machine.address;
         this.advertise = machine.advertise;
         this.cli = machine.cli;
-        this.ready = machine.resources;
+        this.machineReady = machine.resources;
+        this.ready = machine.joined !== undefined ? [...machine.resources, machine.joined] : machine.resources;
         this.underlayMtu = machine.underlayMtu?.mtu ?? pulumi.output(planUnderlayMtu(args.config));
         this.underlayMtuReader = machine.underlayMtu?.reader;
         this.machineId = pulumi.all(machine.resources.map((r) => r.id)).apply((ids) => machineLabelValue(ids));

@@ -14,7 +14,7 @@ import {
     netnsDockerHost,
     netnsPath,
     netnsTcpDockerHost,
-    renderNetnsEngineLabelsScript,
+    renderNetnsEngineConfigScript,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
     renderNetnsKvScripts,
@@ -82,10 +82,10 @@ export const netnsDriver: MachineDriver = {
             ...(args.kvTls !== undefined ? { kvTls: true } : {}),
         });
         const clusterStore = args.config.engine.mode === "cluster-store";
-        // The machine's scripts and, in cluster-store mode, its labels script, from one set of parameters.
+        // The machine's scripts and, in cluster-store mode, its config script, from one set of parameters.
         const scripts = args.engine.apply((engine) => {
             const p = params(engine);
-            return { ...renderNetnsEngineScripts(p), labels: clusterStore ? renderNetnsEngineLabelsScript(p, engine.labels) : "" };
+            return { ...renderNetnsEngineScripts(p), config: clusterStore ? renderNetnsEngineConfigScript(p, engine.labels) : "" };
         });
         const engine = new command.local.Command(
             name,
@@ -100,21 +100,21 @@ export const netnsDriver: MachineDriver = {
             },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
-        if (clusterStore) {
-            // The engine's labels, set in place on the running engine: a changed label is
-            // this command's update (its create again, PC `local/commandController.go:67-90`),
-            // not a new machine. A machine made again starts without them: its new id
-            // replaces this command (`triggers`), which sets them again.
-            new command.local.Command(
-                `${name}-labels`,
-                {
-                    create: scripts.labels,
-                    interpreter: [...NETNS_SCRIPT_INTERPRETER],
-                    triggers: [engine.id],
-                },
-                { parent, dependsOn: [engine] },
-            );
-        }
+        // The engine's cluster store and labels, given to the running engine by a reload
+        // (renderNetnsEngineConfigScript), after what `joinAfter` names (every underlay
+        // probe, the engine before it): no engine is in the store before the underlay
+        // passed. A changed label is this command's update (its create again, PC
+        // `local/commandController.go:67-90`), not a new machine. A machine made again
+        // starts without its store: its new id replaces this command (`triggers`), which
+        // joins it again.
+        const joinAfter: Promise<pulumi.Resource[]> = (args.joinAfter ?? Promise.resolve([])).then((after) => [engine, ...after]);
+        const joined = clusterStore
+            ? new command.local.Command(
+                  `${name}-config`,
+                  { create: scripts.config, interpreter: [...NETNS_SCRIPT_INTERPRETER], triggers: [engine.id] },
+                  { parent, dependsOn: joinAfter },
+              )
+            : undefined;
         return {
             // Without TLS only the unix socket, reachable from the machine running the program;
             // with TLS the program uses the TCP API on the underlay, as a remote client would.
@@ -128,8 +128,11 @@ export const netnsDriver: MachineDriver = {
             providerArgs: {},
             scriptEnv: {},
             resources: [engine],
+            ...(joined !== undefined ? { joined } : {}),
         };
     },
+
+    joinsStoreLater: true,
 
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine {
         const d = netnsOf(args.config);

@@ -71,8 +71,14 @@ export interface EngineMachineArgs {
     /** With `kvStore.tls` in cluster-store mode: the engine's client material for the store (cluster-store-opts). */
     kvTls?: TlsMaterial;
     fabric: Fabric;
-    /** Resources the engine must wait for (the KV store). */
+    /** Resources the machine must wait for (the KV store, the engine before it: cluster.ts). */
     dependsOn: pulumi.Resource[];
+    /**
+     * Where the driver's engines join their cluster store after they start (MachineDriver.joinsStoreLater):
+     * what the join waits for (every underlay probe, the KV store, the engine before it), known only once
+     * the probe is made, which waits for this machine: hence a promise.
+     */
+    joinAfter?: Promise<pulumi.Resource[]>;
 }
 
 export interface EngineMachine {
@@ -90,6 +96,12 @@ export interface EngineMachine {
     scriptEnv: Record<string, pulumi.Input<string>>;
     /** The resources that make the engine; the provider and everything on the host depend on them, and carry their ids. */
     resources: pulumi.CustomResource[];
+    /**
+     * The command that gives the running engine its cluster store (MachineDriver.joinsStoreLater, cluster-store
+     * mode): whatever uses the store waits for it. Not in `resources`: the underlay probe waits for those, and
+     * this for the probe.
+     */
+    joined?: pulumi.CustomResource;
     /**
      * The underlay MTU as the machine reports it (ssh, docker-machine: read on the machine by
      * `reader`, lib/drivers/underlayMtu.ts; undefined before it ran); absent where the plan knows it (lib/plan/mtu.ts).
@@ -129,6 +141,13 @@ export interface MachineDriver {
     createFabric(name: string, config: ClusterConfig, parent: pulumi.Resource): Fabric;
     createEngineMachine(name: string, args: EngineMachineArgs, parent: pulumi.Resource): EngineMachine;
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine;
+    /**
+     * The driver's cluster-store engines start without their store and join it by a reload
+     * (EngineMachine.joined): the underlay probe then runs between the machines and the joins,
+     * before any engine registers in the store. Drivers without it (ssh: the probe needs no
+     * machine of the stack; docker-machine: `create` starts the engine with its store) leave it out.
+     */
+    joinsStoreLater?: true;
     /** Driver options every overlay network gets on this driver's engines (dind: the MTU that fits its fabric). */
     overlayNetworkOptions?(config: ClusterConfig): Record<string, string>;
     /**

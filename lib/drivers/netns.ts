@@ -73,11 +73,14 @@ export interface NetnsEngineParams extends NetnsMachineParams {
     /** Name of the namespace-side veth, the interface the engine advertises (e.g. eth1). */
     advertiseInterface: string;
     /**
-     * The engine's cluster keys (cluster-store mode), written into its daemon.json, never
-     * as flags: dockerd refuses a key given both ways (moby v20.10.5
-     * `daemon/config/config.go:481-535`), and a reload (SIGHUP, renderNetnsEngineLabelsScript)
-     * reads only the file. Its `labels` are not the machine's: the labels script sets them
-     * in place. Undefined for an engine without a cluster store (swarm mode, the laptop).
+     * The engine's cluster keys (cluster-store mode). The machine starts its engine
+     * without them; the config command (renderNetnsEngineConfigScript) writes them
+     * into its daemon.json with the labels and has it reload. Never flags: dockerd
+     * refuses a key given both ways (moby v20.10.5 `daemon/config/config.go:481-535`),
+     * and a reload reads only the file. The machine's create script keeps the keys
+     * too (`CLUSTER_KEYS`), so other keys are a new machine: a running engine takes a
+     * global store once (libnetwork 20.10 `controller.go:463-478`). Undefined for an engine without
+     * a cluster store (swarm mode, the laptop).
      */
     engine?: EngineOptions;
     /** Extra dockerd flags, e.g. the laptop's runtime; never cluster keys or labels (`engine`). */
@@ -349,21 +352,38 @@ function daemonArgv(first: string, rest: readonly string[]): string {
 // ---------------------------------------------------------------- engine
 
 /**
- * The engine's daemon.json: its identity file and its cluster keys. dockerd 20.10
+ * The daemon.json an engine machine starts from: its identity file only. dockerd 20.10
  * otherwise keeps the key its engine ID comes from in /etc/docker/key.json, shared by
  * every engine on the machine (one ID for all hosts) and left behind on the
  * machine running the namespaces. 20.10 takes the path from daemon.json only
- * (`deprecated-key-path`; as a flag it is unknown). With `labels` (the labels
- * script), also the engine's labels, as a list even when empty: a reload leaves
- * the labels as they are unless the file sets the key (moby v20.10.5 `daemon/reload.go:230`).
+ * (`deprecated-key-path`; as a flag it is unknown). No cluster keys: a cluster-store
+ * engine starts without its store and is given it by its config command
+ * (renderNetnsEngineConfigScript), once the underlay probe passed.
  */
-export function netnsDaemonJson(p: NetnsEngineParams, labels?: Readonly<Record<string, string>>): string {
-    const cluster = p.engine === undefined ? {} : daemonJsonKeys({ ...p.engine, clusterStoreOpts: engineStoreOpts(p), labels: {} });
-    return JSON.stringify({
-        "deprecated-key-path": `${machineStateDir(p.stateDir, p.name)}/key.json`,
-        ...cluster,
-        ...(labels !== undefined ? { labels: labelList(labels) } : {}),
-    });
+export function netnsDaemonJson(p: NetnsEngineParams): string {
+    return JSON.stringify({ "deprecated-key-path": identityKeyPath(p) });
+}
+
+/**
+ * The daemon.json a cluster-store engine runs with once its config command ran: its
+ * identity file, its cluster keys and its labels (as a list even when empty: a reload
+ * leaves the labels as they are unless the file sets the key, moby v20.10.5
+ * `daemon/reload.go:230`).
+ */
+export function netnsEngineConfigJson(p: NetnsEngineParams, labels: Readonly<Record<string, string>>): string {
+    if (p.engine?.clusterStore === undefined) {
+        throw new Error(`netns driver: engine ${p.name} has no cluster store: its labels are swarm node labels`);
+    }
+    return JSON.stringify({ "deprecated-key-path": identityKeyPath(p), ...engineClusterKeys(p), labels: labelList(labels) });
+}
+
+/** A cluster-store engine's cluster keys as daemon.json has them: store, advertise, store opts. */
+function engineClusterKeys(p: NetnsEngineParams): Record<string, unknown> {
+    return p.engine === undefined ? {} : daemonJsonKeys({ ...p.engine, clusterStoreOpts: engineStoreOpts(p), labels: {} });
+}
+
+function identityKeyPath(p: NetnsEngineParams): string {
+    return `${machineStateDir(p.stateDir, p.name)}/key.json`;
 }
 
 /** The engine's cluster-store-opts: the stack's, and with a TLS KV store the engine's client files. */
@@ -403,7 +423,9 @@ function engineTlsFileLines(p: NetnsEngineParams): string[] {
 /**
  * An engine machine: create (clear leftovers, refuse engines without
  * cluster-store, plumb, start dockerd, wait, check, import images) and delete.
- * The shell is lib/drivers/sh/netns/{create-begin,version-guard,plumbing,engine-start,machine}.sh.
+ * A cluster-store engine starts without its store (netnsDaemonJson): its config
+ * command joins it. The shell is
+ * lib/drivers/sh/netns/{create-begin,version-guard,plumbing,engine-start,machine}.sh.
  */
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     const l = layout(p, p.advertiseInterface);
@@ -420,10 +442,13 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         // engineBin first: dockerd finds docker-proxy and docker-init there; containerd and runc come from the system.
         assign("DAEMON_PATH", `${p.engineBin}:${SYSTEM_PATH}`),
         assign("START_TIMEOUT", NETNS_START_TIMEOUT_SECONDS),
-        assign("CLUSTER_STORE", clusterStore ?? ""),
         ...(clusterStore === undefined
             ? []
             : [
+                  // The cluster keys this engine joins with (its config command): in the machine's
+                  // script, so that other keys are a new machine (a running engine takes a global
+                  // store once: libnetwork 20.10 controller.go:463-478).
+                  assign("CLUSTER_KEYS", JSON.stringify(engineClusterKeys(p))),
                   assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
                   assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
               ]),
@@ -439,7 +464,6 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         ),
         `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
         ...machineFunctions(),
-        ...(clusterStore === undefined ? [] : [gossipListeningFunction()]),
         sh("create-begin.sh"),
         "",
         ...versionGuard,
@@ -453,7 +477,9 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         // Host mode routes between overlay subnets in the engine's namespace: keep them apart.
         ...(clusterStore === undefined ? [] : [sh("host-mode-isolation.sh")]),
         ...p.images.map((img) => `import_image ${shQuote(img.name)} ${shQuote(img.rootfs)}`),
-        'log "engine up in $(( SECONDS - started ))s at unix://$SOCK"',
+        clusterStore === undefined
+            ? 'log "engine up in $(( SECONDS - started ))s at unix://$SOCK"'
+            : 'log "engine up in $(( SECONDS - started ))s at unix://$SOCK, in no cluster store yet (its config command joins it: $CLUSTER_KEYS)"',
     ]);
 
     const del = script(`docker-overlay: delete engine machine ${p.name} of stack ${p.stack}`, [
@@ -466,39 +492,49 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     return { create, delete: del };
 }
 
-/** Seconds the labels script waits for the engine to show its new labels after the reload. */
-export const NETNS_LABELS_TIMEOUT_SECONDS = 10;
+/** Seconds the config script waits for dockerd to log that its reload is through. */
+export const NETNS_RELOAD_TIMEOUT_SECONDS = 10;
 
 /**
- * A cluster-store engine's labels, set in place: the script rewrites the engine's
- * daemon.json with them (netnsDaemonJson) and has dockerd reload it (SIGHUP, moby
- * v20.10.5 `cmd/dockerd/daemon_unix.go:78-84`, `daemon/reload.go:57`, `:228-232`),
- * then waits for dockerd's log to say the reload is through; a reload dockerd refuses
- * fails with what it logged. The machine's create script sets no labels, so a changed label
- * is this command's update instead of a new machine with everything on it. The
- * cluster keys in the rewritten file are the machine's own: the reload sees no change
- * to them and leaves the engine's discovery alone (`daemon/reload.go:188-190`).
- * No delete script: the file goes with the machine.
+ * A cluster-store engine's configuration, given to the running engine: the script
+ * writes its daemon.json with the cluster keys and the labels (netnsEngineConfigJson)
+ * and has dockerd reload it (SIGHUP, moby v20.10.5 `cmd/dockerd/daemon_unix.go:78-84`,
+ * `daemon/reload.go:57`, `:228-232`); it waits for dockerd's log to say the reload is
+ * through (a reload dockerd refuses fails with what it logged), for `docker info` to
+ * report the store, for the engine's gossip to listen (lib/engine/gossip.ts: the next
+ * engine joins after this one and must find it there) and for the labels.
+ *
+ * The first run joins the store: a reload enables discovery "for the first time if it
+ * was not previously enabled" (moby 20.10 `daemon/reload.go` reloadClusterDiscovery)
+ * and gives libnetwork its global store "after boot" (libnetwork 20.10
+ * `controller.go:463-485` ReloadConfiguration). Measured on this project's dockerd
+ * 20.10.5: registered under `docker/nodes`, gossip listening 0.6 s after the signal,
+ * a global overlay created. Until then the engine is in no store, so the underlay
+ * probe runs before any engine registers. A later run (a changed label) rewrites the
+ * same cluster keys: the reload sees no change to them and leaves discovery alone
+ * (`daemon/reload.go:188-190`). No delete script: the file goes with the machine.
  */
-export function renderNetnsEngineLabelsScript(p: NetnsEngineParams, labels: Readonly<Record<string, string>>): string {
+export function renderNetnsEngineConfigScript(p: NetnsEngineParams, labels: Readonly<Record<string, string>>): string {
     const l = layout(p, p.advertiseInterface);
-    return script(`docker-overlay: labels of engine ${p.name} of stack ${p.stack}`, [
+    return script(`docker-overlay: cluster store and labels of engine ${p.name} of stack ${p.stack}`, [
         assign("NAME", p.name),
         assign("KIND", "engine"),
         assign("ENGINE_BIN", p.engineBin),
         assign("SOCK", `${l.runDir}/docker.sock`),
         assign("PIDFILE", netnsEngineRunPaths(p).pidFile),
         assign("LOG", `${l.stateDir}/dockerd.log`),
+        assign("NS_PATH", `${NETNS_DIR}/${l.ns}`),
         assign("CONFIG", `${l.stateDir}/daemon.json`),
-        assign("DAEMON_JSON", netnsDaemonJson(p, labels)),
-        // The file the machine's create script wrote (no labels key): what a new engine started from.
-        assign("MACHINE_JSON", netnsDaemonJson(p)),
-        assign("TIMEOUT", NETNS_LABELS_TIMEOUT_SECONDS),
+        assign("CLUSTER_STORE", p.engine?.clusterStore ?? ""),
+        assign("DAEMON_JSON", netnsEngineConfigJson(p, labels)),
+        assign("RELOAD_TIMEOUT", NETNS_RELOAD_TIMEOUT_SECONDS),
+        assign("START_TIMEOUT", NETNS_START_TIMEOUT_SECONDS),
         `docker() { "$ENGINE_BIN/docker" -H "unix://$SOCK" "$@"; }`,
         waitUntilFunction(),
+        gossipListeningFunction(),
         // What `docker info` lists once the reload is through.
         labelsListedFunction(labelList(labels)),
-        sh("engine-labels.sh"),
+        sh("engine-config.sh"),
     ]);
 }
 

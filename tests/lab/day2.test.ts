@@ -44,7 +44,7 @@ const HOSTS_BEFORE = ["d2-manager", "d2-node1"];
 /** What adding d2-node2 with c3 on it creates, and removing them deletes (sorted). */
 const NODE2_AND_C3 = [
     "command:local:Command d2-node2-engine",
-    "command:local:Command d2-node2-engine-labels",
+    "command:local:Command d2-node2-engine-config",
     "docker-overlay:container:PlacedContainer c3",
     "docker-overlay:host:DockerHost d2-node2",
     "docker:index/container:Container c3-container",
@@ -219,10 +219,10 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         const set = await changes.apply(
             changes.variant((y) => y.replace("    - name: d2-node1\n", "    - name: d2-node1\n      labels: { zone: b, disk: ssd }\n")),
         );
-        assert.deepEqual(touched(set), ["update command:local:Command d2-node1-engine-labels"]);
+        assert.deepEqual(touched(set), ["update command:local:Command d2-node1-engine-config"]);
         assert.deepEqual(await labels(), ["disk=ssd", "zone=b"]);
         const unset = await changes.apply(changes.variant((y) => y.replace("      labels: { zone: b, disk: ssd }\n", "")));
-        assert.deepEqual(touched(unset), ["update command:local:Command d2-node1-engine-labels"]);
+        assert.deepEqual(touched(unset), ["update command:local:Command d2-node1-engine-config"]);
         // Removed from the file, a key dockerd's reload would keep: the script writes an empty list.
         assert.deepEqual(await labels(), []);
         assert.equal(await engineId(), before.engine, "the engine was made again");
@@ -245,7 +245,7 @@ describe("lab: day-2 changes applied to a running cluster (t-day2)", function ()
         );
         assert.deepEqual(stepsOf(added, "create"), [
             "command:local:Command d2-node3-engine",
-            "command:local:Command d2-node3-engine-labels",
+            "command:local:Command d2-node3-engine-config",
             "command:local:Command underlay-probe-d2-node3",
             "docker-overlay:container:PlacedContainer c6",
             "docker-overlay:host:DockerHost d2-node3",

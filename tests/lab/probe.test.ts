@@ -1,13 +1,14 @@
 /**
  * The underlay probed before the cluster forms (components/underlayProbe.ts),
  * in each mode: swarm (tests/lab/stacks/Pulumi.t-probe.yaml: before swarm
- * init) and cluster store (Pulumi.t-probe-cs.yaml: before any overlay; each
- * engine registers in the store as it starts). The test drops udp/4789 inside
- * the last host's namespace as soon as the namespace exists, while `up` runs
- * (the engines take seconds to start, the probe runs after all of them). `up`
- * must fail naming exactly the two pairs into that host on udp/4789 (both the
- * last host's probe: a pair is the later host's, lib/plan/probes.ts
- * probeOwners), with no swarm, no network and no container made. With the rule
+ * init) and cluster store (Pulumi.t-probe-cs.yaml: before any engine joins the
+ * store; netns engines start without it and join by a reload). The test drops
+ * udp/4789 inside the last host's namespace as soon as the namespace exists,
+ * while `up` runs (the engines take seconds to start, the probe runs after all
+ * of them). `up` must fail naming exactly the two pairs into that host on
+ * udp/4789 (both the last host's probe: a pair is the later host's,
+ * lib/plan/probes.ts probeOwners), with no swarm, no engine in the store, no
+ * network and no container made. With the rule
  * removed, `up` again re-runs only the failed probe and forms the cluster;
  * `down` leaves nothing.
  */
@@ -15,7 +16,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import "./support/root-hooks";
-import { describeRun, DOCKER_BIN, lab, LabStack, run, STACKS, UpJson } from "./support/lab";
+import { describeRun, DOCKER_BIN, kvGet, lab, LabStack, run, STACKS, UpJson } from "./support/lab";
 import { netnsPath } from "../../lib/drivers/netns";
 
 interface ProbeCase {
@@ -25,7 +26,9 @@ interface ProbeCase {
     /** What forms the cluster and must not have started after the failed probe. */
     neverStarted: string[];
     /** Asked of each engine after the failed `up`: nothing of the cluster formed on it. */
-    unformed: { args: string[]; expect: string };
+    unformed: { args: string[]; expect: string }[];
+    /** With a cluster store: its `docker/nodes` keys (consul's HTTP API), which must not exist after the failed `up`. */
+    storeNodes?: string;
 }
 
 function probeCase(title: string, c: ProbeCase): void {
@@ -86,9 +89,18 @@ function probeCase(title: string, c: ProbeCase): void {
                 assert.equal(names.includes(name), false, `${name} was started`);
             }
             for (const host of c.hosts) {
-                const r = await run(DOCKER_BIN, ["-H", `unix://${stack.info.runDir}/${host}/docker.sock`, ...c.unformed.args]);
-                assert.equal(r.code, 0, describeRun(r));
-                assert.equal(r.stdout.trim(), c.unformed.expect, host);
+                for (const ask of c.unformed) {
+                    const r = await run(DOCKER_BIN, ["-H", `unix://${stack.info.runDir}/${host}/docker.sock`, ...ask.args]);
+                    assert.equal(r.code, 0, describeRun(r));
+                    assert.equal(r.stdout.trim(), ask.expect, `${host}: ${ask.args.join(" ")}`);
+                }
+            }
+            if (c.storeNodes !== undefined) {
+                // The store itself answers (the probe reached it), and no engine registered in it.
+                const leader = await kvGet<string>(c.storeNodes.replace(/\/v1\/kv\/.*$/, "/v1/status/leader"));
+                assert.equal(leader.status, 200, JSON.stringify(leader));
+                const nodes = await kvGet<string[]>(c.storeNodes);
+                assert.equal(nodes.status, 404, `engines registered before the probe passed: ${JSON.stringify(nodes.body)}`);
             }
         });
 
@@ -126,12 +138,17 @@ probeCase("lab: the underlay probed before swarm init (Pulumi.t-probe.yaml)", {
     file: "Pulumi.t-probe.yaml",
     hosts: ["swarm-manager", "swarm-node1", "swarm-node2"],
     neverStarted: ["swarm-init", "swarm-join-swarm-node1", "swarm-join-swarm-node2"],
-    unformed: { args: ["info", "--format", "{{.Swarm.LocalNodeState}}"], expect: "inactive" },
+    unformed: [{ args: ["info", "--format", "{{.Swarm.LocalNodeState}}"], expect: "inactive" }],
 });
 
-probeCase("lab: the underlay probed before any overlay, with a cluster store (Pulumi.t-probe-cs.yaml)", {
+probeCase("lab: the underlay probed before any engine joins the cluster store (Pulumi.t-probe-cs.yaml)", {
     file: "Pulumi.t-probe-cs.yaml",
     hosts: ["pc1", "pc2", "pc3"],
-    neverStarted: [],
-    unformed: { args: ["network", "ls", "--quiet", "--filter", "driver=overlay"], expect: "" },
+    neverStarted: ["pc1-engine-config", "pc2-engine-config", "pc3-engine-config"],
+    unformed: [
+        { args: ["info", "--format", "{{.ClusterStore}}"], expect: "" },
+        { args: ["network", "ls", "--quiet", "--filter", "driver=overlay"], expect: "" },
+    ],
+    // The KV machine: the underlay's first address after the bridge's (lib/net/allocate.ts).
+    storeNodes: "http://10.180.64.2:8500/v1/kv/docker/nodes/?keys",
 });

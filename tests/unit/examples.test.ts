@@ -235,7 +235,8 @@ describe("plan output", () => {
         const mermaid = renderPlanMermaid(await planStack(STACKS[0]));
         assert.match(mermaid, /^flowchart LR\n/);
         const id = (label: string) => new RegExp(`(r\\d+)\\["${label}<br/>`).exec(mermaid)?.[1];
-        assert.ok(mermaid.includes(`${id("kvstore-machine")} --> ${id("swarm-node1-engine")}`));
+        assert.ok(mermaid.includes(`${id("kvstore-machine")} --> ${id("swarm-node1-engine-config")}`));
+        assert.ok(mermaid.includes(`${id("underlay-probe-swarm-node2")} --> ${id("swarm-node1-engine-config")}`));
         assert.ok(mermaid.includes(`${id("net1-network")} --> ${id("c1-container")}`));
         assert.ok(mermaid.includes(`${id("swarm-node2")} -.-> ${id("c1-container")}`));
         // The README draws this graph: it is the program's, as it is now.

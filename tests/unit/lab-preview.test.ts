@@ -344,7 +344,7 @@ describe("lab preview (fakes, no engines)", function () {
         );
     });
 
-    it("cluster-store to swarm: the engines' labels commands, deleted in their machines' chains and not registered again, shown before their machines and not counted", async function () {
+    it("cluster-store to swarm: the engines' config commands, deleted in their machines' chains and not registered again, shown before their machines and not counted", async function () {
         const raw = devWith((r) => {
             r.engine = { mode: "swarm" };
         });
@@ -352,17 +352,18 @@ describe("lab preview (fakes, no engines)", function () {
         await runProgram({ stack: "dev", raw, mocks, preview: true, secrets: {}, onRegister: (r) => mocks.noteRegistration(r), performer: mocks });
         const steps = [...mocks.generator.steps, ...mocks.generator.deletes()];
         const uncounted = mocks.generator.chainDeleted().map(({ record, root }) => chainDeletedRow(record, root));
-        // With them the first host's underlay probe: swarm mode probes no pair of the manager's alone.
+        // With them the first host's underlay probe (swarm mode probes no pair of the manager's alone),
+        // before them: every config command waits for every probe.
         assert.deepEqual(
             uncounted.map((u) => u.name),
-            ["swarm-manager-engine-labels", "underlay-probe-swarm-manager", "swarm-node1-engine-labels", "swarm-node2-engine-labels"],
+            ["underlay-probe-swarm-manager", "swarm-manager-engine-config", "swarm-node1-engine-config", "swarm-node2-engine-config"],
         );
         // Neither a step nor a delete: the summary counts none of them, as pulumi's does not.
         assert.ok(!steps.some((st) => uncounted.some((u) => u.urn === st.urn)), changed(steps).join("\n"));
         const text = renderPreviewText({ stack: "dev", steps, uncounted, changes: countChanges(steps) });
         const lines = text.split("\n");
         const row = lines.indexOf(
-            " -+ command:local:Command swarm-node1-engine-labels  replace  [diff: dependent of swarm-node1-engine] [delete-before-replace]",
+            " -+ command:local:Command swarm-node1-engine-config  replace  [diff: dependent of swarm-node1-engine] [delete-before-replace]",
         );
         assert.ok(row > 0, text);
         assert.match(lines[row + 1], /^ -\+ command:local:Command swarm-node1-engine {2}replace /, text);

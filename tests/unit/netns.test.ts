@@ -21,7 +21,8 @@ import {
     netnsEngineRunPaths,
     netnsName,
     netnsVethName,
-    renderNetnsEngineLabelsScript,
+    renderNetnsEngineConfigScript,
+    netnsEngineConfigJson,
     renderNetnsEngineScripts,
     renderNetnsFabricScripts,
     renderNetnsKvScripts,
@@ -285,7 +286,7 @@ describe("netns driver: engine machine", () => {
     const ns = netnsName(p);
     const veth = netnsVethName(p);
 
-    it("starts dockerd with its own roots, pidfile, socket and config, in order, the cluster keys in the file; a cluster-store engine in the overlay driver's host mode", () => {
+    it("starts dockerd with its own roots, pidfile, socket and config, in order, without its cluster store; a cluster-store engine in the overlay driver's host mode", () => {
         const start = command(s.create, "start_daemon ");
         const argv = bashWords(`${assignments(s.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${start}`);
         assert.deepEqual(argv, [
@@ -327,7 +328,9 @@ describe("netns driver: engine machine", () => {
             [],
             "cluster keys as flags would clash with the file's",
         );
-        assert.deepEqual((writtenDaemonJson(t.create) as Record<string, unknown>)["cluster-store-opts"], {
+        // The machine starts without its store; the config command's file names the engine's files.
+        assert.equal((writtenDaemonJson(t.create) as Record<string, unknown>)["cluster-store-opts"], undefined);
+        assert.deepEqual((JSON.parse(netnsEngineConfigJson(engine({ kvTls: true }), {})) as Record<string, unknown>)["cluster-store-opts"], {
             "kv.cacertfile": `${dir}/ca.pem`,
             "kv.certfile": `${dir}/cert.pem`,
             "kv.keyfile": `${dir}/key.pem`,
@@ -548,18 +551,27 @@ describe("netns driver: engine machine", () => {
         const argv = bashWords(`${assignments(r.create)}\nstart_daemon() { printf '%s\\0' "$@"; }\n${command(r.create, "start_daemon ")}`);
         assert.deepEqual(argv.slice(-1), ["--log-opt=tag=a b;c"]);
         assert.equal(argv[3], "--data-root=/tmp/state dir/$HOME/node 'one'/docker");
-        // daemon.json as the script writes it: the identity key in the machine's own state, the
-        // cluster keys; no labels (the labels script sets them on the running engine).
-        assert.deepEqual(writtenDaemonJson(r.create), {
+        // daemon.json as the script writes it: the identity key in the machine's own state and
+        // nothing else, also for a cluster-store engine (its config command gives it the
+        // cluster keys and labels once the underlay probe passed).
+        for (const e of [odd, { ...odd, engine: undefined }]) {
+            assert.deepEqual(writtenDaemonJson(renderNetnsEngineScripts(e).create), {
+                "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
+            });
+        }
+        // The config command's file: the same key, the cluster keys, the labels.
+        assert.deepEqual(JSON.parse(netnsEngineConfigJson(odd, { zone: "a b" })), {
             "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
             "cluster-store": "consul://10.199.0.2:8500",
             "cluster-advertise": "10.199.0.4:2376",
             "cluster-store-opts": { "kv.path": "a;b|c" },
+            labels: ["zone=a b"],
         });
-        // A swarm-mode engine's file is its identity key alone.
-        assert.deepEqual(writtenDaemonJson(renderNetnsEngineScripts({ ...odd, engine: undefined }).create), {
-            "deprecated-key-path": "/tmp/state dir/$HOME/node 'one'/key.json",
-        });
+        execFileSync("bash", ["-n"], { input: renderNetnsEngineConfigScript(odd, { zone: "a b" }) });
+        assert.throws(
+            () => netnsEngineConfigJson({ ...odd, engine: undefined }, {}),
+            /engine node 'one' has no cluster store: its labels are swarm node labels/,
+        );
     });
 
     it("refuses engines without cluster-store (>= 23) and warns about zookeeper on 20.10", () => {
@@ -569,7 +581,7 @@ describe("netns driver: engine machine", () => {
             engine({ engine: { clusterStore: "zk://10.199.0.2:2181", clusterAdvertise: "10.199.0.4:2376", clusterStoreOpts: {}, labels: {} } }),
         );
         assert.ok(zk.create.includes("zookeeper cluster store"));
-        assert.ok(zk.create.includes("\nCLUSTER_STORE=zk://10.199.0.2:2181\n"));
+        assert.match(zk.create, /\nCLUSTER_KEYS='\{"cluster-store":"zk:\/\/10\.199\.0\.2:2181","cluster-advertise":"10\.199\.0\.4:2376"\}'\n/);
         // The guard, run against a stub dockerd of each version.
         const guard = (script: string, version: string) => {
             const lines = script.split("\n");
@@ -601,41 +613,29 @@ describe("netns driver: engine machine", () => {
         const zk20 = guard(zk.create, "20.10.24");
         assert.equal(zk20.status, 0, zk20.stderr);
         assert.match(zk20.stderr, /warning: Docker 20\.10 crashes when a container joins an overlay on a zookeeper cluster store/);
-        // The engine's own answer must name that store.
+        // The engine must see its own hostname; the machine asks nothing of a store it has not joined.
         const lines = zk.create.split("\n");
-        const from = lines.findIndex((l) => l.startsWith("info=$(docker info"));
-        const to = lines.indexOf("fi", from) + 1;
-        const check = (answer: string, gossip = "return 0") =>
+        const from = lines.findIndex((l) => l.startsWith("seen=$(docker info"));
+        const check = (answer: string) =>
             spawnSync(
                 "bash",
                 [
                     "-c",
                     [
                         assignments(zk.create),
-                        `docker() { echo ${shQuote(answer)}; }`,
+                        `docker() { echo "$*" >&2; echo ${shQuote(answer)}; }`,
                         'fail_with_log() { echo "$1" >&2; exit 1; }',
-                        waitUntilFunction(),
-                        `gossip_listening() { ${gossip}; }`,
-                        "DAEMON_PID=$$ START_TIMEOUT=0",
-                        ...lines.slice(from, to),
+                        ...lines.slice(from, from + 2),
                         "echo checked",
                     ].join("\n"),
                 ],
                 { encoding: "utf8" },
             );
-        assert.match(check("swarm-node1 zk://10.199.0.2:2181").stdout, /checked/);
-        const wrong = check("swarm-node1 consul://10.199.0.2:8500");
-        assert.equal(wrong.status, 1);
-        assert.match(wrong.stderr, /dockerd reports cluster store "consul:\/\/10\.199\.0\.2:8500", not "zk:\/\/10\.199\.0\.2:2181"/);
-        assert.match(check("other-name zk://10.199.0.2:2181").stderr, /dockerd sees hostname "other-name", not "swarm-node1"/);
-        // And it counts as started only once its overlay gossip listens in its namespace.
-        const silent = check("swarm-node1 zk://10.199.0.2:2181", 'echo "probed $*" >&2; return 1');
-        assert.equal(silent.status, 1);
-        assert.match(silent.stderr, /^probed nsenter --net=\/var\/run\/netns\/\S+$/m);
-        assert.match(
-            silent.stderr,
-            /dockerd did not start its overlay gossip \(serf, tcp 7946\) within 0s: it has not seen itself registered in the cluster store zk:\/\/10\.199\.0\.2:2181$/m,
-        );
+        const named = check("swarm-node1");
+        assert.match(named.stdout, /checked/);
+        assert.equal(named.stderr, "info --format {{.Name}}\n");
+        assert.match(check("other-name").stderr, /dockerd sees hostname "other-name", not "swarm-node1"/);
+        assert.ok(!zk.create.includes("gossip_listening"), "the machine waits for no gossip: its engine joins the store later");
     });
 
     it("deletes in order: dockerd by pidfile, leftovers in the namespace, mounts, veth, namespace, state", () => {
@@ -754,18 +754,21 @@ describe("netns driver: engine machine", () => {
     });
 });
 
-describe("netns driver: engine labels, in place", () => {
+describe("netns driver: an engine's cluster store and labels, given to the running engine", () => {
+    /** A line of /proc/net/tcp with a socket listening on 7946 (0x1F0A), as gossip_listening reads it. */
+    const GOSSIP_LINE = "   0: 0400C70A:1F0A 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0";
     /**
-     * Runs the labels script against a stand-in engine: a process that logs dockerd's
-     * "Reloaded configuration" line on SIGHUP (or nothing, `reloads: false`), and a docker
-     * CLI that lists the labels in the daemon.json it would have reloaded, last first (dockerd
-     * keeps no order), or `lists` instead.
+     * Runs the config script against a stand-in engine: a process that logs dockerd's
+     * "Reloaded configuration" line on SIGHUP (or nothing, `reloads: false`), a docker CLI
+     * that reports the cluster store and lists the labels of the daemon.json it would have
+     * reloaded (labels last first: dockerd keeps no order), or `store` / `lists` instead,
+     * and a /proc/net/tcp with gossip listening (or not, `gossip: false`).
      */
-    function runLabels(
+    function runConfig(
         labels: Record<string, string>,
-        opts: { reloads?: boolean; running?: boolean; before?: (p: NetnsEngineParams) => string; lists?: string[] } = {},
+        opts: { reloads?: boolean; running?: boolean; gossip?: boolean; store?: string; lists?: string[] } = {},
     ) {
-        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-labels-"));
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "netns-config-"));
         const p = engine({ stateDir: path.join(tmp, "state"), runDir: path.join(tmp, "run"), engineBin: path.join(tmp, "bin") });
         const state = path.join(tmp, "state", p.name);
         const log = path.join(state, "dockerd.log");
@@ -774,27 +777,34 @@ describe("netns driver: engine labels, in place", () => {
         fs.mkdirSync(path.join(tmp, "bin"));
         fs.writeFileSync(log, 'time="t0" level=info msg="API listen on docker.sock"\n');
         const config = path.join(state, "daemon.json");
-        if (opts.before !== undefined) {
-            fs.writeFileSync(config, `${opts.before(p)}\n`);
-        }
-        const listed =
-            opts.lists === undefined
-                ? `JSON.parse(require("fs").readFileSync(${JSON.stringify(config)}, "utf8")).labels.reverse()`
-                : JSON.stringify(opts.lists);
-        // `docker info --format {{.ID}}` answers an id; the labels format, one label a line.
+        // What the machine's create script wrote: the identity key alone.
+        fs.writeFileSync(config, `${netnsDaemonJson(p)}\n`);
+        const file = `JSON.parse(require("fs").readFileSync(${JSON.stringify(config)}, "utf8"))`;
+        const listed = opts.lists === undefined ? `${file}.labels.reverse()` : JSON.stringify(opts.lists);
+        const store = opts.store === undefined ? `[${file}["cluster-store"] ?? ""]` : JSON.stringify([opts.store]);
         fs.writeFileSync(
             path.join(tmp, "bin", "docker"),
-            `#!/bin/sh\ncase "$*" in *.ID*) echo ENGINE-ID; exit 0;; esac\nexec node -e ${shQuote(`for (const l of ${listed}) console.log(l)`)}\n`,
+            `#!/bin/sh\ncase "$*" in *.ClusterStore*) exec node -e ${shQuote(`console.log(${store}[0])`)};; esac\nexec node -e ${shQuote(`for (const l of ${listed}) console.log(l)`)}\n`,
             { mode: 0o755 },
         );
+        const tcp = path.join(tmp, "tcp");
+        fs.writeFileSync(tcp, `  sl  local_address rem_address   st\n${opts.gossip === false ? "" : `${GOSSIP_LINE}\n`}`);
         const onHup = opts.reloads === false ? "" : `printf '%s\\n' 'time="t1" level=info msg="Reloaded configuration: {}"' >>${shQuote(log)}`;
         const daemon = spawn("bash", ["-c", `trap ${shQuote(onHup)} HUP; while :; do sleep 0.05; done`], { stdio: "ignore" });
         try {
             if (opts.running !== false) {
                 fs.writeFileSync(netnsEngineRunPaths(p).pidFile, `${daemon.pid}\n`);
             }
-            const script = renderNetnsEngineLabelsScript(p, labels).replace("\nTIMEOUT=10\n", "\nTIMEOUT=1\n");
-            const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+            const script = renderNetnsEngineConfigScript(p, labels);
+            for (const needle of ["\nRELOAD_TIMEOUT=10\n", "\nSTART_TIMEOUT=60\n", 'gossip_listening nsenter --net="$NS_PATH"']) {
+                assert.ok(script.includes(needle), `the script lacks ${needle}`);
+            }
+            const run = script
+                .replace("\nRELOAD_TIMEOUT=10\n", "\nRELOAD_TIMEOUT=1\n")
+                .replace("\nSTART_TIMEOUT=60\n", "\nSTART_TIMEOUT=1\n")
+                // Not the real namespace: the scratch /proc/net/tcp.
+                .replace('gossip_listening nsenter --net="$NS_PATH"', "gossip_listening");
+            const r = spawnSync("bash", ["-c", run], { encoding: "utf8", env: { ...process.env, PROC_NET_TCP: tcp } });
             return {
                 status: r.status,
                 stderr: r.stderr,
@@ -807,43 +817,51 @@ describe("netns driver: engine labels, in place", () => {
         }
     }
 
-    it("rewrites daemon.json with the machine's cluster keys and the labels, has dockerd reload it, and checks what it lists", () => {
-        const r = runLabels({ zone: "b", disk: "ssd" });
+    it("writes daemon.json with the cluster keys and the labels, has dockerd reload it, and waits for the store, the gossip and the labels", () => {
+        const r = runConfig({ zone: "b", disk: "ssd" });
         assert.equal(r.status, 0, r.stderr);
         const { "deprecated-key-path": keyPath, ...rest } = r.file ?? {};
         assert.match(String(keyPath), /\/state\/swarm-node1\/key\.json$/);
         assert.deepEqual(rest, { "cluster-store": "consul://10.199.0.2:8500", "cluster-advertise": "10.199.0.4:2376", labels: ["zone=b", "disk=ssd"] });
         assert.match(r.log, /Reloaded configuration/);
-        assert.match(r.stderr, /docker-overlay engine swarm-node1: labels set \(2\)/);
+        assert.match(
+            r.stderr,
+            /docker-overlay engine swarm-node1: in the cluster store consul:\/\/10\.199\.0\.2:8500, gossip listening, labels set \(2\) in \d+s$/m,
+        );
     });
 
-    it("no labels is an empty list, which a reload applies (a missing key would keep the old ones)", () => {
-        const r = runLabels({}, { before: (p) => netnsDaemonJson(p, { zone: "a" }) });
+    it("no labels is an empty list, and the engine still reloads: that is how it joins its store", () => {
+        const r = runConfig({});
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.file?.["labels"], []);
+        assert.equal(r.file?.["cluster-store"], "consul://10.199.0.2:8500");
         assert.match(r.log, /Reloaded configuration/);
     });
 
-    it("a new engine with no labels to set: the file written, no reload", () => {
-        const r = runLabels({}, { before: (p) => netnsDaemonJson(p), reloads: false });
-        assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(r.file?.["labels"], []);
-        assert.doesNotMatch(r.log, /Reloaded configuration/);
-        assert.match(r.stderr, /no labels to set/);
-    });
-
     it("fails with dockerd's log when the reload does not go through, and when the engine is not running", () => {
-        const silent = runLabels({ zone: "b" }, { reloads: false });
+        const silent = runConfig({ zone: "b" }, { reloads: false });
         assert.equal(silent.status, 1);
         assert.match(silent.stderr, /dockerd did not reload its configuration within 1s; its log since the signal:/);
         assert.doesNotMatch(silent.stderr, /API listen/, "only what dockerd logged after the signal");
-        const gone = runLabels({ zone: "b" }, { running: false });
+        const gone = runConfig({ zone: "b" }, { running: false });
         assert.equal(gone.status, 1);
-        assert.match(gone.stderr, /the engine is not running \(no live pid in .*docker\.pid\): its labels cannot be set/);
+        assert.match(gone.stderr, /the engine is not running \(no live pid in .*docker\.pid\): its cluster store and labels cannot be set/);
+    });
+
+    it("fails when the engine reports another store, or its gossip does not listen, naming the store", () => {
+        const other = runConfig({}, { store: "" });
+        assert.equal(other.status, 1);
+        assert.match(other.stderr, /after the reload dockerd reports cluster store "", not "consul:\/\/10\.199\.0\.2:8500"; its log since the signal:/);
+        const alone = runConfig({}, { gossip: false });
+        assert.equal(alone.status, 1);
+        assert.match(
+            alone.stderr,
+            /dockerd did not start its overlay gossip \(serf, tcp 7946\) within 1s: it has not seen itself registered in the cluster store consul:\/\/10\.199\.0\.2:8500; its log since the signal:/,
+        );
     });
 
     it("fails when the engine lists other labels after the reload, a value included", () => {
-        const r = runLabels({ zone: "b", disk: "ssd" }, { lists: ["zone=a", "disk=ssd"] });
+        const r = runConfig({ zone: "b", disk: "ssd" }, { lists: ["zone=a", "disk=ssd"] });
         assert.equal(r.status, 1);
         assert.match(r.stderr, /after the reload the engine lists these labels: \[disk=ssd,zone=a\], not \[disk=ssd,zone=b\]$/m);
     });

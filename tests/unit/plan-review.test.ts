@@ -66,7 +66,7 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
         const { steps, changes } = stepsBetweenPlans(dev, head);
         assert.deepEqual(changed(steps), [
             "create command:local:Command swarm-node3-engine",
-            "create command:local:Command swarm-node3-engine-labels",
+            "create command:local:Command swarm-node3-engine-config",
             // Its pairs with every host before it: one probe, the others' pairs unchanged (lib/plan/probes.ts probeOwners).
             "create command:local:Command underlay-probe-swarm-node3",
             "create docker-overlay:host:DockerHost swarm-node3",
@@ -114,7 +114,7 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
             }),
         );
         assert.deepEqual(changed(stepsBetweenPlans(dev, head).steps), [
-            "update command:local:Command swarm-node2-engine-labels",
+            "update command:local:Command swarm-node2-engine-config",
             "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
         ]);
     });
@@ -130,7 +130,7 @@ describe("plan review: steps between two plans (lab/planSteps.ts)", function () 
             "replace command:local:Command connectivity-ping",
             "replace command:local:Command swarm-node2-engine",
             // Its labels are set again on the new engine (the trigger has the machine's id).
-            "replace command:local:Command swarm-node2-engine-labels",
+            "replace command:local:Command swarm-node2-engine-config",
             // A replaced machine is a new namespace: the probe of its pairs runs again (its trigger has the
             // machine's id); here swarm-node2 is the last host, so its own probe only.
             "replace command:local:Command underlay-probe-swarm-node2",

@@ -13,22 +13,23 @@ import { ProgramRun, Registration } from "../../runner/program";
 const SOCK = (host: string) => `unix:///run/docker-overlay/dev/${host}/docker.sock`;
 
 /**
- * A cluster-store host's `<host>-engine-labels` command, checked as every driver that has one
- * wires it: under its host, after its machine (the resource that makes it) and replaced with it
- * (its id a trigger, unknown in a preview), no delete (the labels go with the machine), and no
- * option but what the SDK gives every Command.
+ * A cluster-store host's command that reloads its engine (`<host>-engine-<role>`: netns's config,
+ * dind's labels), checked as every driver that has one wires it: under its host, after its
+ * machine (the resource that makes it) and `after`, and replaced with it (its id a trigger,
+ * unknown in a preview), no delete (the file goes with the machine), and no option but what the
+ * SDK gives every Command.
  */
-function labelsCommandOf(run: ProgramRun, host: string, machine: Registration): Registration {
-    const labels = find(run, T.command, `${host}-engine-labels`);
-    assert.equal(labels.parent, find(run, T.host, host).urn);
-    assert.deepEqual(labels.dependsOn, [machine.urn]);
-    assert.deepEqual(labels.inputs["triggers"], ["[unknown]"]);
-    assert.deepEqual(labels.propertyDependencies["triggers"], [machine.urn]);
-    assert.deepEqual(labels.inputs["interpreter"], ["/bin/bash", "-c"]);
-    assert.equal(labels.inputs["delete"], undefined, "the labels go with the machine");
-    assert.deepEqual(labels.options.replaceOnChanges, ["triggers[*]"]);
-    assert.equal(labels.options.deleteBeforeReplace, undefined);
-    return labels;
+function reloadCommandOf(run: ProgramRun, host: string, machine: Registration, role: "config" | "labels", after: string[] = []): Registration {
+    const reload = find(run, T.command, `${host}-engine-${role}`);
+    assert.equal(reload.parent, find(run, T.host, host).urn);
+    assert.deepEqual(reload.dependsOn, [machine.urn, ...after].sort());
+    assert.deepEqual(reload.inputs["triggers"], ["[unknown]"]);
+    assert.deepEqual(reload.propertyDependencies["triggers"], [machine.urn]);
+    assert.deepEqual(reload.inputs["interpreter"], ["/bin/bash", "-c"]);
+    assert.equal(reload.inputs["delete"], undefined, "the file goes with the machine");
+    assert.deepEqual(reload.options.replaceOnChanges, ["triggers[*]"]);
+    assert.equal(reload.options.deleteBeforeReplace, undefined);
+    return reload;
 }
 
 describe("program: the dev stack is the seed's cluster", () => {
@@ -49,29 +50,38 @@ describe("program: the dev stack is the seed's cluster", () => {
         );
     });
 
-    it("starts every engine with the seed's cluster-store, advertising its underlay address on the API port, in its daemon.json", () => {
+    it("starts every engine without a store; its config command gives it the seed's cluster-store, advertising its underlay address on the API port, in its daemon.json", () => {
         const addresses: Record<string, string> = { "swarm-manager": "10.199.0.13", "swarm-node1": "10.199.0.194", "swarm-node2": "10.199.0.71" };
         for (const [host, address] of Object.entries(addresses)) {
             const create = String(find(run, T.command, `${host}-engine`).inputs["create"]);
-            const { "deprecated-key-path": _key, ...cluster } = netnsDaemonJsonOf(create);
-            assert.deepEqual(cluster, { "cluster-store": "consul://10.199.0.2:8500", "cluster-advertise": `${address}:2376` });
+            const { "deprecated-key-path": key, ...cluster } = netnsDaemonJsonOf(create);
+            assert.deepEqual(cluster, {});
             assert.doesNotMatch(create, /--cluster-/);
             assert.match(create, new RegExp(`^NAME=${host}$`, "m"));
+            const keys = { "cluster-store": "consul://10.199.0.2:8500", "cluster-advertise": `${address}:2376` };
+            // The keys are in the machine's script too: other keys are a new machine.
+            assert.ok(create.includes(`\nCLUSTER_KEYS='${JSON.stringify(keys)}'\n`), create);
+            const config = netnsDaemonJsonOf(String(find(run, T.command, `${host}-engine-config`).inputs["create"]));
+            assert.deepEqual(config, { "deprecated-key-path": key, ...keys, labels: [] });
         }
     });
 
-    it("sets each engine's labels with a command under its host, after its machine and run again for a new one; no other option", () => {
-        for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
-            const labels = labelsCommandOf(run, host, find(run, T.command, `${host}-engine`));
-            assert.match(String(labels.inputs["create"]), /^kill -HUP "\$pid"$/m);
-        }
+    it("joins each engine to the store with a command under its host, after its machine, every underlay probe and the engine before it, run again for a new machine; no other option", () => {
+        const urn = (name: string) => find(run, T.command, name).urn;
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
+        const probes = hosts.map((h) => urn(`underlay-probe-${h}`));
+        hosts.forEach((host, i) => {
+            const before = i === 0 ? [] : [urn(`${hosts[i - 1]}-engine`), urn(`${hosts[i - 1]}-engine-config`)];
+            const config = reloadCommandOf(run, host, find(run, T.command, `${host}-engine`), "config", [urn("kvstore-machine"), ...probes, ...before]);
+            assert.match(String(config.inputs["create"]), /^kill -HUP "\$pid"$/m);
+        });
     });
 
     it("dind: each engine's labels by a command under its host, after its container and run again for a new one, through the local Docker", async () => {
         const dind = await preview(loadStackFile(path.join(__dirname, "..", "..", "examples", "Pulumi.dind.yaml")).raw, "dind");
         for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
             const container = find(dind, T.container, `${host}-engine-container`);
-            const create = String(labelsCommandOf(dind, host, container).inputs["create"]);
+            const create = String(reloadCommandOf(dind, host, container, "labels").inputs["create"]);
             assert.match(create, new RegExp(`^CONTAINER=docker-overlay-${host}$`, "m"));
             assert.match(create, /^LOCAL_DOCKER=unix:\/\/\/var\/run\/docker\.sock$/m);
             // No flag for what the file says: dockerd refuses a key given both ways.
@@ -118,19 +128,25 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.equal(c1.inputs["restart"], "unless-stopped");
     });
 
-    it("wires the graph KV store -> hosts (one after another) -> underlay probe -> network -> containers -> check", () => {
+    it("wires the graph KV store, machines -> underlay probe -> engines join the store (one after another) -> network -> containers -> check", () => {
         const urn = (type: string, name: string) => find(run, type, name).urn;
         const deps = (type: string, name: string) => find(run, type, name).dependsOn;
         const bridge = urn(T.command, "cluster-fabric-bridge");
         const kv = urn(T.command, "kvstore-machine");
         assert.deepEqual(deps(T.command, "kvstore-machine"), [bridge]);
-        // Engines start one after another (lib/engine/gossip.ts): each after the KV store and the engine before it.
+        // The machines start together, their engines without a store; each joins it after the probe,
+        // one after another (lib/engine/gossip.ts): the previous test.
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
-        hosts.forEach((host, i) => {
-            const before = i === 0 ? [] : [urn(T.command, `${hosts[i - 1]}-engine`)];
-            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv, ...before].sort());
+        for (const host of hosts) {
+            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge]);
             assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
-        });
+            // What lives on the host waits for its engine to be in the store.
+            assert.ok(
+                deps(T.image, host === "swarm-node2" ? "c1-image" : "c2-image").includes(
+                    urn(T.command, `${host === "swarm-node2" ? host : "swarm-node1"}-engine-config`),
+                ),
+            );
+        }
         // The underlay probed (components/underlayProbe.ts): a probe per host of its pairs with the hosts
         // before it (both ways) and its own to the store, after the machines it names.
         const probes = hosts.map((h) => urn(T.command, `underlay-probe-${h}`));
@@ -141,7 +157,10 @@ describe("program: the dev stack is the seed's cluster", () => {
         // The network lives on the network host and, in cluster-store mode, in the KV store: it carries
         // both machines' ids (components/overlayNetwork.ts), so it depends on both; and on every probe.
         // Its label's value is kept by overlay-machines (components/overlayNetwork.ts keptMachineLabel).
-        assert.deepEqual(deps(T.network, "net1-network"), [urn(T.command, "swarm-manager-engine"), kv, urn(T.command, "overlay-machines"), ...probes].sort());
+        assert.deepEqual(
+            deps(T.network, "net1-network"),
+            [urn(T.command, "swarm-manager-engine"), urn(T.command, "swarm-manager-engine-config"), kv, urn(T.command, "overlay-machines"), ...probes].sort(),
+        );
         assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
         assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));
         assert.deepEqual(deps(T.command, "connectivity-ping"), [urn(T.container, "c1-container"), urn(T.container, "c2-container")].sort());
@@ -203,7 +222,7 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.deepEqual(counts, {
             "pulumi:pulumi:Stack": 1,
             [T.cluster]: 1,
-            [T.command]: 13, // bridge, kv machine, 3 engines and their labels, 3 probes, the overlays' kept machine label, check
+            [T.command]: 13, // bridge, kv machine, 3 engines and their config commands, 3 probes, the overlays' kept machine label, check
             "docker-overlay:probe:UnderlayProbe": 1,
             [T.kv]: 1,
             [T.host]: 3,
@@ -224,7 +243,7 @@ describe("program: the dev stack is the seed's cluster", () => {
 describe("program: other stacks", () => {
     it("with etcd, engines use an etcd:// store and nothing is recorded in consul", async () => {
         const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", machine: "kvstore" })));
-        assert.equal(netnsDaemonJsonOf(String(find(run, T.command, "swarm-node1-engine").inputs["create"]))["cluster-store"], "etcd://10.199.0.2:2379");
+        assert.equal(netnsDaemonJsonOf(String(find(run, T.command, "swarm-node1-engine-config").inputs["create"]))["cluster-store"], "etcd://10.199.0.2:2379");
         assert.equal(ofType(run, T.consulProvider).length, 0);
         assert.equal(run.outputs["registeredEngines"], null);
     });
@@ -248,13 +267,20 @@ describe("program: other stacks", () => {
     it("with an existing store, no KV machine is made and the hosts' slots start right after the gateway", async () => {
         const run = await preview(devWith((raw) => (raw.kvStore = { backend: "etcd", address: "etcd://10.199.0.250:2379" })));
         assert.equal(ofType(run, T.command).filter((c) => c.name.startsWith("kvstore")).length, 0);
-        const create = String(find(run, T.command, "swarm-manager-engine").inputs["create"]);
+        const create = String(find(run, T.command, "swarm-manager-engine-config").inputs["create"]);
         assert.equal(netnsDaemonJsonOf(create)["cluster-store"], "etcd://10.199.0.250:2379");
         assert.deepEqual(find(run, T.command, "swarm-manager-engine").dependsOn, [find(run, T.command, "cluster-fabric-bridge").urn]);
+        // No KV machine to wait for: the first engine joins after its machine and the probes.
+        assert.deepEqual(
+            find(run, T.command, "swarm-manager-engine-config").dependsOn,
+            ["swarm-manager-engine", ...["swarm-manager", "swarm-node1", "swarm-node2"].map((h) => `underlay-probe-${h}`)]
+                .map((n) => find(run, T.command, n).urn)
+                .sort(),
+        );
         assert.equal((run.outputs["hosts"] as { address: string }[])[0].address, "10.199.0.174");
     });
 
-    it("passes labels to engines through their labels commands (not the machines) and places by label", async () => {
+    it("passes labels to engines through their config commands (not the machines) and places by label", async () => {
         const run = await preview(
             devWith((raw) => {
                 raw.hosts[1].labels = { storage: "ssd" };
@@ -263,7 +289,7 @@ describe("program: other stacks", () => {
             }),
         );
         assert.deepEqual(run.outputs["placements"], { c1: "swarm-node2", c2: "swarm-node1" });
-        const labelsFile = (host: string) => netnsDaemonJsonOf(String(find(run, T.command, `${host}-engine-labels`).inputs["create"]))["labels"];
+        const labelsFile = (host: string) => netnsDaemonJsonOf(String(find(run, T.command, `${host}-engine-config`).inputs["create"]))["labels"];
         assert.deepEqual(labelsFile("swarm-node1"), ["storage=ssd"]);
         assert.deepEqual(labelsFile("swarm-node2"), []);
         assert.doesNotMatch(String(find(run, T.command, "swarm-node1-engine").inputs["create"]), /storage/);
@@ -351,17 +377,16 @@ describe("program: a cluster larger than a batch (components/cluster.ts BUILD_BA
             raw.containers = hostNames.map((h, i) => ({ name: `c${i}`, image: "busybox:latest", networks: ["net1"], constraints: [`node==${h}`] }));
         });
 
-    it("cluster-store: every engine chained to the one before across the batches, every container checked and recorded, the outputs whole", async () => {
+    it("cluster-store: every engine joins the store after the one before across the batches, every container checked and recorded, the outputs whole", async () => {
         const run = await applied(big());
-        const engines = hostNames.map((h) => find(run, T.command, `${h}-engine`));
+        const joins = hostNames.map((h) => find(run, T.command, `${h}-engine-config`));
         // Registered in start order, each after the one before it (lib/engine/startOrder.ts), also at h10 and h20.
         const at = (r: Registration) => run.registrations.indexOf(r);
         for (let i = 1; i < n; i++) {
-            assert.ok(at(engines[i - 1]) < at(engines[i]), `${hostNames[i]}-engine registered before ${hostNames[i - 1]}-engine`);
-            const host = find(run, T.host, hostNames[i - 1]);
+            assert.ok(at(joins[i - 1]) < at(joins[i]), `${hostNames[i]}-engine-config registered before ${hostNames[i - 1]}-engine-config`);
             assert.ok(
-                engines[i].dependsOn.some((d) => run.registrations.find((r) => r.urn === d)?.parent === host.urn),
-                `${hostNames[i]}-engine does not wait for ${hostNames[i - 1]}'s machine: ${engines[i].dependsOn.join(", ")}`,
+                joins[i].dependsOn.includes(joins[i - 1].urn),
+                `${hostNames[i]}-engine-config does not wait for ${hostNames[i - 1]}'s: ${joins[i].dependsOn.join(", ")}`,
             );
         }
         assert.equal(ofType(run, T.container).length, n);

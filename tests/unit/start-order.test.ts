@@ -52,13 +52,39 @@ describe("engine start order (lib/engine/startOrder.ts)", () => {
 });
 
 describe("engine start order in the program", () => {
-    it("cluster-store mode: each engine after the one before it (four hosts)", async () => {
+    it("cluster-store mode: each engine joins the store after the one before it, the machines start together (four netns hosts)", async () => {
         const run = await preview(devWith((raw) => raw.hosts.push({ name: "swarm-node3" })));
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
-        const engines = new Set(hosts.map((h) => engineUrn(run, h)));
+        const joinUrn = (host: string) => find(run, T.command, `${host}-engine-config`).urn;
+        const engines = new Set(hosts.flatMap((h) => [engineUrn(run, h), joinUrn(h)]));
         hosts.forEach((host, i) => {
-            const onEngines = engineDeps(run, host).filter((d) => engines.has(d));
-            assert.deepEqual(onEngines, i === 0 ? [] : [engineUrn(run, hosts[i - 1])], host);
+            assert.deepEqual(
+                engineDeps(run, host).filter((d) => engines.has(d)),
+                [],
+                `${host}: a machine waits for another`,
+            );
+            const joinDeps = find(run, T.command, `${host}-engine-config`).dependsOn.filter((d) => engines.has(d));
+            assert.deepEqual(joinDeps, [engineUrn(run, host), ...(i === 0 ? [] : [engineUrn(run, hosts[i - 1]), joinUrn(hosts[i - 1])])].sort(), host);
+        });
+    });
+
+    it("cluster-store mode where the engine starts with its store (dind): each machine after the one before it", async () => {
+        const run = await preview(
+            devWith((raw) => {
+                raw.driver = { kind: "dind" };
+                raw.hosts.push({ name: "swarm-node3" });
+            }),
+            "dind",
+        );
+        const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
+        const container = (host: string) => find(run, T.container, `${host}-engine-container`);
+        const containers = new Set(hosts.map((h) => container(h).urn));
+        hosts.forEach((host, i) => {
+            assert.deepEqual(
+                container(host).dependsOn.filter((d) => containers.has(d)),
+                i === 0 ? [] : [container(hosts[i - 1]).urn],
+                host,
+            );
         });
     });
 

@@ -185,14 +185,16 @@ describe("TLS: the KV store with kvStore.tls (dev stack, consul)", () => {
                 DOCKER_OVERLAY_KV_CERT: "FAKE CERTIFICATE kv-pki-client-cert",
                 DOCKER_OVERLAY_KV_KEY: "[secret]",
             });
-            const file = netnsDaemonJsonOf(String(engine.inputs["create"]));
+            // The machine writes the files; its config command names them when it joins the store.
+            const join = find(run, T.command, `${host}-engine-config`);
+            const file = netnsDaemonJsonOf(String(join.inputs["create"]));
             assert.equal(file["cluster-store"], "consul://10.199.0.2:8501", host);
             assert.deepEqual(file["cluster-store-opts"], {
                 "kv.cacertfile": `/var/lib/docker-overlay/dev/${host}/kv-tls/ca.pem`,
                 "kv.certfile": `/var/lib/docker-overlay/dev/${host}/kv-tls/cert.pem`,
                 "kv.keyfile": `/var/lib/docker-overlay/dev/${host}/kv-tls/key.pem`,
             });
-            assert.ok(engine.dependsOn.includes(kv.urn), `${host} does not wait for the store`);
+            assert.ok(join.dependsOn.includes(kv.urn), `${host} does not wait for the store`);
         }
         noKeyInClear(run);
     });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154 # a fragment: NAME, SOCK, LOG, NS_PATH, START_TIMEOUT, CLUSTER_STORE and DAEMON_ARGV come from the rendered header
+# shellcheck disable=SC2154 # a fragment: NAME, SOCK, LOG, START_TIMEOUT and DAEMON_ARGV come from the rendered header
 # dockerd starts and manages a containerd of its own (socket and state under
 # its exec-root, content under its data-root), so several engines share no
 # containerd and need no system one running.
@@ -16,22 +16,10 @@ engine_answers() {
 }
 wait_until "$START_TIMEOUT" 0.05 engine_answers || fail_with_log "dockerd did not answer on $SOCK within ${START_TIMEOUT}s"
 # The engine must see its own hostname, or the cluster store mixes engines up.
-info=$(docker info --format '{{.Name}} {{.ClusterStore}}')
-seen=${info%% *}
+seen=$(docker info --format '{{.Name}}')
 [ "$seen" = "$NAME" ] || fail_with_log "dockerd sees hostname \"$seen\", not \"$NAME\""
-if [ -n "$CLUSTER_STORE" ]; then
-    store=${info#* }
-    [ "$store" = "$CLUSTER_STORE" ] || fail_with_log "dockerd reports cluster store \"$store\", not \"$CLUSTER_STORE\""
-    # Started only once its overlay gossip listens (lib/engine/gossip.ts): the
-    # next engine of the stack starts after this one and must find it there.
-    gossip_in_namespace() {
-        gossip_listening nsenter --net="$NS_PATH" && return 0
-        kill -0 "$DAEMON_PID" 2>/dev/null || fail_with_log "dockerd exited during start"
-        return 1
-    }
-    wait_until "$START_TIMEOUT" 0.05 gossip_in_namespace ||
-        fail_with_log "dockerd did not start its overlay gossip (serf, tcp 7946) within ${START_TIMEOUT}s: it has not seen itself registered in the cluster store $CLUSTER_STORE"
-fi
+# A cluster-store engine starts without its store: its config command
+# (engine-config.sh) gives it, after the underlay probe.
 
 # No registry is reachable: images come from rootfs tarballs.
 import_image() {

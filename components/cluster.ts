@@ -199,11 +199,11 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // Every pair the mode needs is probed (components/underlayProbe.ts) where the driver can reach
         // its machines: in swarm mode before swarm init and any join, with a cluster store before any
         // engine registers in the store. ssh hosts exist before the stack and the probe only logs in to
-        // them, so there it runs before any engine is configured. netns engines start without their
-        // store and join it by a reload (MachineDriver.joinsStoreLater): the probe runs between the
-        // machines and the joins. A dind or docker-machine machine is made by the one container or
-        // `docker-machine create` that starts its engine with its store, so there the probe can only
-        // follow it, and every overlay waits for it.
+        // them, so there it runs before any engine is configured. netns and dind engines start without
+        // their store and join it by a reload (MachineDriver.joinsStoreLater): the probe runs between
+        // the machines and the joins. A docker-machine machine is made by the one `docker-machine
+        // create` that starts its engine with its store, so there the probe can only follow it, and
+        // every overlay waits for it.
         const probeAccess = underlayProbeAccess(args.driver, config, this.plan.addresses?.addresses);
         const probe = (machines: UnderlayProbeArgs["machines"]) =>
             probeAccess !== undefined ? new UnderlayProbe("underlay-probe", { config, access: probeAccess, machines }, { parent: this }) : undefined;
@@ -211,8 +211,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
 
         // The order engines start in (lib/engine/startOrder.ts): with a cluster store one after
         // another, each once its gossip listens; in swarm mode every one after the network host's.
-        // Where engines join their store later, the chain orders the joins, and the machines start
-        // together: an engine without its store has no gossip to order.
+        // Where engines join their store later, the same chain orders the joins (the gossip) and the
+        // machines (when one change replaces every machine, as a new store does, a machine's
+        // registration waits for the chain of the one before it, as in swarm mode).
         const chain = !swarmMode && this.kv !== undefined;
         const joinLater = chain && probeAccess !== undefined && probeFirst === undefined && args.driver.joinsStoreLater === true;
         // What every join waits for: the probe, made once the machines it names exist (below).
@@ -232,7 +233,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
             }
             const host = inStartOrder[i];
             const after = startAfter.get(host.name);
-            const startFirst = [...(chain && this.kv !== undefined ? this.kv.ready : []), ...(after !== undefined ? made[after].ready : [])];
+            const kvFirst = chain && this.kv !== undefined ? this.kv.ready : [];
             made[host.name] = new DockerHost(
                 host.name,
                 {
@@ -244,8 +245,8 @@ export class OverlayCluster extends pulumi.ComponentResource {
                     ...(swarmMode || this.kv === undefined ? {} : { clusterStore: this.kv.url }),
                     ...(swarmMode || this.kv?.clientTls === undefined ? {} : { kvTls: this.kv.clientTls }),
                     address: addressOf(host.name),
-                    dependsOn: [...(joinLater ? [] : startFirst), ...(probeFirst?.ready ?? [])],
-                    ...(joinLater ? { joinAfter: afterProbe.then((probe) => [...probe, ...startFirst]) } : {}),
+                    dependsOn: [...kvFirst, ...(after !== undefined ? made[after].machineReady : []), ...(probeFirst?.ready ?? [])],
+                    ...(joinLater ? { joinAfter: afterProbe.then((probe) => [...probe, ...kvFirst, ...(after !== undefined ? made[after].ready : [])]) } : {}),
                     ...(this.pki !== undefined ? { pki: this.pki } : {}),
                     encryptedNetworks,
                 },
@@ -305,6 +306,10 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // (a `networks[].mtu` too much for one fails its host's reader, before any network exists).
         const mtuReaders = Object.values(hosts).flatMap((h) => (h.underlayMtuReader !== undefined ? [h.underlayMtuReader] : []));
         const underlayMtus = Object.values(hosts).map((h) => h.underlayMtu);
+        // Engines that join their store after the probe: every overlay waits for all of them, so no
+        // engine registers while one is made (measured: an etcd-backed overlay's pool write failed
+        // "key modified" with the second engine joining meanwhile).
+        const storeJoins = Object.values(hosts).flatMap((h) => (h.joined !== undefined ? [h.joined] : []));
         for (const network of config.networks) {
             previous = networks[network.name] = new OverlayNetwork(
                 network.name,
@@ -326,6 +331,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
                         ...(network.encrypted ? probes : []),
                         ...(previous !== undefined ? [previous.network] : []),
                         ...mtuReaders,
+                        ...storeJoins,
                     ],
                 },
                 // A renamed network keeps its resources (the engine gives the child network the

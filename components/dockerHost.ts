@@ -52,6 +52,8 @@ export class DockerHost extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** The resources that make the machine and start its engine (the underlay probe waits for these; `ready` may wait for the probe). */
     public readonly machineReady: pulumi.Resource[];
+    /** The command that gives the running engine its cluster store (EngineMachine.joined), where the driver has one. */
+    public readonly joined: pulumi.Resource | undefined;
     /**
      * The ids of those resources, comma-separated: new whenever the machine is re-created (command ids
      * are random per create, PC `local/commandController.go:42`; a container's id is new). Whatever
@@ -115,6 +117,7 @@ export class DockerHost extends pulumi.ComponentResource {
         this.advertise = machine.advertise;
         this.cli = machine.cli;
         this.machineReady = machine.resources;
+        this.joined = machine.joined;
         this.ready = machine.joined !== undefined ? [...machine.resources, machine.joined] : machine.resources;
         this.underlayMtu = machine.underlayMtu?.mtu ?? pulumi.output(planUnderlayMtu(args.config));
         this.underlayMtuReader = machine.underlayMtu?.reader;

@@ -7,6 +7,7 @@
 import { MAX_MTU, MIN_OVERLAY_MTU } from "../lib/config/defaults";
 import { isCidr, overlaps } from "../lib/net/cidr";
 import { VXLAN_OVERHEAD } from "../lib/plan/mtu";
+import { DIND_CLUSTER_KEYS_LABEL } from "../lib/drivers/dind";
 import {
     dockerImageEngineVersion,
     FIRST_ENGINE_WITHOUT_CLUSTER_STORE,
@@ -96,14 +97,17 @@ function dockerdCommandLines(r: CheckedResource): string[] {
 
 /**
  * `cluster-store` only with engines <= 20.10: a dind engine container whose
- * command asks for a cluster store must run a `docker:<= 20.10>` image.
+ * engine joins a cluster store (its keys in its DIND_CLUSTER_KEYS_LABEL, which
+ * its config command writes into daemon.json; or a `--cluster-store` flag in its
+ * command, as a hand-written one may have) must run a `docker:<= 20.10>` image.
  */
 export function clusterStoreEngineVersion(r: CheckedResource): Violation[] {
     if (r.type !== DOCKER_CONTAINER) {
         return [];
     }
     const command = Array.isArray(r.props["command"]) ? (r.props["command"] as unknown[]).map(String) : [];
-    if (!command.some((arg) => arg.startsWith("--cluster-store"))) {
+    const labels = Array.isArray(r.props["labels"]) ? (r.props["labels"] as { label?: unknown }[]) : [];
+    if (!command.some((arg) => arg.startsWith("--cluster-store")) && !labels.some((l) => l.label === DIND_CLUSTER_KEYS_LABEL)) {
         return [];
     }
     const image = propText(r.props["image"] ?? "");
@@ -112,14 +116,14 @@ export function clusterStoreEngineVersion(r: CheckedResource): Violation[] {
     if (version === undefined) {
         return [
             {
-                message: `${r.name} runs an engine with --cluster-store from image "${image}", whose version cannot be told; pin docker:${last}.x-dind (cluster-store was removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0)`,
+                message: `${r.name} runs an engine with cluster-store from image "${image}", whose version cannot be told; pin docker:${last}.x-dind (cluster-store was removed in ${FIRST_ENGINE_WITHOUT_CLUSTER_STORE}.0)`,
             },
         ];
     }
     if (!hasClusterStore(version)) {
         return [
             {
-                message: `${r.name} runs Docker ${version.major}.${version.minor} with --cluster-store, which engines after ${last} no longer have; use docker:${last}.x-dind or engine.mode: swarm`,
+                message: `${r.name} runs Docker ${version.major}.${version.minor} with cluster-store, which engines after ${last} no longer have; use docker:${last}.x-dind or engine.mode: swarm`,
             },
         ];
     }

@@ -8,11 +8,11 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../../lib/config/types";
 import {
-    DIND_DAEMON_JSON,
     DindHealthcheck,
     dindAddressPlan,
     dindConfigOf,
-    dindDaemonJson,
+    dindClusterKeys,
+    DIND_CLUSTER_KEYS_LABEL,
     dindDockerHost,
     dindEngineCommand,
     dindEngineContainer,
@@ -21,7 +21,7 @@ import {
     dindMachineContainerName,
     dindOverlayNetworkOptions,
     dindTls,
-    renderDindEngineLabelsScript,
+    renderDindEngineConfigScript,
 } from "../../lib/drivers/dind";
 import { kvServerSpec } from "../../lib/kv/server";
 import { kvMachineName } from "../../lib/plan/cluster";
@@ -114,25 +114,23 @@ export const dindDriver: MachineDriver = {
             throw new Error(`dind driver: engine.tls is on but host ${args.host.name} got no TLS material`);
         }
         const clusterStore = args.config.engine.mode === "cluster-store";
-        // In cluster-store mode the engine's daemon.json (no labels) and its labels script, from one value of the engine's options.
+        // In cluster-store mode the engine's cluster keys (a label of its container) and its config
+        // script, from one value of the engine's options.
         const engineFiles = clusterStore
             ? args.engine.apply((engine) => ({
-                  daemonJson: dindDaemonJson(args.config, address, engine) ?? "{}",
-                  labels: renderDindEngineLabelsScript(args.config, args.host, address, engine),
+                  keys: JSON.stringify(dindClusterKeys(args.config, address, engine) ?? {}),
+                  config: renderDindEngineConfigScript(args.config, args.host, address, engine),
               }))
             : undefined;
-        // The engine's TLS files, put into the container before it starts (the key is a secret),
-        // and in cluster-store mode its daemon.json with the cluster keys (dindDaemonJson).
-        const uploads = [
-            ...(tls.files !== undefined && args.tls !== undefined
+        // The engine's TLS files, put into the container before it starts (the key is a secret).
+        const uploads =
+            tls.files !== undefined && args.tls !== undefined
                 ? [
                       { file: tls.files.ca, content: args.tls.caCertPem },
                       { file: tls.files.cert, content: args.tls.certPem },
                       { file: tls.files.key, content: args.tls.keyPem },
                   ]
-                : []),
-            ...(engineFiles !== undefined ? [{ file: DIND_DAEMON_JSON, content: engineFiles.daemonJson }] : []),
-        ];
+                : [];
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -151,6 +149,9 @@ export const dindDriver: MachineDriver = {
                 waitTimeout: spec.waitTimeout,
                 removeVolumes: true,
                 ...(uploads.length > 0 ? { uploads } : {}),
+                // The keys its config command joins the store with: other keys are a new container
+                // (labels are ForceNew), and the policy pack reads them (policy/rules.ts).
+                ...(engineFiles !== undefined ? { labels: [{ label: DIND_CLUSTER_KEYS_LABEL, value: engineFiles.keys }] } : {}),
             },
             {
                 parent,
@@ -166,21 +167,21 @@ export const dindDriver: MachineDriver = {
                 ignoreChanges: ["init"],
             },
         );
-        if (engineFiles !== undefined) {
-            // The engine's labels, set in place on the running engine (renderDindEngineLabelsScript):
-            // a changed label is this command's update (its create again, PC
-            // `local/commandController.go:67-90`), not a new container with everything on it. A
-            // container made again starts without them: its new id replaces this command (`triggers`).
-            new command.local.Command(
-                `${name}-labels`,
-                {
-                    create: engineFiles.labels,
-                    interpreter: ["/bin/bash", "-c"],
-                    triggers: [container.id],
-                },
-                { parent, dependsOn: [container] },
-            );
-        }
+        // The engine's cluster store and labels, given to the running engine by a reload
+        // (renderDindEngineConfigScript), after what `joinAfter` names (every underlay probe, the
+        // engine before it): no engine is in the store before the underlay passed. A changed label
+        // is this command's update (its create again, PC `local/commandController.go:67-90`), not a
+        // new container with everything on it. A container made again starts without its store: its
+        // new id replaces this command (`triggers`), which joins it again.
+        const joinAfter: Promise<pulumi.Resource[]> = (args.joinAfter ?? Promise.resolve([])).then((after) => [container, ...after]);
+        const joined =
+            engineFiles !== undefined
+                ? new command.local.Command(
+                      `${name}-config`,
+                      { create: engineFiles.config, interpreter: ["/bin/bash", "-c"], triggers: [container.id] },
+                      { parent, dependsOn: joinAfter },
+                  )
+                : undefined;
         return {
             dockerHost: pulumi.output(dindDockerHost(args.config, args.host)),
             address: pulumi.output(address),
@@ -189,8 +190,11 @@ export const dindDriver: MachineDriver = {
             providerArgs: {},
             scriptEnv: {},
             resources: [container],
+            ...(joined !== undefined ? { joined } : {}),
         };
     },
+
+    joinsStoreLater: true,
 
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine {
         const parts = partsOf(args.fabric);

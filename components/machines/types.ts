@@ -76,7 +76,8 @@ export interface EngineMachineArgs {
     /**
      * Where the driver's engines join their cluster store after they start (MachineDriver.joinsStoreLater):
      * what the join waits for (every underlay probe, the KV store, the engine before it), known only once
-     * the probe is made, which waits for this machine: hence a promise.
+     * the probe is made, which waits for this machine: hence a promise, which the SDK awaits before it
+     * registers the join (NodeJS SDK v3.248.0 `runtime/dependsOn.js:32-34`, from `runtime/resource.js:629`).
      */
     joinAfter?: Promise<pulumi.Resource[]>;
 }

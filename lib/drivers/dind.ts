@@ -17,9 +17,7 @@ import * as path from "path";
 import { advertiseAddress, daemonJsonKeys, EngineOptions, labelList } from "../render/engine";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { DRIVER_MTU_OPTION, overlayMtu } from "../plan/mtu";
-import { GOSSIP_LISTEN_PATTERN } from "../engine/gossip";
-import { shQuote } from "../render/shell";
-import { assign, bashPreamble, labelsListedFunction, scriptFragment, waitUntilFunction } from "../render/script";
+import { assign, bashPreamble, gossipListeningFunction, labelsListedFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { renderDockerCliPrelude } from "../render/dockerCli";
 
 /** Where the engines' API ports are published on the machine running the local Docker. */
@@ -171,15 +169,10 @@ export interface DindContainerSpec {
  * back at the same addresses, as Pulumi's state says they are.
  */
 /**
- * The engine machine's health test: its engine answers, and with a cluster store its overlay gossip
- * listens too (lib/engine/gossip.ts: the next engine starts only after this one is healthy).
+ * The engine machine's health test: its engine answers. A cluster-store engine starts without its
+ * store (its config command joins it, renderDindEngineConfigScript), so it has no gossip to wait for.
  */
-export function dindEngineHealthTest(config: ClusterConfig): string[] {
-    const answers = "docker version --format '{{.Server.Version}}' >/dev/null";
-    return config.engine.mode === "cluster-store"
-        ? ["CMD-SHELL", `${answers} && grep -E ${shQuote(GOSSIP_LISTEN_PATTERN)} /proc/net/tcp >/dev/null`]
-        : ["CMD", "docker", "version", "--format", "{{.Server.Version}}"];
-}
+export const DIND_ENGINE_HEALTH_TEST: readonly string[] = ["CMD", "docker", "version", "--format", "{{.Server.Version}}"];
 
 /** The name of a host's machine container on the local Docker. */
 export function dindMachineContainerName(config: ClusterConfig, host: string): string {
@@ -198,7 +191,7 @@ export function dindEngineContainer(config: ClusterConfig, host: HostConfig, add
         ports: [{ internal: config.engine.apiPort, external: dindEnginePort(config, host), ip: PUBLISH_IP, protocol: "tcp" }],
         restart: "unless-stopped",
         healthcheck: {
-            tests: dindEngineHealthTest(config),
+            tests: [...DIND_ENGINE_HEALTH_TEST],
             interval: "2s",
             timeout: "5s",
             retries: 60,
@@ -216,8 +209,8 @@ export function dindEngineContainer(config: ClusterConfig, host: HostConfig, add
  * certificates by default, see dindTls). `--mtu` (the fabric's minus VXLAN's
  * overhead) sets the MTU of the engine's bridge networks only; overlays get
  * theirs from dindOverlayNetworkOptions. The cluster keys and the labels are not
- * flags: they are in the engine's daemon.json (dindDaemonJson), which a reload
- * reads again.
+ * flags: the config command writes them into the engine's daemon.json
+ * (dindEngineConfigJson), which a reload reads.
  */
 export function dindEngineCommand(config: ClusterConfig): string[] {
     const d = dindConfigOf(config);
@@ -228,54 +221,69 @@ export function dindEngineCommand(config: ClusterConfig): string[] {
 export const DIND_DAEMON_JSON = "/etc/docker/daemon.json";
 
 /**
- * The engine's daemon.json in cluster-store mode (undefined in swarm mode): the cluster
- * keys, `cluster-advertise` at the machine's fabric address (the fabric is the
- * container's only network, whatever the stack says for VMs), and the labels when given.
- * The container is created with it without labels (an upload); the labels command
- * (renderDindEngineLabelsScript) rewrites it with them. In the file, not as flags: dockerd
- * refuses a key set both ways, and a reload compares the file with what runs, so cluster
- * keys given only as flags would read as removed and restart the engine's discovery
- * (moby v20.10.5 `daemon/reload.go:169-203`).
+ * A cluster-store engine's cluster keys as its daemon.json has them (undefined in swarm mode):
+ * `cluster-advertise` at the machine's fabric address (the fabric is the container's only
+ * network, whatever the stack says for VMs). The container starts without them; its config
+ * command writes them (dindEngineConfigJson). The container carries them in a label
+ * (DIND_CLUSTER_KEYS_LABEL), so other keys are a new container (a running engine takes a
+ * global store once: libnetwork 20.10 `controller.go:463-478`) and the policy pack sees that
+ * its engine joins a cluster store.
  */
-export function dindDaemonJson(config: ClusterConfig, address: string, engine: EngineOptions, labels?: Readonly<Record<string, string>>): string | undefined {
+export function dindClusterKeys(config: ClusterConfig, address: string, engine: EngineOptions): Record<string, unknown> | undefined {
     if (engine.clusterStore === undefined) {
         return undefined;
     }
-    const keys = daemonJsonKeys({ ...advertiseAddress(engine, address, config.engine.apiPort), labels: {} });
-    return JSON.stringify({ ...keys, ...(labels !== undefined ? { labels: labelList(labels) } : {}) });
+    return daemonJsonKeys({ ...advertiseAddress(engine, address, config.engine.apiPort), labels: {} });
 }
 
-/** Seconds the labels command waits for the engine to list its labels after the reload. */
-export const DIND_LABELS_TIMEOUT_SECONDS = 15;
+/** The engine container's label holding its cluster keys (dindClusterKeys) as JSON. */
+export const DIND_CLUSTER_KEYS_LABEL = "docker-overlay.cluster-store";
 
 /**
- * A cluster-store engine's labels, set in place: the script writes the engine's
- * daemon.json inside its container (`docker exec` through the local Docker) with
- * the labels, has dockerd reload it (SIGHUP to the pid in /var/run/docker.pid; moby
- * v20.10.5 `cmd/dockerd/daemon_unix.go:78-84`, `daemon/reload.go:57`, `:228-232`),
- * and waits until the engine lists them. Only POSIX sh, cat, mv and kill run inside the
- * container: the docker:dind image is Alpine. A changed label is then this command's
- * update, not a new container with everything on it. No delete: the file goes with the container.
+ * The daemon.json a cluster-store engine runs with once its config command ran: the cluster
+ * keys and the labels (a list even when empty: a reload keeps labels the file does not set,
+ * moby v20.10.5 `daemon/reload.go:230`). In the file, not as flags: dockerd refuses a key set
+ * both ways, and a reload reads only the file.
  */
-export function renderDindEngineLabelsScript(config: ClusterConfig, host: HostConfig, address: string, engine: EngineOptions): string {
-    const machine = dindDaemonJson(config, address, engine);
-    if (machine === undefined) {
-        throw new Error(`dind driver: host ${host.name} has no cluster store: its labels are swarm node labels`);
+export function dindEngineConfigJson(config: ClusterConfig, address: string, engine: EngineOptions): string {
+    const keys = dindClusterKeys(config, address, engine);
+    if (keys === undefined) {
+        throw new Error("dind driver: an engine without a cluster store has no config command: its labels are swarm node labels");
     }
+    return JSON.stringify({ ...keys, labels: labelList(engine.labels) });
+}
+
+/** Seconds the config command waits for the engine to report its store, then for its gossip and its labels. */
+export const DIND_JOIN_TIMEOUT_SECONDS = 60;
+
+/**
+ * A cluster-store engine's configuration, given to the running engine: the script writes the
+ * engine's daemon.json inside its container (`docker exec` through the local Docker) with the
+ * cluster keys and the labels (dindEngineConfigJson), has dockerd reload it (SIGHUP to the pid
+ * in /var/run/docker.pid; moby v20.10.5 `cmd/dockerd/daemon_unix.go:78-84`,
+ * `daemon/reload.go:57`, `:228-232`), and waits until the engine reports the store, its gossip
+ * listens (lib/engine/gossip.ts: the next engine joins after this one) and it lists the labels.
+ * The first run joins the store (netns's renderNetnsEngineConfigScript says how dockerd 20.10
+ * takes a store at a reload); a later one (a changed label) leaves discovery alone. Only POSIX
+ * sh, cat, mv, mkdir and kill run inside the container: the docker:dind image is Alpine. No
+ * delete: the file goes with the container.
+ */
+export function renderDindEngineConfigScript(config: ClusterConfig, host: HostConfig, address: string, engine: EngineOptions): string {
+    const json = dindEngineConfigJson(config, address, engine);
     return [
-        ...bashPreamble(`docker-overlay: labels of engine ${host.name} (dind) of stack ${config.stack}`),
+        ...bashPreamble(`docker-overlay: cluster store and labels of engine ${host.name} (dind) of stack ${config.stack}`),
         assign("NAME", host.name),
         assign("CONTAINER", dindMachineContainerName(config, host.name)),
         assign("LOCAL_DOCKER", dindConfigOf(config).localDockerHost),
         assign("CONFIG", DIND_DAEMON_JSON),
-        assign("DAEMON_JSON", dindDaemonJson(config, address, engine, engine.labels) ?? ""),
-        // The file the container was created with (no labels key): what a new engine started from.
-        assign("MACHINE_JSON", machine),
-        assign("TIMEOUT", DIND_LABELS_TIMEOUT_SECONDS),
+        assign("CLUSTER_STORE", engine.clusterStore ?? ""),
+        assign("DAEMON_JSON", json),
+        assign("TIMEOUT", DIND_JOIN_TIMEOUT_SECONDS),
         ...renderDockerCliPrelude({ cli: "docker" }),
         waitUntilFunction(),
+        gossipListeningFunction(),
         labelsListedFunction(labelList(engine.labels)),
-        scriptFragment(path.join(__dirname, "sh", "dind"), "engine-labels.sh"),
+        scriptFragment(path.join(__dirname, "sh", "dind"), "engine-config.sh"),
         "",
     ].join("\n");
 }

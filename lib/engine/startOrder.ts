@@ -24,6 +24,10 @@
  *    (sdk/nodejs/runtime/resource.ts:944-946), which the engine gives when their
  *    steps are done.
  *
+ * Where a driver's engines join their store after they start (netns, dind:
+ * MachineDriver.joinsStoreLater), components/cluster.ts applies the same edges twice: to the
+ * machines, and to the joins (the gossip rule's own subject).
+ *
  * A `dependsOn` alone replaces nothing: the engine replaces a dependent only through its
  * provider or a property dependency (step_generator.go:3036-3076
  * calculateDependentReplacements), so stacks made before keep every resource.

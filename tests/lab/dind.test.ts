@@ -363,7 +363,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             assert.equal(set.code, 0, describeRun(set));
             // The consul store carries the cluster record, which lists the hosts' labels.
             assert.deepEqual(touched(set.json!), [
-                "update command:local:Command swarm-node1-engine-labels",
+                "update command:local:Command swarm-node1-engine-config",
                 "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
             ]);
             assert.deepEqual(await labels(), ["disk=ssd", "zone=b"]);
@@ -371,7 +371,7 @@ describe("dind driver on a laptop engine (lab, root)", function () {
             const unset = await timed("lab up (labels removed)", () => lab<UpJson>("up", copy));
             assert.equal(unset.code, 0, describeRun(unset));
             assert.deepEqual(touched(unset.json!), [
-                "update command:local:Command swarm-node1-engine-labels",
+                "update command:local:Command swarm-node1-engine-config",
                 "update consul:index/keyPrefix:KeyPrefix cluster-record-keys",
             ]);
             assert.deepEqual(await labels(), []);
@@ -419,6 +419,9 @@ describe("dind driver on a laptop engine (lab, root)", function () {
                 ["underlay-probe-swarm-node3"],
             );
             assert.deepEqual(noAnswers(cut.json), ["swarm-node3 -> swarm-manager udp/4789: no answer"], failed.map((f) => f.error ?? "").join("\n"));
+            // swarm-node3's engine runs, in no store: it joins by its config command, which waits for every probe.
+            assert.ok(!cut.json.resources.some((r) => r.name === "swarm-node3-engine-config"), "swarm-node3 joined the store before the probe passed");
+            assert.equal(await onMachine("swarm-node3", "docker info --format '{{.ClusterStore}}'"), "");
             // The rule met the probe's datagrams; the probe left no rule of its own in any machine.
             assert.match(await laptop("exec", manager, "iptables", "-w", "-S", "INPUT", "-v"), /--comment dovl-dind-probe-test -c [1-9][0-9]* /);
             for (const host of [...HOSTS, "swarm-node3"]) {

@@ -112,8 +112,22 @@ describe("policy: cluster-store-engine-version", () => {
     });
     it("flags newer engines with cluster-store", () => {
         assert.deepEqual(clusterStoreEngineVersion(engine("docker:24.0.7-dind")), [
-            { message: "n1 runs Docker 24.0 with --cluster-store, which engines after 20.10 no longer have; use docker:20.10.x-dind or engine.mode: swarm" },
+            { message: "n1 runs Docker 24.0 with cluster-store, which engines after 20.10 no longer have; use docker:20.10.x-dind or engine.mode: swarm" },
         ]);
+    });
+    it("knows the program's own dind engines, whose cluster keys are in a label (their config command writes them into daemon.json), not in their command", async () => {
+        // Validation refuses such an image in a stack; the rule guards what it did not make.
+        const engines = (await planned(path.join(ROOT, "examples", "Pulumi.dind.yaml"))).filter((x) => x.name.endsWith("-engine-container"));
+        assert.equal(engines.length, 3);
+        for (const e of engines) {
+            assert.doesNotMatch(JSON.stringify(e.props["command"]), /cluster-store/);
+            assert.deepEqual(clusterStoreEngineVersion(e), []);
+            assert.deepEqual(clusterStoreEngineVersion({ ...e, props: { ...e.props, image: "docker:24.0.7-dind" } }), [
+                {
+                    message: `${e.name} runs Docker 24.0 with cluster-store, which engines after 20.10 no longer have; use docker:20.10.x-dind or engine.mode: swarm`,
+                },
+            ]);
+        }
     });
     it("flags an engine image whose version cannot be told", () => {
         assert.equal(clusterStoreEngineVersion(engine("docker:dind"))[0].message.includes("whose version cannot be told"), true);

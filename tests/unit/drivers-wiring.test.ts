@@ -173,10 +173,20 @@ describe("driver wiring (mocked)", function () {
             assert.deepEqual(c.inputs.networksAdvanced, [{ name: "docker-overlay", ipv4Address: "172.30.0.4" }]);
             assert.deepEqual(c.inputs.ports, [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }]);
             assert.deepEqual(c.inputs.command, ["dockerd", "--host=unix:///var/run/docker.sock", "--host=tcp://0.0.0.0:2376", "--mtu=1400"]);
-            // The cluster keys in the engine's daemon.json (a reload reads them again), not as flags; no labels yet.
-            assert.deepEqual(c.inputs.uploads, [
-                { file: "/etc/docker/daemon.json", content: '{"cluster-store":"consul://172.30.0.2:8500","cluster-advertise":"172.30.0.4:2376"}' },
+            // Neither the cluster keys nor labels as flags, nor a daemon.json: the engine starts without its
+            // store, and its config command writes the keys (carried in the container's label) into the file.
+            assert.equal(c.inputs.uploads, undefined);
+            assert.deepEqual(c.inputs.labels, [
+                { label: "docker-overlay.cluster-store", value: '{"cluster-store":"consul://172.30.0.2:8500","cluster-advertise":"172.30.0.4:2376"}' },
             ]);
+            assert.ok(machine.joined !== undefined, "no config command");
+            await settled([machine.joined]);
+            const join = mocks.find(T.local, "swarm-node1-engine-config");
+            assert.deepEqual(join.inputs.triggers, ["swarm-node1-engine-container-id"]);
+            assert.match(
+                String(join.inputs.create),
+                /^DAEMON_JSON='\{"cluster-store":"consul:\/\/172\.30\.0\.2:8500","cluster-advertise":"172\.30\.0\.4:2376","labels":\["storage=ssd"\]\}'$/m,
+            );
             assert.equal(c.inputs.volumes, undefined, "no shared volumes: each engine keeps its own data root and key.json");
             assert.equal(c.inputs.mounts, undefined);
             assert.equal(c.inputs.wait, true);

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { DriverConfig } from "../../lib/config/types";
 import {
     dindAddressPlan,
-    dindDaemonJson,
+    dindClusterKeys,
+    dindEngineConfigJson,
     dindDockerHost,
     dindEngineCommand,
     dindEngineContainer,
@@ -19,7 +20,7 @@ import {
     dindKvContainer,
     dindTls,
     isLocalDockerEndpoint,
-    renderDindEngineLabelsScript,
+    renderDindEngineConfigScript,
 } from "../../lib/drivers/dind";
 import {
     parseDockerMachineConnection,
@@ -430,7 +431,7 @@ describe("dind renderers", () => {
         assert.equal(dindEngineCommand(cluster({ ...DIND, mtu: 1500 } as DriverConfig))[3], "--mtu=1450");
     });
 
-    it("engine daemon.json: the cluster keys advertising the fabric IP, labels only when asked for; none in swarm mode", () => {
+    it("engine config: the cluster keys advertising the fabric IP and the labels; none in swarm mode", () => {
         const c = cluster();
         const engine = { ...seedEngine({ storage: "ssd" }), clusterStoreOpts: { "kv.path": "docker/nodes" } };
         const keys = {
@@ -438,36 +439,42 @@ describe("dind renderers", () => {
             "cluster-advertise": "172.30.0.4:2376",
             "cluster-store-opts": { "kv.path": "docker/nodes" },
         };
-        assert.deepEqual(JSON.parse(dindDaemonJson(c, "172.30.0.4", engine) ?? "null"), keys);
-        assert.deepEqual(JSON.parse(dindDaemonJson(c, "172.30.0.4", engine, engine.labels) ?? "null"), { ...keys, labels: ["storage=ssd"] });
+        assert.deepEqual(dindClusterKeys(c, "172.30.0.4", engine), keys);
+        assert.deepEqual(JSON.parse(dindEngineConfigJson(c, "172.30.0.4", engine)), { ...keys, labels: ["storage=ssd"] });
         // No labels is an empty list: a reload applies it (a missing key would keep the old ones, daemon/reload.go:230).
-        assert.deepEqual(JSON.parse(dindDaemonJson(c, "172.30.0.4", engine, {}) ?? "null").labels, []);
-        assert.equal(dindDaemonJson(c, "172.30.0.4", { clusterStoreOpts: {}, labels: {} }), undefined);
+        assert.deepEqual(JSON.parse(dindEngineConfigJson(c, "172.30.0.4", { ...engine, labels: {} })).labels, []);
+        assert.equal(dindClusterKeys(c, "172.30.0.4", { clusterStoreOpts: {}, labels: {} }), undefined);
+        assert.throws(() => renderDindEngineConfigScript(c, c.hosts[0], "172.30.0.4", { clusterStoreOpts: {}, labels: {} }), /swarm node labels/);
     });
 
+    /** A line of /proc/net/tcp with a socket listening on 7946 (0x1F0A), as gossip_listening reads it. */
+    const GOSSIP_LINE = "   0: 0400C70A:1F0A 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0";
+
     /**
-     * Runs the dind labels script against a stand-in local Docker: `docker` answers `inspect`
-     * (running), `exec` of cat, of the script's `sh -c` (run here, on a scratch copy of the
-     * container's /etc/docker, its signal recorded instead of sent) and of `docker info` (the labels
-     * of the file as the engine reloaded it, last first: dockerd keeps no order), and `logs`.
+     * Runs the dind config script against a stand-in local Docker: `docker` answers `inspect`
+     * (running), `exec` of the script's `sh -c` (run here, on a scratch copy of the container's
+     * /etc/docker, its signal recorded instead of sent), of `docker info` (the store and the labels
+     * of the file as the engine reloaded it, labels last first: dockerd keeps no order), of `cat
+     * /proc/net/tcp` (gossip listening once the engine reloaded a store, unless `gossip: false`),
+     * and `logs`.
      */
-    function runDindLabels(labels: Record<string, string>, opts: { before?: string; reloads?: boolean } = {}) {
-        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dind-labels-"));
+    function runDindConfig(labels: Record<string, string>, opts: { reloads?: boolean; gossip?: boolean } = {}) {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dind-config-"));
         try {
             const c = cluster();
             const h = c.hosts[1];
             const engine = { ...seedEngine(labels), clusterAdvertise: "eth1:2376" };
-            const config = path.join(tmp, "daemon.json");
+            const config = path.join(tmp, "etc", "docker", "daemon.json");
             const reloaded = path.join(tmp, "reloaded.json");
-            if (opts.before !== undefined) {
-                fs.writeFileSync(config, `${opts.before}\n`);
-                fs.copyFileSync(config, reloaded);
-            }
             const hup =
                 opts.reloads === false
-                    ? "echo HUP >>" + shQuote(path.join(tmp, "signals"))
-                    : `echo HUP >>${shQuote(path.join(tmp, "signals"))}; cp ${shQuote(config)} ${shQuote(reloaded)}`;
-            const list = `node -e 'try { for (const l of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).labels.reverse()) console.log(l) } catch {}' ${shQuote(reloaded)}`;
+                    ? `echo HUP >>${shQuote(path.join(tmp, "signals"))}`
+                    : `echo HUP >>${shQuote(path.join(tmp, "signals"))}; command cp ${shQuote(config)} ${shQuote(reloaded)}`;
+            const fromReloaded = (expr: string) =>
+                `node -e 'try { const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); ${expr} } catch {}' ${shQuote(reloaded)}`;
+            const inside = path.join(tmp, "inside.sh");
+            fs.writeFileSync(inside, `kill() { ${hup}; }\ncat() { if [ "$1" = /var/run/docker.pid ]; then echo 1; else command cat "$@"; fi; }\n`);
+            const tcp = `echo '  sl  local_address'${opts.gossip === false ? "" : `; [ -e ${shQuote(reloaded)} ] && echo ${shQuote(GOSSIP_LINE)}`}; true`;
             fs.writeFileSync(
                 path.join(tmp, "docker"),
                 [
@@ -478,51 +485,64 @@ describe("dind renderers", () => {
                     "  inspect) echo true ;;",
                     "  logs) echo 'dockerd: a log line' ;;",
                     '  exec) shift; [ "$1" = -i ] && shift; shift',
-                    '    case "$1" in',
-                    `      cat) cat ${shQuote(config)} ;;`,
-                    `      sh) sh -c "$3" sh ${shQuote(config)} "$([ -n "$6" ] && echo ${shQuote(hup)})" ;;`,
-                    `      docker) ${list} ;;`,
+                    '    case "$1 $2" in',
+                    // The script's own sh, with kill and the pidfile's cat standing in for the container's.
+                    `      "sh -c") sh -c ". ${shQuote(inside)}; $3" sh ${shQuote(config)} ;;`,
+                    `      "cat /proc/net/tcp") ${tcp} ;;`,
+                    '      "docker info") case "$*" in',
+                    `          *ClusterStore*) ${fromReloaded('console.log(f["cluster-store"] ?? "");')} ;;`,
+                    `          *) ${fromReloaded("for (const l of f.labels.reverse()) console.log(l);")} ;;`,
+                    "        esac ;;",
                     "    esac ;;",
                     "esac",
                 ].join("\n"),
                 { mode: 0o755 },
             );
-            const script = renderDindEngineLabelsScript(c, h, "172.30.0.194", engine).replace("\nTIMEOUT=15\n", "\nTIMEOUT=1\n");
-            const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${tmp}:${process.env["PATH"] ?? ""}` } });
-            const read = (f: string) => (fs.existsSync(path.join(tmp, f)) ? fs.readFileSync(path.join(tmp, f), "utf8") : "");
-            return { status: r.status, stderr: r.stderr, file: read("daemon.json"), signals: read("signals"), calls: read("calls") };
+            const script = renderDindEngineConfigScript(c, h, "172.30.0.194", engine);
+            assert.ok(script.includes("\nTIMEOUT=60\n"));
+            const r = spawnSync("bash", ["-c", script.replace("\nTIMEOUT=60\n", "\nTIMEOUT=1\n")], {
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${tmp}:${process.env["PATH"] ?? ""}` },
+            });
+            const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "");
+            return { status: r.status, stderr: r.stderr, file: read(config), signals: read(path.join(tmp, "signals")), calls: read(path.join(tmp, "calls")) };
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
     }
 
-    it("labels in place: the container's daemon.json rewritten through the local Docker, dockerd signalled, the labels listed", () => {
+    it("engine config: the container's daemon.json written through the local Docker, dockerd signalled, then the store, the gossip and the labels waited for", () => {
         const c = cluster();
-        const machine = dindDaemonJson(c, "172.30.0.194", seedEngine()) ?? "";
-        const r = runDindLabels({ zone: "b", storage: "ssd" }, { before: machine });
+        const r = runDindConfig({ zone: "b", storage: "ssd" });
         assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(JSON.parse(r.file), { ...JSON.parse(machine), labels: ["zone=b", "storage=ssd"] });
+        assert.deepEqual(JSON.parse(r.file), { ...dindClusterKeys(c, "172.30.0.194", seedEngine()), labels: ["zone=b", "storage=ssd"] });
         assert.equal(r.signals, "HUP\n");
         assert.match(r.calls, /^-H unix:\/\/\/var\/run\/docker\.sock exec -i docker-overlay-swarm-node1 sh -c /m);
-        assert.match(r.stderr, /docker-overlay engine swarm-node1: labels set \(2\)/);
-        // Removing them all: an empty list, reloaded (a file without the key would keep them).
-        const none = runDindLabels({}, { before: JSON.stringify({ ...JSON.parse(machine), labels: ["zone=b"] }) });
+        assert.match(r.calls, /^-H unix:\/\/\/var\/run\/docker\.sock exec docker-overlay-swarm-node1 cat \/proc\/net\/tcp$/m);
+        assert.match(
+            r.stderr,
+            /docker-overlay engine swarm-node1: in the cluster store consul:\/\/192\.168\.99\.100:8500, gossip listening, labels set \(2\) in \d+s$/m,
+        );
+        // No labels: an empty list, and still a reload (that is how the engine joins its store).
+        const none = runDindConfig({});
         assert.equal(none.status, 0, none.stderr);
         assert.deepEqual(JSON.parse(none.file).labels, []);
         assert.equal(none.signals, "HUP\n");
     });
 
-    it("labels in place: a new container with none to set gets the file and no signal; a reload that does not take fails with the engine's log", () => {
-        const c = cluster();
-        const machine = dindDaemonJson(c, "172.30.0.194", seedEngine()) ?? "";
-        const fresh = runDindLabels({}, { before: machine });
-        assert.equal(fresh.status, 0, fresh.stderr);
-        assert.equal(fresh.signals, "");
-        assert.match(fresh.stderr, /no labels to set/);
-        const stuck = runDindLabels({ zone: "b" }, { before: machine, reloads: false });
+    it("engine config: a reload that does not take, or an engine whose gossip never listens, fails naming the store, with the engine's log", () => {
+        const stuck = runDindConfig({ zone: "b" }, { reloads: false });
         assert.equal(stuck.status, 1);
-        assert.match(stuck.stderr, /the engine did not list \[zone=b\] within 1s of the reload; it lists \[\]; its last log lines:\n {2}dockerd: a log line/);
-        assert.throws(() => renderDindEngineLabelsScript(c, c.hosts[0], "172.30.0.4", { clusterStoreOpts: {}, labels: {} }), /swarm node labels/);
+        assert.match(
+            stuck.stderr,
+            /the engine reports cluster store "", not "consul:\/\/192\.168\.99\.100:8500", 1s after the reload; its last log lines:\n {2}dockerd: a log line/,
+        );
+        const alone = runDindConfig({ zone: "b" }, { gossip: false });
+        assert.equal(alone.status, 1);
+        assert.match(
+            alone.stderr,
+            /dockerd did not start its overlay gossip \(serf, tcp 7946\) within 1s: it has not seen itself registered in the cluster store consul:\/\/192\.168\.99\.100:8500; its last log lines:\n {2}dockerd: a log line/,
+        );
     });
 
     it("engine containers: privileged, unique hostnames, no shared volumes, TLS off through the hook, one published port each", () => {
@@ -544,11 +564,8 @@ describe("dind renderers", () => {
             ports: [{ internal: 2376, external: 2377, ip: "127.0.0.1", protocol: "tcp" }],
             restart: "unless-stopped",
             healthcheck: {
-                // The engine answers and (cluster-store mode) its overlay gossip listens: lib/engine/gossip.ts.
-                tests: [
-                    "CMD-SHELL",
-                    "docker version --format '{{.Server.Version}}' >/dev/null && grep -E '^ *[0-9]+: [0-9A-F]+:1F0A [0-9A-F]+:0000 0A ' /proc/net/tcp >/dev/null",
-                ],
+                // The engine answers (a cluster-store engine joins its store later: its config command).
+                tests: ["CMD", "docker", "version", "--format", "{{.Server.Version}}"],
                 interval: "2s",
                 timeout: "5s",
                 retries: 60,

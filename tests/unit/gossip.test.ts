@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GOSSIP_LISTEN_PATTERN, GOSSIP_PORT } from "../../lib/engine/gossip";
 import { gossipListeningFunction } from "../../lib/render/script";
-import { dindEngineHealthTest } from "../../lib/drivers/dind";
+import { dindEngineContainer, renderDindEngineConfigScript } from "../../lib/drivers/dind";
 import { cluster, DIND } from "./fixtures/configs";
 
 /** /proc/net/tcp as the kernel writes it ("%4d: %08X:%04X %08X:%04X %02X ..."), one line per socket. */
@@ -74,18 +74,13 @@ describe("engine gossip listening (lib/engine/gossip.ts)", () => {
         });
     });
 
-    it("dind engines are healthy only once the gossip listens in cluster-store mode; in swarm mode once the engine answers", () => {
-        const cs = cluster(DIND);
-        assert.deepEqual(dindEngineHealthTest(cs), [
-            "CMD-SHELL",
-            `docker version --format '{{.Server.Version}}' >/dev/null && grep -E '${GOSSIP_LISTEN_PATTERN}' /proc/net/tcp >/dev/null`,
-        ]);
-        assert.deepEqual(dindEngineHealthTest({ ...cs, engine: { ...cs.engine, mode: "swarm" } }), [
-            "CMD",
-            "docker",
-            "version",
-            "--format",
-            "{{.Server.Version}}",
-        ]);
+    it("dind engines are healthy once the engine answers, in both modes: a cluster-store engine joins its store later, and its config command waits for the gossip", () => {
+        for (const mode of ["cluster-store", "swarm"] as const) {
+            const c = cluster(DIND);
+            const spec = dindEngineContainer({ ...c, engine: { ...c.engine, mode } }, c.hosts[0], "172.30.0.4");
+            assert.deepEqual(spec.healthcheck.tests, ["CMD", "docker", "version", "--format", "{{.Server.Version}}"], mode);
+        }
+        const engine = { clusterStore: "consul://172.30.0.2:8500", clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels: {} };
+        assert.match(renderDindEngineConfigScript(cluster(DIND), cluster(DIND).hosts[0], "172.30.0.4", engine), /^gossip_listening\(\) \{$/m);
     });
 });

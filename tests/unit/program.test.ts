@@ -32,6 +32,18 @@ function reloadCommandOf(run: ProgramRun, host: string, machine: Registration, r
     return reload;
 }
 
+/** What a cluster-store host's config command waits for besides its machine: the KV machine, every probe, the host before it (its machine and its join). */
+function joinAfter(run: ProgramRun, host: string): string[] {
+    const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
+    const i = hosts.indexOf(host);
+    const kv = run.registrations.find((r) => r.name === "kvstore-machine" || r.name === "kvstore-machine-container");
+    assert.ok(kv !== undefined, "no KV machine");
+    const machine = (h: string) =>
+        run.registrations.find((r) => r.parent === find(run, T.host, h).urn && (r.name === `${h}-engine` || r.name === `${h}-engine-container`));
+    const before = i === 0 ? [] : [machine(hosts[i - 1])?.urn ?? "", find(run, T.command, `${hosts[i - 1]}-engine-config`).urn];
+    return [kv.urn, ...hosts.map((h) => find(run, T.command, `underlay-probe-${h}`).urn), ...before];
+}
+
 describe("program: the dev stack is the seed's cluster", () => {
     let run: ProgramRun;
     before(async () => {
@@ -72,16 +84,17 @@ describe("program: the dev stack is the seed's cluster", () => {
         const probes = hosts.map((h) => urn(`underlay-probe-${h}`));
         hosts.forEach((host, i) => {
             const before = i === 0 ? [] : [urn(`${hosts[i - 1]}-engine`), urn(`${hosts[i - 1]}-engine-config`)];
-            const config = reloadCommandOf(run, host, find(run, T.command, `${host}-engine`), "config", [urn("kvstore-machine"), ...probes, ...before]);
+            assert.deepEqual(joinAfter(run, host), [urn("kvstore-machine"), ...probes, ...before]);
+            const config = reloadCommandOf(run, host, find(run, T.command, `${host}-engine`), "config", joinAfter(run, host));
             assert.match(String(config.inputs["create"]), /^kill -HUP "\$pid"$/m);
         });
     });
 
-    it("dind: each engine's labels by a command under its host, after its container and run again for a new one, through the local Docker", async () => {
+    it("dind: each engine joins the store by a command under its host, after its container, every probe and the engine before it, run again for a new one, through the local Docker", async () => {
         const dind = await preview(loadStackFile(path.join(__dirname, "..", "..", "examples", "Pulumi.dind.yaml")).raw, "dind");
         for (const host of ["swarm-manager", "swarm-node1", "swarm-node2"]) {
             const container = find(dind, T.container, `${host}-engine-container`);
-            const create = String(reloadCommandOf(dind, host, container, "labels").inputs["create"]);
+            const create = String(reloadCommandOf(dind, host, container, "config", joinAfter(dind, host)).inputs["create"]);
             assert.match(create, new RegExp(`^CONTAINER=docker-overlay-${host}$`, "m"));
             assert.match(create, /^LOCAL_DOCKER=unix:\/\/\/var\/run\/docker\.sock$/m);
             // No flag for what the file says: dockerd refuses a key given both ways.
@@ -128,25 +141,23 @@ describe("program: the dev stack is the seed's cluster", () => {
         assert.equal(c1.inputs["restart"], "unless-stopped");
     });
 
-    it("wires the graph KV store, machines -> underlay probe -> engines join the store (one after another) -> network -> containers -> check", () => {
+    it("wires the graph KV store -> machines (one after another) -> underlay probe -> engines join the store (one after another) -> network -> containers -> check", () => {
         const urn = (type: string, name: string) => find(run, type, name).urn;
         const deps = (type: string, name: string) => find(run, type, name).dependsOn;
         const bridge = urn(T.command, "cluster-fabric-bridge");
         const kv = urn(T.command, "kvstore-machine");
         assert.deepEqual(deps(T.command, "kvstore-machine"), [bridge]);
-        // The machines start together, their engines without a store; each joins it after the probe,
-        // one after another (lib/engine/gossip.ts): the previous test.
+        // The machines start one after another, their engines without a store; each joins it after the
+        // probe, one after another too (lib/engine/gossip.ts): the previous test.
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2"];
-        for (const host of hosts) {
-            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge]);
+        hosts.forEach((host, i) => {
+            const before = i === 0 ? [] : [urn(T.command, `${hosts[i - 1]}-engine`)];
+            assert.deepEqual(deps(T.command, `${host}-engine`), [bridge, kv, ...before].sort());
             assert.deepEqual(deps(T.dockerProvider, host), [urn(T.command, `${host}-engine`)]);
-            // What lives on the host waits for its engine to be in the store.
-            assert.ok(
-                deps(T.image, host === "swarm-node2" ? "c1-image" : "c2-image").includes(
-                    urn(T.command, `${host === "swarm-node2" ? host : "swarm-node1"}-engine-config`),
-                ),
-            );
-        }
+        });
+        // What lives on a host waits for its engine to be in the store.
+        assert.ok(deps(T.image, "c1-image").includes(urn(T.command, "swarm-node2-engine-config")));
+        assert.ok(deps(T.image, "c2-image").includes(urn(T.command, "swarm-node1-engine-config")));
         // The underlay probed (components/underlayProbe.ts): a probe per host of its pairs with the hosts
         // before it (both ways) and its own to the store, after the machines it names.
         const probes = hosts.map((h) => urn(T.command, `underlay-probe-${h}`));
@@ -159,7 +170,14 @@ describe("program: the dev stack is the seed's cluster", () => {
         // Its label's value is kept by overlay-machines (components/overlayNetwork.ts keptMachineLabel).
         assert.deepEqual(
             deps(T.network, "net1-network"),
-            [urn(T.command, "swarm-manager-engine"), urn(T.command, "swarm-manager-engine-config"), kv, urn(T.command, "overlay-machines"), ...probes].sort(),
+            [
+                urn(T.command, "swarm-manager-engine"),
+                kv,
+                urn(T.command, "overlay-machines"),
+                ...probes,
+                // Every engine in the store first: none registers while the overlay is made.
+                ...hosts.map((h) => urn(T.command, `${h}-engine-config`)),
+            ].sort(),
         );
         assert.ok(deps(T.container, "c1-container").includes(urn(T.network, "net1-network")));
         assert.ok(deps(T.container, "c1-container").includes(urn(T.image, "c1-image")));

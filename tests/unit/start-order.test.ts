@@ -52,7 +52,7 @@ describe("engine start order (lib/engine/startOrder.ts)", () => {
 });
 
 describe("engine start order in the program", () => {
-    it("cluster-store mode: each engine joins the store after the one before it, the machines start together (four netns hosts)", async () => {
+    it("cluster-store mode: each machine after the one before it, each engine joins the store after the one before it (four netns hosts)", async () => {
         const run = await preview(devWith((raw) => raw.hosts.push({ name: "swarm-node3" })));
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
         const joinUrn = (host: string) => find(run, T.command, `${host}-engine-config`).urn;
@@ -60,32 +60,33 @@ describe("engine start order in the program", () => {
         hosts.forEach((host, i) => {
             assert.deepEqual(
                 engineDeps(run, host).filter((d) => engines.has(d)),
-                [],
-                `${host}: a machine waits for another`,
+                i === 0 ? [] : [engineUrn(run, hosts[i - 1])],
+                `${host}: the machine before it, and not its join (which waits for the probe, which waits for this machine)`,
             );
             const joinDeps = find(run, T.command, `${host}-engine-config`).dependsOn.filter((d) => engines.has(d));
             assert.deepEqual(joinDeps, [engineUrn(run, host), ...(i === 0 ? [] : [engineUrn(run, hosts[i - 1]), joinUrn(hosts[i - 1])])].sort(), host);
         });
     });
 
-    it("cluster-store mode where the engine starts with its store (dind): each machine after the one before it", async () => {
+    it("cluster-store mode where the engine starts with its store (docker-machine): each machine after the one before it", async () => {
         const run = await preview(
             devWith((raw) => {
-                raw.driver = { kind: "dind" };
+                raw.driver = { kind: "docker-machine" };
                 raw.hosts.push({ name: "swarm-node3" });
             }),
-            "dind",
+            "dm",
         );
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
-        const container = (host: string) => find(run, T.container, `${host}-engine-container`);
-        const containers = new Set(hosts.map((h) => container(h).urn));
+        const machine = (host: string) => find(run, T.command, `${host}-engine-machine`);
+        const machines = new Set(hosts.map((h) => machine(h).urn));
         hosts.forEach((host, i) => {
             assert.deepEqual(
-                container(host).dependsOn.filter((d) => containers.has(d)),
-                i === 0 ? [] : [container(hosts[i - 1]).urn],
+                machine(host).dependsOn.filter((d) => machines.has(d)),
+                i === 0 ? [] : [machine(hosts[i - 1]).urn],
                 host,
             );
         });
+        assert.equal(run.registrations.filter((r) => r.name.endsWith("-engine-config")).length, 0);
     });
 
     it("swarm mode: every engine after the first manager's, none after another's, by dependsOn only (no input of theirs changes)", async () => {

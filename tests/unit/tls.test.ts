@@ -249,8 +249,6 @@ describe("TLS: the shipped dind and ssh stacks plan with TLS everywhere", () => 
             { content: "FAKE CERTIFICATE pki-ca", file: "/docker-overlay/tls/ca.pem" },
             { content: "FAKE CERTIFICATE swarm-node1-tls-cert", file: "/docker-overlay/tls/cert.pem" },
             { content: "[secret]", file: "/docker-overlay/tls/key.pem" },
-            // The cluster keys, in the file a reload reads (lib/drivers/dind.ts dindDaemonJson).
-            { content: '{"cluster-store":"consul://172.30.0.2:8500","cluster-advertise":"172.30.0.194:2376"}', file: "/etc/docker/daemon.json" },
         ]);
         assert.deepEqual(find(dind, CSR, "swarm-node1-tls-csr").inputs["ipAddresses"], ["127.0.0.1", "172.30.0.194"]);
         assert.deepEqual(find(dind, CSR, "swarm-node1-tls-csr").inputs["dnsNames"], ["localhost", "swarm-node1"]);

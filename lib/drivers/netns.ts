@@ -423,9 +423,9 @@ function engineTlsFileLines(p: NetnsEngineParams): string[] {
 /**
  * An engine machine: create (clear leftovers, refuse engines without
  * cluster-store, plumb, start dockerd, wait, check, import images) and delete.
- * A cluster-store engine starts without its store (netnsDaemonJson): its config
- * command joins it. The shell is
- * lib/drivers/sh/netns/{create-begin,version-guard,plumbing,engine-start,machine}.sh.
+ * A cluster-store engine starts without its store (netnsDaemonJson, `CLUSTER_STORE`
+ * empty): its config command joins it. The shell is
+ * lib/drivers/sh/netns/{create-begin,version-guard,plumbing,engine-start,engine-in-store,engine-images,machine}.sh.
  */
 export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
     const l = layout(p, p.advertiseInterface);
@@ -442,6 +442,8 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         // engineBin first: dockerd finds docker-proxy and docker-init there; containerd and runc come from the system.
         assign("DAEMON_PATH", `${p.engineBin}:${SYSTEM_PATH}`),
         assign("START_TIMEOUT", NETNS_START_TIMEOUT_SECONDS),
+        // The store the engine starts with: none (engine-in-store.sh checks one where it is set).
+        assign("CLUSTER_STORE", ""),
         ...(clusterStore === undefined
             ? []
             : [
@@ -474,6 +476,9 @@ export function renderNetnsEngineScripts(p: NetnsEngineParams): Scripts {
         `printf '%s\\n' "$DAEMON_JSON" >"$STATE/daemon.json"`,
         ...engineTlsFileLines(p),
         sh("engine-start.sh"),
+        sh("engine-in-store.sh"),
+        "",
+        sh("engine-images.sh"),
         // Host mode routes between overlay subnets in the engine's namespace: keep them apart.
         ...(clusterStore === undefined ? [] : [sh("host-mode-isolation.sh")]),
         ...p.images.map((img) => `import_image ${shQuote(img.name)} ${shQuote(img.rootfs)}`),
@@ -535,6 +540,9 @@ export function renderNetnsEngineConfigScript(p: NetnsEngineParams, labels: Read
         // What `docker info` lists once the reload is through.
         labelsListedFunction(labelList(labels)),
         sh("engine-config.sh"),
+        // The same check as for an engine that starts with its store: the store reported, the gossip listening.
+        sh("engine-in-store.sh"),
+        sh("engine-config-labels.sh"),
     ]);
 }
 

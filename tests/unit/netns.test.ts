@@ -613,9 +613,12 @@ describe("netns driver: engine machine", () => {
         const zk20 = guard(zk.create, "20.10.24");
         assert.equal(zk20.status, 0, zk20.stderr);
         assert.match(zk20.stderr, /warning: Docker 20\.10 crashes when a container joins an overlay on a zookeeper cluster store/);
-        // The engine must see its own hostname; the machine asks nothing of a store it has not joined.
+        // The engine must see its own hostname; the machine asks nothing of a store: it starts with none
+        // (CLUSTER_STORE empty), whatever store the stack has (CLUSTER_KEYS, for its config command).
+        assert.match(zk.create, /\nCLUSTER_STORE=''\n/);
         const lines = zk.create.split("\n");
-        const from = lines.findIndex((l) => l.startsWith("seen=$(docker info"));
+        const from = lines.findIndex((l) => l.startsWith("info=$(docker info"));
+        const to = lines.indexOf("fi", from) + 1;
         const check = (answer: string) =>
             spawnSync(
                 "bash",
@@ -623,19 +626,19 @@ describe("netns driver: engine machine", () => {
                     "-c",
                     [
                         assignments(zk.create),
-                        `docker() { echo "$*" >&2; echo ${shQuote(answer)}; }`,
+                        `docker() { echo ${shQuote(answer)}; }`,
                         'fail_with_log() { echo "$1" >&2; exit 1; }',
-                        ...lines.slice(from, from + 2),
+                        "gossip_listening() { echo gossip asked >&2; return 1; }",
+                        ...lines.slice(from, to),
                         "echo checked",
                     ].join("\n"),
                 ],
                 { encoding: "utf8" },
             );
-        const named = check("swarm-node1");
+        const named = check("swarm-node1 ");
         assert.match(named.stdout, /checked/);
-        assert.equal(named.stderr, "info --format {{.Name}}\n");
-        assert.match(check("other-name").stderr, /dockerd sees hostname "other-name", not "swarm-node1"/);
-        assert.ok(!zk.create.includes("gossip_listening"), "the machine waits for no gossip: its engine joins the store later");
+        assert.equal(named.stderr, "");
+        assert.match(check("other-name ").stderr, /dockerd sees hostname "other-name", not "swarm-node1"/);
     });
 
     it("deletes in order: dockerd by pidfile, leftovers in the namespace, mounts, veth, namespace, state", () => {
@@ -784,7 +787,7 @@ describe("netns driver: an engine's cluster store and labels, given to the runni
         const store = opts.store === undefined ? `[${file}["cluster-store"] ?? ""]` : JSON.stringify([opts.store]);
         fs.writeFileSync(
             path.join(tmp, "bin", "docker"),
-            `#!/bin/sh\ncase "$*" in *.ClusterStore*) exec node -e ${shQuote(`console.log(${store}[0])`)};; esac\nexec node -e ${shQuote(`for (const l of ${listed}) console.log(l)`)}\n`,
+            `#!/bin/sh\ncase "$*" in *.ClusterStore*) exec node -e ${shQuote(`console.log("swarm-node1 " + ${store}[0])`)};; esac\nexec node -e ${shQuote(`for (const l of ${listed}) console.log(l)`)}\n`,
             { mode: 0o755 },
         );
         const tcp = path.join(tmp, "tcp");
@@ -851,12 +854,15 @@ describe("netns driver: an engine's cluster store and labels, given to the runni
     it("fails when the engine reports another store, or its gossip does not listen, naming the store", () => {
         const other = runConfig({}, { store: "" });
         assert.equal(other.status, 1);
-        assert.match(other.stderr, /after the reload dockerd reports cluster store "", not "consul:\/\/10\.199\.0\.2:8500"; its log since the signal:/);
+        assert.match(
+            other.stderr,
+            /dockerd reports cluster store "", not "consul:\/\/10\.199\.0\.2:8500"; last lines of \S+\/dockerd\.log:\n.*\n.*Reloaded configuration/,
+        );
         const alone = runConfig({}, { gossip: false });
         assert.equal(alone.status, 1);
         assert.match(
             alone.stderr,
-            /dockerd did not start its overlay gossip \(serf, tcp 7946\) within 1s: it has not seen itself registered in the cluster store consul:\/\/10\.199\.0\.2:8500; its log since the signal:/,
+            /dockerd did not start its overlay gossip \(serf, tcp 7946\) within 1s: it has not seen itself registered in the cluster store consul:\/\/10\.199\.0\.2:8500; last lines of /,
         );
     });
 

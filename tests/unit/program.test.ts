@@ -86,7 +86,7 @@ describe("program: the dev stack is the seed's cluster", () => {
             const before = i === 0 ? [] : [urn(`${hosts[i - 1]}-engine`), urn(`${hosts[i - 1]}-engine-config`)];
             assert.deepEqual(joinAfter(run, host), [urn("kvstore-machine"), ...probes, ...before]);
             const config = reloadCommandOf(run, host, find(run, T.command, `${host}-engine`), "config", joinAfter(run, host));
-            assert.match(String(config.inputs["create"]), /^kill -HUP "\$pid"$/m);
+            assert.match(String(config.inputs["create"]), /^kill -HUP "\$DAEMON_PID"$/m);
         });
     });
 

@@ -16,18 +16,6 @@ engine_answers() {
 }
 wait_until "$START_TIMEOUT" 0.05 engine_answers || fail_with_log "dockerd did not answer on $SOCK within ${START_TIMEOUT}s"
 # The engine must see its own hostname, or the cluster store mixes engines up.
-seen=$(docker info --format '{{.Name}}')
+info=$(docker info --format '{{.Name}} {{.ClusterStore}}')
+seen=${info%% *}
 [ "$seen" = "$NAME" ] || fail_with_log "dockerd sees hostname \"$seen\", not \"$NAME\""
-# A cluster-store engine starts without its store: its config command
-# (engine-config.sh) gives it, after the underlay probe.
-
-# No registry is reachable: images come from rootfs tarballs.
-import_image() {
-    if docker image inspect "$1" >/dev/null 2>&1; then
-        log "image $1 already present"
-    else
-        [ -r "$2" ] || { log "image rootfs $2 not found (scripts/lab-deps.sh builds the busybox one)"; exit 1; }
-        docker import "$2" "$1" >/dev/null
-        log "imported $2 as $1"
-    fi
-}

@@ -15,6 +15,7 @@ if [ -z "$DAEMON_PID" ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
     log "the engine is not running (no live pid in $PIDFILE): its cluster store and labels cannot be set"
     exit 1
 fi
+# shellcheck disable=SC2034 # read by engine-config-labels.sh, rendered after it
 started=$SECONDS
 # Written whole and renamed, so a reload never reads half a file.
 printf '%s\n' "$DAEMON_JSON" >"$CONFIG.tmp"
@@ -31,4 +32,5 @@ if ! wait_until "$RELOAD_TIMEOUT" 0.05 reloaded; then
 fi
 # What the engine reports once the reload is through (reloadClusterDiscovery has set its store);
 # engine-in-store.sh checks it, and waits for the gossip, as for an engine started with its store.
+# shellcheck disable=SC2034 # read by engine-in-store.sh, rendered after it
 info=$(docker info --format '{{.Name}} {{.ClusterStore}}' 2>/dev/null) || fail_with_log "the engine does not answer on $SOCK"

@@ -219,6 +219,7 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // What every join waits for: the probe, made once the machines it names exist (below).
         let probePassed: (ready: pulumi.Resource[]) => void = () => undefined;
         const afterProbe = new Promise<pulumi.Resource[]>((resolve) => (probePassed = resolve));
+        const kvFirst = chain && this.kv !== undefined ? this.kv.ready : [];
         const startAfter = engineStartAfter(
             config.hosts.map((h) => h.name),
             chain ? { chain } : { after: this.plan.networkHost },
@@ -233,7 +234,6 @@ export class OverlayCluster extends pulumi.ComponentResource {
             }
             const host = inStartOrder[i];
             const after = startAfter.get(host.name);
-            const kvFirst = chain && this.kv !== undefined ? this.kv.ready : [];
             made[host.name] = new DockerHost(
                 host.name,
                 {

@@ -3,7 +3,6 @@
  * one bridge network of the local Docker, the KV machine a container beside
  * them. What each container runs with is decided in lib/drivers/dind.ts.
  */
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../../lib/config/types";
@@ -24,6 +23,7 @@ import {
     renderDindEngineConfigScript,
 } from "../../lib/drivers/dind";
 import { kvServerSpec } from "../../lib/kv/server";
+import { storeJoinCommand } from "./storeJoin";
 import { kvMachineName } from "../../lib/plan/cluster";
 import { EngineMachine, EngineMachineArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
@@ -168,20 +168,8 @@ export const dindDriver: MachineDriver = {
             },
         );
         // The engine's cluster store and labels, given to the running engine by a reload
-        // (renderDindEngineConfigScript), after what `joinAfter` names (every underlay probe, the
-        // engine before it): no engine is in the store before the underlay passed. A changed label
-        // is this command's update (its create again, PC `local/commandController.go:67-90`), not a
-        // new container with everything on it. A container made again starts without its store: its
-        // new id replaces this command (`triggers`), which joins it again.
-        const joinAfter: Promise<pulumi.Resource[]> = (args.joinAfter ?? Promise.resolve([])).then((after) => [container, ...after]);
-        const joined =
-            engineFiles !== undefined
-                ? new command.local.Command(
-                      `${name}-config`,
-                      { create: engineFiles.config, interpreter: ["/bin/bash", "-c"], triggers: [container.id] },
-                      { parent, dependsOn: joinAfter },
-                  )
-                : undefined;
+        // inside its container, through the local Docker.
+        const joined = engineFiles !== undefined ? storeJoinCommand(name, engineFiles.config, container, args.joinAfter, parent) : undefined;
         return {
             dockerHost: pulumi.output(dindDockerHost(args.config, args.host)),
             address: pulumi.output(address),

@@ -24,6 +24,7 @@ import { advertiseAddress, EngineOptions } from "../../lib/render/engine";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
 import { shQuote } from "../../lib/render/shell";
 import { KV_CLIENT_TLS_ENV, SERVER_TLS_ENV } from "../../lib/tls/engine";
+import { storeJoinCommand } from "./storeJoin";
 import { EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver, TlsMaterial } from "./types";
 
 /** Machines are replaced, never updated in place: a namespace host cannot change its dockerd flags live (its labels: the labels command). */
@@ -100,21 +101,8 @@ export const netnsDriver: MachineDriver = {
             },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
-        // The engine's cluster store and labels, given to the running engine by a reload
-        // (renderNetnsEngineConfigScript), after what `joinAfter` names (every underlay
-        // probe, the engine before it): no engine is in the store before the underlay
-        // passed. A changed label is this command's update (its create again, PC
-        // `local/commandController.go:67-90`), not a new machine. A machine made again
-        // starts without its store: its new id replaces this command (`triggers`), which
-        // joins it again.
-        const joinAfter: Promise<pulumi.Resource[]> = (args.joinAfter ?? Promise.resolve([])).then((after) => [engine, ...after]);
-        const joined = clusterStore
-            ? new command.local.Command(
-                  `${name}-config`,
-                  { create: scripts.config, interpreter: [...NETNS_SCRIPT_INTERPRETER], triggers: [engine.id] },
-                  { parent, dependsOn: joinAfter },
-              )
-            : undefined;
+        // The engine's cluster store and labels, given to the running engine by a reload.
+        const joined = clusterStore ? storeJoinCommand(name, scripts.config, engine, args.joinAfter, parent) : undefined;
         return {
             // Without TLS only the unix socket, reachable from the machine running the program;
             // with TLS the program uses the TCP API on the underlay, as a remote client would.

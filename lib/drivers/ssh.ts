@@ -19,10 +19,7 @@ import { assign, gossipListeningFunction, labelsListedFunction, scriptFragment, 
 import { daemonJsonTls, TlsFiles, tlsFiles } from "../tls/engine";
 import { UnderlayMtuRequirement } from "../plan/mtu";
 import { renderUnderlayMtuScript } from "./underlayMtu";
-import { CLUSTER_STORE_REMOVED, FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
-
-/** The newest engine line with cluster-store, as messages name it (`20.10`). */
-const LAST_CLUSTER_STORE = `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`;
+import { renderEngineVersionGuard } from "../engine/versionGuard";
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 /** The user's own daemon.json, saved once before the first change and put back on destroy. */
@@ -102,23 +99,6 @@ export function sshEndpointOf(config: ClusterConfig, name: string): SshEndpoint 
 export function sshDockerHost(user: string, address: string, port: number): string {
     const host = address.includes(":") ? `[${address}]` : address;
     return `ssh://${user}@${host}:${port}`;
-}
-
-/**
- * Shell lines that fail unless the engine still has cluster-store
- * (lib/engine/clusterStore.ts). Expects `$NAME` (the machine, for the message)
- * and the functions of engineFunctions (engine_version_now); defines
- * `$engine_version`. The shell: lib/drivers/sh/ssh/version-guard.sh.
- */
-export function renderEngineVersionGuard(): string {
-    return [
-        assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
-        assign(
-            "CLUSTER_STORE_NEEDS",
-            `${CLUSTER_STORE_REMOVED}, so the legacy overlay (engine.mode: cluster-store) needs an engine <= ${LAST_CLUSTER_STORE}. Install ${LAST_CLUSTER_STORE}.x there, or use engine.mode: swarm.`,
-        ),
-        sh("version-guard.sh"),
-    ].join("\n");
 }
 
 export interface SshInstallScriptArgs {

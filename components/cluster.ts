@@ -199,11 +199,9 @@ export class OverlayCluster extends pulumi.ComponentResource {
         // Every pair the mode needs is probed (components/underlayProbe.ts) where the driver can reach
         // its machines: in swarm mode before swarm init and any join, with a cluster store before any
         // engine registers in the store. ssh hosts exist before the stack and the probe only logs in to
-        // them, so there it runs before any engine is configured. netns and dind engines start without
-        // their store and join it by a reload (MachineDriver.joinsStoreLater): the probe runs between
-        // the machines and the joins. A docker-machine machine is made by the one `docker-machine
-        // create` that starts its engine with its store, so there the probe can only follow it, and
-        // every overlay waits for it.
+        // them, so there it runs before any engine is configured. netns, dind and docker-machine engines
+        // start without their store and join it by a reload (MachineDriver.joinsStoreLater): the probe
+        // runs between the machines and the joins.
         const probeAccess = underlayProbeAccess(args.driver, config, this.plan.addresses?.addresses);
         const probe = (machines: UnderlayProbeArgs["machines"]) =>
             probeAccess !== undefined ? new UnderlayProbe("underlay-probe", { config, access: probeAccess, machines }, { parent: this }) : undefined;

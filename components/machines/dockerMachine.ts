@@ -1,7 +1,9 @@
 /**
  * docker-machine driver: the seed's own way. A `command.local.Command` runs
  * `docker-machine create` / `rm` per machine; a second one reads the machine's
- * Docker connection (URL and TLS cert directory) for its docker provider.
+ * Docker connection (URL and TLS cert directory) for its docker provider. In
+ * cluster-store mode a third gives the running engine its store once the
+ * underlay probe passed (`<host>-engine-config`, storeJoin.ts).
  * Scripts: lib/drivers/dockerMachine.ts.
  */
 import * as command from "@pulumi/command";
@@ -14,6 +16,7 @@ import {
     renderDockerMachineConnectionScript,
     renderDockerMachineCreateScript,
     renderDockerMachineDeleteScript,
+    renderDockerMachineEngineConfigScript,
     renderDockerMachineKvCreateScript,
     renderDockerMachineUnderlayMtuScript,
 } from "../../lib/drivers/dockerMachine";
@@ -23,6 +26,7 @@ import { requireKvStore } from "../../lib/plan/cluster";
 import { CLIENT_TLS_ENV } from "../../lib/render/dockerCli";
 import { shQuote } from "../../lib/render/shell";
 import { renderEspProbeScript } from "../../lib/swarm/esp";
+import { storeJoinCommand } from "./storeJoin";
 import { DockerMachineProbeAccess, EngineMachine, EngineMachineArgs, EspProbeArgs, Fabric, KvMachine, KvMachineArgs, MachineDriver } from "./types";
 
 /** Machines have fixed names: the old one must be removed before its replacement is created. */
@@ -72,6 +76,17 @@ export const dockerMachineDriver: MachineDriver = {
             },
             { parent, dependsOn: [...args.fabric.resources, ...args.dependsOn], ...replaceWhole },
         );
+        // With a cluster store the engine starts without it; this gives it, after the underlay probe.
+        const joined =
+            args.config.engine.mode === "cluster-store"
+                ? storeJoinCommand(
+                      name,
+                      args.engine.apply((engine) => renderDockerMachineEngineConfigScript({ name: host.name, engine })),
+                      machine,
+                      args.joinAfter,
+                      parent,
+                  )
+                : undefined;
         const connection = new command.local.Command(
             `${name}-connection`,
             {
@@ -110,9 +125,12 @@ export const dockerMachineDriver: MachineDriver = {
             providerArgs: { certPath: conn.certPath },
             scriptEnv: { [CLIENT_TLS_ENV.dir]: conn.certPath },
             resources: [machine, connection],
+            ...(joined !== undefined ? { joined } : {}),
             underlayMtu: { mtu: mtuReader.stdout.apply((out) => parseUnderlayMtu(host.name, out)), reader: mtuReader },
         };
     },
+
+    joinsStoreLater: true,
 
     createKvMachine(name: string, args: KvMachineArgs, parent: pulumi.Resource): KvMachine {
         const d = dockerMachineOf(args.config);

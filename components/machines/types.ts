@@ -145,8 +145,8 @@ export interface MachineDriver {
     /**
      * The driver's cluster-store engines start without their store and join it by a reload
      * (EngineMachine.joined): the underlay probe then runs between the machines and the joins,
-     * before any engine registers in the store. Drivers without it (ssh: the probe needs no
-     * machine of the stack; docker-machine: `create` starts the engine with its store) leave it out.
+     * before any engine registers in the store. ssh leaves it out: its probe needs no machine of
+     * the stack, so it runs before any engine is configured.
      */
     joinsStoreLater?: true;
     /** Driver options every overlay network gets on this driver's engines (dind: the MTU that fits its fabric). */

@@ -12,13 +12,14 @@
  * program reads back: a machine's IP, or its connection as JSON.
  */
 import { EngineConfig, KvBackend } from "../config/types";
-import { EngineOptions, renderEngineOptFlags } from "../render/engine";
+import { daemonJsonKeys, EngineOptions, renderEngineOptFlags } from "../render/engine";
 import * as path from "path";
-import { assign, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
+import { assign, bashPreamble, gossipListeningFunction, scriptFragment, waitUntilFunction } from "../render/script";
 import { shJoin, shQuote } from "../render/shell";
 import { kvAdvertiseUrl, kvServerSpec } from "../kv/server";
 import { UnderlayMtuRequirement } from "../plan/mtu";
 import { renderUnderlayMtuScript } from "./underlayMtu";
+import { renderEngineVersionGuard } from "../engine/versionGuard";
 import { FIRST_ENGINE_WITHOUT_CLUSTER_STORE, LAST_CLUSTER_STORE_ENGINE } from "../engine/clusterStore";
 
 export interface DockerMachineSwarm {
@@ -42,7 +43,11 @@ export interface DockerMachineCreateArgs {
     swarm?: DockerMachineSwarm;
 }
 
-/** argv of `docker-machine create` for one engine machine. */
+/**
+ * argv of `docker-machine create` for one engine machine: its labels as flags, never its
+ * cluster keys. The engine starts without its store and joins it once the underlay probe
+ * passed (renderDockerMachineEngineConfigScript).
+ */
 export function renderDockerMachineCreate(args: DockerMachineCreateArgs): string[] {
     return [
         "docker-machine",
@@ -50,7 +55,7 @@ export function renderDockerMachineCreate(args: DockerMachineCreateArgs): string
         "-d",
         args.machineDriver,
         ...args.createFlags,
-        ...renderEngineOptFlags(args.engine),
+        ...renderEngineOptFlags({ clusterStoreOpts: {}, labels: args.engine.labels }),
         ...(args.swarm
             ? ["--swarm", ...(args.swarm.master ? ["--swarm-master"] : []), `--swarm-discovery=${args.swarm.discovery}`, `--swarm-image=${args.swarm.image}`]
             : []),
@@ -64,14 +69,72 @@ export function renderDockerMachineCreatePlain(args: { name: string; machineDriv
 }
 
 /**
- * Create an engine machine, with a cluster store wait until its overlay gossip
- * listens (lib/engine/gossip.ts), and print its IP. Refuses a machine of that name
- * that already exists (it may run other engine options); on failure says how
- * to clean up rather than deleting a VM the user may want to inspect.
+ * Create an engine machine and print its IP. Refuses a machine of that name that
+ * already exists (it may run other engine options); on failure says how to clean up
+ * rather than deleting a VM the user may want to inspect. With a cluster store the
+ * script holds the engine's cluster keys (`CLUSTER_KEYS`, unused when it runs): a
+ * running engine takes a global store once (libnetwork 20.10 `controller.go:463-485`),
+ * so other keys must be a new machine.
  */
 export function renderDockerMachineCreateScript(args: DockerMachineCreateArgs): string {
-    const gossipWait = args.engine.clusterStore !== undefined ? [waitUntilFunction(), gossipListeningFunction(), sh("gossip-wait.sh")] : [];
-    return createScript(args.name, renderDockerMachineCreate(args), gossipWait);
+    const keys = dockerMachineDaemonJson(args.engine);
+    return createScript(args.name, renderDockerMachineCreate(args), [], keys !== undefined ? [assign("CLUSTER_KEYS", keys)] : []);
+}
+
+/**
+ * The daemon.json a cluster-store engine joins its store with: exactly its cluster keys
+ * (store, advertise, store opts; its labels stay flags of `docker-machine create`, and
+ * dockerd refuses a key given both ways, moby v20.10.5 `daemon/config/config.go:481-535`).
+ * Undefined without a store.
+ */
+export function dockerMachineDaemonJson(engine: EngineOptions): string | undefined {
+    return engine.clusterStore === undefined ? undefined : JSON.stringify(daemonJsonKeys({ ...engine, labels: {} }));
+}
+
+/** Where the engine's file and pid are on a docker-machine machine: dockerd's defaults. */
+export const DOCKER_MACHINE_ENGINE_FILES = { config: "/etc/docker/daemon.json", pidfile: "/var/run/docker.pid" };
+
+/** Seconds the config script waits for the store to be reported, then again for the gossip. */
+export const DOCKER_MACHINE_JOIN_TIMEOUT_SECONDS = 60;
+
+/**
+ * The command that gives a machine's running engine its cluster store, once the underlay
+ * probe passed (components/machines/storeJoin.ts): over `docker-machine ssh`, as root (sudo
+ * -n otherwise), it writes the cluster keys into dockerd's default daemon.json (refusing
+ * one the program did not write), has dockerd reload it (SIGHUP), and waits for `docker
+ * info` to report the store and for the gossip to listen (lib/engine/gossip.ts: the next
+ * engine joins after this one). Needs bash (interpreter ["/bin/bash", "-c"]). `files`
+ * and `timeoutSeconds`: for tests.
+ */
+export function renderDockerMachineEngineConfigScript(args: {
+    name: string;
+    engine: EngineOptions;
+    files?: { config: string; pidfile: string };
+    timeoutSeconds?: number;
+}): string {
+    const json = dockerMachineDaemonJson(args.engine);
+    if (json === undefined || args.engine.clusterStore === undefined) {
+        throw new Error(`docker-machine driver: engine ${args.name} has no cluster store to join`);
+    }
+    const files = args.files ?? DOCKER_MACHINE_ENGINE_FILES;
+    return [
+        ...bashPreamble(`docker-overlay: the cluster store of the engine on docker-machine ${args.name}`),
+        assign("NAME", args.name),
+        assign("CONFIG", files.config),
+        assign("PIDFILE", files.pidfile),
+        assign("CLUSTER_STORE", args.engine.clusterStore),
+        assign("DAEMON_JSON", json),
+        assign("TIMEOUT", args.timeoutSeconds ?? DOCKER_MACHINE_JOIN_TIMEOUT_SECONDS),
+        waitUntilFunction(),
+        gossipListeningFunction(),
+        sh("as-root.sh"),
+        `engine_version_now() { as_root 'docker version --format "{{.Server.Version}}"' | tr -d '\\r'; }`,
+        renderEngineVersionGuard(
+            `Pin one on ${args.name} (e.g. --engine-install-url in driver.createFlags, or a boot2docker ISO <= v19.03), or use engine.mode: swarm.`,
+        ),
+        sh("engine-config.sh"),
+        "",
+    ].join("\n");
 }
 
 /** Remove a machine; succeeds when it is already gone. */
@@ -208,10 +271,11 @@ function shScript(body: string[]): string {
     return ["#!/bin/sh", "set -eu", ...body, ""].join("\n");
 }
 
-/** Create a machine (`create`, passed as the script's positional parameters), run `after`, print its IP. */
-function createScript(name: string, create: string[], after: string[]): string {
+/** Create a machine (`create`, passed as the script's positional parameters), run `after`, print its IP; `header`: more assignments. */
+function createScript(name: string, create: string[], after: string[], header: string[] = []): string {
     return shScript([
         assign("NAME", name),
+        ...header,
         assign("NO_CLUSTER_STORE_FROM", FIRST_ENGINE_WITHOUT_CLUSTER_STORE),
         assign("LAST_CLUSTER_STORE", `${LAST_CLUSTER_STORE_ENGINE.major}.${LAST_CLUSTER_STORE_ENGINE.minor}`),
         `set -- ${shJoin(create)}`,

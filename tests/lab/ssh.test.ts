@@ -34,6 +34,7 @@ import { formationProbes, probeOwners } from "../../lib/plan/probes";
 import { probeTables, renderProbeScript } from "../../lib/probe/underlay";
 import { dockerMachineAccess } from "../../lab/remoteDiagnose";
 import { shQuote } from "../../lib/render/shell";
+import { renderDockerMachineEngineConfigScript } from "../../lib/drivers/dockerMachine";
 import { bridgesUsed, CheckJson, DownJson, stacksUsed, timings as suiteTimings, UpJson } from "./support/lab";
 
 /** An `up` the lab refused: it says why. */
@@ -205,6 +206,40 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
                 `${m.spec.host} keeps probe rules`,
             );
         }
+    }
+
+    /**
+     * The environment that puts a stand-in `docker-machine` first on PATH. This machine has no
+     * docker-machine (Debian does not package it), but these machines are what its generic driver
+     * makes: the stand-in does the two calls the probe, diagnose and the engine's config command make
+     * as docker/machine does them. `ip NAME`: the machine's IP. `ssh NAME ARG...`:
+     * ExternalClient.Shell, the first ssh on PATH with baseSSHArgs, user@host, -o IdentitiesOnly=yes,
+     * -i KEY, -p PORT and then ARG... (libmachine/ssh/client.go:63-74, 335-376, 392-403; OpenSSH
+     * takes options after the host); a failure is "exit status N" and exit 1 (commands/commands.go:163-176).
+     */
+    function dockerMachineStandIn(): NodeJS.ProcessEnv {
+        const bin = fs.mkdtempSync(path.join(stateDir, "docker-machine-"));
+        const table = lab.machines.map((m) => `${m.spec.host} ${m.spec.address}`).join("\n");
+        fs.writeFileSync(
+            path.join(bin, "docker-machine"),
+            [
+                "#!/usr/bin/env bash",
+                `addr=$(awk -v h="$2" '$1 == h { print $2 }' <<<${shQuote(table)})`,
+                '[ -n "$addr" ] || { echo "Host does not exist: \\"$2\\"" >&2; exit 1; }',
+                'case "$1" in',
+                'ip) echo "$addr" ;;',
+                "ssh)",
+                "    shift 2",
+                "    ssh -F /dev/null -o ConnectionAttempts=3 -o ConnectTimeout=10 -o ControlMaster=no -o ControlPath=none -o LogLevel=quiet \\",
+                "        -o PasswordAuthentication=no -o ServerAliveInterval=60 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\",
+                `        "root@$addr" -o IdentitiesOnly=yes -i ${shQuote(lab.privateKeyFile)} -p 22 "$@" || { rc=$?; echo "exit status $rc" >&2; exit 1; }`,
+                "    ;;",
+                "esac",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        return { PATH: `${bin}:${env["PATH"] ?? ""}` };
     }
 
     function stateFile(): string {
@@ -512,34 +547,7 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
     });
 
     it("docker-machine's way in, over real ssh to these machines: the program's probe commands pass; npm run diagnose of a docker-machine stack passes, then names a DROP of udp/4789 on swarm-node2; no rule is left", function () {
-        // This machine has no docker-machine (Debian does not package it), but these machines are what
-        // its generic driver makes: a stand-in on PATH does the two calls the probe and diagnose make as
-        // docker/machine does them. `ip NAME`: the machine's IP. `ssh NAME ARG...`: ExternalClient.Shell,
-        // the first ssh on PATH with baseSSHArgs, user@host, -o IdentitiesOnly=yes, -i KEY, -p PORT and
-        // then ARG... (libmachine/ssh/client.go:63-74, 335-376, 392-403; OpenSSH takes options after the
-        // host); a failure is "exit status N" and exit 1 (commands/commands.go:163-176).
-        const bin = fs.mkdtempSync(path.join(stateDir, "docker-machine-"));
-        const table = lab.machines.map((m) => `${m.spec.host} ${m.spec.address}`).join("\n");
-        fs.writeFileSync(
-            path.join(bin, "docker-machine"),
-            [
-                "#!/usr/bin/env bash",
-                `addr=$(awk -v h="$2" '$1 == h { print $2 }' <<<${shQuote(table)})`,
-                '[ -n "$addr" ] || { echo "Host does not exist: \\"$2\\"" >&2; exit 1; }',
-                'case "$1" in',
-                'ip) echo "$addr" ;;',
-                "ssh)",
-                "    shift 2",
-                "    ssh -F /dev/null -o ConnectionAttempts=3 -o ConnectTimeout=10 -o ControlMaster=no -o ControlPath=none -o LogLevel=quiet \\",
-                "        -o PasswordAuthentication=no -o ServerAliveInterval=60 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\",
-                `        "root@$addr" -o IdentitiesOnly=yes -i ${shQuote(lab.privateKeyFile)} -p 22 "$@" || { rc=$?; echo "exit status $rc" >&2; exit 1; }`,
-                "    ;;",
-                "esac",
-                "",
-            ].join("\n"),
-            { mode: 0o755 },
-        );
-        const withStandIn = { PATH: `${bin}:${env["PATH"] ?? ""}` };
+        const withStandIn = dockerMachineStandIn();
         // The same cluster as a docker-machine stack: its machines named as docker-machine knows them, the store existing.
         const stackText = fs.readFileSync(STACK_FILE, "utf8");
         const dmStack = path.join(stateDir, "Pulumi.dm-lab.yaml");
@@ -609,6 +617,66 @@ describe("ssh driver on namespace machines with sshd (lab, root)", function () {
             assert.doesNotMatch(lab.exec(host, ["docker", "network", "ls", "--format", "{{.Name}}"]), /^net1$/m);
         }
         assert.match(lab.exec("swarm-node1", ["docker", "info", "--format", "{{.Labels}}"]), /provisioned-by=hand/);
+    });
+
+    it("docker-machine's engine config over real ssh: an engine started without a store joins it by a reload (same dockerd, in the store, gossip listening); a daemon.json the program did not write is refused, untouched", function () {
+        // What `<host>-engine-config` of a docker-machine cluster-store stack runs once the underlay probe
+        // passed, rendered as the program renders it, on these machines as `down` left them: swarm-node2
+        // with no daemon.json, swarm-node1 with the preseeded one, both engines in no store.
+        const withStandIn = dockerMachineStandIn();
+        const store = "consul://10.150.22.2:8500";
+        const engine = { clusterStore: store, clusterAdvertise: "eth1:2376", clusterStoreOpts: {}, labels: {} };
+        const run = (host: string) =>
+            spawnSync("/bin/bash", ["-c", renderDockerMachineEngineConfigScript({ name: host, engine })], {
+                env: { ...env, ...withStandIn },
+                encoding: "utf8",
+                timeout: 180_000,
+            });
+        const pid = (host: string) => lab.exec(host, ["cat", "/var/run/docker.pid"]).trim();
+        const inStore = (host: string) => lab.exec(host, ["docker", "info", "--format", "[{{.ClusterStore}}]"]).trim();
+        const before = { node1: pid("swarm-node1"), node2: pid("swarm-node2") };
+        const keys = '{"cluster-store":"consul://10.150.22.2:8500","cluster-advertise":"eth1:2376"}\n';
+        try {
+            const joined = timed("  docker-machine engine-config swarm-node2", () => run("swarm-node2"));
+            assert.equal(joined.status, 0, joined.stderr);
+            assert.match(joined.stderr, /^docker-overlay engine swarm-node2: in the cluster store consul:\/\/10\.150\.22\.2:8500, gossip listening, in \d+s$/m);
+            assert.equal(lab.readFile("swarm-node2", "/etc/docker/daemon.json"), keys);
+            assert.equal(lab.readFile("swarm-node2", "/etc/docker/daemon.json.docker-overlay"), keys);
+            assert.equal(pid("swarm-node2"), before.node2, "a reload, not a restart");
+            assert.equal(inStore("swarm-node2"), `[${store}]`);
+            // The store lists it under docker/nodes, as the engine advertises itself (eth1's address, the API port).
+            const nodes = lab.exec("swarm-node1", ["curl", "-fsS", "--noproxy", "*", "http://10.150.22.2:8500/v1/kv/docker/nodes/?keys"]);
+            assert.ok((JSON.parse(nodes) as string[]).includes("docker/nodes/10.150.22.12:2376"), nodes);
+
+            const refused = timed("  docker-machine engine-config swarm-node1 (refused)", () => run("swarm-node1"));
+            assert.equal(refused.status, 1, refused.stderr);
+            assert.match(
+                refused.stderr,
+                /its \/etc\/docker\/daemon\.json was not written by docker-overlay; docker-machine gives the engine its options as flags: move them to driver\.createFlags \(--engine-opt\), remove the file, and run up again/,
+            );
+            assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json"), PRESEEDED_DAEMON_JSON);
+            assert.equal(lab.readFile("swarm-node1", "/etc/docker/daemon.json.docker-overlay"), undefined);
+            assert.equal(pid("swarm-node1"), before.node1);
+            assert.equal(inStore("swarm-node1"), "[]");
+        } finally {
+            // swarm-node2 as `down` left it: no daemon.json, its engine restarted without a store.
+            lab.exec("swarm-node2", ["rm", "-f", "/etc/docker/daemon.json", "/etc/docker/daemon.json.docker-overlay"]);
+            lab.exec("swarm-node2", ["service", "docker", "restart"]);
+        }
+        // The init script starts dockerd in the background: it answers, in no store, within a minute.
+        const deadline = Date.now() + 60_000;
+        let now = "";
+        while (now !== "[]" && Date.now() < deadline) {
+            try {
+                now = inStore("swarm-node2");
+            } catch {
+                now = "";
+            }
+            if (now !== "[]") {
+                spawnSync("sleep", ["0.2"]);
+            }
+        }
+        assert.equal(now, "[]");
     });
 
     it("a machine lost for good (its sshd refuses): marked hosts[].lost, `up` only clears its endpoints from the store; `down` then passes, asking it nothing", function () {

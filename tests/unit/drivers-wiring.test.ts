@@ -379,8 +379,18 @@ describe("driver wiring (mocked)", function () {
             const create = mocks.find(T.local, "dm-a-manager-machine").inputs.create as string;
             assert.match(
                 create,
-                / --engine-opt=cluster-store=consul:\/\/192\.168\.99\.100:8500 --engine-opt=cluster-advertise=eth1:2376 --swarm --swarm-master --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-manager$/m,
+                /^set -- docker-machine create -d virtualbox --swarm --swarm-master --swarm-discovery=consul:\/\/192\.168\.99\.100:8500 --swarm-image=swarm:1\.2\.9 swarm-manager$/m,
             );
+            // The engine starts without its store: its keys are only held by the script (a store change is a new machine) ...
+            assert.match(create, /^CLUSTER_KEYS='\{"cluster-store":"consul:\/\/192\.168\.99\.100:8500","cluster-advertise":"eth1:2376"\}'$/m);
+            // ... and given by the config command after the machine (the cluster wires it after every probe: start-order.test.ts).
+            assert.ok(m.joined !== undefined, "no config command");
+            await settled([m.joined]);
+            const join = mocks.find<CommandInputs>(T.local, "dm-a-manager-config");
+            assert.match(join.inputs.create, /^DAEMON_JSON='\{"cluster-store":"consul:\/\/192\.168\.99\.100:8500","cluster-advertise":"eth1:2376"\}'$/m);
+            assert.match(join.inputs.create, /^NAME=swarm-manager$/m);
+            assert.deepEqual(join.inputs.triggers, ["dm-a-manager-machine-id"]);
+            assert.match(join.inputs.create, /kill -HUP "\$pid"/);
             // Values in the header, the create argv as the script's positional parameters (drivers.test.ts runs the scripts).
             assert.match(create, /^set -- docker-machine create -d virtualbox /m);
             const del = mocks.find(T.local, "dm-a-manager-machine").inputs.delete as string;

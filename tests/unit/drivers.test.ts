@@ -29,6 +29,7 @@ import {
     renderDockerMachineCreate,
     renderDockerMachineCreateScript,
     renderDockerMachineDeleteScript,
+    renderDockerMachineEngineConfigScript,
     renderDockerMachineKvCreateScript,
 } from "../../lib/drivers/dockerMachine";
 import { renderSshDaemonJson, renderSshInstallScript, renderSshRestoreScript, sshDockerHost, sshTls } from "../../lib/drivers/ssh";
@@ -43,7 +44,7 @@ function seedEngine(labels: Record<string, string> = {}): EngineOptions {
 }
 
 describe("docker-machine renderers", () => {
-    it("renders the seed's swarm manager exactly", () => {
+    it("renders the seed's swarm manager exactly, its cluster keys left for the config script", () => {
         assert.deepEqual(
             renderDockerMachineCreate({
                 name: "swarm-manager",
@@ -57,8 +58,6 @@ describe("docker-machine renderers", () => {
                 "create",
                 "-d",
                 "virtualbox",
-                "--engine-opt=cluster-store=consul://192.168.99.100:8500",
-                "--engine-opt=cluster-advertise=eth1:2376",
                 "--swarm",
                 "--swarm-master",
                 "--swarm-discovery=consul://192.168.99.100:8500",
@@ -83,8 +82,6 @@ describe("docker-machine renderers", () => {
                 "-d",
                 "virtualbox",
                 "--virtualbox-memory=1024",
-                "--engine-opt=cluster-store=consul://192.168.99.100:8500",
-                "--engine-opt=cluster-advertise=eth1:2376",
                 "--engine-label=storage=ssd",
                 "--swarm",
                 "--swarm-discovery=consul://192.168.99.100:8500",
@@ -195,6 +192,138 @@ case "$1" in inspect) exit 1 ;; ip) echo 192.168.99.100 ;; env) echo 'export DOC
         assert.equal(
             fs.readFileSync(stub.log, "utf8").trim(),
             "DOCKER_HOST=tcp://192.168.99.100:2376 ADV=http://192.168.99.100:2379 run -d --name=etcd -p 2379:2379 -h etcd --restart always -e ETCD_ADVERTISE_CLIENT_URLS quay.io/coreos/etcd:v3.4.23 /usr/local/bin/etcd --name=kvstore --data-dir=/etcd-data --enable-v2=true --listen-client-urls=http://0.0.0.0:2379",
+        );
+    });
+
+    it("create script of a cluster-store engine holds its cluster keys (other keys: a new machine) and waits for no gossip", () => {
+        const script = renderDockerMachineCreateScript({ name: "swarm-node1", machineDriver: "virtualbox", createFlags: [], engine: seedEngine() });
+        assert.match(script, /^CLUSTER_KEYS='\{"cluster-store":"consul:\/\/192\.168\.99\.100:8500","cluster-advertise":"eth1:2376"\}'$/m);
+        assert.doesNotMatch(script, /gossip|cluster-store=/);
+        const swarmMode = renderDockerMachineCreateScript({
+            name: "n",
+            machineDriver: "virtualbox",
+            createFlags: [],
+            engine: { clusterStoreOpts: {}, labels: {} },
+        });
+        assert.doesNotMatch(swarmMode, /CLUSTER_KEYS/);
+        assert.throws(
+            () => renderDockerMachineEngineConfigScript({ name: "n", engine: { clusterStoreOpts: {}, labels: {} } }),
+            new Error("docker-machine driver: engine n has no cluster store to join"),
+        );
+    });
+
+    /**
+     * Runs the config script against a stand-in docker-machine whose `ssh NAME COMMAND` gives
+     * COMMAND to bash here, as the machine's login shell would (as root: `id -u` is 0), and a
+     * stand-in dockerd: a process that, on SIGHUP, takes the store of its daemon.json (unless
+     * `reloads: false`) and then lists a gossip listener in its /proc/net/tcp. `docker version`
+     * reports `version` (default 20.10.24), `docker info` the store it took. `ours`: `daemonJson`
+     * has the program's copy beside it.
+     */
+    function runDockerMachineConfig(opts: { daemonJson?: string; ours?: boolean; version?: string; running?: boolean; reloads?: boolean } = {}) {
+        const root = scratchDir("dm-config-");
+        const config = path.join(root, "etc", "docker", "daemon.json");
+        const pidfile = path.join(root, "docker.pid");
+        const store = path.join(root, "store");
+        const tcp = path.join(root, "tcp");
+        const hups = path.join(root, "hups");
+        fs.writeFileSync(tcp, `${PROC_NET_TCP_HEAD}\n`);
+        if (opts.daemonJson !== undefined) {
+            fs.mkdirSync(path.dirname(config), { recursive: true });
+            fs.writeFileSync(config, opts.daemonJson);
+            if (opts.ours === true) {
+                fs.writeFileSync(`${config}.docker-overlay`, opts.daemonJson);
+            }
+        }
+        const take =
+            opts.reloads === false
+                ? ""
+                : `; node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))["cluster-store"] ?? "")' ${shQuote(config)} >${shQuote(store)}; echo ${shQuote(TCP_GOSSIP_LISTEN)} >>${shQuote(tcp)}`;
+        const dockerd = spawn("bash", ["-c", `on_hup() { echo HUP >>${shQuote(hups)}${take}; }; trap on_hup HUP; while :; do sleep 0.05; done`], {
+            stdio: "ignore",
+        });
+        try {
+            if (opts.running !== false) {
+                fs.writeFileSync(pidfile, `${dockerd.pid}\n`);
+            }
+            const stub = stubDir({
+                "docker-machine": `#!/bin/bash\necho "$1 $2" >>"$STUB_LOG"\n[ "$1" = ssh ] && [ "$2" = swarm-node1 ] || exit 2\nshift 2\nbash -c "$*" || { echo "exit status $?" >&2; exit 1; }\n`,
+                docker: `#!/bin/bash\ncase "$1" in\n  version) echo ${opts.version ?? "20.10.24"} ;;\n  info) cat ${shQuote(store)} 2>/dev/null; echo ;;\nesac\n`,
+            });
+            const script = renderDockerMachineEngineConfigScript({
+                name: "swarm-node1",
+                engine: seedEngine({ storage: "ssd" }),
+                files: { config, pidfile },
+                timeoutSeconds: 1,
+            });
+            // As the program runs it: under bash. The machine's /proc/net/tcp is the stand-in's.
+            const r = spawnSync("bash", ["-c", script], {
+                encoding: "utf8",
+                env: { PATH: `${stub.bin}:${process.env.PATH}`, STUB_LOG: stub.log, PROC_NET_TCP: tcp, HOME: os.tmpdir() },
+                timeout: 30_000,
+            });
+            const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined);
+            return {
+                status: r.status,
+                stderr: r.stderr,
+                config: read(config),
+                copy: read(`${config}.docker-overlay`),
+                hups: (read(hups) ?? "").split("\n").filter(Boolean).length,
+            };
+        } finally {
+            dockerd.kill("SIGKILL");
+        }
+    }
+
+    const SEED_KEYS = '{"cluster-store":"consul://192.168.99.100:8500","cluster-advertise":"eth1:2376"}\n';
+
+    it("config script: the running engine gets exactly its cluster keys in daemon.json (a copy kept), one reload, the store reported, the gossip listening; again, the same", () => {
+        const r = runDockerMachineConfig();
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.config, SEED_KEYS);
+        assert.equal(r.copy, SEED_KEYS);
+        assert.equal(r.hups, 1);
+        assert.match(r.stderr, /^docker-overlay engine swarm-node1: in the cluster store consul:\/\/192\.168\.99\.100:8500, gossip listening, in \d+s$/m);
+        // A file the program wrote (its copy beside it) is its own: run again, the same file and one more reload.
+        const again = runDockerMachineConfig({ daemonJson: SEED_KEYS, ours: true });
+        assert.equal(again.status, 0, again.stderr);
+        assert.deepEqual([again.config, again.copy, again.hups], [SEED_KEYS, SEED_KEYS, 1]);
+        // The same text without the copy beside it is not known to be the program's.
+        assert.equal(runDockerMachineConfig({ daemonJson: SEED_KEYS }).status, 1);
+    });
+
+    it("config script refuses a daemon.json the program did not write, an engine that is not running and Docker 23, changing nothing", () => {
+        const foreign = '{ "log-level": "debug" }\n';
+        const theirs = runDockerMachineConfig({ daemonJson: foreign });
+        assert.equal(theirs.status, 1);
+        assert.match(
+            theirs.stderr,
+            /its \S+\/etc\/docker\/daemon\.json was not written by docker-overlay; docker-machine gives the engine its options as flags: move them to driver\.createFlags \(--engine-opt\), remove the file, and run up again/,
+        );
+        assert.match(theirs.stderr, /^docker-overlay engine swarm-node1: could not give the engine its cluster store/m);
+        assert.deepEqual([theirs.config, theirs.copy, theirs.hups], [foreign, undefined, 0]);
+
+        const down = runDockerMachineConfig({ running: false });
+        assert.equal(down.status, 1);
+        assert.match(down.stderr, /its dockerd is not running \(no live pid in \S+docker\.pid\)/);
+        assert.deepEqual([down.config, down.hups], [undefined, 0]);
+
+        const v23 = runDockerMachineConfig({ version: "23.0.1" });
+        assert.equal(v23.status, 1);
+        assert.match(
+            v23.stderr,
+            /^docker-overlay: swarm-node1 runs Docker Engine 23\.0\.1: cluster-store was deprecated in 20\.10 and removed in 23\.0, so the legacy overlay \(engine\.mode: cluster-store\) needs an engine <= 20\.10\. Pin one on swarm-node1 \(e\.g\. --engine-install-url in driver\.createFlags, or a boot2docker ISO <= v19\.03\), or use engine\.mode: swarm\.$/m,
+        );
+        assert.deepEqual([v23.config, v23.hups], [undefined, 0]);
+    });
+
+    it("config script fails, naming the store, when the engine does not take it on the reload", () => {
+        const r = runDockerMachineConfig({ reloads: false });
+        assert.equal(r.status, 1);
+        assert.equal(r.hups, 1);
+        assert.match(
+            r.stderr,
+            /the engine reports cluster store "", not "consul:\/\/192\.168\.99\.100:8500", 1s after the reload; inspect its log with docker-machine ssh swarm-node1/,
         );
     });
 });

@@ -266,7 +266,7 @@ describe("program: other stacks", () => {
         assert.equal(run.outputs["registeredEngines"], null);
     });
 
-    it("with zookeeper (docker-machine engines), engines use a zk:// store and the seed's swarm flags", async () => {
+    it("with zookeeper (docker-machine engines), engines join a zk:// store and get the seed's swarm flags", async () => {
         const run = await preview(
             devWith((raw) => {
                 raw.kvStore = { backend: "zookeeper", address: "zk://192.0.2.10:2181" };
@@ -276,7 +276,9 @@ describe("program: other stacks", () => {
             }),
         );
         const create = String(find(run, T.command, "swarm-node2-engine-machine").inputs["create"]);
-        assert.ok(create.includes("--engine-opt=cluster-store=zk://192.0.2.10:2181"), create);
+        // The engine joins the zk:// store after the underlay probe (its config command), not at create.
+        assert.ok(!create.includes("--engine-opt=cluster-store"), create);
+        assert.ok(String(find(run, T.command, "swarm-node2-engine-config").inputs["create"]).includes('"cluster-store":"zk://192.0.2.10:2181"'));
         assert.ok(create.includes("--swarm-discovery=zk://192.0.2.10:2181"), create);
         assert.ok(!create.includes("--swarm-master"), create);
         assert.ok(String(find(run, T.command, "swarm-manager-engine-machine").inputs["create"]).includes("--swarm-master"));

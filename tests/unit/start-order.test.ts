@@ -68,7 +68,7 @@ describe("engine start order in the program", () => {
         });
     });
 
-    it("cluster-store mode where the engine starts with its store (docker-machine): each machine after the one before it", async () => {
+    it("cluster-store mode on docker-machine: each machine after the one before it; each engine joins its store after its machine, every underlay probe and the join before it", async () => {
         const run = await preview(
             devWith((raw) => {
                 raw.driver = { kind: "docker-machine" };
@@ -78,15 +78,37 @@ describe("engine start order in the program", () => {
         );
         const hosts = ["swarm-manager", "swarm-node1", "swarm-node2", "swarm-node3"];
         const machine = (host: string) => find(run, T.command, `${host}-engine-machine`);
+        const join = (host: string) => find(run, T.command, `${host}-engine-config`);
+        const probes = run.registrations.filter((r) => r.name.startsWith("underlay-probe-")).map((r) => r.urn);
+        assert.deepEqual(
+            run.registrations.filter((r) => r.name.startsWith("underlay-probe-")).map((r) => r.name),
+            hosts.map((h) => `underlay-probe-${h}`),
+        );
         const machines = new Set(hosts.map((h) => machine(h).urn));
+        const joins = new Set(hosts.map((h) => join(h).urn));
         hosts.forEach((host, i) => {
             assert.deepEqual(
-                machine(host).dependsOn.filter((d) => machines.has(d)),
+                machine(host).dependsOn.filter((d) => machines.has(d) || joins.has(d) || probes.includes(d)),
                 i === 0 ? [] : [machine(hosts[i - 1]).urn],
+                `${host}: the machine before it, no join, no probe`,
+            );
+            const deps = join(host).dependsOn;
+            for (const d of [machine(host).urn, find(run, T.command, "kvstore-machine-machine").urn, ...probes, ...(i === 0 ? [] : [join(hosts[i - 1]).urn])]) {
+                assert.ok(deps.includes(d), `${host}-engine-config waits for ${d}`);
+            }
+            assert.deepEqual(
+                deps.filter((d) => joins.has(d)),
+                i === 0 ? [] : [join(hosts[i - 1]).urn],
                 host,
             );
         });
-        assert.equal(run.registrations.filter((r) => r.name.endsWith("-engine-config")).length, 0);
+        // Every probe waits for the machines, none for a join: the underlay passed before any engine is in the store.
+        for (const p of probes) {
+            assert.deepEqual(
+                run.registrations.find((r) => r.urn === p)!.dependsOn.filter((d) => joins.has(d)),
+                [],
+            );
+        }
     });
 
     it("swarm mode: every engine after the first manager's, none after another's, by dependsOn only (no input of theirs changes)", async () => {

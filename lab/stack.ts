@@ -46,6 +46,8 @@ import { loadStackFile } from "../lib/config/load";
 import { normalizeConfig } from "../lib/config/validate";
 import { diagnose, DiagnoseReport, dindEngineLog, dindProbeRun, labTargets, netnsEngineLog, netnsStrandedThreads, runProbes } from "./diagnose";
 import { secretsFromEnvironment } from "./secrets";
+import { EngineCommandResult, startEngine, stopEngine } from "./engineProcess";
+import { netnsDockerHost, netnsEngineRunPaths } from "../lib/drivers/netns";
 
 export interface LabOptions {
     /** The program to apply (default: this repository's index.ts). */
@@ -388,4 +390,33 @@ export async function labDiagnose(stackFile: string): Promise<DiagnoseReport> {
         },
         (probes) => runProbes(probes, labTargets(config, status)),
     );
+}
+
+/**
+ * `engine stop|start <host>`: stops a netns engine, or starts it again as its machine's create
+ * started it (lab/engineProcess.ts). For trying a cluster by hand: stop a manager, ask the
+ * others with the docker CLI, start it again. netns only: a dind engine is a container
+ * (`docker stop`/`start` it), and the program does not run the other drivers' engines here.
+ */
+export async function labEngine(stackFile: string, action: "stop" | "start", host: string): Promise<EngineCommandResult> {
+    const { stack, raw } = loadStackFile(stackFile);
+    const config = normalizeConfig(raw, stack);
+    const d = config.driver;
+    if (d.kind !== "netns") {
+        throw new Error(
+            `engine ${action} is for netns stacks, whose engines are processes on this machine; ${stack} uses the ${d.kind} driver${d.kind === "dind" ? ": docker stop or docker start the host's engine container" : ""}`,
+        );
+    }
+    if (!config.hosts.some((h) => h.name === host)) {
+        throw new Error(`${host} is no host of ${stack}; its hosts: ${config.hosts.map((h) => h.name).join(", ")}`);
+    }
+    const files = {
+        host,
+        pidFile: netnsEngineRunPaths({ runDir: d.runDir, name: host }).pidFile,
+        log: path.join(d.stateDir, host, "dockerd.log"),
+        saved: path.join(d.stateDir, host, "engine-stopped.json"),
+        dockerHost: netnsDockerHost({ runDir: d.runDir, name: host }),
+        docker: path.join(d.engineBin, "docker"),
+    };
+    return action === "stop" ? stopEngine(files) : startEngine(files);
 }

@@ -16,6 +16,9 @@
  *   preview the steps `up` would take against the recorded state (lab/preview.ts).
  *   down    deletes everything in reverse; without a complete state it asks the
  *           program what it would have created (collect mode) and deletes that.
+ *   engine stop|start <host>
+ *           (netns) stops a host's engine, or starts it again as its machine's
+ *           create started it (lab/engineProcess.ts): to try a cluster by hand.
  *
  * Secret config (the ssh driver's `sshPrivateKey`) comes from files named by
  * environment variables (lab/secrets.ts's SECRET_FILE_VARIABLES).
@@ -27,7 +30,7 @@ import { ApplierEvent } from "../lab/applier";
 import { renderMatrix } from "../lab/check";
 import { appliedSummary, previewJson, renderPreviewText } from "../lab/preview";
 import { renderDiagnoseText } from "../lab/diagnose";
-import { DeleteEvent, labCheck, labDiagnose, labDown, labPreview, labStatus, labUp } from "../lab/stack";
+import { DeleteEvent, labCheck, labDiagnose, labDown, labEngine, labPreview, labStatus, labUp } from "../lab/stack";
 import { LabStatus, renderStatusText } from "../lab/status";
 
 // -------------------------------------------------------------------- CLI
@@ -49,7 +52,11 @@ function printDelete(e: DeleteEvent): void {
     process.stdout.write(`${mark} ${e.record.type} ${e.record.name}  ${e.seconds.toFixed(1)}s${note}\n`);
 }
 
-const USAGE = "usage: npm run lab -- up|preview|status|check|diagnose|down [<stack-file.yaml>] [--json] [--program <index.ts>]\n";
+const USAGE = [
+    "usage: npm run lab -- up|preview|status|check|diagnose|down [<stack-file.yaml>] [--json] [--program <index.ts>]",
+    "       npm run lab -- engine stop|start <host> [<stack-file.yaml>] [--json]",
+    "",
+].join("\n");
 
 async function main(): Promise<number> {
     const { values, positionals } = parseArgs({
@@ -57,6 +64,9 @@ async function main(): Promise<number> {
         options: { json: { type: "boolean", default: false }, program: { type: "string" } },
         allowPositionals: true,
     });
+    if (positionals[0] === "engine") {
+        return engineCommand(positionals.slice(1), values.json === true);
+    }
     const [command, file, ...extra] = positionals;
     if (command === undefined || !["up", "preview", "status", "check", "diagnose", "down"].includes(command) || extra.length > 0) {
         process.stderr.write(USAGE);
@@ -145,6 +155,31 @@ async function main(): Promise<number> {
         }
     }
     return 2;
+}
+
+/** `engine stop|start <host> [<stack-file>]`: a netns engine stopped, or started again as its machine started it. */
+async function engineCommand(args: string[], json: boolean): Promise<number> {
+    const [action, host, file, ...extra] = args;
+    if ((action !== "stop" && action !== "start") || host === undefined || extra.length > 0) {
+        process.stderr.write(USAGE);
+        return 2;
+    }
+    const r = await labEngine(path.resolve(file ?? "Pulumi.dev.yaml"), action, host);
+    const stack = file !== undefined ? ` ${file}` : "";
+    if (json) {
+        process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+    } else if (action === "stop") {
+        process.stdout.write(
+            `engine stop: ${host}'s engine (pid ${r.pid}) exited ${r.seconds.toFixed(1)}s after SIGTERM\n` +
+                `start it again (before down) with: npm run lab -- engine start ${host}${stack}\n` +
+                `another host's engine: ${r.docker} -H ${r.dockerHost.replace(`/${host}/`, "/<host>/")} <command>\n`,
+        );
+    } else {
+        process.stdout.write(
+            `engine start: ${host}'s engine (pid ${r.pid}) answers ${r.seconds.toFixed(1)}s after its start: ${r.docker} -H ${r.dockerHost} <command>\n`,
+        );
+    }
+    return 0;
 }
 
 /** Exits once stdout and stderr are flushed (a bare process.exit cuts off output written to a pipe). */

@@ -25,21 +25,7 @@ import { runScript, ScriptResult } from "../../lab/clients/script";
 import { CHECK_MANAGER_SECONDS, CheckResult } from "../../lib/render/check";
 import { readState } from "../../lab/state";
 import { netnsPath } from "../../lib/drivers/netns";
-import {
-    alive,
-    captureDaemon,
-    DaemonLaunch,
-    describeRun,
-    eventually,
-    LabStack,
-    note,
-    run,
-    STACKS,
-    startDaemon,
-    stopDaemon,
-    statePathOf,
-    UpJson,
-} from "./support/lab";
+import { alive, describeRun, eventually, LabStack, labEngine, note, run, STACKS, statePathOf, UpJson } from "./support/lab";
 
 const MANAGERS = ["m1", "m2", "m3"];
 /** The check's line and `error` when only m3 of the three managers answers (lib/render/sh/check-quorum.sh). */
@@ -52,7 +38,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
     const stack = new LabStack(path.join(STACKS, "Pulumi.t-managers.yaml"));
     let up: UpJson;
     /** Engines a test stopped and did not start again yet: `after` starts them, so that down finds every engine. */
-    const stopped = new Map<string, DaemonLaunch>();
+    const stopped = new Map<string, { pid: number }>();
     /** The DROP rules a test put in a manager's namespace (the partition), removed in `after` if it failed. */
     let cut = "";
     const cutOff = async (action: "-I" | "-D", host: string) => {
@@ -78,7 +64,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
         // Engines stopped by a failed test: start them again so that down finds every engine.
         for (const host of [...stopped.keys()]) {
             try {
-                startEngine(host);
+                await startEngine(host);
             } catch (e) {
                 note(`could not restart ${host}'s dockerd: ${String(e)}`);
             }
@@ -95,19 +81,21 @@ describe("lab: swarm with three managers and a drained worker", function () {
         await stack.teardown();
     });
 
-    /** Stops a machine's dockerd through its pidfile; the seconds until it exited. */
+    /** Stops a machine's dockerd as a user of the lab does (`npm run lab -- engine stop`); the seconds until it exited. */
     const stopEngine = async (host: string) => {
-        const daemon = await captureDaemon(`${stack.info.runDir}/${host}/docker.pid`, `${stack.info.stateDir}/${host}/dockerd.log`);
-        stopped.set(host, daemon);
-        return { daemon, seconds: await stopDaemon(daemon.pid, 60_000) };
+        const r = await labEngine("stop", host, stack.info.file);
+        assert.equal(r.code, 0, describeRun(r));
+        const daemon = r.json!;
+        stopped.set(host, { pid: daemon.pid });
+        return { daemon, seconds: daemon.seconds };
     };
-    /** Starts a stopped dockerd again as the machine's create started it; its pid. */
-    const startEngine = (host: string) => {
-        const daemon = stopped.get(host);
-        assert.ok(daemon !== undefined, `${host}'s engine was not stopped`);
-        const pid = startDaemon(daemon);
+    /** Starts it again as the machine's create started it (`npm run lab -- engine start`, which waits until it answers); its pid. */
+    const startEngine = async (host: string) => {
+        assert.ok(stopped.has(host), `${host}'s engine was not stopped`);
+        const r = await labEngine("start", host, stack.info.file);
+        assert.equal(r.code, 0, describeRun(r));
         stopped.delete(host);
-        return pid;
+        return r.json!.pid;
     };
 
     /** A command's script as the lab recorded it (the program's text, interpreter and environment), run now. */
@@ -273,9 +261,10 @@ describe("lab: swarm with three managers and a drained worker", function () {
     it("stopping m1's engine (the leader): m2 answers node ls after re-electing a leader (measured)", async function () {
         const leader = (await nodeLs("m2")).find((l) => l.endsWith(" Leader"));
         assert.equal(leader?.split(" ")[0], "m1", "m1, which initialised, leads");
-        const stoppedAt = Date.now();
         const { daemon, seconds } = await stopEngine("m1");
-        assert.match(daemon.argv[0], /\/dockerd$/);
+        // When it got SIGTERM: the command's own start (a node process) is not the cluster's time.
+        const stoppedAt = Date.now() - seconds * 1000;
+        assert.match(daemon.argv0, /\/dockerd$/);
         assert.equal(daemon.hostname, "m1");
         note(`m1's dockerd stopped in ${seconds.toFixed(1)}s`);
         const lines = await eventually(
@@ -352,8 +341,8 @@ describe("lab: swarm with three managers and a drained worker", function () {
     });
 
     it("m1 started again as its machine started it rejoins: three managers Ready, one Leader", async function () {
-        const log = stopped.get("m1")?.log;
-        const pid = startEngine("m1");
+        const log = `${stack.info.stateDir}/m1/dockerd.log`;
+        const pid = await startEngine("m1");
         note(`m1's dockerd started again as pid ${pid}`);
         await eventually(
             "m1 back in the raft",
@@ -418,7 +407,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
         // not established (a standalone container's overlay attachment made while the swarm
         // has no leader is the suspect). A failure here says what became of c1.
         const startedAt = Date.now();
-        startEngine("m1");
+        await startEngine("m1");
         await eventually(
             "a leader again (m1 and m3)",
             120_000,
@@ -429,7 +418,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
             1000,
         );
         note(`quorum back ${((Date.now() - startedAt) / 1000).toFixed(1)}s after m1 was started`);
-        startEngine("m2");
+        await startEngine("m2");
         await eventually(
             "three managers Ready with one Leader",
             120_000,
@@ -537,7 +526,7 @@ describe("lab: swarm with three managers and a drained worker", function () {
                 `m3 is still a manager: ${lines.join(" | ")}`,
             );
         } finally {
-            startEngine("m2");
+            await startEngine("m2");
         }
         await eventually(
             "m2 back in the raft",

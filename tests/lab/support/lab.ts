@@ -10,7 +10,7 @@
  * machine), and pings between containers of the stack under test.
  */
 import * as assert from "node:assert/strict";
-import { execFile, spawn } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
@@ -113,6 +113,16 @@ export async function lab<T = unknown>(
         } catch {
             // Left undefined: the caller's assertion shows stdout.
         }
+    }
+    return r;
+}
+
+/** `npm run lab -- engine stop|start <host> <stack-file> --json` (lab/engineProcess.ts), its JSON. */
+export async function labEngine(action: "stop" | "start", host: string, stackFile: string): Promise<LabResult<EngineCommandResult>> {
+    const [node, ...args] = nodeTsArgv(path.join(REPO, "tools", "lab.ts"), "engine", action, host, stackFile, "--json");
+    const r: LabResult<EngineCommandResult> = await run(node, args, { timeoutMs: 120_000 });
+    if (r.code === 0) {
+        r.json = JSON.parse(r.stdout) as EngineCommandResult;
     }
     return r;
 }
@@ -498,145 +508,8 @@ export function kvHttp(url: string): string {
 
 // ------------------------------------------------------------ daemons
 
-/** A daemon of a lab machine as it runs now: enough to start it again the same way. */
-export interface DaemonLaunch {
-    pid: number;
-    argv: string[];
-    /** Its environment (the create script runs it under `env -i` with a fixed PATH). */
-    env: Record<string, string>;
-    /** Name of the network namespace it runs in (`ip netns identify`). */
-    netns: string;
-    hostname: string;
-    /** Where its output goes (the machine's log in its state directory). */
-    log: string;
-}
-
-function readNul(file: string): string[] {
-    return fs
-        .readFileSync(file)
-        .toString("utf8")
-        .split("\0")
-        .filter((s) => s !== "");
-}
-
-export async function captureDaemon(pidFile: string, log: string): Promise<DaemonLaunch> {
-    const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
-    if (!Number.isInteger(pid) || pid <= 1) {
-        throw new Error(`${pidFile}: no pid`);
-    }
-    const argv = readNul(`/proc/${pid}/cmdline`);
-    const env = Object.fromEntries(
-        readNul(`/proc/${pid}/environ`).map((kv) => {
-            const i = kv.indexOf("=");
-            return [kv.slice(0, i), kv.slice(i + 1)];
-        }),
-    );
-    const netns = namedNetnsOf(pid);
-    const host = await run("nsenter", ["--target", String(pid), "--uts", "hostname"]);
-    if (host.code !== 0 || host.stdout.trim() === "") {
-        throw new Error(`cannot tell the hostname of pid ${pid}: ${describeRun(host)}`);
-    }
-    return { pid, argv, env, netns, hostname: host.stdout.trim(), log };
-}
-
-/**
- * The named network namespace (/run/netns/<name>) a process runs in, by the
- * namespaces' inodes of all its threads: the one named namespace among them.
- * Not /proc/<pid>/ns/net alone, which is the main thread's: dockerd's Go
- * threads enter container and overlay namespaces to configure them, and a
- * locked goroutine that ends there leaves its thread in that namespace for
- * good (Go wedges the main thread rather than end it), so the main thread can
- * be in an unnamed namespace (measured on t-restart's h2: one of dockerd's
- * threads sat in another namespace in 400 of 400 samples). Reading the main
- * thread only failed three times in full lab runs (never alone): "pid ...
- * (dockerd, net ...) runs in no named network namespace". (`ip netns identify`
- * reads the same main-thread link, and was seen to print nothing.)
- */
-export function namedNetnsOf(pid: number): string {
-    const inodes = new Set<string>();
-    for (const link of [`/proc/${pid}/ns/net`, ...fs.readdirSync(`/proc/${pid}/task`).map((t) => `/proc/${pid}/task/${t}/ns/net`)]) {
-        try {
-            const { dev, ino } = fs.statSync(link);
-            inodes.add(`${dev}:${ino}`);
-        } catch {
-            // a thread that just ended
-        }
-    }
-    const seen: string[] = [];
-    const names = fs.readdirSync("/run/netns").filter((n) => {
-        try {
-            const st = fs.statSync(`/run/netns/${n}`);
-            seen.push(`${n}=${st.dev}:${st.ino}`);
-            return inodes.has(`${st.dev}:${st.ino}`);
-        } catch (e) {
-            seen.push(`${n}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-            return false; // being created or deleted
-        }
-    });
-    if (names.length !== 1) {
-        const comm = fs.existsSync(`/proc/${pid}/comm`) ? fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() : "?";
-        throw new Error(
-            `pid ${pid} (${comm}, threads in net ${[...inodes].join(", ")}) runs in ${names.length === 0 ? "no named network namespace" : `several named namespaces (${names.join(", ")})`}; /run/netns: ${seen.join(", ")}`,
-        );
-    }
-    return names[0];
-}
-
-export function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
-/** SIGTERM, then wait until the process is gone (at most `timeoutMs`). */
-export async function stopDaemon(pid: number, timeoutMs = 60_000): Promise<number> {
-    const started = Date.now();
-    process.kill(pid, "SIGTERM");
-    while (alive(pid)) {
-        if (Date.now() - started > timeoutMs) {
-            throw new Error(`pid ${pid} still running ${timeoutMs / 1000}s after SIGTERM`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    return (Date.now() - started) / 1000;
-}
-
-/**
- * Starts a daemon again exactly as the netns driver's create script does
- * (lib/drivers/netns.ts start_daemon): same argv and environment, inside the
- * machine's network namespace (nsenter --net), with its own hostname
- * (unshare --uts), detached (a session of its own), output appended to its log.
- * Every wrapper execs the next, so the returned pid is the daemon's.
- */
-export function startDaemon(d: DaemonLaunch): number {
-    const out = fs.openSync(d.log, "a");
-    try {
-        // detached: the child calls setsid(), a session of its own, as `setsid nohup` gives the script's daemons.
-        const child = spawn(
-            "nsenter",
-            [
-                `--net=/var/run/netns/${d.netns}`,
-                "unshare",
-                "--uts",
-                "--",
-                "sh",
-                "-c",
-                'hostname "$1" && shift && exec "$@"',
-                "set-hostname",
-                d.hostname,
-                ...d.argv,
-            ],
-            { env: d.env, stdio: ["ignore", out, out], detached: true },
-        );
-        child.unref();
-        if (child.pid === undefined) {
-            throw new Error(`could not start ${d.argv[0]}`);
-        }
-        return child.pid;
-    } finally {
-        fs.closeSync(out);
-    }
-}
+// A lab machine's daemon stopped and started again as its create script started it: lab/engineProcess.ts
+// (also what `npm run lab -- engine stop|start` runs).
+export { alive, captureDaemon, namedNetnsOf, startDaemon, stopDaemon } from "../../../lab/engineProcess";
+export type { DaemonLaunch } from "../../../lab/engineProcess";
+import type { EngineCommandResult } from "../../../lab/engineProcess";

@@ -12,7 +12,6 @@ import { createCipheriv, createDecipheriv, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRET_SIG, SIG_KEY } from "../runner/wire";
-import type { ResourceRecord } from "./state";
 
 function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -151,8 +150,12 @@ export function openKeys(values: Record<string, unknown>, box: SecretBox): Recor
     return out;
 }
 
-/** A record's outputs, with the outputs the provider made secret (not inputs) marked secret again, as at `up`. */
-export function withSecretOutputs(r: ResourceRecord): Record<string, unknown> {
+/**
+ * A record's outputs (a lab/state.ts ResourceRecord, named here by the fields read, so that
+ * this file needs nothing of the state file that uses it), with the outputs the provider
+ * made secret (not inputs) marked secret again, as at `up`.
+ */
+export function withSecretOutputs(r: { inputs: Record<string, unknown>; outputs?: Record<string, unknown>; secrets?: string[] }): Record<string, unknown> {
     const out: Record<string, unknown> = { ...(r.outputs ?? {}) };
     for (const k of r.secrets ?? []) {
         if (!(k in r.inputs) && out[k] !== undefined) {

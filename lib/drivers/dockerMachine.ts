@@ -8,6 +8,10 @@
  *       --engine-opt=cluster-advertise=eth1:2376 swarm-manager
  *   docker-machine create ... --swarm --swarm-discovery=... swarm-node1
  *
+ * The seed's machines start with cluster-store; the program's start without it and each
+ * engine gets its cluster keys once the underlay probe passed (the create argv keeps
+ * only the labels and classic swarm's flags; renderDockerMachineEngineConfigScript).
+ *
  * Scripts write their chatter to stderr and print on stdout only what the
  * program reads back: a machine's IP, or its connection as JSON.
  */

@@ -103,12 +103,13 @@ export function namedNetnsOf(pid: number): string {
     return names[0];
 }
 
+/** true while `pid` exists (signal 0; EPERM: it exists, owned by another user). */
 export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;
-    } catch {
-        return false;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
     }
 }
 
@@ -209,18 +210,7 @@ export async function stopEngine(f: EngineFiles): Promise<EngineCommandResult> {
     }
     const launch = await captureDaemon(f.pidFile, f.log);
     fs.writeFileSync(f.saved, JSON.stringify(launch) + "\n", { mode: 0o600 });
-    const seconds = await stopDaemon(pid);
-    return {
-        host: f.host,
-        action: "stop",
-        pid,
-        seconds,
-        hostname: launch.hostname,
-        argv0: launch.argv[0],
-        log: f.log,
-        dockerHost: f.dockerHost,
-        docker: f.docker,
-    };
+    return commandResult(f, "stop", launch, pid, await stopDaemon(pid));
 }
 
 /** Starts an engine `stopEngine` stopped, as it was started; waits (at most 60 s) until it answers on its socket. */
@@ -253,15 +243,9 @@ export async function startEngine(f: EngineFiles): Promise<EngineCommandResult> 
         await new Promise((r) => setTimeout(r, 200));
     }
     fs.rmSync(f.saved, { force: true });
-    return {
-        host: f.host,
-        action: "start",
-        pid,
-        seconds: (Date.now() - started) / 1000,
-        hostname: launch.hostname,
-        argv0: launch.argv[0],
-        log: f.log,
-        dockerHost: f.dockerHost,
-        docker: f.docker,
-    };
+    return commandResult(f, "start", launch, pid, (Date.now() - started) / 1000);
+}
+
+function commandResult(f: EngineFiles, action: EngineCommandResult["action"], launch: DaemonLaunch, pid: number, seconds: number): EngineCommandResult {
+    return { host: f.host, action, pid, seconds, hostname: launch.hostname, argv0: launch.argv[0], log: f.log, dockerHost: f.dockerHost, docker: f.docker };
 }

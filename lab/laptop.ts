@@ -25,6 +25,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { alive } from "./engineProcess";
 import {
     NETNS_SCRIPT_INTERPRETER,
     NetnsEngineParams,
@@ -136,15 +137,6 @@ export function laptopDown(): void {
 /** Held by whoever uses the laptop for a whole run (tests/lab/dind.test.ts): one laptop per machine. */
 export const LAPTOP_LOCK = "/run/lock/docker-overlay-laptop.lock";
 
-function pidAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
-
 /**
  * Takes the laptop for this process: two runs sharing the laptop would share
  * its containers, ports and names. Waits (up to `timeoutMs`) while another live
@@ -175,7 +167,7 @@ export async function lockLaptop(timeoutMs = 20 * 60_000, onWait?: (holder: numb
         } catch {
             // Being created or removed right now: look again.
         }
-        if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+        if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
             fs.rmSync(LAPTOP_LOCK, { recursive: true, force: true });
             continue;
         }

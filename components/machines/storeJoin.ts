@@ -1,7 +1,8 @@
 /**
  * The command that gives a running engine its cluster store (MachineDriver.joinsStoreLater):
- * the netns and dind drivers render its script (renderNetnsEngineConfigScript,
- * renderDindEngineConfigScript); how it is wired is the same for both, here.
+ * the netns, dind and docker-machine drivers render its script (renderNetnsEngineConfigScript,
+ * renderDindEngineConfigScript, renderDockerMachineEngineConfigScript); how it is wired is
+ * the same for all three, here.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
